@@ -1,0 +1,117 @@
+# pkg: transactional, opkg-compatible package manager.
+#   make            build/bin/{pkg,opkg,pkg-repo} and build/test/bin/pkg
+#   make test       install missing deps, build, run every test (prove)
+#   make demo       install missing deps, build, run the demo
+#   make asan test  the same tests under AddressSanitizer + UBSan
+#   make bench      speed and memory figures (never fails on timing)
+#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each
+
+CC ?= cc
+ifneq ($(filter asan,$(MAKECMDGOALS)),)
+B := build/asan
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+B ?= build
+SAN :=
+endif
+ifeq ($(CC),cc)
+CC := gcc
+endif
+
+PC_LIBS := libsolv libsolvext libarchive libcurl libzstd sqlite3 openssl
+CPPFLAGS += -D_GNU_SOURCE -Irootfs -Ifetch -Isolver -Ihooks -Ipkgd
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
+LDFLAGS += $(SAN)
+LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolvext -lsolv -larchive -lcurl -lzstd -lsqlite3 -lssl -lcrypto) -lz -lpthread
+
+LIBDIRS := rootfs fetch solver hooks
+lib_srcs = $(wildcard $(1)/*.c)
+lib_objs = $(patsubst %.c,$(B)/obj/%.o,$(call lib_srcs,$(1)))
+
+PKGD_SRCS := $(filter-out pkgd/main.c,$(wildcard pkgd/*.c))
+PKGD_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(PKGD_SRCS))
+REPO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard repo-tools/*.c))
+# Link order: upper layers first.
+LIBS := $(B)/lib/libpkgd.a $(B)/lib/libhooks.a $(B)/lib/libsolver.a \
+	$(B)/lib/libfetch.a $(B)/lib/librootfs.a
+# The test build: same program, rootfs compiled with the fault injector.
+TROOTFS_OBJS := $(patsubst %.c,$(B)/tobj/%.o,$(call lib_srcs,rootfs))
+TLIBS := $(B)/lib/libpkgd.a $(B)/lib/libhooks.a $(B)/lib/libsolver.a \
+	$(B)/lib/libfetch.a $(B)/lib/librootfs-fault.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
+
+all: $(B)/bin/pkg $(B)/bin/opkg $(B)/bin/pkg-repo $(B)/test/bin/pkg $(UNIT_BINS)
+
+$(B)/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/tobj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DPKG_FAULT_INJECT $(CFLAGS) -c -o $@ $<
+
+$(B)/lib/libpkgd.a: $(PKGD_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/librootfs-fault.a: $(TROOTFS_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/librootfs.a: $(call lib_objs,rootfs)
+$(B)/lib/libfetch.a: $(call lib_objs,fetch)
+$(B)/lib/libsolver.a: $(call lib_objs,solver)
+$(B)/lib/libhooks.a: $(call lib_objs,hooks)
+$(B)/lib/librootfs.a $(B)/lib/libfetch.a $(B)/lib/libsolver.a $(B)/lib/libhooks.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/pkg: $(B)/obj/pkgd/main.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/test/bin/pkg: $(B)/obj/pkgd/main.o $(TLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/opkg: $(B)/bin/pkg
+	ln -sf pkg $@
+
+$(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib/librootfs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
+
+deps:
+	@sh scripts/deps.sh
+
+# Unit binaries speak TAP (cmocka), the shell tests are TAP scripts.
+test: deps
+	@$(MAKE) --no-print-directory B=$(B) SAN="$(SAN)" all
+	PKG_BUILD=$(CURDIR)/$(B) CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BINS) tests/t/*.t
+
+asan:
+	@:
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	sh scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	sh tests/bench/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build
+
+.PHONY: all deps test asan demo bench fuzz clean

@@ -1,0 +1,103 @@
+/*
+ * fetch: downloads (libcurl: file://, http://, https://), checksums and
+ * usign signatures (OpenSSL). Libraries are initialised lazily: a command
+ * that never downloads never pays for libcurl's start-up.
+ */
+#ifndef PKG_FETCH_H
+#define PKG_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- checksums (OpenSSL EVP) ---- */
+
+/* Hex digests, NUL-terminated: sha256 -> 65 bytes, md5 -> 33 bytes. */
+int fetch_sha256_buf(const void *buf, size_t len, char hex[65]);
+int fetch_sha256_file(const char *path, char hex[65]);
+int fetch_md5_file(const char *path, char hex[33]);
+/* Check a file against the index: sha256 (64 hex) or md5 (32 hex) and
+ * size (0 = unknown). PKGE_CHECKSUM with a clear message on mismatch. */
+int fetch_verify_file(const char *path, const char *sha256, const char *md5,
+		      uint64_t size);
+
+/* ---- usign (Ed25519), the format of OpenWrt's usign/signify ---- */
+
+/* Key id: 8 bytes, printed as 16 lower-case hex digits. */
+struct usign_pubkey {
+	unsigned char keyid[8];
+	unsigned char key[32];
+};
+struct usign_seckey {
+	unsigned char keyid[8];
+	unsigned char seed[32]; /* Ed25519 private seed */
+	unsigned char pub[32];
+};
+struct usign_sig {
+	unsigned char keyid[8];
+	unsigned char sig[64];
+};
+
+/* Parse usign files from text. "untrusted comment: ..." first line is
+ * optional for public keys (the 19.07 key file lacks the prefix: any first
+ * line that is not base64 of the right length is taken as a comment).
+ * PKGE_FORMAT on bad base64, wrong length or algorithm. */
+int usign_parse_pubkey(const char *text, size_t len, struct usign_pubkey *k);
+int usign_parse_seckey(const char *text, size_t len, struct usign_seckey *k);
+int usign_parse_sig(const char *text, size_t len, struct usign_sig *s);
+
+/* Verify data against sig with key: 0 or PKGE_SIGNATURE. */
+int usign_verify(const void *data, size_t len, const struct usign_sig *s,
+		 const struct usign_pubkey *k);
+/* Verify file data_path against sig_path using the key whose id matches,
+ * found in keydir (files named by key id, as /etc/opkg/keys/) or given as
+ * a single key file (keypath is a regular file). Messages name the file,
+ * the key id and why. 0, PKGE_SIGNATURE, or -errno. */
+int usign_verify_file(const char *data_path, const char *sig_path,
+		      const char *keypath);
+/* Same, data already in memory. */
+int usign_verify_buf(const void *data, size_t len, const char *sig_path,
+		     const char *keypath);
+
+/* Make a key pair; writes PREFIX (secret) and PREFIX.pub in usign's
+ * layout. comment: text after "untrusted comment: " (NULL: default). */
+int usign_keygen(const char *prefix, const char *comment);
+/* Sign data_path with the secret key file; writes out_sig_path (usign
+ * layout: "untrusted comment: signed by key <id>\n<base64>\n"). */
+int usign_sign_file(const char *data_path, const char *seckey_path,
+		    const char *out_sig_path);
+void usign_keyid_hex(const unsigned char keyid[8], char hex[17]);
+
+/* ---- downloads ---- */
+
+struct fetch_opts {
+	int progress;	     /* show progress on stderr (callers pass isatty) */
+	int insecure;	     /* --no-check-certificate */
+	uint64_t max_bytes;  /* abort past this many bytes (0 = 512 MiB) */
+	long timeout_s;	     /* overall timeout (0 = 300 s) */
+	long connect_timeout_s; /* 0 = 15 s */
+	int retries;	     /* extra tries on transient errors */
+	const char *label;   /* what is shown in progress ("nano") */
+};
+
+/*
+ * Download url into dest_path (written through the ops layer into a temp
+ * file beside dest and renamed into place only when complete). A redirect
+ * from https to a non-https URL is refused. HTTP errors (404...) give
+ * PKGE_NETWORK or PKGE_NOTFOUND with the URL in the message. Not found
+ * returns PKGE_NOTFOUND without printing when quiet_404 is set.
+ */
+int fetch_url(const char *url, const char *dest_path,
+	      const struct fetch_opts *opts, int quiet_404);
+/* Download into memory (malloc'd, NUL-terminated). */
+int fetch_url_mem(const char *url, const struct fetch_opts *opts,
+		  int quiet_404, char **out, size_t *len);
+/* Release libcurl if it was initialised. */
+void fetch_global_cleanup(void);
+
+/* ---- decompression helpers (zlib/zstd through libarchive's raw mode) ---- */
+/* Decompress gzip/zstd/xz or pass through plain data; out malloc'd,
+ * NUL-terminated. max caps the output (0 = 256 MiB). */
+int fetch_decompress(const void *in, size_t inlen, size_t max, char **out,
+		     size_t *outlen);
+
+#endif

@@ -1,0 +1,1 @@
+/* placeholder */ typedef int fetch_placeholder_t;

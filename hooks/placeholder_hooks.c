@@ -1,0 +1,1 @@
+/* placeholder */ typedef int hooks_placeholder_t;

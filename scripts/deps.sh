@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install the Debian packages pkg needs to build, test and demo, but only
+# when one is missing: a machine that has them all is left alone.
+set -e
+PKGS="gcc make pkg-config libsolv-dev libsolvext-dev libarchive-dev
+libcurl4-openssl-dev libssl-dev libzstd-dev libsqlite3-dev zlib1g-dev
+liblzma-dev libcmocka-dev nginx-light squashfs-tools perl clang
+libclang-rt-14-dev util-linux xz-utils zstd attr"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: not root; install these packages:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,1 @@
+/* placeholder */ typedef int solver_placeholder_t;

@@ -1,0 +1,153 @@
+/*
+ * solver: libsolv glue. A pool holds the installed repo (built from the
+ * control stanzas the database keeps) and one repo per feed (built from
+ * the feed's Packages text, cached as a .solv file). Version order is
+ * Debian's, which is opkg's (libsolv's DISTTYPE_DEB).
+ */
+#ifndef PKG_SOLVER_H
+#define PKG_SOLVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <solv/pool.h>
+#include <solv/repo.h>
+#include <solv/queue.h>
+
+#include "rootfs.h"
+
+struct pkg_solver {
+	Pool *pool;
+	Repo *installed;
+	/* Custom repodata keys. */
+	Id key_offset;	/* byte offset of the stanza in the Packages text */
+	Id key_abi;	/* ABIVersion */
+	Id key_essential; /* Essential: yes -> 1 */
+	Id key_md5;	/* MD5Sum (older and Yocto feeds) */
+	Queue jobs;	/* queued by solver_job */
+	char **archs;	/* accepted architectures, highest priority first */
+	int *arch_prio;
+	size_t narchs;
+};
+
+/* archs/prios: opkg.conf `arch` lines (name, priority); packages whose
+ * Architecture is not listed are left out of feed repos. narchs == 0
+ * accepts every architecture. */
+int solver_init(struct pkg_solver *s, const char *const *archs,
+		const int *prios, size_t narchs);
+void solver_release(struct pkg_solver *s);
+
+/*
+ * Build the repo `name` from a Packages text. Stanzas without Package: or
+ * Version: are skipped with one warning naming the feed and line. Stores
+ * name, evr, arch, Depends+Pre-Depends (requires), Provides, Conflicts,
+ * Replaces (obsoletes when also in Conflicts), Recommends, Suggests,
+ * Essential, ABIVersion, Description (summary = first line), Section,
+ * Filename, Size, Installed-Size, SHA256sum, MD5Sum, and the stanza's byte
+ * offset. When cache_path is set, writes the repo there (atomically).
+ * priority: libsolv repo priority (higher wins). *repo_out may be NULL.
+ */
+int solver_feed_from_text(struct pkg_solver *s, const char *name,
+			  const char *text, size_t len, int priority,
+			  const char *cache_path, Repo **repo_out);
+/* Load the repo `name` from a .solv written by solver_feed_from_text.
+ * -ENOENT when missing, PKGE_FORMAT when unreadable (caller rebuilds). */
+int solver_feed_from_cache(struct pkg_solver *s, const char *name,
+			   const char *cache_path, int priority,
+			   Repo **repo_out);
+
+/* Create the installed repo (empty) and set it as the pool's. */
+Repo *solver_installed_repo(struct pkg_solver *s);
+/* Add one package to repo from its control stanza (same fields as above).
+ * Returns the solvable id, or 0 when the stanza lacks Package/Version. */
+Id solver_add_stanza(struct pkg_solver *s, Repo *repo,
+		     const struct ctl_stanza *st, uint64_t offset);
+/* Call after all repos are added (creates whatprovides). */
+void solver_prepare(struct pkg_solver *s);
+
+/* ---- queries ---- */
+const char *solver_name(const struct pkg_solver *s, Id p);
+const char *solver_evr(const struct pkg_solver *s, Id p);
+const char *solver_arch(const struct pkg_solver *s, Id p);
+const char *solver_summary(const struct pkg_solver *s, Id p);
+const char *solver_description(const struct pkg_solver *s, Id p);
+const char *solver_filename(const struct pkg_solver *s, Id p);
+const char *solver_sha256(const struct pkg_solver *s, Id p); /* hex/NULL */
+const char *solver_md5(const struct pkg_solver *s, Id p);
+const char *solver_abiversion(const struct pkg_solver *s, Id p);
+uint64_t solver_size(const struct pkg_solver *s, Id p);
+uint64_t solver_installed_size(const struct pkg_solver *s, Id p);
+uint64_t solver_offset(const struct pkg_solver *s, Id p);
+const char *solver_repo_name(const struct pkg_solver *s, Id p);
+int solver_is_installed(const struct pkg_solver *s, Id p);
+int solver_is_essential(const struct pkg_solver *s, Id p);
+/* Dependency lists as text ("a, b (>= 1.0), c | d"); key is one of
+ * SOLVABLE_REQUIRES, SOLVABLE_PROVIDES (without the self-provide),
+ * SOLVABLE_CONFLICTS, SOLVABLE_OBSOLETES, SOLVABLE_RECOMMENDS,
+ * SOLVABLE_SUGGESTS. Malloc'd, "" when empty. */
+char *solver_deps_str(const struct pkg_solver *s, Id p, Id key);
+/* opkg-style version comparison (Debian order): <0, 0, >0. */
+int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b);
+/* Solvables whose name matches the glob (fnmatch; nocase flag), all repos,
+ * appended to q. */
+void solver_match_glob(const struct pkg_solver *s, const char *glob,
+		       int nocase, Queue *q);
+/* Solvables providing the dependency string ("name", "name (>= 1)"). */
+void solver_whatprovides(const struct pkg_solver *s, const char *dep,
+			 Queue *q);
+/* The best candidate for name among the feeds (highest version, then
+ * repo priority), 0 when none. */
+Id solver_best_available(const struct pkg_solver *s, const char *name);
+
+/* ---- jobs and solving ---- */
+
+enum solver_job_kind {
+	SJ_INSTALL,	/* spec: "name", "name=ver", "name<=ver" ... */
+	SJ_INSTALL_ID,	/* a specific solvable (local .ipk added to a repo) */
+	SJ_REMOVE,	/* spec: name */
+	SJ_UPGRADE,	/* spec: name (installed) */
+	SJ_UPGRADE_ALL,
+	SJ_LOCK,	/* hold: keep this installed package as it is */
+	SJ_USERINSTALLED /* mark as asked for by the user (autoremove) */
+};
+
+/* Flags for solver_solve. */
+#define SOLVE_NODEPS 1	       /* --nodeps: only the named packages */
+#define SOLVE_FORCE_DEPENDS 2  /* --force-depends: ignore missing deps */
+#define SOLVE_AUTOREMOVE 4     /* remove orphaned dependencies */
+#define SOLVE_NO_RECOMMENDS 8  /* do not pull Recommends */
+#define SOLVE_ALLOW_DOWNGRADE 16
+#define SOLVE_REMOVE_DEPENDENTS 32 /* --force-removal-of-dependent-packages */
+
+enum step_type {
+	STEP_INSTALL,
+	STEP_UPGRADE,
+	STEP_DOWNGRADE,
+	STEP_REINSTALL,
+	STEP_REMOVE
+};
+
+struct solver_step {
+	enum step_type type;
+	Id p;	/* the package to install (or the one removed) */
+	Id old; /* the installed package replaced, or 0 */
+};
+
+struct solver_result {
+	struct solver_step *steps; /* in a safe order: deps first */
+	size_t n;
+	char **problems; /* readable sentences, one per problem */
+	size_t nproblems;
+};
+
+/* Jobs accumulate in the solver until solver_solve. Unknown names give
+ * PKGE_NOTFOUND ("unknown package 'x'"), reported. */
+int solver_job(struct pkg_solver *s, enum solver_job_kind kind,
+	       const char *spec, Id id);
+/* Solve the queued jobs. 0 with result filled; PKGE_UNSOLVABLE when there
+ * are problems (result->problems filled, nothing printed). When
+ * testcase_dir is set, libsolv's testcase is written there. */
+int solver_solve(struct pkg_solver *s, int flags, const char *testcase_dir,
+		 struct solver_result *res);
+void solver_result_release(struct solver_result *res);
+
+#endif
