@@ -11,12 +11,15 @@
 
 /* ---- checksums (OpenSSL EVP) ---- */
 
-/* Hex digests, NUL-terminated: sha256 -> 65 bytes, md5 -> 33 bytes. */
+/* Hex digests (lower case), NUL-terminated: sha256 -> 65 bytes, md5 ->
+ * 33 bytes. 0, or -errno (reported, naming the file). */
 int fetch_sha256_buf(const void *buf, size_t len, char hex[65]);
 int fetch_sha256_file(const char *path, char hex[65]);
 int fetch_md5_file(const char *path, char hex[33]);
 /* Check a file against the index: sha256 (64 hex) or md5 (32 hex) and
- * size (0 = unknown). PKGE_CHECKSUM with a clear message on mismatch. */
+ * size (0 = unknown). sha256 wins when both are given; neither given is
+ * refused. PKGE_CHECKSUM with a clear message on mismatch ("checksum
+ * mismatch for 'nano_7.2-2.ipk': expected <hex>, got <hex>"). */
 int fetch_verify_file(const char *path, const char *sha256, const char *md5,
 		      uint64_t size);
 
@@ -40,31 +43,44 @@ struct usign_sig {
 /* Parse usign files from text. "untrusted comment: ..." first line is
  * optional for public keys (the 19.07 key file lacks the prefix: any first
  * line that is not base64 of the right length is taken as a comment).
- * PKGE_FORMAT on bad base64, wrong length or algorithm. */
+ * PKGE_FORMAT on bad base64, wrong length or algorithm; secret keys also
+ * on an encrypted key (kdfrounds != 0) or a bad checksum. They never
+ * print: the callers that know the file name report. */
 int usign_parse_pubkey(const char *text, size_t len, struct usign_pubkey *k);
 int usign_parse_seckey(const char *text, size_t len, struct usign_seckey *k);
 int usign_parse_sig(const char *text, size_t len, struct usign_sig *s);
 
-/* Verify data against sig with key: 0 or PKGE_SIGNATURE. */
+/* Verify data against sig with key (key ids must match): 0 or
+ * PKGE_SIGNATURE. Never prints. */
 int usign_verify(const void *data, size_t len, const struct usign_sig *s,
 		 const struct usign_pubkey *k);
 /* Verify file data_path against sig_path using the key whose id matches,
  * found in keydir (files named by key id, as /etc/opkg/keys/) or given as
  * a single key file (keypath is a regular file). Messages name the file,
- * the key id and why. 0, PKGE_SIGNATURE, or -errno. */
+ * the key id and why ("signature check failed for 'X': no key <id> in
+ * '/etc/opkg/keys'", "...: bad signature (key <id>)"). 0, PKGE_SIGNATURE
+ * (bad signature, unknown key, malformed key or signature file), or
+ * -errno (signature, data or key path unreadable: "cannot read signature
+ * 'X.sig': ..."). */
 int usign_verify_file(const char *data_path, const char *sig_path,
 		      const char *keypath);
-/* Same, data already in memory. */
+/* Same, data already in memory; messages name sig_path minus ".sig". */
 int usign_verify_buf(const void *data, size_t len, const char *sig_path,
 		     const char *keypath);
 
-/* Make a key pair; writes PREFIX (secret) and PREFIX.pub in usign's
- * layout. comment: text after "untrusted comment: " (NULL: default). */
+/* Make a key pair; writes PREFIX (secret, mode 0600) and PREFIX.pub in
+ * usign's layout, first lines "untrusted comment: <comment> secret key"
+ * and "... public key" (comment NULL: "pkg key <id>"). The secret key is
+ * unencrypted. -EEXIST when PREFIX exists (never overwrites a secret key).
+ * Random seed and key id from OpenSSL's RAND_bytes. */
 int usign_keygen(const char *prefix, const char *comment);
 /* Sign data_path with the secret key file; writes out_sig_path (usign
- * layout: "untrusted comment: signed by key <id>\n<base64>\n"). */
+ * layout: "untrusted comment: signed by key <id>\n<base64>\n") through
+ * rootfs_write_atomic. 0, PKGE_FORMAT (bad or encrypted secret key) or
+ * -errno; reported. */
 int usign_sign_file(const char *data_path, const char *seckey_path,
 		    const char *out_sig_path);
+/* 16 lower-case hex digits, as key files are named. */
 void usign_keyid_hex(const unsigned char keyid[8], char hex[17]);
 
 /* ---- downloads ---- */
@@ -85,10 +101,17 @@ struct fetch_opts {
  * from https to a non-https URL is refused. HTTP errors (404...) give
  * PKGE_NETWORK or PKGE_NOTFOUND with the URL in the message. Not found
  * returns PKGE_NOTFOUND without printing when quiet_404 is set.
+ * The part file is "<dest>.part"; it is removed on failure. Past
+ * max_bytes the transfer is aborted with PKGE_CHECKSUM ("download of
+ * 'URL' exceeds N bytes": callers pass the index's Size). Other failures:
+ * PKGE_NETWORK with curl's reason, -errno for local write errors. Only
+ * the final failure after opts->retries is reported. opts may be NULL.
+ * libcurl is initialised on the first call.
  */
 int fetch_url(const char *url, const char *dest_path,
 	      const struct fetch_opts *opts, int quiet_404);
-/* Download into memory (malloc'd, NUL-terminated). */
+/* Download into memory (malloc'd, NUL-terminated, *len without the NUL);
+ * same rules and codes as fetch_url. */
 int fetch_url_mem(const char *url, const struct fetch_opts *opts,
 		  int quiet_404, char **out, size_t *len);
 /* Release libcurl if it was initialised. */
@@ -96,7 +119,8 @@ void fetch_global_cleanup(void);
 
 /* ---- decompression helpers (zlib/zstd through libarchive's raw mode) ---- */
 /* Decompress gzip/zstd/xz or pass through plain data; out malloc'd,
- * NUL-terminated. max caps the output (0 = 256 MiB). */
+ * NUL-terminated. max caps the output (0 = 256 MiB). 0, or PKGE_FORMAT
+ * (corrupt stream, or output past max: "... exceeds N bytes"). Reported. */
 int fetch_decompress(const void *in, size_t inlen, size_t max, char **out,
 		     size_t *outlen);
 

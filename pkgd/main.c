@@ -1,1 +1,368 @@
-int main(void) { return 0; }
+/*
+ * pkg's driver: parse opkg's command line (also when called as `opkg`),
+ * prepare what the command's table row asks for (database, lock, pool),
+ * recover an unfinished transaction first, run the command, map the
+ * result to an exit status.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pkgd.h"
+
+enum {
+	O_FORCE_BASE = 1000,
+	O_NOACTION = 1100, O_NODEPS, O_JSON, O_AUTOREMOVE, O_SIZE, O_SHORTDESC,
+	O_ADD_ARCH, O_ADD_DEST, O_ADD_EXCLUDE, O_NORECOMMENDS, O_INSECURE,
+	O_WAIT, O_FROM_ROM, O_FROM_FEED, O_CONFFILES, O_DRYRUN, O_FIELDS,
+	O_TESTCASE, O_DOWNLOAD_ONLY, O_VERSION, O_CACHE, O_RECURSIVE,
+	O_IGNORED, O_IGNORED_ARG, O_HELP
+};
+
+static const struct { const char *name; unsigned flag; } force_opts[] = {
+	{ "depends", FORCE_DEPENDS }, { "reinstall", FORCE_REINSTALL },
+	{ "overwrite", FORCE_OVERWRITE }, { "downgrade", FORCE_DOWNGRADE },
+	{ "space", FORCE_SPACE }, { "postinstall", FORCE_POSTINSTALL },
+	{ "remove", FORCE_REMOVE }, { "checksum", FORCE_CHECKSUM },
+	{ "signature", FORCE_SIGNATURE },
+	{ "removal-of-dependent-packages", FORCE_REMOVE_DEPENDENT },
+	{ "removal-of-essential-packages", FORCE_REMOVE_ESSENTIAL },
+	{ "maintainer", FORCE_MAINTAINER }, { "defaults", 0 },
+};
+#define NFORCE (sizeof(force_opts) / sizeof(force_opts[0]))
+
+static const struct option base_opts[] = {
+	{ "conf", 1, 0, 'f' }, { "offline-root", 1, 0, 'o' },
+	{ "root", 1, 0, 'o' }, { "dest", 1, 0, 'd' },
+	{ "tmp-dir", 1, 0, 't' }, { "lists-dir", 1, 0, 'l' },
+	{ "nocase", 0, 0, 'i' }, { "verbosity", 2, 0, 'V' },
+	{ "noaction", 0, 0, O_NOACTION }, { "test", 0, 0, O_NOACTION },
+	{ "nodeps", 0, 0, O_NODEPS }, { "json", 0, 0, O_JSON },
+	{ "autoremove", 0, 0, O_AUTOREMOVE }, { "size", 0, 0, O_SIZE },
+	{ "short-description", 0, 0, O_SHORTDESC },
+	{ "add-arch", 1, 0, O_ADD_ARCH }, { "add-dest", 1, 0, O_ADD_DEST },
+	{ "add-exclude", 1, 0, O_ADD_EXCLUDE },
+	{ "add-ignore-recommends", 1, 0, O_IGNORED_ARG },
+	{ "no-install-recommends", 0, 0, O_NORECOMMENDS },
+	{ "no-check-certificate", 0, 0, O_INSECURE },
+	{ "wait", 2, 0, O_WAIT }, { "from-rom", 0, 0, O_FROM_ROM },
+	{ "from-feed", 0, 0, O_FROM_FEED }, { "conffiles", 0, 0, O_CONFFILES },
+	{ "dry-run", 0, 0, O_DRYRUN }, { "fields", 1, 0, O_FIELDS },
+	{ "dump-testcase", 1, 0, O_TESTCASE },
+	{ "download-only", 0, 0, O_DOWNLOAD_ONLY },
+	{ "version", 0, 0, O_VERSION }, { "cache", 1, 0, O_CACHE },
+	{ "cache-dir", 1, 0, O_CACHE }, { "host-cache-dir", 0, 0, O_IGNORED },
+	{ "volatile-cache", 0, 0, O_IGNORED },
+	{ "ignore-maintainer", 0, 0, O_IGNORED },
+	{ "prefer-arch-to-version", 0, 0, O_IGNORED },
+	{ "combine", 0, 0, O_IGNORED }, { "strip-abi", 0, 0, O_IGNORED },
+	{ "offline", 0, 0, O_IGNORED }, { "verify-program", 1, 0, O_IGNORED_ARG },
+	{ "recursive", 0, 0, O_RECURSIVE }, { "help", 0, 0, O_HELP },
+};
+#define NBASE (sizeof(base_opts) / sizeof(base_opts[0]))
+
+/* The option table: the base options plus --force-X and --force_X. */
+static struct option *build_opts(char names[][64])
+{
+	struct option *o = calloc(NBASE + 2 * NFORCE + 1, sizeof(*o));
+	size_t i, n = 0;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < NBASE; i++)
+		o[n++] = base_opts[i];
+	for (i = 0; i < NFORCE; i++) {
+		size_t k;
+		snprintf(names[2 * i], 64, "force-%s", force_opts[i].name);
+		snprintf(names[2 * i + 1], 64, "force_%s", force_opts[i].name);
+		for (k = 0; names[2 * i + 1][k]; k++)
+			if (names[2 * i + 1][k] == '-')
+				names[2 * i + 1][k] = '_';
+		o[n++] = (struct option){ names[2 * i], 0, 0,
+					  (int)(O_FORCE_BASE + i) };
+		o[n++] = (struct option){ names[2 * i + 1], 0, 0,
+					  (int)(O_FORCE_BASE + i) };
+	}
+	return o;
+}
+
+static int push(char ***v, size_t *n, const char *s)
+{
+	char **p = realloc(*v, (*n + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	p[(*n)++] = (char *)s;
+	return 0;
+}
+
+static int opt_one(struct pkg_opts *o, int c, const char *arg)
+{
+	if (c >= O_FORCE_BASE && c < O_FORCE_BASE + (int)NFORCE) {
+		o->force |= force_opts[c - O_FORCE_BASE].flag;
+		return 0;
+	}
+	switch (c) {
+	case 'f': o->conf_file = arg; break;
+	case 'o': o->root = arg; break;
+	case 'd': o->dest = arg; break;
+	case 't': o->tmp_dir = arg; break;
+	case 'l': o->lists_dir = arg; break;
+	case 'i': o->nocase = 1; break;
+	case 'A': o->all = 1; break;
+	case 'V': o->verbosity = arg ? atoi(arg) : 2; break;
+	case O_NOACTION: o->noaction = 1; break;
+	case O_NODEPS: o->nodeps = 1; break;
+	case O_JSON: o->json = 1; break;
+	case O_AUTOREMOVE: o->autoremove = 1; break;
+	case O_SIZE: o->size = 1; break;
+	case O_SHORTDESC: o->short_desc = 1; break;
+	case O_ADD_ARCH: return push(&o->add_archs, &o->nadd_archs, arg);
+	case O_ADD_DEST: return push(&o->add_dests, &o->nadd_dests, arg);
+	case O_ADD_EXCLUDE: return push(&o->add_excludes, &o->nadd_excludes, arg);
+	case O_NORECOMMENDS: o->no_recommends = 1; break;
+	case O_INSECURE: o->insecure = 1; break;
+	case O_WAIT: o->wait_s = arg ? atoi(arg) : -1; break;
+	case O_FROM_ROM: o->from_rom = 1; break;
+	case O_FROM_FEED: o->from_feed = 1; break;
+	case O_CONFFILES: o->conffiles = 1; break;
+	case O_DRYRUN: o->dry_run = 1; break;
+	case O_FIELDS: o->fields = (char *)arg; break;
+	case O_TESTCASE: o->testcase_dir = arg; break;
+	case O_DOWNLOAD_ONLY: o->download_only = 1; break;
+	case O_CACHE: o->cache_dir = arg; break;
+	case O_RECURSIVE:
+		o->recursive = 1;
+		o->force |= FORCE_REMOVE_DEPENDENT;
+		break;
+	case O_IGNORED: case O_IGNORED_ARG: break;
+	default: return -PKGE_USAGE;
+	}
+	return 0;
+}
+
+/* Parse options anywhere on the line (GNU permutation); single-dash long
+ * options as OpenWrt's opkg takes them. argv is left holding the command
+ * and its arguments from index *first. */
+static int parse_opts(struct pkg_opts *o, int argc, char **argv, int *first,
+		      const char *optstring)
+{
+	char names[2 * NFORCE][64];
+	struct option *lo = build_opts(names);
+	int c, r = 0;
+
+	if (!lo)
+		return -ENOMEM;
+	opterr = 0;
+	while (r == 0 &&
+	       (c = getopt_long_only(argc, argv, optstring, lo,
+				     NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			r = pkg_error_plain(-PKGE_USAGE, "unknown option '%s'",
+					    argv[optind - 1]);
+			break;
+		}
+		if (c == O_VERSION) {
+			printf("pkg version %s (opkg compatible)\n", PKG_VERSION);
+			r = 1;
+			break;
+		}
+		if (c == O_HELP) {
+			r = 2;
+			break;
+		}
+		r = opt_one(o, c, optarg);
+	}
+	free(lo);
+	*first = optind;
+	return r;
+}
+
+static int usage(const char *prog, FILE *f)
+{
+	const struct pkg_cmd *c;
+	size_t i;
+
+	fprintf(f, "usage: %s [options...] sub-command [arguments...]\n\n"
+		   "Commands (* = pkg's own, not in opkg):\n", prog);
+	for (i = 0; (c = pkg_commands[i]); i++)
+		fprintf(f, "  %c %-24s %s\n", c->flags & CMD_OPKG ? ' ' : '*',
+			c->name, c->help);
+	fprintf(f, "\nOptions:\n"
+		   "  -f, --conf FILE        configuration file\n"
+		   "  -o, --offline-root DIR operate on the root DIR\n"
+		   "  -d, --dest NAME        destination (dest line)\n"
+		   "  -l, --lists-dir DIR    feed lists directory\n"
+		   "  -t, --tmp-dir DIR      downloads directory\n"
+		   "  -V[N], --verbosity[=N] 0 errors .. 4 debug (default 1)\n"
+		   "  -A                     all packages (depends, list...)\n"
+		   "  -i, --nocase           case-insensitive globs\n"
+		   "  --noaction, --test     show what would be done\n"
+		   "  --download-only        only download\n"
+		   "  --nodeps               do not follow dependencies\n"
+		   "  --autoremove           remove unneeded dependencies\n"
+		   "  --force-depends|reinstall|overwrite|downgrade|space|\n"
+		   "    postinstall|remove|checksum|signature|maintainer|\n"
+		   "    removal-of-dependent-packages|"
+		   "removal-of-essential-packages\n"
+		   "  --add-arch ARCH:PRIO   accept an architecture\n"
+		   "  --no-install-recommends, --no-check-certificate\n"
+		   "  --json                 JSON output for listings\n"
+		   "  --wait[=SECONDS]       wait for the lock\n"
+		   "  --from-rom, --from-feed  where a restore comes from\n"
+		   "  --dump-testcase DIR    write libsolv's testcase\n"
+		   "  --version, --help\n");
+	return 0;
+}
+
+static int setup_root(struct pkg_ctx *ctx)
+{
+	char real[PATH_MAX];
+	const char *root = ctx->opt.root;
+	int r;
+
+	if (root) {
+		if (!realpath(root, real))
+			return pkg_error(-errno, "cannot use root '%s'", root);
+		ctx->offline = 1;
+	} else {
+		snprintf(real, sizeof(real), "/");
+	}
+	ctx->root = strdup(strcmp(real, "/") ? real : "");
+	r = rootfs_open(&ctx->rf, real, NULL);
+	if (r < 0)
+		return r;
+	r = conf_load(&ctx->conf, ctx, ctx->opt.conf_file);
+	if (r < 0)
+		return r;
+	if (strcmp(ctx->conf.overlay_root, "/overlay")) {
+		rootfs_release(&ctx->rf);
+		r = rootfs_open(&ctx->rf, real, ctx->conf.overlay_root);
+	}
+	return r;
+}
+
+static void setup_archs(struct pkg_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->opt.nadd_archs; i++) {
+		char name[128], *colon;
+		snprintf(name, sizeof(name), "%s", ctx->opt.add_archs[i]);
+		colon = strchr(name, ':');
+		if (colon)
+			*colon++ = 0;
+		conf_add_arch(&ctx->conf, name, colon ? atoi(colon) : 1);
+	}
+}
+
+static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd)
+{
+	char *state = NULL;
+	int r;
+
+	if (cmd->flags & CMD_NOROOT)
+		return 0;
+	r = setup_root(ctx);
+	if (r < 0)
+		return r;
+	setup_archs(ctx);
+	if (!(cmd->flags & (CMD_DB | CMD_WRITE | CMD_POOL)))
+		return 0;
+	if (cmd->flags & CMD_WRITE && !ctx->opt.noaction) {
+		r = ctx_lock(ctx);
+		if (r < 0)
+			return r;
+	}
+	r = ctx_open_db(ctx, (cmd->flags & CMD_WRITE) != 0);
+	if (r < 0)
+		return r;
+	db_meta_get(ctx->db, "tx_state", &state);
+	if (state) {
+		/* An unfinished transaction: finish or undo it before
+		 * anything else, whatever the command. */
+		free(state);
+		if (ctx->lock_fd < 0 && (r = ctx_lock(ctx)) < 0)
+			return r;
+		if (ctx->db_readonly) {
+			db_close(ctx->db);
+			ctx->db = NULL;
+			if ((r = ctx_open_db(ctx, 1)) < 0)
+				return r;
+		}
+		if (strcmp(cmd->name, "recover") && (r = tx_recover(ctx, 0)) < 0)
+			return r;
+	}
+	if (cmd->flags & CMD_POOL)
+		r = ctx_load_pool(ctx);
+	return r;
+}
+
+static int exit_code(const struct pkg_ctx *ctx, int r)
+{
+	if (r >= 0)
+		return r;
+	if (r == -PKGE_USAGE)
+		return 1;
+	return strcmp(ctx->prog, "opkg") ? 1 : 255;
+}
+
+int main(int argc, char **argv)
+{
+	struct pkg_ctx ctx;
+	const struct pkg_cmd *cmd;
+	const char *base = strrchr(argv[0], '/');
+	int first = 1, r;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.lock_fd = ctx.opkg_lock_fd = -1;
+	ctx.out = stdout;
+	ctx.prog = base ? base + 1 : argv[0];
+	if (strncmp(ctx.prog, "opkg", 4) == 0)
+		ctx.prog = "opkg";
+	else
+		ctx.prog = "pkg";
+	pkg_error_set_prog(ctx.prog);
+	ctx.tty = isatty(2);
+	ctx.opt.verbosity = 1;
+	/* First pass: options before the command ('+': stop there). */
+	r = parse_opts(&ctx.opt, argc, argv, &first, "+f:o:d:t:l:iAV::");
+	if (r == 1)
+		return 0;
+	if (r == 2 || (r == 0 && first >= argc)) {
+		usage(ctx.prog, r == 2 ? stdout : stderr);
+		return r == 2 ? 0 : 1;
+	}
+	if (r < 0)
+		return 1;
+	cmd = cmd_find(argv[first]);
+	if (!cmd) {
+		pkg_error_plain(-PKGE_USAGE, "unknown command '%s' (see '%s help')",
+				argv[first], ctx.prog);
+		return 1;
+	}
+	/* Second pass over the command's words: options may follow the
+	 * command (opkg accepts both); getopt permutes them to the front. */
+	{
+		char **sub = argv + first;
+		int nsub = argc - first, at;
+
+		optind = 0;
+		r = parse_opts(&ctx.opt, nsub, sub, &at, "f:o:d:t:l:iAV::");
+		if (r == 1 || r == 2)
+			return 0;
+		if (r < 0)
+			return 1;
+		r = prepare(&ctx, cmd);
+		if (r == 0)
+			r = cmd->run(&ctx, nsub - at, sub + at);
+	}
+	ctx_release(&ctx);
+	fetch_global_cleanup();
+	fflush(stdout);
+	return exit_code(&ctx, r);
+}

@@ -88,23 +88,30 @@ int fsop_lchown(const char *path, uid_t uid, gid_t gid);
 int fsop_utimens(const char *path, const struct timespec ts[2]);
 /* fsync the directory holding path (or path itself if a directory). */
 int fsop_fsync_dir(const char *dir);
-/* Whether fsyncs are done (tests and `bench` may turn them off with
- * PKG_NO_FSYNC=1 in a fault build only). */
+/* Whether fsyncs are done (tests and `bench` turn them off with
+ * PKG_NO_FSYNC=1; honoured in every build). */
 int fsop_fsync_enabled(void);
-/* Number of ops done so far (for the fault counter). */
+/* Number of ops done so far (fault builds; always 0 in normal builds). */
 unsigned long fsop_count(void);
 
-/* Atomic whole-file write: temp file beside path, write, fsync, rename,
- * fsync the directory. Creates no parent directories. */
+/* Atomic whole-file write: temp file "<path>.pkg-tmp.<pid>" beside path,
+ * write, fsync, rename, fsync the directory. Creates no parent
+ * directories. 0 or -errno (reported). */
 int rootfs_write_atomic(const char *path, const void *data, size_t len,
 			mode_t mode);
-/* mkdir -p through the ops layer, mode for created directories. */
+/* Remove leftover "*.pkg-tmp.*" files of crashed runs in dir (not
+ * recursive). Returns how many were removed, or -errno (reported). */
+int rootfs_remove_temps(const char *dir);
+/* mkdir -p through the ops layer, mode for created directories.
+ * 0 or -errno (reported; -ENOTDIR when a component is not a directory). */
 int rootfs_mkdir_p(const char *path, mode_t mode);
-/* rm -rf through the ops layer (for staging cleanup). Missing is ok. */
+/* rm -rf through the ops layer (for staging cleanup), never following
+ * symlinks. Missing is ok. 0 or -errno (reported). */
 int rootfs_remove_tree(const char *path);
 
 /* Read a whole file into a NUL-terminated malloc'd buffer (cap: max bytes,
- * 0 = 256 MiB). Returns 0 or -errno / PKGE_FORMAT if over the cap. */
+ * 0 = 256 MiB). Returns 0 or -errno / PKGE_FORMAT if over the cap; does
+ * not report (a missing file is often normal), *out is NULL on error. */
 int rootfs_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* ------------------------------------------------------------------ */
@@ -161,7 +168,9 @@ const char *ipk_member(const struct ipk *ipk, const char *name, size_t *len);
 /* Names of all control members, count in *n (owned by the ipk). */
 const char *const *ipk_member_names(const struct ipk *ipk, size_t *n);
 
-enum stage_type { ST_FILE, ST_DIR, ST_SYMLINK, ST_HARDLINK };
+/* ST_DEVICE: char/block device or fifo, only with IPK_ALLOW_DEVICES
+ * (mode then carries the S_IFMT type bits, rdev the device). */
+enum stage_type { ST_FILE, ST_DIR, ST_SYMLINK, ST_HARDLINK, ST_DEVICE };
 
 struct stage_entry {
 	char *path;	/* normalised, relative to the root, no leading '/' */
@@ -172,7 +181,8 @@ struct stage_entry {
 	uint64_t size;
 	char *target;	/* symlink target, hardlink's path (normalised) */
 	char *staged;	/* ST_FILE: absolute path of the staged copy */
-	unsigned char sha256[32];
+	unsigned char sha256[32]; /* ST_FILE and ST_HARDLINK (its target's) */
+	dev_t rdev;	/* ST_DEVICE */
 };
 
 struct stage_list {
@@ -199,10 +209,13 @@ int ipk_stage(struct ipk *ipk, const char *staging, int flags,
 void stage_list_release(struct stage_list *l);
 
 /* Normalise an archive path: strip "./" and leading "/", fold "//" and
- * "/./". Returns 0, or PKGE_UNSAFE for ".." components. out is malloc'd. */
+ * "/./", drop a trailing "/" ("./" gives ""). Returns 0, or -PKGE_UNSAFE
+ * for ".." components (not reported; *out NULL). out is malloc'd.
+ * (ipk_stage refuses absolute paths before normalising.) */
 int path_normalise(const char *in, char **out);
 
-/* SHA-256 of a file (hex, 65 bytes incl. NUL). */
+/* SHA-256 of a file (hex, 65 bytes incl. NUL). 0 or -errno, not
+ * reported. */
 int rootfs_sha256_file(const char *path, char hex[65]);
 void rootfs_hex(const unsigned char *bin, size_t n, char *hex);
 
@@ -251,9 +264,11 @@ int rootfs_lstat(const struct rootfs *rf, const char *rel, struct stat *st,
  * copy up directories from rom with their modes). */
 int rootfs_prepare_parent(const struct rootfs *rf, const char *rel);
 /* Remove rel from the merged view: unlink the upper copy, and where the
- * image has the path, leave a whiteout (offline: char device 0/0; live:
- * unlink through the mount and the kernel writes it). Directories must be
- * empty in the merged view. */
+ * image has the path, leave a whiteout (offline: char device 0/0, parents
+ * copied up; live: unlink through the mount and the kernel writes it).
+ * Directories must be empty in the merged view (else -ENOTEMPTY); an
+ * upper directory holding only whiteouts is cleared first. Idempotent:
+ * 0 when rel is already absent. Errors are reported. */
 int rootfs_remove(const struct rootfs *rf, const char *rel);
 /* Whether the upper layer has a whiteout for rel. */
 int rootfs_is_whiteout(const struct rootfs *rf, const char *rel);

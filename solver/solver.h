@@ -50,7 +50,8 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
 			  const char *text, size_t len, int priority,
 			  const char *cache_path, Repo **repo_out);
 /* Load the repo `name` from a .solv written by solver_feed_from_text.
- * -ENOENT when missing, PKGE_FORMAT when unreadable (caller rebuilds). */
+ * -ENOENT (any -errno of fopen) when missing, not reported; PKGE_FORMAT
+ * when unreadable, reported (caller rebuilds). */
 int solver_feed_from_cache(struct pkg_solver *s, const char *name,
 			   const char *cache_path, int priority,
 			   Repo **repo_out);
@@ -64,7 +65,10 @@ Id solver_add_stanza(struct pkg_solver *s, Repo *repo,
 /* Call after all repos are added (creates whatprovides). */
 void solver_prepare(struct pkg_solver *s);
 
-/* ---- queries ---- */
+/* ---- queries ----
+ * Strings point into the pool; solver_filename and solver_sha256 may use
+ * libsolv's temporary space (a ring of 16): copy them before more
+ * lookups. */
 const char *solver_name(const struct pkg_solver *s, Id p);
 const char *solver_evr(const struct pkg_solver *s, Id p);
 const char *solver_arch(const struct pkg_solver *s, Id p);
@@ -110,13 +114,14 @@ enum solver_job_kind {
 	SJ_USERINSTALLED /* mark as asked for by the user (autoremove) */
 };
 
-/* Flags for solver_solve. */
+/* Flags for solver_run. */
 #define SOLVE_NODEPS 1	       /* --nodeps: only the named packages */
 #define SOLVE_FORCE_DEPENDS 2  /* --force-depends: ignore missing deps */
 #define SOLVE_AUTOREMOVE 4     /* remove orphaned dependencies */
 #define SOLVE_NO_RECOMMENDS 8  /* do not pull Recommends */
 #define SOLVE_ALLOW_DOWNGRADE 16
 #define SOLVE_REMOVE_DEPENDENTS 32 /* --force-removal-of-dependent-packages */
+#define SOLVE_REMOVE_ESSENTIAL 64 /* --force-removal-of-essential-packages */
 
 enum step_type {
 	STEP_INSTALL,
@@ -139,15 +144,25 @@ struct solver_result {
 	size_t nproblems;
 };
 
-/* Jobs accumulate in the solver until solver_solve. Unknown names give
- * PKGE_NOTFOUND ("unknown package 'x'"), reported. */
+/* Jobs accumulate in the solver until solver_jobs_clear (solver_run
+ * leaves them queued). Unknown names give PKGE_NOTFOUND ("unknown package
+ * 'x'", or "package 'x' is not installed" for remove/upgrade/lock),
+ * reported. Call solver_prepare again after adding solvables (a local
+ * .ipk) before queueing jobs for them. */
 int solver_job(struct pkg_solver *s, enum solver_job_kind kind,
 	       const char *spec, Id id);
-/* Solve the queued jobs. 0 with result filled; PKGE_UNSOLVABLE when there
- * are problems (result->problems filled, nothing printed). When
- * testcase_dir is set, libsolv's testcase is written there. */
-int solver_solve(struct pkg_solver *s, int flags, const char *testcase_dir,
-		 struct solver_result *res);
+/* Solve the queued jobs (named solver_run: libsolv owns solver_solve).
+ * 0 with res filled (steps in a safe order); -PKGE_UNSOLVABLE when there
+ * are problems (res->problems filled, nothing printed); other negative
+ * codes are reported. When testcase_dir is set, libsolv's testcase is
+ * written there. Release res with solver_result_release in every case.
+ * Flags: see SOLVE_*; held packages (SJ_LOCK) are silently kept; an
+ * installed Essential package is never removed unless a remove job names
+ * it and SOLVE_REMOVE_ESSENTIAL is given. */
+int solver_run(struct pkg_solver *s, int flags, const char *testcase_dir,
+	       struct solver_result *res);
 void solver_result_release(struct solver_result *res);
+/* Drop the queued jobs. */
+void solver_jobs_clear(struct pkg_solver *s);
 
 #endif

@@ -1,0 +1,133 @@
+/*
+ * Checksums through OpenSSL EVP: SHA-256 and MD5 of buffers and files,
+ * and the check of a downloaded file against its index entry.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "fetch.h"
+#include "fetch_int.h"
+#include "rootfs.h"
+
+int fetch_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int err = rootfs_read_file(path, max, out, len);
+
+	return err == -PKGE_FORMAT ? -EFBIG : err;
+}
+
+/* Digest of fd's contents (read to the end) with md into hex. */
+static int digest_fd(int fd, const EVP_MD *md, char *hex)
+{
+	unsigned char buf[65536], out[EVP_MAX_MD_SIZE];
+	unsigned int olen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	ssize_t n;
+	int err = 0;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, md, NULL)) {
+		EVP_MD_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	if (!err && !EVP_DigestFinal_ex(ctx, out, &olen))
+		err = -EIO;
+	EVP_MD_CTX_free(ctx);
+	if (!err)
+		rootfs_hex(out, olen, hex);
+	return err;
+}
+
+static int digest_file(const char *path, const EVP_MD *md, char *hex)
+{
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pkg_error(-errno, "cannot open '%s'", path);
+	err = digest_fd(fd, md, hex);
+	close(fd);
+	if (err)
+		return pkg_error(err, "cannot read '%s'", path);
+	return 0;
+}
+
+int fetch_sha256_buf(const void *buf, size_t len, char hex[65])
+{
+	unsigned char out[32];
+	unsigned int olen = 0;
+
+	if (!EVP_Digest(buf, len, out, &olen, EVP_sha256(), NULL))
+		return pkg_error(-ENOMEM, "cannot compute SHA-256");
+	rootfs_hex(out, olen, hex);
+	return 0;
+}
+
+int fetch_sha256_file(const char *path, char hex[65])
+{
+	return digest_file(path, EVP_sha256(), hex);
+}
+
+int fetch_md5_file(const char *path, char hex[33])
+{
+	return digest_file(path, EVP_md5(), hex);
+}
+
+/* Compare one digest; PKGE_CHECKSUM with both sides on mismatch. */
+static int check_digest(const char *path, const char *want, const char *got)
+{
+	const char *base = strrchr(path, '/');
+
+	if (!strcasecmp(want, got))
+		return 0;
+	return pkg_error(-PKGE_CHECKSUM,
+			 "checksum mismatch for '%s': expected %s, got %s",
+			 base ? base + 1 : path, want, got);
+}
+
+int fetch_verify_file(const char *path, const char *sha256, const char *md5,
+		      uint64_t size)
+{
+	const char *base = strrchr(path, '/');
+	char hex[65];
+	struct stat st;
+	int err;
+
+	base = base ? base + 1 : path;
+	if (stat(path, &st) < 0)
+		return pkg_error(-errno, "cannot open '%s'", path);
+	if (size && (uint64_t)st.st_size != size)
+		return pkg_error(-PKGE_CHECKSUM,
+				 "size mismatch for '%s': expected %llu, "
+				 "got %llu bytes", base,
+				 (unsigned long long)size,
+				 (unsigned long long)st.st_size);
+	if (sha256 && *sha256) {
+		err = fetch_sha256_file(path, hex);
+		return err ? err : check_digest(path, sha256, hex);
+	}
+	if (md5 && *md5) {
+		err = fetch_md5_file(path, hex);
+		return err ? err : check_digest(path, md5, hex);
+	}
+	return pkg_error(-PKGE_CHECKSUM, "no checksum to verify '%s'", base);
+}

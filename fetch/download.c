@@ -1,0 +1,449 @@
+/*
+ * Downloads with libcurl's easy interface: file://, http://, https://.
+ * A file is written through the ops layer into "<dest>.part" beside its
+ * destination, fsynced and renamed into place only when complete. A
+ * redirect may never leave https, and file:// never redirects. Transient
+ * failures are retried; only the final failure is reported.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "fetch.h"
+#include "rootfs.h"
+
+#define DL_DEFAULT_MAX ((uint64_t)512 << 20)
+#define DL_DEFAULT_TIMEOUT 300L
+#define DL_DEFAULT_CONNECT 15L
+#define DL_MAX_REDIRS 5L
+
+/*
+ * libcurl needs curl_global_init once before the first handle and
+ * curl_global_cleanup once at the end. Initialising lazily keeps commands
+ * that never download from paying for it (TLS start-up on a router), so
+ * whether it happened has to be remembered: this flag is the one piece of
+ * process state in fetch/. pkg is single-threaded.
+ */
+static int curl_ready;
+
+struct dl {
+	const char *url;
+	uint64_t max, got;
+	int over;	/* max exceeded */
+	int werr;	/* write error (-errno) */
+	int fd;		/* file sink, or -1 for memory */
+	const char *part; /* file sink's path */
+	char *buf;	/* memory sink */
+	size_t cap;
+	const char *label; /* progress: NULL when off */
+	struct timespec start, last;
+	int shown;	/* width of the progress line on screen */
+};
+
+static int curl_init_once(void)
+{
+	if (curl_ready)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return pkg_error(-PKGE_NETWORK, "cannot initialise libcurl");
+	curl_ready = 1;
+	return 0;
+}
+
+void fetch_global_cleanup(void)
+{
+	if (curl_ready)
+		curl_global_cleanup();
+	curl_ready = 0;
+}
+
+static int mem_append(struct dl *d, const void *p, size_t n)
+{
+	size_t need = (size_t)d->got + n + 1, ncap = d->cap ? d->cap : 16384;
+	char *nb;
+
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap != d->cap) {
+		nb = realloc(d->buf, ncap);
+		if (!nb)
+			return -ENOMEM;
+		d->buf = nb;
+		d->cap = ncap;
+	}
+	memcpy(d->buf + d->got, p, n);
+	return 0;
+}
+
+static size_t write_cb(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct dl *d = ud;
+	size_t n = size * nmemb;
+	ssize_t w;
+
+	if (d->got + n > d->max) {
+		d->over = 1;
+		return 0;
+	}
+	if (d->fd >= 0) {
+		w = fsop_write(d->fd, p, n);
+		if (w < 0)
+			d->werr = (int)w;
+	} else {
+		d->werr = mem_append(d, p, n);
+	}
+	if (d->werr)
+		return 0;
+	d->got += n;
+	return n;
+}
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void fmt_size(double v, char *out, size_t n)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB" };
+	int u = 0;
+
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+/* One progress line on stderr, redrawn at most five times a second. */
+static int progress_cb(void *ud, curl_off_t total, curl_off_t now,
+		       curl_off_t ut, curl_off_t un)
+{
+	struct dl *d = ud;
+	char got[24], all[24], rate[24];
+	struct timespec t;
+	double secs;
+	int w;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (d->shown && elapsed(&d->last, &t) < 0.2)
+		return 0;
+	d->last = t;
+	secs = elapsed(&d->start, &t);
+	fmt_size((double)now, got, sizeof(got));
+	fmt_size(secs > 0.05 ? (double)now / secs : 0, rate, sizeof(rate));
+	if (total > 0)
+		fmt_size((double)total, all, sizeof(all));
+	w = fprintf(stderr, "\r%s: %s%s%s  %s/s ", d->label, got,
+		    total > 0 ? " of " : "", total > 0 ? all : "", rate);
+	if (w > 1 && w - 1 < d->shown)
+		fprintf(stderr, "%*s", d->shown - (w - 1), "");
+	if (w - 1 > d->shown)
+		d->shown = w - 1;
+	return 0;
+}
+
+static void progress_clear(struct dl *d)
+{
+	if (d->shown)
+		fprintf(stderr, "\r%*s\r", d->shown, "");
+	d->shown = 0;
+}
+
+/* Protocols allowed for url and its redirects; NULL when unsupported. */
+static const char *url_protocols(const char *url, const char **redir)
+{
+	if (!strncasecmp(url, "https://", 8)) {
+		*redir = "https"; /* never downgrade */
+		return "https";
+	}
+	if (!strncasecmp(url, "http://", 7)) {
+		*redir = "http,https";
+		return "http,https";
+	}
+	if (!strncasecmp(url, "file://", 7)) {
+		*redir = NULL; /* file:// never redirects */
+		return "file";
+	}
+	return NULL;
+}
+
+static void setup_progress(CURL *c, struct dl *d)
+{
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, d);
+	clock_gettime(CLOCK_MONOTONIC, &d->start);
+}
+
+/* Timeouts, size cap, TLS checks and progress from the options. */
+static void setup_limits(CURL *c, struct dl *d, const struct fetch_opts *o)
+{
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ?
+			 o->timeout_s : DL_DEFAULT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ?
+			 o->connect_timeout_s : DL_DEFAULT_CONNECT);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->max);
+	if (o->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (d->label)
+		setup_progress(c, d);
+}
+
+/* A configured easy handle for d, or NULL (reported). */
+static CURL *dl_handle(struct dl *d, const struct fetch_opts *o, char *ebuf)
+{
+	const char *prot, *redir;
+	CURL *c;
+
+	prot = url_protocols(d->url, &redir);
+	if (!prot) {
+		pkg_error(-PKGE_NETWORK, "cannot download '%s': unsupported "
+			  "protocol", d->url);
+		return NULL;
+	}
+	c = curl_easy_init();
+	if (!c) {
+		pkg_error(-ENOMEM, "cannot download '%s'", d->url);
+		return NULL;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, d->url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, prot);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, redir ? 1L : 0L);
+	if (redir)
+		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, redir);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, DL_MAX_REDIRS);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "pkg");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, d);
+	setup_limits(c, d, o);
+	return c;
+}
+
+static int transient(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Map a failed transfer to a code and message; *retry when worth it. */
+static int dl_failure(CURL *c, struct dl *d, CURLcode rc, const char *ebuf,
+		      char *msg, size_t n, int *retry)
+{
+	long http = 0;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
+	*retry = 0;
+	if (d->over || rc == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(msg, n, "download of '%s' exceeds %" PRIu64 " bytes",
+			 d->url, d->max);
+		return -PKGE_CHECKSUM;
+	}
+	if (d->werr) {
+		snprintf(msg, n, "cannot write '%s': %s",
+			 d->part ? d->part : "memory", pkg_strerror(d->werr));
+		return d->werr;
+	}
+	if (rc == CURLE_FILE_COULDNT_READ_FILE ||
+	    rc == CURLE_REMOTE_FILE_NOT_FOUND || http == 404 || http == 410) {
+		if (http)
+			snprintf(msg, n, "cannot download '%s': not found "
+				 "(HTTP %ld)", d->url, http);
+		else
+			snprintf(msg, n, "cannot download '%s': not found",
+				 d->url);
+		return -PKGE_NOTFOUND;
+	}
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL) { /* the URL's own was fine */
+		snprintf(msg, n, "cannot download '%s': redirect refused "
+			 "(https may only redirect to https): %s", d->url,
+			 ebuf);
+		return -PKGE_NETWORK;
+	}
+	*retry = transient(rc) || http >= 500 || http == 408 || http == 429;
+	snprintf(msg, n, "cannot download '%s': %s", d->url,
+		 *ebuf ? ebuf : curl_easy_strerror(rc));
+	return -PKGE_NETWORK;
+}
+
+/* One try. 0, or an error code with its message in msg (not printed). */
+static int dl_attempt(struct dl *d, const struct fetch_opts *o, char *msg,
+		      size_t n, int *retry)
+{
+	char ebuf[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	CURL *c;
+	int err = 0;
+
+	*retry = 0;
+	msg[0] = '\0';
+	c = dl_handle(d, o, ebuf);
+	if (!c)
+		return -PKGE_NETWORK; /* reported, msg left empty */
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK || d->werr || d->over)
+		err = dl_failure(c, d, rc, ebuf, msg, n, retry);
+	curl_easy_cleanup(c);
+	return err;
+}
+
+/* Start the sink again for another try. */
+static int dl_reset(struct dl *d)
+{
+	d->got = 0;
+	d->over = 0;
+	d->werr = 0;
+	if (d->fd < 0)
+		return 0;
+	fsop_close(d->fd);
+	d->fd = fsop_open(d->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0644);
+	if (d->fd < 0)
+		return pkg_error(d->fd, "cannot create '%s'", d->part);
+	return 0;
+}
+
+/* All tries; reports the final failure once (404 silently if asked). */
+static int dl_run(struct dl *d, const struct fetch_opts *o, int quiet_404)
+{
+	int tries = 1 + (o->retries > 0 ? o->retries : 0), i, err = 0, retry;
+	char msg[CURL_ERROR_SIZE + 1024];
+
+	if (curl_init_once())
+		return -PKGE_NETWORK;
+	for (i = 0; i < tries; i++) {
+		if (i) {
+			sleep(i < 5 ? (unsigned)i : 5u);
+			err = dl_reset(d);
+			if (err) {
+				msg[0] = '\0'; /* reported */
+				break;
+			}
+		}
+		err = dl_attempt(d, o, msg, sizeof(msg), &retry);
+		if (!err || !retry)
+			break;
+	}
+	progress_clear(d);
+	if (!err || !msg[0]) /* success, or already reported */
+		return err;
+	if (err == -PKGE_NOTFOUND && quiet_404)
+		return err;
+	return pkg_error_plain(err, "%s", msg);
+}
+
+static void dl_init(struct dl *d, const char *url, const struct fetch_opts *o)
+{
+	const char *base = strrchr(url, '/');
+
+	memset(d, 0, sizeof(*d));
+	d->url = url;
+	d->fd = -1;
+	d->max = o->max_bytes ? o->max_bytes : DL_DEFAULT_MAX;
+	if (!o->progress)
+		return;
+	d->label = o->label;
+	if (!d->label)
+		d->label = base && base[1] ? base + 1 : url;
+}
+
+/* fsync, close and rename the finished part file into place. */
+static int dl_commit(struct dl *d, const char *dest)
+{
+	int err, cerr;
+
+	err = fsop_fsync(d->fd);
+	cerr = fsop_close(d->fd);
+	d->fd = -1;
+	if (err || cerr)
+		return pkg_error(err ? err : cerr, "cannot write '%s'",
+				 d->part);
+	err = fsop_rename(d->part, dest);
+	if (err)
+		return pkg_error(err, "cannot rename '%s' to '%s'", d->part,
+				 dest);
+	err = fsop_fsync_dir(dest);
+	if (err)
+		return pkg_error(err, "cannot sync the directory of '%s'",
+				 dest);
+	return 0;
+}
+
+int fetch_url(const char *url, const char *dest_path,
+	      const struct fetch_opts *opts, int quiet_404)
+{
+	const struct fetch_opts none = { 0 };
+	struct dl d;
+	char *part;
+	int err;
+
+	dl_init(&d, url, opts ? opts : &none);
+	if (asprintf(&part, "%s.part", dest_path) < 0)
+		return pkg_error(-ENOMEM, "cannot download '%s'", url);
+	d.part = part;
+	d.fd = fsop_open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			 0644);
+	if (d.fd < 0) {
+		err = pkg_error(d.fd, "cannot create '%s'", part);
+		free(part);
+		return err;
+	}
+	err = dl_run(&d, opts ? opts : &none, quiet_404);
+	if (!err)
+		err = dl_commit(&d, dest_path);
+	if (err) {
+		if (d.fd >= 0)
+			fsop_close(d.fd);
+		fsop_unlink(part);
+	}
+	free(part);
+	return err;
+}
+
+int fetch_url_mem(const char *url, const struct fetch_opts *opts,
+		  int quiet_404, char **out, size_t *len)
+{
+	const struct fetch_opts none = { 0 };
+	struct dl d;
+	int err;
+
+	dl_init(&d, url, opts ? opts : &none);
+	err = dl_run(&d, opts ? opts : &none, quiet_404);
+	if (!err && !d.buf && mem_append(&d, "", 0))
+		err = pkg_error(-ENOMEM, "cannot download '%s'", url);
+	if (err) {
+		free(d.buf);
+		return err;
+	}
+	d.buf[d.got] = '\0';
+	*out = d.buf;
+	*len = (size_t)d.got;
+	return 0;
+}

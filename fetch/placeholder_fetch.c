@@ -1,1 +1,0 @@
-/* placeholder */ typedef int fetch_placeholder_t;

@@ -1,0 +1,279 @@
+/*
+ * usign (OpenWrt) / signify (OpenBSD) keys and signatures, Ed25519 through
+ * OpenSSL. File layout: an optional "untrusted comment: ..." line, then one
+ * line of base64:
+ *   public key  42 bytes: "Ed" keyid[8] pubkey[32]
+ *   secret key 104 bytes: "Ed" "BK" kdfrounds[4] salt[16] checksum[8]
+ *                         keyid[8] seed[32] pubkey[32]
+ *   signature   74 bytes: "Ed" keyid[8] sig[64]
+ * The checksum is the first 8 bytes of SHA-512 over seed+pubkey.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "fetch.h"
+#include "fetch_int.h"
+#include "rootfs.h"
+
+#define USIGN_PUB_LEN 42
+#define USIGN_SEC_LEN 104
+#define USIGN_SIG_LEN 74
+#define USIGN_MAX_FILE 4096		/* key and signature files */
+#define USIGN_MAX_DATA (1024u << 20)	/* signed data read in memory */
+#define COMMENT_PREFIX "untrusted comment:"
+
+void usign_keyid_hex(const unsigned char keyid[8], char hex[17])
+{
+	rootfs_hex(keyid, 8, hex);
+}
+
+/* Decode one base64 line of exactly want bytes into out: 0 or -1.
+ * EVP_DecodeBlock counts the padding as zero bytes: take them off. */
+static int b64_decode(const char *s, size_t n, unsigned char *out,
+		      size_t want)
+{
+	unsigned char buf[USIGN_SEC_LEN + 3];
+	size_t pad = 0;
+	int r;
+
+	if (n == 0 || n % 4 || n / 4 * 3 > sizeof(buf))
+		return -1;
+	pad = (s[n - 1] == '=') + (s[n - 2] == '=');
+	r = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
+	if (r < 0 || (size_t)r - pad != want)
+		return -1;
+	memcpy(out, buf, want);
+	return 0;
+}
+
+/* Next line of text at *pos, without its CR/LF and trailing blanks.
+ * 0 at the end of the text. */
+static int next_line(const char *text, size_t len, size_t *pos,
+		     const char **line, size_t *n)
+{
+	const char *nl;
+	size_t l;
+
+	if (*pos >= len)
+		return 0;
+	*line = text + *pos;
+	nl = memchr(*line, '\n', len - *pos);
+	l = nl ? (size_t)(nl - *line) : len - *pos;
+	*pos += l + (nl != NULL);
+	while (l && ((*line)[l - 1] == '\r' || (*line)[l - 1] == ' ' ||
+		     (*line)[l - 1] == '\t'))
+		l--;
+	*n = l;
+	return 1;
+}
+
+/* Find the base64 blob of want bytes starting with "Ed": the first line
+ * unless it is a comment ("untrusted comment: ..." or any line that is
+ * not such a blob), else the second. 0 or -PKGE_FORMAT. */
+static int parse_blob(const char *text, size_t len, unsigned char *out,
+		      size_t want)
+{
+	size_t pos = 0, n;
+	const char *line;
+	int i;
+
+	for (i = 0; i < 2 && next_line(text, len, &pos, &line, &n); i++) {
+		if (i == 0 && n >= strlen(COMMENT_PREFIX) &&
+		    !memcmp(line, COMMENT_PREFIX, strlen(COMMENT_PREFIX)))
+			continue;
+		if (!b64_decode(line, n, out, want) && !memcmp(out, "Ed", 2))
+			return 0;
+	}
+	return -PKGE_FORMAT;
+}
+
+int usign_parse_pubkey(const char *text, size_t len, struct usign_pubkey *k)
+{
+	unsigned char b[USIGN_PUB_LEN];
+	int err = parse_blob(text, len, b, sizeof(b));
+
+	if (err)
+		return err;
+	memcpy(k->keyid, b + 2, 8);
+	memcpy(k->key, b + 10, 32);
+	return 0;
+}
+
+int usign_parse_sig(const char *text, size_t len, struct usign_sig *s)
+{
+	unsigned char b[USIGN_SIG_LEN];
+	int err = parse_blob(text, len, b, sizeof(b));
+
+	if (err)
+		return err;
+	memcpy(s->keyid, b + 2, 8);
+	memcpy(s->sig, b + 10, 64);
+	return 0;
+}
+
+int usign_parse_seckey(const char *text, size_t len, struct usign_seckey *k)
+{
+	unsigned char b[USIGN_SEC_LEN], md[SHA512_DIGEST_LENGTH];
+	int err = parse_blob(text, len, b, sizeof(b));
+
+	if (err)
+		return err;
+	/* kdfalg "BK" with 0 rounds: not encrypted (the only kind usign
+	 * writes without a password). */
+	if (memcmp(b + 2, "BK", 2) || memcmp(b + 4, "\0\0\0\0", 4))
+		return -PKGE_FORMAT;
+	SHA512(b + 40, 64, md);
+	if (memcmp(md, b + 24, 8))
+		err = -PKGE_FORMAT;
+	memcpy(k->keyid, b + 32, 8);
+	memcpy(k->seed, b + 40, 32);
+	memcpy(k->pub, b + 72, 32);
+	OPENSSL_cleanse(b, sizeof(b));
+	return err;
+}
+
+int usign_verify(const void *data, size_t len, const struct usign_sig *s,
+		 const struct usign_pubkey *k)
+{
+	EVP_PKEY *pk;
+	EVP_MD_CTX *ctx;
+	int ok = 0;
+
+	if (memcmp(s->keyid, k->keyid, 8))
+		return -PKGE_SIGNATURE;
+	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, k->key, 32);
+	ctx = EVP_MD_CTX_new();
+	if (pk && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1)
+		ok = EVP_DigestVerify(ctx, s->sig, 64,
+				      data ? data : (const void *)"",
+				      len) == 1;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return ok ? 0 : -PKGE_SIGNATURE;
+}
+
+/* Read and parse a key file for checking name; messages name both. */
+static int read_pubkey(const char *name, const char *path,
+		       struct usign_pubkey *k)
+{
+	char *text;
+	size_t len;
+	int err;
+
+	err = fetch_read_file(path, USIGN_MAX_FILE, &text, &len);
+	if (err)
+		return pkg_error(err, "signature check failed for '%s': "
+				 "cannot read key '%s'", name, path);
+	err = usign_parse_pubkey(text, len, k);
+	free(text);
+	if (err)
+		return pkg_error(-PKGE_SIGNATURE, "signature check failed for "
+				 "'%s': malformed key '%s'", name, path);
+	return 0;
+}
+
+/* The key that made s: keypath is a directory of keys named by key id
+ * (as /etc/opkg/keys) or one key file. 0, PKGE_SIGNATURE or -errno. */
+static int find_pubkey(const char *name, const struct usign_sig *s,
+		       const char *keypath, struct usign_pubkey *k)
+{
+	char id[17], kid[17], *path;
+	struct stat st;
+	int err;
+
+	usign_keyid_hex(s->keyid, id);
+	if (stat(keypath, &st) < 0)
+		return pkg_error(-errno, "signature check failed for '%s': "
+				 "cannot open '%s'", name, keypath);
+	if (!S_ISDIR(st.st_mode)) {
+		err = read_pubkey(name, keypath, k);
+		if (err || !memcmp(k->keyid, s->keyid, 8))
+			return err;
+		usign_keyid_hex(k->keyid, kid);
+		return pkg_error(-PKGE_SIGNATURE, "signature check failed for "
+				 "'%s': signed by key %s, '%s' is key %s",
+				 name, id, keypath, kid);
+	}
+	if (asprintf(&path, "%s/%s", keypath, id) < 0)
+		return pkg_error(-ENOMEM, "signature check failed for '%s'",
+				 name);
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		err = pkg_error(-PKGE_SIGNATURE, "signature check failed for "
+				"'%s': no key %s in '%s'", name, id, keypath);
+	else
+		err = read_pubkey(name, path, k);
+	free(path);
+	return err;
+}
+
+/* Check data (named name in messages) against sig_path with keypath. */
+static int verify_named(const char *name, const void *data, size_t len,
+			const char *sig_path, const char *keypath)
+{
+	struct usign_pubkey k;
+	struct usign_sig s;
+	char *text, id[17];
+	size_t tlen;
+	int err;
+
+	err = fetch_read_file(sig_path, USIGN_MAX_FILE, &text, &tlen);
+	if (err)
+		return pkg_error(err, "cannot read signature '%s'", sig_path);
+	err = usign_parse_sig(text, tlen, &s);
+	free(text);
+	if (err)
+		return pkg_error(-PKGE_SIGNATURE, "signature check failed for "
+				 "'%s': malformed signature '%s'", name,
+				 sig_path);
+	err = find_pubkey(name, &s, keypath, &k);
+	if (err)
+		return err;
+	if (usign_verify(data, len, &s, &k)) {
+		usign_keyid_hex(s.keyid, id);
+		return pkg_error(-PKGE_SIGNATURE, "signature check failed for "
+				 "'%s': bad signature (key %s)", name, id);
+	}
+	return 0;
+}
+
+int usign_verify_file(const char *data_path, const char *sig_path,
+		      const char *keypath)
+{
+	char *data;
+	size_t len;
+	int err;
+
+	err = fetch_read_file(data_path, USIGN_MAX_DATA, &data, &len);
+	if (err)
+		return pkg_error(err, "cannot read '%s'", data_path);
+	err = verify_named(data_path, data, len, sig_path, keypath);
+	free(data);
+	return err;
+}
+
+int usign_verify_buf(const void *data, size_t len, const char *sig_path,
+		     const char *keypath)
+{
+	size_t n = strlen(sig_path);
+	char *name;
+	int err;
+
+	/* Messages name the signed data: the signature's path minus .sig */
+	if (n > 4 && !strcmp(sig_path + n - 4, ".sig"))
+		n -= 4;
+	name = strndup(sig_path, n);
+	if (!name)
+		return pkg_error(-ENOMEM, "cannot check '%s'", sig_path);
+	err = verify_named(name, data, len, sig_path, keypath);
+	free(name);
+	return err;
+}

@@ -1,0 +1,42 @@
+/*
+ * hooks: maintainer scripts (preinst/postinst/prerm/postrm) run through one
+ * process helper, and the sysupgrade integration files
+ * (installed_packages.txt, keep.d).
+ */
+#ifndef PKG_HOOKS_H
+#define PKG_HOOKS_H
+
+#include <stddef.h>
+
+struct hook_env {
+	const char *root;     /* target root, "" or "/" for the live system */
+	int offline;	      /* -o: running for an offline root */
+	const char *pkg_name; /* for messages */
+	const char *upgrade_from; /* old version when upgrading, else NULL */
+};
+
+/*
+ * Run the maintainer script `body` (len bytes; written to a temp file in
+ * tmpdir, mode 0700) as `sh -c` style with argv[1..] = args (NULL-ended),
+ * in a clean environment: PATH, PKG_ROOT (root with a trailing slash),
+ * PKG_UPGRADE (1 when upgrading, else 0), IPKG_INSTROOT passed through
+ * from the caller's environment when offline (OpenWrt's image build sets
+ * it), IPKG_OFFLINE_ROOT when offline. The working directory is the root.
+ * Returns 0, or PKGE_SCRIPT (reported: "<script> script of '<pkg>'
+ * failed: exit N") when it fails, or -errno.
+ */
+int hooks_run_script(const struct hook_env *env, const char *script_name,
+		     const char *body, size_t len, const char *tmpdir,
+		     const char *const *args);
+
+struct hooks_pkg_entry {
+	const char *name;
+	const char *where; /* "rom" | "overlay" | "unknown" */
+};
+
+/* Render sysupgrade -k's installed_packages.txt ("name\twhere\n" sorted by
+ * name) into a malloc'd buffer. */
+char *hooks_installed_txt(const struct hooks_pkg_entry *e, size_t n,
+			  size_t *len);
+
+#endif

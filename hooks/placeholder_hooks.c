@@ -1,1 +1,0 @@
-/* placeholder */ typedef int hooks_placeholder_t;

@@ -1,0 +1,222 @@
+/*
+ * list [GLOB], list-installed [GLOB], list-upgradable: opkg's formats
+ * ("name - version - description"), or --json.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkgd.h"
+
+struct sort_ctx {
+	const struct pkg_solver *s;
+};
+
+static const struct pkg_solver *sort_solv; /* qsort has no user data:
+					      set only for the sort call */
+
+static int id_cmp(const void *a, const void *b)
+{
+	Id x = *(const Id *)a, y = *(const Id *)b;
+	int r = strcmp(solver_name(sort_solv, x), solver_name(sort_solv, y));
+
+	if (r)
+		return r;
+	r = solver_vercmp(sort_solv, solver_evr(sort_solv, x),
+			  solver_evr(sort_solv, y));
+	return r ? r : x - y;
+}
+
+static void sort_ids(const struct pkg_solver *s, Queue *q)
+{
+	sort_solv = s;
+	qsort(q->elements, (size_t)q->count, sizeof(Id), id_cmp);
+	sort_solv = NULL;
+}
+
+static int glob_ok(const struct pkg_ctx *ctx, const char *glob,
+		   const char *name)
+{
+	return !glob ||
+	       fnmatch(glob, name, ctx->opt.nocase ? FNM_CASEFOLD : 0) == 0;
+}
+
+static void print_line(struct pkg_ctx *ctx, const char *name,
+		       const char *ver, uint64_t size, const char *desc,
+		       int *first)
+{
+	if (ctx->opt.json) {
+		fputs(*first ? "[\n  {\"name\": " : ",\n  {\"name\": ",
+		      ctx->out);
+		json_str(ctx->out, name);
+		fputs(", \"version\": ", ctx->out);
+		json_str(ctx->out, ver);
+		if (desc) {
+			fputs(", \"description\": ", ctx->out);
+			json_str(ctx->out, desc);
+		}
+		fputs("}", ctx->out);
+		*first = 0;
+		return;
+	}
+	fprintf(ctx->out, "%s - %s", name, ver);
+	if (ctx->opt.size)
+		fprintf(ctx->out, " - %llu", (unsigned long long)size);
+	if (desc && *desc) {
+		char *one = ctx->opt.short_desc ? desc_first_line(desc)
+						: desc_one_line(desc);
+		fprintf(ctx->out, " - %s", one ? one : desc);
+		free(one);
+	}
+	fputc('\n', ctx->out);
+}
+
+static void json_end(struct pkg_ctx *ctx, int first)
+{
+	if (ctx->opt.json)
+		fputs(first ? "[]\n" : "\n]\n", ctx->out);
+}
+
+static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	Pool *pool = ctx->solv.pool;
+	const char *glob = argc > 0 ? argv[0] : NULL;
+	Queue q;
+	Id p;
+	int first = 1, i;
+
+	queue_init(&q);
+	FOR_POOL_SOLVABLES(p)
+	{
+		Solvable *s = pool->solvables + p;
+		if (s->repo == pool->installed)
+			continue;
+		if (glob_ok(ctx, glob, solver_name(&ctx->solv, p)))
+			queue_push(&q, p);
+	}
+	sort_ids(&ctx->solv, &q);
+	for (i = 0; i < q.count; i++) {
+		p = q.elements[i];
+		if (i > 0 && !strcmp(solver_name(&ctx->solv, p),
+				     solver_name(&ctx->solv, q.elements[i - 1])) &&
+		    !strcmp(solver_evr(&ctx->solv, p),
+			    solver_evr(&ctx->solv, q.elements[i - 1])))
+			continue;
+		print_line(ctx, solver_name(&ctx->solv, p),
+			   solver_evr(&ctx->solv, p), solver_size(&ctx->solv, p),
+			   solver_description(&ctx->solv, p), &first);
+	}
+	json_end(ctx, first);
+	queue_free(&q);
+	return 0;
+}
+
+const struct pkg_cmd cmd_list_desc = {
+	"list", "[GLOB]", "list available packages",
+	CMD_OPKG | CMD_DB | CMD_POOL, cmd_list
+};
+
+struct li_ctx {
+	struct pkg_ctx *ctx;
+	const char *glob;
+	int first;
+};
+
+static const char *origin_text(const struct db_pkg *p)
+{
+	if (!strcmp(p->state, "removed"))
+		return "image, removed";
+	if (!strcmp(p->origin, "rom"))
+		return "image";
+	if (p->rom_version)
+		return "image, upgraded in overlay";
+	return "overlay";
+}
+
+static int li_one(const struct db_pkg *p, void *ud)
+{
+	struct li_ctx *l = ud;
+	struct pkg_ctx *ctx = l->ctx;
+
+	if (!glob_ok(ctx, l->glob, p->name))
+		return 0;
+	if (!strcmp(p->state, "removed") && !ctx->opt.json)
+		return 0;
+	if (!ctx->opt.json) {
+		fprintf(ctx->out, "%s - %s\n", p->name, p->version);
+		return 0;
+	}
+	fputs(l->first ? "[\n  {\"name\": " : ",\n  {\"name\": ", ctx->out);
+	json_str(ctx->out, p->name);
+	fputs(", \"version\": ", ctx->out);
+	json_str(ctx->out, p->version);
+	fputs(", \"origin\": ", ctx->out);
+	json_str(ctx->out, origin_text(p));
+	fprintf(ctx->out, ", \"state\": \"%s\", \"user\": %s, \"hold\": %s}",
+		p->state, p->user ? "true" : "false",
+		p->hold ? "true" : "false");
+	l->first = 0;
+	return 0;
+}
+
+static int cmd_list_installed(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	struct li_ctx l = { ctx, argc > 0 ? argv[0] : NULL, 1 };
+	int r = db_pkg_each(ctx->db, li_one, &l);
+
+	json_end(ctx, l.first);
+	return r;
+}
+
+const struct pkg_cmd cmd_list_installed_desc = {
+	"list-installed", "[GLOB]", "list installed packages",
+	CMD_OPKG | CMD_DB, cmd_list_installed
+};
+
+static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	Pool *pool = ctx->solv.pool;
+	Queue q;
+	Solvable *sv;
+	Id p;
+	int i, first = 1;
+
+	queue_init(&q);
+	FOR_REPO_SOLVABLES(pool->installed, p, sv)
+		queue_push(&q, p);
+	sort_ids(&ctx->solv, &q);
+	for (i = 0; i < q.count; i++) {
+		const char *n = solver_name(&ctx->solv, q.elements[i]);
+		const char *v = solver_evr(&ctx->solv, q.elements[i]);
+		Id best = solver_best_available(&ctx->solv, n);
+
+		if (argc > 0 && !glob_ok(ctx, argv[0], n))
+			continue;
+		if (!best ||
+		    solver_vercmp(&ctx->solv, solver_evr(&ctx->solv, best), v) <=
+			    0)
+			continue;
+		if (ctx->opt.json) {
+			fputs(first ? "[\n  {\"name\": " : ",\n  {\"name\": ",
+			      ctx->out);
+			json_str(ctx->out, n);
+			fputs(", \"version\": ", ctx->out);
+			json_str(ctx->out, v);
+			fputs(", \"available\": ", ctx->out);
+			json_str(ctx->out, solver_evr(&ctx->solv, best));
+			fputs("}", ctx->out);
+			first = 0;
+		} else {
+			fprintf(ctx->out, "%s - %s - %s\n", n, v,
+				solver_evr(&ctx->solv, best));
+		}
+	}
+	json_end(ctx, first);
+	queue_free(&q);
+	return 0;
+}
+
+const struct pkg_cmd cmd_list_upgradable_desc = {
+	"list-upgradable", "[GLOB]", "list installed packages with a newer version",
+	CMD_OPKG | CMD_DB | CMD_POOL, cmd_list_upgradable
+};

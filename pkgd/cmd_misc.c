@@ -1,0 +1,175 @@
+/*
+ * update, compare-versions, print-architecture, flag, download, recover,
+ * help.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pkgd.h"
+
+static int cmd_update(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	return feeds_update(ctx);
+}
+
+const struct pkg_cmd cmd_update_desc = {
+	"update", "", "download and verify the feed lists",
+	CMD_OPKG | CMD_WRITE | CMD_DB, cmd_update
+};
+
+/* compare-versions V1 OP V2: exit 0 when the relation holds, else 1.
+ * Bare '<' and '>' mean <= and >= as in opkg. */
+static int cmd_compare_versions(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	int c;
+	const char *op;
+
+	if (argc != 3)
+		return pkg_error_plain(-PKGE_USAGE,
+				       "compare-versions V1 OP V2 "
+				       "(OP: << <= = >= >>)");
+	c = pkg_vercmp(argv[0], argv[2]);
+	op = argv[1];
+	if (!strcmp(op, "<<") || !strcmp(op, "lt"))
+		return c < 0 ? 0 : 1;
+	if (!strcmp(op, "<=") || !strcmp(op, "<") || !strcmp(op, "le"))
+		return c <= 0 ? 0 : 1;
+	if (!strcmp(op, "=") || !strcmp(op, "==") || !strcmp(op, "eq"))
+		return c == 0 ? 0 : 1;
+	if (!strcmp(op, ">=") || !strcmp(op, ">") || !strcmp(op, "ge"))
+		return c >= 0 ? 0 : 1;
+	if (!strcmp(op, ">>") || !strcmp(op, "gt"))
+		return c > 0 ? 0 : 1;
+	return pkg_error_plain(-PKGE_USAGE, "unknown operator '%s'", op);
+}
+
+const struct pkg_cmd cmd_compare_versions_desc = {
+	"compare-versions", "V1 OP V2", "compare versions (exit 0 if true)",
+	CMD_OPKG | CMD_NOROOT, cmd_compare_versions
+};
+
+static int cmd_print_architecture(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->conf.narchs; i++)
+		fprintf(ctx->out, "arch %s %d\n", ctx->conf.archs[i].name,
+			ctx->conf.archs[i].prio);
+	return 0;
+}
+
+const struct pkg_cmd cmd_print_architecture_desc = {
+	"print-architecture", "", "list the accepted architectures",
+	CMD_OPKG, cmd_print_architecture
+};
+
+static int cmd_flag(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	int k, r = 0;
+
+	if (argc < 2)
+		return pkg_error_plain(-PKGE_USAGE,
+				       "flag hold|noprune|user|ok NAME...");
+	for (k = 1; r == 0 && k < argc; k++) {
+		struct db_pkg p;
+		if (db_pkg_get(ctx->db, argv[k], &p) < 0)
+			return pkg_error_plain(-PKGE_NOTFOUND,
+					       "package '%s' is not installed",
+					       argv[k]);
+		if (!strcmp(argv[0], "hold"))
+			p.hold = 1;
+		else if (!strcmp(argv[0], "noprune"))
+			p.noprune = 1;
+		else if (!strcmp(argv[0], "user"))
+			p.user = 1;
+		else if (!strcmp(argv[0], "ok"))
+			p.hold = p.noprune = 0;
+		else if (strcmp(argv[0], "installed") &&
+			 strcmp(argv[0], "unpacked"))
+			r = pkg_error_plain(-PKGE_USAGE, "unknown flag '%s'",
+					    argv[0]);
+		if (r == 0)
+			r = db_pkg_put(ctx->db, &p);
+		if (r == 0)
+			ctx_note(ctx, 1, "Setting flags for package %s to %s.\n",
+				 p.name, argv[0]);
+		db_pkg_release(&p);
+	}
+	if (r == 0)
+		r = opkg_files_write(ctx);
+	return r;
+}
+
+const struct pkg_cmd cmd_flag_desc = {
+	"flag", "FLAG NAME...", "set a flag (hold, noprune, user, ok)",
+	CMD_OPKG | CMD_WRITE | CMD_DB, cmd_flag
+};
+
+static int cmd_download(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	char cwd[4096];
+	int k, r = 0;
+
+	if (argc < 1)
+		return pkg_error_plain(-PKGE_USAGE, "download: name a package");
+	if (!getcwd(cwd, sizeof(cwd)))
+		return pkg_error(-1, "cannot read the current directory");
+	for (k = 0; r == 0 && k < argc; k++) {
+		Id p = solver_best_available(&ctx->solv, argv[k]);
+		char *out = NULL;
+		if (!p)
+			return pkg_error_plain(-PKGE_NOTFOUND,
+					       "unknown package '%s'", argv[k]);
+		r = tx_fetch_pkg(ctx, p, cwd, &out);
+		if (r == 0)
+			ctx_note(ctx, 1, "Downloaded %s as %s\n", argv[k], out);
+		free(out);
+	}
+	return r;
+}
+
+const struct pkg_cmd cmd_download_desc = {
+	"download", "NAME...", "download packages into the current directory",
+	CMD_OPKG | CMD_DB | CMD_POOL, cmd_download
+};
+
+static int cmd_recover(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	return tx_recover(ctx, 1);
+}
+
+const struct pkg_cmd cmd_recover_desc = {
+	"recover", "", "finish or undo an interrupted transaction",
+	CMD_WRITE | CMD_DB, cmd_recover
+};
+
+static int cmd_help(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	const struct pkg_cmd *c;
+	size_t i;
+
+	if (argc > 0) {
+		c = cmd_find(argv[0]);
+		if (!c)
+			return pkg_error_plain(-PKGE_USAGE,
+					       "unknown command '%s'", argv[0]);
+		fprintf(ctx->out, "usage: %s %s %s\n  %s%s\n", ctx->prog,
+			c->name, c->args, c->help,
+			c->flags & CMD_OPKG ? "" : " (pkg's own, not in opkg)");
+		return 0;
+	}
+	fprintf(ctx->out, "usage: %s [options...] sub-command [arguments...]\n",
+		ctx->prog);
+	fprintf(ctx->out, "Commands (* = pkg's own, not in opkg):\n");
+	for (i = 0; (c = pkg_commands[i]); i++)
+		fprintf(ctx->out, "  %c %-22s %s\n",
+			c->flags & CMD_OPKG ? ' ' : '*', c->name, c->help);
+	fprintf(ctx->out, "Run '%s --help' for the options.\n", ctx->prog);
+	return 0;
+}
+
+const struct pkg_cmd cmd_help_desc = {
+	"help", "[COMMAND]", "list commands, or show one",
+	CMD_NOROOT, cmd_help
+};

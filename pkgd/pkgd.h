@@ -1,0 +1,315 @@
+/*
+ * pkgd: the pkg program. The command table and one file per command, the
+ * configuration (opkg.conf), the SQLite database, the feeds, the
+ * transaction engine and the lock. Everything a command needs hangs off
+ * one context struct; there is no other mutable global state.
+ */
+#ifndef PKG_PKGD_H
+#define PKG_PKGD_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "rootfs.h"
+#include "fetch.h"
+#include "solver.h"
+#include "hooks.h"
+
+#define PKG_VERSION "0.1.0"
+
+/* ---- configuration (opkg.conf and etc/opkg/ *.conf) ---- */
+
+struct conf_src {
+	char *name;
+	char *url;
+	int gz;		/* src/gz: Packages.gz */
+};
+
+struct conf_dest {
+	char *name;
+	char *path;	/* relative to the root, "/" for root */
+};
+
+struct conf_arch {
+	char *name;
+	int prio;
+};
+
+struct pkg_conf {
+	struct conf_src *srcs;
+	size_t nsrcs;
+	struct conf_dest *dests;
+	size_t ndests;
+	struct conf_arch *archs;
+	size_t narchs;
+	char *lists_dir;    /* root-relative, default "/var/opkg-lists" */
+	char *overlay_root; /* "/overlay" */
+	char *cache_dir;    /* option cache: keep downloads */
+	char *tmp_dir;	    /* host path for downloads */
+	char *info_dir;	    /* "/usr/lib/opkg/info" */
+	char *status_file;  /* "/usr/lib/opkg/status" */
+	char *lock_file;    /* "/var/lock/opkg.lock" */
+	char *keys_dir;	    /* "/etc/opkg/keys" */
+	int check_signature;
+	int force_postinstall;
+	char **excludes;
+	size_t nexcludes;
+};
+
+/* Parse the configuration: the file given with -f (host path), else
+ * ROOT/etc/opkg.conf; plus ROOT/etc/opkg/ *.conf in name order. */
+struct pkg_ctx;
+int conf_load(struct pkg_conf *c, const struct pkg_ctx *ctx,
+	      const char *conf_file);
+int conf_add_arch(struct pkg_conf *c, const char *name, int prio);
+void conf_release(struct pkg_conf *c);
+/* Parse one file's text into c (exposed for tests and fuzzing). */
+int conf_parse_text(struct pkg_conf *c, const char *text, size_t len,
+		    const char *fname);
+
+/* ---- command-line options ---- */
+
+enum { FORCE_DEPENDS = 1 << 0, FORCE_REINSTALL = 1 << 1,
+       FORCE_OVERWRITE = 1 << 2, FORCE_DOWNGRADE = 1 << 3,
+       FORCE_SPACE = 1 << 4, FORCE_POSTINSTALL = 1 << 5,
+       FORCE_REMOVE = 1 << 6, FORCE_CHECKSUM = 1 << 7,
+       FORCE_SIGNATURE = 1 << 8, FORCE_REMOVE_DEPENDENT = 1 << 9,
+       FORCE_REMOVE_ESSENTIAL = 1 << 10, FORCE_MAINTAINER = 1 << 11 };
+
+struct pkg_opts {
+	const char *conf_file;
+	const char *root;	/* -o / --root */
+	const char *dest;	/* -d */
+	const char *lists_dir;	/* -l */
+	const char *tmp_dir;	/* -t */
+	const char *cache_dir;
+	const char *testcase_dir; /* --dump-testcase */
+	unsigned force;
+	int noaction;
+	int download_only;
+	int nodeps;
+	int autoremove;
+	int verbosity;		/* opkg: 0 errors .. 4 debug; default 1 */
+	int json;
+	int nocase;
+	int size;
+	int short_desc;
+	int all;		/* -A */
+	int recursive;
+	int no_recommends;
+	int insecure;		/* --no-check-certificate */
+	int wait_s;		/* --wait: -1 refuse at once */
+	int from_rom, from_feed;
+	int conffiles;		/* reset --conffiles, status --conffiles */
+	int dry_run;
+	char *fields;		/* --fields */
+	char **add_archs;	/* --add-arch NAME:PRIO */
+	size_t nadd_archs;
+	char **add_dests;
+	size_t nadd_dests;
+	char **add_excludes;
+	size_t nadd_excludes;
+};
+
+/* ---- the context ---- */
+
+struct pkg_ctx {
+	struct pkg_opts opt;
+	struct pkg_conf conf;
+	struct rootfs rf;
+	char *root;	   /* absolute root, "" for "/" */
+	int offline;	   /* -o given */
+	sqlite3 *db;
+	int db_readonly;
+	struct pkg_solver solv;
+	int solv_ready;
+	int lock_fd;	   /* pkg lock, -1 when not held */
+	int opkg_lock_fd;
+	int tty;	   /* stderr is a terminal: progress */
+	const char *prog;  /* "pkg" or "opkg" */
+	FILE *out;	   /* primary output (stdout) */
+};
+
+/* ---- the command table ---- */
+
+#define CMD_DB 1	/* needs the database (read) */
+#define CMD_WRITE 2	/* takes the lock, may change the root */
+#define CMD_POOL 4	/* needs the solver pool (installed + feeds) */
+#define CMD_OPKG 8	/* a command opkg has */
+#define CMD_NOROOT 16	/* needs no root at all */
+
+struct pkg_cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	unsigned flags;
+	int (*run)(struct pkg_ctx *ctx, int argc, char **argv);
+};
+
+const struct pkg_cmd *cmd_find(const char *name);
+/* The table, terminated by NULL. */
+extern const struct pkg_cmd *const pkg_commands[];
+
+/* ---- context set-up (ctx.c) ---- */
+
+/* Root path helpers: absolute host path of a root-relative path for
+ * reading in the merged view / for writing. Malloc'd. */
+char *ctx_path(const struct pkg_ctx *ctx, const char *rel);
+char *ctx_wpath(const struct pkg_ctx *ctx, const char *rel);
+/* rel with the symlinks of its parent components resolved inside the
+ * root (root-relative, no leading '/'). */
+int ctx_resolve(const struct pkg_ctx *ctx, const char *rel, char *out,
+		size_t cap);
+int ctx_open_db(struct pkg_ctx *ctx, int write);
+/* Write rel (root-relative) atomically unless the merged view already
+ * holds exactly data (flash wears; image files are not copied up). */
+int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
+		   size_t len, mode_t mode);
+int ctx_lock(struct pkg_ctx *ctx);
+void ctx_unlock(struct pkg_ctx *ctx);
+/* Load installed packages and feeds into the solver pool. */
+int ctx_load_pool(struct pkg_ctx *ctx);
+void ctx_release(struct pkg_ctx *ctx);
+/* Verbosity-gated message on stdout (opkg prints its chatter there). */
+void ctx_note(const struct pkg_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- the database (db.c) ---- */
+
+#define DB_SCHEMA_VERSION 1
+
+struct db_pkg {
+	char *name;
+	char *version;
+	char *arch;
+	char *origin;	  /* "rom" | "overlay" */
+	char *state;	  /* "installed" | "removed" | "failed" */
+	int user;	  /* asked for by the user */
+	int hold;
+	int noprune;
+	int64_t installed_time;
+	char *control;	  /* the control stanza text as installed */
+	char *rom_version; /* version in the image, or NULL */
+};
+
+struct db_file {
+	char *path;	/* root-relative, no leading '/' */
+	char *package;
+	char type;	/* 'f' file, 'd' dir, 'l' symlink */
+	unsigned mode;
+	uint64_t size;
+	char *sha256;	/* NULL when not computed */
+	char *target;	/* symlink target */
+	int conffile;
+	char *conf_sha256; /* conffile hash at install time */
+	char *origin;	/* "rom" | "overlay" */
+};
+
+int db_open(sqlite3 **db, const char *path, int write, int *created);
+void db_close(sqlite3 *db);
+int db_exec(sqlite3 *db, const char *sql);
+int db_begin(sqlite3 *db);
+int db_commit(sqlite3 *db);
+int db_rollback(sqlite3 *db);
+int db_meta_get(sqlite3 *db, const char *key, char **value);
+int db_meta_set(sqlite3 *db, const char *key, const char *value);
+/* Package rows. db_pkg_get: 0, PKGE_NOTFOUND (not reported). */
+int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p);
+int db_pkg_put(sqlite3 *db, const struct db_pkg *p);
+int db_pkg_delete(sqlite3 *db, const char *name);
+void db_pkg_release(struct db_pkg *p);
+/* Iterate packages in name order; fn returns non-zero to stop. */
+int db_pkg_each(sqlite3 *db, int (*fn)(const struct db_pkg *p, void *ud),
+		void *ud);
+/* Files. */
+int db_file_put(sqlite3 *db, const struct db_file *f);
+int db_files_delete(sqlite3 *db, const char *package);
+int db_file_each(sqlite3 *db, const char *package,
+		 int (*fn)(const struct db_file *f, void *ud), void *ud);
+/* Owner of a path other than `except` (NULL: any); malloc'd name or NULL. */
+char *db_file_owner(sqlite3 *db, const char *path, const char *except);
+void db_file_release(struct db_file *f);
+/* Control members other than control (scripts, conffiles...). */
+int db_script_put(sqlite3 *db, const char *pkg, const char *name,
+		  const char *body, size_t len);
+int db_script_get(sqlite3 *db, const char *pkg, const char *name,
+		  char **body, size_t *len);
+int db_scripts_delete(sqlite3 *db, const char *pkg);
+int db_script_each(sqlite3 *db, const char *pkg,
+		   int (*fn)(const char *name, const char *body, size_t len,
+			     void *ud), void *ud);
+
+/* ---- opkg's own files (opkgfiles.c) ---- */
+
+/* Write usr/lib/opkg/status and info/<pkg>.* from the database. */
+int opkg_files_write(struct pkg_ctx *ctx);
+/* Import an existing opkg status + info into an empty database. */
+int opkg_files_import(struct pkg_ctx *ctx);
+/* Render a package's status stanza (opkg's field order) into a malloc'd
+ * string. */
+char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p);
+
+/* ---- feeds (feeds.c) ---- */
+
+/* Host path of a feed's list file and its .solv cache. */
+char *feed_list_path(const struct pkg_ctx *ctx, const char *name);
+int feeds_update(struct pkg_ctx *ctx);
+/* Add every feed to the pool, from the cache when fresh. */
+int feeds_load(struct pkg_ctx *ctx);
+/* The Packages stanza of a feed package (from the list at its offset),
+ * malloc'd text. */
+int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **text);
+
+/* ---- transactions (tx.c) ---- */
+
+struct tx_item {
+	enum step_type type;
+	char *name;
+	char *version;
+	char *ipk;	/* verified local archive (install/upgrade) */
+	int user;	/* asked for by the user */
+	int from_rom;	/* restore the image's copy instead of the ipk */
+	Id p, old;
+};
+
+struct tx {
+	struct pkg_ctx *ctx;
+	struct tx_item *items;
+	size_t n;
+};
+
+/* Plan from the solver result; downloads and verifies every archive. */
+int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
+	    const struct solver_result *res, const char *const *user_names,
+	    size_t nuser);
+/* Download feed package p into dir, verified against the index. */
+int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out);
+/* Run stage -> journal -> commit -> finalize -> clean. */
+int tx_run(struct tx *tx);
+void tx_release(struct tx *tx);
+/* Roll an unfinished transaction forward or back; says so in one line.
+ * 0 when there was nothing to do or it was recovered. */
+int tx_recover(struct pkg_ctx *ctx, int verbose);
+
+/* Solve the queued jobs and run the transaction (apply.c). user: names
+ * asked for; local_ids/paths: packages from local archives. */
+int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
+	       size_t nuser, const Id *local_ids, char *const *local_paths,
+	       size_t nlocal);
+
+/* ---- helpers shared by commands (util.c) ---- */
+
+/* opkg-style version comparison with no pool (Debian order). */
+int pkg_vercmp(const char *a, const char *b);
+/* Is arg a local .ipk path / a URL? */
+int arg_is_ipk(const char *arg);
+int arg_is_url(const char *arg);
+/* JSON string output. */
+void json_str(FILE *f, const char *s);
+/* The first line of a description. */
+char *desc_first_line(const char *desc);
+/* A description as opkg prints it on a pipe: one line. */
+char *desc_one_line(const char *desc);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * Transaction internals shared by tx.c (plan, stage, finalize) and
+ * journal.c (journal, commit, rollback, recovery).
+ *
+ * A journal row is one filesystem step of the commit:
+ *   'D' mkdir path                      rollback: rmdir if empty
+ *   'P' place: backup <- path (if any), path <- staged
+ *                                       rollback: path <- backup, or
+ *                                       unlink path when staged is gone
+ *   'R' remove: backup <- path (if any), whiteout if the image has it
+ *                                       rollback: drop whiteout, restore
+ *   'W' restore from the image: unlink the whiteout at path
+ *                                       rollback: whiteout again
+ * Rows are applied in seq order and undone in reverse. The database rows
+ * of the packages change in the same SQLite transaction that marks the
+ * journal committed, so "committed" means roll forward, anything else
+ * means roll back.
+ */
+#ifndef PKG_TX_INT_H
+#define PKG_TX_INT_H
+
+#include "pkgd.h"
+
+struct tx_op {
+	char op;
+	char *path;   /* root-relative, resolved */
+	char *staged; /* host path of the staged file/symlink ('P') */
+	char *backup; /* host path the previous entry is moved to */
+	mode_t mode;
+};
+
+struct tx_ops {
+	struct tx_op *v;
+	size_t n, cap;
+};
+
+int tx_ops_add(struct tx_ops *ops, char op, const char *path,
+	       const char *staged, const char *backup, mode_t mode);
+void tx_ops_release(struct tx_ops *ops);
+
+/* Write the journal rows and mark the transaction staged (fsynced by
+ * SQLite's commit). */
+int journal_write(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		  const char *staging);
+/* Apply every row in order. On failure the caller rolls back. */
+int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops);
+/* Undo rows [0, n) in reverse, from what is on disk. */
+void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops);
+/* Read the journal back from the database. */
+int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging);
+/* After commit (or rollback): delete backups, staging, journal rows. */
+int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		   const char *staging, int committed);
+/* The running transaction (tx_run.c): staged archives and ops. */
+struct stage_pkg {
+	struct ipk *ipk;
+	struct stage_list files;
+	char **conffiles; /* root-relative */
+	size_t nconf;
+	char **links;	  /* staged symlinks created here */
+	size_t nlinks;
+};
+
+struct run {
+	struct tx *tx;
+	struct pkg_ctx *ctx;
+	char *staging;
+	struct stage_pkg *sp; /* per item */
+	struct tx_ops ops;
+	char **keep_conf;     /* conffiles whose new copy went to -opkg */
+	size_t nkeep;
+};
+
+
+struct run *tx_run_new(struct tx *tx);
+void tx_run_free(struct run *rn);
+struct tx_ops *tx_run_ops(struct run *rn);
+const char *tx_run_staging(struct run *rn);
+struct ipk *tx_run_ipk(struct run *rn, size_t i);
+struct stage_list *tx_run_files(struct run *rn, size_t i);
+int tx_run_conf_kept(struct run *rn, const char *path);
+int tx_run_is_conffile(struct run *rn, size_t i, const char *path);
+/* Preflight, stage every archive and build the journal ops. */
+int tx_stage_all(struct run *rn);
+
+/* Regenerate opkg files and installed_packages.txt from the database. */
+int tx_write_state_files(struct pkg_ctx *ctx);
+
+#endif

@@ -1,0 +1,470 @@
+/*
+ * Running a planned transaction: stage every archive next to its target,
+ * build the journal, commit, record in the database, finalize.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tx_int.h"
+
+static char *strf(const char *fmt, const char *a, const char *b)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, fmt, a, b) < 0)
+		return NULL;
+	return p;
+}
+
+static int parse_conffiles(struct stage_pkg *sp)
+{
+	size_t len;
+	const char *c = ipk_member(sp->ipk, "conffiles", &len);
+	char *copy, *line, *save;
+
+	if (!c)
+		return 0;
+	copy = strdup(c);
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, **v;
+		while (*p == ' ' || *p == '/')
+			p++;
+		if (!*p)
+			continue;
+		v = realloc(sp->conffiles, (sp->nconf + 1) * sizeof(*v));
+		if (!v)
+			break;
+		sp->conffiles = v;
+		v[sp->nconf++] = strdup(p);
+	}
+	free(copy);
+	return 0;
+}
+
+static int is_conffile(const struct stage_pkg *sp, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sp->nconf; i++)
+		if (!strcmp(sp->conffiles[i], path))
+			return 1;
+	return 0;
+}
+
+/* Open, check and stage item i's archive into staging/<i>. */
+static int stage_item(struct run *rn, size_t i)
+{
+	struct tx_item *it = &rn->tx->items[i];
+	struct stage_pkg *sp = &rn->sp[i];
+	char dir[64], *d;
+	const char *name;
+	int r, flags = 0;
+
+	r = ipk_open(&sp->ipk, it->ipk);
+	if (r < 0)
+		return r;
+	name = ctl_get(ipk_control(sp->ipk), "Package");
+	if (!name || strcmp(name, it->name))
+		return pkg_error_plain(-PKGE_FORMAT,
+				       "'%s' holds package '%s', not '%s'",
+				       it->ipk, name ? name : "?", it->name);
+	snprintf(dir, sizeof(dir), "%zu", i);
+	d = strf("%s/%s", rn->staging, dir);
+	if (!d)
+		return -ENOMEM;
+	r = ipk_stage(sp->ipk, d, flags, &sp->files);
+	free(d);
+	if (r == 0)
+		r = parse_conffiles(sp);
+	return r;
+}
+
+/* The owner of path among installed packages that this transaction does
+ * not remove or replace. */
+static char *clash_owner(struct run *rn, const char *path, const char *self)
+{
+	char *o = db_file_owner(rn->ctx->db, path, self);
+	size_t i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < rn->tx->n; i++)
+		if (!strcmp(rn->tx->items[i].name, o) &&
+		    rn->tx->items[i].type == STEP_REMOVE) {
+			free(o);
+			return NULL;
+		}
+	return o;
+}
+
+/* A locally changed conffile: what is on disk differs from the hash
+ * recorded at install time. */
+static int conf_changed(struct run *rn, const char *pkg, const char *path)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	sqlite3_stmt *st;
+	char hex[65], *rp = rootfs_rpath(&ctx->rf, path, NULL);
+	int changed = 0;
+
+	if (!rp)
+		return 0;
+	if (rootfs_sha256_file(rp, hex) < 0) {
+		free(rp);
+		return 0;
+	}
+	free(rp);
+	if (sqlite3_prepare_v2(ctx->db,
+			       "SELECT conf_sha256 FROM files WHERE path=? "
+			       "AND conffile=1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		changed = h && strcmp(h, hex) != 0;
+	}
+	sqlite3_finalize(st);
+	(void)pkg;
+	return changed;
+}
+
+static int keep_conf(struct run *rn, const char *path)
+{
+	char **v = realloc(rn->keep_conf, (rn->nkeep + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	rn->keep_conf = v;
+	v[rn->nkeep++] = strdup(path);
+	return 0;
+}
+
+/* Journal ops that place one staged entry. */
+static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	struct tx_item *it = &rn->tx->items[i];
+	char res[4096], *w, *bak, *o, *staged = e->staged;
+	struct stat st;
+	int r;
+
+	r = ctx_resolve(ctx, e->path, res, sizeof(res));
+	if (r < 0)
+		return pkg_error(r, "cannot resolve '/%s'", e->path);
+	if (e->type == ST_DIR) {
+		if (rootfs_lstat(&ctx->rf, res, &st, NULL) == 0)
+			return 0;
+		return tx_ops_add(&rn->ops, 'D', res, NULL, NULL, e->mode);
+	}
+	o = clash_owner(rn, res, it->name);
+	if (o && !(ctx->opt.force & FORCE_OVERWRITE)) {
+		r = pkg_error_plain(-PKGE_CONFLICT,
+				    "cannot install %s: '/%s' belongs to %s",
+				    it->name, res, o);
+		free(o);
+		return r;
+	}
+	free(o);
+	if (is_conffile(&rn->sp[i], e->path) &&
+	    conf_changed(rn, it->name, res)) {
+		size_t l = strlen(res);
+		if (l + 6 > sizeof(res))
+			return -ENAMETOOLONG;
+		keep_conf(rn, res);
+		ctx_note(ctx, 1,
+			 "Existing conffile /%s is different from the conffile "
+			 "in the new package. The new conffile will be placed "
+			 "at /%s-opkg.\n",
+			 res, res);
+		memcpy(res + l, "-opkg", 6);
+	}
+	w = rootfs_wpath(&ctx->rf, res);
+	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;
+	if (!bak) {
+		free(w);
+		return -ENOMEM;
+	}
+	r = tx_ops_add(&rn->ops, 'P', res, staged, bak, e->mode);
+	free(w);
+	free(bak);
+	return r;
+}
+
+/* Symlinks and hardlinks are made in staging too, so that every commit
+ * step is a rename. */
+static int stage_links(struct run *rn, size_t i)
+{
+	struct stage_pkg *sp = &rn->sp[i];
+	size_t k;
+	int r = 0;
+
+	for (k = 0; r == 0 && k < sp->files.n; k++) {
+		struct stage_entry *e = &sp->files.e[k];
+		char num[64], *p;
+
+		if (e->type != ST_SYMLINK && e->type != ST_HARDLINK)
+			continue;
+		snprintf(num, sizeof(num), "/%zu/l%zu", i, k);
+		p = strf("%s%s", rn->staging, num);
+		if (!p)
+			return -ENOMEM;
+		if (e->type == ST_SYMLINK) {
+			r = fsop_symlink(e->target, p);
+		} else {
+			size_t j;
+			r = -PKGE_UNSAFE;
+			for (j = 0; j < sp->files.n; j++)
+				if (sp->files.e[j].type == ST_FILE &&
+				    !strcmp(sp->files.e[j].path, e->target))
+					r = fsop_link(sp->files.e[j].staged, p);
+		}
+		free(e->staged);
+		e->staged = p;
+		if (r < 0)
+			r = pkg_error(r, "cannot stage '/%s'", e->path);
+	}
+	return r;
+}
+
+static int stage_modes(struct run *rn, size_t i)
+{
+	struct stage_pkg *sp = &rn->sp[i];
+	size_t k;
+	int r = 0;
+
+	for (k = 0; r == 0 && k < sp->files.n; k++) {
+		struct stage_entry *e = &sp->files.e[k];
+		if (e->type != ST_FILE)
+			continue;
+		r = fsop_chmod(e->staged, e->mode & 07777);
+		if (r == 0 && geteuid() == 0)
+			r = fsop_lchown(e->staged, e->uid, e->gid);
+	}
+	return r;
+}
+
+/* Files of the installed version that the new one no longer has, or of a
+ * package being removed: 'R' ops. */
+struct rm_ctx {
+	struct run *rn;
+	struct stage_pkg *keep; /* new version's files, or NULL */
+	int r;
+};
+
+static int in_stage(const struct stage_pkg *sp, const char *path)
+{
+	size_t k;
+
+	for (k = 0; sp && k < sp->files.n; k++)
+		if (!strcmp(sp->files.e[k].path, path))
+			return 1;
+	return 0;
+}
+
+static int rm_file(const struct db_file *f, void *ud)
+{
+	struct rm_ctx *rc = ud;
+	char *w, *bak;
+
+	if (f->type == 'd' || in_stage(rc->keep, f->path))
+		return 0;
+	if (f->conffile && conf_changed(rc->rn, f->package, f->path) &&
+	    !rc->keep)
+		return 0; /* opkg keeps locally changed conffiles on remove */
+	if (db_file_owner(rc->rn->ctx->db, f->path, f->package))
+		return 0;
+	w = rootfs_wpath(&rc->rn->ctx->rf, f->path);
+	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;
+	if (bak)
+		rc->r = tx_ops_add(&rc->rn->ops, 'R', f->path, NULL, bak, 0);
+	free(w);
+	free(bak);
+	return rc->r;
+}
+
+static int restore_file(const struct db_file *f, void *ud)
+{
+	struct rm_ctx *rc = ud;
+
+	if (f->type == 'd' || strcmp(f->origin ? f->origin : "", "rom"))
+		return 0;
+	rc->r = tx_ops_add(&rc->rn->ops, 'W', f->path, NULL, NULL, 0);
+	return rc->r;
+}
+
+static int build_ops(struct run *rn)
+{
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < rn->tx->n; i++) {
+		struct tx_item *it = &rn->tx->items[i];
+		struct rm_ctx rc = { rn, it->type == STEP_REMOVE ? NULL
+								 : &rn->sp[i],
+				     0 };
+
+		if (it->from_rom) {
+			r = db_file_each(rn->ctx->db, it->name, restore_file,
+					 &rc);
+			continue;
+		}
+		for (k = 0; r == 0 && it->type != STEP_REMOVE &&
+			    k < rn->sp[i].files.n;
+		     k++)
+			r = ops_for_entry(rn, i, &rn->sp[i].files.e[k]);
+		if (r == 0 && (it->type == STEP_REMOVE || it->old))
+			r = db_file_each(rn->ctx->db,
+					 it->type == STEP_REMOVE
+						 ? it->name
+						 : solver_name(&rn->ctx->solv,
+							       it->old),
+					 rm_file, &rc);
+		if (r == 0)
+			r = rc.r;
+	}
+	return r;
+}
+
+static uint64_t tx_needed_bytes(struct run *rn)
+{
+	uint64_t need = 0;
+	size_t i;
+
+	for (i = 0; i < rn->tx->n; i++) {
+		struct tx_item *it = &rn->tx->items[i];
+		struct stat st;
+
+		if (it->ipk && stat(it->ipk, &st) == 0)
+			need += (uint64_t)st.st_size * 3; /* unpacked guess */
+	}
+	return need + 64 * 1024; /* database growth and metadata margin */
+}
+
+static int preflight_space(struct run *rn)
+{
+	uint64_t free_b = 0, total = 0, need = tx_needed_bytes(rn);
+	const char *where = rn->ctx->rf.mode == ROOTFS_PLAIN
+				    ? (rn->ctx->root[0] ? rn->ctx->root : "/")
+				    : rn->ctx->conf.overlay_root;
+
+	if (rn->ctx->opt.force & FORCE_SPACE ||
+	    rootfs_space(&rn->ctx->rf, &free_b, &total) < 0)
+		return 0;
+	if (need <= free_b)
+		return 0;
+	return pkg_error_plain(-PKGE_SPACE,
+			       "cannot install %s: needs %.1f MiB on %s, "
+			       "%.1f MiB free",
+			       rn->tx->items[0].name, need / 1048576.0, where,
+			       free_b / 1048576.0);
+}
+
+int tx_stage_all(struct run *rn)
+{
+	size_t i;
+	int r;
+
+	r = preflight_space(rn);
+	for (i = 0; r == 0 && i < rn->tx->n; i++) {
+		struct tx_item *it = &rn->tx->items[i];
+		if (it->type == STEP_REMOVE || it->from_rom)
+			continue;
+		r = stage_item(rn, i);
+		if (r == 0)
+			r = stage_links(rn, i);
+		if (r == 0)
+			r = stage_modes(rn, i);
+		if (r == -ENOSPC) {
+			uint64_t fb = 0, tot = 0;
+			rootfs_space(&rn->ctx->rf, &fb, &tot);
+			r = pkg_error_plain(-PKGE_SPACE,
+					    "cannot install %s: not enough space "
+					    "on %s (%.1f MiB free)",
+					    it->name, rn->ctx->conf.overlay_root,
+					    fb / 1048576.0);
+		}
+	}
+	if (r == 0)
+		r = build_ops(rn);
+	return r;
+}
+
+
+struct run *tx_run_new(struct tx *tx)
+{
+	struct run *rn = calloc(1, sizeof(*rn));
+
+	if (!rn)
+		return NULL;
+	rn->tx = tx;
+	rn->ctx = tx->ctx;
+	rn->sp = calloc(tx->n + 1, sizeof(*rn->sp));
+	rn->staging = rootfs_wpath(&tx->ctx->rf, "usr/lib/pkg/staging");
+	if (!rn->sp || !rn->staging) {
+		tx_run_free(rn);
+		return NULL;
+	}
+	return rn;
+}
+
+void tx_run_free(struct run *rn)
+{
+	size_t i, k;
+
+	if (!rn)
+		return;
+	for (i = 0; rn->sp && i < rn->tx->n; i++) {
+		ipk_free(rn->sp[i].ipk);
+		stage_list_release(&rn->sp[i].files);
+		for (k = 0; k < rn->sp[i].nconf; k++)
+			free(rn->sp[i].conffiles[k]);
+		free(rn->sp[i].conffiles);
+	}
+	for (k = 0; k < rn->nkeep; k++)
+		free(rn->keep_conf[k]);
+	free(rn->keep_conf);
+	free(rn->sp);
+	free(rn->staging);
+	tx_ops_release(&rn->ops);
+	free(rn);
+}
+
+struct tx_ops *tx_run_ops(struct run *rn)
+{
+	return &rn->ops;
+}
+
+const char *tx_run_staging(struct run *rn)
+{
+	return rn->staging;
+}
+
+struct ipk *tx_run_ipk(struct run *rn, size_t i)
+{
+	return rn->sp[i].ipk;
+}
+
+struct stage_list *tx_run_files(struct run *rn, size_t i)
+{
+	return &rn->sp[i].files;
+}
+
+int tx_run_conf_kept(struct run *rn, const char *path)
+{
+	size_t k;
+
+	for (k = 0; k < rn->nkeep; k++)
+		if (!strcmp(rn->keep_conf[k], path))
+			return 1;
+	return 0;
+}
+
+int tx_run_is_conffile(struct run *rn, size_t i, const char *path)
+{
+	return is_conffile(&rn->sp[i], path);
+}

@@ -1,0 +1,317 @@
+/*
+ * Control-file / Packages-index parser (RFC822-like stanzas).
+ *
+ * One pass over the buffer, no copy of the input. Each stanza is built in
+ * a growing field array and one growing scratch buffer (names and values
+ * stored back to back as NUL-terminated strings, addressed by offset while
+ * the buffer may move), both reused from stanza to stanza: a feed of
+ * thousands of stanzas costs a handful of allocations.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rootfs.h"
+#include "rootfs_int.h"
+
+struct ctl_parser {
+	struct ctl_field *fields;
+	size_t (*off)[2]; /* name and value offsets into scratch */
+	size_t nfields, fcap;
+	char *scratch;
+	size_t slen, scap;
+	size_t max_field;
+	size_t value_len; /* length of the current (last) value */
+	char *why;
+	size_t whylen;
+};
+
+static int parser_fail(struct ctl_parser *p, size_t line, const char *what)
+{
+	snprintf(p->why, p->whylen, "line %zu: %s", line, what);
+	return -PKGE_FORMAT;
+}
+
+static int scratch_reserve(struct ctl_parser *p, size_t more)
+{
+	size_t ncap;
+	char *ns;
+
+	if (p->scap - p->slen >= more)
+		return 0;
+	ncap = p->scap ? p->scap : 4096;
+	while (ncap - p->slen < more)
+		ncap *= 2;
+	ns = realloc(p->scratch, ncap);
+	if (!ns)
+		return -ENOMEM;
+	p->scratch = ns;
+	p->scap = ncap;
+	return 0;
+}
+
+static int scratch_put(struct ctl_parser *p, const char *s, size_t n)
+{
+	int rc = scratch_reserve(p, n + 1);
+
+	if (rc)
+		return rc;
+	memcpy(p->scratch + p->slen, s, n);
+	p->slen += n;
+	p->scratch[p->slen++] = '\0';
+	return 0;
+}
+
+/* Trim trailing blanks and a CR; returns the new length. */
+static size_t rtrim(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+static int add_field(struct ctl_parser *p, const char *line, size_t n,
+		     size_t lineno)
+{
+	const char *colon = memchr(line, ':', n);
+	size_t nlen, i;
+	const char *v;
+	int rc;
+
+	if (!colon || colon == line)
+		return parser_fail(p, lineno, "expected 'Name: value'");
+	nlen = (size_t)(colon - line);
+	for (i = 0; i < nlen; i++)
+		if (line[i] == ' ' || line[i] == '\t')
+			return parser_fail(p, lineno, "blank in field name");
+	if (p->nfields == p->fcap) {
+		size_t ncap = p->fcap ? p->fcap * 2 : 32;
+		void *nf = realloc(p->fields, ncap * sizeof(*p->fields));
+
+		if (!nf)
+			return -ENOMEM;
+		p->fields = nf;
+		nf = realloc(p->off, ncap * sizeof(*p->off));
+		if (!nf)
+			return -ENOMEM;
+		p->off = nf;
+		p->fcap = ncap;
+	}
+	v = colon + 1;
+	while (v < line + n && (*v == ' ' || *v == '\t'))
+		v++;
+	p->value_len = rtrim(v, (size_t)(line + n - v));
+	if (p->value_len > p->max_field)
+		return parser_fail(p, lineno, "field too long");
+	p->off[p->nfields][0] = p->slen;
+	rc = scratch_put(p, line, nlen);
+	p->off[p->nfields][1] = p->slen;
+	if (!rc)
+		rc = scratch_put(p, v, p->value_len);
+	if (!rc)
+		p->nfields++;
+	return rc;
+}
+
+/* Append a continuation line (without its first blank) to the last
+ * value, which is always at the end of scratch. */
+static int add_continuation(struct ctl_parser *p, const char *s, size_t n,
+			    size_t lineno)
+{
+	int rc;
+
+	n = rtrim(s, n);
+	p->value_len += n + 1;
+	if (p->value_len > p->max_field)
+		return parser_fail(p, lineno, "field too long");
+	rc = scratch_reserve(p, n + 1);
+	if (rc)
+		return rc;
+	p->scratch[p->slen - 1] = '\n';
+	memcpy(p->scratch + p->slen, s, n);
+	p->slen += n;
+	p->scratch[p->slen++] = '\0';
+	return 0;
+}
+
+static int emit(struct ctl_parser *p, size_t line, ctl_stanza_fn fn, void *ud)
+{
+	struct ctl_stanza st;
+	size_t i;
+	int rc;
+
+	if (!p->nfields)
+		return 0;
+	for (i = 0; i < p->nfields; i++) {
+		p->fields[i].name = p->scratch + p->off[i][0];
+		p->fields[i].value = p->scratch + p->off[i][1];
+	}
+	st.fields = p->fields;
+	st.nfields = p->nfields;
+	st.line = line;
+	rc = fn(&st, ud);
+	p->nfields = 0;
+	p->slen = 0;
+	return rc;
+}
+
+static int all_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+static int parse_line(struct ctl_parser *p, const char *s, size_t n,
+		      size_t lineno)
+{
+	if (s[0] == ' ' || s[0] == '\t') {
+		if (p->nfields)
+			return add_continuation(p, s + 1, n - 1, lineno);
+		if (all_blank(s, n))
+			return 0;
+		return parser_fail(p, lineno, "continuation without a field");
+	}
+	return add_field(p, s, n, lineno);
+}
+
+static int parse_all(struct ctl_parser *p, const char *buf, size_t len,
+		     ctl_stanza_fn fn, void *ud)
+{
+	const char *s = buf, *end = buf + len;
+	size_t lineno = 0, start = 0;
+	int rc = 0;
+
+	while (s < end && !rc) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *le = nl ? nl : end;
+		size_t n = (size_t)(le - s);
+
+		lineno++;
+		if (n && s[n - 1] == '\r')
+			n--;
+		if (n == 0 || (!p->nfields && all_blank(s, n))) {
+			rc = emit(p, start, fn, ud);
+		} else {
+			if (!p->nfields)
+				start = lineno;
+			rc = parse_line(p, s, n, lineno);
+		}
+		s = nl ? nl + 1 : end;
+	}
+	if (!rc)
+		rc = emit(p, start, fn, ud);
+	return rc;
+}
+
+int ctl_parse_why(const char *buf, size_t len, size_t max_field,
+		  ctl_stanza_fn fn, void *ud, char *why, size_t whylen)
+{
+	struct ctl_parser p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.max_field = max_field ? max_field : (size_t)1 << 20;
+	p.why = why;
+	p.whylen = whylen;
+	if (whylen)
+		why[0] = '\0';
+	rc = parse_all(&p, buf, len, fn, ud);
+	free(p.fields);
+	free(p.off);
+	free(p.scratch);
+	return rc;
+}
+
+int ctl_parse(const char *buf, size_t len, size_t max_field, ctl_stanza_fn fn,
+	      void *ud)
+{
+	char why[128];
+	int rc = ctl_parse_why(buf, len, max_field, fn, ud, why, sizeof(why));
+
+	if (rc == -PKGE_FORMAT && why[0])
+		return pkg_error_plain(rc, "malformed control data: %s", why);
+	if (rc == -ENOMEM)
+		return pkg_error(rc, "cannot parse control data");
+	return rc;
+}
+
+const char *ctl_get(const struct ctl_stanza *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->nfields; i++)
+		if (!strcasecmp(st->fields[i].name, name))
+			return st->fields[i].value;
+	return NULL;
+}
+
+/* Copy the stanza into one allocation: the field array followed by the
+ * strings. Returns 1 (stop after the first stanza) or -ENOMEM. */
+static int copy_stanza(const struct ctl_stanza *st, void *ud)
+{
+	struct ctl_stanza *out = ud;
+	size_t i, size = st->nfields * sizeof(struct ctl_field);
+	char *block, *s;
+
+	for (i = 0; i < st->nfields; i++)
+		size += strlen(st->fields[i].name) +
+			strlen(st->fields[i].value) + 2;
+	block = malloc(size);
+	if (!block)
+		return -ENOMEM;
+	out->fields = (struct ctl_field *)block;
+	out->nfields = st->nfields;
+	out->line = st->line;
+	s = block + st->nfields * sizeof(struct ctl_field);
+	for (i = 0; i < st->nfields; i++) {
+		size_t nl = strlen(st->fields[i].name) + 1;
+		size_t vl = strlen(st->fields[i].value) + 1;
+
+		out->fields[i].name = memcpy(s, st->fields[i].name, nl);
+		s += nl;
+		out->fields[i].value = memcpy(s, st->fields[i].value, vl);
+		s += vl;
+	}
+	return 1;
+}
+
+int ctl_parse_one_why(const char *buf, size_t len, struct ctl_stanza *out,
+		      char *why, size_t whylen)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = ctl_parse_why(buf, len, 0, copy_stanza, out, why, whylen);
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		snprintf(why, whylen, "no fields");
+		return -PKGE_FORMAT;
+	}
+	return rc;
+}
+
+int ctl_parse_one(const char *buf, size_t len, struct ctl_stanza *out)
+{
+	char why[128];
+	int rc = ctl_parse_one_why(buf, len, out, why, sizeof(why));
+
+	if (rc == -PKGE_FORMAT)
+		return pkg_error_plain(rc, "malformed control data: %s", why);
+	if (rc)
+		return pkg_error(rc, "cannot parse control data");
+	return 0;
+}
+
+void ctl_stanza_release(struct ctl_stanza *st)
+{
+	free(st->fields);
+	st->fields = NULL;
+	st->nfields = 0;
+}

@@ -1,1 +1,0 @@
-/* placeholder */ typedef int solver_placeholder_t;

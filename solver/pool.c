@@ -1,0 +1,339 @@
+/*
+ * solver/pool.c: the pool, the installed repo and queries on solvables.
+ *
+ * No arch is set on the pool (pool_setarch is never called), so libsolv
+ * accepts every Architecture string and its arch policy stays out of the
+ * way; the feeds are filtered by s->archs when they are read.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <solv/evr.h>
+#include <solv/knownid.h>
+#include <solv/repodata.h>
+
+#include "solver.h"
+#include "solver_int.h"
+
+int solver_init(struct pkg_solver *s, const char *const *archs,
+		const int *prios, size_t narchs)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->pool = pool_create();
+	if (!s->pool)
+		return pkg_error(-ENOMEM, "cannot create solver pool");
+	pool_setdisttype(s->pool, DISTTYPE_DEB);
+	s->key_offset = pool_str2id(s->pool, "pkg:offset", 1);
+	s->key_abi = pool_str2id(s->pool, "pkg:abiversion", 1);
+	s->key_essential = pool_str2id(s->pool, "pkg:essential", 1);
+	s->key_md5 = pool_str2id(s->pool, "pkg:md5", 1);
+	queue_init(&s->jobs);
+	if (!narchs)
+		return 0;
+	s->archs = calloc(narchs, sizeof(*s->archs));
+	s->arch_prio = calloc(narchs, sizeof(*s->arch_prio));
+	if (!s->archs || !s->arch_prio)
+		goto nomem;
+	s->narchs = narchs;
+	for (i = 0; i < narchs; i++) {
+		s->archs[i] = strdup(archs[i]);
+		if (!s->archs[i])
+			goto nomem;
+		s->arch_prio[i] = prios ? prios[i] : (int)(narchs - i);
+	}
+	return 0;
+nomem:
+	solver_release(s);
+	return pkg_error(-ENOMEM, "cannot create solver pool");
+}
+
+void solver_release(struct pkg_solver *s)
+{
+	size_t i;
+
+	if (s->pool)
+		pool_free(s->pool);
+	queue_free(&s->jobs);
+	for (i = 0; s->archs && i < s->narchs; i++)
+		free(s->archs[i]);
+	free(s->archs);
+	free(s->arch_prio);
+	memset(s, 0, sizeof(*s));
+}
+
+Repo *solver_installed_repo(struct pkg_solver *s)
+{
+	Repo *repo = repo_create(s->pool, "installed");
+
+	repo_add_repodata(repo, 0);
+	pool_set_installed(s->pool, repo);
+	s->installed = repo;
+	return repo;
+}
+
+void solver_prepare(struct pkg_solver *s)
+{
+	Pool *pool = s->pool;
+	Repo *repo;
+	int i;
+
+	FOR_REPOS(i, repo)
+		repo_internalize(repo);
+	pool_addfileprovides(pool);
+	pool_createwhatprovides(pool);
+}
+
+void solver_ensure_prepared(struct pkg_solver *s)
+{
+	if (!s->pool->whatprovides)
+		solver_prepare(s);
+}
+
+/* ---- queries ---- */
+
+static Solvable *sv(const struct pkg_solver *s, Id p)
+{
+	return s->pool->solvables + p;
+}
+
+const char *solver_name(const struct pkg_solver *s, Id p)
+{
+	return pool_id2str(s->pool, sv(s, p)->name);
+}
+
+const char *solver_evr(const struct pkg_solver *s, Id p)
+{
+	return pool_id2str(s->pool, sv(s, p)->evr);
+}
+
+const char *solver_arch(const struct pkg_solver *s, Id p)
+{
+	return pool_id2str(s->pool, sv(s, p)->arch);
+}
+
+const char *solver_summary(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_str(sv(s, p), SOLVABLE_SUMMARY);
+}
+
+const char *solver_description(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_str(sv(s, p), SOLVABLE_DESCRIPTION);
+}
+
+const char *solver_filename(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_location(sv(s, p), NULL);
+}
+
+const char *solver_sha256(const struct pkg_solver *s, Id p)
+{
+	Id type = 0;
+	const char *h = solvable_lookup_checksum(sv(s, p), SOLVABLE_CHECKSUM,
+						 &type);
+
+	return type == REPOKEY_TYPE_SHA256 ? h : NULL;
+}
+
+const char *solver_md5(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_str(sv(s, p), s->key_md5);
+}
+
+const char *solver_abiversion(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_str(sv(s, p), s->key_abi);
+}
+
+uint64_t solver_size(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_num(sv(s, p), SOLVABLE_DOWNLOADSIZE, 0);
+}
+
+uint64_t solver_installed_size(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_num(sv(s, p), SOLVABLE_INSTALLSIZE, 0);
+}
+
+uint64_t solver_offset(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_num(sv(s, p), s->key_offset, 0);
+}
+
+const char *solver_repo_name(const struct pkg_solver *s, Id p)
+{
+	Repo *r = sv(s, p)->repo;
+
+	return r ? r->name : NULL;
+}
+
+int solver_is_installed(const struct pkg_solver *s, Id p)
+{
+	return s->installed && sv(s, p)->repo == s->installed;
+}
+
+int solver_is_essential(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_void(sv(s, p), s->key_essential);
+}
+
+/* Append dep as Debian text ("a (>= 1) | b") to the stream. */
+static void dep_print(Pool *pool, Id dep, FILE *fp)
+{
+	static const char *const ops[8] = {
+		"", ">>", "=", ">=", "<<", "!=", "<=", "<=>"
+	};
+	Reldep *rd;
+
+	if (!ISRELDEP(dep)) {
+		fputs(pool_id2str(pool, dep), fp);
+		return;
+	}
+	rd = GETRELDEP(pool, dep);
+	if (rd->flags == REL_OR) {
+		dep_print(pool, rd->name, fp);
+		fputs(" | ", fp);
+		dep_print(pool, rd->evr, fp);
+	} else if (rd->flags > 0 && rd->flags < 8) {
+		dep_print(pool, rd->name, fp);
+		fprintf(fp, " (%s %s)", ops[rd->flags],
+			pool_id2str(pool, rd->evr));
+	} else {
+		fputs(pool_dep2str(pool, dep), fp);
+	}
+}
+
+char *solver_deps_str(const struct pkg_solver *s, Id p, Id key)
+{
+	Pool *pool = s->pool;
+	Solvable *so = sv(s, p);
+	Id self = pool_rel2id(pool, so->name, so->evr, REL_EQ, 1);
+	char *buf = NULL;
+	size_t len = 0, n = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	Queue q;
+	int i;
+
+	if (!fp)
+		return NULL;
+	queue_init(&q);
+	solvable_lookup_deparray(so, key, &q, 0);
+	for (i = 0; i < q.count; i++) {
+		if (q.elements[i] == self ||
+		    q.elements[i] == SOLVABLE_PREREQMARKER)
+			continue;
+		if (n++)
+			fputs(", ", fp);
+		dep_print(pool, q.elements[i], fp);
+	}
+	queue_free(&q);
+	if (fclose(fp) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int has_revision(const char *v)
+{
+	const char *c = strchr(v, ':');
+
+	return strchr(c ? c + 1 : v, '-') != NULL;
+}
+
+/* libsolv sorts "1.0" before "1.0-0"; opkg reads a missing revision as
+ * "" which equals "0". Give the side without one "-0" so both agree. */
+int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b)
+{
+	char *tmp = NULL;
+	int ra = has_revision(a), rb = has_revision(b), r;
+
+	if (ra != rb && asprintf(&tmp, "%s-0", ra ? b : a) >= 0) {
+		if (ra)
+			b = tmp;
+		else
+			a = tmp;
+	}
+	r = pool_evrcmp_str(s->pool, a, b, EVRCMP_COMPARE);
+	free(tmp);
+	return r < 0 ? -1 : r > 0;
+}
+
+void solver_match_glob(const struct pkg_solver *s, const char *glob,
+		       int nocase, Queue *q)
+{
+	Pool *pool = s->pool;
+	Solvable *so;
+	Id p;
+
+	FOR_POOL_SOLVABLES(p) {
+		so = pool->solvables + p;
+		if (!so->repo)
+			continue;
+		if (!fnmatch(glob, pool_id2str(pool, so->name),
+			     nocase ? FNM_CASEFOLD : 0))
+			queue_push(q, p);
+	}
+}
+
+void solver_whatprovides(const struct pkg_solver *s, const char *dep,
+			 Queue *q)
+{
+	Pool *pool = s->pool;
+	Queue d;
+	Id p, pp;
+
+	solver_ensure_prepared((struct pkg_solver *)s);
+	queue_init(&d);
+	solver_parse_deps(pool, dep, &d);
+	if (d.count)
+		FOR_PROVIDES(p, pp, d.elements[0])
+			queue_push(q, p);
+	queue_free(&d);
+}
+
+static int arch_prio(const struct pkg_solver *s, Id arch)
+{
+	const char *a = pool_id2str(s->pool, arch);
+	size_t i;
+
+	for (i = 0; i < s->narchs; i++)
+		if (!strcmp(s->archs[i], a))
+			return s->arch_prio[i];
+	return 0;
+}
+
+/* Whether a is a better candidate than b: version, repo priority, arch. */
+int solver_better(const struct pkg_solver *s, Id a, Id b)
+{
+	Solvable *sa = sv(s, a), *sb = sv(s, b);
+	int r = pool_evrcmp(s->pool, sa->evr, sb->evr, EVRCMP_COMPARE);
+
+	if (r)
+		return r > 0;
+	if (sa->repo->priority != sb->repo->priority)
+		return sa->repo->priority > sb->repo->priority;
+	return arch_prio(s, sa->arch) > arch_prio(s, sb->arch);
+}
+
+Id solver_best_available(const struct pkg_solver *s, const char *name)
+{
+	Pool *pool = s->pool;
+	Id nid = pool_str2id(pool, name, 0), p, pp, best = 0;
+
+	if (!nid)
+		return 0;
+	solver_ensure_prepared((struct pkg_solver *)s);
+	FOR_PROVIDES(p, pp, nid) {
+		if (pool->solvables[p].name != nid || solver_is_installed(s, p))
+			continue;
+		if (!best || solver_better(s, p, best))
+			best = p;
+	}
+	return best;
+}

@@ -1,0 +1,295 @@
+/*
+ * solver/solve.c: running libsolv on the queued jobs and turning its
+ * transaction (ordered: dependencies first) into steps.
+ *
+ * --force-depends (SOLVE_FORCE_DEPENDS): solve; for every problem, weaken
+ * the dependencies of the packages whose requirements take part in it
+ * (SOLVER_WEAKENDEPS, so libsolv drops them only where they cannot be
+ * met) and solve again, until no problem is left or nothing more can be
+ * weakened. Conflicts are never ignored.
+ *
+ * Essential packages: an erase job naming one is a problem unless
+ * SOLVE_REMOVE_ESSENTIAL; every installed essential package also gets an
+ * install-by-name job so that neither --autoremove nor
+ * SOLVE_REMOVE_DEPENDENTS can take it away implicitly.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <solv/evr.h>
+#include <solv/solver.h>
+#include <solv/testcase.h>
+#include <solv/transaction.h>
+
+#include "solver.h"
+#include "solver_int.h"
+
+static int push_step(struct solver_result *res, enum step_type type, Id p,
+		     Id old)
+{
+	struct solver_step *n;
+	size_t i;
+
+	for (i = 0; i < res->n; i++)
+		if (res->steps[i].p == p)
+			return 0;
+	n = realloc(res->steps, (res->n + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	res->steps = n;
+	n[res->n++] = (struct solver_step){ type, p, old };
+	return 0;
+}
+
+static int push_problem(struct solver_result *res, char *msg)
+{
+	char **n;
+
+	if (!msg)
+		return -ENOMEM;
+	n = realloc(res->problems, (res->nproblems + 1) * sizeof(*n));
+	if (!n) {
+		free(msg);
+		return -ENOMEM;
+	}
+	res->problems = n;
+	n[res->nproblems++] = msg;
+	return 0;
+}
+
+static enum step_type step_kind(Pool *pool, Id p, Id old)
+{
+	int c;
+
+	if (!old)
+		return STEP_INSTALL;
+	c = pool_evrcmp(pool, pool->solvables[p].evr,
+			pool->solvables[old].evr, EVRCMP_COMPARE);
+	return c > 0 ? STEP_UPGRADE : c < 0 ? STEP_DOWNGRADE : STEP_REINSTALL;
+}
+
+/* One new package of the transaction: the installed packages it replaces
+ * under another name are removed first; the same-named one is `old`. */
+static int add_new(struct pkg_solver *s, Transaction *trans, Id p,
+		   struct solver_result *res)
+{
+	Pool *pool = s->pool;
+	Queue obs;
+	Id old = 0;
+	int i, r = 0;
+
+	queue_init(&obs);
+	transaction_all_obs_pkgs(trans, p, &obs);
+	for (i = 0; i < obs.count; i++)
+		if (pool->solvables[obs.elements[i]].name ==
+		    pool->solvables[p].name)
+			old = obs.elements[i];
+	for (i = 0; i < obs.count && r == 0; i++)
+		if (obs.elements[i] != old)
+			r = push_step(res, STEP_REMOVE, obs.elements[i], 0);
+	queue_free(&obs);
+	if (r == 0)
+		r = push_step(res, step_kind(pool, p, old), p, old);
+	return r;
+}
+
+static int collect_steps(struct pkg_solver *s, Solver *solv,
+			 struct solver_result *res)
+{
+	Transaction *trans = solver_create_transaction(solv);
+	Id p;
+	int i, r = 0;
+
+	transaction_order(trans, 0);
+	for (i = 0; i < trans->steps.count && r == 0; i++) {
+		p = trans->steps.elements[i];
+		if (!solver_is_installed(s, p))
+			r = add_new(s, trans, p, res);
+		else if (!transaction_obs_pkg(trans, p))
+			r = push_step(res, STEP_REMOVE, p, 0);
+	}
+	transaction_free(trans);
+	return r;
+}
+
+/* ---- --nodeps: the jobs' own targets, no resolution ---- */
+
+static Id best_of(const struct pkg_solver *s, Queue *q)
+{
+	Id best = 0;
+	int i;
+
+	for (i = 0; i < q->count; i++)
+		if (!solver_is_installed(s, q->elements[i]) &&
+		    (!best || solver_better(s, q->elements[i], best)))
+			best = q->elements[i];
+	return best;
+}
+
+static int nodeps_one(struct pkg_solver *s, Id how, Id what,
+		      struct solver_result *res)
+{
+	Pool *pool = s->pool;
+	Queue q;
+	Id p, old;
+	int i, r = 0, c;
+
+	queue_init(&q);
+	pool_job2solvables(pool, &q, how, what);
+	if ((how & SOLVER_JOBMASK) == SOLVER_ERASE) {
+		for (i = 0; i < q.count && r == 0; i++)
+			if (solver_is_installed(s, q.elements[i]))
+				r = push_step(res, STEP_REMOVE,
+					      q.elements[i], 0);
+	} else if ((how & SOLVER_JOBMASK) == SOLVER_INSTALL ||
+		   (how & SOLVER_JOBMASK) == SOLVER_UPDATE) {
+		p = best_of(s, &q);
+		old = p ? solver_installed_by_name(s, pool->solvables[p].name)
+			: 0;
+		c = old ? pool_evrcmp(pool, pool->solvables[p].evr,
+				      pool->solvables[old].evr, EVRCMP_COMPARE)
+			: 1;
+		if (p && c > 0)
+			r = push_step(res, step_kind(pool, p, old), p, old);
+	}
+	queue_free(&q);
+	return r;
+}
+
+static int solve_nodeps(struct pkg_solver *s, struct solver_result *res)
+{
+	int i, r = 0;
+
+	for (i = 0; i < s->jobs.count && r == 0; i += 2)
+		r = nodeps_one(s, s->jobs.elements[i], s->jobs.elements[i + 1],
+			       res);
+	return r < 0 ? pkg_error(r, "cannot plan the transaction") : 0;
+}
+
+/* ---- the real thing ---- */
+
+/* Copy the jobs with flags applied; essential guards. Problems found
+ * here (removing an essential package) go to res. */
+static int make_jobs(struct pkg_solver *s, int flags, Queue *job,
+		     struct solver_result *res)
+{
+	Pool *pool = s->pool;
+	Solvable *so;
+	Id p, how;
+	int i, r = 0;
+	char *m;
+
+	for (i = 0; i < s->jobs.count; i += 2) {
+		how = s->jobs.elements[i];
+		if ((how & SOLVER_JOBMASK) == SOLVER_ERASE &&
+		    (flags & SOLVE_AUTOREMOVE))
+			how |= SOLVER_CLEANDEPS;
+		queue_push2(job, how, s->jobs.elements[i + 1]);
+	}
+	if (!s->installed)
+		return 0;
+	FOR_REPO_SOLVABLES(s->installed, p, so) {
+		if (!solver_is_essential(s, p))
+			continue;
+		if (!(flags & SOLVE_REMOVE_ESSENTIAL) &&
+		    solver_erase_queued(s, so->name)) {
+			if (asprintf(&m, "cannot remove essential package "
+				     "'%s'", pool_id2str(pool, so->name)) < 0)
+				m = NULL;
+			if ((r = push_problem(res, m)) < 0)
+				return r;
+		} else if (!solver_erase_queued(s, so->name)) {
+			queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME,
+				    so->name);
+		}
+	}
+	return 0;
+}
+
+static Solver *make_solver(Pool *pool, int flags)
+{
+	Solver *solv = solver_create(pool);
+
+	solver_set_flag(solv, SOLVER_FLAG_ALLOW_DOWNGRADE,
+			!!(flags & SOLVE_ALLOW_DOWNGRADE));
+	solver_set_flag(solv, SOLVER_FLAG_IGNORE_RECOMMENDED,
+			!!(flags & SOLVE_NO_RECOMMENDS));
+	solver_set_flag(solv, SOLVER_FLAG_ALLOW_UNINSTALL,
+			!!(flags & SOLVE_REMOVE_DEPENDENTS));
+	return solv;
+}
+
+/* Solve; with --force-depends weaken requirements in problems and retry.
+ * Returns the number of problems left. */
+static int run(Solver *solv, Queue *job, int flags)
+{
+	Queue weak;
+	int n, i, added, rounds = 0;
+
+	queue_init(&weak);
+	while ((n = solver_solve(solv, job)) && (flags & SOLVE_FORCE_DEPENDS) &&
+	       rounds++ < 32) {
+		added = 0;
+		for (i = 1; i <= n; i++)
+			added += solver_problem_requirers(solv, i, &weak);
+		if (!added)
+			break;
+		for (i = weak.count - added; i < weak.count; i++)
+			queue_push2(job, SOLVER_WEAKENDEPS | SOLVER_SOLVABLE,
+				    weak.elements[i]);
+	}
+	queue_free(&weak);
+	return n;
+}
+
+static int dump_testcase(Solver *solv, const char *dir)
+{
+	if (!testcase_write(solv, dir, TESTCASE_RESULT_TRANSACTION |
+			    TESTCASE_RESULT_PROBLEMS, 0, 0))
+		return pkg_error(-EIO, "cannot write testcase to '%s': %s",
+				 dir, pool_errstr(solv->pool));
+	return 0;
+}
+
+int solver_run(struct pkg_solver *s, int flags, const char *testcase_dir,
+	       struct solver_result *res)
+{
+	Solver *solv;
+	Queue job;
+	int r, n, i;
+
+	memset(res, 0, sizeof(*res));
+	solver_prepare(s);
+	if (flags & SOLVE_NODEPS)
+		return solve_nodeps(s, res);
+	queue_init(&job);
+	r = make_jobs(s, flags, &job, res);
+	solv = make_solver(s->pool, flags);
+	n = r < 0 ? 0 : run(solv, &job, flags);
+	if (r == 0 && testcase_dir)
+		r = dump_testcase(solv, testcase_dir);
+	for (i = 1; i <= n && r == 0; i++)
+		r = push_problem(res, solver_problem_sentence(s, solv, i));
+	if (r == 0 && !res->nproblems)
+		r = collect_steps(s, solv, res);
+	solver_free(solv);
+	queue_free(&job);
+	if (r == -ENOMEM)
+		r = pkg_error(r, "cannot solve");
+	if (r == 0 && res->nproblems)
+		r = -PKGE_UNSOLVABLE;
+	return r;
+}
+
+void solver_result_release(struct solver_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nproblems; i++)
+		free(res->problems[i]);
+	free(res->problems);
+	free(res->steps);
+	memset(res, 0, sizeof(*res));
+}

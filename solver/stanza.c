@@ -1,0 +1,448 @@
+/*
+ * solver/stanza.c: control stanzas (feeds and the installed database) to
+ * libsolv solvables, and the .solv cache of a feed.
+ *
+ * libsolv's repo_add_debpackages is not used: OpenWrt writes SHA256sum,
+ * ABIVersion and dependency forms ("foo(>=1)") it does not know.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <solv/knownid.h>
+#include <solv/repo_solv.h>
+#include <solv/repo_write.h>
+#include <solv/repodata.h>
+
+#include "solver.h"
+#include "solver_int.h"
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Debian relation operator at *pp to REL_* flags; advances *pp. opkg
+ * reads a lone "<" as "<=" and a lone ">" as ">=". */
+Id solver_parse_op(const char **pp)
+{
+	const char *p = *pp;
+	Id flags = 0;
+
+	if (p[0] == '<' && p[1] == '<')
+		flags = REL_LT, p += 2;
+	else if (p[0] == '>' && p[1] == '>')
+		flags = REL_GT, p += 2;
+	else if (p[0] == '<' && p[1] == '=')
+		flags = REL_LT | REL_EQ, p += 2;
+	else if (p[0] == '>' && p[1] == '=')
+		flags = REL_GT | REL_EQ, p += 2;
+	else if (p[0] == '=' && p[1] == '<')
+		flags = REL_LT | REL_EQ, p += 2;
+	else if (p[0] == '=' && p[1] == '>')
+		flags = REL_GT | REL_EQ, p += 2;
+	else if (p[0] == '<')
+		flags = REL_LT | REL_EQ, p += 1;
+	else if (p[0] == '>')
+		flags = REL_GT | REL_EQ, p += 1;
+	else if (p[0] == '=')
+		flags = REL_EQ, p += (p[1] == '=') ? 2 : 1;
+	*pp = p;
+	return flags;
+}
+
+/* One alternative "name", "name (op ver)" or "name(op ver)" in [b, e).
+ * Returns 0 when there is no name. */
+static Id parse_one(Pool *pool, const char *b, const char *e)
+{
+	const char *n, *ne, *v, *ve;
+	char ver[256];
+	Id name, flags;
+
+	while (b < e && is_space(*b))
+		b++;
+	n = b;
+	while (b < e && !is_space(*b) && *b != '(' && *b != '<' &&
+	       *b != '>' && *b != '=')
+		b++;
+	ne = b;
+	if (ne == n)
+		return 0;
+	name = pool_strn2id(pool, n, (unsigned int)(ne - n), 1);
+	while (b < e && (is_space(*b) || *b == '('))
+		b++;
+	if (b >= e)
+		return name;
+	flags = solver_parse_op(&b);
+	if (!flags)
+		return name;
+	while (b < e && is_space(*b))
+		b++;
+	v = b;
+	while (b < e && !is_space(*b) && *b != ')')
+		b++;
+	ve = b;
+	if (ve == v || (size_t)(ve - v) >= sizeof(ver))
+		return name;
+	memcpy(ver, v, (size_t)(ve - v));
+	ver[ve - v] = 0;
+	return pool_rel2id(pool, name, pool_str2id(pool, ver, 1), flags, 1);
+}
+
+/* One entry "a (>= 1) | b" in [b, e): alternatives joined by REL_OR. */
+static Id parse_alts(Pool *pool, const char *b, const char *e)
+{
+	Id dep = 0, one;
+	const char *bar;
+
+	while (b < e) {
+		bar = memchr(b, '|', (size_t)(e - b));
+		if (!bar)
+			bar = e;
+		one = parse_one(pool, b, bar);
+		if (one)
+			dep = dep ? pool_rel2id(pool, dep, one, REL_OR, 1)
+				  : one;
+		b = bar + (bar < e);
+	}
+	return dep;
+}
+
+/* Parse a dependency list "a, b (>= 1) | c" into ids appended to q. */
+void solver_parse_deps(Pool *pool, const char *str, Queue *q)
+{
+	const char *e, *comma;
+	Id dep;
+
+	if (!str)
+		return;
+	e = str + strlen(str);
+	while (str < e) {
+		comma = memchr(str, ',', (size_t)(e - str));
+		if (!comma)
+			comma = e;
+		dep = parse_alts(pool, str, comma);
+		if (dep)
+			queue_push(q, dep);
+		str = comma + (comma < e);
+	}
+}
+
+static Offset add_deps(Repo *repo, Offset off, const char *str, Queue *tmp)
+{
+	int i;
+
+	queue_empty(tmp);
+	solver_parse_deps(repo->pool, str, tmp);
+	for (i = 0; i < tmp->count; i++)
+		off = repo_addid_dep(repo, off, tmp->elements[i], 0);
+	return off;
+}
+
+/* The name of a dependency (left-most of an OR, name of a relation). */
+static Id dep_name(Pool *pool, Id dep)
+{
+	while (ISRELDEP(dep))
+		dep = GETRELDEP(pool, dep)->name;
+	return dep;
+}
+
+/* Replaces that are also in Conflicts become obsoletes (as opkg does). */
+static Offset add_obsoletes(Repo *repo, Offset off, const char *repl,
+			    const char *confl, Queue *tmp)
+{
+	Pool *pool = repo->pool;
+	Queue cq;
+	int i, j;
+
+	if (!repl || !confl)
+		return off;
+	queue_init(&cq);
+	solver_parse_deps(pool, confl, &cq);
+	queue_empty(tmp);
+	solver_parse_deps(pool, repl, tmp);
+	for (i = 0; i < tmp->count; i++)
+		for (j = 0; j < cq.count; j++)
+			if (dep_name(pool, tmp->elements[i]) ==
+			    dep_name(pool, cq.elements[j])) {
+				off = repo_addid_dep(repo, off,
+						     tmp->elements[i], 0);
+				break;
+			}
+	queue_free(&cq);
+	return off;
+}
+
+/* The fields we use, looked up in one pass over the stanza. */
+enum fld {
+	F_PACKAGE, F_VERSION, F_ARCH, F_DEPENDS, F_PREDEPENDS, F_PROVIDES,
+	F_CONFLICTS, F_REPLACES, F_RECOMMENDS, F_SUGGESTS, F_ESSENTIAL,
+	F_ABI, F_DESC, F_SECTION, F_LICENSE, F_MAINT, F_FILENAME, F_SIZE,
+	F_ISIZE, F_SHA256, F_MD5, F_COUNT
+};
+
+static const char *const fld_names[F_COUNT] = {
+	"Package", "Version", "Architecture", "Depends", "Pre-Depends",
+	"Provides", "Conflicts", "Replaces", "Recommends", "Suggests",
+	"Essential", "ABIVersion", "Description", "Section", "License",
+	"Maintainer", "Filename", "Size", "Installed-Size", "SHA256sum",
+	"MD5Sum"
+};
+
+static void collect(const struct ctl_stanza *st, const char *v[F_COUNT])
+{
+	size_t i;
+	int f;
+
+	memset(v, 0, sizeof(*v) * F_COUNT);
+	for (i = 0; i < st->nfields; i++)
+		for (f = 0; f < F_COUNT; f++)
+			if (!v[f] && !strcasecmp(st->fields[i].name,
+						 fld_names[f])) {
+				v[f] = st->fields[i].value;
+				break;
+			}
+}
+
+static void set_summary(Repodata *data, Id p, const char *desc)
+{
+	const char *nl = strchr(desc, '\n');
+	char *first;
+
+	repodata_set_str(data, p, SOLVABLE_DESCRIPTION, desc);
+	if (!nl) {
+		repodata_set_str(data, p, SOLVABLE_SUMMARY, desc);
+		return;
+	}
+	first = strndup(desc, (size_t)(nl - desc));
+	if (first) {
+		repodata_set_str(data, p, SOLVABLE_SUMMARY, first);
+		free(first);
+	}
+}
+
+static void set_num(Repodata *data, Id p, Id key, const char *v)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!v)
+		return;
+	n = strtoull(v, &end, 10);
+	if (end != v)
+		repodata_set_num(data, p, key, n);
+}
+
+static void set_attrs(struct pkg_solver *s, Repodata *data, Id p,
+		      const char *v[F_COUNT], uint64_t offset)
+{
+	if (v[F_DESC] && *v[F_DESC])
+		set_summary(data, p, v[F_DESC]);
+	if (v[F_SECTION])
+		repodata_set_poolstr(data, p, SOLVABLE_GROUP, v[F_SECTION]);
+	if (v[F_LICENSE])
+		repodata_set_poolstr(data, p, SOLVABLE_LICENSE, v[F_LICENSE]);
+	if (v[F_MAINT])
+		repodata_set_poolstr(data, p, SOLVABLE_PACKAGER, v[F_MAINT]);
+	if (v[F_FILENAME])
+		repodata_set_location(data, p, 0, 0, v[F_FILENAME]);
+	set_num(data, p, SOLVABLE_DOWNLOADSIZE, v[F_SIZE]);
+	set_num(data, p, SOLVABLE_INSTALLSIZE, v[F_ISIZE]);
+	if (v[F_SHA256] && strlen(v[F_SHA256]) == 64)
+		repodata_set_checksum(data, p, SOLVABLE_CHECKSUM,
+				      REPOKEY_TYPE_SHA256, v[F_SHA256]);
+	if (v[F_MD5])
+		repodata_set_str(data, p, s->key_md5, v[F_MD5]);
+	if (v[F_ABI])
+		repodata_set_str(data, p, s->key_abi, v[F_ABI]);
+	if (v[F_ESSENTIAL] && !strcasecmp(v[F_ESSENTIAL], "yes"))
+		repodata_set_void(data, p, s->key_essential);
+	repodata_set_num(data, p, s->key_offset, offset);
+}
+
+static void set_deps(Repo *repo, Solvable *sv, const char *v[F_COUNT])
+{
+	Pool *pool = repo->pool;
+	Queue tmp;
+
+	queue_init(&tmp);
+	sv->provides = repo_addid_dep(repo, 0, pool_rel2id(pool, sv->name,
+			sv->evr, REL_EQ, 1), 0);
+	sv->provides = add_deps(repo, sv->provides, v[F_PROVIDES], &tmp);
+	sv->requires = add_deps(repo, 0, v[F_DEPENDS], &tmp);
+	sv->requires = add_deps(repo, sv->requires, v[F_PREDEPENDS], &tmp);
+	sv->conflicts = add_deps(repo, 0, v[F_CONFLICTS], &tmp);
+	sv->obsoletes = add_obsoletes(repo, 0, v[F_REPLACES], v[F_CONFLICTS],
+				      &tmp);
+	sv->recommends = add_deps(repo, 0, v[F_RECOMMENDS], &tmp);
+	sv->suggests = add_deps(repo, 0, v[F_SUGGESTS], &tmp);
+	queue_free(&tmp);
+}
+
+static Id add_fields(struct pkg_solver *s, Repo *repo, const char *v[],
+		     uint64_t offset)
+{
+	Pool *pool = s->pool;
+	Repodata *data;
+	Solvable *sv;
+	Id p;
+
+	if (!v[F_PACKAGE] || !*v[F_PACKAGE] || !v[F_VERSION] ||
+	    !*v[F_VERSION])
+		return 0;
+	data = repo_last_repodata(repo);
+	p = repo_add_solvable(repo);
+	sv = pool->solvables + p;
+	sv->name = pool_str2id(pool, v[F_PACKAGE], 1);
+	sv->evr = pool_str2id(pool, v[F_VERSION], 1);
+	sv->arch = v[F_ARCH] && *v[F_ARCH] ? pool_str2id(pool, v[F_ARCH], 1)
+					   : ARCH_ALL;
+	set_deps(repo, sv, v);
+	set_attrs(s, data, p, v, offset);
+	return p;
+}
+
+Id solver_add_stanza(struct pkg_solver *s, Repo *repo,
+		     const struct ctl_stanza *st, uint64_t offset)
+{
+	const char *v[F_COUNT];
+
+	collect(st, v);
+	return add_fields(s, repo, v, offset);
+}
+
+/* ---- feeds ---- */
+
+struct feed_ctx {
+	struct pkg_solver *s;
+	Repo *repo;
+	const char *name;
+	const char *text, *end;
+	const char *cur; /* start of line `line` */
+	size_t line;
+	size_t skipped;
+};
+
+static int arch_ok(const struct pkg_solver *s, const char *arch)
+{
+	size_t i;
+
+	if (!s->narchs)
+		return 1;
+	if (!arch)
+		return 0;
+	for (i = 0; i < s->narchs; i++)
+		if (!strcmp(s->archs[i], arch))
+			return 1;
+	return 0;
+}
+
+/* Byte offset of 1-based line `line`; lines arrive in increasing order. */
+static uint64_t line_offset(struct feed_ctx *c, size_t line)
+{
+	const char *nl;
+
+	while (c->line < line && c->cur < c->end) {
+		nl = memchr(c->cur, '\n', (size_t)(c->end - c->cur));
+		c->cur = nl ? nl + 1 : c->end;
+		c->line++;
+	}
+	return (uint64_t)(c->cur - c->text);
+}
+
+static int feed_stanza(const struct ctl_stanza *st, void *ud)
+{
+	struct feed_ctx *c = ud;
+	const char *v[F_COUNT];
+	uint64_t off;
+
+	collect(st, v);
+	if (!v[F_PACKAGE] || !*v[F_PACKAGE] || !v[F_VERSION] ||
+	    !*v[F_VERSION]) {
+		pkg_warn("feed '%s': stanza at line %zu has no %s, skipped",
+			 c->name, st->line, v[F_PACKAGE] ? "Version"
+							  : "Package");
+		c->skipped++;
+		return 0;
+	}
+	if (!arch_ok(c->s, v[F_ARCH]))
+		return 0;
+	off = line_offset(c, st->line);
+	add_fields(c->s, c->repo, v, off);
+	return 0;
+}
+
+/* Write repo as a .solv file at path through the ops layer. */
+static int write_cache(Repo *repo, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	int r;
+
+	if (!fp)
+		return pkg_error(-errno, "cannot write cache '%s'", path);
+	r = repo_write(repo, fp);
+	if (fclose(fp) != 0 || r != 0) {
+		free(buf);
+		return pkg_error(-PKGE_FORMAT, "cannot write cache '%s': %s",
+				 path, pool_errstr(repo->pool));
+	}
+	r = rootfs_write_atomic(path, buf, len, 0644);
+	free(buf);
+	if (r < 0)
+		return pkg_error(r, "cannot write cache '%s'", path);
+	return 0;
+}
+
+int solver_feed_from_text(struct pkg_solver *s, const char *name,
+			  const char *text, size_t len, int priority,
+			  const char *cache_path, Repo **repo_out)
+{
+	struct feed_ctx c = { .s = s, .name = name, .text = text,
+			      .end = text + len, .cur = text, .line = 1 };
+	int r;
+
+	c.repo = repo_create(s->pool, name);
+	c.repo->priority = priority;
+	repo_add_repodata(c.repo, 0);
+	r = ctl_parse(text, len, 0, feed_stanza, &c);
+	if (r < 0) {
+		repo_free(c.repo, 1);
+		return r; /* reported by ctl_parse */
+	}
+	repo_internalize(c.repo);
+	if (cache_path && (r = write_cache(c.repo, cache_path)) < 0) {
+		repo_free(c.repo, 1);
+		return r;
+	}
+	if (repo_out)
+		*repo_out = c.repo;
+	return 0;
+}
+
+int solver_feed_from_cache(struct pkg_solver *s, const char *name,
+			   const char *cache_path, int priority,
+			   Repo **repo_out)
+{
+	FILE *fp = fopen(cache_path, "re");
+	Repo *repo;
+	int r;
+
+	if (!fp)
+		return -errno; /* not reported: the caller rebuilds */
+	repo = repo_create(s->pool, name);
+	repo->priority = priority;
+	r = repo_add_solv(repo, fp, 0);
+	fclose(fp);
+	if (r != 0) {
+		repo_free(repo, 1);
+		return pkg_error(-PKGE_FORMAT, "cannot read cache '%s': %s",
+				 cache_path, pool_errstr(s->pool));
+	}
+	if (repo_out)
+		*repo_out = repo;
+	return 0;
+}

@@ -1,0 +1,367 @@
+/*
+ * Unit tests for rootfs/: ops layer, file helpers, control parser.
+ * (ipk reading and staging: test_rootfs_ipk.c; overlay: test_rootfs_overlay.c)
+ * Each test runs in a fresh mktemp -d directory under /tmp.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rootfs.h"
+
+#define FIX "/work/shared/fixtures/openwrt"
+#define FEED19 FIX "/openwrt-19.07.1-official_aarch64_cortex-a53_brcm2708-" \
+		   "bcm2710/feeds/openwrt_packages/Packages"
+#define FEED23 FIX "/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_" \
+		   "mvebu-cortexa9/feeds/packages/Packages"
+
+static int setup_tmp(void **state)
+{
+	char tmpl[] = "/tmp/pkg-test-rootfs.XXXXXX";
+	char *d = mkdtemp(tmpl);
+
+	if (!d)
+		return -1;
+	*state = strdup(d);
+	return *state ? 0 : -1;
+}
+
+static int teardown_tmp(void **state)
+{
+	char *cmd = NULL;
+
+	if (asprintf(&cmd, "rm -rf '%s'", (char *)*state) > 0)
+		(void)!system(cmd);
+	free(cmd);
+	free(*state);
+	return 0;
+}
+
+static char *path_in(void **state, const char *name)
+{
+	char *p = NULL;
+
+	assert_true(asprintf(&p, "%s/%s", (char *)*state, name) > 0);
+	return p;
+}
+
+/* ---------------------------------------------------------------- */
+/* ops layer */
+
+static void test_fsop_errno(void **state)
+{
+	char *d = path_in(state, "d"), *f = path_in(state, "d/f");
+	char *missing = path_in(state, "nope/x");
+	int fd;
+
+	assert_int_equal(fsop_mkdir(d, 0755), 0);
+	assert_int_equal(fsop_mkdir(d, 0755), -EEXIST);
+	assert_int_equal(fsop_open(missing, O_WRONLY | O_CREAT, 0644),
+			 -ENOENT);
+	assert_int_equal(fsop_unlink(missing), -ENOENT);
+	assert_int_equal(fsop_rename(missing, f), -ENOENT);
+	fd = fsop_open(f, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fsop_write(fd, "hello", 5), 5);
+	assert_int_equal(fsop_fsync(fd), 0);
+	assert_int_equal(fsop_close(fd), 0);
+	assert_int_equal(fsop_open(f, O_WRONLY | O_CREAT | O_EXCL, 0644),
+			 -EEXIST);
+	assert_int_equal(fsop_write(-1, "x", 1), -EBADF);
+	assert_int_equal(fsop_rmdir(d), -ENOTEMPTY);
+	assert_int_equal(fsop_chmod(missing, 0600), -ENOENT);
+	assert_int_equal(fsop_fsync_dir(f), 0);
+	assert_int_equal(fsop_fsync_dir(d), 0);
+	assert_int_equal(fsop_unlink(f), 0);
+	assert_int_equal(fsop_rmdir(d), 0);
+	assert_int_equal(fsop_rmdir(d), -ENOENT);
+	free(d), free(f), free(missing);
+}
+
+static void test_write_atomic(void **state)
+{
+	char *f = path_in(state, "file"), *buf = NULL;
+	char *cmd = NULL;
+	struct stat st;
+	size_t len;
+
+	assert_int_equal(rootfs_write_atomic(f, "one\n", 4, 0640), 0);
+	assert_int_equal(rootfs_write_atomic(f, "second\n", 7, 0644), 0);
+	assert_int_equal(rootfs_read_file(f, 0, &buf, &len), 0);
+	assert_int_equal(len, 7);
+	assert_string_equal(buf, "second\n");
+	free(buf);
+	assert_int_equal(stat(f, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	/* no temp file left beside it */
+	assert_true(asprintf(&cmd, "ls -a '%s' | grep -q pkg-tmp",
+			     (char *)*state) > 0);
+	assert_int_not_equal(system(cmd), 0);
+	free(cmd);
+	/* leftovers of a crashed run are recognised and removed */
+	assert_true(asprintf(&cmd, "touch '%s.pkg-tmp.1' '%s.pkg-tmp.22'", f,
+			     f) > 0);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(rootfs_remove_temps(*state), 2);
+	assert_int_equal(rootfs_remove_temps(*state), 0);
+	assert_int_equal(access(f, F_OK), 0);
+	free(cmd);
+	/* the cap */
+	assert_int_equal(rootfs_read_file(f, 3, &buf, &len), -PKGE_FORMAT);
+	assert_null(buf);
+	free(f);
+}
+
+static void test_mkdir_p_remove_tree(void **state)
+{
+	char *deep = path_in(state, "a/b/c"), *top = path_in(state, "a");
+	char *file = path_in(state, "a/b/c/f"), *lnk = path_in(state, "a/l");
+	struct stat st;
+
+	assert_int_equal(rootfs_mkdir_p(deep, 0755), 0);
+	assert_int_equal(rootfs_mkdir_p(deep, 0755), 0);
+	assert_int_equal(rootfs_write_atomic(file, "x", 1, 0644), 0);
+	assert_int_equal(symlink("/etc", lnk), 0);
+	assert_int_equal(rootfs_mkdir_p(file, 0755), -ENOTDIR);
+	assert_int_equal(rootfs_remove_tree(top), 0);
+	assert_int_equal(lstat(top, &st), -1);
+	assert_int_equal(stat("/etc/passwd", &st), 0); /* not followed */
+	assert_int_equal(rootfs_remove_tree(top), 0);	/* missing is ok */
+	free(deep), free(top), free(file), free(lnk);
+}
+
+static void test_sha256(void **state)
+{
+	char *f = path_in(state, "abc");
+	char hex[65];
+
+	assert_int_equal(rootfs_write_atomic(f, "abc", 3, 0644), 0);
+	assert_int_equal(rootfs_sha256_file(f, hex), 0);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+				 "b00361a396177a9cb410ff61f20015ad");
+	free(f);
+}
+
+static void test_path_normalise(void **state)
+{
+	static const char *const ok[][2] = {
+		{ "./usr/bin/nano", "usr/bin/nano" },
+		{ "usr//bin/./nano", "usr/bin/nano" },
+		{ "/etc/config/", "etc/config" },
+		{ "./", "" },
+		{ "a/.b/..c", "a/.b/..c" },
+	};
+	static const char *const bad[] = { "../x", "./../x", "a/../../b",
+					   "a/.." };
+	size_t i;
+	char *out;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(path_normalise(ok[i][0], &out), 0);
+		assert_string_equal(out, ok[i][1]);
+		free(out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(path_normalise(bad[i], &out), -PKGE_UNSAFE);
+		assert_null(out);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* control parser */
+
+struct count {
+	size_t stanzas, with_package;
+	char *nano_desc, *nano_version;
+	size_t nano_line;
+};
+
+static int count_cb(const struct ctl_stanza *st, void *ud)
+{
+	struct count *c = ud;
+	const char *p = ctl_get(st, "package");
+
+	c->stanzas++;
+	if (!p)
+		return 0;
+	c->with_package++;
+	if (!strcmp(p, "nano")) {
+		c->nano_desc = strdup(ctl_get(st, "Description"));
+		c->nano_version = strdup(ctl_get(st, "Version"));
+		c->nano_line = st->line;
+	}
+	return 0;
+}
+
+static void parse_file(const char *path, struct count *c, double *ms)
+{
+	struct timespec t0, t1;
+	char *buf;
+	size_t len;
+
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(rootfs_read_file(path, 0, &buf, &len), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(ctl_parse(buf, len, 0, count_cb, c), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	free(buf);
+}
+
+static void test_ctl_feed_19(void **state)
+{
+	struct count c;
+	double ms;
+
+	parse_file(FEED19, &c, &ms);
+	print_message("# 19.07.1 packages feed: %zu stanzas in %.2f ms\n",
+		      c.stanzas, ms);
+	assert_int_equal(c.stanzas, 4202);
+	assert_int_equal(c.with_package, 4202);
+	assert_true(ms < 200.0);
+	free(c.nano_desc), free(c.nano_version);
+}
+
+static void test_ctl_feed_23(void **state)
+{
+	struct count c;
+	double ms;
+
+	parse_file(FEED23, &c, &ms);
+	assert_int_equal(c.stanzas, 1108);
+	assert_int_equal(c.with_package, 1107);
+	assert_non_null(c.nano_desc);
+	assert_string_equal(c.nano_version, "7.2-2");
+	assert_string_equal(c.nano_desc,
+		"Nano is a small and simple text editor for use on the "
+		"terminal.\n"
+		"\n"
+		"Nano started as an enhanced clone of the Pico text editor.\n"
+		"Nowadays Nano wants to be a generally useful editor with "
+		"sensible\n"
+		"defaults (linewise scrolling, no automatic line breaking).\n"
+		"\n"
+		"Nano is an official GNU package.");
+	assert_true(c.nano_line > 1);
+	free(c.nano_desc), free(c.nano_version);
+}
+
+struct collect {
+	size_t n;
+	char text[1024];
+};
+
+/* "name=value|" for every field, "#" between stanzas. */
+static int collect_cb(const struct ctl_stanza *st, void *ud)
+{
+	struct collect *c = ud;
+	size_t i, used = strlen(c->text);
+
+	for (i = 0; i < st->nfields; i++) {
+		used += (size_t)snprintf(c->text + used, sizeof(c->text) - used,
+					 "%s=%s|", st->fields[i].name,
+					 st->fields[i].value);
+	}
+	snprintf(c->text + used, sizeof(c->text) - used, "#");
+	c->n++;
+	return 0;
+}
+
+static void parse_str(const char *s, struct collect *c, int expect)
+{
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(ctl_parse(s, strlen(s), 0, collect_cb, c), expect);
+}
+
+static void test_ctl_quirks(void **state)
+{
+	struct collect c;
+
+	parse_str("\n\nPackage: a\r\nVersion: 1\r\n\r\nPackage: b\r\n", &c,
+		  0);
+	assert_string_equal(c.text, "Package=a|Version=1|#Package=b|#");
+	/* missing final newline, empty value, continuation forms */
+	parse_str("Package: x\nDescription:  first\n \n .\n  two\n\tthree  "
+		  "\nEmpty:", &c, 0);
+	assert_string_equal(c.text, "Package=x|Description=first\n\n.\n two\n"
+				    "three|Empty=|#");
+	parse_str("Package: libgcc1\nStatus: unknown hold not-installed\n"
+		  "Essential: yes\n", &c, 0);
+	assert_string_equal(c.text, "Package=libgcc1|Status=unknown hold "
+				    "not-installed|Essential=yes|#");
+	/* no Package field: the parser does not care */
+	parse_str("Filename: __.ipk\nDescription: \n\n\n", &c, 0);
+	assert_string_equal(c.text, "Filename=__.ipk|Description=|#");
+	parse_str("", &c, 0);
+	assert_int_equal(c.n, 0);
+}
+
+static void test_ctl_malformed(void **state)
+{
+	struct collect c;
+	char big[64];
+
+	parse_str("Package: a\nthis is not a field\n", &c, -PKGE_FORMAT);
+	parse_str(" leading continuation\n", &c, -PKGE_FORMAT);
+	parse_str(": no name\n", &c, -PKGE_FORMAT);
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "Package: ", 9);
+	assert_int_equal(ctl_parse(big, sizeof(big), 16, collect_cb, &c),
+			 -PKGE_FORMAT);
+	assert_int_equal(ctl_parse(big, sizeof(big), 0, collect_cb, &c), 0);
+}
+
+static int stop_cb(const struct ctl_stanza *st, void *ud)
+{
+	(*(int *)ud)++;
+	return 7;
+}
+
+static void test_ctl_parse_one(void **state)
+{
+	const char *s = "Package: nano\nVersion: 7.2-2\nDescription: a\n b\n"
+			"\nPackage: other\n";
+	struct ctl_stanza st;
+	int calls = 0;
+
+	assert_int_equal(ctl_parse_one(s, strlen(s), &st), 0);
+	assert_int_equal(st.nfields, 3);
+	assert_string_equal(ctl_get(&st, "PACKAGE"), "nano");
+	assert_string_equal(ctl_get(&st, "description"), "a\nb");
+	assert_null(ctl_get(&st, "Depends"));
+	ctl_stanza_release(&st);
+	assert_int_equal(ctl_parse_one("\n\n", 2, &st), -PKGE_FORMAT);
+	assert_int_equal(ctl_parse(s, strlen(s), 0, stop_cb, &calls), 7);
+	assert_int_equal(calls, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_tmp, teardown_tmp)
+		T(test_fsop_errno),
+		T(test_write_atomic),
+		T(test_mkdir_p_remove_tree),
+		T(test_sha256),
+		T(test_path_normalise),
+		T(test_ctl_feed_19),
+		T(test_ctl_feed_23),
+		T(test_ctl_quirks),
+		T(test_ctl_malformed),
+		T(test_ctl_parse_one),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
