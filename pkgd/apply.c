@@ -14,7 +14,7 @@ static int user_marks(const struct db_pkg *p, void *ud)
 {
 	struct pkg_ctx *ctx = ud;
 
-	if (p->user && !strcmp(p->state, "installed"))
+	if (!p->auto_installed && !strcmp(p->state, "installed"))
 		solver_job(&ctx->solv, SJ_USERINSTALLED, p->name, 0);
 	return 0;
 }

@@ -53,6 +53,11 @@ static int cmd_print_architecture(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	size_t i;
 
+	if (ctx->conf.narchs == 0) {
+		/* opkg's defaults when opkg.conf names none */
+		conf_add_arch(&ctx->conf, "all", 1);
+		conf_add_arch(&ctx->conf, "noarch", 1);
+	}
 	for (i = 0; i < ctx->conf.narchs; i++)
 		fprintf(ctx->out, "arch %s %d\n", ctx->conf.archs[i].name,
 			ctx->conf.archs[i].prio);
@@ -77,14 +82,20 @@ static int cmd_flag(struct pkg_ctx *ctx, int argc, char **argv)
 			return pkg_error_plain(-PKGE_NOTFOUND,
 					       "package '%s' is not installed",
 					       argv[k]);
-		if (!strcmp(argv[0], "hold"))
+		/* opkg replaces the state flags with the one given. */
+		if (!strcmp(argv[0], "hold")) {
 			p.hold = 1;
-		else if (!strcmp(argv[0], "noprune"))
+			p.user = p.noprune = 0;
+		} else if (!strcmp(argv[0], "noprune")) {
 			p.noprune = 1;
-		else if (!strcmp(argv[0], "user"))
+			p.user = p.hold = 0;
+		} else if (!strcmp(argv[0], "user")) {
 			p.user = 1;
-		else if (!strcmp(argv[0], "ok"))
 			p.hold = p.noprune = 0;
+			p.auto_installed = 0;
+		} else if (!strcmp(argv[0], "ok")) {
+			p.hold = p.noprune = p.user = 0;
+		}
 		else if (strcmp(argv[0], "installed") &&
 			 strcmp(argv[0], "unpacked"))
 			r = pkg_error_plain(-PKGE_USAGE, "unknown flag '%s'",
@@ -123,7 +134,8 @@ static int cmd_download(struct pkg_ctx *ctx, int argc, char **argv)
 					       "unknown package '%s'", argv[k]);
 		r = tx_fetch_pkg(ctx, p, cwd, &out);
 		if (r == 0)
-			ctx_note(ctx, 1, "Downloaded %s as %s\n", argv[k], out);
+			ctx_note(ctx, 1, "Downloaded %s as ./%s\n", argv[k],
+				 strrchr(out, '/') ? strrchr(out, '/') + 1 : out);
 		free(out);
 	}
 	return r;

@@ -89,9 +89,10 @@ static int what_query(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 			if (!ctx->opt.all && s->repo != pool->installed)
 				continue;
 			if (requires_name(ctx, p, key, argv[k]))
-				fprintf(ctx->out, "\t%s %s\n",
+				fprintf(ctx->out, "\t%s %s\t%s %s\n",
 					solver_name(&ctx->solv, p),
-					solver_evr(&ctx->solv, p));
+					solver_evr(&ctx->solv, p), verb,
+					argv[k]);
 		}
 	}
 	return 0;
@@ -123,18 +124,20 @@ static int cmd_whatprovides(struct pkg_ctx *ctx, int argc, char **argv)
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "name a package");
-	fprintf(ctx->out, "Root set:\n");
-	for (k = 0; k < argc; k++)
-		fprintf(ctx->out, "  %s\n", argv[k]);
-	fprintf(ctx->out, "What provides root set\n");
 	for (k = 0; k < argc; k++) {
 		Queue q;
 		queue_init(&q);
 		solver_whatprovides(&ctx->solv, argv[k], &q);
-		for (i = 0; i < q.count; i++)
-			fprintf(ctx->out, "\t%s %s\n",
-				solver_name(&ctx->solv, q.elements[i]),
-				solver_evr(&ctx->solv, q.elements[i]));
+		fprintf(ctx->out, "What provides %s\n", argv[k]);
+		for (i = 0; i < q.count; i++) {
+			const char *n = solver_name(&ctx->solv, q.elements[i]);
+			int j, dup = 0;
+			for (j = 0; j < i; j++)
+				dup |= !strcmp(n, solver_name(&ctx->solv,
+							      q.elements[j]));
+			if (!dup)
+				fprintf(ctx->out, "    %s\n", n);
+		}
 		queue_free(&q);
 	}
 	return 0;

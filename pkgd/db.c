@@ -17,7 +17,8 @@ static const char *const db_schema =
 	" state TEXT NOT NULL DEFAULT 'installed',"
 	" user INTEGER NOT NULL DEFAULT 0, hold INTEGER NOT NULL DEFAULT 0,"
 	" noprune INTEGER NOT NULL DEFAULT 0, installed_time INTEGER,"
-	" control TEXT NOT NULL, rom_version TEXT);"
+	" control TEXT NOT NULL, rom_version TEXT,"
+	" auto_installed INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS files("
 	" path TEXT NOT NULL, package TEXT NOT NULL, type TEXT NOT NULL,"
 	" mode INTEGER, size INTEGER, sha256 TEXT, target TEXT,"
@@ -194,7 +195,7 @@ int db_meta_set(sqlite3 *db, const char *key, const char *value)
 
 #define PKG_COLS                                                             \
 	"name,version,arch,origin,state,user,hold,noprune,installed_time,"  \
-	"control,rom_version"
+	"control,rom_version,auto_installed"
 
 static void pkg_from_row(sqlite3_stmt *st, struct db_pkg *p)
 {
@@ -209,6 +210,7 @@ static void pkg_from_row(sqlite3_stmt *st, struct db_pkg *p)
 	p->installed_time = sqlite3_column_int64(st, 8);
 	p->control = col_dup(st, 9);
 	p->rom_version = col_dup(st, 10);
+	p->auto_installed = sqlite3_column_int(st, 11);
 }
 
 int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p)
@@ -233,11 +235,12 @@ int db_pkg_put(sqlite3 *db, const struct db_pkg *p)
 	sqlite3_stmt *st;
 	int r = db_prep(db,
 			"INSERT OR REPLACE INTO packages(" PKG_COLS
-			") VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+			") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
 			&st);
 
 	if (r < 0)
 		return r;
+	sqlite3_bind_int(st, 12, p->auto_installed);
 	bind_str(st, 1, p->name);
 	bind_str(st, 2, p->version);
 	bind_str(st, 3, p->arch);

@@ -62,9 +62,7 @@ static int feed_verify(struct pkg_ctx *ctx, const struct conf_src *src,
 	r = usign_verify_buf(text, len, sig_tmp, keys);
 	free(keys);
 	if (r < 0)
-		return pkg_error_plain(r, "feed '%s' not updated: its list is "
-				       "not signed by a trusted key",
-				       src->name);
+		return r; /* reported by usign_verify_buf, naming the key */
 	ctx_note(ctx, 2, "Signature check passed.\n");
 	return 0;
 }

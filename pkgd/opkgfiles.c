@@ -139,7 +139,7 @@ char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p)
 	db_file_each(ctx->db, p->name, add_conffile, &cc);
 	snprintf(line, sizeof(line), "%lld", (long long)p->installed_time);
 	sb_field(&b, "Installed-Time", line);
-	if (!p->user)
+	if (p->auto_installed)
 		sb_field(&b, "Auto-Installed", "yes");
 	sb_str(&b, "\n");
 	ctl_stanza_release(&st);

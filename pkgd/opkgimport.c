@@ -190,7 +190,8 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	p.state = strstr(status, "unpacked") ? "failed" : "installed";
 	p.hold = strstr(status, "hold") != NULL;
 	t = ctl_get(st, "Auto-Installed");
-	p.user = !(t && !strcasecmp(t, "yes"));
+	p.auto_installed = t && !strcasecmp(t, "yes");
+	p.user = strstr(status, "user") != NULL;
 	t = ctl_get(st, "Installed-Time");
 	p.installed_time = t ? strtoll(t, NULL, 10) : 0;
 	p.control = info_read(ic->ctx, name, "control", &len);

@@ -185,7 +185,8 @@ struct db_pkg {
 	char *arch;
 	char *origin;	  /* "rom" | "overlay" */
 	char *state;	  /* "installed" | "removed" | "failed" */
-	int user;	  /* asked for by the user */
+	int user;	  /* opkg's "user" status flag */
+	int auto_installed; /* came in as a dependency (Auto-Installed) */
 	int hold;
 	int noprune;
 	int64_t installed_time;

@@ -189,6 +189,7 @@ static int record_install(struct run *rn, size_t i)
 	p.version = it->version;
 	p.state = "installed";
 	p.user = it->user || (had && old.user);
+	p.auto_installed = had ? old.auto_installed && !it->user : !it->user;
 	p.hold = had && old.hold;
 	p.noprune = had && old.noprune;
 	p.installed_time = (int64_t)time(NULL);
