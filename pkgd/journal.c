@@ -164,8 +164,11 @@ static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o)
 	case 'R':
 		if (exists(w))
 			r = fsop_rename(w, o->backup);
-		if (r == 0 && in_image(ctx, o->path))
-			r = rootfs_make_whiteout(w);
+		if (r == 0 && in_image(ctx, o->path)) {
+			r = rootfs_prepare_parent(&ctx->rf, o->path);
+			if (r == 0)
+				r = rootfs_make_whiteout(w);
+		}
 		break;
 	case 'W':
 		if (rootfs_is_whiteout(&ctx->rf, o->path) == 1)
@@ -217,7 +220,8 @@ static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o)
 			fsop_rename(o->backup, w);
 		break;
 	case 'W':
-		if (!exists(w) && in_image(ctx, o->path))
+		if (!exists(w) && in_image(ctx, o->path) &&
+		    rootfs_prepare_parent(&ctx->rf, o->path) == 0)
 			rootfs_make_whiteout(w);
 		break;
 	}
