@@ -5,7 +5,7 @@ set -e
 PKGS="gcc make pkg-config libsolv-dev libsolvext-dev libarchive-dev
 libcurl4-openssl-dev libssl-dev libzstd-dev libsqlite3-dev zlib1g-dev
 liblzma-dev libcmocka-dev nginx-light squashfs-tools perl clang
-libclang-rt-14-dev util-linux xz-utils zstd attr"
+libclang-rt-14-dev util-linux xz-utils zstd attr time"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
