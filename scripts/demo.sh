@@ -33,6 +33,7 @@ upper() {
 data_bytes() { # data bytes in upper outside pkg's own database and lists
 	find "$ROOT/overlay/upper" -type f ! -path '*/var/opkg-lists/*' \
 		! -path '*/usr/lib/pkg/*' ! -path '*/usr/lib/opkg/*' \
+		! -path '*/etc/backup/*' \
 		-printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'
 }
 

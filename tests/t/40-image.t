@@ -19,10 +19,12 @@ snap "$R/rom" >"$T/rom.snap"
 op() { run "$PKG" -o "$R" "$@"; }
 
 # data_bytes: bytes of regular files in upper, pkg's and opkg's own
-# metadata and the feed lists left out.
+# metadata (database, status, info, sysupgrade's installed_packages.txt)
+# and the feed lists left out.
 data_bytes() {
 	find "$U" -type f ! -path "$U/usr/lib/pkg/*" ! -path "$U/usr/lib/opkg/*" \
-		! -path "$U/var/opkg-lists/*" ! -path "$U/tmp/*" -printf '%s\n' |
+		! -path "$U/var/opkg-lists/*" ! -path "$U/tmp/*" \
+		! -path "$U/etc/backup/installed_packages.txt" -printf '%s\n' |
 		awk '{ s += $1 } END { print s + 0 }'
 }
 # whiteout PATH: PATH (under upper) is a character device 0/0.
@@ -124,7 +126,7 @@ op remove nano
 is "$RC" 0 "remove nano (an overlay package) exits 0"
 t_ok "nano's file is deleted from upper, not whited out" \
 	test ! -e "$U/usr/bin/nano"
-is "$(data_bytes)" "$before" "the overlay holds no package data any more"
+is "$(data_bytes)" 0 "the overlay holds no package data any more"
 
 # ---- remove an image package others depend on: refused ----
 snap "$R" >"$T/base"
@@ -141,7 +143,7 @@ t_ok "their files are whited out" \
 t_ok "...including the terminfo database" whiteout /usr/share/terminfo/x/xterm
 op install libncurses6
 is "$RC" 0 "install libncurses6 back (terminfo comes back as its dependency)"
-is "$(data_bytes)" "$before" "restoring both writes no data bytes"
+is "$(data_bytes)" 0 "restoring both writes no data bytes"
 t_ok "no whiteouts are left" sh -c "! find '$U' -type c | grep -q ."
 if [ -n "$LIVE" ]; then
 	t_ok "mounted: the merged view equals the image again" \
