@@ -4,7 +4,6 @@
 #   make demo       install missing deps, build, run the demo
 #   make asan test  the same tests under AddressSanitizer + UBSan
 #   make bench      speed and memory figures (never fails on timing)
-#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each
 
 CC ?= cc
 ifneq ($(filter asan,$(MAKECMDGOALS)),)
@@ -107,11 +106,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	sh tests/bench/run.sh
 
-FUZZ_SECONDS ?= 60
-fuzz: deps
-	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
-
 clean:
 	rm -rf build
 
-.PHONY: all deps test asan demo bench fuzz clean
+.PHONY: all deps test asan demo bench clean

@@ -115,3 +115,50 @@ const struct pkg_cmd cmd_find_desc = {
 	"find", "GLOB", "find packages by name or description",
 	CMD_OPKG | CMD_DB | CMD_POOL, cmd_find_run
 };
+
+struct conf_scan {
+	struct pkg_ctx *ctx;
+	const char *glob;
+};
+
+/* A conffile counts as changed when its content differs from the hash
+ * recorded at install time, or when it is missing (as opkg counts it). */
+static int conf_one(const struct db_file *f, void *ud)
+{
+	struct conf_scan *cs = ud;
+	char hex[65], *rp;
+	int changed;
+
+	if (!f->conffile || !f->conf_sha256 || !*f->conf_sha256)
+		return 0;
+	if (cs->glob && fnmatch(cs->glob, f->package, 0))
+		return 0;
+	rp = rootfs_rpath(&cs->ctx->rf, f->path, NULL);
+	if (!rp || rootfs_sha256_file(rp, hex) < 0) {
+		changed = 1;
+	} else if (strlen(f->conf_sha256) == 32) {
+		char md5[33];
+		changed = fetch_md5_file(rp, md5) < 0 ||
+			  strcmp(md5, f->conf_sha256) != 0;
+	} else {
+		changed = strcmp(hex, f->conf_sha256) != 0;
+	}
+	free(rp);
+	if (changed)
+		fprintf(cs->ctx->out, "/%s\n", f->path);
+	return 0;
+}
+
+static int cmd_list_changed_conffiles(struct pkg_ctx *ctx, int argc,
+				      char **argv)
+{
+	struct conf_scan cs = { ctx, argc > 0 ? argv[0] : NULL };
+
+	return db_file_each(ctx->db, NULL, conf_one, &cs);
+}
+
+const struct pkg_cmd cmd_list_changed_conffiles_desc = {
+	"list-changed-conffiles", "[GLOB]",
+	"list conffiles changed since they were installed",
+	CMD_OPKG | CMD_DB, cmd_list_changed_conffiles
+};

@@ -13,12 +13,13 @@ extern const struct pkg_cmd cmd_update_desc, cmd_install_desc,
 	cmd_depends_desc, cmd_whatdepends_desc, cmd_whatconflicts_desc,
 	cmd_whatprovides_desc, cmd_download_desc, cmd_flag_desc,
 	cmd_compare_versions_desc, cmd_print_architecture_desc,
-	cmd_recover_desc, cmd_help_desc;
+	cmd_recover_desc, cmd_help_desc, cmd_list_changed_conffiles_desc;
 
 const struct pkg_cmd *const pkg_commands[] = {
 	&cmd_update_desc, &cmd_install_desc, &cmd_remove_desc,
 	&cmd_upgrade_desc, &cmd_list_desc, &cmd_list_installed_desc,
-	&cmd_list_upgradable_desc, &cmd_info_desc, &cmd_status_desc,
+	&cmd_list_upgradable_desc, &cmd_list_changed_conffiles_desc,
+	&cmd_info_desc, &cmd_status_desc,
 	&cmd_files_desc, &cmd_search_desc, &cmd_find_desc, &cmd_depends_desc,
 	&cmd_whatdepends_desc, &cmd_whatconflicts_desc,
 	&cmd_whatprovides_desc, &cmd_download_desc, &cmd_flag_desc,
