@@ -22,14 +22,20 @@ const struct pkg_cmd cmd_update_desc = {
  * Bare '<' and '>' mean <= and >= as in opkg. */
 static int cmd_compare_versions(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	int c;
+	struct pkg_solver solv;
+	int c, r;
 	const char *op;
 
 	if (argc != 3)
 		return pkg_error_plain(-PKGE_USAGE,
 				       "compare-versions V1 OP V2 "
 				       "(OP: << <= = >= >>)");
-	c = pkg_vercmp(argv[0], argv[2]);
+	/* The solver's order is the one installs use: compare with it. */
+	r = solver_init(&solv, NULL, NULL, 0);
+	if (r < 0)
+		return r;
+	c = solver_vercmp(&solv, argv[0], argv[2]);
+	solver_release(&solv);
 	op = argv[1];
 	if (!strcmp(op, "<<") || !strcmp(op, "lt"))
 		return c < 0 ? 0 : 1;

@@ -173,6 +173,20 @@ int feeds_update(struct pkg_ctx *ctx)
 	return failed;
 }
 
+/* The text of a stored list, decompressed (lists stay as downloaded). */
+static int list_text(const char *list, char **text, size_t *len)
+{
+	char *raw = NULL;
+	size_t rawlen;
+	int r = rootfs_read_file(list, 0, &raw, &rawlen);
+
+	*text = NULL;
+	if (r == 0)
+		r = fetch_decompress(raw, rawlen, 0, text, len);
+	free(raw);
+	return r;
+}
+
 /* Load a feed: .solv when newer than the list, else parse the list and
  * rewrite the cache (best effort: a read-only lists dir is fine). */
 static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
@@ -180,8 +194,8 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 {
 	char *list = feed_list_path(ctx, src->name);
 	char *solv = list ? with_suffix(list, ".solv") : NULL;
-	char *raw = NULL, *text = NULL;
-	size_t rawlen, len;
+	char *text = NULL;
+	size_t len;
 	struct stat sl, sc;
 	int r;
 
@@ -199,9 +213,7 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 		r = 0;
 		goto out;
 	}
-	r = rootfs_read_file(list, 0, &raw, &rawlen);
-	if (r == 0)
-		r = fetch_decompress(raw, rawlen, 0, &text, &len);
+	r = list_text(list, &text, &len);
 	if (r < 0) {
 		r = pkg_error(r, "cannot read list '%s'", list);
 		goto out;
@@ -211,7 +223,6 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 out:
 	free(list);
 	free(solv);
-	free(raw);
 	free(text);
 	return r;
 }
@@ -232,8 +243,8 @@ int feeds_load(struct pkg_ctx *ctx)
 int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 {
 	const char *name = solver_repo_name(&ctx->solv, p);
-	char *list, *raw = NULL, *text = NULL, *end;
-	size_t rawlen, len, off = solver_offset(&ctx->solv, p);
+	char *list, *text = NULL, *end;
+	size_t len, off = solver_offset(&ctx->solv, p);
 	int r;
 
 	*out = NULL;
@@ -242,11 +253,8 @@ int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 	list = feed_list_path(ctx, name);
 	if (!list)
 		return -ENOMEM;
-	r = rootfs_read_file(list, 0, &raw, &rawlen);
-	if (r == 0)
-		r = fetch_decompress(raw, rawlen, 0, &text, &len);
+	r = list_text(list, &text, &len);
 	free(list);
-	free(raw);
 	if (r < 0 || off >= len) {
 		free(text);
 		return r < 0 ? r : -PKGE_NOTFOUND;

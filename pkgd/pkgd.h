@@ -276,6 +276,7 @@ struct tx_item {
 
 struct tx {
 	struct pkg_ctx *ctx;
+	char *dldir;	/* downloads of this run, removed by tx_release */
 	struct tx_item *items;
 	size_t n;
 };
@@ -301,8 +302,6 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 
 /* ---- helpers shared by commands (util.c) ---- */
 
-/* opkg-style version comparison with no pool (Debian order). */
-int pkg_vercmp(const char *a, const char *b);
 /* Is arg a local .ipk path / a URL? */
 int arg_is_ipk(const char *arg);
 int arg_is_url(const char *arg);

@@ -164,7 +164,7 @@ int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
 		if (r == 0)
 			r = tx_fetch_pkg(ctx, it->p, dir, &it->ipk);
 	}
-	free(dir);
+	tx->dldir = dir;
 	return r;
 }
 
@@ -178,5 +178,8 @@ void tx_release(struct tx *tx)
 		free(tx->items[i].ipk);
 	}
 	free(tx->items);
+	if (tx->dldir)
+		rootfs_remove_tree(tx->dldir);
+	free(tx->dldir);
 	memset(tx, 0, sizeof(*tx));
 }
