@@ -106,6 +106,9 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	sh tests/bench/run.sh
 
+# make fuzz FUZZ_SECONDS=N: libFuzzer harnesses (clang), tests/fuzz/.
+-include tests/fuzz/fuzz.mk
+
 clean:
 	rm -rf build
 

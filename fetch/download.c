@@ -283,8 +283,9 @@ static int dl_failure(CURL *c, struct dl *d, CURLcode rc, const char *ebuf,
 	}
 	if (rc == CURLE_UNSUPPORTED_PROTOCOL) { /* the URL's own was fine */
 		snprintf(msg, n, "cannot download '%s': redirect refused "
-			 "(https may only redirect to https): %s", d->url,
-			 ebuf);
+			 "(%s)", d->url, strncasecmp(d->url, "https://", 8) ?
+			 "http may only redirect to http or https" :
+			 "https may only redirect to https");
 		return -PKGE_NETWORK;
 	}
 	*retry = transient(rc) || http >= 500 || http == 408 || http == 429;

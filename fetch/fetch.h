@@ -64,7 +64,8 @@ int usign_verify(const void *data, size_t len, const struct usign_sig *s,
  * 'X.sig': ..."). */
 int usign_verify_file(const char *data_path, const char *sig_path,
 		      const char *keypath);
-/* Same, data already in memory; messages name sig_path minus ".sig". */
+/* Same, data already in memory; messages name sig_path minus its last
+ * ".sig" and what follows ("list.sig.new" names "list"). */
 int usign_verify_buf(const void *data, size_t len, const char *sig_path,
 		     const char *keypath);
 

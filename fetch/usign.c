@@ -263,13 +263,18 @@ int usign_verify_file(const char *data_path, const char *sig_path,
 int usign_verify_buf(const void *data, size_t len, const char *sig_path,
 		     const char *keypath)
 {
+	const char *dot = strstr(sig_path, ".sig");
 	size_t n = strlen(sig_path);
 	char *name;
 	int err;
 
-	/* Messages name the signed data: the signature's path minus .sig */
-	if (n > 4 && !strcmp(sig_path + n - 4, ".sig"))
-		n -= 4;
+	/* Messages name the signed data: the signature's path minus its
+	 * last ".sig" and what follows ("list.sig.new", a download not yet
+	 * in place, names "list"). */
+	while (dot && strstr(dot + 1, ".sig"))
+		dot = strstr(dot + 1, ".sig");
+	if (dot && dot > sig_path)
+		n = (size_t)(dot - sig_path);
 	name = strndup(sig_path, n);
 	if (!name)
 		return pkg_error(-ENOMEM, "cannot check '%s'", sig_path);

@@ -17,7 +17,8 @@ static int print_file(const struct db_file *f, void *ud)
 	if (ctx->opt.json) {
 		return 0;
 	}
-	fprintf(ctx->out, "/%s\n", f->path);
+	/* opkg prints the dest's root in front (the offline root too) */
+	fprintf(ctx->out, "%s/%s\n", ctx->root ? ctx->root : "", f->path);
 	return 0;
 }
 
@@ -32,13 +33,15 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 	if (r < 0 || !strcmp(p.state, "removed")) {
 		if (r == 0)
 			db_pkg_release(&p);
-		return pkg_error_plain(-PKGE_NOTFOUND,
-				       "package '%s' is not installed", argv[0]);
+		r = pkg_error_plain(-PKGE_NOTFOUND,
+				    "package '%s' is not installed", argv[0]);
+		/* opkg reports it and still exits 0 */
+		return strcmp(ctx->prog, "opkg") ? r : 0;
 	}
 	fprintf(ctx->out,
-		"Package %s (%s) is installed on root and has the following "
+		"Package %s (%s) is installed on %s and has the following "
 		"files:\n",
-		p.name, p.version);
+		p.name, p.version, ctx->opt.dest ? ctx->opt.dest : "root");
 	r = db_file_each(ctx->db, p.name, print_file, ctx);
 	db_pkg_release(&p);
 	return r;
@@ -126,27 +129,26 @@ struct conf_scan {
 static int conf_one(const struct db_file *f, void *ud)
 {
 	struct conf_scan *cs = ud;
-	char hex[65], *rp;
-	int changed;
+	enum conf_state st;
 
 	if (!f->conffile || !f->conf_sha256 || !*f->conf_sha256)
 		return 0;
 	if (cs->glob && fnmatch(cs->glob, f->package, 0))
 		return 0;
-	rp = rootfs_rpath(&cs->ctx->rf, f->path, NULL);
-	if (!rp || rootfs_sha256_file(rp, hex) < 0) {
-		changed = 1;
-	} else if (strlen(f->conf_sha256) == 32) {
-		char md5[33];
-		changed = fetch_md5_file(rp, md5) < 0 ||
-			  strcmp(md5, f->conf_sha256) != 0;
-	} else {
-		changed = strcmp(hex, f->conf_sha256) != 0;
-	}
-	free(rp);
-	if (changed)
+	st = conffile_state(cs->ctx, f);
+	if (st == CONF_CHANGED_HERE || st == CONF_BOTH || st == CONF_MISSING)
 		fprintf(cs->ctx->out, "/%s\n", f->path);
 	return 0;
+}
+
+/* opkg goes through the installed packages in name order. */
+static int conf_pkg(const struct db_pkg *p, void *ud)
+{
+	struct conf_scan *cs = ud;
+
+	if (!strcmp(p->state, "removed"))
+		return 0;
+	return db_file_each(cs->ctx->db, p->name, conf_one, cs);
 }
 
 static int cmd_list_changed_conffiles(struct pkg_ctx *ctx, int argc,
@@ -154,7 +156,7 @@ static int cmd_list_changed_conffiles(struct pkg_ctx *ctx, int argc,
 {
 	struct conf_scan cs = { ctx, argc > 0 ? argv[0] : NULL };
 
-	return db_file_each(ctx->db, NULL, conf_one, &cs);
+	return db_pkg_each(ctx->db, conf_pkg, &cs);
 }
 
 const struct pkg_cmd cmd_list_changed_conffiles_desc = {

@@ -2,9 +2,11 @@
  * info [GLOB] (installed and available), status [GLOB] (installed only),
  * in opkg's field order; --json for both.
  */
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pkgd.h"
 
@@ -25,33 +27,69 @@ static void json_field(FILE *f, const char *name, const char *v, int *first)
 	*first = 0;
 }
 
-/* Print an installed package (status stanza plus control fields). */
+/* opkg's pkg_formatted_info order. Fields come from the status stanza,
+ * and for info also from the installed control (opkg takes them from the
+ * feed entry of the same version). */
+static const char *const info_order[] = {
+	"Package", "Version", "Depends", "Recommends", "Suggests", "Provides",
+	"Replaces", "Conflicts", "Status", "Section", "Essential",
+	"Architecture", "Maintainer", "MD5Sum", "Size", "Filename",
+	"Conffiles", "Source", "Description", "Installed-Time", "Tags", NULL
+};
+
+/* The raw lines of one field in a stanza text ("Name: v\n" plus its
+ * continuation lines), or NULL. *len gets their length. */
+static const char *raw_field(const char *text, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+	const char *l = text, *e;
+
+	while (l && *l) {
+		if (!strncasecmp(l, name, n) && l[n] == ':') {
+			e = strchr(l, '\n');
+			while (e && e[1] && (e[1] == ' ' || e[1] == '\t'))
+				e = strchr(e + 1, '\n');
+			*len = e ? (size_t)(e - l) + 1 : strlen(l);
+			return l;
+		}
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Print an installed package as opkg's info/status do. */
 static void info_installed(struct pkg_ctx *ctx, const struct db_pkg *p,
 			   int is_status)
 {
 	struct ctl_stanza st = { 0 };
-	char *stanza = opkg_status_stanza(ctx, p), *status, *end;
+	char *stanza = opkg_status_stanza(ctx, p);
+	size_t i, len;
 
+	if (!stanza)
+		return;
 	ctl_parse_one(p->control, strlen(p->control), &st);
-	if (!is_status) {
-		/* opkg's info adds the control's descriptive fields. */
-		status = stanza ? strstr(stanza, "\nInstalled-Time:") : NULL;
-		if (status) {
-			*status = 0;
-			fprintf(ctx->out, "%s\n", stanza);
-			field(ctx->out, "Section", ctl_get(&st, "Section"));
-			field(ctx->out, "Maintainer",
-			      ctl_get(&st, "Maintainer"));
-			field(ctx->out, "Description",
-			      ctl_get(&st, "Description"));
-			end = status + 1;
-			fprintf(ctx->out, "I%s", end + 1);
-		} else if (stanza) {
-			fputs(stanza, ctx->out);
+	for (i = 0; info_order[i]; i++) {
+		const char *f = info_order[i], *v;
+		const char *raw = raw_field(stanza, f, &len);
+		if (raw) {
+			fwrite(raw, 1, len, ctx->out);
+			continue;
 		}
-	} else if (stanza) {
-		fputs(stanza, ctx->out);
+		/* status masks Description and Source; the status file has
+		 * no Section or Maintainer */
+		if (is_status || !(v = ctl_get(&st, f)))
+			continue;
+		if (!strcmp(f, "Description")) {
+			char *one = desc_one_line(v);
+			field(ctx->out, f, one ? one : v);
+			free(one);
+		} else if (strcmp(f, "Size") && strcmp(f, "MD5Sum") &&
+			   strcmp(f, "Filename")) {
+			field(ctx->out, f, v);
+		}
 	}
+	fputc('\n', ctx->out);
 	free(stanza);
 	ctl_stanza_release(&st);
 }
@@ -69,7 +107,8 @@ static int info_one(const struct db_pkg *p, void *ud)
 	struct info_ctx *ic = ud;
 	struct pkg_ctx *ctx = ic->ctx;
 
-	if (ic->glob && fnmatch(ic->glob, p->name, 0))
+	if (ic->glob && fnmatch(ic->glob, p->name,
+				ctx->opt.nocase ? FNM_CASEFOLD : 0))
 		return 0;
 	if (!strcmp(p->state, "removed") && !ctx->opt.json)
 		return 0;
@@ -96,6 +135,21 @@ static int info_one(const struct db_pkg *p, void *ud)
 	return 0;
 }
 
+/* The installed package of the same name and version is already shown
+ * (opkg merges the two into one entry). */
+static int installed_same(struct pkg_ctx *ctx, Id p)
+{
+	struct db_pkg dp;
+	int same;
+
+	if (db_pkg_get(ctx->db, solver_name(&ctx->solv, p), &dp) < 0)
+		return 0;
+	same = strcmp(dp.state, "removed") &&
+	       !strcmp(dp.version, solver_evr(&ctx->solv, p));
+	db_pkg_release(&dp);
+	return same;
+}
+
 static int info_available(struct info_ctx *ic)
 {
 	struct pkg_ctx *ctx = ic->ctx;
@@ -105,10 +159,12 @@ static int info_available(struct info_ctx *ic)
 	FOR_POOL_SOLVABLES(p)
 	{
 		char *text = NULL;
-		if (pool->solvables[p].repo == pool->installed)
+		if (pool->solvables[p].repo == pool->installed ||
+		    installed_same(ctx, p))
 			continue;
 		if (ic->glob &&
-		    fnmatch(ic->glob, solver_name(&ctx->solv, p), 0))
+		    fnmatch(ic->glob, solver_name(&ctx->solv, p),
+			    ctx->opt.nocase ? FNM_CASEFOLD : 0))
 			continue;
 		if (feed_stanza_text(ctx, p, &text) < 0)
 			continue;
@@ -119,7 +175,66 @@ static int info_available(struct info_ctx *ic)
 	return 0;
 }
 
+/* Is the field named at line (up to ':') in the comma list? */
+static int field_wanted(const char *list, const char *line, size_t n)
+{
+	const char *f = list;
+
+	while (f && *f) {
+		size_t l = strcspn(f, ",");
+		if (l == n && !strncasecmp(f, line, n))
+			return 1;
+		f = f[l] ? f + l + 1 : NULL;
+	}
+	return 0;
+}
+
+/* --fields F1,F2: keep only those fields of each stanza (continuation
+ * lines follow their field; blank lines between stanzas stay). */
+static void fields_filter(FILE *out, const char *list, const char *text)
+{
+	const char *l = text;
+	int keep = 0;
+
+	while (*l) {
+		size_t len = strcspn(l, "\n");
+		if (len == 0)
+			keep = 1;
+		else if (*l != ' ' && *l != '\t')
+			keep = field_wanted(list, l, strcspn(l, ":"));
+		if (keep)
+			fprintf(out, "%.*s\n", (int)len, l);
+		l += len + (l[len] == '\n');
+	}
+}
+
+static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
+			int status);
+
 static int run_info(struct pkg_ctx *ctx, int argc, char **argv, int status)
+{
+	FILE *real = ctx->out, *mem;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!ctx->opt.fields || ctx->opt.json)
+		return run_info_raw(ctx, argc, argv, status);
+	mem = open_memstream(&buf, &len);
+	if (!mem)
+		return -ENOMEM;
+	ctx->out = mem;
+	r = run_info_raw(ctx, argc, argv, status);
+	ctx->out = real;
+	fclose(mem);
+	if (r == 0 && buf)
+		fields_filter(real, ctx->opt.fields, buf);
+	free(buf);
+	return r;
+}
+
+static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
+			int status)
 {
 	struct info_ctx ic = { ctx, argc > 0 ? argv[0] : NULL, status, 1, 0 };
 	int r = db_pkg_each(ctx->db, info_one, &ic);
@@ -138,6 +253,8 @@ static int cmd_info(struct pkg_ctx *ctx, int argc, char **argv)
 
 static int cmd_status(struct pkg_ctx *ctx, int argc, char **argv)
 {
+	if (ctx->opt.conffiles)
+		return conffiles_status(ctx, argc > 0 ? argv[0] : NULL);
 	return run_info(ctx, argc, argv, 1);
 }
 

@@ -81,6 +81,62 @@ static int has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/* Is name an installed package (the image's removed ones are not)? */
+static int is_installed(struct pkg_ctx *ctx, const char *name)
+{
+	struct db_pkg p;
+	int yes;
+
+	if (db_pkg_get(ctx->db, name, &p) < 0)
+		return 0;
+	yes = strcmp(p.state, "removed") != 0;
+	db_pkg_release(&p);
+	return yes;
+}
+
+/* --force-reinstall: an installed package named plainly is installed
+ * again from its feed (libsolv plans it as a reinstall: every file is
+ * written anew). 1 when queued that way, 0 when not applicable. */
+static int reinstall_job(struct pkg_ctx *ctx, const char *name, int *r)
+{
+	Id best;
+
+	if (!(ctx->opt.force & FORCE_REINSTALL) || !is_installed(ctx, name))
+		return 0;
+	best = solver_best_available(&ctx->solv, name);
+	if (!best)
+		return 0;
+	*r = solver_job(&ctx->solv, SJ_INSTALL_ID, NULL, best);
+	return 1;
+}
+
+/* --from-rom: a plain name means the image's version of it (a restore,
+ * even when that is a downgrade). 1 when queued that way. */
+static int from_rom_job(struct pkg_ctx *ctx, const char *name, int *r)
+{
+	char *v, *spec = NULL;
+
+	if (!ctx->opt.from_rom || !(v = rom_pkg_version(ctx, name)))
+		return 0;
+	if (asprintf(&spec, "%s=%s", name, v) < 0)
+		*r = -ENOMEM;
+	else
+		*r = solver_job(&ctx->solv, SJ_INSTALL, spec, 0);
+	ctx->opt.force |= FORCE_DOWNGRADE;
+	free(spec);
+	free(v);
+	return 1;
+}
+
+static int install_name(struct pkg_ctx *ctx, const char *spec)
+{
+	int r = 0;
+
+	if (reinstall_job(ctx, spec, &r) || from_rom_job(ctx, spec, &r))
+		return r;
+	return solver_job(&ctx->solv, SJ_INSTALL, spec, 0);
+}
+
 /* Queue install jobs for every available name matching the glob. */
 static int glob_jobs(struct pkg_ctx *ctx, const char *glob, char ***names,
 		     size_t *nnames)
@@ -100,7 +156,7 @@ static int glob_jobs(struct pkg_ctx *ctx, const char *glob, char ***names,
 			continue;
 		*names = realloc(*names, (*nnames + 1) * sizeof(**names));
 		(*names)[(*nnames)++] = strdup(n);
-		r = solver_job(&ctx->solv, SJ_INSTALL, n, 0);
+		r = install_name(ctx, n);
 		found = 1;
 	}
 	queue_free(&q);
@@ -147,7 +203,7 @@ static int queue_arg(struct pkg_ctx *ctx, struct local_pkgs *lp,
 	spec_name(arg, name, sizeof(name));
 	*names = realloc(*names, (*nn + 1) * sizeof(**names));
 	(*names)[(*nn)++] = strdup(name);
-	return solver_job(&ctx->solv, SJ_INSTALL, arg, 0);
+	return install_name(ctx, arg);
 }
 
 /* Packages asked for that are already installed at the wanted version:
@@ -156,15 +212,23 @@ static void say_up_to_date(struct pkg_ctx *ctx, char **names, size_t n)
 {
 	size_t i;
 
+	if (ctx->opt.force & FORCE_REINSTALL)
+		return;
 	for (i = 0; i < n; i++) {
 		struct db_pkg p;
+		Id best;
 		if (db_pkg_get(ctx->db, names[i], &p) < 0)
 			continue;
-		if (!strcmp(p.state, "installed"))
+		best = solver_best_available(&ctx->solv, p.name);
+		if (!strcmp(p.state, "installed") &&
+		    (!best || solver_vercmp(&ctx->solv,
+					    solver_evr(&ctx->solv, best),
+					    p.version) <= 0))
 			ctx_note(ctx, 1,
-				 "Package %s (%s) installed in root is up to "
+				 "Package %s (%s) installed in %s is up to "
 				 "date.\n",
-				 p.name, p.version);
+				 p.name, p.version,
+				 ctx->opt.dest ? ctx->opt.dest : "root");
 		db_pkg_release(&p);
 	}
 }
@@ -212,40 +276,47 @@ const struct pkg_cmd cmd_install_desc = {
 	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB, cmd_install
 };
 
+/* Queue the removal of every installed package matching arg (a name or
+ * a glob); *any is set when one matched. */
+static int remove_arg(struct pkg_ctx *ctx, const char *arg, int *any)
+{
+	Queue q;
+	int i, r = 0;
+
+	if (!has_glob(arg) && !ctx->opt.nocase) {
+		if (!is_installed(ctx, arg))
+			return 0;
+		*any = 1;
+		return solver_job(&ctx->solv, SJ_REMOVE, arg, 0);
+	}
+	queue_init(&q);
+	solver_match_glob(&ctx->solv, arg, ctx->opt.nocase, &q);
+	for (i = 0; r == 0 && i < q.count; i++) {
+		const char *n = solver_name(&ctx->solv, q.elements[i]);
+		if (solver_is_installed(&ctx->solv, q.elements[i]) &&
+		    is_installed(ctx, n)) {
+			r = solver_job(&ctx->solv, SJ_REMOVE, n, 0);
+			*any = 1;
+		}
+	}
+	queue_free(&q);
+	return r;
+}
+
+/* remove NAME|GLOB...: opkg removes what matches; when nothing does it
+ * says "No packages removed." and succeeds. */
 static int cmd_remove(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	int r = 0, k, i, any;
-	char **names = calloc((size_t)argc + 1, sizeof(*names));
-	size_t nn = 0;
+	int r = 0, k, any = 0;
 
-	if (argc < 1 || !names) {
-		free(names);
+	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "remove: name a package");
+	for (k = 0; r == 0 && k < argc; k++)
+		r = remove_arg(ctx, argv[k], &any);
+	if (r == 0 && !any) {
+		ctx_note(ctx, 1, "No packages removed.\n");
+		return 0;
 	}
-	for (k = 0; r == 0 && k < argc; k++) {
-		Queue q;
-		if (!has_glob(argv[k])) {
-			r = solver_job(&ctx->solv, SJ_REMOVE, argv[k], 0);
-			continue;
-		}
-		queue_init(&q);
-		solver_match_glob(&ctx->solv, argv[k], ctx->opt.nocase, &q);
-		for (i = 0, any = 0; r == 0 && i < q.count; i++)
-			if (solver_is_installed(&ctx->solv, q.elements[i])) {
-				r = solver_job(&ctx->solv, SJ_REMOVE,
-					       solver_name(&ctx->solv,
-							   q.elements[i]),
-					       0);
-				any = 1;
-			}
-		queue_free(&q);
-		if (r == 0 && !any)
-			r = pkg_error_plain(-PKGE_NOTFOUND,
-					    "no installed package matches '%s'",
-					    argv[k]);
-	}
-	(void)nn;
-	free(names);
 	if (r == 0)
 		r = apply_jobs(ctx, 0, NULL, 0, NULL, NULL, 0);
 	return r;
@@ -272,4 +343,16 @@ static int cmd_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
 const struct pkg_cmd cmd_upgrade_desc = {
 	"upgrade", "[NAME...]", "upgrade packages (all when none named)",
 	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB, cmd_upgrade
+};
+
+/* dist-upgrade (Yocto's opkg): upgrade everything, installing and
+ * removing what the new versions need; pkg's solver always does. */
+static int cmd_dist_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	return cmd_upgrade(ctx, 0, argv);
+}
+
+const struct pkg_cmd cmd_dist_upgrade_desc = {
+	"dist-upgrade", "", "upgrade every package, following new dependencies",
+	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB, cmd_dist_upgrade
 };

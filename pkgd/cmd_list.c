@@ -41,6 +41,33 @@ static int glob_ok(const struct pkg_ctx *ctx, const char *glob,
 	       fnmatch(glob, name, ctx->opt.nocase ? FNM_CASEFOLD : 0) == 0;
 }
 
+/* --strip-abi: "libncurses6" with ABIVersion 6 prints as "libncurses"
+ * (opkg: only when the name is longer than and ends with the ABI). */
+static const char *shown_name(const struct pkg_ctx *ctx, const char *name,
+			      const char *abi, char *buf, size_t cap)
+{
+	size_t n = strlen(name), a = abi ? strlen(abi) : 0;
+
+	if (!ctx->opt.strip_abi || !a || n <= a || strcmp(name + n - a, abi))
+		return name;
+	snprintf(buf, cap, "%.*s", (int)(n - a), name);
+	return buf;
+}
+
+/* A field of an installed package's control text, malloc'd or NULL. */
+static char *control_field(const struct db_pkg *p, const char *name)
+{
+	struct ctl_stanza st = { 0 };
+	char *v = NULL;
+
+	if (p->control &&
+	    ctl_parse_one(p->control, strlen(p->control), &st) == 0 &&
+	    ctl_get(&st, name))
+		v = strdup(ctl_get(&st, name));
+	ctl_stanza_release(&st);
+	return v;
+}
+
 static void print_line(struct pkg_ctx *ctx, const char *name,
 		       const char *ver, uint64_t size, const char *desc,
 		       int *first)
@@ -102,8 +129,13 @@ static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
 		    !strcmp(solver_evr(&ctx->solv, p),
 			    solver_evr(&ctx->solv, q.elements[i - 1])))
 			continue;
-		print_line(ctx, solver_name(&ctx->solv, p),
-			   solver_evr(&ctx->solv, p), solver_size(&ctx->solv, p),
+		char nb[256];
+		print_line(ctx,
+			   shown_name(ctx, solver_name(&ctx->solv, p),
+				      solver_abiversion(&ctx->solv, p), nb,
+				      sizeof(nb)),
+			   solver_evr(&ctx->solv, p),
+			   solver_size(&ctx->solv, p),
 			   solver_description(&ctx->solv, p), &first);
 	}
 	json_end(ctx, first);
@@ -143,7 +175,19 @@ static int li_one(const struct db_pkg *p, void *ud)
 	if (!strcmp(p->state, "removed") && !ctx->opt.json)
 		return 0;
 	if (!ctx->opt.json) {
-		fprintf(ctx->out, "%s - %s\n", p->name, p->version);
+		char nb[256], *abi = NULL, *size = NULL;
+		if (ctx->opt.strip_abi)
+			abi = control_field(p, "ABIVersion");
+		fprintf(ctx->out, "%s - %s",
+			shown_name(ctx, p->name, abi, nb, sizeof(nb)),
+			p->version);
+		/* opkg: Size, which a status file does not carry: 0 */
+		if (ctx->opt.size)
+			fprintf(ctx->out, " - %s",
+				(size = control_field(p, "Size")) ? size : "0");
+		fputc('\n', ctx->out);
+		free(abi);
+		free(size);
 		return 0;
 	}
 	fputs(l->first ? "[\n  {\"name\": " : ",\n  {\"name\": ", ctx->out);

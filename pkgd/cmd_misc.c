@@ -2,6 +2,7 @@
  * update, compare-versions, print-architecture, flag, download, recover,
  * help.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,8 +27,10 @@ static int cmd_compare_versions(struct pkg_ctx *ctx, int argc, char **argv)
 	int c, r;
 	const char *op;
 
+	/* opkg: no argument is a usage error (exit 1), a wrong count a
+	 * failure of the command (exit 255) */
 	if (argc != 3)
-		return pkg_error_plain(-PKGE_USAGE,
+		return pkg_error_plain(argc ? -EINVAL : -PKGE_USAGE,
 				       "compare-versions V1 OP V2 "
 				       "(OP: << <= = >= >>)");
 	/* The solver's order is the one installs use: compare with it. */
@@ -75,51 +78,79 @@ const struct pkg_cmd cmd_print_architecture_desc = {
 	CMD_OPKG, cmd_print_architecture
 };
 
+/* opkg's flag: hold|noprune|user|ok replace the state flags;
+ * installed|unpacked set the state. */
+static int flag_apply(struct db_pkg *p, const char *flag)
+{
+	const char *state = NULL;
+
+	if (!strcmp(flag, "hold")) {
+		p->hold = 1;
+		p->user = p->noprune = 0;
+	} else if (!strcmp(flag, "noprune")) {
+		p->noprune = 1;
+		p->user = p->hold = 0;
+	} else if (!strcmp(flag, "user")) {
+		p->user = 1;
+		p->hold = p->noprune = 0;
+		p->auto_installed = 0;
+	} else if (!strcmp(flag, "ok")) {
+		p->hold = p->noprune = p->user = 0;
+	} else if (!strcmp(flag, "installed")) {
+		state = "installed";
+	} else if (!strcmp(flag, "unpacked")) {
+		state = "failed"; /* written to the status file as unpacked */
+	} else {
+		return pkg_error_plain(-PKGE_USAGE, "unknown flag '%s'", flag);
+	}
+	if (state) {
+		free(p->state);
+		p->state = strdup(state);
+	}
+	return p->state ? 0 : -ENOMEM;
+}
+
+/* A package that is not installed is reported and skipped; opkg's flag
+ * still succeeds then (pkg's own name fails). */
 static int cmd_flag(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	int k, r = 0;
+	int k, r = 0, missing = 0;
 
 	if (argc < 2)
 		return pkg_error_plain(-PKGE_USAGE,
-				       "flag hold|noprune|user|ok NAME...");
+				       "flag hold|noprune|user|ok|installed|"
+				       "unpacked NAME...");
 	for (k = 1; r == 0 && k < argc; k++) {
 		struct db_pkg p;
-		if (db_pkg_get(ctx->db, argv[k], &p) < 0)
-			return pkg_error_plain(-PKGE_NOTFOUND,
-					       "package '%s' is not installed",
-					       argv[k]);
-		/* opkg replaces the state flags with the one given. */
-		if (!strcmp(argv[0], "hold")) {
-			p.hold = 1;
-			p.user = p.noprune = 0;
-		} else if (!strcmp(argv[0], "noprune")) {
-			p.noprune = 1;
-			p.user = p.hold = 0;
-		} else if (!strcmp(argv[0], "user")) {
-			p.user = 1;
-			p.hold = p.noprune = 0;
-			p.auto_installed = 0;
-		} else if (!strcmp(argv[0], "ok")) {
-			p.hold = p.noprune = p.user = 0;
+		int found = db_pkg_get(ctx->db, argv[k], &p) == 0;
+		if (found && !strcmp(p.state, "removed")) {
+			db_pkg_release(&p);
+			found = 0;
 		}
-		else if (strcmp(argv[0], "installed") &&
-			 strcmp(argv[0], "unpacked"))
-			r = pkg_error_plain(-PKGE_USAGE, "unknown flag '%s'",
-					    argv[0]);
-		if (r == 0)
+		if (!found) {
+			missing = pkg_error_plain(-PKGE_NOTFOUND,
+						  "package '%s' is not "
+						  "installed", argv[k]);
+			continue;
+		}
+		r = flag_apply(&p, argv[0]);
+		if (r == 0 && !ctx->opt.noaction)
 			r = db_pkg_put(ctx->db, &p);
 		if (r == 0)
 			ctx_note(ctx, 1, "Setting flags for package %s to %s.\n",
 				 p.name, argv[0]);
 		db_pkg_release(&p);
 	}
-	if (r == 0)
+	if (r == 0 && !ctx->opt.noaction)
 		r = opkg_files_write(ctx);
+	if (r == 0 && missing && strcmp(ctx->prog, "opkg"))
+		r = missing;
 	return r;
 }
 
 const struct pkg_cmd cmd_flag_desc = {
-	"flag", "FLAG NAME...", "set a flag (hold, noprune, user, ok)",
+	"flag", "FLAG NAME...",
+	"set a flag (hold, noprune, user, ok, installed, unpacked)",
 	CMD_OPKG | CMD_WRITE | CMD_DB, cmd_flag
 };
 
@@ -135,12 +166,19 @@ static int cmd_download(struct pkg_ctx *ctx, int argc, char **argv)
 	for (k = 0; r == 0 && k < argc; k++) {
 		Id p = solver_best_available(&ctx->solv, argv[k]);
 		char *out = NULL;
-		if (!p)
-			return pkg_error_plain(-PKGE_NOTFOUND,
-					       "unknown package '%s'", argv[k]);
+		if (!p) {
+			/* opkg: "Cannot find package", then carries on and
+			 * succeeds; pkg's own name fails. */
+			r = pkg_error_plain(-PKGE_NOTFOUND,
+					    "cannot find package '%s'",
+					    argv[k]);
+			if (!strcmp(ctx->prog, "opkg"))
+				r = 0;
+			continue;
+		}
 		r = tx_fetch_pkg(ctx, p, cwd, &out);
 		if (r == 0)
-			ctx_note(ctx, 1, "Downloaded %s as ./%s\n", argv[k],
+			ctx_note(ctx, 1, "Downloaded %s as ./%s.\n", argv[k],
 				 strrchr(out, '/') ? strrchr(out, '/') + 1 : out);
 		free(out);
 	}

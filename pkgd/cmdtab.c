@@ -14,6 +14,14 @@ extern const struct pkg_cmd cmd_update_desc, cmd_install_desc,
 	cmd_whatprovides_desc, cmd_download_desc, cmd_flag_desc,
 	cmd_compare_versions_desc, cmd_print_architecture_desc,
 	cmd_recover_desc, cmd_help_desc, cmd_list_changed_conffiles_desc;
+extern const struct pkg_cmd cmd_whatdependsrec_desc, cmd_whatrecommends_desc,
+	cmd_whatsuggests_desc, cmd_whatreplaces_desc, cmd_dist_upgrade_desc,
+	cmd_configure_desc, cmd_clean_desc, cmd_verify_desc;
+extern const struct pkg_cmd cmd_backup_desc, cmd_post_upgrade_desc,
+	cmd_export_desc;
+
+extern const struct pkg_cmd cmd_reclaim_desc, cmd_reset_desc,
+	cmd_audit_desc, cmd_image_manifest_desc;
 
 const struct pkg_cmd *const pkg_commands[] = {
 	&cmd_update_desc, &cmd_install_desc, &cmd_remove_desc,
@@ -23,8 +31,13 @@ const struct pkg_cmd *const pkg_commands[] = {
 	&cmd_files_desc, &cmd_search_desc, &cmd_find_desc, &cmd_depends_desc,
 	&cmd_whatdepends_desc, &cmd_whatconflicts_desc,
 	&cmd_whatprovides_desc, &cmd_download_desc, &cmd_flag_desc,
+	&cmd_whatdependsrec_desc, &cmd_whatrecommends_desc,
+	&cmd_whatsuggests_desc, &cmd_whatreplaces_desc, &cmd_dist_upgrade_desc,
+	&cmd_configure_desc, &cmd_clean_desc, &cmd_verify_desc,
 	&cmd_compare_versions_desc, &cmd_print_architecture_desc,
-	&cmd_recover_desc, &cmd_help_desc, NULL
+	&cmd_reclaim_desc, &cmd_reset_desc, &cmd_audit_desc,
+	&cmd_image_manifest_desc, &cmd_recover_desc, &cmd_backup_desc, &cmd_post_upgrade_desc,
+	&cmd_export_desc, &cmd_help_desc, NULL
 };
 
 

@@ -268,6 +268,29 @@ static int conf_dir(struct pkg_conf *c, const struct pkg_ctx *ctx)
 	return r;
 }
 
+/* --add-dest NAME:PATH, appended after the files' dest lines (opkg). */
+static int conf_cmdline_dests(struct pkg_conf *c, const struct pkg_ctx *ctx)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < ctx->opt.nadd_dests; i++) {
+		char *name = strdup(ctx->opt.add_dests[i]), *colon;
+		colon = name ? strchr(name, ':') : NULL;
+		if (!colon)
+			r = name ? pkg_error_plain(-PKGE_USAGE,
+						   "--add-dest '%s': give "
+						   "NAME:PATH", name)
+				 : -ENOMEM;
+		else {
+			*colon = 0;
+			r = conf_add_dest(c, name, colon + 1);
+		}
+		free(name);
+	}
+	return r;
+}
+
 int conf_load(struct pkg_conf *c, const struct pkg_ctx *ctx,
 	      const char *conf_file_arg)
 {
@@ -297,6 +320,8 @@ int conf_load(struct pkg_conf *c, const struct pkg_ctx *ctx,
 		c->keys_dir = strdup("/etc/opkg/keys");
 	if (c->ndests == 0)
 		conf_add_dest(c, "root", "/");
+	if (r == 0)
+		r = conf_cmdline_dests(c, ctx);
 	return r;
 }
 

@@ -165,6 +165,27 @@ static int parent_mkdir(const char *path)
 	return r;
 }
 
+/* A new image (or the first run): rebuild the image database, with the
+ * database opened for writing for that. */
+int ctx_sync_image(struct pkg_ctx *ctx)
+{
+	char fp[65], *old = NULL;
+	int first, r;
+
+	if (!rom_sync_needed(ctx, fp))
+		return 0;
+	if (ctx->db_readonly) {
+		db_close(ctx->db);
+		ctx->db = NULL;
+		if ((r = ctx_open_db(ctx, 1)) < 0)
+			return r;
+	}
+	db_meta_get(ctx->db, "rom_fingerprint", &old);
+	first = !old;
+	free(old);
+	return rom_sync(ctx, first);
+}
+
 int ctx_open_db(struct pkg_ctx *ctx, int write)
 {
 	char *path = ctx_wpath(ctx, "usr/lib/pkg/pkg.db");
@@ -320,6 +341,8 @@ int ctx_load_pool(struct pkg_ctx *ctx)
 	r = db_pkg_each(ctx->db, pool_add_installed, ctx);
 	if (r == 0)
 		r = feeds_load(ctx);
+	if (r == 0)
+		r = rom_pool_add(ctx);
 	solver_prepare(&ctx->solv);
 	return r;
 }

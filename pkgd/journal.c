@@ -4,8 +4,24 @@
  * Every step is a rename, unlink, mknod or mkdir through the ops layer;
  * directories are never renamed (jffs2 can keep both names after a power
  * cut during a directory rename).
+ *
+ * Besides the rows of tx_int.h (D P R W), the commit journals:
+ *   'U' an upper directory on the way to a path (copy-up of an image
+ *       directory, parent of a new file)     rollback: rmdir if empty
+ *   'S' a state file (opkg status, installed_packages.txt): hard link of
+ *       the old one kept in staging           rollback: put it back, or
+ *       unlink the new one when there was none
+ *   'I' the opkg info files of one package (name in the staged column):
+ *       hard links of path/name.* kept in staging
+ *                                             rollback: drop new ones,
+ *       put the old ones back
+ * The state files are written after the file steps, in the SQLite
+ * transaction that marks the journal committed, so a crash or an error
+ * before that commit rolls them back with everything else.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -139,7 +155,302 @@ static int in_image(struct pkg_ctx *ctx, const char *rel)
 	return r;
 }
 
-static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o)
+/* 'S' and 'I' keep what they saved under the staging directory, named
+ * after the row: staging/s<seq>.bak (a hard link of the old file),
+ * staging/s<seq>.none (there was no file), staging/i<seq>/ plus
+ * staging/i<seq>.done (hard links of the old info files). */
+static char *save_name(const char *staging, char kind, size_t seq,
+		       const char *suffix)
+{
+	char *p = NULL;
+
+	if (!staging || asprintf(&p, "%s/%c%zu%s", staging, kind, seq,
+				 suffix) < 0)
+		return NULL;
+	return p;
+}
+
+static int mkdir_staging(const char *staging)
+{
+	/* its parent holds the database: only staging itself can be new */
+	return exists(staging) ? 0 : fsop_mkdir(staging, 0700);
+}
+
+/* 'S': keep the state file w (or the fact that there is none). */
+static int save_state_file(const char *w, const char *staging, size_t seq)
+{
+	char *bak = save_name(staging, 's', seq, ".bak");
+	char *none = save_name(staging, 's', seq, ".none");
+	int r = bak && none ? mkdir_staging(staging) : -ENOMEM;
+
+	if (r == 0 && exists(w))
+		r = fsop_link(w, bak);
+	else if (r == 0) {
+		r = fsop_open(none, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (r >= 0)
+			r = fsop_close(r);
+	}
+	free(bak);
+	free(none);
+	return r;
+}
+
+static void undo_state_file(const char *w, const char *staging, size_t seq)
+{
+	char *bak = save_name(staging, 's', seq, ".bak");
+	char *none = save_name(staging, 's', seq, ".none");
+
+	if (exists(bak))
+		fsop_rename(bak, w);
+	else if (exists(none) && exists(w))
+		fsop_unlink(w);
+	free(bak);
+	free(none);
+}
+
+/* Call fn(dir, name, ud) for each entry of dir whose name starts with
+ * prefix ("" for all). */
+static int each_file(const char *dir, const char *prefix,
+		     int (*fn)(const char *, const char *, void *), void *ud)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t pl = strlen(prefix);
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (r == 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    strncmp(e->d_name, prefix, pl))
+			continue;
+		r = fn(dir, e->d_name, ud);
+	}
+	closedir(d);
+	return r;
+}
+
+static int link_into(const char *dir, const char *name, void *ud)
+{
+	char *from = NULL, *to = NULL;
+	int r = -ENOMEM;
+
+	if (asprintf(&from, "%s/%s", dir, name) >= 0 &&
+	    asprintf(&to, "%s/%s", (const char *)ud, name) >= 0)
+		r = fsop_link(from, to);
+	free(from);
+	free(to);
+	return r;
+}
+
+/* 'I': keep the info files of package pkg ("pkg.*") of directory w. */
+static int save_info_dir(const char *w, const char *pkg, const char *staging,
+			 size_t seq)
+{
+	char *dir = save_name(staging, 'i', seq, "");
+	char *done = save_name(staging, 'i', seq, ".done");
+	char *prefix = NULL;
+	int r = dir && done && asprintf(&prefix, "%s.", pkg) >= 0
+			? mkdir_staging(staging)
+			: -ENOMEM;
+
+	if (r == 0)
+		r = fsop_mkdir(dir, 0700);
+	if (r == 0)
+		r = each_file(w, prefix, link_into, dir);
+	if (r == 0)
+		r = fsop_open(done, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (r >= 0)
+		r = fsop_close(r);
+	free(dir);
+	free(done);
+	free(prefix);
+	return r;
+}
+
+/* Unlink dir/name unless the saved copy ud has it. */
+static int drop_new(const char *dir, const char *name, void *ud)
+{
+	char *saved = NULL, *p = NULL;
+
+	if (asprintf(&saved, "%s/%s", (const char *)ud, name) >= 0 &&
+	    asprintf(&p, "%s/%s", dir, name) >= 0 && !exists(saved))
+		fsop_unlink(p);
+	free(saved);
+	free(p);
+	return 0;
+}
+
+static int move_back(const char *dir, const char *name, void *ud)
+{
+	char *from = NULL, *to = NULL;
+
+	if (asprintf(&from, "%s/%s", dir, name) >= 0 &&
+	    asprintf(&to, "%s/%s", (const char *)ud, name) >= 0)
+		fsop_rename(from, to);
+	free(from);
+	free(to);
+	return 0;
+}
+
+static void undo_info_dir(const char *w, const char *pkg,
+			  const char *staging, size_t seq)
+{
+	char *dir = save_name(staging, 'i', seq, "");
+	char *done = save_name(staging, 'i', seq, ".done");
+	char *prefix = NULL;
+
+	if (exists(done) && asprintf(&prefix, "%s.", pkg) >= 0) {
+		each_file(w, prefix, drop_new, dir);
+		each_file(dir, "", move_back, (void *)w);
+	}
+	free(dir);
+	free(done);
+	free(prefix);
+}
+
+/* Report a failed fsop_* step; rootfs_* functions report their own. */
+static int op_err(int r, const struct tx_op *o)
+{
+	return r < 0 ? pkg_error(r, "cannot commit '/%s'", o->path) : 0;
+}
+
+static int apply_place(struct pkg_ctx *ctx, const struct tx_op *o,
+		       const char *w)
+{
+	int r = rootfs_prepare_parent(&ctx->rf, o->path);
+
+	if (r == 0 && exists(w))
+		r = op_err(fsop_rename(w, o->backup), o);
+	if (r == 0)
+		r = op_err(fsop_rename(o->staged, w), o);
+	return r;
+}
+
+/* Live: rel shows the image's entry (nothing of it in the upper layer):
+ * removing it is an unlink through the merged view, which leaves the
+ * whiteout; renaming it aside would copy the image's data up. */
+static int live_rom_only(struct pkg_ctx *ctx, const char *rel)
+{
+	char *u;
+	int r;
+
+	if (ctx->rf.mode != ROOTFS_LIVE || !ctx->rf.upper)
+		return 0;
+	u = rootfs_upath(&ctx->rf, rel);
+	r = u && !exists(u);
+	free(u);
+	return r;
+}
+
+static int unlink_upper(struct pkg_ctx *ctx, const char *rel)
+{
+	char *u = rootfs_upath(&ctx->rf, rel);
+	int r = u ? fsop_unlink(u) : -ENOMEM;
+
+	free(u);
+	return r;
+}
+
+/* 'W': uncover the image's entry by moving aside what the upper layer
+ * holds at rel (a whiteout or a copy), kept as the backup until the end.
+ * Live roots change the upper layer directly; the commit then settles
+ * and verifies the merged view (rom_live_verify). */
+static int uncover(struct pkg_ctx *ctx, const struct tx_op *o)
+{
+	char *u = rootfs_upath(&ctx->rf, o->path);
+	struct stat st;
+	int r = 0;
+
+	if (!u)
+		return -ENOMEM;
+	if (lstat(u, &st) == 0 && !S_ISDIR(st.st_mode))
+		r = o->backup ? fsop_rename(u, o->backup) : fsop_unlink(u);
+	free(u);
+	return r;
+}
+
+static void undo_uncover(struct pkg_ctx *ctx, const struct tx_op *o)
+{
+	char *u = rootfs_upath(&ctx->rf, o->path);
+
+	if (u && exists(o->backup) && !exists(u))
+		fsop_rename(o->backup, u);
+	else if (u && !o->backup && !exists(u) && in_image(ctx, o->path) &&
+		 rootfs_prepare_parent(&ctx->rf, o->path) == 0)
+		rootfs_make_whiteout(u);
+	free(u);
+}
+
+/* Upper-layer steps of a restore under an opaque directory, applied to
+ * the upper layer directly (offline and live alike):
+ *   'H' hide: a whiteout for an image entry that must stay hidden
+ *   'M' an upper directory (the image's mode) on the way down
+ *   'O' clear the opaque mark so the image's directory shows through */
+static int apply_upper(struct pkg_ctx *ctx, const struct tx_op *o)
+{
+	char *u = rootfs_upath(&ctx->rf, o->path);
+	int r = 0;
+
+	if (!u)
+		return -ENOMEM;
+	if (o->op == 'H' && !exists(u))
+		r = rootfs_make_whiteout(u);
+	else if (o->op == 'M' && !exists(u))
+		r = op_err(fsop_mkdir(u, o->mode & 07777), o);
+	else if (o->op == 'O')
+		r = rootfs_set_opaque(u, 0);
+	free(u);
+	return r;
+}
+
+static void undo_upper(struct pkg_ctx *ctx, const struct tx_op *o)
+{
+	char *u = rootfs_upath(&ctx->rf, o->path);
+	struct stat st;
+
+	if (u && o->op == 'H' && lstat(u, &st) == 0 && S_ISCHR(st.st_mode))
+		fsop_unlink(u);
+	else if (u && o->op == 'M' && exists(u))
+		fsop_rmdir(u); /* only when empty */
+	else if (u && o->op == 'O' && exists(u))
+		rootfs_set_opaque(u, 1);
+	free(u);
+}
+
+static int apply_remove(struct pkg_ctx *ctx, const struct tx_op *o,
+			const char *w)
+{
+	int r = 0;
+
+	if (live_rom_only(ctx, o->path))
+		return exists(w) ? op_err(fsop_unlink(w), o) : 0;
+	if (exists(w))
+		r = op_err(fsop_rename(w, o->backup), o);
+	if (r == 0 && in_image(ctx, o->path)) {
+		r = rootfs_prepare_parent(&ctx->rf, o->path);
+		if (r == 0)
+			r = rootfs_make_whiteout(w);
+	}
+	return r;
+}
+
+/* An upper directory on the way to a path ('U'): made like the commit's
+ * own copies-up (the image's mode), removed on rollback when empty. */
+static int apply_updir(struct pkg_ctx *ctx, const struct tx_op *o)
+{
+	char *child = NULL;
+	int r;
+
+	if (asprintf(&child, "%s/x", o->path) < 0)
+		return -ENOMEM;
+	r = rootfs_prepare_parent(&ctx->rf, child);
+	free(child);
+	return r;
+}
+
+static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o,
+		     const char *staging, size_t seq)
 {
 	char *w = rootfs_wpath(&ctx->rf, o->path);
 	int r = 0;
@@ -150,51 +461,53 @@ static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o)
 	case 'D':
 		r = rootfs_prepare_parent(&ctx->rf, o->path);
 		if (r == 0 && !exists(w))
-			r = fsop_mkdir(w, o->mode & 07777);
+			r = op_err(fsop_mkdir(w, o->mode & 07777), o);
 		if (r == 0 && rootfs_is_whiteout(&ctx->rf, o->path) == 1)
-			r = -EEXIST;
+			r = op_err(-EEXIST, o);
+		break;
+	case 'U':
+		r = apply_updir(ctx, o);
 		break;
 	case 'P':
-		r = rootfs_prepare_parent(&ctx->rf, o->path);
-		if (r == 0 && exists(w))
-			r = fsop_rename(w, o->backup);
-		if (r == 0)
-			r = fsop_rename(o->staged, w);
+		r = apply_place(ctx, o, w);
 		break;
 	case 'R':
-		if (exists(w))
-			r = fsop_rename(w, o->backup);
-		if (r == 0 && in_image(ctx, o->path)) {
-			r = rootfs_prepare_parent(&ctx->rf, o->path);
-			if (r == 0)
-				r = rootfs_make_whiteout(w);
-		}
+		r = apply_remove(ctx, o, w);
 		break;
 	case 'W':
-		if (rootfs_is_whiteout(&ctx->rf, o->path) == 1)
-			r = fsop_unlink(w);
+		r = op_err(uncover(ctx, o), o);
+		break;
+	case 'H':
+	case 'O':
+	case 'M':
+		r = apply_upper(ctx, o);
+		break;
+	case 'S':
+		r = op_err(save_state_file(w, staging, seq), o);
+		break;
+	case 'I':
+		r = op_err(save_info_dir(w, o->staged, staging, seq), o);
 		break;
 	}
-	if (r < 0)
-		r = pkg_error(r, "cannot commit '/%s'", o->path);
 	free(w);
 	return r;
 }
 
 int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
 {
+	char *staging = NULL;
 	size_t i;
-	int r;
+	int r = 0;
 
-	for (i = 0; i < ops->n; i++) {
-		r = apply_one(ctx, &ops->v[i]);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	db_meta_get(ctx->db, "tx_staging", &staging);
+	for (i = 0; r == 0 && i < ops->n; i++)
+		r = apply_one(ctx, &ops->v[i], staging, i);
+	free(staging);
+	return r;
 }
 
-static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o)
+static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o,
+		     const char *staging, size_t seq)
 {
 	char *w = rootfs_wpath(&ctx->rf, o->path);
 
@@ -202,7 +515,9 @@ static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o)
 		return;
 	switch (o->op) {
 	case 'D':
-		rmdir(w); /* only when empty */
+	case 'U':
+		if (exists(w) && fsop_rmdir(w) == 0) /* only when empty */
+			fsop_fsync_dir(w);
 		break;
 	case 'P':
 		if (exists(o->backup))
@@ -215,38 +530,77 @@ static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o)
 		    exists(o->backup))
 			fsop_rename(o->backup, w);
 		else if (rootfs_is_whiteout(&ctx->rf, o->path) == 1)
-			fsop_unlink(w);
+			unlink_upper(ctx, o->path);
 		else if (exists(o->backup))
 			fsop_rename(o->backup, w);
 		break;
 	case 'W':
-		if (!exists(w) && in_image(ctx, o->path) &&
-		    rootfs_prepare_parent(&ctx->rf, o->path) == 0)
-			rootfs_make_whiteout(w);
+		undo_uncover(ctx, o);
+		break;
+	case 'H':
+	case 'O':
+	case 'M':
+		undo_upper(ctx, o);
+		break;
+	case 'S':
+		undo_state_file(w, staging, seq);
+		break;
+	case 'I':
+		undo_info_dir(w, o->staged, staging, seq);
 		break;
 	}
 	free(w);
 }
 
+static void remove_state_temps(struct pkg_ctx *ctx);
+
 void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops)
 {
+	char *staging = NULL;
 	size_t i;
 
+	remove_state_temps(ctx); /* so that new directories are empty */
+	db_meta_get(ctx->db, "tx_staging", &staging);
 	for (i = ops->n; i > 0; i--)
-		undo_one(ctx, &ops->v[i - 1]);
+		undo_one(ctx, &ops->v[i - 1], staging, i - 1);
+	free(staging);
+}
+
+/* Temp files of the atomic writes (rootfs_write_atomic) that a crash left
+ * beside the state files. */
+static void remove_state_temps(struct pkg_ctx *ctx)
+{
+	const char *rel[] = { ctx->conf.info_dir, ctx->conf.status_file,
+			      INSTALLED_TXT, WORLD_FILE };
+	size_t i;
+
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char *w = ctx_wpath(ctx, rel[i]), *s;
+
+		s = w ? strrchr(w, '/') : NULL;
+		if (s && i > 0) /* the directory of the file */
+			*s = 0;
+		if (w && exists(w))
+			rootfs_remove_temps(w);
+		free(w);
+	}
 }
 
 int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 		   const char *staging, int committed)
 {
 	size_t i;
-	int r;
+	int r = 0;
 
-	for (i = 0; committed && i < ops->n; i++)
-		if (ops->v[i].backup && exists(ops->v[i].backup))
-			fsop_unlink(ops->v[i].backup);
-	if (staging)
-		rootfs_remove_tree(staging);
+	for (i = 0; r == 0 && committed && ops && i < ops->n; i++)
+		if (ops->v[i].backup && exists(ops->v[i].backup) &&
+		    (r = fsop_unlink(ops->v[i].backup)) < 0)
+			r = pkg_error(r, "cannot remove '%s'", ops->v[i].backup);
+	if (r == 0 && staging)
+		r = rootfs_remove_tree(staging);
+	if (r < 0) /* the journal stays: the next run finishes the cleanup */
+		return r;
+	remove_state_temps(ctx);
 	r = db_begin(ctx->db);
 	if (r == 0)
 		r = db_exec(ctx->db, "DELETE FROM journal");
@@ -255,38 +609,10 @@ int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	if (r == 0)
 		r = db_meta_set(ctx->db, "tx_staging", NULL);
 	if (r == 0)
+		r = db_meta_set(ctx->db, "tx_configure", NULL);
+	if (r == 0)
 		r = db_commit(ctx->db);
 	else
 		db_rollback(ctx->db);
-	return r;
-}
-
-int tx_recover(struct pkg_ctx *ctx, int verbose)
-{
-	struct tx_ops ops;
-	char *state = NULL, *staging = NULL;
-	int r, committed;
-
-	db_meta_get(ctx->db, "tx_state", &state);
-	if (!state) {
-		if (verbose)
-			ctx_note(ctx, 1, "No unfinished transaction.\n");
-		return 0;
-	}
-	committed = !strcmp(state, "committed");
-	free(state);
-	r = journal_read(ctx, &ops, &staging);
-	if (r == 0) {
-		if (!committed)
-			journal_undo(ctx, &ops);
-		r = journal_finish(ctx, &ops, staging, committed);
-	}
-	if (r == 0 && committed)
-		r = tx_write_state_files(ctx);
-	if (r == 0)
-		fprintf(stderr, "%s: recovered an unfinished transaction: %s\n",
-			ctx->prog, committed ? "completed it" : "rolled it back");
-	tx_ops_release(&ops);
-	free(staging);
 	return r;
 }

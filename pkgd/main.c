@@ -19,7 +19,8 @@ enum {
 	O_ADD_ARCH, O_ADD_DEST, O_ADD_EXCLUDE, O_NORECOMMENDS, O_INSECURE,
 	O_WAIT, O_FROM_ROM, O_FROM_FEED, O_CONFFILES, O_DRYRUN, O_FIELDS,
 	O_TESTCASE, O_DOWNLOAD_ONLY, O_VERSION, O_CACHE, O_RECURSIVE,
-	O_IGNORED, O_IGNORED_ARG, O_HELP
+	O_IGNORED, O_IGNORED_ARG, O_HELP, O_STRIP_ABI, O_HOST_CACHE,
+	O_VOLATILE_CACHE, O_VERIFY_PROGRAM, O_IGNORE_REC
 };
 
 static const struct { const char *name; unsigned flag; } force_opts[] = {
@@ -35,9 +36,12 @@ static const struct { const char *name; unsigned flag; } force_opts[] = {
 #define NFORCE (sizeof(force_opts) / sizeof(force_opts[0]))
 
 static const struct option base_opts[] = {
-	{ "conf", 1, 0, 'f' }, { "offline-root", 1, 0, 'o' },
+	{ "conf", 1, 0, 'f' }, { "conf-file", 1, 0, 'f' },
+	{ "offline-root", 1, 0, 'o' }, { "offline", 1, 0, 'o' },
 	{ "root", 1, 0, 'o' }, { "dest", 1, 0, 'd' },
-	{ "tmp-dir", 1, 0, 't' }, { "lists-dir", 1, 0, 'l' },
+	{ "tmp-dir", 1, 0, 't' }, { "tmp_dir", 1, 0, 't' },
+	{ "lists-dir", 1, 0, 'l' }, { "lists_dir", 1, 0, 'l' },
+	{ "query-all", 0, 0, 'A' },
 	{ "nocase", 0, 0, 'i' }, { "verbosity", 2, 0, 'V' },
 	{ "noaction", 0, 0, O_NOACTION }, { "test", 0, 0, O_NOACTION },
 	{ "nodeps", 0, 0, O_NODEPS }, { "json", 0, 0, O_JSON },
@@ -45,7 +49,7 @@ static const struct option base_opts[] = {
 	{ "short-description", 0, 0, O_SHORTDESC },
 	{ "add-arch", 1, 0, O_ADD_ARCH }, { "add-dest", 1, 0, O_ADD_DEST },
 	{ "add-exclude", 1, 0, O_ADD_EXCLUDE },
-	{ "add-ignore-recommends", 1, 0, O_IGNORED_ARG },
+	{ "add-ignore-recommends", 1, 0, O_IGNORE_REC },
 	{ "no-install-recommends", 0, 0, O_NORECOMMENDS },
 	{ "no-check-certificate", 0, 0, O_INSECURE },
 	{ "wait", 2, 0, O_WAIT }, { "from-rom", 0, 0, O_FROM_ROM },
@@ -54,12 +58,16 @@ static const struct option base_opts[] = {
 	{ "dump-testcase", 1, 0, O_TESTCASE },
 	{ "download-only", 0, 0, O_DOWNLOAD_ONLY },
 	{ "version", 0, 0, O_VERSION }, { "cache", 1, 0, O_CACHE },
-	{ "cache-dir", 1, 0, O_CACHE }, { "host-cache-dir", 0, 0, O_IGNORED },
-	{ "volatile-cache", 0, 0, O_IGNORED },
+	{ "cache-dir", 1, 0, O_CACHE },
+	{ "host-cache-dir", 0, 0, O_HOST_CACHE },
+	{ "volatile-cache", 0, 0, O_VOLATILE_CACHE },
+	/* No effect needed: pkg's solver already does what these ask
+	 * (see README, opkg compatibility). */
 	{ "ignore-maintainer", 0, 0, O_IGNORED },
 	{ "prefer-arch-to-version", 0, 0, O_IGNORED },
-	{ "combine", 0, 0, O_IGNORED }, { "strip-abi", 0, 0, O_IGNORED },
-	{ "offline", 0, 0, O_IGNORED }, { "verify-program", 1, 0, O_IGNORED_ARG },
+	{ "combine", 0, 0, O_IGNORED },
+	{ "strip-abi", 0, 0, O_STRIP_ABI },
+	{ "verify-program", 1, 0, O_VERIFY_PROGRAM },
 	{ "recursive", 0, 0, O_RECURSIVE }, { "help", 0, 0, O_HELP },
 };
 #define NBASE (sizeof(base_opts) / sizeof(base_opts[0]))
@@ -139,6 +147,11 @@ static int opt_one(struct pkg_opts *o, int c, const char *arg)
 		o->recursive = 1;
 		o->force |= FORCE_REMOVE_DEPENDENT;
 		break;
+	case O_STRIP_ABI: o->strip_abi = 1; break;
+	case O_HOST_CACHE: o->host_cache = 1; break;
+	case O_VOLATILE_CACHE: o->volatile_cache = 1; break;
+	case O_VERIFY_PROGRAM: o->verify_program = arg; break;
+	case O_IGNORE_REC: return push(&o->ignore_recs, &o->nignore_recs, arg);
 	case O_IGNORED: case O_IGNORED_ARG: break;
 	default: return -PKGE_USAGE;
 	}
@@ -149,7 +162,7 @@ static int opt_one(struct pkg_opts *o, int c, const char *arg)
  * options as OpenWrt's opkg takes them. argv is left holding the command
  * and its arguments from index *first. */
 static int parse_opts(struct pkg_opts *o, int argc, char **argv, int *first,
-		      const char *optstring)
+		      const char *optstring, const char *prog)
 {
 	char names[2 * NFORCE][64];
 	struct option *lo = build_opts(names);
@@ -166,8 +179,15 @@ static int parse_opts(struct pkg_opts *o, int argc, char **argv, int *first,
 					    argv[optind - 1]);
 			break;
 		}
-		if (c == O_VERSION) {
-			printf("pkg version %s (opkg compatible)\n", PKG_VERSION);
+		if (c == O_WAIT && !optarg && optind < argc &&
+		    argv[optind][0] &&
+		    strspn(argv[optind], "0123456789") ==
+			    strlen(argv[optind]))
+			optarg = argv[optind++]; /* --wait N, as -V N is not */
+		if (c == O_VERSION || c == 'v') {
+			/* opkg -v: "opkg version %s" */
+			printf("%s version %s (pkg, opkg compatible)\n", prog,
+			       PKG_VERSION);
 			r = 1;
 			break;
 		}
@@ -192,15 +212,17 @@ static int usage(const char *prog, FILE *f)
 	for (i = 0; (c = pkg_commands[i]); i++)
 		fprintf(f, "  %c %-24s %s\n", c->flags & CMD_OPKG ? ' ' : '*',
 			c->name, c->help);
-	fprintf(f, "\nOptions:\n"
-		   "  -f, --conf FILE        configuration file\n"
-		   "  -o, --offline-root DIR operate on the root DIR\n"
-		   "  -d, --dest NAME        destination (dest line)\n"
+	fprintf(f, "\nOptions (opkg's; single-dash long forms work too):\n"
+		   "  -f, --conf, --conf-file FILE  configuration file\n"
+		   "  -o, --offline-root, --offline DIR  the root to work on\n"
+		   "  -d, --dest NAME        install into the dest NAME\n"
+		   "  --add-dest NAME:PATH   add a dest\n"
 		   "  -l, --lists-dir DIR    feed lists directory\n"
 		   "  -t, --tmp-dir DIR      downloads directory\n"
 		   "  -V[N], --verbosity[=N] 0 errors .. 4 debug (default 1)\n"
-		   "  -A                     all packages (depends, list...)\n"
+		   "  -A, --query-all        all packages, not only installed\n"
 		   "  -i, --nocase           case-insensitive globs\n"
+		   "  -v, --version          print the version\n"
 		   "  --noaction, --test     show what would be done\n"
 		   "  --download-only        only download\n"
 		   "  --nodeps               do not follow dependencies\n"
@@ -209,13 +231,24 @@ static int usage(const char *prog, FILE *f)
 		   "    postinstall|remove|checksum|signature|maintainer|\n"
 		   "    removal-of-dependent-packages|"
 		   "removal-of-essential-packages\n"
+		   "  --recursive            = --force-removal-of-dependent-"
+		   "packages\n"
 		   "  --add-arch ARCH:PRIO   accept an architecture\n"
-		   "  --no-install-recommends, --no-check-certificate\n"
+		   "  --add-exclude NAME     never install NAME\n"
+		   "  --add-ignore-recommends NAME, --no-install-recommends\n"
+		   "  --cache, --cache-dir DIR  keep and reuse downloads\n"
+		   "  --host-cache-dir, --volatile-cache\n"
+		   "  --size, --strip-abi, --short-description,\n"
+		   "  --fields F,...         what listings show\n"
+		   "  --no-check-certificate, --verify-program P,\n"
+		   "  --prefer-arch-to-version, --combine,\n"
+		   "  --ignore-maintainer\n"
+		   "pkg's own:\n"
 		   "  --json                 JSON output for listings\n"
-		   "  --wait[=SECONDS]       wait for the lock\n"
+		   "  --wait[=]SECONDS       wait for the lock\n"
 		   "  --from-rom, --from-feed  where a restore comes from\n"
 		   "  --dump-testcase DIR    write libsolv's testcase\n"
-		   "  --version, --help\n");
+		   "  --help\n");
 	return 0;
 }
 
@@ -246,6 +279,82 @@ static int setup_root(struct pkg_ctx *ctx)
 	return r;
 }
 
+/* What -d DEST leaves for main() to free: the host paths of the main
+ * root's lists directory and opkg status file. */
+struct dest_state {
+	char *lists;
+	char *status;
+};
+
+/* -d NAME: the dest must be known (opkg: "Unknown dest name"). A dest
+ * whose path is not "/" becomes the root pkg installs into: it has its
+ * own status file, info directory and database under its path, as each
+ * opkg dest has; the feed lists stay the main root's. */
+static int setup_dest(struct pkg_ctx *ctx, struct dest_state *ds)
+{
+	const struct conf_dest *d = NULL;
+	char *top = NULL, real[PATH_MAX];
+	size_t i;
+	int r;
+
+	for (i = 0; ctx->opt.dest && i < ctx->conf.ndests; i++)
+		if (!strcmp(ctx->conf.dests[i].name, ctx->opt.dest))
+			d = &ctx->conf.dests[i];
+	if (!ctx->opt.dest)
+		return 0;
+	if (!d)
+		return pkg_error_plain(-PKGE_NOTFOUND, "unknown dest name '%s'",
+				       ctx->opt.dest);
+	if (!d->path[strspn(d->path, "/")])
+		return 0;
+	if (!ctx->opt.lists_dir) {
+		ds->lists = ctx_path(ctx, ctx->conf.lists_dir);
+		ctx->opt.lists_dir = ds->lists;
+	}
+	ds->status = ctx_path(ctx, ctx->conf.status_file);
+	if (asprintf(&top, "%s/%s", ctx->root, d->path + strspn(d->path, "/"))
+	    < 0)
+		return -ENOMEM;
+	r = rootfs_mkdir_p(top, 0755);
+	if (r == 0 && !realpath(top, real))
+		r = -errno;
+	if (r < 0) {
+		r = pkg_error(r, "cannot use dest '%s' at '%s'", d->name, top);
+		free(top);
+		return r;
+	}
+	free(top);
+	rootfs_release(&ctx->rf);
+	free(ctx->root);
+	ctx->root = strdup(real);
+	return rootfs_open(&ctx->rf, real, NULL);
+}
+
+static int dest_stanza(const struct ctl_stanza *st, void *ud)
+{
+	struct pkg_ctx *ctx = ud;
+	const char *status = ctl_get(st, "Status");
+
+	if (status && strstr(status, " installed"))
+		solver_add_stanza(&ctx->solv, ctx->solv.installed, st, 0);
+	return 0;
+}
+
+/* Packages of the main root satisfy dependencies of a dest's packages,
+ * as opkg reads every dest's status file. */
+static void dest_load_main(struct pkg_ctx *ctx, const struct dest_state *ds)
+{
+	char *text = NULL;
+	size_t len;
+
+	if (!ds->status || !ctx->solv_ready ||
+	    rootfs_read_file(ds->status, 64 << 20, &text, &len) < 0)
+		return;
+	ctl_parse(text, len, 0, dest_stanza, ctx);
+	free(text);
+	solver_prepare(&ctx->solv);
+}
+
 static void setup_archs(struct pkg_ctx *ctx)
 {
 	size_t i;
@@ -260,7 +369,8 @@ static void setup_archs(struct pkg_ctx *ctx)
 	}
 }
 
-static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd)
+static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
+		   struct dest_state *ds)
 {
 	char *state = NULL;
 	int r;
@@ -268,6 +378,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd)
 	if (cmd->flags & CMD_NOROOT)
 		return 0;
 	r = setup_root(ctx);
+	if (r == 0)
+		r = setup_dest(ctx, ds);
 	if (r < 0)
 		return r;
 	setup_archs(ctx);
@@ -297,8 +409,12 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd)
 		if (strcmp(cmd->name, "recover") && (r = tx_recover(ctx, 0)) < 0)
 			return r;
 	}
+	if ((r = ctx_sync_image(ctx)) < 0)
+		return r;
 	if (cmd->flags & CMD_POOL)
 		r = ctx_load_pool(ctx);
+	if (r == 0)
+		dest_load_main(ctx, ds);
 	return r;
 }
 
@@ -314,6 +430,7 @@ static int exit_code(const struct pkg_ctx *ctx, int r)
 int main(int argc, char **argv)
 {
 	struct pkg_ctx ctx;
+	struct dest_state ds = { NULL, NULL };
 	const struct pkg_cmd *cmd;
 	const char *base = strrchr(argv[0], '/');
 	int first = 1, r;
@@ -330,7 +447,8 @@ int main(int argc, char **argv)
 	ctx.tty = isatty(2);
 	ctx.opt.verbosity = 1;
 	/* First pass: options before the command ('+': stop there). */
-	r = parse_opts(&ctx.opt, argc, argv, &first, "+f:o:d:t:l:iAV::");
+	r = parse_opts(&ctx.opt, argc, argv, &first, "+f:o:d:t:l:iAvV::",
+		       ctx.prog);
 	if (r == 1)
 		return 0;
 	if (r == 2 || (r == 0 && first >= argc)) {
@@ -352,16 +470,19 @@ int main(int argc, char **argv)
 		int nsub = argc - first, at;
 
 		optind = 0;
-		r = parse_opts(&ctx.opt, nsub, sub, &at, "f:o:d:t:l:iAV::");
+		r = parse_opts(&ctx.opt, nsub, sub, &at, "f:o:d:t:l:iAvV::",
+				 ctx.prog);
 		if (r == 1 || r == 2)
 			return 0;
 		if (r < 0)
 			return 1;
-		r = prepare(&ctx, cmd);
+		r = prepare(&ctx, cmd, &ds);
 		if (r == 0)
 			r = cmd->run(&ctx, nsub - at, sub + at);
 	}
 	ctx_release(&ctx);
+	free(ds.lists);
+	free(ds.status);
 	fetch_global_cleanup();
 	fflush(stdout);
 	return exit_code(&ctx, r);

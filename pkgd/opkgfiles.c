@@ -101,17 +101,36 @@ static int add_conffile(const struct db_file *f, void *ud)
 	return 0;
 }
 
+/* opkg's state flags, in its own order (pkg_state_flag_to_str). */
 static const char *status_flags(const struct db_pkg *p, char *buf, size_t n)
 {
-	if (p->hold && p->user)
-		snprintf(buf, n, "hold,user");
-	else if (p->hold)
-		snprintf(buf, n, "hold");
-	else if (p->user)
-		snprintf(buf, n, "user");
-	else
+	snprintf(buf, n, "%s%s%s", p->hold ? "hold," : "",
+		 p->noprune ? "noprune," : "", p->user ? "user," : "");
+	if (!*buf)
 		snprintf(buf, n, "ok");
+	else
+		buf[strlen(buf) - 1] = '\0';
 	return buf;
+}
+
+/* A relation field as opkg writes it back: "(=V)" becomes "(= V)". */
+static char *rel_field(const char *v)
+{
+	char *out, *o;
+
+	if (!v || !(out = malloc(strlen(v) * 2 + 1)))
+		return NULL;
+	for (o = out; *v; v++) {
+		*o++ = *v;
+		if (*v != '(')
+			continue;
+		while (v[1] == '<' || v[1] == '>' || v[1] == '=')
+			*o++ = *++v;
+		if (v[1] && v[1] != ' ' && v[1] != ')')
+			*o++ = ' ';
+	}
+	*o = '\0';
+	return out;
 }
 
 char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p)
@@ -126,10 +145,14 @@ char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p)
 	size_t i;
 
 	ctl_parse_one(p->control, strlen(p->control), &st);
-	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
+		char *rel = i >= 3 ? rel_field(ctl_get(&st, head[i])) : NULL;
 		sb_field(&b, head[i], i == 0 ? p->name
 				   : i == 2 ? p->version
+				   : i >= 3 ? rel
 					    : ctl_get(&st, head[i]));
+		free(rel);
+	}
 	snprintf(line, sizeof(line), "install %s %s",
 		 status_flags(p, flags, sizeof(flags)),
 		 strcmp(p->state, "failed") ? "installed" : "unpacked");

@@ -60,7 +60,7 @@ static char *info_read(struct pkg_ctx *ctx, const char *pkg, const char *ext,
 
 /* A control stanza from the status stanza when info/<pkg>.control is
  * missing: the status-only fields left out. */
-static char *control_from_status(const struct ctl_stanza *st)
+char *opkg_control_from_status(const struct ctl_stanza *st)
 {
 	static const char *const skip[] = { "Status", "Conffiles",
 					    "Installed-Time", "Auto-Installed" };
@@ -196,7 +196,7 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	p.installed_time = t ? strtoll(t, NULL, 10) : 0;
 	p.control = info_read(ic->ctx, name, "control", &len);
 	if (!p.control)
-		p.control = control_from_status(st);
+		p.control = opkg_control_from_status(st);
 	if (db_pkg_put(ic->ctx->db, &p) < 0)
 		ic->r = -PKGE_DB;
 	import_files(ic, name, p.origin, conff);

@@ -110,6 +110,12 @@ struct pkg_opts {
 	size_t nadd_dests;
 	char **add_excludes;
 	size_t nadd_excludes;
+	char **ignore_recs;	/* --add-ignore-recommends NAME */
+	size_t nignore_recs;
+	int strip_abi;		/* --strip-abi: list names without ABIVersion */
+	int host_cache;		/* --host-cache-dir: cache is a host path */
+	int volatile_cache;	/* --volatile-cache: keep nothing in it */
+	const char *verify_program; /* --verify-program (accepted) */
 };
 
 /* ---- the context ---- */
@@ -162,6 +168,8 @@ char *ctx_wpath(const struct pkg_ctx *ctx, const char *rel);
 int ctx_resolve(const struct pkg_ctx *ctx, const char *rel, char *out,
 		size_t cap);
 int ctx_open_db(struct pkg_ctx *ctx, int write);
+/* Rebuild the image database when the image changed (rom_sync). */
+int ctx_sync_image(struct pkg_ctx *ctx);
 /* Write rel (root-relative) atomically unless the merged view already
  * holds exactly data (flash wears; image files are not copied up). */
 int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
@@ -251,6 +259,74 @@ int opkg_files_import(struct pkg_ctx *ctx);
  * string. */
 char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p);
 
+/* A control stanza from an opkg status stanza (status-only fields left
+ * out), malloc'd. */
+char *opkg_control_from_status(const struct ctl_stanza *st);
+
+/* ---- the image database (rom.c, rom_sync.c) ---- */
+
+/* One path of the image, as scanned or stored in rom_files. */
+struct rom_entry {
+	const char *path;    /* root-relative, no leading '/' */
+	const char *package; /* owning image package */
+	char type;	     /* 'f', 'd', 'l' */
+	unsigned mode;
+	uint64_t size;
+	const char *sha256;  /* files only */
+	const char *target;  /* symlinks only */
+	int conffile;
+};
+
+/* An owned copy of a rom_files row. */
+struct rom_file {
+	char *path, *package, *sha256, *target;
+	char type;
+	unsigned mode;
+	uint64_t size;
+	int conffile;
+};
+
+typedef int (*rom_entry_fn)(const struct rom_entry *e, void *ud);
+typedef int (*rom_pkg_fn)(const char *name, const char *version,
+			  const char *arch, const char *control, void *ud);
+
+/* SHA-256 of the image's opkg status under base (host path). */
+int rom_fingerprint(struct pkg_ctx *ctx, const char *base, char hex[65]);
+/* Walk the image rooted at base (host path): each installed package of its
+ * opkg status, then each path of its .list. */
+int rom_scan(struct pkg_ctx *ctx, const char *base, rom_pkg_fn on_pkg,
+	     rom_entry_fn on_file, void *ud);
+/* The manifest an image build ships in usr/lib/pkg/rom-manifest. */
+int rom_manifest_write(struct pkg_ctx *ctx, const char *base, FILE *out);
+/* 1 when the image's fingerprint differs from the database's (fp set). */
+int rom_sync_needed(struct pkg_ctx *ctx, char fp[65]);
+/* Rebuild the image tables when the image changed and reconcile the
+ * packages; first: the database was just created (no message). */
+int rom_sync(struct pkg_ctx *ctx, int first);
+/* The image's version of a package (malloc'd), NULL when not in it. */
+char *rom_pkg_version(struct pkg_ctx *ctx, const char *name);
+/* Image files, of one package or all (package NULL), in path order. */
+int rom_file_each(struct pkg_ctx *ctx, const char *package, rom_entry_fn fn,
+		  void *ud);
+/* One image path: 0, or PKGE_NOTFOUND (not reported). */
+int rom_file_get(struct pkg_ctx *ctx, const char *path, struct rom_file *f);
+void rom_file_release(struct rom_file *f);
+/* Add the "@image" repository to the solver pool. */
+int rom_pool_add(struct pkg_ctx *ctx);
+/* Replace a package's file and script rows with the image's. */
+int rom_record_files(struct pkg_ctx *ctx, const char *name);
+
+/* ---- conffile states (conffiles.c) ---- */
+
+enum conf_state { CONF_UNCHANGED, CONF_CHANGED_HERE, CONF_CHANGED_IMAGE,
+		  CONF_BOTH, CONF_MISSING };
+
+/* The state of a conffile row: hashes only overlay copies. */
+enum conf_state conffile_state(struct pkg_ctx *ctx, const struct db_file *f);
+const char *conffile_state_name(enum conf_state s);
+/* status --conffiles [--json]: every conffile and its state. */
+int conffiles_status(struct pkg_ctx *ctx, const char *glob);
+
 /* ---- feeds (feeds.c) ---- */
 
 /* Host path of a feed's list file and its .solv cache. */
@@ -300,6 +376,10 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	       size_t nuser, const Id *local_ids, char *const *local_paths,
 	       size_t nlocal);
 
+/* The package cache directory (--cache, option cache; inside an offline
+ * root unless --host-cache-dir), malloc'd, NULL when none (apply.c). */
+char *apply_cache_dir(struct pkg_ctx *ctx);
+
 /* ---- helpers shared by commands (util.c) ---- */
 
 /* Is arg a local .ipk path / a URL? */
@@ -311,5 +391,80 @@ void json_str(FILE *f, const char *s);
 char *desc_first_line(const char *desc);
 /* A description as opkg prints it on a pipe: one line. */
 char *desc_one_line(const char *desc);
+
+/* ---- sysupgrade continuity (world.c, cmd_backup.c, cmd_post_upgrade.c,
+ * cmd_export.c; formats in docs/sysupgrade.md) ---- */
+
+/* Command flag: the command parses the words after its name itself (main
+ * skips its second option pass, so `backup -l` is not `--lists-dir`). */
+#define CMD_OWNOPTS 32
+
+#define WORLD_FILE "etc/pkg/world"
+#define INSTALLED_TXT "etc/backup/installed_packages.txt"
+#define POST_UPGRADE_REPORT "tmp/pkg-post-upgrade.txt"
+
+/* user: asked for; dep: came as a dependency; removed: an image package
+ * the user removed; rom: in the old image (installed_packages.txt). */
+enum world_kind { WK_USER, WK_DEP, WK_REMOVED, WK_ROM };
+
+struct world_entry {
+	char *name;
+	char *version;	/* as saved, or NULL */
+	enum world_kind kind;
+	size_t line;	/* line in the file it came from, 0 if none */
+};
+
+struct world {
+	char *arch;	/* package architecture of the saving system */
+	char *image;	/* fingerprint of the image it was saved on */
+	struct world_entry *e;
+	size_t n;
+};
+
+/* A line of a saved list that cannot be used: file, 1-based line, the
+ * line's text (CR stripped) and why. */
+typedef void (*world_bad_fn)(void *ud, const char *file, size_t line,
+			     const char *text, const char *why);
+
+/* Fingerprint of the root's image, malloc'd in *out: the database's
+ * rom_fingerprint when the image tables set it, else the SHA-256 of the
+ * image's opkg status, else (no image) of etc/openwrt_release or
+ * usr/lib/os-release. 0 or -errno. The one place to swap detection. */
+int world_image_fingerprint(struct pkg_ctx *ctx, char **out);
+/* The system's package architecture: the highest-priority opkg.conf arch
+ * other than all/noarch, or NULL. Points into ctx->conf. */
+const char *world_system_arch(const struct pkg_ctx *ctx);
+/* The world as the database has it (user and dependency packages of the
+ * overlay, image packages the user removed). 0 or a negative code. */
+int world_from_db(struct pkg_ctx *ctx, struct world *w);
+/* Render w in the world format (docs/sysupgrade.md); malloc'd or NULL. */
+char *world_render(const struct world *w, size_t *len);
+/* Parse a world file's text. Bad lines go to bad (NULL: ignored) and are
+ * skipped. 0, or -ENOMEM. */
+int world_parse(const char *text, size_t len, const char *fname,
+		struct world *w, world_bad_fn bad, void *ud);
+/* Parse sysupgrade's installed_packages.txt ("name<TAB>rom|overlay|
+ * unknown"): overlay and unknown lines become WK_USER entries, rom lines
+ * WK_ROM entries; a bare valid name counts as overlay. Bad lines go to
+ * bad. 0 or -ENOMEM. */
+int world_parse_installed_txt(const char *text, size_t len,
+			      const char *fname, struct world *w,
+			      world_bad_fn bad, void *ud);
+int world_add(struct world *w, const char *name, const char *version,
+	      enum world_kind kind, size_t line);
+/* The entry named name, or NULL. */
+struct world_entry *world_find(const struct world *w, const char *name);
+void world_release(struct world *w);
+/* Is name a plausible package name (no spaces, no control characters)? */
+int world_name_ok(const char *name);
+/* The texts of WORLD_FILE and INSTALLED_TXT as the database has them now
+ * (the world file's on-disk text while a saved world from another image
+ * waits for post-upgrade). Malloc'd. 0 or a negative code. */
+int world_texts(struct pkg_ctx *ctx, char **world, size_t *wlen,
+		char **itxt, size_t *ilen);
+/* Write WORLD_FILE from the database (called after every transaction by
+ * tx_write_state_files). Leaves a saved world of another image alone
+ * until post-upgrade has run for this image. 0 or a negative code. */
+int world_write(struct pkg_ctx *ctx);
 
 #endif

@@ -115,15 +115,14 @@ static int item_from_step(struct pkg_ctx *ctx, const struct solver_step *st,
  * it is restored from the image instead of downloaded. */
 static int item_restorable(struct pkg_ctx *ctx, struct tx_item *it)
 {
-	struct db_pkg p;
-	int ok = 0;
+	char *romv;
+	int ok;
 
-	if (ctx->opt.from_feed || db_pkg_get(ctx->db, it->name, &p) < 0)
+	if (ctx->opt.from_feed || ctx->rf.mode == ROOTFS_PLAIN)
 		return 0;
-	if (p.rom_version && !strcmp(p.rom_version, it->version) &&
-	    ctx->rf.mode == ROOTFS_OFFLINE)
-		ok = 1;
-	db_pkg_release(&p);
+	romv = rom_pkg_version(ctx, it->name);
+	ok = romv && !strcmp(romv, it->version);
+	free(romv);
 	return ok;
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,17 +18,28 @@ static int scripts_allowed(struct pkg_ctx *ctx)
 	       ctx->conf.force_postinstall;
 }
 
-static int run_script(struct pkg_ctx *ctx, const char *pkg,
-		      const char *script, const char *body, size_t len,
-		      const char *a1, const char *a2, const char *upgrade_from)
+/* Run a maintainer script (no check whether scripts may run here). */
+static int exec_script(struct pkg_ctx *ctx, const char *pkg,
+		       const char *script, const char *body, size_t len,
+		       const char *a1, const char *a2, const char *upgrade_from)
 {
 	struct hook_env he = { ctx->root, ctx->offline, pkg, upgrade_from };
 	const char *args[3] = { a1, a2, NULL };
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
-	if (!body || !scripts_allowed(ctx))
+	if (!body)
 		return 0;
 	return hooks_run_script(&he, script, body, len, tmp, args);
+}
+
+static int run_script(struct pkg_ctx *ctx, const char *pkg,
+		      const char *script, const char *body, size_t len,
+		      const char *a1, const char *a2, const char *upgrade_from)
+{
+	if (!scripts_allowed(ctx))
+		return 0;
+	return exec_script(ctx, pkg, script, body, len, a1, a2,
+			   upgrade_from);
 }
 
 /* Script of the archive being installed. */
@@ -94,25 +106,74 @@ static void mark_failed(struct pkg_ctx *ctx, const char *name)
 	db_pkg_release(&p);
 }
 
-static int scripts_after(struct tx *tx, struct run *rn)
+/* The packages whose postinst runs after the commit, one name a line:
+ * kept in the database (tx_configure) with the commit, so that a crash
+ * before they are configured is rolled forward by running them. */
+static char *configure_list(struct tx *tx, struct run *rn)
 {
-	size_t i;
-	int failed = 0;
+	char *list = strdup(""), *n;
+	size_t i, len;
 
-	for (i = 0; i < tx->n; i++) {
+	for (i = 0; list && i < tx->n; i++) {
 		struct tx_item *it = &tx->items[i];
-		int r;
-
-		if (it->type == STEP_REMOVE || it->from_rom)
+		if (it->type == STEP_REMOVE || it->from_rom ||
+		    !scripts_allowed(tx->ctx) ||
+		    !ipk_member(tx_run_ipk(rn, i), "postinst", &len))
 			continue;
-		ctx_note(tx->ctx, 1, "Configuring %s.\n", it->name);
-		r = ipk_script(tx->ctx, tx_run_ipk(rn, i), it->name,
-			       "postinst", "configure", NULL, NULL);
-		if (r < 0) {
-			mark_failed(tx->ctx, it->name);
-			failed = r;
-		}
+		n = NULL;
+		if (asprintf(&n, "%s%s\n", list, it->name) < 0)
+			n = NULL;
+		free(list);
+		list = n;
 	}
+	return list;
+}
+
+/* Configure one package: its postinst from the database; a failure
+ * marks it failed, in the database transaction that also takes it off
+ * the pending list. */
+static int configure_one(struct pkg_ctx *ctx, const char *name,
+			 const char *rest)
+{
+	char *b = NULL;
+	size_t len = 0;
+	int r = 0, w;
+
+	ctx_note(ctx, 1, "Configuring %s.\n", name);
+	if (db_script_get(ctx->db, name, "postinst", &b, &len) == 0)
+		r = exec_script(ctx, name, "postinst", b, len, "configure",
+				NULL, NULL); /* listed: scripts were allowed */
+	free(b);
+	w = db_begin(ctx->db);
+	if (w == 0 && r < 0)
+		mark_failed(ctx, name);
+	if (w == 0)
+		w = db_meta_set(ctx->db, "tx_configure", *rest ? rest : NULL);
+	if (w == 0)
+		w = db_commit(ctx->db);
+	else
+		db_rollback(ctx->db);
+	return r < 0 ? r : w;
+}
+
+/* Run every pending postinst (tx_configure); the first failure. */
+static int configure_pending(struct pkg_ctx *ctx)
+{
+	char *list = NULL, *name, *next;
+	int failed = 0, r;
+
+	db_meta_get(ctx->db, "tx_configure", &list);
+	for (name = list; name && *name; name = next) {
+		next = strchr(name, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = name + strlen(name);
+		r = configure_one(ctx, name, next);
+		if (r < 0 && !failed)
+			failed = r;
+	}
+	free(list);
 	return failed;
 }
 
@@ -195,22 +256,20 @@ static int record_install(struct run *rn, size_t i)
 	p.installed_time = (int64_t)time(NULL);
 	p.rom_version = had ? old.rom_version : NULL;
 	if (it->from_rom) {
-		p.arch = had ? old.arch : NULL;
-		p.origin = "rom";
-		p.control = had ? old.control : "";
+		r = rom_record_restore(ctx, &p, tx_run_ops(rn));
 	} else {
 		ctl = ipk_member(ipk, "control", &len);
 		p.arch = (char *)ctl_get(ipk_control(ipk), "Architecture");
 		p.origin = "overlay";
 		p.control = (char *)(ctl ? ctl : "");
-		if (r == 0 && !(had && old.rom_version))
+		if (r == 0)
 			r = db_files_delete(ctx->db, it->name);
 		if (r == 0)
 			r = record_files(rn, i, it->name);
 		if (r == 0)
 			r = record_scripts(ctx, ipk, it->name);
 	}
-	if (r == 0)
+	if (r == 0 && !it->from_rom)
 		r = db_pkg_put(ctx->db, &p);
 	if (had)
 		db_pkg_release(&old);
@@ -241,12 +300,13 @@ static int record_remove(struct pkg_ctx *ctx, const char *name)
 	return r;
 }
 
-/* The database side of the commit, in the SQLite transaction that also
- * marks the journal committed. */
+/* The database side of the commit and the state files written from it,
+ * in the SQLite transaction that also marks the journal committed. */
 static int record_all(struct tx *tx, struct run *rn)
 {
+	char *conf = configure_list(tx, rn);
 	size_t i;
-	int r = db_begin(tx->ctx->db);
+	int r = conf ? db_begin(tx->ctx->db) : -ENOMEM;
 
 	for (i = 0; r == 0 && i < tx->n; i++) {
 		if (tx->items[i].type == STEP_REMOVE)
@@ -254,12 +314,17 @@ static int record_all(struct tx *tx, struct run *rn)
 		else
 			r = record_install(rn, i);
 	}
+	if (r == 0 && *conf)
+		r = db_meta_set(tx->ctx->db, "tx_configure", conf);
 	if (r == 0)
 		r = db_meta_set(tx->ctx->db, "tx_state", "committed");
 	if (r == 0)
+		r = tx_write_state_files(tx->ctx);
+	if (r == 0)
 		r = db_commit(tx->ctx->db);
-	else
+	else if (conf)
 		db_rollback(tx->ctx->db);
+	free(conf);
 	return r;
 }
 
@@ -289,25 +354,158 @@ static void say_plan(struct tx *tx)
 	}
 }
 
-static int commit_files(struct tx *tx, struct run *rn)
+/* 'U' rows for every upper directory missing on the way to rel. */
+static int add_updirs(struct pkg_ctx *ctx, struct tx_ops *out,
+		      const char *rel)
 {
-	struct tx_ops *ops = tx_run_ops(rn);
-	int r = journal_write(tx->ctx, ops, tx_run_staging(rn));
+	char *p = strdup(rel), *s, *w;
+	struct stat st;
+	size_t i;
+	int r = p ? 0 : -ENOMEM;
 
-	if (r < 0)
-		return r;
-	r = journal_apply(tx->ctx, ops);
+	for (s = p ? strchr(p, '/') : NULL; r == 0 && s; s = strchr(s + 1, '/')) {
+		int known = 0;
+		*s = 0;
+		for (i = out->n; !known && i > 0; i--)
+			known = out->v[i - 1].op == 'U' &&
+				!strcmp(out->v[i - 1].path, p);
+		w = known ? NULL : rootfs_wpath(&ctx->rf, p);
+		if (w && lstat(w, &st) < 0)
+			r = tx_ops_add(out, 'U', p, NULL, NULL, 0);
+		free(w);
+		*s = '/';
+	}
+	free(p);
+	return r;
+}
+
+/* 'I' rows: the info files of every package the transaction touches. */
+static int add_info_rows(struct tx *tx, const char *info, struct tx_ops *out)
+{
+	struct pkg_solver *s = &tx->ctx->solv;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < tx->n; i++) {
+		struct tx_item *it = &tx->items[i];
+		r = tx_ops_add(out, 'I', info, it->name, NULL, 0);
+		if (r == 0 && it->old && strcmp(solver_name(s, it->old),
+						it->name))
+			r = tx_ops_add(out, 'I', info, solver_name(s, it->old),
+				       NULL, 0);
+	}
+	return r;
+}
+
+/* The state files the commit rewrites (tx_write_state_files): 'S' rows
+ * for the opkg status, installed_packages.txt and the world file, 'I'
+ * rows for the info files. */
+static int add_state_rows(struct tx *tx, struct tx_ops *out)
+{
+	struct pkg_ctx *ctx = tx->ctx;
+	const char *rel[] = { ctx->conf.status_file, INSTALLED_TXT,
+			      WORLD_FILE, ctx->conf.info_dir };
+	const size_t n = sizeof(rel) / sizeof(rel[0]);
+	char res[4096], sub[4200];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < n; i++) {
+		int dir = i == n - 1;
+		r = ctx_resolve(ctx, rel[i], res, sizeof(res));
+		if (r < 0)
+			return pkg_error(r, "cannot resolve '%s'", rel[i]);
+		snprintf(sub, sizeof(sub), "%s/x", res);
+		r = add_updirs(ctx, out, dir ? sub : res);
+		if (r == 0)
+			r = dir ? add_info_rows(tx, res, out)
+				: tx_ops_add(out, 'S', res, NULL, NULL, 0);
+	}
+	return r;
+}
+
+/* The journal: the run's rows, each after the upper directories it
+ * needs, then the state files. */
+static int plan_journal(struct tx *tx, const struct tx_ops *in,
+			struct tx_ops *out)
+{
+	struct pkg_ctx *ctx = tx->ctx;
+	size_t i;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; r == 0 && i < in->n; i++) {
+		const struct tx_op *o = &in->v[i];
+		r = add_updirs(ctx, out, o->path);
+		if (r == 0)
+			r = tx_ops_add(out, o->op, o->path, o->staged,
+				       o->backup, o->mode);
+	}
+	if (r == 0)
+		r = add_state_rows(tx, out);
+	return r;
+}
+
+/* Journal, apply, record; on failure everything is undone. */
+static int commit_files(struct tx *tx, struct run *rn, struct tx_ops *ops)
+{
+	struct pkg_ctx *ctx = tx->ctx;
+	int r = plan_journal(tx, tx_run_ops(rn), ops);
+
+	if (r == 0)
+		r = journal_write(ctx, ops, tx_run_staging(rn));
+	if (r == 0)
+		r = journal_apply(ctx, ops);
+	if (r == 0)
+		r = rom_live_verify(ctx, ops);
 	if (r == 0)
 		r = record_all(tx, rn);
 	if (r < 0) {
-		journal_undo(tx->ctx, ops);
-		journal_finish(tx->ctx, ops, tx_run_staging(rn), 0);
+		journal_undo(ctx, ops);
+		journal_finish(ctx, ops, tx_run_staging(rn), 0);
 	}
+	return r;
+}
+
+/* Say where the transaction stages before the first byte is staged, so
+ * that a crash while staging is cleaned up by the next run. */
+static int journal_begin(struct pkg_ctx *ctx, const char *staging)
+{
+	int r = db_begin(ctx->db);
+
+	if (r == 0)
+		r = db_exec(ctx->db, "DELETE FROM journal");
+	if (r == 0)
+		r = db_meta_set(ctx->db, "tx_staging", staging);
+	if (r == 0)
+		r = db_meta_set(ctx->db, "tx_state", "staging");
+	if (r == 0)
+		r = db_commit(ctx->db);
+	else
+		db_rollback(ctx->db);
+	return r;
+}
+
+static int run_steps(struct tx *tx, struct run *rn, struct tx_ops *ops)
+{
+	int r = journal_begin(tx->ctx, tx_run_staging(rn));
+
+	if (r < 0)
+		return r;
+	r = tx_stage_all(rn);
+	if (r == 0)
+		r = scripts_before(tx, rn);
+	if (r == 0)
+		say_plan(tx);
+	if (r == 0)
+		return commit_files(tx, rn, ops);
+	journal_finish(tx->ctx, NULL, tx_run_staging(rn), 0);
 	return r;
 }
 
 int tx_run(struct tx *tx)
 {
+	struct tx_ops ops = { 0 };
 	struct run *rn;
 	int r, post;
 
@@ -316,24 +514,55 @@ int tx_run(struct tx *tx)
 	rn = tx_run_new(tx);
 	if (!rn)
 		return -ENOMEM;
-	r = tx_stage_all(rn);
-	if (r == 0)
-		r = scripts_before(tx, rn);
-	if (r == 0)
-		say_plan(tx);
-	if (r == 0)
-		r = commit_files(tx, rn);
-	else
-		rootfs_remove_tree(tx_run_staging(rn));
-	if (r < 0) {
-		tx_run_free(rn);
-		return r;
+	r = run_steps(tx, rn, &ops);
+	if (r == 0) {
+		/* Committed: what follows is rolled forward after a crash. */
+		post = configure_pending(tx->ctx);
+		if (post < 0)
+			r = tx_write_state_files(tx->ctx);
+		if (r == 0)
+			journal_finish(tx->ctx, &ops, tx_run_staging(rn), 1);
+		if (post < 0)
+			r = post;
 	}
-	journal_finish(tx->ctx, tx_run_ops(rn), tx_run_staging(rn), 1);
-	post = scripts_after(tx, rn);
-	r = tx_write_state_files(tx->ctx);
+	tx_ops_release(&ops);
 	tx_run_free(rn);
-	return post < 0 ? post : r;
+	return r;
+}
+
+int tx_recover(struct pkg_ctx *ctx, int verbose)
+{
+	struct tx_ops ops;
+	char *state = NULL, *staging = NULL;
+	int r, committed;
+
+	db_meta_get(ctx->db, "tx_state", &state);
+	if (!state) {
+		if (verbose)
+			ctx_note(ctx, 1, "No unfinished transaction.\n");
+		return 0;
+	}
+	committed = !strcmp(state, "committed");
+	free(state);
+	r = journal_read(ctx, &ops, &staging);
+	if (r == 0 && !committed)
+		journal_undo(ctx, &ops);
+	if (r == 0 && committed) {
+		size_t i;
+		configure_pending(ctx);
+		for (i = 0; i < ops.n && ops.v[i].op != 'S'; i++)
+			;
+		if (i < ops.n) /* a package transaction: its state files */
+			r = tx_write_state_files(ctx);
+	}
+	if (r == 0)
+		r = journal_finish(ctx, &ops, staging, committed);
+	if (r == 0)
+		fprintf(stderr, "%s: recovered an unfinished transaction: %s\n",
+			ctx->prog, committed ? "completed it" : "rolled it back");
+	tx_ops_release(&ops);
+	free(staging);
+	return r;
 }
 
 struct itxt {
@@ -372,6 +601,8 @@ int tx_write_state_files(struct pkg_ctx *ctx)
 		r = ctx_write_file(ctx, "etc/backup/installed_packages.txt",
 				   txt, len, 0644);
 	}
+	if (r == 0)
+		r = world_write(ctx);
 	free(txt);
 	for (i = 0; i < t.n; i++)
 		free((char *)t.e[i].name);

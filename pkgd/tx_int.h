@@ -83,6 +83,17 @@ int tx_run_is_conffile(struct run *rn, size_t i, const char *path);
 /* Preflight, stage every archive and build the journal ops. */
 int tx_stage_all(struct run *rn);
 
+/* Image restore (rom_restore.c): the ops that uncover a package's image
+ * files, its database rows made the image's, and the live check. */
+int rom_restore_ops(struct pkg_ctx *ctx, const char *name,
+		    struct tx_ops *ops);
+int rom_record_restore(struct pkg_ctx *ctx, struct db_pkg *p,
+		       const struct tx_ops *ops);
+int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops);
+/* Run uncover ops as one transaction; sql: the database change. */
+int rom_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		   const char *sql);
+
 /* Regenerate opkg files and installed_packages.txt from the database. */
 int tx_write_state_files(struct pkg_ctx *ctx);
 

@@ -287,16 +287,6 @@ static int rm_file(const struct db_file *f, void *ud)
 	return rc->r;
 }
 
-static int restore_file(const struct db_file *f, void *ud)
-{
-	struct rm_ctx *rc = ud;
-
-	if (f->type == 'd' || strcmp(f->origin ? f->origin : "", "rom"))
-		return 0;
-	rc->r = tx_ops_add(&rc->rn->ops, 'W', f->path, NULL, NULL, 0);
-	return rc->r;
-}
-
 static int build_ops(struct run *rn)
 {
 	size_t i, k;
@@ -309,8 +299,7 @@ static int build_ops(struct run *rn)
 				     0 };
 
 		if (it->from_rom) {
-			r = db_file_each(rn->ctx->db, it->name, restore_file,
-					 &rc);
+			r = rom_restore_ops(rn->ctx, it->name, &rn->ops);
 			continue;
 		}
 		for (k = 0; r == 0 && it->type != STEP_REMOVE &&
@@ -348,6 +337,8 @@ static uint64_t tx_needed_bytes(struct run *rn)
 static int preflight_space(struct run *rn)
 {
 	uint64_t free_b = 0, total = 0, need = tx_needed_bytes(rn);
+	const struct tx_item *it;
+	size_t i;
 	const char *where = rn->ctx->rf.mode == ROOTFS_PLAIN
 				    ? (rn->ctx->root[0] ? rn->ctx->root : "/")
 				    : rn->ctx->conf.overlay_root;
@@ -357,10 +348,19 @@ static int preflight_space(struct run *rn)
 		return 0;
 	if (need <= free_b)
 		return 0;
+	it = &rn->tx->items[0];
+	for (i = 0; i < rn->tx->n; i++) /* name what the user asked for */
+		if (rn->tx->items[i].user) {
+			it = &rn->tx->items[i];
+			break;
+		}
 	return pkg_error_plain(-PKGE_SPACE,
-			       "cannot install %s: needs %.1f MiB on %s, "
+			       "cannot %s %s: needs %.1f MiB on %s, "
 			       "%.1f MiB free",
-			       rn->tx->items[0].name, need / 1048576.0, where,
+			       it->type == STEP_REMOVE ? "remove"
+			       : it->old	       ? "upgrade"
+						       : "install",
+			       it->name, need / 1048576.0, where,
 			       free_b / 1048576.0);
 }
 
@@ -379,15 +379,8 @@ int tx_stage_all(struct run *rn)
 			r = stage_links(rn, i);
 		if (r == 0)
 			r = stage_modes(rn, i);
-		if (r == -ENOSPC) {
-			uint64_t fb = 0, tot = 0;
-			rootfs_space(&rn->ctx->rf, &fb, &tot);
-			r = pkg_error_plain(-PKGE_SPACE,
-					    "cannot install %s: not enough space "
-					    "on %s (%.1f MiB free)",
-					    it->name, rn->ctx->conf.overlay_root,
-					    fb / 1048576.0);
-		}
+		/* ENOSPC here (the preflight was fooled) was reported by
+		 * the step that hit it; the caller rolls back. */
 	}
 	if (r == 0)
 		r = build_ops(rn);

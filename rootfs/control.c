@@ -195,6 +195,11 @@ static int parse_all(struct ctl_parser *p, const char *buf, size_t len,
 		lineno++;
 		if (n && s[n - 1] == '\r')
 			n--;
+		/* Text only: a NUL would cut a name or value short. */
+		if (memchr(s, '\0', n)) {
+			rc = parser_fail(p, lineno, "NUL byte");
+			break;
+		}
 		if (n == 0 || (!p->nfields && all_blank(s, n))) {
 			rc = emit(p, start, fn, ud);
 		} else {

@@ -7,6 +7,7 @@
  * directory below it. Live and plain roots go through the root path.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -213,6 +214,44 @@ char *rootfs_wpath(const struct rootfs *rf, const char *rel)
 	if (rf->mode == ROOTFS_OFFLINE)
 		return join(rf->upper, rel);
 	return join(rf->root, rel);
+}
+
+char *rootfs_upath(const struct rootfs *rf, const char *rel)
+{
+	if (!rf->upper || rf->mode == ROOTFS_PLAIN)
+		return NULL;
+	return join(rf->upper, rel);
+}
+
+/*
+ * Live: after pkg changed the upper layer under a mounted overlay (a
+ * whiteout or an upper copy deleted to uncover the image's file), flush
+ * and drop the dentry cache so that the merged view looks again. Returns
+ * 1 when the merged view may still be stale (the caller verifies each
+ * path anyway); the test build can force that with PKG_FAULT=stale.
+ */
+int rootfs_live_settle(const struct rootfs *rf)
+{
+	int fd = open(rf->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dc;
+
+	if (fd >= 0) {
+		syncfs(fd);
+		close(fd);
+	}
+	dc = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (dc >= 0) {
+		if (write(dc, "2", 1) < 0)
+			(void)0; /* not allowed here: verification decides */
+		close(dc);
+	}
+#ifdef PKG_FAULT_INJECT
+	{
+		const char *f = getenv("PKG_FAULT");
+		if (f && !strcmp(f, "stale"))
+			return 1;
+	}
+#endif
+	return 0;
 }
 
 int rootfs_is_opaque(const char *upper_dir)

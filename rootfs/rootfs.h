@@ -142,6 +142,11 @@ typedef int (*ctl_stanza_fn)(const struct ctl_stanza *st, void *ud);
  */
 int ctl_parse(const char *buf, size_t len, size_t max_field, ctl_stanza_fn fn,
 	      void *ud);
+/* Like ctl_parse but never reports: on -PKGE_FORMAT, why (whylen bytes)
+ * holds "line N: what" for a caller that names the source in its own
+ * message ("feed 'x': line N: field too long"). */
+int ctl_parse_why(const char *buf, size_t len, size_t max_field,
+		  ctl_stanza_fn fn, void *ud, char *why, size_t whylen);
 /* Case-insensitive field lookup; NULL when absent. */
 const char *ctl_get(const struct ctl_stanza *st, const char *name);
 /* Parse exactly one stanza into an owned copy (for ./control). */
@@ -252,6 +257,12 @@ void rootfs_release(struct rootfs *rf);
  * '/') is written: plain/live -> root/rel, offline -> upper/rel.
  * Malloc'd. */
 char *rootfs_wpath(const struct rootfs *rf, const char *rel);
+/* Host path of rel in the upper layer (offline and live), NULL for plain
+ * roots. Malloc'd. */
+char *rootfs_upath(const struct rootfs *rf, const char *rel);
+/* Live: sync and drop the dentry cache after the upper layer was changed
+ * directly; 1 when the merged view may be stale. */
+int rootfs_live_settle(const struct rootfs *rf);
 /* Absolute host path through which rel is read in the merged view, or
  * NULL when it does not exist there (whited out, hidden by an opaque
  * directory, absent). *origin tells where it came from. Malloc'd. */

@@ -4,10 +4,9 @@
 
 #include "rootfs.h"
 
-/* ctl_parse / ctl_parse_one that do not report: on -PKGE_FORMAT, why
- * holds "line N: what" (or what is missing) for the caller's message. */
-int ctl_parse_why(const char *buf, size_t len, size_t max_field,
-		  ctl_stanza_fn fn, void *ud, char *why, size_t whylen);
+/* ctl_parse_one that does not report: on -PKGE_FORMAT, why holds
+ * "line N: what" (or what is missing) for the caller's message.
+ * (ctl_parse_why is public, in rootfs.h.) */
 int ctl_parse_one_why(const char *buf, size_t len, struct ctl_stanza *out,
 		      char *why, size_t whylen);
 

@@ -309,7 +309,7 @@ static int stage_all(struct stager *st, const char *file)
 	}
 	ipk_inner_close(&in);
 	archive_read_free(outer);
-	if (!rc) {
+	if (!rc && st->l->n) { /* qsort(NULL, 0) is undefined */
 		qsort(st->l->e, st->l->n, sizeof(*st->l->e), entry_cmp);
 		rc = check_tree(st);
 	}

@@ -403,15 +403,19 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
 {
 	struct feed_ctx c = { .s = s, .name = name, .text = text,
 			      .end = text + len, .cur = text, .line = 1 };
+	char why[128];
 	int r;
 
 	c.repo = repo_create(s->pool, name);
 	c.repo->priority = priority;
 	repo_add_repodata(c.repo, 0);
-	r = ctl_parse(text, len, 0, feed_stanza, &c);
+	r = ctl_parse_why(text, len, 0, feed_stanza, &c, why, sizeof(why));
 	if (r < 0) {
 		repo_free(c.repo, 1);
-		return r; /* reported by ctl_parse */
+		if (r == -PKGE_FORMAT)
+			return pkg_error_plain(r, "list of feed '%s' is "
+					       "malformed: %s", name, why);
+		return pkg_error(r, "cannot read list of feed '%s'", name);
 	}
 	repo_internalize(c.repo);
 	if (cache_path && (r = write_cache(c.repo, cache_path)) < 0) {

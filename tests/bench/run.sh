@@ -89,3 +89,8 @@ if [ -x "$B/bin/pkg-repo" ]; then
 	printf '%-40s %8s s %8s KiB peak RSS\n' "pkg-repo index --sign (full)" "$s" "$k"
 	unset t0 FX2
 fi
+
+echo
+PKG_BUILD=$B sh "$TOP/tests/bench/rom.sh"
+echo
+PKG_BUILD=$B sh "$TOP/tests/bench/durability.sh"

@@ -229,19 +229,15 @@ nano - 7.2-2
 terminfo - 6.4-2" "the local file's dependencies come from the feeds"
 t_ok "ROOT/usr/bin/nano is back" test -x "$R/usr/bin/nano"
 
-# ---- what pkg does not do yet (TAP TODO: they do not fail the run) ----
-TODO="pkg lacks --force-reinstall"
+# ---- --force-reinstall, list-changed-conffiles, whatdependsrec ----
 rm -f "$R/usr/bin/nano"
 op --force-reinstall install nano
 t_ok "--force-reinstall install nano puts a deleted file back" \
 	test -x "$R/usr/bin/nano"
-TODO="pkg lacks list-changed-conffiles"
 op list-changed-conffiles
 is "$RC:$OUT" "0:" "list-changed-conffiles: no conffiles here, empty"
-TODO="pkg lacks whatdependsrec"
 op whatdependsrec terminfo
 like "$OUT" "nano 7\.2-2	depends on libncurses6" \
 	"whatdependsrec follows terminfo <- libncurses6 <- nano"
-unset TODO
 
 done_testing

@@ -24,7 +24,7 @@ op() { run "$PKG" -o "$R" "$@"; }
 data_bytes() {
 	find "$U" -type f ! -path "$U/usr/lib/pkg/*" ! -path "$U/usr/lib/opkg/*" \
 		! -path "$U/var/opkg-lists/*" ! -path "$U/tmp/*" \
-		! -path "$U/etc/backup/installed_packages.txt" -printf '%s\n' |
+		! -path "$U/etc/backup/installed_packages.txt" ! -path "$U/etc/pkg/*" -printf '%s\n' |
 		awk '{ s += $1 } END { print s + 0 }'
 }
 # whiteout PATH: PATH (under upper) is a character device 0/0.

@@ -1,0 +1,414 @@
+#!/bin/sh
+# Hostile packages and feeds (issue 8's list, the cases 21-bad-input.t does
+# not have). Each case: exit status != 0, one line on stderr, the root
+# byte for byte unchanged (hash listing before and after) and nothing
+# created outside the root (every payload is named pwned*; $T/outside must
+# stay empty). Run alone with `prove tests/t/22-hostile.t`.
+
+. "$(dirname "$0")/../lib/common.sh"
+need_pkg
+mk_tmp
+
+R=$T/root
+mk_plain_root "$R"
+C=$R/etc/opkg.conf
+mkdir -p "$T/outside"
+
+# bad WHAT CMD...: CMD fails with one line on stderr and leaves the root as
+# $T/base says, and nothing named pwned* appears outside the root.
+bad() {
+	_what=$1
+	shift
+	run "$@"
+	t_ok "$_what: exit status != 0" test "$RC" -ne 0
+	if one_err_line; then
+		pass "$_what: one line on stderr"
+		diag "stderr: $ERR"
+	else
+		fail "$_what: one line on stderr"
+		show_run
+	fi
+	check_root "$_what"
+	_out=$(find "$T" /tmp -path "$R" -prune -o -name 'pwned*' -print \
+		2>/dev/null | grep -v "^$T/src/" | head -n 3)
+	[ -z "$(ls -A "$T/outside")" ] || _out="$_out $(ls -A "$T/outside")"
+	is "$_out" "" "$_what: nothing created outside the root"
+}
+
+# check_root WHAT: the root is as $T/base says. A difference in pkg.db's
+# bytes alone (same rows) is marked TODO: pkgd's journal_begin
+# (tx_commit.c) commits a journal entry before staging and clears it after
+# a refusal, so the file's bytes change although no row did (reported).
+check_root() {
+	snap "$R" >"$T/now"
+	if cmp -s "$T/base" "$T/now"; then
+		pass "$1: nothing under the root changed"
+		return 0
+	fi
+	grep -v ' \./usr/lib/pkg/pkg\.db$' "$T/base" >"$T/base.nodb"
+	grep -v ' \./usr/lib/pkg/pkg\.db$' "$T/now" >"$T/now.nodb"
+	if cmp -s "$T/base.nodb" "$T/now.nodb"; then
+		TODO="pkg.db bytes rewritten by a failed transaction (pkgd)"
+		fail "$1: nothing under the root changed"
+		unset TODO
+		return 0
+	fi
+	fail "$1: nothing under the root changed"
+	diff "$T/base" "$T/now" | head -n 10 | sed 's/^/# /'
+}
+
+# ipk_of NAME DATA-ARGS...: $T/NAME.ipk with a valid control for NAME and
+# a data.tar.gz made by `tar DATA-ARGS` (run in $T/src).
+ipk_of() {
+	_n=$1
+	shift
+	control_of "$_n" "$T/control"
+	(cd "$T/src" && tar --owner=0 --group=0 -czf "$T/data.tar.gz" "$@") ||
+		diag "tar for $_n failed"
+	wrap_ipk "$T/$_n.ipk" "$T/control" "$T/data.tar.gz"
+}
+
+op() { run "$PKG" -f "$C" -o "$R" "$@"; }
+op update
+is "$RC" 0 "update of the fixture feeds"
+snap "$R" >"$T/base"
+
+# ==== hand-made archives, installed as local files ======================
+S=$T/src
+mkdir -p "$S/usr/share/ok" "$S/tmpd"
+echo data >"$S/usr/share/ok/file"
+echo pwned >"$S/tmpd/pwned"
+
+ipk_of dotslashdotdot ./usr/share/ok/file ./tmpd/pwned \
+	--transform 's|^\./tmpd/pwned$|./../pwned-dsdd|'
+bad "data member './../pwned'" "$PKG" -f "$C" -o "$R" install \
+	"$T/dotslashdotdot.ipk"
+like "$ERR" "unsafe path" "./../: the line says why"
+
+ipk_of leaddotdot ./usr/share/ok/file ./tmpd/pwned \
+	--transform 's|^\./tmpd/pwned$|../../../../../../..'"$T"'/outside/pwned|'
+bad "data member '../...' (leading)" "$PKG" -f "$C" -o "$R" install \
+	"$T/leaddotdot.ipk"
+
+# A symlink to a directory inside the package, then a file through it:
+# no entry may go below a symlink, wherever it points.
+ln -s ok "$S/usr/share/lnk"
+ipk_of symin ./usr/share/ok/file ./usr/share/lnk ./tmpd/pwned \
+	--transform 's|^\./tmpd/pwned$|./usr/share/lnk/pwned-in|'
+bad "symlink to a directory in the package, then a file through it" \
+	"$PKG" -f "$C" -o "$R" install "$T/symin.ipk"
+rm -f "$S/usr/share/lnk"
+
+# Hardlinks whose target is outside the package: ../, absolute, and a
+# file of the root that the package does not have.
+mkdir -p "$S/hl"
+echo pwned >"$S/hl/a"
+ln "$S/hl/a" "$S/hl/b"
+for tgt in "../../../../../..$T/outside/pwned-hl" "/etc/passwd" \
+	"etc/opkg.conf"; do
+	control_of hardlink "$T/control"
+	# tar stores hl/b as a link to hl/a: rewrite only the link target.
+	(cd "$S" && tar -P --owner=0 --group=0 -czf "$T/data.tar.gz" \
+		./usr/share/ok/file ./hl/a ./hl/b \
+		--transform "s|^\./hl/a\$|$tgt|hRS" 2>/dev/null)
+	tar -P -tvzf "$T/data.tar.gz" | grep -q " link to $tgt\$" ||
+		diag "hardlink archive not as intended for $tgt"
+	wrap_ipk "$T/hardlink.ipk" "$T/control" "$T/data.tar.gz"
+	bad "hardlink to '$tgt'" "$PKG" -f "$C" -o "$R" install \
+		"$T/hardlink.ipk"
+done
+rm -rf "$S/hl"
+
+# Device nodes, fifos, setuid and setgid files: refused (pkg has no
+# option to trust a package with them).
+mkdir -p "$S/dev"
+if mknod "$S/dev/pwned-null" c 1 3 2>/dev/null; then
+	ipk_of devnode ./usr/share/ok/file ./dev/pwned-null
+	bad "character device in data" "$PKG" -f "$C" -o "$R" install \
+		"$T/devnode.ipk"
+	like "$ERR" "device" "device node: the line says why"
+	rm -f "$S/dev/pwned-null"
+else
+	skip 4 "mknod not permitted"
+fi
+mkfifo "$S/dev/pwned-fifo"
+ipk_of fifo ./usr/share/ok/file ./dev/pwned-fifo
+bad "fifo in data" "$PKG" -f "$C" -o "$R" install "$T/fifo.ipk"
+rm -rf "$S/dev"
+mkdir -p "$S/usr/bin"
+echo '#!/bin/sh' >"$S/usr/bin/pwned-su"
+chmod 4755 "$S/usr/bin/pwned-su"
+ipk_of setuid ./usr/share/ok/file ./usr/bin/pwned-su
+bad "setuid file in data" "$PKG" -f "$C" -o "$R" install "$T/setuid.ipk"
+like "$ERR" "setuid" "setuid: the line says why"
+chmod 2755 "$S/usr/bin/pwned-su"
+ipk_of setgid ./usr/share/ok/file ./usr/bin/pwned-su
+bad "setgid file in data" "$PKG" -f "$C" -o "$R" install "$T/setgid.ipk"
+rm -rf "$S/usr/bin"
+
+# Decompression bombs in the control part: 64 MiB that gzip to ~64 KiB.
+mkdir -p "$T/bomb"
+control_of bomb "$T/bomb/control"
+printf 'Description: x' >>"$T/bomb/control"
+head -c 67108864 /dev/zero | tr '\0' 'a' >>"$T/bomb/control"
+printf '\n' >>"$T/bomb/control"
+printf '2.0\n' >"$T/bomb/debian-binary"
+(cd "$S" && tar --owner=0 --group=0 -czf "$T/bomb/data.tar.gz" \
+	./usr/share/ok/file)
+(cd "$T/bomb" && tar --owner=0 --group=0 -czf control.tar.gz ./control &&
+	tar --owner=0 --group=0 -czf "$T/bomb.ipk" ./debian-binary \
+		./control.tar.gz ./data.tar.gz)
+diag "bomb.ipk: $(wc -c <"$T/bomb.ipk") bytes, control 64 MiB"
+start=$(date +%s)
+bad "64 MiB control file (decompression bomb)" "$PKG" -f "$C" -o "$R" \
+	install "$T/bomb.ipk"
+t_ok "the bomb is refused quickly (< 10 s)" \
+	test $(($(date +%s) - start)) -lt 10
+control_of bomb "$T/bomb/control"
+head -c 67108864 /dev/zero >"$T/bomb/postinst"
+(cd "$T/bomb" && tar --owner=0 --group=0 -czf control.tar.gz ./control \
+	./postinst &&
+	tar --owner=0 --group=0 -czf "$T/bomb2.ipk" ./debian-binary \
+		./control.tar.gz ./data.tar.gz)
+bad "64 MiB postinst (decompression bomb)" "$PKG" -f "$C" -o "$R" \
+	install "$T/bomb2.ipk"
+rm -rf "$T/bomb"
+
+# A package that installs a symlink to an absolute directory, then a
+# second package with a file below that symlink (as OpenWrt's /var ->
+# /tmp): the file goes where the link points inside the root, never to the
+# host's directory of that name.
+mkdir -p "$S/usr/share"
+ln -s "$T/outside" "$S/usr/share/esc"
+ipk_of linkpkg ./usr/share/esc
+op install "$T/linkpkg.ipk"
+is "$RC" 0 "a package with a symlink to an absolute directory installs"
+[ "$RC" = 0 ] || show_run
+rm -f "$S/usr/share/esc"
+mkdir -p "$S/usr/share/esc"
+echo pwned >"$S/usr/share/esc/pwned-through"
+ipk_of throughpkg ./usr/share/ok/file ./usr/share/esc/pwned-through
+op install "$T/throughpkg.ipk"
+is "$RC" 0 "a package with a file below that symlink installs"
+[ "$RC" = 0 ] || show_run
+t_ok "...the file is inside the root (link resolved against the root)" \
+	test -f "$R$T/outside/pwned-through"
+is "$(ls -A "$T/outside")" "" "...and nothing was written to the host's $T/outside"
+rm -rf "$S/usr/share/esc"
+op remove throughpkg linkpkg
+is "$RC" 0 "both are removed again"
+snap "$R" >"$T/base"
+
+# ==== feeds (file://, signed by our own key) ============================
+mk_key "$T/key" || diag "pkg-repo keygen failed"
+mk_key "$T/key2" || diag "pkg-repo keygen failed"
+KID=$(key_id "$T/key.pub")
+install_key "$T/key.pub" "$R/etc/opkg/keys"
+# C2: the same configuration with only the feed `hostile`.
+C2=$T/hostile.conf
+grep -v '^src' "$C" >"$C2"
+echo "src/gz hostile file://$T/feed" >>"$C2"
+F=$T/feed
+mkdir -p "$F"
+mk_standin "$F" good 1.0-1 libc
+mk_standin "$F" changing 1.0-1 libc
+"$PKG_REPO" index "$F" --sign "$T/key" >/dev/null 2>"$T/index.err" ||
+	diag "pkg-repo index: $(cat "$T/index.err")"
+run "$PKG" -f "$C2" -o "$R" update
+is "$RC" 0 "update of our own signed feed"
+[ "$RC" = 0 ] || show_run
+snap "$R" >"$T/base"
+cp "$F/Packages" "$F/Packages.gz" "$F/Packages.sig" "$T/"
+
+# resign: Packages.gz from Packages, signature with key $1.
+resign() {
+	rm -f "$F/Packages.zst"
+	gzip -9nc "$F/Packages" >"$F/Packages.gz"
+	"$PKG_REPO" sign "$F/Packages" -k "$1" >/dev/null 2>&1 ||
+		diag "pkg-repo sign failed"
+}
+restore_feed() { cp "$T/Packages" "$T/Packages.gz" "$T/Packages.sig" "$F/"; }
+
+# A 10 MB field (signed: only the size is wrong).
+{
+	cat "$T/Packages"
+	printf 'Package: huge\nVersion: 1\nArchitecture: all\nDescription: '
+	head -c 10485760 /dev/zero | tr '\0' 'x'
+	printf '\nFilename: huge_1_all.ipk\nSize: 1\n\n'
+} >"$F/Packages"
+resign "$T/key"
+bad "Packages stanza with a 10 MB field" "$PKG" -f "$C2" -o "$R" update
+like "$ERR" "feed .hostile.*too long" "10 MB field: the line names the feed and says why"
+restore_feed
+
+# b64_patch FILE OFFSET HEX: overwrite bytes of the base64 blob on line 2.
+b64_patch() {
+	sed -n 2p "$1" | base64 -d >"$T/blob"
+	_oct=
+	for _h in $(echo "$3" | sed 's/../& /g'); do
+		_oct="$_oct$(printf '\\%03o' $((0x$_h)))"
+	done
+	printf "$_oct" | dd of="$T/blob" bs=1 seek="$2" conv=notrunc 2>/dev/null
+	{ sed -n 1p "$1"; base64 -w0 "$T/blob"; echo; } >"$1.new" &&
+		mv "$1.new" "$1"
+}
+
+# A signature made by another key that carries our key's id.
+cp "$T/key2" "$T/key2-forged"
+b64_patch "$T/key2-forged" 32 "$KID"
+"$PKG_REPO" sign "$F/Packages" -k "$T/key2-forged" >/dev/null 2>&1 ||
+	diag "signing with the forged key failed"
+is "$(key_id "$F/Packages.sig")" "$KID" "the forged signature has our key id"
+bad "signature with our key id from another key" "$PKG" -f "$C2" -o "$R" \
+	update
+like "$ERR" "bad signature" "forged signature: the line says why"
+restore_feed
+
+# A signature with our key id and one byte of the signature changed.
+b64_patch "$F/Packages.sig" 40 "00ff"
+bad "signature with our key id, signature bytes changed" \
+	"$PKG" -f "$C2" -o "$R" update
+restore_feed
+
+# Key files in the wrong format under the right name: the secret key, a
+# PEM key, a truncated key, and random bytes.
+cp "$R/etc/opkg/keys/$KID" "$T/key.good"
+openssl genpkey -algorithm ed25519 2>/dev/null >"$T/key.pem" ||
+	printf -- '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' \
+		>"$T/key.pem"
+head -c 60 "$T/key.pub" >"$T/key.trunc"
+head -c 200 /dev/urandom >"$T/key.random"
+for kf in key key.pem key.trunc key.random; do
+	cp "$T/$kf" "$R/etc/opkg/keys/$KID"
+	snap "$R" >"$T/base"
+	bad "key file in the wrong format ($kf)" "$PKG" -f "$C2" -o "$R" update
+	like "$ERR" "key" "wrong key format ($kf): the line names the key"
+done
+cp "$T/key.good" "$R/etc/opkg/keys/$KID"
+snap "$R" >"$T/base"
+
+# The feed changes between update and install: same file name, other
+# contents (re-indexed and re-signed on the server); and a new version
+# whose old file is gone.
+run "$PKG" -f "$C2" -o "$R" update
+snap "$R" >"$T/base"
+rm -f "$F"/changing_*.ipk
+mkdir -p "$T/other"
+mk_standin "$T/other" changing 1.0-1 "libc, good"
+cp "$T/other"/changing_*.ipk "$F/"
+"$PKG_REPO" index "$F" --sign "$T/key" >/dev/null 2>&1
+bad "feed changed after update (same name, other contents)" \
+	"$PKG" -f "$C2" -o "$R" install changing
+like "$ERR" "checksum|mismatch|exceeds" "changed feed: the line says why"
+rm -f "$F"/changing_*.ipk
+mk_standin "$F" changing 2.0-1 libc
+"$PKG_REPO" index "$F" --sign "$T/key" >/dev/null 2>&1
+bad "feed changed after update (old version gone)" \
+	"$PKG" -f "$C2" -o "$R" install changing
+restore_feed
+
+# ==== HTTP: a server that misbehaves ====================================
+if ! command -v python3 >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1
+then
+	skip 12 "needs python3 and openssl for the hostile HTTP server"
+	done_testing
+	exit $?
+fi
+W=$T/www
+mkdir -p "$W/feed"
+mk_standin "$W/feed" hsha 1.0-1 libc
+mk_standin "$W/feed" endless 1.0-1 libc
+"$PKG_REPO" index "$W/feed" --sign "$T/key" >/dev/null 2>&1
+# Same size, other bytes: the index's SHA256sum does not match.
+f=$(ls "$W"/feed/hsha_*.ipk)
+printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" \
+	-out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1
+cat >"$T/srv.py" <<'PYEOF'
+# Hostile HTTP(S) server: static files from a directory, except
+# endless_*.ipk (zeros without end, no Content-Length); the https port
+# redirects every request to the same path over http.
+import http.server, os, socketserver, ssl, sys, threading
+root, portfile, crt, key = sys.argv[1:5]
+
+class H(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *a, **k):
+        super().__init__(*a, directory=root, **k)
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        if self.server.tls:
+            self.send_response(301)
+            self.send_header("Location", "http://127.0.0.1:%d%s"
+                             % (plain.server_address[1], self.path))
+            self.end_headers()
+            return
+        if os.path.basename(self.path).startswith("endless_"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            chunk = b"\0" * 65536
+            try:
+                for _ in range(16384):  # 1 GiB at most
+                    self.wfile.write(chunk)
+            except OSError:
+                pass
+            return
+        super().do_GET()
+
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+plain = S(("127.0.0.1", 0), H)
+plain.tls = False
+tls = S(("127.0.0.1", 0), H)
+tls.tls = True
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(crt, key)
+tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+threading.Thread(target=tls.serve_forever, daemon=True).start()
+with open(portfile + ".tmp", "w") as f:
+    f.write("%d %d\n" % (plain.server_address[1], tls.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+plain.serve_forever()
+PYEOF
+python3 "$T/srv.py" "$W" "$T/ports" "$T/tls.crt" "$T/tls.key" \
+	2>"$T/srv.err" &
+SRV=$!
+trap 'kill $SRV 2>/dev/null; _cleanup' EXIT
+if ! wait_for "$T/ports"; then
+	diag "server: $(cat "$T/srv.err")"
+	skip 12 "the hostile HTTP server does not start"
+	done_testing
+	exit $?
+fi
+read -r HPORT SPORT <"$T/ports"
+C3=$T/http.conf
+grep -v '^src' "$C" >"$C3"
+echo "src/gz web http://127.0.0.1:$HPORT/feed" >>"$C3"
+run "$PKG" -f "$C3" -o "$R" update
+is "$RC" 0 "update from the http server"
+[ "$RC" = 0 ] || show_run
+snap "$R" >"$T/base"
+
+bad "package whose SHA256sum does not match the index (http)" \
+	"$PKG" -f "$C3" -o "$R" install hsha
+like "$ERR" "checksum mismatch" "SHA-256 over http: the line says why"
+
+start=$(date +%s)
+bad "server sending endless data for a package" \
+	"$PKG" -f "$C3" -o "$R" install endless
+like "$ERR" "exceeds [0-9]+ bytes" "endless data: stopped at the index's Size"
+t_ok "endless data: stopped quickly (< 20 s)" \
+	test $(($(date +%s) - start)) -lt 20
+
+C4=$T/https.conf
+grep -v '^src' "$C" >"$C4"
+echo "src/gz tls https://127.0.0.1:$SPORT/feed" >>"$C4"
+bad "https feed redirected to http" "$PKG" --no-check-certificate \
+	-f "$C4" -o "$R" update
+like "$ERR" "redirect" "https -> http: the line says it was a redirect"
+
+kill "$SRV" 2>/dev/null
+wait "$SRV" 2>/dev/null
+done_testing
