@@ -116,8 +116,13 @@ static int from_rom_job(struct pkg_ctx *ctx, const char *name, int *r)
 {
 	char *v, *spec = NULL;
 
-	if (!ctx->opt.from_rom || !(v = rom_pkg_version(ctx, name)))
+	if (!ctx->opt.from_rom)
 		return 0;
+	if (!(v = rom_pkg_version(ctx, name))) {
+		ctx_note(ctx, 1, "%s is not in the image; installing it from "
+				 "the feeds.\n", name);
+		return 0;
+	}
 	if (asprintf(&spec, "%s=%s", name, v) < 0)
 		*r = -ENOMEM;
 	else

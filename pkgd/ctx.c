@@ -174,6 +174,9 @@ int ctx_sync_image(struct pkg_ctx *ctx)
 
 	if (!rom_sync_needed(ctx, fp))
 		return 0;
+	/* The rebuild writes the packages table: not beside a transaction. */
+	if (ctx->lock_fd < 0 && (r = ctx_lock(ctx)) < 0)
+		return r;
 	if (ctx->db_readonly) {
 		db_close(ctx->db);
 		ctx->db = NULL;

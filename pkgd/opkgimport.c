@@ -82,6 +82,21 @@ char *opkg_control_from_status(const struct ctl_stanza *st)
 	return out;
 }
 
+char *opkg_list_entry(char *line)
+{
+	char *tab = strchr(line, '\t');
+	size_t l;
+
+	if (tab) /* upstream opkg appends "\t<mode>" */
+		*tab = '\0';
+	while (*line == '/')
+		line++;
+	l = strlen(line);
+	while (l && line[l - 1] == '/')
+		line[--l] = '\0';
+	return l && !strstr(line, "../") ? line : NULL;
+}
+
 static void import_files(struct import_ctx *ic, const char *pkg,
 			 const char *origin, const char *conffiles)
 {
@@ -94,15 +109,8 @@ static void import_files(struct import_ctx *ic, const char *pkg,
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct db_file f = { 0 };
 		struct stat st;
-		char *tab = strchr(line, '\t');
-		size_t l;
 
-		if (tab) /* upstream opkg appends "\t<mode>" */
-			*tab = 0;
-		while (*line == '/')
-			line++;
-		l = strlen(line);
-		if (!l || line[l - 1] == '/')
+		if (!(line = opkg_list_entry(line)))
 			continue;
 		f.path = line;
 		f.package = (char *)pkg;

@@ -262,6 +262,9 @@ char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p);
 /* A control stanza from an opkg status stanza (status-only fields left
  * out), malloc'd. */
 char *opkg_control_from_status(const struct ctl_stanza *st);
+/* One line of an info/<pkg>.list, in place: the root-relative path (no
+ * leading or trailing '/', upstream's "\t<mode>" cut), NULL to skip. */
+char *opkg_list_entry(char *line);
 
 /* ---- the image database (rom.c, rom_sync.c) ---- */
 

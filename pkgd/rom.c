@@ -172,17 +172,7 @@ static int scan_list(struct rom_scan *sc, const char *pkg,
 	list = read_rel(sc->base, rel, NULL);
 	for (line = list ? strtok_r(list, "\n", &save) : NULL; line && !r;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *tab = strchr(line, '\t');
-		size_t l;
-
-		if (tab) /* upstream opkg appends "\t<mode>" */
-			*tab = '\0';
-		while (*line == '/')
-			line++;
-		l = strlen(line);
-		while (l && line[l - 1] == '/')
-			line[--l] = '\0';
-		if (l && !strstr(line, "../"))
+		if ((line = opkg_list_entry(line)))
 			r = scan_path(sc, pkg, line,
 				      conffiles && is_conffile(conffiles, line));
 	}

@@ -207,6 +207,24 @@ static int reconcile_rom(struct pkg_ctx *ctx, int *changed)
 	return r;
 }
 
+/* An image package the user had removed and the new image lacks: a
+ * later install downloads it; say so now. */
+static void say_gone(struct pkg_ctx *ctx)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(ctx->db,
+			       "SELECT name FROM packages WHERE name IN (SELECT "
+			       "n FROM gone) AND state='removed'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		ctx_note(ctx, 1, "%s is no longer in the image: installing it "
+				 "again will download it from the feeds.\n",
+			 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 /* Packages that left the image: image copies vanish with it, overlay
  * installs stay as plain overlay packages. */
 static int reconcile_gone(struct pkg_ctx *ctx, int *changed)
@@ -221,6 +239,8 @@ static int reconcile_gone(struct pkg_ctx *ctx, int *changed)
 			  "(SELECT name FROM rom_packages)",
 			  NULL);
 	*changed += sqlite3_changes(ctx->db);
+	if (r == 0)
+		say_gone(ctx);
 	if (r == 0)
 		r = db_exec(ctx->db,
 			    "DELETE FROM files WHERE package IN (SELECT n FROM "

@@ -230,6 +230,7 @@ is "$RC" 0 "audit is clean"
 # ---- a new image under pkg ----
 echo "setting=mine" >"$U/etc/democonf.conf"
 op install nano
+op remove ca-bundle
 mkdir -p "$T/img2"
 mk_conf_pkg "$T/img2" 1.1 "setting=image2" || exit 1
 R2=$T/newrom
@@ -245,7 +246,10 @@ op list-installed
 like "$OUT" "The image changed: image database rebuilt" "a new image is noticed and its database rebuilt"
 like "$OUT" "democonf - 1\.1" "the image's new version is installed"
 like "$OUT" "nano - " "the user's overlay package is kept"
-unlike "$OUT" "ca-bundle" "a package that left the image is gone"
+like "$OUT" "ca-bundle is no longer in the image: installing it again will download it" \
+	"a removed image package the new image lacks: the user is told"
+op list-installed
+unlike "$OUT" "ca-bundle" "...and it is gone from the database"
 op status --conffiles
 is "$OUT" "/etc/democonf.conf	democonf	changed here and in the image" \
 	"the edited conffile: changed here and in the image"
