@@ -470,8 +470,13 @@ int main(int argc, char **argv)
 		int nsub = argc - first, at;
 
 		optind = 0;
-		r = parse_opts(&ctx.opt, nsub, sub, &at, "f:o:d:t:l:iAvV::",
-				 ctx.prog);
+		if (cmd->flags & CMD_OWNOPTS) { /* it parses its own words */
+			at = 1;
+			r = 0;
+		} else {
+			r = parse_opts(&ctx.opt, nsub, sub, &at,
+				       "f:o:d:t:l:iAvV::", ctx.prog);
+		}
 		if (r == 1 || r == 2)
 			return 0;
 		if (r < 0)

@@ -78,13 +78,15 @@ static int scripts_before(struct tx *tx, struct run *rn)
 		const char *oldv = it->old ? solver_evr(&tx->ctx->solv, it->old)
 					   : NULL;
 		if (it->type == STEP_REMOVE) {
-			r = db_script(tx->ctx, it->name, "prerm", "remove", NULL);
+			r = db_script(tx->ctx, it->name, "prerm", "remove",
+				      NULL);
 			continue;
 		}
 		if (it->from_rom)
 			continue;
 		if (it->old)
-			r = db_script(tx->ctx, solver_name(&tx->ctx->solv, it->old),
+			r = db_script(tx->ctx,
+				      solver_name(&tx->ctx->solv, it->old),
 				      "prerm", "upgrade", it->version);
 		if (r == 0)
 			r = ipk_script(tx->ctx, tx_run_ipk(rn, i), it->name,
@@ -363,7 +365,8 @@ static int add_updirs(struct pkg_ctx *ctx, struct tx_ops *out,
 	size_t i;
 	int r = p ? 0 : -ENOMEM;
 
-	for (s = p ? strchr(p, '/') : NULL; r == 0 && s; s = strchr(s + 1, '/')) {
+	for (s = p ? strchr(p, '/') : NULL; r == 0 && s;
+	     s = strchr(s + 1, '/')) {
 		int known = 0;
 		*s = 0;
 		for (i = out->n; !known && i > 0; i--)
@@ -467,39 +470,23 @@ static int commit_files(struct tx *tx, struct run *rn, struct tx_ops *ops)
 	return r;
 }
 
-/* Say where the transaction stages before the first byte is staged, so
- * that a crash while staging is cleaned up by the next run. */
-static int journal_begin(struct pkg_ctx *ctx, const char *staging)
-{
-	int r = db_begin(ctx->db);
-
-	if (r == 0)
-		r = db_exec(ctx->db, "DELETE FROM journal");
-	if (r == 0)
-		r = db_meta_set(ctx->db, "tx_staging", staging);
-	if (r == 0)
-		r = db_meta_set(ctx->db, "tx_state", "staging");
-	if (r == 0)
-		r = db_commit(ctx->db);
-	else
-		db_rollback(ctx->db);
-	return r;
-}
-
+/* Stage, run the scripts before, commit. Nothing is written to the
+ * database before the journal: a crash while staging leaves only the
+ * staging directory, which the next run removes (tx_recover). */
 static int run_steps(struct tx *tx, struct run *rn, struct tx_ops *ops)
 {
-	int r = journal_begin(tx->ctx, tx_run_staging(rn));
+	int r = rootfs_remove_tree(tx_run_staging(rn)); /* a leftover */
 
-	if (r < 0)
-		return r;
-	r = tx_stage_all(rn);
+	if (r == 0)
+		r = tx_stage_all(rn);
+
 	if (r == 0)
 		r = scripts_before(tx, rn);
 	if (r == 0)
 		say_plan(tx);
 	if (r == 0)
 		return commit_files(tx, rn, ops);
-	journal_finish(tx->ctx, NULL, tx_run_staging(rn), 0);
+	rootfs_remove_tree(tx_run_staging(rn));
 	return r;
 }
 
@@ -530,6 +517,38 @@ int tx_run(struct tx *tx)
 	return r;
 }
 
+/* Does the journal rewrite the state files (a package transaction, not
+ * a reclaim or reset)? */
+static int has_state_rows(const struct tx_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; i < ops->n; i++)
+		if (ops->v[i].op == 'S')
+			return 1;
+	return 0;
+}
+
+/* No journal: a crash while staging left at most the staging area. */
+static int recover_staging(struct pkg_ctx *ctx, int verbose)
+{
+	char *staging = rootfs_wpath(&ctx->rf, "usr/lib/pkg/staging");
+	struct stat st;
+	int r = 0;
+
+	if (staging && lstat(staging, &st) == 0) {
+		r = rootfs_remove_tree(staging);
+		if (r == 0)
+			fprintf(stderr, "%s: recovered an unfinished "
+				"transaction: removed what it had staged\n",
+				ctx->prog);
+	} else if (verbose) {
+		ctx_note(ctx, 1, "No unfinished transaction.\n");
+	}
+	free(staging);
+	return r;
+}
+
 int tx_recover(struct pkg_ctx *ctx, int verbose)
 {
 	struct tx_ops ops;
@@ -537,29 +556,25 @@ int tx_recover(struct pkg_ctx *ctx, int verbose)
 	int r, committed;
 
 	db_meta_get(ctx->db, "tx_state", &state);
-	if (!state) {
-		if (verbose)
-			ctx_note(ctx, 1, "No unfinished transaction.\n");
-		return 0;
-	}
+	if (!state)
+		return recover_staging(ctx, verbose);
 	committed = !strcmp(state, "committed");
 	free(state);
 	r = journal_read(ctx, &ops, &staging);
 	if (r == 0 && !committed)
 		journal_undo(ctx, &ops);
 	if (r == 0 && committed) {
-		size_t i;
 		configure_pending(ctx);
-		for (i = 0; i < ops.n && ops.v[i].op != 'S'; i++)
-			;
-		if (i < ops.n) /* a package transaction: its state files */
+		if (has_state_rows(&ops)) /* a package transaction */
 			r = tx_write_state_files(ctx);
 	}
 	if (r == 0)
 		r = journal_finish(ctx, &ops, staging, committed);
 	if (r == 0)
-		fprintf(stderr, "%s: recovered an unfinished transaction: %s\n",
-			ctx->prog, committed ? "completed it" : "rolled it back");
+		fprintf(stderr,
+			"%s: recovered an unfinished transaction: %s\n",
+			ctx->prog,
+			committed ? "completed it" : "rolled it back");
 	tx_ops_release(&ops);
 	free(staging);
 	return r;

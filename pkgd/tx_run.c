@@ -133,6 +133,27 @@ static int conf_changed(struct run *rn, const char *pkg, const char *path)
 	return changed;
 }
 
+/* A conffile already on disk that no package records (a configuration
+ * restored from a sysupgrade backup, or written by hand) and that differs
+ * from the new package's: kept, as opkg keeps it. */
+static int conf_foreign(struct run *rn, const char *path,
+			const unsigned char *sha)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	char hex[65], want[65], *rp = rootfs_rpath(&ctx->rf, path, NULL), *o;
+	int foreign = 0;
+
+	if (!rp)
+		return 0;
+	o = db_file_owner(ctx->db, path, NULL);
+	rootfs_hex(sha, 32, want);
+	if (!o && rootfs_sha256_file(rp, hex) == 0 && strcmp(hex, want))
+		foreign = 1;
+	free(o);
+	free(rp);
+	return foreign;
+}
+
 static int keep_conf(struct run *rn, const char *path)
 {
 	char **v = realloc(rn->keep_conf, (rn->nkeep + 1) * sizeof(*v));
@@ -171,7 +192,8 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
 	}
 	free(o);
 	if (is_conffile(&rn->sp[i], e->path) &&
-	    conf_changed(rn, it->name, res)) {
+	    (conf_changed(rn, it->name, res) ||
+	     conf_foreign(rn, res, e->sha256))) {
 		size_t l = strlen(res);
 		if (l + 6 > sizeof(res))
 			return -ENAMETOOLONG;
@@ -244,6 +266,8 @@ static int stage_modes(struct run *rn, size_t i)
 		r = fsop_chmod(e->staged, e->mode & 07777);
 		if (r == 0 && geteuid() == 0)
 			r = fsop_lchown(e->staged, e->uid, e->gid);
+		if (r < 0)
+			r = pkg_error(r, "cannot stage '/%s'", e->path);
 	}
 	return r;
 }

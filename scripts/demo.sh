@@ -3,7 +3,9 @@
 # built from real OpenWrt 23.05.2 packages and an empty overlay/upper/,
 # a local feed (nginx on 127.0.0.1 when available, else file://), then
 #   pkg update; pkg install nano; pkg remove <image package>; pkg install it
-# showing where every file went. Writes only under work/demo.
+# showing where every file went; reclaim and audit; then a firmware
+# upgrade (backup, new image, empty overlay, first-boot hook) after which
+# the user's packages come back by themselves. Writes only under work/demo.
 
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,7 +35,7 @@ upper() {
 data_bytes() { # data bytes in upper outside pkg's own database and lists
 	find "$ROOT/overlay/upper" -type f ! -path '*/var/opkg-lists/*' \
 		! -path '*/usr/lib/pkg/*' ! -path '*/usr/lib/opkg/*' \
-		! -path '*/etc/backup/*' \
+		! -path '*/etc/backup/*' ! -path '*/etc/pkg/*' \
 		-printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'
 }
 
@@ -94,5 +96,31 @@ if [ -f "$ROOT/rom/etc/ssl/certs/ca-certificates.crt" ] &&
 	echo "  /etc/ssl/certs/ca-certificates.crt is visible again from rom/"
 fi
 
-step "Done: the root is in work/demo (rom/ and overlay/upper/)"
+step "An image file edited and edited back: reclaim drops the identical overlay copy"
+x=usr/share/terminfo/x/xterm
+cat "$ROOT/rom/$x" >"$T/xterm"
+mkdir -p "$ROOT/overlay/upper/usr/share/terminfo/x"
+cp -p "$ROOT/rom/$x" "$ROOT/overlay/upper/$x"
+echo "  (copied /$x into overlay/upper by hand, same bytes)"
+p reclaim
+p audit
+
+step "Firmware upgrade: save the user's packages, flash a new image, boot it"
+p backup -b "$W/backup.tar.gz" || exit 1
+tar -tzf "$W/backup.tar.gz" | sed 's/^/  in the backup: /'
+# The new image: the same packages, built again (a new status, so a new
+# fingerprint), and an empty overlay as after sysupgrade.
+sed -i 's/^Installed-Time: .*/Installed-Time: 1710000000/' \
+	"$ROOT/rom/usr/lib/opkg/status"
+rm -rf "$ROOT/overlay/upper" && mkdir -p "$ROOT/overlay/upper"
+echo "  new image in rom/, empty overlay/upper/, backup restored as preinit does:"
+say "tar -xzf work/demo/backup.tar.gz -C work/demo/overlay/upper"
+tar -xzf "$W/backup.tar.gz" -C "$ROOT/overlay/upper" || exit 1
+say "hooks/pkg-boot.sh work/demo   # the first-boot hook"
+PKG=$PKG PKG_NET_ATTEMPTS=1 sh "$TOP/hooks/pkg-boot.sh" "$ROOT" 2>&1 | sed 's/^/  /'
+p post-upgrade --status
+step "After the upgrade: nano came back by itself, ca-bundle is the image's"
 p list-installed
+upper
+
+step "Done: the root is in work/demo (rom/ and overlay/upper/)"
