@@ -17,7 +17,25 @@ fi
 mk_tmp
 mount -t tmpfs tmpfs "$T" || { echo "1..0 # SKIP cannot mount a tmpfs"; exit 0; }
 
+# democonf: 1.0 in the image, 2.0 in a signed local feed (upgrade, then
+# back to the image's version).
+mk_demo() { # mk_demo OUTDIR VERSION
+	_s=$T/src.democonf
+	rm -rf "$_s"
+	mkdir -p "$_s/CONTROL" "$_s/usr/share/democonf"
+	printf 'Package: democonf\nVersion: %s\nArchitecture: %s\nDescription: stand-in\n' \
+		"$2" "$ARCH" >"$_s/CONTROL/control"
+	head -c 20000 /dev/urandom >"$_s/usr/share/democonf/data"
+	SOURCE_DATE_EPOCH=1700000000 "$PKG_REPO" build "$_s" -o "$1" >/dev/null
+}
+mkdir -p "$T/img" "$T/feed"
+mk_demo "$T/img" 1.0 && mk_demo "$T/feed" 2.0 && mk_key "$T/key" &&
+	"$PKG_REPO" index "$T/feed" --sign "$T/key" >/dev/null 2>&1 ||
+	{ echo "Bail out! feed"; exit 1; }
 mk_image_root "$T/build" || { echo "Bail out! image"; exit 1; }
+rom_add_ipk "$T/build/rom" "$T/img"/democonf_1.0_*.ipk 1
+install_key "$T/key.pub" "$T/build/rom/etc/opkg/keys"
+echo "src/gz mine file://$T/feed" >>"$T/build/rom/etc/opkg.conf"
 mksquashfs "$T/build/rom" "$T/image.sqfs" -quiet -noappend >/dev/null ||
 	{ echo "Bail out! mksquashfs"; exit 1; }
 ROM=$T/rom OV=$T/ov M=$T/root
@@ -48,7 +66,7 @@ XT=/usr/share/terminfo/x/xterm
 op list-installed
 is "$RC" 0 "list-installed on the live overlay exits 0"
 like "$OUT" "ca-bundle - 20230311-1" "the image's packages are seen"
-is "$(sql "SELECT count(*) FROM rom_packages")" 7 "the image database is built from the mounted image"
+is "$(sql "SELECT count(*) FROM rom_packages")" 8 "the image database is built from the mounted image"
 t_ok "the database lives in the upper layer" test -f "$U/usr/lib/pkg/pkg.db"
 
 op update
@@ -83,6 +101,20 @@ t_ok "no restore is left pending (this kernel shows it at once)" \
 	test ! -e "$U/usr/lib/pkg/pending-restore"
 op audit
 is "$RC" 0 "audit after the restore is clean"
+
+# ---- upgrade an image package, then back to the image's version ----
+b3=$(data_bytes)
+op install democonf
+is "$RC" 0 "install democonf: upgrade 1.0 -> 2.0 from the feed, through the merged view"
+t_ok "2.0's data is in the upper layer" test -f "$U/usr/share/democonf/data"
+op install democonf=1.0 --force-downgrade
+is "$RC" 0 "install democonf=1.0 --force-downgrade exits 0"
+like "$OUT" "Restoring democonf \(1.0\) from the image" "going back to the image's version is a restore"
+t_ok "the upper copy is gone" test ! -e "$U/usr/share/democonf/data"
+t_ok "the merged view shows the image's file" cmp -s "$M/usr/share/democonf/data" "$ROM/usr/share/democonf/data"
+is "$(data_bytes)" "$b3" "the overlay is back to its bytes before the upgrade"
+op audit
+is "$RC" 0 "audit is clean"
 
 # ---- reclaim: a copy-up identical to the image ----
 cat "$M$XT" >"$T/xt" && cat "$T/xt" >"$M$XT"
