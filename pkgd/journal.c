@@ -5,16 +5,7 @@
  * directories are never renamed (jffs2 can keep both names after a power
  * cut during a directory rename).
  *
- * Besides the rows of tx_int.h (D P R W), the commit journals:
- *   'U' an upper directory on the way to a path (copy-up of an image
- *       directory, parent of a new file)     rollback: rmdir if empty
- *   'S' a state file (opkg status, installed_packages.txt): hard link of
- *       the old one kept in staging           rollback: put it back, or
- *       unlink the new one when there was none
- *   'I' the opkg info files of one package (name in the staged column):
- *       hard links of path/name.* kept in staging
- *                                             rollback: drop new ones,
- *       put the old ones back
+ * The rows are listed in tx_int.h.
  * The state files are written after the file steps, in the SQLite
  * transaction that marks the journal committed, so a crash or an error
  * before that commit rolls them back with everything else.
@@ -493,6 +484,64 @@ static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o,
 	return r;
 }
 
+/* The set of directories to fsync once each. */
+struct dirset {
+	char **v;
+	size_t n;
+};
+
+static int dirset_sync(struct dirset *ds, char *dir)
+{
+	size_t i;
+	char **v;
+	int r;
+
+	for (i = 0; dir && i < ds->n; i++)
+		if (!strcmp(ds->v[i], dir)) {
+			free(dir);
+			return 0;
+		}
+	v = dir ? realloc(ds->v, (ds->n + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(dir);
+		return -ENOMEM;
+	}
+	ds->v = v;
+	v[ds->n++] = dir;
+	r = exists(dir) ? fsop_fsync_dir(dir) : 0;
+	return r < 0 ? pkg_error(r, "cannot sync directory '%s'", dir) : 0;
+}
+
+static char *parent_of(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+
+	return s ? strndup(p, (size_t)(s - p)) : NULL;
+}
+
+/* Make the steps durable (a rename is only on flash once its directory
+ * is synced): every directory an op changed, once, and the staging
+ * directories that hold the saved state files. */
+static int sync_dirs(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		     const char *staging)
+{
+	struct dirset ds = { NULL, 0 };
+	size_t i;
+	int r = staging ? dirset_sync(&ds, strdup(staging)) : 0;
+
+	for (i = 0; r == 0 && i < ops->n; i++) {
+		char *w = rootfs_wpath(&ctx->rf, ops->v[i].path);
+		r = dirset_sync(&ds, parent_of(w));
+		if (r == 0 && staging && ops->v[i].op == 'I')
+			r = dirset_sync(&ds, save_name(staging, 'i', i, ""));
+		free(w);
+	}
+	for (i = 0; i < ds.n; i++)
+		free(ds.v[i]);
+	free(ds.v);
+	return r;
+}
+
 int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
 {
 	char *staging = NULL;
@@ -502,6 +551,8 @@ int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	db_meta_get(ctx->db, "tx_staging", &staging);
 	for (i = 0; r == 0 && i < ops->n; i++)
 		r = apply_one(ctx, &ops->v[i], staging, i);
+	if (r == 0)
+		r = sync_dirs(ctx, ops, staging);
 	free(staging);
 	return r;
 }
@@ -563,6 +614,7 @@ void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	db_meta_get(ctx->db, "tx_staging", &staging);
 	for (i = ops->n; i > 0; i--)
 		undo_one(ctx, &ops->v[i - 1], staging, i - 1);
+	sync_dirs(ctx, ops, NULL);
 	free(staging);
 }
 
@@ -586,6 +638,10 @@ static void remove_state_temps(struct pkg_ctx *ctx)
 	}
 }
 
+/* Returns 0, also when a backup or the staging directory could not be
+ * removed (the transaction is settled; that is reported and the journal
+ * stays so that the next run finishes the cleanup), or a negative code
+ * when the database could not be updated. */
 int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 		   const char *staging, int committed)
 {
@@ -595,11 +651,21 @@ int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	for (i = 0; r == 0 && committed && ops && i < ops->n; i++)
 		if (ops->v[i].backup && exists(ops->v[i].backup) &&
 		    (r = fsop_unlink(ops->v[i].backup)) < 0)
-			r = pkg_error(r, "cannot remove '%s'", ops->v[i].backup);
+			r = pkg_error(r, "cannot remove '%s'",
+				      ops->v[i].backup);
 	if (r == 0 && staging)
 		r = rootfs_remove_tree(staging);
-	if (r < 0) /* the journal stays: the next run finishes the cleanup */
-		return r;
+	if (r == 0 && committed && ops)
+		r = sync_dirs(ctx, ops, NULL);
+	if (r == 0 && staging) {
+		char *up = parent_of(staging);
+		r = up && exists(up) ? fsop_fsync_dir(up) : 0;
+		free(up);
+		if (r < 0)
+			r = pkg_error(r, "cannot sync '%s'", staging);
+	}
+	if (r < 0) /* reported; the journal stays, the next run finishes */
+		return 0;
 	remove_state_temps(ctx);
 	r = db_begin(ctx->db);
 	if (r == 0)

@@ -5,6 +5,7 @@
  * result to an exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -369,6 +370,31 @@ static void setup_archs(struct pkg_ctx *ctx)
 	}
 }
 
+/* A crash while staging leaves ROOT/usr/lib/pkg/staging, no journal. */
+static int tx_staging_left(struct pkg_ctx *ctx)
+{
+	char *p = ctx_wpath(ctx, "usr/lib/pkg/staging");
+	int r = p && access(p, F_OK) == 0;
+
+	free(p);
+	return r;
+}
+
+/* Does another process hold the lock (a live transaction)? */
+static int tx_lock_busy(struct pkg_ctx *ctx)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char *p = ctx_wpath(ctx, "usr/lib/pkg/lock");
+	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, busy = 0;
+
+	if (fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0)
+		busy = fl.l_type != F_UNLCK;
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	return busy;
+}
+
 static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		   struct dest_state *ds)
 {
@@ -394,6 +420,14 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	if (r < 0)
 		return r;
 	db_meta_get(ctx->db, "tx_state", &state);
+	if (!state && tx_staging_left(ctx))
+		state = strdup("staging");
+	if (state && ctx->lock_fd < 0 && tx_lock_busy(ctx)) {
+		/* Another pkg is in its transaction, not crashed: a
+		 * read-only command reads what is committed. */
+		free(state);
+		state = NULL;
+	}
 	if (state) {
 		/* An unfinished transaction: finish or undo it before
 		 * anything else, whatever the command. */

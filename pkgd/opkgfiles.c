@@ -71,10 +71,10 @@ int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
 	free(rp);
 	r = rootfs_prepare_parent(&ctx->rf, res);
 	path = rootfs_wpath(&ctx->rf, res);
-	if (r == 0 && path)
+	if (r == 0 && !path)
+		r = pkg_error(-ENOMEM, "cannot write '/%s'", res);
+	if (r == 0) /* reports its own errors, as prepare_parent does */
 		r = rootfs_write_atomic(path, data, len, mode);
-	if (r < 0)
-		r = pkg_error(r, "cannot write '/%s'", res);
 	free(path);
 	return r;
 }
@@ -241,13 +241,14 @@ static int write_pkg(const struct db_pkg *p, void *ud)
 }
 
 /* Remove info files of packages the database no longer has installed. */
-static void prune_info(struct pkg_ctx *ctx)
+static int prune_info(struct pkg_ctx *ctx)
 {
 	char *dir = ctx_wpath(ctx, ctx->conf.info_dir);
 	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *e;
+	int r = 0;
 
-	while (d && (e = readdir(d))) {
+	while (r == 0 && d && (e = readdir(d))) {
 		char *dot = strrchr(e->d_name, '.'), name[256], path[4096];
 		struct db_pkg p;
 
@@ -263,11 +264,16 @@ static void prune_info(struct pkg_ctx *ctx)
 				continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		fsop_unlink(path);
+		r = fsop_unlink(path);
+		if (r < 0 && r != -ENOENT)
+			r = pkg_error(r, "cannot remove '%s'", path);
+		else
+			r = 0;
 	}
 	if (d)
 		closedir(d);
 	free(dir);
+	return r;
 }
 
 int opkg_files_write(struct pkg_ctx *ctx)
@@ -282,6 +288,7 @@ int opkg_files_write(struct pkg_ctx *ctx)
 				   w.status.s ? w.status.s : "", w.status.len,
 				   0644);
 	free(w.status.s);
-	prune_info(ctx);
+	if (r == 0)
+		r = prune_info(ctx);
 	return r;
 }

@@ -39,9 +39,11 @@ static char *tx_tmpdir(struct pkg_ctx *ctx)
 			   : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char *d = NULL;
 
-	if (asprintf(&d, "%s/pkg-%d", base, (int)getpid()) < 0)
+	if (asprintf(&d, "%s/pkg-%d", base, (int)getpid()) < 0) {
+		pkg_error(-ENOMEM, "cannot create a download directory");
 		return NULL;
-	if (rootfs_mkdir_p(d, 0700) < 0) {
+	}
+	if (rootfs_mkdir_p(d, 0700) < 0) { /* reported */
 		free(d);
 		return NULL;
 	}
@@ -158,8 +160,7 @@ int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
 		if (ctx->opt.noaction)
 			continue;
 		if (!dir && !(dir = tx_tmpdir(ctx)))
-			r = pkg_error(-errno ? -errno : -ENOMEM,
-				      "cannot create a download directory");
+			r = -EIO; /* reported by tx_tmpdir */
 		if (r == 0)
 			r = tx_fetch_pkg(ctx, it->p, dir, &it->ipk);
 	}

@@ -9,8 +9,23 @@
  *                                       unlink path when staged is gone
  *   'R' remove: backup <- path (if any), whiteout if the image has it
  *                                       rollback: drop whiteout, restore
- *   'W' restore from the image: unlink the whiteout at path
- *                                       rollback: whiteout again
+ *   'W' uncover the image's entry: what upper holds at path (whiteout
+ *       or copy) moved to backup             rollback: move it back
+ *   'H' hide: a whiteout for an image entry   rollback: unlink it
+ *   'M' an upper directory (image's mode)    rollback: rmdir if empty
+ *   'O' clear an upper directory's opaque mark
+ *                                             rollback: set it again
+ *   'U' an upper directory on the way to a path (copy-up of an image
+ *       directory, parent of a new file)     rollback: rmdir if empty
+ *   'S' a state file (opkg status, installed_packages.txt, world): hard
+ *       link of the old one kept in staging  rollback: put it back, or
+ *       unlink the new one when there was none
+ *   'I' the opkg info files of one package (name in the staged column):
+ *       hard links of path/name.* kept in staging
+ *                                             rollback: drop new ones,
+ *       put the old ones back
+ * 'W' 'H' 'M' 'O' change the upper layer directly, also on a live overlay
+ * (restore, reclaim, reset); the commit then checks the merged view.
  * Rows are applied in seq order and undone in reverse. The database rows
  * of the packages change in the same SQLite transaction that marks the
  * journal committed, so "committed" means roll forward, anything else
@@ -48,7 +63,9 @@ int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops);
 void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops);
 /* Read the journal back from the database. */
 int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging);
-/* After commit (or rollback): delete backups, staging, journal rows. */
+/* After commit (or rollback): delete backups, staging, journal rows.
+ * After a commit a failed clean-up is reported and 0 returned: the change
+ * took effect and the next run finishes the clean-up. */
 int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 		   const char *staging, int committed);
 /* The running transaction (tx_run.c): staged archives and ops. */

@@ -42,7 +42,13 @@ run() {
 		fi
 		[ "$k" -gt "$rss" ] && rss=$k
 	done
-	printf '%-40s %8s s %8s KiB peak RSS\n' "$label" "$best" "$rss"
+	if [ -z "${idle:-}" ]; then
+		idle=$rss
+		printf '%-40s %8s s %8s KiB peak RSS\n' "$label" "$best" "$rss"
+	else
+		printf '%-40s %8s s %8s KiB peak RSS (%+d over idle)\n' \
+			"$label" "$best" "$rss" $((rss - idle))
+	fi
 }
 
 echo "pkg bench: 19.07.1 feeds (9,263 packages), 153 installed"

@@ -56,10 +56,8 @@ t_ok "one line on stderr" one_err_line
 diag "stderr: $ERR"
 t_ok "it refuses at once" test $(($(date +%s) - start)) -lt 3
 op list-installed
-TODO="main.c: prepare() wants the lock to recover a transaction that is running"
 is "$RC" 0 "a read-only command while the transaction runs works"
 [ "$RC" = 0 ] || diag "stderr: $ERR"
-unset TODO
 
 # ---- --wait=N waits for it ----
 op --wait=30 install quick
@@ -98,9 +96,11 @@ op list-installed
 is "$RC" 0 "after kill -9 of the holder the next command runs"
 t_ok "...at once (the lock died with its holder)" \
 	test $(($(date +%s) - start)) -lt 3
-like "$ERR" "recovered an unfinished transaction: rolled it back" \
-	"...and says it rolled the transaction back"
 crash_state "$R" >"$T/now"
+# Killed while staging (in the preinst): only the staging area was
+# written, and the next command removes it.
+like "$ERR" "recovered an unfinished transaction" \
+	"...and says it cleaned up the transaction"
 t_ok "the root is as before the killed transaction" \
 	cmp -s "$T/before" "$T/now"
 cmp -s "$T/before" "$T/now" || diff "$T/before" "$T/now" | head | sed 's/^/# /'
