@@ -22,9 +22,11 @@ mount -t tmpfs tmpfs "$T" || { echo "1..0 # SKIP cannot mount a tmpfs"; exit 0; 
 mk_demo() { # mk_demo OUTDIR VERSION
 	_s=$T/src.democonf
 	rm -rf "$_s"
-	mkdir -p "$_s/CONTROL" "$_s/usr/share/democonf"
+	mkdir -p "$_s/CONTROL" "$_s/usr/share/democonf" "$_s/etc"
 	printf 'Package: democonf\nVersion: %s\nArchitecture: %s\nDescription: stand-in\n' \
 		"$2" "$ARCH" >"$_s/CONTROL/control"
+	echo /etc/democonf.conf >"$_s/CONTROL/conffiles"
+	echo "setting=image" >"$_s/etc/democonf.conf"
 	head -c 20000 /dev/urandom >"$_s/usr/share/democonf/data"
 	SOURCE_DATE_EPOCH=1700000000 "$PKG_REPO" build "$_s" -o "$1" >/dev/null
 }
@@ -115,6 +117,21 @@ t_ok "the merged view shows the image's file" cmp -s "$M/usr/share/democonf/data
 is "$(data_bytes)" "$b3" "the overlay is back to its bytes before the upgrade"
 op audit
 is "$RC" 0 "audit is clean"
+
+# ---- conffiles through the merged view ----
+op status --conffiles
+is "$OUT" "/etc/democonf.conf	democonf	unchanged" "status --conffiles: the image's conffile is unchanged"
+echo "setting=mine" >"$M/etc/democonf.conf"
+op status --conffiles --json
+like "$OUT" '"state": "changed here"' "edited through the merged view: changed here"
+op list-changed-conffiles
+is "$OUT" "/etc/democonf.conf" "list-changed-conffiles lists it"
+op reset democonf
+t_ok "reset without --conffiles keeps it" grep -q mine "$M/etc/democonf.conf"
+op reset --conffiles democonf
+is "$RC" 0 "reset --conffiles democonf exits 0"
+t_ok "...the image's conffile shows again" cmp -s "$M/etc/democonf.conf" "$ROM/etc/democonf.conf"
+t_ok "...and the upper copy is gone" test ! -e "$U/etc/democonf.conf"
 
 # ---- reclaim: a copy-up identical to the image ----
 cat "$M$XT" >"$T/xt" && cat "$T/xt" >"$M$XT"
