@@ -5,8 +5,11 @@
  * decompression bombs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
 
 #include <archive.h>
 
@@ -88,7 +91,10 @@ static int read_all(struct archive *a, const char *kind, size_t max,
 		return err;
 	}
 	buf[len] = '\0';
-	*out = buf;
+	/* Give back the doubling's slack: a 2 MB list must not hold 4 MB. */
+	*out = len + 1 < cap ? realloc(buf, len + 1) : buf;
+	if (!*out)
+		*out = buf;
 	*outlen = len;
 	return 0;
 }
@@ -138,4 +144,191 @@ int fetch_decompress(const void *in, size_t inlen, size_t max, char **out,
 		err = read_all(a, kind, max, out, outlen);
 	archive_read_free(a);
 	return err;
+}
+
+/* A reader of path's single raw entry (any of the filters, or plain);
+ * *empty is set when there is no entry (an empty file). */
+static struct archive *open_file(const char *path, int *err, int *empty)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	int r;
+
+	*err = 0;
+	if (!a) {
+		*err = pkg_error(-ENOMEM, "cannot read '%s'", path);
+		return NULL;
+	}
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_format_raw(a);
+	archive_read_support_format_empty(a);
+	r = archive_read_open_filename(a, path, 65536);
+	if (r == ARCHIVE_OK)
+		r = archive_read_next_header(a, &ent);
+	*empty = r == ARCHIVE_EOF; /* read as empty text */
+	if (r == ARCHIVE_OK || r == ARCHIVE_EOF)
+		return a;
+	if (archive_errno(a) > 0 && archive_filter_count(a) <= 1)
+		*err = pkg_error(-archive_errno(a), "cannot read '%s'", path);
+	else
+		*err = pkg_error(-PKGE_FORMAT, "cannot decompress '%s': %s",
+				 path, aerr(a));
+	archive_read_free(a);
+	return NULL;
+}
+
+struct zstream {
+	struct archive *a;
+	char *path;
+	size_t max, got;
+	int failed;
+	int empty;
+};
+
+static ssize_t zs_read(void *cookie, char *buf, size_t n)
+{
+	struct zstream *z = cookie;
+	la_ssize_t r;
+
+	if (z->failed) {
+		errno = EIO;
+		return -1;
+	}
+	if (z->empty)
+		return 0;
+	r = archive_read_data(z->a, buf, n);
+	if (r < 0) {
+		pkg_error(-PKGE_FORMAT, "cannot decompress '%s': %s", z->path,
+			  aerr(z->a));
+	} else if ((z->got += (size_t)r) > z->max) {
+		pkg_error(-PKGE_FORMAT, "decompressed '%s' exceeds %zu bytes",
+			  z->path, z->max);
+		r = -1;
+	}
+	if (r < 0) {
+		z->failed = 1;
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)r;
+}
+
+static int zs_close(void *cookie)
+{
+	struct zstream *z = cookie;
+
+	archive_read_free(z->a);
+	free(z->path);
+	free(z);
+	return 0;
+}
+
+FILE *fetch_zopen(const char *path, size_t max)
+{
+	static const cookie_io_functions_t io = { .read = zs_read,
+						  .close = zs_close };
+	struct zstream *z = calloc(1, sizeof(*z));
+	FILE *fp = NULL;
+	int err;
+
+	if (z && (z->path = strdup(path)) != NULL) {
+		z->a = open_file(path, &err, &z->empty);
+		if (!z->a) {
+			free(z->path);
+			free(z);
+			return NULL; /* reported */
+		}
+		z->max = max ? max : DECOMP_DEFAULT_MAX;
+		fp = fopencookie(z, "r", io);
+		if (fp)
+			return fp;
+		archive_read_free(z->a);
+	}
+	if (z)
+		free(z->path);
+	free(z);
+	pkg_error(-ENOMEM, "cannot read '%s'", path);
+	return NULL;
+}
+
+/* Decompressed text gathered in fixed chunks mapped straight from the
+ * kernel, then copied into one exact allocation, each chunk unmapped as
+ * soon as it is copied: the peak is the text plus one chunk, with one
+ * decompression (a buffer grown by doubling holds twice the text at each
+ * copy, and heap memory freed in the middle is not given back). */
+#define CHUNK ((size_t)64 << 10)
+
+struct chunks {
+	char **v;
+	size_t n, len;
+};
+
+static void chunks_free(struct chunks *c, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < c->n; i++)
+		munmap(c->v[i], CHUNK);
+	free(c->v);
+}
+
+/* Read all of fp into c; 0, -ENOMEM or -EIO (fp reported it). */
+static int chunks_read(struct chunks *c, FILE *fp)
+{
+	size_t off, k;
+	char **nv;
+	void *m;
+
+	for (;;) {
+		off = c->len % CHUNK;
+		if (off == 0) {
+			nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
+			if (!nv)
+				return -ENOMEM;
+			c->v = nv;
+			m = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (m == MAP_FAILED)
+				return -ENOMEM;
+			c->v[c->n++] = m;
+		}
+		k = fread(c->v[c->n - 1] + off, 1, CHUNK - off, fp);
+		c->len += k;
+		if (k == 0)
+			return ferror(fp) ? -EIO : 0;
+	}
+}
+
+int fetch_decompress_file(const char *path, size_t max, char **out,
+			  size_t *outlen)
+{
+	FILE *fp = fetch_zopen(path, max);
+	struct chunks c = { NULL, 0, 0 };
+	char *buf = NULL;
+	size_t i, k;
+	int r;
+
+	if (!fp)
+		return -EIO; /* reported */
+	r = chunks_read(&c, fp);
+	fclose(fp);
+	if (r == 0 && !(buf = malloc(c.len + 1)))
+		r = -ENOMEM;
+	for (i = 0; r == 0 && i < c.n; i++) {
+		k = c.len - i * CHUNK < CHUNK ? c.len - i * CHUNK : CHUNK;
+		memcpy(buf + i * CHUNK, c.v[i], k);
+		munmap(c.v[i], CHUNK);
+	}
+	chunks_free(&c, r == 0 ? c.n : 0);
+	if (r < 0) {
+		free(buf);
+		return r == -ENOMEM ? pkg_error(r, "cannot read '%s'", path)
+				    : r;
+	}
+	buf[c.len] = '\0';
+	*out = buf;
+	*outlen = c.len;
+	return 0;
 }

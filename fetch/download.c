@@ -1,10 +1,14 @@
 /*
- * Downloads with libcurl's easy interface: file://, http://, https://.
- * A file is written through the ops layer into "<dest>.part" beside its
- * destination, fsynced and renamed into place only when complete. A
- * redirect may never leave https, and file:// never redirects. Transient
- * failures are retried; only the final failure is reported.
+ * Downloads with libcurl's easy interface (http://, https://; libcurl is
+ * loaded on the first such download) and local copies (file://: a plain
+ * read, no libcurl and so no TLS start-up). A file is written through the
+ * ops layer into "<dest>.part" beside its destination, fsynced and
+ * renamed into place only when complete. A redirect may never leave
+ * https, and file:// never redirects. Transient failures are retried;
+ * only the final failure is reported.
  */
+#include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -26,13 +30,26 @@
 #define DL_MAX_REDIRS 5L
 
 /*
- * libcurl needs curl_global_init once before the first handle and
- * curl_global_cleanup once at the end. Initialising lazily keeps commands
- * that never download from paying for it (TLS start-up on a router), so
- * whether it happened has to be remembered: this flag is the one piece of
+ * libcurl is loaded (dlopen) and initialised on the first http(s)
+ * download only: Debian's libcurl pulls in GnuTLS, Kerberos, LDAP, SSH
+ * and more, whose loading cost every command about 4 MB of RSS and 7 ms
+ * when the program was linked against it. Nothing else refers to
+ * libcurl, so Debian's linker (--as-needed by default) leaves it out of
+ * the program; linked in anyway, dlopen finds the loaded copy. Whether
+ * it was loaded has to be remembered: this table is the one piece of
  * process state in fetch/. pkg is single-threaded.
  */
-static int curl_ready;
+static struct {
+	void *lib;
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+} cu;
 
 struct dl {
 	const char *url;
@@ -48,21 +65,48 @@ struct dl {
 	int shown;	/* width of the progress line on screen */
 };
 
+/* Resolve one symbol of libcurl into *fn; 0 or -1. */
+static int curl_sym(void *fn, const char *name)
+{
+	void *f = dlsym(cu.lib, name);
+
+	if (!f)
+		return -1;
+	memcpy(fn, &f, sizeof(f)); /* object to function pointer */
+	return 0;
+}
+
 static int curl_init_once(void)
 {
-	if (curl_ready)
+	if (cu.lib)
 		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	cu.lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!cu.lib)
+		return pkg_error(-PKGE_NETWORK, "cannot load libcurl: %s",
+				 dlerror());
+	if (curl_sym(&cu.global_init, "curl_global_init") ||
+	    curl_sym(&cu.global_cleanup, "curl_global_cleanup") ||
+	    curl_sym(&cu.easy_init, "curl_easy_init") ||
+	    curl_sym(&cu.easy_setopt, "curl_easy_setopt") ||
+	    curl_sym(&cu.easy_perform, "curl_easy_perform") ||
+	    curl_sym(&cu.easy_getinfo, "curl_easy_getinfo") ||
+	    curl_sym(&cu.easy_cleanup, "curl_easy_cleanup") ||
+	    curl_sym(&cu.easy_strerror, "curl_easy_strerror") ||
+	    cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		dlclose(cu.lib);
+		memset(&cu, 0, sizeof(cu));
 		return pkg_error(-PKGE_NETWORK, "cannot initialise libcurl");
-	curl_ready = 1;
+	}
 	return 0;
 }
 
 void fetch_global_cleanup(void)
 {
-	if (curl_ready)
-		curl_global_cleanup();
-	curl_ready = 0;
+	if (cu.lib) {
+		cu.global_cleanup();
+		dlclose(cu.lib);
+	}
+	memset(&cu, 0, sizeof(cu));
 }
 
 static int mem_append(struct dl *d, const void *p, size_t n)
@@ -179,23 +223,23 @@ static const char *url_protocols(const char *url, const char **redir)
 
 static void setup_progress(CURL *c, struct dl *d)
 {
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, d);
+	cu.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	cu.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	cu.easy_setopt(c, CURLOPT_XFERINFODATA, d);
 	clock_gettime(CLOCK_MONOTONIC, &d->start);
 }
 
 /* Timeouts, size cap, TLS checks and progress from the options. */
 static void setup_limits(CURL *c, struct dl *d, const struct fetch_opts *o)
 {
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ?
+	cu.easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ?
 			 o->timeout_s : DL_DEFAULT_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ?
+	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ?
 			 o->connect_timeout_s : DL_DEFAULT_CONNECT);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->max);
+	cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->max);
 	if (o->insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (d->label)
 		setup_progress(c, d);
@@ -213,23 +257,23 @@ static CURL *dl_handle(struct dl *d, const struct fetch_opts *o, char *ebuf)
 			  "protocol", d->url);
 		return NULL;
 	}
-	c = curl_easy_init();
+	c = cu.easy_init();
 	if (!c) {
 		pkg_error(-ENOMEM, "cannot download '%s'", d->url);
 		return NULL;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, d->url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, prot);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, redir ? 1L : 0L);
+	cu.easy_setopt(c, CURLOPT_URL, d->url);
+	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, prot);
+	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, redir ? 1L : 0L);
 	if (redir)
-		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, redir);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, DL_MAX_REDIRS);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "pkg");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, d);
+		cu.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, redir);
+	cu.easy_setopt(c, CURLOPT_MAXREDIRS, DL_MAX_REDIRS);
+	cu.easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(c, CURLOPT_USERAGENT, "pkg");
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, d);
 	setup_limits(c, d, o);
 	return c;
 }
@@ -253,13 +297,15 @@ static int transient(CURLcode rc)
 	}
 }
 
-/* Map a failed transfer to a code and message; *retry when worth it. */
+/* Map a failed transfer to a code and message; *retry when worth it.
+ * c is NULL for a local copy. */
 static int dl_failure(CURL *c, struct dl *d, CURLcode rc, const char *ebuf,
 		      char *msg, size_t n, int *retry)
 {
 	long http = 0;
 
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
+	if (c)
+		cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
 	*retry = 0;
 	if (d->over || rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(msg, n, "download of '%s' exceeds %" PRIu64 " bytes",
@@ -290,7 +336,8 @@ static int dl_failure(CURL *c, struct dl *d, CURLcode rc, const char *ebuf,
 	}
 	*retry = transient(rc) || http >= 500 || http == 408 || http == 429;
 	snprintf(msg, n, "cannot download '%s': %s", d->url,
-		 *ebuf ? ebuf : curl_easy_strerror(rc));
+		 *ebuf ? ebuf : cu.easy_strerror ?
+		 cu.easy_strerror(rc) : "transfer failed");
 	return -PKGE_NETWORK;
 }
 
@@ -308,10 +355,10 @@ static int dl_attempt(struct dl *d, const struct fetch_opts *o, char *msg,
 	c = dl_handle(d, o, ebuf);
 	if (!c)
 		return -PKGE_NETWORK; /* reported, msg left empty */
-	rc = curl_easy_perform(c);
+	rc = cu.easy_perform(c);
 	if (rc != CURLE_OK || d->werr || d->over)
 		err = dl_failure(c, d, rc, ebuf, msg, n, retry);
-	curl_easy_cleanup(c);
+	cu.easy_cleanup(c);
 	return err;
 }
 
@@ -331,14 +378,87 @@ static int dl_reset(struct dl *d)
 	return 0;
 }
 
+/* The local path of a file:// URL ("file:///p" or "file://localhost/p",
+ * %XX decoded), malloc'd; NULL when url is not one (or out of memory). */
+static char *file_url_path(const char *url)
+{
+	const char *p = url + 7;
+	char *out, *o;
+
+	if (strncasecmp(url, "file://", 7))
+		return NULL;
+	if (!strncasecmp(p, "localhost/", 10))
+		p += 9;
+	if (*p != '/' || !(out = malloc(strlen(p) + 1)))
+		return NULL;
+	for (o = out; *p; p++) {
+		if (p[0] == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			char hex[3] = { p[1], p[2], 0 };
+			*o++ = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+/* Copy the local file path into d's sink, with the same size cap and
+ * messages as a transfer. 0, or an error code with its message in msg. */
+static int local_copy(struct dl *d, const char *path, char *msg, size_t n)
+{
+	char buf[65536];
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0) {
+		err = errno;
+		if (err == ENOENT || err == ENOTDIR) {
+			snprintf(msg, n, "cannot download '%s': not found",
+				 d->url);
+			return -PKGE_NOTFOUND;
+		}
+		snprintf(msg, n, "cannot download '%s': %s", d->url,
+			 strerror(err));
+		return -err;
+	}
+	while ((r = read(fd, buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = errno;
+			snprintf(msg, n, "cannot download '%s': %s", d->url,
+				 strerror(err));
+			err = -err;
+			break;
+		}
+		if (write_cb(buf, 1, (size_t)r, d) != (size_t)r) {
+			int retry;
+			err = dl_failure(NULL, d, CURLE_WRITE_ERROR, "", msg,
+					 n, &retry);
+			break;
+		}
+	}
+	close(fd);
+	return err;
+}
+
 /* All tries; reports the final failure once (404 silently if asked). */
 static int dl_run(struct dl *d, const struct fetch_opts *o, int quiet_404)
 {
 	int tries = 1 + (o->retries > 0 ? o->retries : 0), i, err = 0, retry;
 	char msg[CURL_ERROR_SIZE + 1024];
+	char *local = file_url_path(d->url);
 
-	if (curl_init_once())
+	if (local) {
+		err = local_copy(d, local, msg, sizeof(msg));
+		free(local);
+		tries = 0;
+	} else if (curl_init_once()) {
 		return -PKGE_NETWORK;
+	}
 	for (i = 0; i < tries; i++) {
 		if (i) {
 			sleep(i < 5 ? (unsigned)i : 5u);

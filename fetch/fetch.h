@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- checksums (OpenSSL EVP) ---- */
 
@@ -107,7 +108,8 @@ struct fetch_opts {
  * 'URL' exceeds N bytes": callers pass the index's Size). Other failures:
  * PKGE_NETWORK with curl's reason, -errno for local write errors. Only
  * the final failure after opts->retries is reported. opts may be NULL.
- * libcurl is initialised on the first call.
+ * file:// is a local copy; libcurl is loaded (dlopen) and initialised
+ * on the first http(s) download.
  */
 int fetch_url(const char *url, const char *dest_path,
 	      const struct fetch_opts *opts, int quiet_404);
@@ -124,5 +126,15 @@ void fetch_global_cleanup(void);
  * (corrupt stream, or output past max: "... exceeds N bytes"). Reported. */
 int fetch_decompress(const void *in, size_t inlen, size_t max, char **out,
 		     size_t *outlen);
+/* The same for a file, read in blocks (the compressed data is never held
+ * whole) twice: once for the size, then into one exact allocation.
+ * Errors name path and are reported; any negative code. */
+int fetch_decompress_file(const char *path, size_t max, char **out,
+			  size_t *outlen);
+/* A stream of path's decompressed content (gzip, zstd, xz or plain),
+ * capped at max bytes (0 = 256 MiB), for reading with stdio; close with
+ * fclose. Decompression errors are reported once, naming path, and make
+ * reads fail (ferror). NULL when path cannot be opened (reported). */
+FILE *fetch_zopen(const char *path, size_t max);
 
 #endif

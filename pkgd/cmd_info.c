@@ -136,18 +136,22 @@ static int info_one(const struct db_pkg *p, void *ud)
 }
 
 /* The installed package of the same name and version is already shown
- * (opkg merges the two into one entry). */
+ * (opkg merges the two into one entry). The pool's installed repo holds
+ * exactly the database's installed and failed packages (not removed
+ * ones), so this asks the pool instead of querying the database once per
+ * available package (9,000 queries made `info nano` take 0.3 s). */
 static int installed_same(struct pkg_ctx *ctx, Id p)
 {
-	struct db_pkg dp;
-	int same;
+	Pool *pool = ctx->solv.pool;
+	Solvable *s = pool->solvables + p, *o;
+	Id q;
 
-	if (db_pkg_get(ctx->db, solver_name(&ctx->solv, p), &dp) < 0)
+	if (!pool->installed)
 		return 0;
-	same = strcmp(dp.state, "removed") &&
-	       !strcmp(dp.version, solver_evr(&ctx->solv, p));
-	db_pkg_release(&dp);
-	return same;
+	FOR_REPO_SOLVABLES(pool->installed, q, o)
+		if (o->name == s->name && o->evr == s->evr)
+			return 1;
+	return 0;
 }
 
 static int info_available(struct info_ctx *ic)
@@ -159,12 +163,13 @@ static int info_available(struct info_ctx *ic)
 	FOR_POOL_SOLVABLES(p)
 	{
 		char *text = NULL;
-		if (pool->solvables[p].repo == pool->installed ||
-		    installed_same(ctx, p))
+		if (pool->solvables[p].repo == pool->installed)
 			continue;
 		if (ic->glob &&
 		    fnmatch(ic->glob, solver_name(&ctx->solv, p),
 			    ctx->opt.nocase ? FNM_CASEFOLD : 0))
+			continue;
+		if (installed_same(ctx, p))
 			continue;
 		if (feed_stanza_text(ctx, p, &text) < 0)
 			continue;

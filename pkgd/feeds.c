@@ -2,7 +2,9 @@
  * Feeds: `update` downloads each feed's list (Packages.gz or Packages) and
  * its signature, verifies before parsing, and keeps three files per feed
  * in lists_dir: the list as downloaded (like opkg), NAME.sig, and a libsolv
- * cache NAME.solv rebuilt only when the list changes.
+ * cache NAME.solv rebuilt only when the list changes. Lists are read
+ * through a decompressing stream, one stanza at a time, except for the
+ * signature check, which needs the whole text.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -51,20 +53,53 @@ static int feed_mkdirs(const char *list)
 	return r;
 }
 
-static int feed_verify(struct pkg_ctx *ctx, const struct conf_src *src,
-		       const char *text, size_t len, const char *sig_tmp)
+/* Check the downloaded list (decompressed: usign signs the text) against
+ * its signature. The text is freed before parsing starts, so update never
+ * holds the text and a pool at once; usign needs the whole message
+ * (Ed25519 is one-shot). */
+static int feed_verify(struct pkg_ctx *ctx, const char *list_tmp,
+		       const char *sig_tmp)
 {
-	char *keys = ctx_path(ctx, ctx->conf.keys_dir);
+	char *keys = ctx_path(ctx, ctx->conf.keys_dir), *text = NULL;
+	size_t len;
 	int r;
 
 	if (!keys)
 		return -ENOMEM;
-	r = usign_verify_buf(text, len, sig_tmp, keys);
+	r = fetch_decompress_file(list_tmp, 0, &text, &len);
+	if (r == 0)
+		r = usign_verify_buf(text, len, sig_tmp, keys);
+	free(text);
 	free(keys);
 	if (r < 0)
-		return r; /* reported by usign_verify_buf, naming the key */
+		return r; /* reported, naming the file or the key */
 	ctx_note(ctx, 2, "Signature check passed.\n");
 	return 0;
+}
+
+/* Parse a list (as downloaded) into a scratch pool, writing the cache:
+ * a list that does not parse is not installed. */
+static int feed_parse(const char *name, const char *list, const char *solv)
+{
+	struct pkg_solver tmp;
+	FILE *fp = fetch_zopen(list, 0);
+	int r;
+
+	if (!fp)
+		return -PKGE_FORMAT; /* reported */
+	r = solver_init(&tmp, NULL, NULL, 0);
+	if (r == 0) {
+		r = solver_feed_from_file(&tmp, name, fp, 0, solv, NULL);
+		solver_release(&tmp);
+	}
+	fclose(fp);
+	return r;
+}
+
+static int feed_signed(const struct pkg_ctx *ctx)
+{
+	return ctx->conf.check_signature &&
+	       !(ctx->opt.force & FORCE_SIGNATURE);
 }
 
 /* Download, verify and install one feed's list; the old list stays in
@@ -77,9 +112,7 @@ static int feed_update_one(struct pkg_ctx *ctx, const struct conf_src *src)
 	char *sigtmp = list ? with_suffix(list, ".sig.new") : NULL;
 	char *solv = list ? with_suffix(list, ".solv") : NULL;
 	char *solvtmp = list ? with_suffix(list, ".solv.new") : NULL;
-	struct pkg_solver tmp_solv;
-	char *url = NULL, *raw = NULL, *text = NULL;
-	size_t rawlen = 0, len = 0;
+	char *url = NULL;
 	struct fetch_opts fo = { .progress = ctx->tty, .insecure =
 				 ctx->opt.insecure, .label = src->name };
 	int r = -ENOMEM;
@@ -93,15 +126,7 @@ static int feed_update_one(struct pkg_ctx *ctx, const struct conf_src *src)
 	r = fetch_url(url, tmp, &fo, 0);
 	if (r < 0)
 		goto out;
-	r = rootfs_read_file(tmp, 0, &raw, &rawlen);
-	if (r == 0)
-		r = fetch_decompress(raw, rawlen, 0, &text, &len);
-	if (r < 0) {
-		r = pkg_error(r, "cannot read list of feed '%s'", src->name);
-		goto out;
-	}
-	if (ctx->conf.check_signature &&
-	    !(ctx->opt.force & FORCE_SIGNATURE)) {
+	if (feed_signed(ctx)) {
 		free(url);
 		if (asprintf(&url, "%s/Packages.sig", src->url) < 0) {
 			url = NULL;
@@ -112,25 +137,17 @@ static int feed_update_one(struct pkg_ctx *ctx, const struct conf_src *src)
 		r = fetch_url(url, sigtmp, &fo, 0);
 		if (r < 0)
 			goto out;
-		r = feed_verify(ctx, src, text, len, sigtmp);
+		r = feed_verify(ctx, tmp, sigtmp);
 		if (r < 0)
 			goto out;
 	}
-	/* Parse once now: a list that does not parse is not installed, and
-	 * the cache is ready for the next command. */
-	r = solver_init(&tmp_solv, NULL, NULL, 0);
-	if (r == 0) {
-		r = solver_feed_from_text(&tmp_solv, src->name, text, len, 0,
-					  solvtmp, NULL);
-		solver_release(&tmp_solv);
-	}
+	r = feed_parse(src->name, tmp, solvtmp);
 	if (r < 0)
 		goto out;
 	r = fsop_rename(tmp, list);
 	if (r == 0)
 		r = fsop_rename(solvtmp, solv);
-	if (r == 0 && ctx->conf.check_signature &&
-	    !(ctx->opt.force & FORCE_SIGNATURE))
+	if (r == 0 && feed_signed(ctx))
 		r = fsop_rename(sigtmp, sig);
 	if (r < 0)
 		r = pkg_error(r, "cannot store list of feed '%s'", src->name);
@@ -153,8 +170,6 @@ out:
 	free(sigtmp);
 	free(solv);
 	free(url);
-	free(raw);
-	free(text);
 	return r;
 }
 
@@ -173,20 +188,6 @@ int feeds_update(struct pkg_ctx *ctx)
 	return failed;
 }
 
-/* The text of a stored list, decompressed (lists stay as downloaded). */
-static int list_text(const char *list, char **text, size_t *len)
-{
-	char *raw = NULL;
-	size_t rawlen;
-	int r = rootfs_read_file(list, 0, &raw, &rawlen);
-
-	*text = NULL;
-	if (r == 0)
-		r = fetch_decompress(raw, rawlen, 0, text, len);
-	free(raw);
-	return r;
-}
-
 /* Load a feed: .solv when newer than the list, else parse the list and
  * rewrite the cache (best effort: a read-only lists dir is fine). */
 static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
@@ -194,9 +195,8 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 {
 	char *list = feed_list_path(ctx, src->name);
 	char *solv = list ? with_suffix(list, ".solv") : NULL;
-	char *text = NULL;
-	size_t len;
 	struct stat sl, sc;
+	FILE *fp;
 	int r;
 
 	if (!solv) {
@@ -213,17 +213,17 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 		r = 0;
 		goto out;
 	}
-	r = list_text(list, &text, &len);
-	if (r < 0) {
-		r = pkg_error(r, "cannot read list '%s'", list);
+	fp = fetch_zopen(list, 0);
+	if (!fp) {
+		r = -PKGE_FORMAT; /* reported, naming the list */
 		goto out;
 	}
-	r = solver_feed_from_text(&ctx->solv, src->name, text, len, prio,
+	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio,
 				  access(list, W_OK) == 0 ? solv : NULL, NULL);
+	fclose(fp);
 out:
 	free(list);
 	free(solv);
-	free(text);
 	return r;
 }
 
@@ -240,12 +240,31 @@ int feeds_load(struct pkg_ctx *ctx)
 	return 0;
 }
 
+/* Skip n bytes of fp; 0 or -1 (short). */
+static int skip_bytes(FILE *fp, size_t n)
+{
+	char buf[16384];
+	size_t k;
+
+	while (n > 0) {
+		k = fread(buf, 1, n < sizeof(buf) ? n : sizeof(buf), fp);
+		if (k == 0)
+			return -1;
+		n -= k;
+	}
+	return 0;
+}
+
+/* The stanza at off in the stored list, read from a decompressing stream
+ * up to its end only: neither the list nor its text is held whole. */
 int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 {
 	const char *name = solver_repo_name(&ctx->solv, p);
-	char *list, *text = NULL, *end;
-	size_t len, off = solver_offset(&ctx->solv, p);
-	int r;
+	char *list, *line = NULL, *buf = NULL;
+	size_t cap = 0, len = 0, off = solver_offset(&ctx->solv, p);
+	FILE *fp, *mem;
+	ssize_t n;
+	int r = 0;
 
 	*out = NULL;
 	if (!name)
@@ -253,16 +272,35 @@ int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 	list = feed_list_path(ctx, name);
 	if (!list)
 		return -ENOMEM;
-	r = list_text(list, &text, &len);
-	free(list);
-	if (r < 0 || off >= len) {
-		free(text);
-		return r < 0 ? r : -PKGE_NOTFOUND;
+	if (access(list, R_OK) < 0) { /* gone since the cache was read */
+		r = -errno;
+		free(list);
+		return r;
 	}
-	end = strstr(text + off, "\n\n");
-	if (end)
-		end[1] = 0;
-	*out = strdup(text + off);
-	free(text);
-	return *out ? 0 : -ENOMEM;
+	fp = fetch_zopen(list, 0);
+	free(list);
+	if (!fp)
+		return -PKGE_FORMAT; /* reported */
+	mem = open_memstream(&buf, &len);
+	if (!mem || skip_bytes(fp, off) < 0)
+		r = mem ? -PKGE_NOTFOUND : -ENOMEM;
+	while (r == 0 && (n = getline(&line, &cap, fp)) > 0) {
+		if (line[0] == '\n' || !strcmp(line, "\r\n"))
+			break;
+		fwrite(line, 1, (size_t)n, mem);
+	}
+	if (r == 0 && ferror(fp))
+		r = -PKGE_FORMAT;
+	free(line);
+	fclose(fp);
+	if (mem && fclose(mem) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r == 0 && len == 0)
+		r = -PKGE_NOTFOUND;
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*out = buf;
+	return 0;
 }

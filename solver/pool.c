@@ -116,9 +116,20 @@ const char *solver_arch(const struct pkg_solver *s, Id p)
 	return pool_id2str(s->pool, sv(s, p)->arch);
 }
 
+/* The description's first line (libsolv's temporary space). */
 const char *solver_summary(const struct pkg_solver *s, Id p)
 {
-	return solvable_lookup_str(sv(s, p), SOLVABLE_SUMMARY);
+	const char *d = solvable_lookup_str(sv(s, p), SOLVABLE_DESCRIPTION);
+	size_t n;
+	char *t;
+
+	if (!d || !strchr(d, '\n'))
+		return d;
+	n = strcspn(d, "\n");
+	t = pool_alloctmpspace(s->pool, (int)n + 1);
+	memcpy(t, d, n);
+	t[n] = 0;
+	return t;
 }
 
 const char *solver_description(const struct pkg_solver *s, Id p)
@@ -247,20 +258,30 @@ static int has_revision(const char *v)
 }
 
 /* libsolv sorts "1.0" before "1.0-0"; opkg reads a missing revision as
- * "" which equals "0". Give the side without one "-0" so both agree. */
+ * "" which equals "0". Every version without one is compared as
+ * "<version>-0", whatever the other side: a fixed mapping keeps the order
+ * transitive (adding "-0" only when the other side had a revision did
+ * not: fuzz_vercmp found "-1:" < "1" < "21[0-1" < "-1:"). */
 int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b)
 {
-	char *tmp = NULL;
-	int ra = has_revision(a), rb = has_revision(b), r;
+	char *ta = NULL, *tb = NULL;
+	int r;
 
-	if (ra != rb && asprintf(&tmp, "%s-0", ra ? b : a) >= 0) {
-		if (ra)
-			b = tmp;
+	if (!has_revision(a)) {
+		if (asprintf(&ta, "%s-0", a) < 0)
+			ta = NULL;
 		else
-			a = tmp;
+			a = ta;
+	}
+	if (!has_revision(b)) {
+		if (asprintf(&tb, "%s-0", b) < 0)
+			tb = NULL;
+		else
+			b = tb;
 	}
 	r = pool_evrcmp_str(s->pool, a, b, EVRCMP_COMPARE);
-	free(tmp);
+	free(ta);
+	free(tb);
 	return r < 0 ? -1 : r > 0;
 }
 

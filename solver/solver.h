@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <solv/pool.h>
 #include <solv/repo.h>
 #include <solv/queue.h>
@@ -49,6 +50,12 @@ void solver_release(struct pkg_solver *s);
 int solver_feed_from_text(struct pkg_solver *s, const char *name,
 			  const char *text, size_t len, int priority,
 			  const char *cache_path, Repo **repo_out);
+/* The same, reading the text from fp one stanza at a time (the whole
+ * text is never in memory). Read errors of fp give -EIO unreported (the
+ * stream reports them: fetch_zopen does). */
+int solver_feed_from_file(struct pkg_solver *s, const char *name, FILE *fp,
+			  int priority, const char *cache_path,
+			  Repo **repo_out);
 /* Load the repo `name` from a .solv written by solver_feed_from_text.
  * -ENOENT (any -errno of fopen) when missing, not reported; PKGE_FORMAT
  * when unreadable, reported (caller rebuilds). */

@@ -6,10 +6,12 @@
  * ABIVersion and dependency forms ("foo(>=1)") it does not know.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <solv/knownid.h>
 #include <solv/repo_solv.h>
@@ -206,23 +208,6 @@ static void collect(const struct ctl_stanza *st, const char *v[F_COUNT])
 			}
 }
 
-static void set_summary(Repodata *data, Id p, const char *desc)
-{
-	const char *nl = strchr(desc, '\n');
-	char *first;
-
-	repodata_set_str(data, p, SOLVABLE_DESCRIPTION, desc);
-	if (!nl) {
-		repodata_set_str(data, p, SOLVABLE_SUMMARY, desc);
-		return;
-	}
-	first = strndup(desc, (size_t)(nl - desc));
-	if (first) {
-		repodata_set_str(data, p, SOLVABLE_SUMMARY, first);
-		free(first);
-	}
-}
-
 static void set_num(Repodata *data, Id p, Id key, const char *v)
 {
 	char *end;
@@ -238,14 +223,11 @@ static void set_num(Repodata *data, Id p, Id key, const char *v)
 static void set_attrs(struct pkg_solver *s, Repodata *data, Id p,
 		      const char *v[F_COUNT], uint64_t offset)
 {
+	/* Only what pkg looks up is kept: Section, License and Maintainer
+	 * are read from the stanza text when shown (info), and the summary
+	 * is the description's first line. */
 	if (v[F_DESC] && *v[F_DESC])
-		set_summary(data, p, v[F_DESC]);
-	if (v[F_SECTION])
-		repodata_set_poolstr(data, p, SOLVABLE_GROUP, v[F_SECTION]);
-	if (v[F_LICENSE])
-		repodata_set_poolstr(data, p, SOLVABLE_LICENSE, v[F_LICENSE]);
-	if (v[F_MAINT])
-		repodata_set_poolstr(data, p, SOLVABLE_PACKAGER, v[F_MAINT]);
+		repodata_set_str(data, p, SOLVABLE_DESCRIPTION, v[F_DESC]);
 	if (v[F_FILENAME])
 		repodata_set_location(data, p, 0, 0, v[F_FILENAME]);
 	set_num(data, p, SOLVABLE_DOWNLOADSIZE, v[F_SIZE]);
@@ -319,10 +301,12 @@ struct feed_ctx {
 	struct pkg_solver *s;
 	Repo *repo;
 	const char *name;
-	const char *text, *end;
+	const char *text, *end; /* the text parsed (streaming: one stanza) */
 	const char *cur; /* start of line `line` */
 	size_t line;
 	size_t skipped;
+	size_t base_line; /* where text starts in the list: line, offset */
+	uint64_t base_off;
 };
 
 static int arch_ok(const struct pkg_solver *s, const char *arch)
@@ -362,38 +346,123 @@ static int feed_stanza(const struct ctl_stanza *st, void *ud)
 	if (!v[F_PACKAGE] || !*v[F_PACKAGE] || !v[F_VERSION] ||
 	    !*v[F_VERSION]) {
 		pkg_warn("feed '%s': stanza at line %zu has no %s, skipped",
-			 c->name, st->line, v[F_PACKAGE] ? "Version"
-							  : "Package");
+			 c->name, c->base_line + st->line - 1,
+			 v[F_PACKAGE] ? "Version" : "Package");
 		c->skipped++;
 		return 0;
 	}
 	if (!arch_ok(c->s, v[F_ARCH]))
 		return 0;
-	off = line_offset(c, st->line);
+	off = c->base_off + line_offset(c, st->line);
 	add_fields(c->s, c->repo, v, off);
 	return 0;
 }
 
-/* Write repo as a .solv file at path through the ops layer. */
-static int write_cache(Repo *repo, const char *path)
+/*
+ * Keys a command rarely needs go to the .solv's vertical (paged) part:
+ * libsolv reads those pages from the file on demand, so loading every
+ * feed keeps only names, versions, dependencies and sizes in memory.
+ * Descriptions are vertical already (libsolv's standard filter).
+ */
+static int cache_keyfilter(Repo *repo, Repokey *key, void *kfdata)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	const struct pkg_solver *s = kfdata;
+	int r = repo_write_stdkeyfilter(repo, key, NULL);
+
+	if (r != KEY_STORAGE_INCORE)
+		return r;
+	if (key->name == SOLVABLE_CHECKSUM || key->name == SOLVABLE_MEDIAFILE ||
+	    key->name == SOLVABLE_MEDIADIR || key->name == s->key_md5 ||
+	    key->name == s->key_offset)
+		return KEY_STORAGE_VERTICAL_OFFSET;
+	return r;
+}
+
+struct cache_out {
+	int fd;
+	int err;
+};
+
+static ssize_t cache_write(void *cookie, const char *buf, size_t n)
+{
+	struct cache_out *o = cookie;
+	ssize_t w = o->err ? -1 : fsop_write(o->fd, buf, n);
+
+	if (w < 0) {
+		if (!o->err)
+			o->err = (int)w;
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+/* repo as a .solv into tmp, written as it is produced (no copy of the
+ * whole file in memory) through the ops layer, and fsynced. */
+static int write_solv(struct pkg_solver *s, Repo *repo, const char *tmp)
+{
+	static const cookie_io_functions_t io = { .write = cache_write };
+	struct cache_out o = { -1, 0 };
+	FILE *fp;
+	int r, c;
+
+	o.fd = fsop_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o.fd < 0)
+		return o.fd;
+	fp = fopencookie(&o, "w", io);
+	if (!fp) {
+		fsop_close(o.fd);
+		return -ENOMEM;
+	}
+	r = repo_write_filtered(repo, fp, cache_keyfilter, s, NULL);
+	c = fclose(fp);
+	if (o.err)
+		r = o.err;
+	else if (r != 0 || c != 0)
+		r = -PKGE_FORMAT;
+	if (r == 0)
+		r = fsop_fsync(o.fd);
+	c = fsop_close(o.fd);
+	return r ? r : c;
+}
+
+/* Write repo as a .solv file at path (temp file beside it, renamed). */
+static int write_cache(struct pkg_solver *s, Repo *repo, const char *path)
+{
+	char *tmp = NULL;
 	int r;
 
-	if (!fp)
-		return pkg_error(-errno, "cannot write cache '%s'", path);
-	r = repo_write(repo, fp);
-	if (fclose(fp) != 0 || r != 0) {
-		free(buf);
-		return pkg_error(-PKGE_FORMAT, "cannot write cache '%s': %s",
-				 path, pool_errstr(repo->pool));
-	}
-	r = rootfs_write_atomic(path, buf, len, 0644);
-	free(buf);
+	if (asprintf(&tmp, "%s.pkg-tmp.%ld", path, (long)getpid()) < 0)
+		return pkg_error(-ENOMEM, "cannot write cache '%s'", path);
+	r = write_solv(s, repo, tmp);
+	if (r == 0)
+		r = fsop_rename(tmp, path);
+	if (r < 0)
+		fsop_unlink(tmp);
+	else
+		r = fsop_fsync_dir(path);
+	free(tmp);
+	if (r == -PKGE_FORMAT)
+		return pkg_error(r, "cannot write cache '%s': %s", path,
+				 pool_errstr(repo->pool));
 	if (r < 0)
 		return pkg_error(r, "cannot write cache '%s'", path);
+	return 0;
+}
+
+/* Internalize the parsed repo, write the cache, hand it out. */
+static int feed_finish(struct pkg_solver *s, Repo *repo,
+		       const char *cache_path, Repo **repo_out)
+{
+	int r;
+
+	repo_internalize(repo);
+	if (cache_path && (r = write_cache(s, repo, cache_path)) < 0) {
+		repo_free(repo, 1);
+		return r;
+	}
+	if (repo_out)
+		*repo_out = repo;
 	return 0;
 }
 
@@ -406,6 +475,7 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
 	char why[128];
 	int r;
 
+	c.base_line = 1;
 	c.repo = repo_create(s->pool, name);
 	c.repo->priority = priority;
 	repo_add_repodata(c.repo, 0);
@@ -417,14 +487,127 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
 					       "malformed: %s", name, why);
 		return pkg_error(r, "cannot read list of feed '%s'", name);
 	}
-	repo_internalize(c.repo);
-	if (cache_path && (r = write_cache(c.repo, cache_path)) < 0) {
-		repo_free(c.repo, 1);
-		return r;
+	return feed_finish(s, c.repo, cache_path, repo_out);
+}
+
+/* Largest stanza accepted from a stream (fields are capped at 1 MB by
+ * the parser; a stanza of several such fields is still refused). */
+#define STANZA_MAX ((size_t)4 << 20)
+
+struct chunk {
+	char *buf;
+	size_t len, cap;
+};
+
+static int chunk_add(struct chunk *k, const char *line, size_t n)
+{
+	char *nb;
+	size_t ncap = k->cap ? k->cap : 4096;
+
+	if (k->len + n > STANZA_MAX)
+		return -PKGE_FORMAT;
+	while (ncap < k->len + n)
+		ncap *= 2;
+	if (ncap != k->cap) {
+		nb = realloc(k->buf, ncap);
+		if (!nb)
+			return -ENOMEM;
+		k->buf = nb;
+		k->cap = ncap;
 	}
-	if (repo_out)
-		*repo_out = c.repo;
+	memcpy(k->buf + k->len, line, n);
+	k->len += n;
 	return 0;
+}
+
+/* Parse the stanza gathered in k; a "line N" in why is made absolute. */
+static int chunk_parse(struct feed_ctx *c, struct chunk *k, char *why,
+		       size_t n)
+{
+	size_t rel;
+	int r, at;
+
+	if (!k->len)
+		return 0;
+	c->text = c->cur = k->buf;
+	c->end = k->buf + k->len;
+	c->line = 1;
+	r = ctl_parse_why(k->buf, k->len, 0, feed_stanza, c, why, n);
+	k->len = 0;
+	if (r == -PKGE_FORMAT && sscanf(why, "line %zu: %n", &rel, &at) == 1
+	    && at > 0) {
+		char rest[128];
+		snprintf(rest, sizeof(rest), "%s", why + at);
+		snprintf(why, n, "line %zu: %s", c->base_line + rel - 1, rest);
+	}
+	return r;
+}
+
+/* Feed fp to the parser one stanza at a time (a stanza ends at an empty
+ * line, as in ctl_parse), keeping line numbers and byte offsets. */
+static int feed_stream(struct feed_ctx *c, FILE *fp, char *why, size_t n)
+{
+	struct chunk k = { 0 };
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	uint64_t pos = 0;
+	ssize_t len;
+	int r = 0;
+
+	while (r == 0 && (len = getline(&line, &cap, fp)) >= 0) {
+		size_t t = (size_t)len;
+		lineno++;
+		if (t && line[t - 1] == '\n')
+			t--;
+		if (t && line[t - 1] == '\r')
+			t--;
+		if (t == 0) {
+			r = chunk_parse(c, &k, why, n);
+		} else {
+			if (!k.len) {
+				c->base_line = lineno;
+				c->base_off = pos;
+			}
+			r = chunk_add(&k, line, (size_t)len);
+			if (r == -PKGE_FORMAT)
+				snprintf(why, n, "line %zu: stanza too long "
+					 "(over %zu bytes)", lineno,
+					 STANZA_MAX);
+		}
+		pos += (uint64_t)len;
+	}
+	if (r == 0 && ferror(fp))
+		r = -EIO;
+	if (r == 0)
+		r = chunk_parse(c, &k, why, n);
+	free(line);
+	free(k.buf);
+	return r;
+}
+
+int solver_feed_from_file(struct pkg_solver *s, const char *name, FILE *fp,
+			  int priority, const char *cache_path,
+			  Repo **repo_out)
+{
+	struct feed_ctx c = { .s = s, .name = name };
+	char why[160];
+	int r;
+
+	why[0] = 0;
+	c.repo = repo_create(s->pool, name);
+	c.repo->priority = priority;
+	repo_add_repodata(c.repo, 0);
+	r = feed_stream(&c, fp, why, sizeof(why));
+	if (r < 0) {
+		repo_free(c.repo, 1);
+		if (r == -PKGE_FORMAT)
+			return pkg_error_plain(r, "list of feed '%s' is "
+					       "malformed: %s", name, why);
+		if (r == -EIO)
+			return r; /* the stream reported it */
+		return pkg_error(r, "cannot read list of feed '%s'", name);
+	}
+	return feed_finish(s, c.repo, cache_path, repo_out);
 }
 
 int solver_feed_from_cache(struct pkg_solver *s, const char *name,
