@@ -57,10 +57,35 @@ static int feed_mkdirs(const char *list)
  * its signature. The text is freed before parsing starts, so update never
  * holds the text and a pool at once; usign needs the whole message
  * (Ed25519 is one-shot). */
+/* The key for the signature in sig_path, looked up through the merged
+ * view (keys in the image and in the overlay alike): that key's file, or
+ * the keys directory when no layer has it (usign then says so). */
+static char *feed_key(struct pkg_ctx *ctx, const char *sig_path)
+{
+	struct usign_sig sig;
+	char *text = NULL, *rel = NULL, *key = NULL, id[17];
+	size_t len;
+
+	if (rootfs_read_file(sig_path, 4096, &text, &len) == 0 &&
+	    usign_parse_sig(text, len, &sig) == 0) {
+		usign_keyid_hex(sig.keyid, id);
+		if (asprintf(&rel, "%s/%s", ctx->conf.keys_dir, id) >= 0) {
+			key = ctx_path(ctx, rel);
+			if (key && access(key, F_OK) < 0) {
+				free(key);
+				key = NULL;
+			}
+		}
+		free(rel);
+	}
+	free(text);
+	return key ? key : ctx_path(ctx, ctx->conf.keys_dir);
+}
+
 static int feed_verify(struct pkg_ctx *ctx, const char *list_tmp,
 		       const char *sig_tmp)
 {
-	char *keys = ctx_path(ctx, ctx->conf.keys_dir), *text = NULL;
+	char *keys = feed_key(ctx, sig_tmp), *text = NULL;
 	size_t len;
 	int r;
 

@@ -17,7 +17,7 @@ sql() { sqlite3 "$DB" "$1"; }
 whiteout_at() { [ -c "$1" ] && [ "$(stat -c '%t:%T' "$1")" = "0:0" ]; }
 data_bytes() {
 	find "$U" -type f ! -path "$U/usr/lib/pkg/*" ! -path "$U/usr/lib/opkg/*" \
-		! -path "$U/var/*" ! -path "$U/tmp/*" ! -path "$U/etc/pkg/*" \
+		! -path "$U/var/*" ! -path "$U/tmp/*" ! -path "$U/etc/pkg/*" ! -path "$U/etc/opkg/*" \
 		! -path "$U/etc/backup/*" -printf '%s\n' |
 		awk '{ s += $1 } END { print s + 0 }'
 }
@@ -56,6 +56,12 @@ is "$(sql "SELECT sha256 FROM rom_files WHERE path='etc/democonf.conf'")" \
 is "$(sql "SELECT conffile FROM rom_files WHERE path='etc/democonf.conf'")" 1 "...and it is marked a conffile"
 is "$(sql "SELECT value FROM meta WHERE key='rom_fingerprint'")" \
 	"$(sha256sum <"$R/rom/usr/lib/opkg/status" | cut -d' ' -f1)" "fingerprint: the image status's SHA-256"
+# A key the user added in the overlay does not hide the image's keys.
+mk_key "$T/key2"
+install_key "$T/key2.pub" "$U/etc/opkg/keys"
+op update
+is "$RC" 0 "update with keys in both the image and the overlay exits 0"
+[ "$RC" = 0 ] || diag "$ERR"
 op audit
 is "$RC" 0 "audit of the fresh image root exits 0"
 like "$OUT" "0 problems" "...and finds no problem"
