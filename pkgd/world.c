@@ -272,8 +272,12 @@ static int skip_line(const char *line)
 	return !*p || *p == '#';
 }
 
-int world_parse(const char *text, size_t len, const char *fname,
-		struct world *w, world_bad_fn bad, void *ud)
+typedef const char *(*line_fn)(struct world *w, char *line, size_t no,
+				int *err);
+
+/* Each line of text through fn; bad lines (fn's reason) go to bad. */
+static int parse_lines(const char *text, size_t len, const char *fname,
+		       struct world *w, line_fn fn, world_bad_fn bad, void *ud)
 {
 	size_t off = 0, used, no = 0;
 	char *line;
@@ -286,13 +290,19 @@ int world_parse(const char *text, size_t len, const char *fname,
 		off += used;
 		no++;
 		if (!skip_line(line))
-			why = world_line(w, line, no, &err);
+			why = fn(w, line, no, &err);
 		if (why && bad)
 			bad(ud, fname, no, copy ? copy : "", why);
 		free(copy);
 		free(line);
 	}
 	return err;
+}
+
+int world_parse(const char *text, size_t len, const char *fname,
+		struct world *w, world_bad_fn bad, void *ud)
+{
+	return parse_lines(text, len, fname, w, world_line, bad, ud);
 }
 
 /* One line of installed_packages.txt; a reason when bad, else NULL. */
@@ -320,24 +330,7 @@ int world_parse_installed_txt(const char *text, size_t len,
 			      const char *fname, struct world *w,
 			      world_bad_fn bad, void *ud)
 {
-	size_t off = 0, used, no = 0;
-	char *line;
-	int err = 0;
-
-	while (err == 0 && (used = next_line(text + off, len - off, &line))) {
-		const char *why = NULL;
-		char *copy = bad ? strdup(line) : NULL;
-
-		off += used;
-		no++;
-		if (!skip_line(line))
-			why = itxt_line(w, line, no, &err);
-		if (why && bad)
-			bad(ud, fname, no, copy ? copy : "", why);
-		free(copy);
-		free(line);
-	}
-	return err;
+	return parse_lines(text, len, fname, w, itxt_line, bad, ud);
 }
 
 /* installed_packages.txt from the database (as tx_write_state_files
