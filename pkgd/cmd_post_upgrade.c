@@ -394,10 +394,10 @@ static int env_int(const char *name, int def)
 /* feeds_update with bounded retries and a doubling delay. */
 static int pu_update(struct pu *pu)
 {
-	int i, r = 0, delay = pu->delay;
+	int i, r = 0, delay = pu->delay, nfailed;
 
 	for (i = 1; i <= pu->attempts; i++) {
-		r = feeds_update(pu->ctx);
+		r = feeds_update(pu->ctx, &nfailed);
 		if (r == 0)
 			return 0;
 		if (i == pu->attempts)

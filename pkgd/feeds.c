@@ -198,17 +198,20 @@ out:
 	return r;
 }
 
-int feeds_update(struct pkg_ctx *ctx)
+int feeds_update(struct pkg_ctx *ctx, int *nfailed)
 {
 	size_t i;
 	int r, failed = 0;
 
+	*nfailed = 0;
 	if (ctx->conf.nsrcs == 0)
 		pkg_warn("no feeds configured (src lines in opkg.conf)");
 	for (i = 0; i < ctx->conf.nsrcs; i++) {
 		r = feed_update_one(ctx, &ctx->conf.srcs[i]);
-		if (r < 0)
+		if (r < 0) {
 			failed = r;
+			(*nfailed)++;
+		}
 	}
 	return failed;
 }

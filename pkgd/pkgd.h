@@ -334,7 +334,8 @@ int conffiles_status(struct pkg_ctx *ctx, const char *glob);
 
 /* Host path of a feed's list file and its .solv cache. */
 char *feed_list_path(const struct pkg_ctx *ctx, const char *name);
-int feeds_update(struct pkg_ctx *ctx);
+/* Update every feed; the last error, *nfailed the number that failed. */
+int feeds_update(struct pkg_ctx *ctx, int *nfailed);
 /* Add every feed to the pool, from the cache when fresh. */
 int feeds_load(struct pkg_ctx *ctx);
 /* The Packages stanza of a feed package (from the list at its offset),

@@ -86,6 +86,14 @@ op update
 is "$RC" 0 "update exits 0"
 is "$(grep -c '^Updated list of available packages in ' "$T/out")" 4 \
 	"update: 'Updated list of available packages in ...' per feed"
+# opkg's update exits with the number of feeds that failed.
+cp "$Q/etc/opkg.conf" "$T/bad.conf"
+printf 'src/gz gone1 file://%s/nowhere1\nsrc/gz gone2 file://%s/nowhere2\n' \
+	"$T" "$T" >>"$T/bad.conf"
+run "$OPKG" -f "$T/bad.conf" -o "$Q" update
+is "$RC" 2 "update with two unreachable feeds exits 2 (opkg: the failure count)"
+run "$PKG" -f "$T/bad.conf" -o "$Q" update
+is "$RC" 1 "...and 1 when called as pkg"
 
 # ---- list-installed and its options -------------------------------------
 op list-installed
