@@ -352,6 +352,7 @@ int ctx_load_pool(struct pkg_ctx *ctx)
 
 void ctx_release(struct pkg_ctx *ctx)
 {
+	feed_cursors_release(ctx);
 	if (ctx->solv_ready)
 		solver_release(&ctx->solv);
 	ctx->solv_ready = 0;

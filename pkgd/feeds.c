@@ -283,13 +283,76 @@ static int skip_bytes(FILE *fp, size_t n)
 	return 0;
 }
 
+/* An open stream over a feed's list, kept between feed_stanza_text calls:
+ * lists are sorted by name and so are the callers (info, a glob), so the
+ * next stanza is usually further on in the same stream. */
+struct feed_cursor {
+	char *name;
+	FILE *fp;
+	size_t pos;	/* bytes of decompressed text read so far */
+};
+
+static FILE *cursor_at(struct pkg_ctx *ctx, const char *name, size_t off,
+		       struct feed_cursor **out)
+{
+	struct feed_cursor *c = NULL, *v;
+	char *list;
+	size_t i;
+
+	for (i = 0; i < ctx->ncursors; i++)
+		if (!strcmp(ctx->cursors[i].name, name))
+			c = &ctx->cursors[i];
+	if (!c) {
+		v = realloc(ctx->cursors, (ctx->ncursors + 1) * sizeof(*v));
+		if (!v)
+			return NULL;
+		ctx->cursors = v;
+		c = &v[ctx->ncursors];
+		memset(c, 0, sizeof(*c));
+		if (!(c->name = strdup(name)))
+			return NULL;
+		ctx->ncursors++;
+	}
+	if (c->fp && off < c->pos) {
+		fclose(c->fp);
+		c->fp = NULL;
+	}
+	if (!c->fp) {
+		list = feed_list_path(ctx, name);
+		if (list && access(list, R_OK) == 0) /* gone since read? */
+			c->fp = fetch_zopen(list, 0);
+		free(list);
+		c->pos = 0;
+	}
+	if (!c->fp || skip_bytes(c->fp, off - c->pos) < 0)
+		return NULL;
+	c->pos = off;
+	*out = c;
+	return c->fp;
+}
+
+void feed_cursors_release(struct pkg_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->ncursors; i++) {
+		if (ctx->cursors[i].fp)
+			fclose(ctx->cursors[i].fp);
+		free(ctx->cursors[i].name);
+	}
+	free(ctx->cursors);
+	ctx->cursors = NULL;
+	ctx->ncursors = 0;
+}
+
 /* The stanza at off in the stored list, read from a decompressing stream
  * up to its end only: neither the list nor its text is held whole. */
 int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 {
 	const char *name = solver_repo_name(&ctx->solv, p);
-	char *list, *line = NULL, *buf = NULL;
+	char *line = NULL, *buf = NULL;
 	size_t cap = 0, len = 0, off = solver_offset(&ctx->solv, p);
+	struct feed_cursor *c = NULL;
 	FILE *fp, *mem;
 	ssize_t n;
 	int r = 0;
@@ -297,22 +360,14 @@ int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 	*out = NULL;
 	if (!name)
 		return -PKGE_NOTFOUND;
-	list = feed_list_path(ctx, name);
-	if (!list)
-		return -ENOMEM;
-	if (access(list, R_OK) < 0) { /* gone since the cache was read */
-		r = -errno;
-		free(list);
-		return r;
-	}
-	fp = fetch_zopen(list, 0);
-	free(list);
+	fp = cursor_at(ctx, name, off, &c);
 	if (!fp)
-		return -PKGE_FORMAT; /* reported */
+		return -PKGE_NOTFOUND;
 	mem = open_memstream(&buf, &len);
-	if (!mem || skip_bytes(fp, off) < 0)
-		r = mem ? -PKGE_NOTFOUND : -ENOMEM;
+	if (!mem)
+		r = -ENOMEM;
 	while (r == 0 && (n = getline(&line, &cap, fp)) > 0) {
+		c->pos += (size_t)n;
 		if (line[0] == '\n' || !strcmp(line, "\r\n"))
 			break;
 		fwrite(line, 1, (size_t)n, mem);
@@ -320,7 +375,6 @@ int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 	if (r == 0 && ferror(fp))
 		r = -PKGE_FORMAT;
 	free(line);
-	fclose(fp);
 	if (mem && fclose(mem) != 0 && r == 0)
 		r = -ENOMEM;
 	if (r == 0 && len == 0)

@@ -120,6 +120,8 @@ struct pkg_opts {
 
 /* ---- the context ---- */
 
+struct feed_cursor;
+
 struct pkg_ctx {
 	struct pkg_opts opt;
 	struct pkg_conf conf;
@@ -134,6 +136,8 @@ struct pkg_ctx {
 	int opkg_lock_fd;
 	int tty;	   /* stderr is a terminal: progress */
 	const char *prog;  /* "pkg" or "opkg" */
+	struct feed_cursor *cursors; /* open feed lists (feeds.c) */
+	size_t ncursors;
 	FILE *out;	   /* primary output (stdout) */
 };
 
@@ -341,6 +345,8 @@ int feeds_load(struct pkg_ctx *ctx);
 /* The Packages stanza of a feed package (from the list at its offset),
  * malloc'd text. */
 int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **text);
+/* Close the lists feed_stanza_text kept open. */
+void feed_cursors_release(struct pkg_ctx *ctx);
 
 /* ---- transactions (tx.c) ---- */
 
