@@ -353,6 +353,13 @@ int ctx_load_pool(struct pkg_ctx *ctx)
 void ctx_release(struct pkg_ctx *ctx)
 {
 	feed_cursors_release(ctx);
+	/* the option lists hold pointers into argv: only the arrays */
+	free(ctx->opt.add_archs);
+	free(ctx->opt.add_dests);
+	free(ctx->opt.add_excludes);
+	free(ctx->opt.ignore_recs);
+	ctx->opt.add_archs = ctx->opt.add_dests = NULL;
+	ctx->opt.add_excludes = ctx->opt.ignore_recs = NULL;
 	if (ctx->solv_ready)
 		solver_release(&ctx->solv);
 	ctx->solv_ready = 0;

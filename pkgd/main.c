@@ -34,6 +34,7 @@ static const struct { const char *name; unsigned flag; } force_opts[] = {
 	{ "removal-of-dependent-packages", FORCE_REMOVE_DEPENDENT },
 	{ "removal-of-essential-packages", FORCE_REMOVE_ESSENTIAL },
 	{ "maintainer", FORCE_MAINTAINER }, { "defaults", 0 },
+	{ "special-files", FORCE_SPECIAL_FILES },
 };
 #define NFORCE (sizeof(force_opts) / sizeof(force_opts[0]))
 
@@ -462,6 +463,13 @@ static int exit_code(const struct pkg_ctx *ctx, int r)
 	return strcmp(ctx->prog, "opkg") ? 1 : 255;
 }
 
+/* Leave before the command ran: what the option pass allocated goes. */
+static int early_exit(struct pkg_ctx *ctx, int code)
+{
+	ctx_release(ctx);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	struct pkg_ctx ctx;
@@ -489,18 +497,18 @@ int main(int argc, char **argv)
 	r = parse_opts(&ctx.opt, argc, argv, &first, "+f:o:d:t:l:iAvV::",
 		       ctx.prog);
 	if (r == 1)
-		return 0;
+		return early_exit(&ctx, 0);
 	if (r == 2 || (r == 0 && first >= argc)) {
 		usage(ctx.prog, r == 2 ? stdout : stderr);
-		return r == 2 ? 0 : 1;
+		return early_exit(&ctx, r == 2 ? 0 : 1);
 	}
 	if (r < 0)
-		return 1;
+		return early_exit(&ctx, 1);
 	cmd = cmd_find(argv[first]);
 	if (!cmd) {
 		pkg_error_plain(-PKGE_USAGE, "unknown command '%s' (see '%s help')",
 				argv[first], ctx.prog);
-		return 1;
+		return early_exit(&ctx, 1);
 	}
 	/* Second pass over the command's words: options may follow the
 	 * command (opkg accepts both); getopt permutes them to the front. */
@@ -517,9 +525,9 @@ int main(int argc, char **argv)
 				       "f:o:d:t:l:iAvV::", ctx.prog);
 		}
 		if (r == 1 || r == 2)
-			return 0;
+			return early_exit(&ctx, 0);
 		if (r < 0)
-			return 1;
+			return early_exit(&ctx, 1);
 		r = prepare(&ctx, cmd, &ds);
 		if (r == 0)
 			r = cmd->run(&ctx, nsub - at, sub + at);

@@ -75,7 +75,8 @@ enum { FORCE_DEPENDS = 1 << 0, FORCE_REINSTALL = 1 << 1,
        FORCE_SPACE = 1 << 4, FORCE_POSTINSTALL = 1 << 5,
        FORCE_REMOVE = 1 << 6, FORCE_CHECKSUM = 1 << 7,
        FORCE_SIGNATURE = 1 << 8, FORCE_REMOVE_DEPENDENT = 1 << 9,
-       FORCE_REMOVE_ESSENTIAL = 1 << 10, FORCE_MAINTAINER = 1 << 11 };
+       FORCE_REMOVE_ESSENTIAL = 1 << 10, FORCE_MAINTAINER = 1 << 11,
+       FORCE_SPECIAL_FILES = 1 << 12 };
 
 struct pkg_opts {
 	const char *conf_file;

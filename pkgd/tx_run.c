@@ -65,6 +65,13 @@ static int stage_item(struct run *rn, size_t i)
 	const char *name;
 	int r, flags = 0;
 
+	/* Device nodes, fifos and setuid/setgid files only from a package
+	 * the user trusts by name (--force-special-files) and whose archive
+	 * was checked: a feed package against its signed index, or a local
+	 * file named on the command line. */
+	if ((rn->ctx->opt.force & FORCE_SPECIAL_FILES) &&
+	    !(rn->ctx->opt.force & (FORCE_CHECKSUM | FORCE_SIGNATURE)))
+		flags = IPK_ALLOW_DEVICES | IPK_ALLOW_SETID;
 	r = ipk_open(&sp->ipk, it->ipk);
 	if (r < 0)
 		return r;
@@ -263,9 +270,11 @@ static int stage_modes(struct run *rn, size_t i)
 		struct stage_entry *e = &sp->files.e[k];
 		if (e->type != ST_FILE)
 			continue;
-		r = fsop_chmod(e->staged, e->mode & 07777);
-		if (r == 0 && geteuid() == 0)
+		/* owner first: chown clears the setuid and setgid bits */
+		if (geteuid() == 0)
 			r = fsop_lchown(e->staged, e->uid, e->gid);
+		if (r == 0)
+			r = fsop_chmod(e->staged, e->mode & 07777);
 		if (r < 0)
 			r = pkg_error(r, "cannot stage '/%s'", e->path);
 	}

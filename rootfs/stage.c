@@ -222,7 +222,7 @@ static int stage_one(struct stager *st, struct archive *a,
 	e->gid = archive_entry_gid(ae);
 	l->n++; /* owned by the list from here, for cleanup */
 	if ((e->mode & (S_ISUID | S_ISGID)) && !(st->flags & IPK_ALLOW_SETID))
-		return unsafe(st, "setuid/setgid file", raw);
+		return unsafe(st, "setuid/setgid file", e->path);
 	if (!archive_entry_hardlink(ae) && archive_entry_filetype(ae) ==
 	    AE_IFREG) {
 		e->type = ST_FILE;

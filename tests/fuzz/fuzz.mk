@@ -54,7 +54,7 @@ fuzz: $(FUZZ_BINS)
 			$(FZ)/corpus/$$f tests/fuzz/corpus/$$f \
 			$(FZ)/seeds/$$f 2>$(FZ)/$$f.log || \
 			{ tail -n 60 $(FZ)/$$f.log; exit 1; }; \
-		grep -E '^(#[0-9]+.*DONE|stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb))' \
+		grep -E '^(#[0-9]+.*DONE|stat::(number_of|average_exec|peak_rss))' \
 			$(FZ)/$$f.log | sed "s/^/  $$f: /"; \
 	done
 

@@ -12,10 +12,12 @@ fi
 OUT=${1:?usage: seed.sh [--small] OUTDIR}
 FX=${FX:-/work/shared/fixtures/openwrt}
 [ -d "$FX" ] || exit 0
-[ -n "$SMALL" ] || [ ! -e "$OUT/.done" ] || exit 0
+# Made once per version of this script.
+STAMP=$(cksum <"$0")
+[ -n "$SMALL" ] || [ "$(cat "$OUT/.done" 2>/dev/null)" != "$STAMP" ] || exit 0
 mkdir -p "$OUT/fuzz_control" "$OUT/fuzz_conf" "$OUT/fuzz_vercmp" \
 	"$OUT/fuzz_usign" "$OUT/fuzz_ipk" "$OUT/fuzz_packages" \
-	"$OUT/fuzz_status" || exit 1
+	"$OUT/fuzz_status" "$OUT/fuzz_feedfile" || exit 1
 
 # name FILE: a flat corpus file name from a fixture path.
 name() {
@@ -86,18 +88,74 @@ for f in "$FX"/*/feeds/*/*.ipk "$FX"/*/feed/*.ipk; do
 	cp "$f" "$OUT/fuzz_ipk/$(name "$f")"
 done
 
+# ipk, raw: outer and inner tars uncompressed (libarchive reads them the
+# same way), so mutations reach the tar headers of the data part instead
+# of breaking a gzip stream: three fixture packages and one hand-made
+# package with a directory, a file, a symlink and a hardlink.
+W=$(mktemp -d "${TMPDIR:-/tmp}/pkg-seed.XXXXXX") || exit 1
+raw_ipk() { # raw_ipk IPK OUT
+	rm -rf "$W/x" && mkdir -p "$W/x" &&
+		tar -xzf "$1" -C "$W/x" 2>/dev/null &&
+		gzip -dc "$W/x/control.tar.gz" >"$W/x/c.tar" &&
+		gzip -dc "$W/x/data.tar.gz" >"$W/x/d.tar" &&
+		mv "$W/x/c.tar" "$W/x/control.tar.gz" &&
+		mv "$W/x/d.tar" "$W/x/data.tar.gz" &&
+		tar -b1 --owner=0 --group=0 -cf "$2" -C "$W/x" ./debian-binary \
+			./data.tar.gz ./control.tar.gz
+}
+n=0
+for f in $(ls -S -r "$FX"/*/feeds/*/*.ipk 2>/dev/null); do
+	[ "$n" -lt 3 ] || break
+	raw_ipk "$f" "$OUT/fuzz_ipk/raw-$(name "$f")" && n=$((n + 1))
+done
+mkdir -p "$W/s/c" "$W/s/d/usr/share/x" "$W/s/o"
+printf 'Package: x\nVersion: 1-1\nArchitecture: all\n' >"$W/s/c/control"
+printf '#!/bin/sh\n' >"$W/s/c/postinst"
+printf '/etc/x\n' >"$W/s/c/conffiles"
+echo x >"$W/s/d/usr/share/x/f"
+ln "$W/s/d/usr/share/x/f" "$W/s/d/usr/share/x/h"
+ln -s f "$W/s/d/usr/share/x/l"
+printf '2.0\n' >"$W/s/o/debian-binary"
+tar -b1 --owner=0 --group=0 -cf "$W/s/o/control.tar.gz" -C "$W/s/c" .
+tar -b1 --owner=0 --group=0 -cf "$W/s/o/data.tar.gz" -C "$W/s/d" .
+tar -b1 --owner=0 --group=0 -cf "$OUT/fuzz_ipk/raw-handmade" -C "$W/s/o" \
+	./debian-binary ./data.tar.gz ./control.tar.gz
+rm -rf "$W"
+
 # packages: the head of every index (whole small ones).
 for f in "$FX"/*/feeds/*/Packages "$FX"/*/feed/Packages; do
 	head_stanzas "$f" "$PKGS" >"$OUT/fuzz_packages/$(name "$f")"
 done
+
+# feedfile: the same heads, plain and as downloaded (gzip, zstd, xz).
+for f in "$OUT"/fuzz_packages/*; do
+	b=$(basename "$f")
+	cp "$f" "$OUT/fuzz_feedfile/$b"
+	gzip -9nc "$f" >"$OUT/fuzz_feedfile/$b.gz"
+done
+f=$(ls "$OUT"/fuzz_packages/* | head -n 1)
+command -v zstd >/dev/null && zstd -q -19 -c "$f" >"$OUT/fuzz_feedfile/one.zst"
+command -v xz >/dev/null && xz -c "$f" >"$OUT/fuzz_feedfile/one.xz"
 
 # status: opkg status files of real routers (heads when small).
 for f in "$FX"/*/rootfs/usr/lib/opkg/status; do
 	head_stanzas "$f" "$((PKGS * 3))" >"$OUT/fuzz_status/$(name "$f")"
 done
 # The two forms of Status and Conffiles a status file carries.
-printf 'Package: libc\nVersion: 1.2.4-4\nStatus: install hold,user installed\nEssential: yes\n\nPackage: base-files\nVersion: 1\nConffiles:\n /etc/config/system 6f6fcd4a8bd4fd2a5b43c3d3b4b8f4a1\n /etc/group 1a2b\nStatus: install ok installed\nAuto-Installed: yes\n' \
-	>"$OUT/fuzz_status/forms"
+cat >"$OUT/fuzz_status/forms" <<'EOF'
+Package: libc
+Version: 1.2.4-4
+Status: install hold,user installed
+Essential: yes
 
-[ -n "$SMALL" ] || : >"$OUT/.done"
+Package: base-files
+Version: 1
+Conffiles:
+ /etc/config/system 6f6fcd4a8bd4fd2a5b43c3d3b4b8f4a1
+ /etc/group 1a2b
+Status: install ok installed
+Auto-Installed: yes
+EOF
+
+[ -n "$SMALL" ] || echo "$STAMP" >"$OUT/.done"
 exit 0
