@@ -48,22 +48,6 @@ static int bk_add(struct bk *b, const char *rel)
 	return v[b->n++] ? 0 : -ENOMEM;
 }
 
-static int add_name(char ***v, size_t *n, const char *name)
-{
-	char **nv;
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (!strcmp((*v)[i], name))
-			return 0;
-	nv = realloc(*v, (*n + 1) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strdup(name);
-	return nv[(*n)++] ? 0 : -ENOMEM;
-}
-
 static void free_names(char **v, size_t n)
 {
 	size_t i;
@@ -80,7 +64,7 @@ static void scan_dir(const char *dir, char ***v, size_t *n)
 
 	while (d && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			add_name(v, n, de->d_name);
+			strv_add_unique(v, n, de->d_name);
 	if (d)
 		closedir(d);
 }
@@ -492,7 +476,7 @@ static int rd_verify(const char *file)
 					    "plain file",
 					    file, archive_entry_pathname(e));
 		else if (archive_entry_filetype(e) == AE_IFLNK)
-			r = add_name(&links, &nl, norm);
+			r = strv_add_unique(&links, &nl, norm);
 		free(norm);
 		norm = NULL;
 	}

@@ -132,18 +132,6 @@ struct verify_ctx {
 	int bad;
 };
 
-/* Is the package installed (not an image package removed here)? */
-static int pkg_live(struct pkg_ctx *ctx, const char *name)
-{
-	struct db_pkg p;
-	int yes;
-
-	if (db_pkg_get(ctx->db, name, &p) < 0)
-		return 0;
-	yes = strcmp(p.state, "removed") != 0;
-	db_pkg_release(&p);
-	return yes;
-}
 
 static int verify_file(const struct db_file *f, void *ud)
 {
@@ -160,7 +148,7 @@ static int verify_file(const struct db_file *f, void *ud)
 	else if (rootfs_sha256_file(rp, hex) < 0 || strcmp(hex, f->sha256))
 		what = "changed";
 	free(rp);
-	if (!what || !pkg_live(v->ctx, f->package))
+	if (!what || !db_pkg_installed(v->ctx->db, f->package))
 		return 0;
 	fprintf(v->ctx->out, "%s: /%s %s\n", f->package, f->path, what);
 	v->bad = 1;

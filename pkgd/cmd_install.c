@@ -81,18 +81,6 @@ static int has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-/* Is name an installed package (the image's removed ones are not)? */
-static int is_installed(struct pkg_ctx *ctx, const char *name)
-{
-	struct db_pkg p;
-	int yes;
-
-	if (db_pkg_get(ctx->db, name, &p) < 0)
-		return 0;
-	yes = strcmp(p.state, "removed") != 0;
-	db_pkg_release(&p);
-	return yes;
-}
 
 /* --force-reinstall: an installed package named plainly is installed
  * again from its feed (libsolv plans it as a reinstall: every file is
@@ -101,7 +89,8 @@ static int reinstall_job(struct pkg_ctx *ctx, const char *name, int *r)
 {
 	Id best;
 
-	if (!(ctx->opt.force & FORCE_REINSTALL) || !is_installed(ctx, name))
+	if (!(ctx->opt.force & FORCE_REINSTALL) ||
+	    !db_pkg_installed(ctx->db, name))
 		return 0;
 	best = solver_best_available(&ctx->solv, name);
 	if (!best)
@@ -289,7 +278,7 @@ static int remove_arg(struct pkg_ctx *ctx, const char *arg, int *any)
 	int i, r = 0;
 
 	if (!has_glob(arg) && !ctx->opt.nocase) {
-		if (!is_installed(ctx, arg))
+		if (!db_pkg_installed(ctx->db, arg))
 			return 0;
 		*any = 1;
 		return solver_job(&ctx->solv, SJ_REMOVE, arg, 0);
@@ -299,7 +288,7 @@ static int remove_arg(struct pkg_ctx *ctx, const char *arg, int *any)
 	for (i = 0; r == 0 && i < q.count; i++) {
 		const char *n = solver_name(&ctx->solv, q.elements[i]);
 		if (solver_is_installed(&ctx->solv, q.elements[i]) &&
-		    is_installed(ctx, n)) {
+		    db_pkg_installed(ctx->db, n)) {
 			r = solver_job(&ctx->solv, SJ_REMOVE, n, 0);
 			*any = 1;
 		}

@@ -75,22 +75,6 @@ static int pu_add(struct pu *pu, enum pu_kind k, const char *name,
 	return !v->name || r < 0 ? -ENOMEM : 0;
 }
 
-static int push_name(char ***v, size_t *n, const char *name)
-{
-	char **nv;
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (!strcmp((*v)[i], name))
-			return 0;
-	nv = realloc(*v, (*n + 1) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strdup(name);
-	return nv[(*n)++] ? 0 : -ENOMEM;
-}
-
 static void pu_release(struct pu *pu)
 {
 	size_t i;
@@ -367,7 +351,7 @@ static int pu_against_db(struct pu *pu, size_t *pending)
 
 		if (e->kind == WK_REMOVED) {
 			if (inst && rom)
-				r = push_name(&pu->rm, &pu->nrm, e->name);
+				r = strv_add_unique(&pu->rm, &pu->nrm, e->name);
 			else
 				r = pu_add(pu, PU_KEPT_REMOVED, e->name, NULL);
 		} else if (inst) {
@@ -491,7 +475,7 @@ static int pu_resolve_one(struct pu *pu, const char *name)
 
 	if (p) {
 		pu_add(pu, PU_INSTALL, name, "%s", solver_evr(s, p));
-		return push_name(&pu->inst, &pu->ninst, name);
+		return strv_add_unique(&pu->inst, &pu->ninst, name);
 	}
 	p = renamed_to(s, name, &inst);
 	if (p && inst)
@@ -500,7 +484,7 @@ static int pu_resolve_one(struct pu *pu, const char *name)
 	if (p) {
 		pu_add(pu, PU_RENAMED, name, "%s %s", solver_name(s, p),
 		       solver_evr(s, p));
-		return push_name(&pu->inst, &pu->ninst, solver_name(s, p));
+		return strv_add_unique(&pu->inst, &pu->ninst, solver_name(s, p));
 	}
 	return pu_add(pu, PU_MISSING, name,
 		      "in neither the image nor any feed");

@@ -165,6 +165,21 @@ static int parent_mkdir(const char *path)
 	return r;
 }
 
+int ctx_write_access(struct pkg_ctx *ctx)
+{
+	int r;
+
+	if (ctx->lock_fd < 0 && (r = ctx_lock(ctx)) < 0)
+		return r;
+	if (ctx->db_readonly) {
+		db_close(ctx->db);
+		ctx->db = NULL;
+		if ((r = ctx_open_db(ctx, 1)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* A new image (or the first run): rebuild the image database, with the
  * database opened for writing for that. */
 int ctx_sync_image(struct pkg_ctx *ctx)
@@ -175,14 +190,8 @@ int ctx_sync_image(struct pkg_ctx *ctx)
 	if (!rom_sync_needed(ctx, fp))
 		return 0;
 	/* The rebuild writes the packages table: not beside a transaction. */
-	if (ctx->lock_fd < 0 && (r = ctx_lock(ctx)) < 0)
+	if ((r = ctx_write_access(ctx)) < 0)
 		return r;
-	if (ctx->db_readonly) {
-		db_close(ctx->db);
-		ctx->db = NULL;
-		if ((r = ctx_open_db(ctx, 1)) < 0)
-			return r;
-	}
 	db_meta_get(ctx->db, "rom_fingerprint", &old);
 	first = !old;
 	free(old);

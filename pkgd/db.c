@@ -238,6 +238,18 @@ int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p)
 	return r == SQLITE_ROW ? 0 : -PKGE_NOTFOUND;
 }
 
+int db_pkg_installed(sqlite3 *db, const char *name)
+{
+	struct db_pkg p;
+	int yes;
+
+	if (db_pkg_get(db, name, &p) < 0)
+		return 0;
+	yes = strcmp(p.state, "removed") != 0;
+	db_pkg_release(&p);
+	return yes;
+}
+
 int db_pkg_put(sqlite3 *db, const struct db_pkg *p)
 {
 	sqlite3_stmt *st;

@@ -434,14 +434,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		/* An unfinished transaction: finish or undo it before
 		 * anything else, whatever the command. */
 		free(state);
-		if (ctx->lock_fd < 0 && (r = ctx_lock(ctx)) < 0)
+		if ((r = ctx_write_access(ctx)) < 0)
 			return r;
-		if (ctx->db_readonly) {
-			db_close(ctx->db);
-			ctx->db = NULL;
-			if ((r = ctx_open_db(ctx, 1)) < 0)
-				return r;
-		}
 		if (strcmp(cmd->name, "recover") && (r = tx_recover(ctx, 0)) < 0)
 			return r;
 	}

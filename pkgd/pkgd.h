@@ -173,6 +173,10 @@ char *ctx_wpath(const struct pkg_ctx *ctx, const char *rel);
 int ctx_resolve(const struct pkg_ctx *ctx, const char *rel, char *out,
 		size_t cap);
 int ctx_open_db(struct pkg_ctx *ctx, int write);
+/* Take the lock (when not held) and reopen the database for writing
+ * (when it was opened read-only): a read command that must change
+ * something (recovery, an image rebuild). */
+int ctx_write_access(struct pkg_ctx *ctx);
 /* Rebuild the image database when the image changed (rom_sync). */
 int ctx_sync_image(struct pkg_ctx *ctx);
 /* Write rel (root-relative) atomically unless the merged view already
@@ -231,6 +235,8 @@ int db_meta_set(sqlite3 *db, const char *key, const char *value);
 /* Package rows. db_pkg_get: 0, PKGE_NOTFOUND (not reported). */
 int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p);
 int db_pkg_put(sqlite3 *db, const struct db_pkg *p);
+/* Is name installed (an image package removed here is not)? */
+int db_pkg_installed(sqlite3 *db, const char *name);
 int db_pkg_delete(sqlite3 *db, const char *name);
 void db_pkg_release(struct db_pkg *p);
 /* Iterate packages in name order; fn returns non-zero to stop. */
@@ -393,6 +399,8 @@ char *apply_cache_dir(struct pkg_ctx *ctx);
 
 /* ---- helpers shared by commands (util.c) ---- */
 
+/* Append a copy of s to the list v (n entries) unless it is there. */
+int strv_add_unique(char ***v, size_t *n, const char *s);
 /* Is arg a local .ipk path / a URL? */
 int arg_is_ipk(const char *arg);
 int arg_is_url(const char *arg);

@@ -1,10 +1,27 @@
 /*
  * Small helpers shared by the commands.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pkgd.h"
+
+int strv_add_unique(char ***v, size_t *n, const char *s)
+{
+	char **nv;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp((*v)[i], s))
+			return 0;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = strdup(s);
+	return nv[(*n)++] ? 0 : -ENOMEM;
+}
 
 int arg_is_url(const char *arg)
 {
