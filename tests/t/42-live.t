@@ -16,6 +16,9 @@ if [ -z "${PKG_IN_NS:-}" ]; then
 fi
 mk_tmp
 mount -t tmpfs tmpfs "$T" || { echo "1..0 # SKIP cannot mount a tmpfs"; exit 0; }
+# Unmount everything under $T (tmpfs, image, overlay) before the cleanup
+# removes the directory itself.
+trap 'umount -R -l "$T" 2>/dev/null; _cleanup' EXIT
 
 # democonf: 1.0 in the image, 2.0 in a signed local feed (upgrade, then
 # back to the image's version).
