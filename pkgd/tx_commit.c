@@ -18,6 +18,19 @@ static int scripts_allowed(struct pkg_ctx *ctx)
 	       ctx->conf.force_postinstall;
 }
 
+/* Maintainer scripts run as root: only from an archive that was checked
+ * (a feed package whose SHA-256 matched a signed index) or that the user
+ * named on the command line (a local file or URL, as with opkg). */
+static int item_trusted(struct pkg_ctx *ctx, const struct tx_item *it)
+{
+	const char *repo = solver_repo_name(&ctx->solv, it->p);
+
+	if (repo && !strcmp(repo, "@commandline"))
+		return 1;
+	return ctx->conf.check_signature &&
+	       !(ctx->opt.force & (FORCE_SIGNATURE | FORCE_CHECKSUM));
+}
+
 /* Run a maintainer script (no check whether scripts may run here). */
 static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 		       const char *script, const char *body, size_t len,
@@ -88,7 +101,12 @@ static int scripts_before(struct tx *tx, struct run *rn)
 			r = db_script(tx->ctx,
 				      solver_name(&tx->ctx->solv, it->old),
 				      "prerm", "upgrade", it->version);
-		if (r == 0)
+		if (r == 0 && !item_trusted(tx->ctx, it) &&
+		    scripts_allowed(tx->ctx))
+			pkg_warn("not running the maintainer scripts of %s: its "
+				 "archive was not checked against a signed "
+				 "index", it->name);
+		else if (r == 0)
 			r = ipk_script(tx->ctx, tx_run_ipk(rn, i), it->name,
 				       "preinst", oldv ? "upgrade" : "install",
 				       oldv, oldv);
@@ -119,7 +137,7 @@ static char *configure_list(struct tx *tx, struct run *rn)
 	for (i = 0; list && i < tx->n; i++) {
 		struct tx_item *it = &tx->items[i];
 		if (it->type == STEP_REMOVE || it->from_rom ||
-		    !scripts_allowed(tx->ctx) ||
+		    !scripts_allowed(tx->ctx) || !item_trusted(tx->ctx, it) ||
 		    !ipk_member(tx_run_ipk(rn, i), "postinst", &len))
 			continue;
 		n = NULL;

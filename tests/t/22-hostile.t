@@ -288,6 +288,40 @@ done
 cp "$T/key.good" "$R/etc/opkg/keys/$KID"
 snap "$R" >"$T/base"
 
+# Maintainer scripts only from a checked archive: a feed package runs
+# its postinst when its index was signed and checked, not when signature
+# checking is off (the archive then matched an index nobody vouched for).
+S5=$T/src.scripted
+mkdir -p "$S5/CONTROL" "$S5/usr/share/scripted" "$T/sfeed"
+printf 'Package: scripted\nVersion: 1.0\nArchitecture: all\nDescription: x\n' \
+	>"$S5/CONTROL/control"
+printf '#!/bin/sh\necho ran >"${PKG_ROOT}scripted-ran"\n' >"$S5/CONTROL/postinst"
+chmod 755 "$S5/CONTROL/postinst"
+echo data >"$S5/usr/share/scripted/data"
+"$PKG_REPO" build "$S5" -o "$T/sfeed" >/dev/null 2>&1
+"$PKG_REPO" index "$T/sfeed" --sign "$T/key" >/dev/null 2>&1
+C5=$T/scripted.conf
+grep -v '^src' "$C" >"$C5"
+echo "src/gz sfeed file://$T/sfeed" >>"$C5"
+run "$PKG" -f "$C5" -o "$R" update
+run "$PKG" -f "$C5" -o "$R" --force-postinstall install scripted
+is "$RC" 0 "signed feed: install with its postinst exits 0"
+t_ok "...and the postinst ran" test -f "$R/scripted-ran"
+rm -f "$R/scripted-ran"
+run "$PKG" -f "$C5" -o "$R" remove scripted
+sed 's/^option check_signature 1/option check_signature 0/' "$C5" >"$T/unsigned.conf"
+run "$PKG" -f "$T/unsigned.conf" -o "$R" --force-postinstall install scripted
+is "$RC" 0 "signature checking off: the install itself works"
+t_ok "...but the postinst did not run" test ! -e "$R/scripted-ran"
+like "$ERR" "not running the maintainer scripts of scripted" "...and pkg says why"
+run "$PKG" -f "$C5" -o "$R" remove scripted
+run "$PKG" -f "$C5" -o "$R" --force-postinstall install "$T"/sfeed/scripted_1.0_all.ipk
+t_ok "a local file named on the command line runs its postinst" test -f "$R/scripted-ran"
+rm -f "$R/scripted-ran"
+run "$PKG" -f "$C5" -o "$R" remove scripted
+run "$PKG" -f "$C2" -o "$R" update
+snap "$R" >"$T/base"
+
 # The feed changes between update and install: same file name, other
 # contents (re-indexed and re-signed on the server); and a new version
 # whose old file is gone.
