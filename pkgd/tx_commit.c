@@ -25,8 +25,8 @@ static int item_trusted(struct pkg_ctx *ctx, const struct tx_item *it)
 {
 	const char *repo = solver_repo_name(&ctx->solv, it->p);
 
-	if (repo && !strcmp(repo, "@commandline"))
-		return 1;
+	if (it->from_rom || (repo && !strcmp(repo, "@commandline")))
+		return 1; /* the image itself, or the user's own file */
 	return ctx->conf.check_signature &&
 	       !(ctx->opt.force & (FORCE_SIGNATURE | FORCE_CHECKSUM));
 }
@@ -129,16 +129,35 @@ static void mark_failed(struct pkg_ctx *ctx, const char *name)
 /* The packages whose postinst runs after the commit, one name a line:
  * kept in the database (tx_configure) with the commit, so that a crash
  * before they are configured is rolled forward by running them. */
+/* Does item i bring a postinst? A restored image package has the image's
+ * (its removal ran prerm/postrm, so it is configured again, as opkg
+ * configures a package installed anew). */
+static int has_postinst(struct tx *tx, struct run *rn, size_t i)
+{
+	struct tx_item *it = &tx->items[i];
+	char *p = NULL;
+	size_t len;
+	int yes;
+
+	if (!it->from_rom)
+		return ipk_member(tx_run_ipk(rn, i), "postinst", &len) != NULL;
+	if (asprintf(&p, "%s%s/%s.postinst", tx->ctx->rf.rom,
+		     tx->ctx->conf.info_dir, it->name) < 0)
+		return 0;
+	yes = access(p, F_OK) == 0;
+	free(p);
+	return yes;
+}
+
 static char *configure_list(struct tx *tx, struct run *rn)
 {
 	char *list = strdup(""), *n;
-	size_t i, len;
+	size_t i;
 
 	for (i = 0; list && i < tx->n; i++) {
 		struct tx_item *it = &tx->items[i];
-		if (it->type == STEP_REMOVE || it->from_rom ||
-		    !scripts_allowed(tx->ctx) || !item_trusted(tx->ctx, it) ||
-		    !ipk_member(tx_run_ipk(rn, i), "postinst", &len))
+		if (it->type == STEP_REMOVE || !scripts_allowed(tx->ctx) ||
+		    !item_trusted(tx->ctx, it) || !has_postinst(tx, rn, i))
 			continue;
 		n = NULL;
 		if (asprintf(&n, "%s%s\n", list, it->name) < 0)

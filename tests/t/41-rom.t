@@ -30,6 +30,9 @@ mk_conf_pkg() {
 	printf 'Package: democonf\nVersion: %s\nArchitecture: %s\nDescription: conffile stand-in\n' \
 		"$2" "$ARCH" >"$_s/CONTROL/control"
 	echo /etc/democonf.conf >"$_s/CONTROL/conffiles"
+	printf '#!/bin/sh\necho "$1" >>"${PKG_ROOT}configured-democonf"\n' \
+		>"$_s/CONTROL/postinst"
+	chmod 755 "$_s/CONTROL/postinst"
 	printf '%s\n' "$3" >"$_s/etc/democonf.conf"
 	echo "democonf $2 data" >"$_s/usr/share/democonf/data"
 	SOURCE_DATE_EPOCH=1700000000 "$PKG_REPO" build "$_s" -o "$1" >/dev/null
@@ -123,6 +126,15 @@ op install --from-rom democonf
 is "$RC" 0 "install --from-rom democonf (2.0 installed) exits 0"
 like "$OUT" "Restoring democonf \(1.0\)" "--from-rom chooses the image's version"
 is "$(data_bytes)" 0 "...with zero data bytes"
+
+# ---- a restored image package is configured again (its postinst) ----
+op remove democonf
+rm -f "$R/configured-democonf"
+op --force-postinstall install democonf=1.0
+is "$RC" 0 "restore of democonf with --force-postinstall exits 0"
+like "$OUT" "Restoring democonf \(1.0\)" "...a restore"
+is "$(cat "$R/configured-democonf" 2>/dev/null)" configure "...and the image's postinst ran (configure)"
+rm -f "$R/configured-democonf"
 
 # ---- --from-feed, and reclaim of what it copied ----
 op remove ca-bundle
