@@ -23,8 +23,9 @@ mk_key "$T/key"
 rm -f "$W/feed"/vanished_*.ipk
 
 if ! start_nginx "$W"; then
-	echo "1..0 # SKIP nginx does not start: $(tail -n 1 "$T/nginx/start.log" 2>/dev/null)"
-	exit 0
+	command -v nginx >/dev/null 2>&1 || { echo "1..0 # SKIP nginx is not installed"; exit 0; }
+	echo "Bail out! nginx is installed but does not start: $(tail -n 1 "$T/nginx/error.log" 2>/dev/null)"
+	exit 1
 fi
 URL=http://127.0.0.1:$NGINX_PORT
 

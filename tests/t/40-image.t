@@ -38,11 +38,10 @@ merged() {
 	mkdir -p "$M" "$R/overlay/work"
 	unshare -m sh -c "mount -t overlay overlay -o lowerdir=$R/rom,upperdir=$U,workdir=$R/overlay/work $M && $1"
 }
+# As root the real mount must work (a failure fails the checks below);
+# without root they are skipped.
 LIVE=
-if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
-	merged true 2>/dev/null; then
-	LIVE=1
-fi
+[ "$(id -u)" = 0 ] && LIVE=1
 
 # ---- the image as pkg sees it ----
 op list-installed

@@ -55,8 +55,9 @@ for v in v1 v2; do
 		diag "pkg-repo index $v: $(cat "$T/index.err")"
 done
 if ! start_nginx "$W"; then
-	echo "1..0 # SKIP nginx does not start"
-	exit 0
+	command -v nginx >/dev/null 2>&1 || { echo "1..0 # SKIP nginx is not installed"; exit 0; }
+	echo "Bail out! nginx is installed but does not start: $(tail -n 1 "$T/nginx/error.log" 2>/dev/null)"
+	exit 1
 fi
 URL=http://127.0.0.1:$NGINX_PORT
 
