@@ -51,28 +51,12 @@ static void report(struct audit *a, const char *path, const char *pkg,
 		origin_name(o), state, problem ? "true" : "false");
 }
 
-/* The hash the file should have: the package's own record, else the
- * image's for image files. */
-static char *expected_hash(struct audit *a, const struct db_file *f)
-{
-	struct rom_file rf;
-	char *h = NULL;
-
-	if (f->sha256)
-		return strdup(f->sha256);
-	if (rom_file_get(a->ctx, f->path, &rf) == 0) {
-		h = rf.sha256 ? strdup(rf.sha256) : NULL;
-		rom_file_release(&rf);
-	}
-	return h;
-}
-
 static int check_file(const struct db_file *f, void *ud)
 {
 	struct audit *a = ud;
 	enum origin o;
 	struct stat st;
-	char *p, *want, hex[65];
+	char *p, hex[65];
 
 	if (f->type == 'd')
 		return 0;
@@ -84,13 +68,11 @@ static int check_file(const struct db_file *f, void *ud)
 		free(p);
 		return 0;
 	}
-	if (f->type == 'f' && S_ISREG(st.st_mode) &&
-	    (want = expected_hash(a, f))) {
-		if (rootfs_sha256_file(p, hex) == 0 && strcmp(hex, want))
+	if (f->type == 'f' && S_ISREG(st.st_mode) && f->sha256) {
+		if (rootfs_sha256_file(p, hex) == 0 && strcmp(hex, f->sha256))
 			report(a, f->path, f->package, o,
 			       f->conffile ? "changed" : "modified",
 			       !f->conffile);
-		free(want);
 	} else if ((f->type == 'l') != !!S_ISLNK(st.st_mode)) {
 		report(a, f->path, f->package, o, "type", 1);
 	}

@@ -140,7 +140,8 @@ static int verify_file(const struct db_file *f, void *ud)
 	const char *what = NULL;
 
 	if (f->type != 'f' || f->conffile || !f->sha256 || !*f->sha256 ||
-	    !glob_ok(v->ctx, v->glob, f->package))
+	    !glob_ok(v->ctx, v->glob, f->package) ||
+	    !db_pkg_installed(v->ctx->db, f->package))
 		return 0;
 	rp = rootfs_rpath(&v->ctx->rf, f->path, NULL);
 	if (!rp || access(rp, F_OK))
@@ -148,7 +149,7 @@ static int verify_file(const struct db_file *f, void *ud)
 	else if (rootfs_sha256_file(rp, hex) < 0 || strcmp(hex, f->sha256))
 		what = "changed";
 	free(rp);
-	if (!what || !db_pkg_installed(v->ctx->db, f->package))
+	if (!what)
 		return 0;
 	fprintf(v->ctx->out, "%s: /%s %s\n", f->package, f->path, what);
 	v->bad = 1;

@@ -295,6 +295,12 @@ static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 		r = reconcile_rom(ctx, changed);
 	if (r == 0)
 		r = restore_conf_bases(ctx);
+	/* Rows imported from opkg's status carry no hash: the image's. */
+	if (r == 0)
+		r = db_exec(ctx->db,
+			    "UPDATE files SET sha256=(SELECT r.sha256 FROM "
+			    "rom_files r WHERE r.path=files.path) WHERE sha256 IS "
+			    "NULL AND origin='rom' AND type='f';");
 	if (r == 0)
 		r = db_meta_set(ctx->db, "rom_fingerprint", fp);
 	if (r == 0)
