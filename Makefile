@@ -17,12 +17,15 @@ ifeq ($(CC),cc)
 CC := gcc
 endif
 
-PC_LIBS := libsolv libsolvext libarchive libcurl libzstd sqlite3 openssl
+PC_LIBS := libsolv libarchive libcurl libzstd sqlite3 hogweed nettle
 CPPFLAGS += -D_GNU_SOURCE -Irootfs -Ifetch -Isolver -Ihooks -Ipkgd
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
-LDFLAGS += $(SAN)
-LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolvext -lsolv -larchive -lcurl -lzstd -lsqlite3 -lssl -lcrypto) -lz -lpthread
+# --as-needed: libcurl is dlopen'ed on the first download (fetch/), so a
+# binary must not load it, nor its TLS stack, at start; gcc on Debian does
+# this by default, clang does not.
+LDFLAGS += -Wl,--as-needed $(SAN)
+LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolv -larchive -lcurl -lzstd -lsqlite3 -lhogweed -lnettle) -lz -lpthread
 
 LIBDIRS := rootfs fetch solver hooks
 lib_srcs = $(wildcard $(1)/*.c)

@@ -1,5 +1,5 @@
 /*
- * Checksums through OpenSSL EVP: SHA-256 and MD5 of buffers and files,
+ * Checksums through GNU Nettle: SHA-256 and MD5 of buffers and files,
  * and the check of a downloaded file against its index entry.
  */
 #include <errno.h>
@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <nettle/md5.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha2.h>
 
 #include "fetch.h"
 #include "fetch_int.h"
@@ -24,47 +26,43 @@ int fetch_read_file(const char *path, size_t max, char **out, size_t *len)
 	return err == -PKGE_FORMAT ? -EFBIG : err;
 }
 
-/* Digest of fd's contents (read to the end) with md into hex. */
-static int digest_fd(int fd, const EVP_MD *md, char *hex)
+/* Digest of fd's contents (read to the end) with h (nettle_sha256 or
+ * nettle_md5, Nettle's descriptors of the sha256_ctx / md5_ctx streaming
+ * functions) into hex: 0 or -errno. */
+static int digest_fd(int fd, const struct nettle_hash *h, char *hex)
 {
-	unsigned char buf[65536], out[EVP_MAX_MD_SIZE];
-	unsigned int olen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char buf[65536], out[SHA256_DIGEST_SIZE];
+	union {
+		struct sha256_ctx sha256;
+		struct md5_ctx md5;
+	} ctx;
 	ssize_t n;
-	int err = 0;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, md, NULL)) {
-		EVP_MD_CTX_free(ctx);
-		return -ENOMEM;
-	}
+	h->init(&ctx);
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
+		if (n < 0)
+			return -errno;
 		if (n == 0)
 			break;
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		h->update(&ctx, (size_t)n, buf);
 	}
-	if (!err && !EVP_DigestFinal_ex(ctx, out, &olen))
-		err = -EIO;
-	EVP_MD_CTX_free(ctx);
-	if (!err)
-		rootfs_hex(out, olen, hex);
-	return err;
+	h->digest(&ctx, h->digest_size, out);
+	rootfs_hex(out, h->digest_size, hex);
+	return 0;
 }
 
-static int digest_file(const char *path, const EVP_MD *md, char *hex)
+static int digest_file(const char *path, const struct nettle_hash *h,
+		       char *hex)
 {
 	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return pkg_error(-errno, "cannot open '%s'", path);
-	err = digest_fd(fd, md, hex);
+	err = digest_fd(fd, h, hex);
 	close(fd);
 	if (err)
 		return pkg_error(err, "cannot read '%s'", path);
@@ -73,23 +71,24 @@ static int digest_file(const char *path, const EVP_MD *md, char *hex)
 
 int fetch_sha256_buf(const void *buf, size_t len, char hex[65])
 {
-	unsigned char out[32];
-	unsigned int olen = 0;
+	unsigned char out[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
 
-	if (!EVP_Digest(buf, len, out, &olen, EVP_sha256(), NULL))
-		return pkg_error(-ENOMEM, "cannot compute SHA-256");
-	rootfs_hex(out, olen, hex);
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, buf);
+	sha256_digest(&ctx, sizeof(out), out);
+	rootfs_hex(out, sizeof(out), hex);
 	return 0;
 }
 
 int fetch_sha256_file(const char *path, char hex[65])
 {
-	return digest_file(path, EVP_sha256(), hex);
+	return digest_file(path, &nettle_sha256, hex);
 }
 
 int fetch_md5_file(const char *path, char hex[33])
 {
-	return digest_file(path, EVP_md5(), hex);
+	return digest_file(path, &nettle_md5, hex);
 }
 
 /* Compare one digest; PKGE_CHECKSUM with both sides on mismatch. */

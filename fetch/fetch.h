@@ -1,7 +1,8 @@
 /*
  * fetch: downloads (libcurl: file://, http://, https://), checksums and
- * usign signatures (OpenSSL). Libraries are initialised lazily: a command
- * that never downloads never pays for libcurl's start-up.
+ * usign signatures (GNU Nettle: libnettle, libhogweed). Libraries are
+ * initialised lazily: a command that never downloads never pays for
+ * libcurl's start-up.
  */
 #ifndef PKG_FETCH_H
 #define PKG_FETCH_H
@@ -10,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- checksums (OpenSSL EVP) ---- */
+/* ---- checksums (Nettle) ---- */
 
 /* Hex digests (lower case), NUL-terminated: sha256 -> 65 bytes, md5 ->
  * 33 bytes. 0, or -errno (reported, naming the file). */
@@ -74,7 +75,7 @@ int usign_verify_buf(const void *data, size_t len, const char *sig_path,
  * usign's layout, first lines "untrusted comment: <comment> secret key"
  * and "... public key" (comment NULL: "pkg key <id>"). The secret key is
  * unencrypted. -EEXIST when PREFIX exists (never overwrites a secret key).
- * Random seed and key id from OpenSSL's RAND_bytes. */
+ * Random seed, key id and salt from getrandom(2). */
 int usign_keygen(const char *prefix, const char *comment);
 /* Sign data_path with the secret key file; writes out_sig_path (usign
  * layout: "untrusted comment: signed by key <id>\n<base64>\n") through

@@ -1,7 +1,7 @@
 /*
- * usign (OpenWrt) / signify (OpenBSD) keys and signatures, Ed25519 through
- * OpenSSL. File layout: an optional "untrusted comment: ..." line, then one
- * line of base64:
+ * usign (OpenWrt) / signify (OpenBSD) keys and signatures, Ed25519, SHA-512
+ * and base64 through GNU Nettle (libhogweed, libnettle). File layout: an
+ * optional "untrusted comment: ..." line, then one line of base64:
  *   public key  42 bytes: "Ed" keyid[8] pubkey[32]
  *   secret key 104 bytes: "Ed" "BK" kdfrounds[4] salt[16] checksum[8]
  *                         keyid[8] seed[32] pubkey[32]
@@ -15,10 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
+#include <nettle/base64.h>
+#include <nettle/eddsa.h>
+#include <nettle/sha2.h>
 
 #include "fetch.h"
 #include "fetch_int.h"
@@ -30,6 +29,10 @@
 #define USIGN_MAX_FILE 4096		/* key and signature files */
 #define USIGN_MAX_DATA (1024u << 20)	/* signed data read in memory */
 #define COMMENT_PREFIX "untrusted comment:"
+/* Longest base64 line taken: the secret key's 104 bytes. */
+#define USIGN_B64_MAX BASE64_ENCODE_RAW_LENGTH(USIGN_SEC_LEN)
+#define B64_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+		     "0123456789+/"
 
 void usign_keyid_hex(const unsigned char keyid[8], char hex[17])
 {
@@ -37,22 +40,32 @@ void usign_keyid_hex(const unsigned char keyid[8], char hex[17])
 }
 
 /* Decode one base64 line of exactly want bytes into out: 0 or -1.
- * EVP_DecodeBlock counts the padding as zero bytes: take them off. */
+ * Accepted: a multiple of 4 characters of the standard alphabet, padding
+ * ('=') only as the last one or two of them, unused bits of the last
+ * character zero (as usign's b64_pton). Nettle would skip blanks inside
+ * the line: they are refused here first. */
 static int b64_decode(const char *s, size_t n, unsigned char *out,
 		      size_t want)
 {
-	unsigned char buf[USIGN_SEC_LEN + 3];
-	size_t pad = 0;
-	int r;
+	unsigned char buf[BASE64_DECODE_LENGTH(USIGN_B64_MAX)];
+	struct base64_decode_ctx ctx;
+	size_t i, pad = 0, got = 0;
+	int ok;
 
-	if (n == 0 || n % 4 || n / 4 * 3 > sizeof(buf))
+	if (n == 0 || n % 4 || n > USIGN_B64_MAX)
 		return -1;
 	pad = (s[n - 1] == '=') + (s[n - 2] == '=');
-	r = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
-	if (r < 0 || (size_t)r - pad != want)
-		return -1;
-	memcpy(out, buf, want);
-	return 0;
+	for (i = 0; i < n - pad; i++)
+		if (!s[i] || !strchr(B64_ALPHABET, s[i]))
+			return -1;
+	base64_decode_init(&ctx);
+	ok = base64_decode_update(&ctx, &got, buf, n, s) &&
+	     base64_decode_final(&ctx) && got == want;
+	if (ok)
+		memcpy(out, buf, want);
+	explicit_bzero(buf, sizeof(buf)); /* may be a secret key */
+	explicit_bzero(&ctx, sizeof(ctx));
+	return ok ? 0 : -1;
 }
 
 /* Next line of text at *pos, without its CR/LF and trailing blanks.
@@ -122,43 +135,40 @@ int usign_parse_sig(const char *text, size_t len, struct usign_sig *s)
 
 int usign_parse_seckey(const char *text, size_t len, struct usign_seckey *k)
 {
-	unsigned char b[USIGN_SEC_LEN], md[SHA512_DIGEST_LENGTH];
+	unsigned char b[USIGN_SEC_LEN], md[SHA512_DIGEST_SIZE];
+	struct sha512_ctx ctx;
 	int err = parse_blob(text, len, b, sizeof(b));
 
 	if (err)
 		return err;
 	/* kdfalg "BK" with 0 rounds: not encrypted (the only kind usign
 	 * writes without a password). */
-	if (memcmp(b + 2, "BK", 2) || memcmp(b + 4, "\0\0\0\0", 4))
+	if (memcmp(b + 2, "BK", 2) || memcmp(b + 4, "\0\0\0\0", 4)) {
+		explicit_bzero(b, sizeof(b));
 		return -PKGE_FORMAT;
-	SHA512(b + 40, 64, md);
+	}
+	sha512_init(&ctx);
+	sha512_update(&ctx, 64, b + 40);
+	sha512_digest(&ctx, sizeof(md), md);
 	if (memcmp(md, b + 24, 8))
 		err = -PKGE_FORMAT;
 	memcpy(k->keyid, b + 32, 8);
 	memcpy(k->seed, b + 40, 32);
 	memcpy(k->pub, b + 72, 32);
-	OPENSSL_cleanse(b, sizeof(b));
+	explicit_bzero(b, sizeof(b));
+	explicit_bzero(&ctx, sizeof(ctx));
 	return err;
 }
 
 int usign_verify(const void *data, size_t len, const struct usign_sig *s,
 		 const struct usign_pubkey *k)
 {
-	EVP_PKEY *pk;
-	EVP_MD_CTX *ctx;
-	int ok = 0;
-
 	if (memcmp(s->keyid, k->keyid, 8))
 		return -PKGE_SIGNATURE;
-	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, k->key, 32);
-	ctx = EVP_MD_CTX_new();
-	if (pk && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1)
-		ok = EVP_DigestVerify(ctx, s->sig, 64,
-				      data ? data : (const void *)"",
-				      len) == 1;
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pk);
-	return ok ? 0 : -PKGE_SIGNATURE;
+	if (!ed25519_sha512_verify(k->key, len,
+				   data ? data : (const void *)"", s->sig))
+		return -PKGE_SIGNATURE;
+	return 0;
 }
 
 /* Read and parse a key file for checking name; messages name both. */

@@ -1,18 +1,19 @@
 /*
  * usign key generation and signing (the server side: pkg-repo keygen and
  * sign). Layouts are described in usign.c; the files are written exactly
- * as usign writes them.
+ * as usign writes them. Ed25519, SHA-512 and base64 from GNU Nettle,
+ * random bytes from getrandom(2).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
+#include <nettle/base64.h>
+#include <nettle/eddsa.h>
+#include <nettle/sha2.h>
 
 #include "fetch.h"
 #include "fetch_int.h"
@@ -21,17 +22,37 @@
 #define USIGN_MAX_FILE 4096
 #define USIGN_MAX_DATA (1024u << 20)
 
+/* Fill buf with n bytes from the kernel's random pool (blocking until it
+ * is initialised), over short reads and signals. 0 or -errno. */
+static int random_bytes(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	ssize_t r;
+
+	while (n) {
+		r = getrandom(p, n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
 /* Write "untrusted comment: <comment>\n<base64 of blob>\n" atomically. */
 static int write_usign(const char *path, const char *comment,
 		       const unsigned char *blob, size_t n, mode_t mode)
 {
-	unsigned char b64[256];
-	char *text;
+	char b64[BASE64_ENCODE_RAW_LENGTH(104) + 1], *text;
 	int len, err;
 
-	EVP_EncodeBlock(b64, blob, (int)n);
-	len = asprintf(&text, "untrusted comment: %s\n%s\n", comment,
-		       (const char *)b64);
+	if (BASE64_ENCODE_RAW_LENGTH(n) >= sizeof(b64))
+		return pkg_error(-EINVAL, "cannot write '%s'", path);
+	base64_encode_raw(b64, n, blob);
+	b64[BASE64_ENCODE_RAW_LENGTH(n)] = '\0';
+	len = asprintf(&text, "untrusted comment: %s\n%s\n", comment, b64);
 	if (len < 0)
 		return pkg_error(-ENOMEM, "cannot write '%s'", path);
 	err = rootfs_write_atomic(path, text, (size_t)len, mode);
@@ -39,32 +60,25 @@ static int write_usign(const char *path, const char *comment,
 	return err; /* reported by rootfs_write_atomic */
 }
 
-/* Raw Ed25519 public key of seed. 0 or -EINVAL. */
-static int ed25519_pub(const unsigned char seed[32], unsigned char pub[32])
-{
-	EVP_PKEY *pk;
-	size_t n = 32;
-	int ok;
-
-	pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
-	ok = pk && EVP_PKEY_get_raw_public_key(pk, pub, &n) == 1 && n == 32;
-	EVP_PKEY_free(pk);
-	return ok ? 0 : -EINVAL;
-}
-
 /* The 104-byte secret blob of k (fresh random salt, unencrypted). */
 static int seckey_blob(const struct usign_seckey *k, unsigned char b[104])
 {
-	unsigned char md[SHA512_DIGEST_LENGTH];
+	unsigned char md[SHA512_DIGEST_SIZE];
+	struct sha512_ctx ctx;
+	int err;
 
 	memcpy(b, "EdBK\0\0\0\0", 8);
-	if (RAND_bytes(b + 8, 16) != 1)
-		return -EIO;
+	err = random_bytes(b + 8, 16);
+	if (err)
+		return err;
 	memcpy(b + 32, k->keyid, 8);
 	memcpy(b + 40, k->seed, 32);
 	memcpy(b + 72, k->pub, 32);
-	SHA512(b + 40, 64, md);
+	sha512_init(&ctx);
+	sha512_update(&ctx, 64, b + 40);
+	sha512_digest(&ctx, sizeof(md), md);
 	memcpy(b + 24, md, 8);
+	explicit_bzero(&ctx, sizeof(ctx));
 	return 0;
 }
 
@@ -75,8 +89,9 @@ static int write_keys(const char *prefix, const char *comment,
 	char *pubpath, *sc, *pc;
 	int err;
 
-	if (seckey_blob(k, sb))
-		return pkg_error(-EIO, "cannot make key: no random data");
+	err = seckey_blob(k, sb);
+	if (err)
+		return pkg_error(err, "cannot make key: no random data");
 	memcpy(pb, "Ed", 2);
 	memcpy(pb + 2, k->keyid, 8);
 	memcpy(pb + 10, k->pub, 32);
@@ -93,7 +108,7 @@ static int write_keys(const char *prefix, const char *comment,
 		if (!err)
 			err = write_usign(pubpath, pc, pb, sizeof(pb), 0644);
 	}
-	OPENSSL_cleanse(sb, sizeof(sb));
+	explicit_bzero(sb, sizeof(sb));
 	free(pubpath);
 	free(sc);
 	free(pc);
@@ -109,18 +124,24 @@ int usign_keygen(const char *prefix, const char *comment)
 	if (access(prefix, F_OK) == 0)
 		return pkg_error(-EEXIST, "cannot create secret key '%s'",
 				 prefix);
-	if (RAND_bytes(k.seed, 32) != 1 || RAND_bytes(k.keyid, 8) != 1)
-		return pkg_error(-EIO, "cannot make key: no random data");
-	if (ed25519_pub(k.seed, k.pub))
-		return pkg_error(-EIO, "cannot make key: Ed25519 failed");
+	err = random_bytes(k.seed, sizeof(k.seed));
+	if (!err)
+		err = random_bytes(k.keyid, sizeof(k.keyid));
+	if (err) {
+		explicit_bzero(&k, sizeof(k));
+		return pkg_error(err, "cannot make key: no random data");
+	}
+	ed25519_sha512_public_key(k.pub, k.seed);
 	usign_keyid_hex(k.keyid, id);
 	if (!comment) {
-		if (asprintf(&def, "pkg key %s", id) < 0)
+		if (asprintf(&def, "pkg key %s", id) < 0) {
+			explicit_bzero(&k, sizeof(k));
 			return pkg_error(-ENOMEM, "cannot make key");
+		}
 		comment = def;
 	}
 	err = write_keys(prefix, comment, &k);
-	OPENSSL_cleanse(&k, sizeof(k));
+	explicit_bzero(&k, sizeof(k));
 	free(def);
 	return err;
 }
@@ -136,34 +157,29 @@ static int read_seckey(const char *path, struct usign_seckey *k)
 	if (err)
 		return pkg_error(err, "cannot read secret key '%s'", path);
 	err = usign_parse_seckey(text, len, k);
-	OPENSSL_cleanse(text, len);
+	explicit_bzero(text, len);
 	free(text);
-	if (!err && (ed25519_pub(k->seed, pub) || memcmp(pub, k->pub, 32)))
-		err = -PKGE_FORMAT;
-	if (err)
+	if (!err) {
+		ed25519_sha512_public_key(pub, k->seed);
+		if (memcmp(pub, k->pub, 32))
+			err = -PKGE_FORMAT;
+	}
+	if (err) {
+		explicit_bzero(k, sizeof(*k));
 		return pkg_error(-PKGE_FORMAT, "malformed secret key '%s' "
 				 "(or encrypted: not supported)", path);
+	}
 	return 0;
 }
 
 /* Ed25519 signature of data with k into the 74-byte usign blob. */
-static int sign_blob(const struct usign_seckey *k, const void *data,
-		     size_t len, unsigned char blob[74])
+static void sign_blob(const struct usign_seckey *k, const void *data,
+		      size_t len, unsigned char blob[74])
 {
-	EVP_PKEY *pk;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t slen = 64;
-	int ok = 0;
-
-	pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, k->seed, 32);
-	if (pk && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk) == 1)
-		ok = EVP_DigestSign(ctx, blob + 10, &slen, data, len) == 1 &&
-		     slen == 64;
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pk);
 	memcpy(blob, "Ed", 2);
 	memcpy(blob + 2, k->keyid, 8);
-	return ok ? 0 : -EIO;
+	ed25519_sha512_sign(k->pub, k->seed, len,
+			    data ? data : (const void *)"", blob + 10);
 }
 
 int usign_sign_file(const char *data_path, const char *seckey_path,
@@ -180,14 +196,12 @@ int usign_sign_file(const char *data_path, const char *seckey_path,
 		return err;
 	err = fetch_read_file(data_path, USIGN_MAX_DATA, &data, &len);
 	if (err) {
-		OPENSSL_cleanse(&k, sizeof(k));
+		explicit_bzero(&k, sizeof(k));
 		return pkg_error(err, "cannot read '%s'", data_path);
 	}
-	err = sign_blob(&k, data, len, blob);
-	OPENSSL_cleanse(&k, sizeof(k));
+	sign_blob(&k, data, len, blob);
+	explicit_bzero(&k, sizeof(k));
 	free(data);
-	if (err)
-		return pkg_error(err, "cannot sign '%s'", data_path);
 	usign_keyid_hex(blob + 2, id);
 	snprintf(comment, sizeof(comment), "signed by key %s", id);
 	return write_usign(out_sig_path, comment, blob, sizeof(blob), 0644);

@@ -1,6 +1,6 @@
 /*
  * File helpers on top of the ops layer: atomic whole-file write, mkdir -p,
- * rm -rf, whole-file read and SHA-256 (OpenSSL EVP).
+ * rm -rf, whole-file read and SHA-256 (GNU Nettle).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "rootfs.h"
 
@@ -230,17 +230,14 @@ void rootfs_hex(const unsigned char *bin, size_t n, char *hex)
 
 int rootfs_sha256_file(const char *path, char hex[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
+	unsigned char md[SHA256_DIGEST_SIZE], buf[65536];
+	struct sha256_ctx ctx;
 	int fd, rc = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		rc = -ENOMEM;
+	sha256_init(&ctx);
 	while (!rc) {
 		ssize_t r = read(fd, buf, sizeof(buf));
 
@@ -250,14 +247,13 @@ int rootfs_sha256_file(const char *path, char hex[65])
 			rc = -errno;
 		else if (r == 0)
 			break;
-		else if (!EVP_DigestUpdate(ctx, buf, (size_t)r))
-			rc = -ENOMEM;
+		else
+			sha256_update(&ctx, (size_t)r, buf);
 	}
-	if (!rc && !EVP_DigestFinal_ex(ctx, md, &mdlen))
-		rc = -ENOMEM;
-	if (!rc)
-		rootfs_hex(md, mdlen, hex);
-	EVP_MD_CTX_free(ctx);
+	if (!rc) {
+		sha256_digest(&ctx, sizeof(md), md);
+		rootfs_hex(md, sizeof(md), hex);
+	}
 	close(fd);
 	return rc;
 }

@@ -18,7 +18,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "rootfs.h"
 #include "rootfs_int.h"
@@ -96,30 +96,25 @@ static int safe_path(struct stager *st, const char *raw, char **out)
 static int copy_data(struct stager *st, struct archive *a, int fd,
 		     struct stage_entry *e)
 {
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int mdlen = 0;
+	unsigned char buf[65536];
+	struct sha256_ctx ctx;
 	la_ssize_t r = 0;
 	int rc = 0;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		rc = -ENOMEM;
+	sha256_init(&ctx);
 	while (!rc && (r = archive_read_data(a, buf, sizeof(buf))) > 0) {
 		ssize_t w = fsop_write(fd, buf, (size_t)r);
 
 		if (w < 0)
 			rc = (int)w;
-		else if (!EVP_DigestUpdate(ctx, buf, (size_t)r))
-			rc = -ENOMEM;
+		else
+			sha256_update(&ctx, (size_t)r, buf);
 		e->size += (uint64_t)r;
 	}
 	if (!rc && r < 0)
 		rc = bad_format(st, "data part", archive_error_string(a));
-	if (!rc && !EVP_DigestFinal_ex(ctx, md, &mdlen))
-		rc = -ENOMEM;
 	if (!rc)
-		memcpy(e->sha256, md, sizeof(e->sha256));
-	EVP_MD_CTX_free(ctx);
+		sha256_digest(&ctx, sizeof(e->sha256), e->sha256);
 	return rc;
 }
 

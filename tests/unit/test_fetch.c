@@ -1,7 +1,8 @@
 /*
- * Unit tests for fetch/: checksums, usign against the real OpenWrt feed
- * signatures of the fixtures, key generation and signing, decompression
- * and file:// downloads. Each test gets a fresh temp directory.
+ * Unit tests for fetch/: checksums (known vectors), usign against the real
+ * OpenWrt feed signatures of the fixtures and RFC 8032's vector, key
+ * generation and signing, decompression and file:// downloads. Each test
+ * that writes gets a fresh temp directory.
  */
 #include <errno.h>
 #include <glob.h>
@@ -16,7 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
+#include <nettle/base64.h>
+#include <nettle/sha2.h>
 #include <zstd.h>
 
 #include "fetch.h"
@@ -27,7 +29,8 @@
 		  "mvebu-cortexa9"
 #define R1907 FIX "/openwrt-19.07.1-official_aarch64_cortex-a53_" \
 		  "brcm2708-bcm2710"
-#define KEY1907 R1907 "/rootfs/etc/opkg/keys/f94b9dd6febac963"
+#define KEYS1907 R1907 "/rootfs/etc/opkg/keys"
+#define KEY1907 KEYS1907 "/f94b9dd6febac963"
 #define IMMORTAL FIX "/immortalwrt-24.10-SNAPSHOT_core_aarch64_" \
 		     "cortex-a53_qualcommax-ipq50xx"
 #define SDK FIX "/sdk-23.05.4_mips_24kc_pekmop1024"
@@ -85,18 +88,31 @@ static void copy_file(const char *from, const char *to)
 	free(buf);
 }
 
-/* Decoded length of a base64 line, padding excluded. */
+/* Decoded length of a base64 line (padded to a multiple of 4). */
 static size_t b64_len(const char *line)
 {
 	unsigned char out[256];
-	size_t n = strlen(line), pad = 0;
-	int r;
+	struct base64_decode_ctx ctx;
+	size_t n = strlen(line), got = 0;
 
-	assert_true(n % 4 == 0 && n / 4 * 3 <= sizeof(out));
-	pad = (line[n - 1] == '=') + (line[n - 2] == '=');
-	r = EVP_DecodeBlock(out, (const unsigned char *)line, (int)n);
-	assert_true(r >= 0);
-	return (size_t)r - pad;
+	assert_true(n % 4 == 0 && BASE64_DECODE_LENGTH(n) <= sizeof(out));
+	base64_decode_init(&ctx);
+	assert_true(base64_decode_update(&ctx, &got, out, n, line));
+	assert_true(base64_decode_final(&ctx));
+	return got;
+}
+
+/* Bytes from hex (2 * n digits) into out. */
+static void unhex(const char *hex, unsigned char *out, size_t n)
+{
+	size_t i;
+	unsigned int v;
+
+	assert_int_equal(strlen(hex), 2 * n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (unsigned char)v;
+	}
 }
 
 static void test_sha256_buf(void **state)
@@ -145,6 +161,54 @@ static void test_verify_file(void **state)
 	assert_int_equal(fetch_verify_file(ipk, NULL, hex, 0), 0);
 	assert_int_equal(fetch_verify_file(ipk, NULL, NULL, 0),
 			 -PKGE_CHECKSUM);
+}
+
+/* Known digests through every hashing entry point, over a size that takes
+ * many reads (1,000,000 times 'a': FIPS 180-2 and RFC 1321 vectors). */
+static void test_digest_vectors(void **state)
+{
+	struct tctx *t = *state;
+	char p[128], hex[65];
+	size_t n = 1000000;
+	char *a = malloc(n);
+
+	assert_non_null(a);
+	memset(a, 'a', n);
+	assert_int_equal(fetch_sha256_buf("abcdbcdecdefdefgefghfghighijhijki"
+					  "jkljklmklmnlmnomnopnopq", 56, hex),
+			 0);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039"
+				 "a33ce45964ff2167f6ecedd419db06c1");
+	assert_int_equal(fetch_sha256_buf(a, n, hex), 0);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
+				 "f1809a48a497200e046d39ccc7112cd0");
+	tpath(t, "million", p, sizeof(p));
+	assert_int_equal(rootfs_write_atomic(p, a, n, 0644), 0);
+	free(a);
+	assert_int_equal(fetch_sha256_file(p, hex), 0);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
+				 "f1809a48a497200e046d39ccc7112cd0");
+	assert_int_equal(rootfs_sha256_file(p, hex), 0);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
+				 "f1809a48a497200e046d39ccc7112cd0");
+	assert_int_equal(fetch_md5_file(p, hex), 0);
+	assert_string_equal(hex, "7707d6ae4e027c70eea2a935c2296f21");
+	/* "abc" and the empty file through rootfs's SHA-256 and MD5 */
+	tpath(t, "abc", p, sizeof(p));
+	assert_int_equal(rootfs_write_atomic(p, "abc", 3, 0644), 0);
+	assert_int_equal(rootfs_sha256_file(p, hex), 0);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+				 "b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(fetch_md5_file(p, hex), 0);
+	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
+	tpath(t, "empty", p, sizeof(p));
+	assert_int_equal(rootfs_write_atomic(p, "", 0, 0644), 0);
+	assert_int_equal(rootfs_sha256_file(p, hex), 0);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+				 "27ae41e4649b934ca495991b7852b855");
+	assert_int_equal(fetch_md5_file(p, hex), 0);
+	assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
+	assert_int_equal(rootfs_sha256_file("/nonexistent/x", hex), -ENOENT);
 }
 
 /* Verify every feeds Packages matching pattern with keys; returns count. */
@@ -317,6 +381,248 @@ static void test_keygen_sign_verify(void **state)
 			 -PKGE_SIGNATURE);
 }
 
+/* The 19.07.1 core feed as shipped: Packages.gz, decompressed here, and
+ * Packages.sig checked with the router's own key (found by the signature's
+ * key id in its /etc/opkg/keys). A one-byte change of the data, of the
+ * signature or of the key id fails. */
+static void test_verify_gz_feed(void **state)
+{
+#define CORE1907 R1907 "/feeds/openwrt_core"
+	struct tctx *t = *state;
+	struct usign_pubkey k;
+	struct usign_sig s;
+	char id[17], kp[256], p[128], sp[128], *data, *plain, *text;
+	size_t len, plen, tlen;
+
+	assert_int_equal(fetch_decompress_file(CORE1907 "/Packages.gz", 0,
+					       &data, &len), 0);
+	plain = slurp(CORE1907 "/Packages", &plen);
+	assert_int_equal(len, plen);
+	assert_memory_equal(data, plain, plen);
+	free(plain);
+	text = slurp(CORE1907 "/Packages.sig", &tlen);
+	assert_int_equal(usign_parse_sig(text, tlen, &s), 0);
+	free(text);
+	usign_keyid_hex(s.keyid, id);
+	snprintf(kp, sizeof(kp), "%s/%s", KEYS1907, id);
+	text = slurp(kp, &tlen);
+	assert_int_equal(usign_parse_pubkey(text, tlen, &k), 0);
+	free(text);
+	assert_int_equal(usign_verify(data, len, &s, &k), 0);
+	assert_int_equal(usign_verify_buf(data, len, CORE1907 "/Packages.sig",
+					  KEYS1907), 0);
+	/* the tampered copy, in memory and as a file */
+	data[len / 3] ^= 0x01;
+	assert_int_equal(usign_verify(data, len, &s, &k), -PKGE_SIGNATURE);
+	tpath(t, "Packages", p, sizeof(p));
+	tpath(t, "Packages.sig", sp, sizeof(sp));
+	assert_int_equal(rootfs_write_atomic(p, data, len, 0644), 0);
+	copy_file(CORE1907 "/Packages.sig", sp);
+	assert_int_equal(usign_verify_file(p, sp, KEYS1907), -PKGE_SIGNATURE);
+	data[len / 3] ^= 0x01;
+	s.sig[17] ^= 0x80;
+	assert_int_equal(usign_verify(data, len, &s, &k), -PKGE_SIGNATURE);
+	s.sig[17] ^= 0x80;
+	k.keyid[0] ^= 1;
+	assert_int_equal(usign_verify(data, len, &s, &k), -PKGE_SIGNATURE);
+	k.keyid[0] ^= 1;
+	assert_int_equal(usign_verify(data, len, &s, &k), 0);
+	free(data);
+}
+
+/* Text of a usign secret key file for seed, in usign's layout (salt 1..16,
+ * key id 8 bytes of 0xab), written to path. */
+static void write_seckey(const char *path, const unsigned char seed[32],
+			 const unsigned char pub[32])
+{
+	unsigned char b[104], md[SHA512_DIGEST_SIZE];
+	char text[256];
+	struct sha512_ctx ctx;
+	int i, n;
+
+	memcpy(b, "EdBK\0\0\0\0", 8);
+	for (i = 0; i < 16; i++)
+		b[8 + i] = (unsigned char)(i + 1);
+	memset(b + 32, 0xab, 8);
+	memcpy(b + 40, seed, 32);
+	memcpy(b + 72, pub, 32);
+	sha512_init(&ctx);
+	sha512_update(&ctx, 64, b + 40);
+	sha512_digest(&ctx, sizeof(md), md);
+	memcpy(b + 24, md, 8);
+	n = snprintf(text, sizeof(text), "untrusted comment: rfc8032\n");
+	base64_encode_raw(text + n, sizeof(b), b);
+	n += BASE64_ENCODE_RAW_LENGTH(sizeof(b));
+	text[n++] = '\n';
+	assert_int_equal(rootfs_write_atomic(path, text, (size_t)n, 0600), 0);
+}
+
+/* RFC 8032 section 7.1, tests 1 (empty message) and 2 (one byte 0x72):
+ * the key file made from the seed signs to exactly the RFC's signature,
+ * and the RFC's public key verifies it. */
+static void test_ed25519_rfc8032(void **state)
+{
+	static const char *const v[2][4] = {
+		{ "9d61b19deffd5a60ba844af492ec2cc4"
+		  "4449c5697b326919703bac031cae7f60",
+		  "d75a980182b10ab7d54bfed3c964073a"
+		  "0ee172f3daa62325af021a68f707511a",
+		  "",
+		  "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065"
+		  "224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24"
+		  "655141438e7a100b" },
+		{ "4ccd089b28ff96da9db6c346ec114e0f"
+		  "5b8a319f35aba624da8cf6ed4fb8a6fb",
+		  "3d4017c3e843895a92b70aa74d1b7ebc"
+		  "9c982ccf2ec4968cc0cd55f12af4660c",
+		  "r",
+		  "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223"
+		  "ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aee"
+		  "b00d291612bb0c00" },
+	};
+	struct tctx *t = *state;
+	unsigned char seed[32], want[64];
+	struct usign_pubkey k;
+	struct usign_sig s;
+	char key[128], data[128], sig[128], *text;
+	size_t i, len;
+
+	tpath(t, "key", key, sizeof(key));
+	tpath(t, "data", data, sizeof(data));
+	tpath(t, "data.sig", sig, sizeof(sig));
+	for (i = 0; i < 2; i++) {
+		unhex(v[i][0], seed, 32);
+		unhex(v[i][1], k.key, 32);
+		unhex(v[i][3], want, 64);
+		memset(k.keyid, 0xab, 8);
+		unlink(key);
+		write_seckey(key, seed, k.key);
+		assert_int_equal(rootfs_write_atomic(data, v[i][2],
+						     strlen(v[i][2]), 0644),
+				 0);
+		assert_int_equal(usign_sign_file(data, key, sig), 0);
+		text = slurp(sig, &len);
+		assert_int_equal(usign_parse_sig(text, len, &s), 0);
+		free(text);
+		assert_memory_equal(s.sig, want, 64);
+		assert_memory_equal(s.keyid, k.keyid, 8);
+		assert_int_equal(usign_verify(v[i][2], strlen(v[i][2]), &s, &k),
+				 0);
+		assert_int_equal(usign_verify("x", 1, &s, &k), -PKGE_SIGNATURE);
+	}
+	/* a secret key whose public half does not match its seed */
+	k.key[0] ^= 1;
+	unlink(key);
+	write_seckey(key, seed, k.key);
+	assert_int_equal(usign_sign_file(data, key, sig), -PKGE_FORMAT);
+}
+
+/* usign_parse_sig of "untrusted comment: x\n<line>\n" where line is the
+ * base64 line of the 23.05.2 base feed's signature with character at of
+ * it replaced by c (at < 0: unchanged), cut to n characters, plus tail. */
+static int parse_variant(int at, char c, size_t n, const char *tail)
+{
+	struct usign_sig s;
+	char text[512], *sig, *line;
+	size_t len;
+	int rc;
+
+	sig = slurp(R2305 "/feeds/base/Packages.sig", &len);
+	line = sig + strcspn(sig, "\n") + 1;
+	assert_int_equal(strcspn(line, "\n"), 100);
+	if (at >= 0)
+		line[at] = c;
+	snprintf(text, sizeof(text), "untrusted comment: x\n%.*s%s\n",
+		 (int)n, line, tail);
+	free(sig);
+	rc = usign_parse_sig(text, strlen(text), &s);
+	assert_true(rc == 0 || rc == -PKGE_FORMAT);
+	return rc;
+}
+
+/* Key and signature files: the acceptance rules of the base64 line (a
+ * 74-byte signature is 100 characters, the last one '='). */
+static void test_base64_rules(void **state)
+{
+	const char *good = "untrusted comment: signed by key d95e275d41a63bff"
+			   "\r\nRWTZXiddQaY7/ygzlZzIelYWPzkBucIbsql7F3L2Kivgk7"
+			   "BmpIvDJJ2ddL4ZMGnIGxtgtgCdHGksanPf2nOPjXPNCAzdyOY"
+			   "JrAQ= \r\n";
+	struct usign_sig s;
+	char hex[17];
+
+	/* CRLF and trailing blanks are fine, so is no comment line */
+	assert_int_equal(usign_parse_sig(good, strlen(good), &s), 0);
+	usign_keyid_hex(s.keyid, hex);
+	assert_string_equal(hex, "d95e275d41a63bff");
+	assert_int_equal(usign_parse_sig(strstr(good, "RWT"),
+					  strlen(strstr(good, "RWT")), &s), 0);
+	assert_int_equal(parse_variant(-1, 0, 100, ""), 0);
+	/* padding missing, doubled, or a character too many */
+	assert_int_equal(parse_variant(-1, 0, 99, ""), -PKGE_FORMAT);
+	assert_int_equal(parse_variant(98, '=', 100, ""), -PKGE_FORMAT);
+	assert_int_equal(parse_variant(-1, 0, 100, "A"), -PKGE_FORMAT);
+	assert_int_equal(parse_variant(-1, 0, 100, "AAAA"), -PKGE_FORMAT);
+	/* a blank, a '=' or a character outside the alphabet inside */
+	assert_int_equal(parse_variant(20, ' ', 100, ""), -PKGE_FORMAT);
+	assert_int_equal(parse_variant(20, '=', 100, ""), -PKGE_FORMAT);
+	assert_int_equal(parse_variant(20, '-', 100, ""), -PKGE_FORMAT);
+	/* unused bits of the last character set ('Q' -> 'R'): usign's
+	 * b64_pton refuses that too */
+	assert_int_equal(parse_variant(98, 'R', 100, ""), -PKGE_FORMAT);
+	/* not "Ed" */
+	assert_int_equal(parse_variant(0, 'A', 100, ""), -PKGE_FORMAT);
+}
+
+/* A fresh key (default comment) signs and verifies; its secret key file
+ * parses and matches the public file; a second key differs. */
+static void test_keygen_roundtrip(void **state)
+{
+	struct tctx *t = *state;
+	char key[128], pub[128], key2[128], pub2[128], data[128], sig[128];
+	char want[64];
+	char hex[17], *text;
+	struct usign_pubkey pk, pk2;
+	struct usign_seckey sk;
+	size_t len;
+
+	tpath(t, "k", key, sizeof(key));
+	tpath(t, "k.pub", pub, sizeof(pub));
+	tpath(t, "k2", key2, sizeof(key2));
+	tpath(t, "k2.pub", pub2, sizeof(pub2));
+	tpath(t, "data", data, sizeof(data));
+	tpath(t, "data.sig", sig, sizeof(sig));
+	assert_int_equal(usign_keygen(key, NULL), 0);
+	text = slurp(pub, &len);
+	assert_int_equal(usign_parse_pubkey(text, len, &pk), 0);
+	free(text);
+	usign_keyid_hex(pk.keyid, hex);
+	snprintf(want, sizeof(want), "untrusted comment: pkg key %s secret key",
+		 hex);
+	check_layout(key, want, 104);
+	text = slurp(key, &len);
+	assert_int_equal(usign_parse_seckey(text, len, &sk), 0);
+	free(text);
+	assert_memory_equal(sk.keyid, pk.keyid, 8);
+	assert_memory_equal(sk.pub, pk.key, 32);
+	/* empty data, then one byte changed after signing */
+	assert_int_equal(rootfs_write_atomic(data, "", 0, 0644), 0);
+	assert_int_equal(usign_sign_file(data, key, sig), 0);
+	assert_int_equal(usign_verify_file(data, sig, pub), 0);
+	assert_int_equal(rootfs_write_atomic(data, "hello\n", 6, 0644), 0);
+	assert_int_equal(usign_sign_file(data, key, sig), 0);
+	assert_int_equal(usign_verify_file(data, sig, pub), 0);
+	assert_int_equal(rootfs_write_atomic(data, "hellp\n", 6, 0644), 0);
+	assert_int_equal(usign_verify_file(data, sig, pub), -PKGE_SIGNATURE);
+	/* another key: another id and public key */
+	assert_int_equal(usign_keygen(key2, "other"), 0);
+	text = slurp(pub2, &len);
+	assert_int_equal(usign_parse_pubkey(text, len, &pk2), 0);
+	free(text);
+	assert_memory_not_equal(pk2.keyid, pk.keyid, 8);
+	assert_memory_not_equal(pk2.key, pk.key, 32);
+}
+
 static void test_decompress(void **state)
 {
 	size_t glen, plen, olen, zcap;
@@ -446,6 +752,8 @@ int main(void)
 		cmocka_unit_test(test_sha256_buf),
 		cmocka_unit_test_setup_teardown(test_file_checksums, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_digest_vectors, setup,
+						teardown),
 		cmocka_unit_test(test_verify_file),
 		cmocka_unit_test(test_fixture_signatures),
 		cmocka_unit_test(test_verify_buf),
@@ -454,6 +762,13 @@ int main(void)
 		cmocka_unit_test(test_wrong_key),
 		cmocka_unit_test(test_parse_keys),
 		cmocka_unit_test_setup_teardown(test_keygen_sign_verify, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_verify_gz_feed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ed25519_rfc8032, setup,
+						teardown),
+		cmocka_unit_test(test_base64_rules),
+		cmocka_unit_test_setup_teardown(test_keygen_roundtrip, setup,
 						teardown),
 		cmocka_unit_test(test_decompress),
 		cmocka_unit_test_setup_teardown(test_fetch_file_url, setup,
