@@ -112,10 +112,9 @@ char *apply_cache_dir(struct pkg_ctx *ctx)
 }
 
 /* Is the cached archive exactly what the index says (silent)? */
-static int cache_good(struct pkg_ctx *ctx, Id p, const char *path)
+static int cache_good(const struct feed_archive *a, const char *path)
 {
-	const char *sha = solver_sha256(&ctx->solv, p);
-	const char *md5 = solver_md5(&ctx->solv, p);
+	const char *sha = a->sha256, *md5 = a->md5;
 	char hex[65];
 
 	if (access(path, R_OK))
@@ -131,7 +130,9 @@ static int cache_good(struct pkg_ctx *ctx, Id p, const char *path)
 static void cache_use(struct pkg_ctx *ctx, struct solver_step *st,
 		      const char *dir, Id *ids, char **paths, size_t *n)
 {
-	const char *fn = solver_filename(&ctx->solv, st->p);
+	const struct feed_archive *a = st->type == STEP_REMOVE ? NULL :
+				       feed_archive(ctx, st->p);
+	const char *fn = a ? a->filename : NULL;
 	struct ipk *ipk = NULL;
 	char *path = NULL;
 	Repo *repo;
@@ -141,7 +142,7 @@ static void cache_use(struct pkg_ctx *ctx, struct solver_step *st,
 	    asprintf(&path, "%s/%s", dir,
 		     strrchr(fn, '/') ? strrchr(fn, '/') + 1 : fn) < 0)
 		return;
-	if (!cache_good(ctx, st->p, path) || ipk_open(&ipk, path) < 0) {
+	if (!cache_good(a, path) || ipk_open(&ipk, path) < 0) {
 		free(path);
 		return;
 	}
@@ -181,6 +182,25 @@ static void cache_keep(struct pkg_ctx *ctx, const struct tx *tx,
 	}
 }
 
+/* Where the archives of the packages to install are, read from the
+ * lists in one pass (the steps come in dependency order). */
+static int prefetch_archives(struct pkg_ctx *ctx,
+			     const struct solver_result *res)
+{
+	Id *ids = calloc(res->n + 1, sizeof(*ids));
+	size_t i, n = 0;
+	int r;
+
+	if (!ids)
+		return pkg_error(-ENOMEM, "cannot plan the transaction");
+	for (i = 0; i < res->n; i++)
+		if (res->steps[i].type != STEP_REMOVE)
+			ids[n++] = res->steps[i].p;
+	r = feed_archives_prefetch(ctx, ids, n);
+	free(ids);
+	return r;
+}
+
 int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	       size_t nuser, const Id *local_ids, char *const *local_paths,
 	       size_t nlocal)
@@ -216,6 +236,11 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 		solver_result_release(&res);
 		free(cache);
 		return 0;
+	}
+	if ((r = prefetch_archives(ctx, &res)) < 0) {
+		solver_result_release(&res);
+		free(cache);
+		return r;
 	}
 	if (cache && (cids = calloc(res.n + 1, sizeof(*cids))) &&
 	    (cpaths = calloc(res.n + 1, sizeof(*cpaths))))

@@ -91,27 +91,38 @@ const struct pkg_cmd cmd_search_desc = {
 static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	Pool *pool = ctx->solv.pool;
-	int flags = ctx->opt.nocase ? FNM_CASEFOLD : 0;
+	static const char *const desc_field[] = { "Description" };
+	int flags = ctx->opt.nocase ? FNM_CASEFOLD : 0, r;
+	struct feed_fields *ff = NULL;
+	Queue q;
 	Id p;
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "find: give a pattern");
+	queue_init(&q);
 	FOR_POOL_SOLVABLES(p)
-	{
-		const char *n = solver_name(&ctx->solv, p);
-		const char *d = solver_description(&ctx->solv, p);
+		queue_push(&q, p);
+	r = feed_fields_open(ctx, q.elements, (size_t)q.count, desc_field, 1,
+			     &ff);
+	for (int i = 0; r == 0 && i < q.count; i++) {
+		const char *n = solver_name(&ctx->solv, q.elements[i]);
+		const char *const *v = feed_fields_get(ff, q.elements[i]);
+		const char *d = v ? v[0] :
+			solver_description(&ctx->solv, q.elements[i]);
 		char *one;
 
-		(void)pool;
 		if (fnmatch(argv[0], n, flags) &&
 		    (!d || fnmatch(argv[0], d, flags)))
 			continue;
 		one = desc_one_line(d);
-		fprintf(ctx->out, "%s - %s%s%s\n", n, solver_evr(&ctx->solv, p),
+		fprintf(ctx->out, "%s - %s%s%s\n", n,
+			solver_evr(&ctx->solv, q.elements[i]),
 			one && *one ? " - " : "", one ? one : "");
 		free(one);
 	}
-	return 0;
+	feed_fields_close(ff);
+	queue_free(&q);
+	return r;
 }
 
 const struct pkg_cmd cmd_find_desc = {

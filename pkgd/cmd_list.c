@@ -8,30 +8,21 @@
 
 #include "pkgd.h"
 
-struct sort_ctx {
-	const struct pkg_solver *s;
-};
-
-static const struct pkg_solver *sort_solv; /* qsort has no user data:
-					      set only for the sort call */
-
-static int id_cmp(const void *a, const void *b)
+static int id_cmp(const void *a, const void *b, void *ud)
 {
+	const struct pkg_solver *s = ud;
 	Id x = *(const Id *)a, y = *(const Id *)b;
-	int r = strcmp(solver_name(sort_solv, x), solver_name(sort_solv, y));
+	int r = strcmp(solver_name(s, x), solver_name(s, y));
 
 	if (r)
 		return r;
-	r = solver_vercmp(sort_solv, solver_evr(sort_solv, x),
-			  solver_evr(sort_solv, y));
+	r = solver_vercmp(s, solver_evr(s, x), solver_evr(s, y));
 	return r ? r : x - y;
 }
 
 static void sort_ids(const struct pkg_solver *s, Queue *q)
 {
-	sort_solv = s;
-	qsort(q->elements, (size_t)q->count, sizeof(Id), id_cmp);
-	sort_solv = NULL;
+	qsort_r(q->elements, (size_t)q->count, sizeof(Id), id_cmp, (void *)s);
 }
 
 static int glob_ok(const struct pkg_ctx *ctx, const char *glob,
@@ -104,13 +95,23 @@ static void json_end(struct pkg_ctx *ctx, int first)
 		fputs(first ? "[]\n" : "\n]\n", ctx->out);
 }
 
+/* Is p the same name and version as q (the same package in two feeds,
+ * printed once)? */
+static int same_pkg(const struct pkg_solver *s, Id p, Id q)
+{
+	return !strcmp(solver_name(s, p), solver_name(s, q)) &&
+	       !strcmp(solver_evr(s, p), solver_evr(s, q));
+}
+
 static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	Pool *pool = ctx->solv.pool;
+	static const char *const desc_field[] = { "Description" };
 	const char *glob = argc > 0 ? argv[0] : NULL;
+	struct feed_fields *ff = NULL;
 	Queue q;
 	Id p;
-	int first = 1, i;
+	int first = 1, i, n, r;
 
 	queue_init(&q);
 	FOR_POOL_SOLVABLES(p)
@@ -122,30 +123,34 @@ static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
 			queue_push(&q, p);
 	}
 	sort_ids(&ctx->solv, &q);
-	for (i = 0; i < q.count; i++) {
-		p = q.elements[i];
-		if (i > 0 && !strcmp(solver_name(&ctx->solv, p),
-				     solver_name(&ctx->solv, q.elements[i - 1])) &&
-		    !strcmp(solver_evr(&ctx->solv, p),
-			    solver_evr(&ctx->solv, q.elements[i - 1])))
-			continue;
+	for (i = n = 0; i < q.count; i++)
+		if (!n || !same_pkg(&ctx->solv, q.elements[i],
+				    q.elements[n - 1]))
+			q.elements[n++] = q.elements[i];
+	r = feed_fields_open(ctx, q.elements, (size_t)n, desc_field, 1, &ff);
+	for (i = 0; r == 0 && i < n; i++) {
+		const char *const *v;
 		char nb[256];
+		p = q.elements[i];
+		v = feed_fields_get(ff, p);
 		print_line(ctx,
 			   shown_name(ctx, solver_name(&ctx->solv, p),
 				      solver_abiversion(&ctx->solv, p), nb,
 				      sizeof(nb)),
 			   solver_evr(&ctx->solv, p),
 			   solver_size(&ctx->solv, p),
-			   solver_description(&ctx->solv, p), &first);
+			   v ? v[0] : solver_description(&ctx->solv, p), &first);
 	}
-	json_end(ctx, first);
+	if (r == 0)
+		json_end(ctx, first);
+	feed_fields_close(ff);
 	queue_free(&q);
-	return 0;
+	return r;
 }
 
 const struct pkg_cmd cmd_list_desc = {
 	"list", "[GLOB]", "list available packages",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_list
+	CMD_OPKG | CMD_FEEDS, cmd_list
 };
 
 struct li_ctx {

@@ -22,7 +22,7 @@ static int cmd_update(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_update_desc = {
 	"update", "", "download and verify the feed lists",
-	CMD_OPKG | CMD_WRITE | CMD_DB, cmd_update
+	CMD_OPKG | CMD_WRITE | CMD_NODB, cmd_update
 };
 
 /* compare-versions V1 OP V2: exit 0 when the relation holds, else 1.

@@ -350,10 +350,10 @@ int ctx_load_pool(struct pkg_ctx *ctx)
 		return r;
 	ctx->solv_ready = 1;
 	solver_installed_repo(&ctx->solv);
-	r = db_pkg_each(ctx->db, pool_add_installed, ctx);
+	r = ctx->db ? db_pkg_each(ctx->db, pool_add_installed, ctx) : 0;
 	if (r == 0)
 		r = feeds_load(ctx);
-	if (r == 0)
+	if (r == 0 && ctx->db)
 		r = rom_pool_add(ctx);
 	solver_prepare(&ctx->solv);
 	return r;
@@ -362,6 +362,7 @@ int ctx_load_pool(struct pkg_ctx *ctx)
 void ctx_release(struct pkg_ctx *ctx)
 {
 	feed_cursors_release(ctx);
+	feed_archives_release(ctx);
 	/* the option lists hold pointers into argv: only the arrays */
 	free(ctx->opt.add_archs);
 	free(ctx->opt.add_dests);

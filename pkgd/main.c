@@ -411,6 +411,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	if (r < 0)
 		return r;
 	setup_archs(ctx);
+	if (cmd->flags & CMD_FEEDS)
+		return ctx_load_pool(ctx);
 	if (!(cmd->flags & (CMD_DB | CMD_WRITE | CMD_POOL)))
 		return 0;
 	if (cmd->flags & CMD_WRITE && !ctx->opt.noaction) {
@@ -418,6 +420,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		if (r < 0)
 			return r;
 	}
+	if (cmd->flags & CMD_NODB)
+		return 0; /* SQLite costs 1.2 MB of RSS update does not need */
 	r = ctx_open_db(ctx, (cmd->flags & CMD_WRITE) != 0);
 	if (r < 0)
 		return r;

@@ -139,6 +139,8 @@ struct pkg_ctx {
 	const char *prog;  /* "pkg" or "opkg" */
 	struct feed_cursor *cursors; /* open feed lists (feeds.c) */
 	size_t ncursors;
+	struct feed_archive *archives; /* read from the lists */
+	size_t narchives;
 	FILE *out;	   /* primary output (stdout) */
 };
 
@@ -149,6 +151,11 @@ struct pkg_ctx {
 #define CMD_POOL 4	/* needs the solver pool (installed + feeds) */
 #define CMD_OPKG 8	/* a command opkg has */
 #define CMD_NOROOT 16	/* needs no root at all */
+#define CMD_NODB 64	/* with CMD_WRITE: the lock only, no database (update
+			 * writes feed lists, never the installed state) */
+#define CMD_FEEDS 128	/* a pool of the feeds alone, no database: list
+			 * shows what the feeds offer (as opkg), and SQLite
+			 * would cost it 1.2 MB of RSS */
 
 struct pkg_cmd {
 	const char *name;
@@ -354,6 +361,33 @@ int feeds_load(struct pkg_ctx *ctx);
 int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **text);
 /* Close the lists feed_stanza_text kept open. */
 void feed_cursors_release(struct pkg_ctx *ctx);
+
+/* Fields of feed packages that the pool does not hold (Description,
+ * Filename, SHA256sum, MD5Sum), read from the lists (feed_fields.c): open
+ * with every package that will be asked for, in the order asked; get
+ * returns the values of names (NULL for an absent field), valid until the
+ * next get, or NULL for a package not from a feed list. */
+struct feed_fields;
+int feed_fields_open(struct pkg_ctx *ctx, const Id *ids, size_t n,
+		     const char *const *names, size_t nnames,
+		     struct feed_fields **out);
+const char *const *feed_fields_get(struct feed_fields *ff, Id p);
+void feed_fields_close(struct feed_fields *ff);
+/* Is p a package of a configured feed (its stanza in a list)? */
+int feed_is_list(const struct pkg_ctx *ctx, Id p);
+
+/* Where a feed package's archive is and what it must hash to. */
+struct feed_archive {
+	Id p;
+	char *filename, *sha256, *md5; /* NULL when the stanza has none */
+};
+/* Read the archives of the feed packages among ids, in one pass over
+ * each list (an install asks for them in dependency order). */
+int feed_archives_prefetch(struct pkg_ctx *ctx, const Id *ids, size_t n);
+/* p's archive (read now when not prefetched), or NULL for a package not
+ * from a feed list (command line, image, installed). */
+const struct feed_archive *feed_archive(struct pkg_ctx *ctx, Id p);
+void feed_archives_release(struct pkg_ctx *ctx);
 
 /* ---- transactions (tx.c) ---- */
 

@@ -65,7 +65,8 @@ static const char *feed_url(struct pkg_ctx *ctx, const char *repo)
 int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out)
 {
 	struct pkg_solver *s = &ctx->solv;
-	const char *fn = solver_filename(s, p), *base;
+	const struct feed_archive *a = feed_archive(ctx, p);
+	const char *fn = a ? a->filename : NULL, *base;
 	const char *url = feed_url(ctx, solver_repo_name(s, p));
 	struct fetch_opts fo = { .progress = ctx->tty,
 				 .insecure = ctx->opt.insecure,
@@ -87,8 +88,8 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out)
 	ctx_note(ctx, 1, "Downloading %s\n", u);
 	r = fetch_url(u, dest, &fo, 0);
 	if (r == 0 && !(ctx->opt.force & FORCE_CHECKSUM))
-		r = fetch_verify_file(dest, solver_sha256(s, p),
-				      solver_md5(s, p), solver_size(s, p));
+		r = fetch_verify_file(dest, a->sha256, a->md5,
+				      solver_size(s, p));
 	free(u);
 	if (r < 0) {
 		unlink(dest);

@@ -42,9 +42,9 @@ void solver_release(struct pkg_solver *s);
  * Version: are skipped with one warning naming the feed and line. Stores
  * name, evr, arch, Depends+Pre-Depends (requires), Provides, Conflicts,
  * Replaces (obsoletes when also in Conflicts), Recommends, Suggests,
- * Essential, ABIVersion, Description (summary = first line), Section,
- * Filename, Size, Installed-Size, SHA256sum, MD5Sum, and the stanza's byte
- * offset. When cache_path is set, writes the repo there (atomically).
+ * Essential, ABIVersion, Size, Installed-Size and the stanza's byte
+ * offset: not Description, Filename, SHA256sum or MD5Sum, which the caller
+ * reads from the text at that offset when it needs them. When cache_path is set, writes the repo there (atomically).
  * priority: libsolv repo priority (higher wins). *repo_out may be NULL.
  */
 int solver_feed_from_text(struct pkg_solver *s, const char *name,
@@ -65,8 +65,8 @@ int solver_feed_from_cache(struct pkg_solver *s, const char *name,
 
 /* Create the installed repo (empty) and set it as the pool's. */
 Repo *solver_installed_repo(struct pkg_solver *s);
-/* Add one package to repo from its control stanza (same fields as above).
- * Returns the solvable id, or 0 when the stanza lacks Package/Version. */
+/* Add one package to repo from its control stanza (the fields above and
+ * the Description, solver_description's source here). Returns the solvable id, or 0 when the stanza lacks Package/Version. */
 Id solver_add_stanza(struct pkg_solver *s, Repo *repo,
 		     const struct ctl_stanza *st, uint64_t offset);
 /* Call after all repos are added (creates whatprovides). */
@@ -79,10 +79,13 @@ void solver_prepare(struct pkg_solver *s);
 const char *solver_name(const struct pkg_solver *s, Id p);
 const char *solver_evr(const struct pkg_solver *s, Id p);
 const char *solver_arch(const struct pkg_solver *s, Id p);
+/* The Description (summary: its first line), Filename, SHA256sum (hex)
+ * and MD5Sum of a package added by solver_add_stanza; NULL for a feed's
+ * package (see above). */
 const char *solver_summary(const struct pkg_solver *s, Id p);
 const char *solver_description(const struct pkg_solver *s, Id p);
 const char *solver_filename(const struct pkg_solver *s, Id p);
-const char *solver_sha256(const struct pkg_solver *s, Id p); /* hex/NULL */
+const char *solver_sha256(const struct pkg_solver *s, Id p);
 const char *solver_md5(const struct pkg_solver *s, Id p);
 const char *solver_abiversion(const struct pkg_solver *s, Id p);
 uint64_t solver_size(const struct pkg_solver *s, Id p);

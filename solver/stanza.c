@@ -220,22 +220,26 @@ static void set_num(Repodata *data, Id p, Id key, const char *v)
 		repodata_set_num(data, p, key, n);
 }
 
+/* Only what the solver and the listings use is kept: Section, License
+ * and Maintainer are read from the stanza text when shown (info), and so
+ * are a feed's Description, Filename, SHA256sum and MD5Sum (pkgd's
+ * feed_fields; `feed` is 0): they are half a list's text, and libsolv
+ * holds each string up to three times while it builds and writes a .solv
+ * (attribute store, internalized data, the writer's buffer), which made
+ * them most of `update`'s peak memory. */
 static void set_attrs(struct pkg_solver *s, Repodata *data, Id p,
-		      const char *v[F_COUNT], uint64_t offset)
+		      const char *v[F_COUNT], uint64_t offset, int feed)
 {
-	/* Only what pkg looks up is kept: Section, License and Maintainer
-	 * are read from the stanza text when shown (info), and the summary
-	 * is the description's first line. */
-	if (v[F_DESC] && *v[F_DESC])
-		repodata_set_str(data, p, SOLVABLE_DESCRIPTION, v[F_DESC]);
-	if (v[F_FILENAME])
-		repodata_set_location(data, p, 0, 0, v[F_FILENAME]);
 	set_num(data, p, SOLVABLE_DOWNLOADSIZE, v[F_SIZE]);
 	set_num(data, p, SOLVABLE_INSTALLSIZE, v[F_ISIZE]);
-	if (v[F_SHA256] && strlen(v[F_SHA256]) == 64)
+	if (!feed && v[F_DESC] && *v[F_DESC])
+		repodata_set_str(data, p, SOLVABLE_DESCRIPTION, v[F_DESC]);
+	if (!feed && v[F_FILENAME])
+		repodata_set_location(data, p, 0, 0, v[F_FILENAME]);
+	if (!feed && v[F_SHA256] && strlen(v[F_SHA256]) == 64)
 		repodata_set_checksum(data, p, SOLVABLE_CHECKSUM,
 				      REPOKEY_TYPE_SHA256, v[F_SHA256]);
-	if (v[F_MD5])
+	if (!feed && v[F_MD5])
 		repodata_set_str(data, p, s->key_md5, v[F_MD5]);
 	if (v[F_ABI])
 		repodata_set_str(data, p, s->key_abi, v[F_ABI]);
@@ -264,7 +268,7 @@ static void set_deps(Repo *repo, Solvable *sv, const char *v[F_COUNT])
 }
 
 static Id add_fields(struct pkg_solver *s, Repo *repo, const char *v[],
-		     uint64_t offset)
+		     uint64_t offset, int feed)
 {
 	Pool *pool = s->pool;
 	Repodata *data;
@@ -282,7 +286,7 @@ static Id add_fields(struct pkg_solver *s, Repo *repo, const char *v[],
 	sv->arch = v[F_ARCH] && *v[F_ARCH] ? pool_str2id(pool, v[F_ARCH], 1)
 					   : ARCH_ALL;
 	set_deps(repo, sv, v);
-	set_attrs(s, data, p, v, offset);
+	set_attrs(s, data, p, v, offset, feed);
 	return p;
 }
 
@@ -292,7 +296,7 @@ Id solver_add_stanza(struct pkg_solver *s, Repo *repo,
 	const char *v[F_COUNT];
 
 	collect(st, v);
-	return add_fields(s, repo, v, offset);
+	return add_fields(s, repo, v, offset, 0);
 }
 
 /* ---- feeds ---- */
@@ -354,15 +358,17 @@ static int feed_stanza(const struct ctl_stanza *st, void *ud)
 	if (!arch_ok(c->s, v[F_ARCH]))
 		return 0;
 	off = c->base_off + line_offset(c, st->line);
-	add_fields(c->s, c->repo, v, off);
+	add_fields(c->s, c->repo, v, off, 1);
 	return 0;
 }
 
 /*
  * Keys a command rarely needs go to the .solv's vertical (paged) part:
  * libsolv reads those pages from the file on demand, so loading every
- * feed keeps only names, versions, dependencies and sizes in memory.
- * Descriptions are vertical already (libsolv's standard filter).
+ * feed keeps only names, versions, dependencies, sizes and the stanza
+ * offsets in memory. The offsets stay in core: list and find read every
+ * package's, and paging them in costs libsolv's page cache (24 pages of
+ * 32 KiB) where keeping them costs a few bytes a package.
  */
 static int cache_keyfilter(Repo *repo, Repokey *key, void *kfdata)
 {
@@ -372,8 +378,7 @@ static int cache_keyfilter(Repo *repo, Repokey *key, void *kfdata)
 	if (r != KEY_STORAGE_INCORE)
 		return r;
 	if (key->name == SOLVABLE_CHECKSUM || key->name == SOLVABLE_MEDIAFILE ||
-	    key->name == SOLVABLE_MEDIADIR || key->name == s->key_md5 ||
-	    key->name == s->key_offset)
+	    key->name == SOLVABLE_MEDIADIR || key->name == s->key_md5)
 		return KEY_STORAGE_VERTICAL_OFFSET;
 	return r;
 }

@@ -61,6 +61,63 @@ run "list-upgradable" list-upgradable
 run "install --noaction nano" install --noaction nano
 run "install --noaction luci-ssl-openssl" install --noaction luci-ssl-openssl
 run "info nano" info nano
+run "info 'lib*'" info 'lib*'
+run "find '*editor*'" find '*editor*'
+run "status" status
+run "files busybox" files busybox
+run "search '/usr/bin/*'" search '/usr/bin/*'
+run "whatdepends libc" whatdepends libc
+run "list-changed-conffiles" list-changed-conffiles
+
+# Real transactions: the 23.05.2 feeds (file://, signed) into a root that
+# has libc and libgcc1, a fresh copy of it for each run.
+F23=$FX/../openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_mvebu-cortexa9
+if [ -d "$F23/feeds" ]; then
+	R23=$W/r23
+	mkdir -p "$R23/etc/opkg/keys" "$R23/usr/lib/opkg/info"
+	cp "$F23/keys/"* "$R23/etc/opkg/keys/"
+	{
+		echo "dest root /"
+		echo "lists_dir ext /var/opkg-lists"
+		echo "option check_signature 1"
+		echo "arch all 1"
+		echo "arch noarch 1"
+		echo "arch arm_cortex-a9_vfpv3-d16 10"
+		for f in base core packages luci; do
+			echo "src/gz $f file://$F23/feeds/$f"
+		done
+	} >"$R23/etc/opkg.conf"
+	printf 'Package: libc\nVersion: 1.2.4-4\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\nPackage: libgcc1\nVersion: 13.1.0-4\nProvides: libgcc\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\n' \
+		>"$R23/usr/lib/opkg/status"
+	"$PKG" -o "$R23" update >/dev/null 2>&1
+	"$PKG" -o "$R23" list-installed >/dev/null 2>&1
+	# fresh LABEL ARGS...: as run, on a new copy of the 23.05.2 root.
+	fresh() {
+		label=$1
+		shift
+		rss=0
+		best=""
+		for i in 1 2 3 4 5; do
+			rm -rf "$W/r"
+			cp -a "$R23" "$W/r"
+			[ "$1" = remove ] &&
+				"$PKG" -o "$W/r" install nano >/dev/null 2>&1
+			/usr/bin/time -f '%e %M' -o "$W/t" "$PKG" -o "$W/r" \
+				"$@" >/dev/null 2>"$W/err"
+			read -r s k < "$W/t"
+			if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then
+				best=$s
+			fi
+			[ "$k" -gt "$rss" ] && rss=$k
+		done
+		printf '%-40s %8s s %8s KiB peak RSS (%+d over idle)\n' \
+			"$label" "$best" "$rss" $((rss - idle))
+	}
+	fresh "install nano (23.05.2, real)" install nano
+	fresh "remove nano (23.05.2, real)" remove nano
+	fresh "update (23.05.2, 4 feeds)" update
+	rm -rf "$W/r"
+fi
 
 if [ -x "$B/bin/pkg-repo" ]; then
 	FX2=$TOP/../shared/fixtures/openwrt

@@ -154,6 +154,27 @@ t_ok "list: 'nano - 7.2-2 - <description joined as opkg does>'" \
 is "$(cut -d' ' -f1 "$T/out" | sort -u | tr '\n' ' ')" \
 	"nand-utils nano nano-full nano-plus " "list 'nan*' matches names by glob (fnmatch: nand-utils too)"
 
+# Descriptions are read from the lists at each stanza's offset, in name
+# order while the lists are in file-name order ("nano-full_..." before
+# "nano_..."): the whole listing against one computed from the lists.
+op list
+is "$RC" 0 "list exits 0"
+python3 "$(dirname "$0")/../lib/list_expect.py" "$C" "$R/var/opkg-lists" \
+	>"$T/list.want"
+LC_ALL=C sort "$T/list.want" >"$T/list.want.s"
+LC_ALL=C sort "$T/out" >"$T/list.got.s"
+t_ok "list: every package of every feed, each with its own description" \
+	cmp -s "$T/list.want.s" "$T/list.got.s"
+cmp -s "$T/list.want.s" "$T/list.got.s" ||
+	diag "$(diff "$T/list.want.s" "$T/list.got.s" | head -5)"
+t_ok "list: over a thousand packages" test "$(wc -l <"$T/out")" -gt 1000
+cut -d' ' -f1 "$T/out" >"$T/list.names"
+t_ok "list: in name order" env LC_ALL=C sort -c "$T/list.names"
+op find '*Pico text editor*'
+is "$RC" 0 "find exits 0"
+t_ok "find: matches the description read from the list" \
+	grep -qxF "nano - 7.2-2 - $desc" "$T/out"
+
 op list-upgradable
 is "$RC" 0 "list-upgradable exits 0"
 is "$OUT" "" "list-upgradable: nothing newer in the feeds"

@@ -60,6 +60,9 @@ ipk_of() {
 op() { run "$PKG" -f "$C" -o "$R" "$@"; }
 op update
 is "$RC" 0 "update of the fixture feeds"
+# update writes lists only; the first command that reads the installed
+# state imports opkg's into pkg.db: the root as every later run sees it.
+op list-installed
 snap "$R" >"$T/base"
 
 # ==== hand-made archives, installed as local files ======================

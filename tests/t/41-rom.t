@@ -51,6 +51,9 @@ echo "src/gz mine file://$T/feed" >>"$R/rom/etc/opkg.conf"
 # ---- the image database ----
 op update
 is "$RC" 0 "update exits 0"
+t_ok "update writes the lists only: no database yet" test ! -e "$DB"
+op list-installed
+is "$RC" 0 "the first command that reads the installed state exits 0"
 is "$(sql "SELECT count(*) FROM rom_packages")" 8 "first run: 8 image packages recorded"
 is "$(sql "SELECT count(*) FROM rom_files WHERE type='f' AND length(sha256)=64")" \
 	"$(sql "SELECT count(*) FROM rom_files WHERE type='f'")" "every image file has its SHA-256"
