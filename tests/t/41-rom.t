@@ -51,7 +51,9 @@ echo "src/gz mine file://$T/feed" >>"$R/rom/etc/opkg.conf"
 # ---- the image database ----
 op update
 is "$RC" 0 "update exits 0"
-t_ok "update writes the lists only: no database yet" test ! -e "$DB"
+op list democonf
+is "$OUT" "democonf - 2.0 - conffile stand-in" "list reads the feeds alone"
+t_ok "update and list write no database" test ! -e "$DB"
 op list-installed
 is "$RC" 0 "the first command that reads the installed state exits 0"
 is "$(sql "SELECT count(*) FROM rom_packages")" 8 "first run: 8 image packages recorded"
