@@ -9,6 +9,13 @@
 
 #include "pkgd.h"
 
+/*
+ * Schema 2. The database sits on the overlay, on a router's flash: what
+ * the image already says is not stored twice. An image package's control
+ * text and an image file's SHA-256 are NULL in packages and files and
+ * read from rom_packages and rom_files (PKG_SELECT, FILE_SELECT); tables
+ * keyed by text are WITHOUT ROWID (no second b-tree for the key).
+ */
 static const char *const db_schema =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
 	"CREATE TABLE IF NOT EXISTS packages("
@@ -17,28 +24,51 @@ static const char *const db_schema =
 	" state TEXT NOT NULL DEFAULT 'installed',"
 	" user INTEGER NOT NULL DEFAULT 0, hold INTEGER NOT NULL DEFAULT 0,"
 	" noprune INTEGER NOT NULL DEFAULT 0, installed_time INTEGER,"
-	" control TEXT NOT NULL, rom_version TEXT,"
-	" auto_installed INTEGER NOT NULL DEFAULT 0);"
+	" control TEXT, rom_version TEXT,"
+	" auto_installed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS files("
 	" path TEXT NOT NULL, package TEXT NOT NULL, type TEXT NOT NULL,"
 	" mode INTEGER, size INTEGER, sha256 TEXT, target TEXT,"
 	" conffile INTEGER NOT NULL DEFAULT 0, conf_sha256 TEXT,"
 	" origin TEXT NOT NULL DEFAULT 'overlay',"
-	" PRIMARY KEY(path, package));"
+	" PRIMARY KEY(path, package)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS files_pkg ON files(package);"
 	"CREATE TABLE IF NOT EXISTS scripts(package TEXT NOT NULL,"
 	" name TEXT NOT NULL, body BLOB, PRIMARY KEY(package, name));"
 	"CREATE TABLE IF NOT EXISTS rom_packages(name TEXT PRIMARY KEY,"
-	" version TEXT NOT NULL, arch TEXT, control TEXT NOT NULL);"
+	" version TEXT NOT NULL, arch TEXT, control TEXT NOT NULL)"
+	" WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS rom_files(path TEXT PRIMARY KEY,"
 	" package TEXT NOT NULL, type TEXT NOT NULL, mode INTEGER,"
 	" size INTEGER, sha256 TEXT, target TEXT,"
-	" conffile INTEGER NOT NULL DEFAULT 0);"
+	" conffile INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS rom_files_pkg ON rom_files(package);"
-	"CREATE TABLE IF NOT EXISTS hidden(path TEXT PRIMARY KEY);"
+	"CREATE TABLE IF NOT EXISTS hidden(path TEXT PRIMARY KEY)"
+	" WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY,"
 	" op TEXT NOT NULL, path TEXT NOT NULL, staged TEXT, backup TEXT,"
 	" aux TEXT);";
+
+/* Schema 1 to 2, in one transaction: each table keyed by text rebuilt
+ * WITHOUT ROWID (db_schema creates the new ones once the old are
+ * renamed away), then what the image holds dropped from the copies. */
+static const char *const db_migrate_1 =
+	"ALTER TABLE packages RENAME TO old_packages;"
+	"ALTER TABLE files RENAME TO old_files;"
+	"ALTER TABLE rom_packages RENAME TO old_rom_packages;"
+	"ALTER TABLE rom_files RENAME TO old_rom_files;"
+	"ALTER TABLE hidden RENAME TO old_hidden;"
+	"DROP INDEX IF EXISTS files_pkg;"
+	"DROP INDEX IF EXISTS rom_files_pkg;";
+static const char *const db_migrate_1_copy =
+	"INSERT INTO packages SELECT * FROM old_packages;"
+	"INSERT INTO files SELECT * FROM old_files;"
+	"INSERT INTO rom_packages SELECT * FROM old_rom_packages;"
+	"INSERT INTO rom_files SELECT * FROM old_rom_files;"
+	"INSERT INTO hidden SELECT * FROM old_hidden;"
+	"DROP TABLE old_packages; DROP TABLE old_files;"
+	"DROP TABLE old_rom_packages; DROP TABLE old_rom_files;"
+	"DROP TABLE old_hidden;";
 
 static int db_err(sqlite3 *db, const char *what)
 {
@@ -58,32 +88,95 @@ int db_exec(sqlite3 *db, const char *sql)
 	return 0;
 }
 
+/* What the image holds, dropped from the copies in packages and files
+ * (read back through PKG_SELECT and FILE_SELECT). */
+static const char *const db_dedupe =
+	"UPDATE packages SET control=NULL WHERE origin='rom' AND"
+	" control=(SELECT r.control FROM rom_packages r WHERE"
+	" r.name=packages.name AND r.version=packages.version);"
+	"UPDATE files SET sha256=NULL WHERE origin='rom' AND"
+	" sha256=(SELECT r.sha256 FROM rom_files r WHERE r.path=files.path);";
+
+int db_image_dedupe(sqlite3 *db)
+{
+	return db_exec(db, db_dedupe);
+}
+
+int db_image_keep_controls(sqlite3 *db)
+{
+	return db_exec(db,
+		       "UPDATE packages SET control=(SELECT r.control FROM"
+		       " rom_packages r WHERE r.name=packages.name AND"
+		       " r.version=packages.version) WHERE control IS NULL;");
+}
+
+/* The schema version in meta; 0 for a new database (no meta yet). */
+static int schema_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE "
+			       "key='schema'", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int set_version(sqlite3 *db)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d", DB_SCHEMA_VERSION);
+	return db_meta_set(db, "schema", v);
+}
+
+/* Schema 1 to 2 in one transaction, then VACUUM gives the pages back. */
+static int migrate_1(sqlite3 *db)
+{
+	int r = db_exec(db, "BEGIN IMMEDIATE");
+
+	if (r == 0)
+		r = db_exec(db, db_migrate_1);
+	if (r == 0)
+		r = db_exec(db, db_schema);
+	if (r == 0)
+		r = db_exec(db, db_migrate_1_copy);
+	if (r == 0)
+		r = db_exec(db, db_dedupe);
+	if (r == 0)
+		r = set_version(db);
+	if (r == 0)
+		r = db_exec(db, "COMMIT");
+	else
+		db_exec(db, "ROLLBACK");
+	return r == 0 ? db_exec(db, "VACUUM") : r;
+}
+
 static int db_setup(sqlite3 *db, int write, int *created)
 {
-	char *ver = NULL;
-	int r;
+	int r, v;
 
 	sqlite3_busy_timeout(db, 5000);
 	r = db_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;"
 			"PRAGMA foreign_keys=OFF;");
 	if (r < 0 || !write)
 		return r;
+	v = schema_version(db);
+	if (v > DB_SCHEMA_VERSION)
+		return pkg_error_plain(-PKGE_DB, "database schema %d is newer "
+				       "than this pkg", v);
+	if (v == DB_SCHEMA_VERSION)
+		return 0;
+	if (v == 1)
+		return migrate_1(db);
 	r = db_exec(db, db_schema);
-	if (r < 0)
-		return r;
-	db_meta_get(db, "schema", &ver);
-	if (!ver) {
-		char v[16];
-		snprintf(v, sizeof(v), "%d", DB_SCHEMA_VERSION);
-		r = db_meta_set(db, "schema", v);
-		if (created)
-			*created = 1;
-	} else if (atoi(ver) > DB_SCHEMA_VERSION) {
-		r = pkg_error_plain(-PKGE_DB,
-				    "database schema %s is newer than this pkg",
-				    ver);
-	}
-	free(ver);
+	if (r == 0)
+		r = set_version(db);
+	if (r == 0 && created)
+		*created = 1;
 	return r;
 }
 
@@ -204,6 +297,12 @@ int db_meta_set(sqlite3 *db, const char *key, const char *value)
 #define PKG_COLS                                                             \
 	"name,version,arch,origin,state,user,hold,noprune,installed_time,"  \
 	"control,rom_version,auto_installed"
+/* PKG_COLS to read: an image package's control text is the image's. */
+#define PKG_SELECT                                                           \
+	"name,version,arch,origin,state,user,hold,noprune,installed_time,"  \
+	"COALESCE(control,(SELECT r.control FROM rom_packages r WHERE"      \
+	" r.name=packages.name AND r.version=packages.version),''),"       \
+	"rom_version,auto_installed"
 
 static void pkg_from_row(sqlite3_stmt *st, struct db_pkg *p)
 {
@@ -224,7 +323,7 @@ static void pkg_from_row(sqlite3_stmt *st, struct db_pkg *p)
 int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p)
 {
 	sqlite3_stmt *st;
-	int r = db_prep(db, "SELECT " PKG_COLS " FROM packages WHERE name=?",
+	int r = db_prep(db, "SELECT " PKG_SELECT " FROM packages WHERE name=?",
 			&st);
 
 	memset(p, 0, sizeof(*p));
@@ -272,6 +371,15 @@ int db_pkg_put(sqlite3 *db, const struct db_pkg *p)
 	sqlite3_bind_int64(st, 9, p->installed_time);
 	bind_str(st, 10, p->control ? p->control : "");
 	bind_str(st, 11, p->rom_version);
+	r = step_done(db, st, "store package");
+	if (r < 0 || !p->origin || strcmp(p->origin, "rom"))
+		return r;
+	if ((r = db_prep(db, "UPDATE packages SET control=NULL WHERE name=?1"
+			 " AND control=(SELECT r.control FROM rom_packages r"
+			 " WHERE r.name=?1 AND r.version=packages.version)",
+			 &st)) < 0)
+		return r;
+	bind_str(st, 1, p->name);
 	return step_done(db, st, "store package");
 }
 
@@ -302,7 +410,7 @@ int db_pkg_each(sqlite3 *db, int (*fn)(const struct db_pkg *p, void *ud),
 		void *ud)
 {
 	sqlite3_stmt *st;
-	int r = db_prep(db, "SELECT " PKG_COLS " FROM packages ORDER BY name",
+	int r = db_prep(db, "SELECT " PKG_SELECT " FROM packages ORDER BY name",
 			&st);
 
 	if (r < 0)
@@ -325,6 +433,11 @@ int db_pkg_each(sqlite3 *db, int (*fn)(const struct db_pkg *p, void *ud),
 
 #define FILE_COLS                                                          \
 	"path,package,type,mode,size,sha256,target,conffile,conf_sha256,origin"
+/* FILE_COLS to read: an image file's hash is the image's. */
+#define FILE_SELECT                                                        \
+	"path,package,type,mode,size,COALESCE(sha256,CASE WHEN origin='rom'" \
+	" THEN (SELECT r.sha256 FROM rom_files r WHERE r.path=files.path)"  \
+	" END),target,conffile,conf_sha256,origin"
 
 int db_file_put(sqlite3 *db, const struct db_file *f)
 {
@@ -393,9 +506,9 @@ int db_file_each(sqlite3 *db, const char *package,
 {
 	sqlite3_stmt *st;
 	int r = db_prep(db,
-			package ? "SELECT " FILE_COLS
+			package ? "SELECT " FILE_SELECT
 				  " FROM files WHERE package=? ORDER BY path"
-				: "SELECT " FILE_COLS " FROM files ORDER BY path",
+				: "SELECT " FILE_SELECT " FROM files ORDER BY path",
 			&st);
 
 	if (r < 0)

@@ -201,7 +201,7 @@ void ctx_note(const struct pkg_ctx *ctx, int level, const char *fmt, ...)
 
 /* ---- the database (db.c) ---- */
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 struct db_pkg {
 	char *name;
@@ -239,6 +239,12 @@ int db_commit(sqlite3 *db);
 int db_rollback(sqlite3 *db);
 int db_meta_get(sqlite3 *db, const char *key, char **value);
 int db_meta_set(sqlite3 *db, const char *key, const char *value);
+/* An image package's control text and an image file's hash are stored
+ * once, in rom_packages and rom_files (schema 2): dedupe drops the copies
+ * the image holds; keep_controls writes them back before rom_packages is
+ * rebuilt for a new image (a package's row must outlive its version). */
+int db_image_dedupe(sqlite3 *db);
+int db_image_keep_controls(sqlite3 *db);
 /* Package rows. db_pkg_get: 0, PKGE_NOTFOUND (not reported). */
 int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p);
 int db_pkg_put(sqlite3 *db, const struct db_pkg *p);

@@ -125,7 +125,7 @@ int rom_record_files(struct pkg_ctx *ctx, const char *name)
 		r = exec1(ctx->db,
 			  "INSERT OR REPLACE INTO files(path,package,type,mode,"
 			  "size,sha256,target,conffile,conf_sha256,origin) "
-			  "SELECT path,package,type,mode,size,sha256,target,"
+			  "SELECT path,package,type,mode,size,NULL,target,"
 			  "conffile,CASE WHEN conffile THEN sha256 END,'rom' "
 			  "FROM rom_files WHERE package=?",
 			  name);
@@ -288,6 +288,8 @@ static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 	if (r == 0)
 		r = keep_conf_bases(ctx);
 	if (r == 0)
+		r = db_image_keep_controls(ctx->db);
+	if (r == 0)
 		r = rebuild_tables(&s);
 	if (r == 0)
 		r = reconcile_gone(ctx, changed);
@@ -295,18 +297,21 @@ static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 		r = reconcile_rom(ctx, changed);
 	if (r == 0)
 		r = restore_conf_bases(ctx);
-	/* Rows imported from opkg's status carry no hash: the image's. */
+	/* What the image holds is stored once (rows imported from opkg's
+	 * status carry no hash: they read the image's). */
 	if (r == 0)
-		r = db_exec(ctx->db,
-			    "UPDATE files SET sha256=(SELECT r.sha256 FROM "
-			    "rom_files r WHERE r.path=files.path) WHERE sha256 IS "
-			    "NULL AND origin='rom' AND type='f';");
+		r = db_image_dedupe(ctx->db);
 	if (r == 0)
 		r = db_meta_set(ctx->db, "rom_fingerprint", fp);
 	if (r == 0)
 		r = db_commit(ctx->db);
 	else
 		db_rollback(ctx->db);
+	/* The copies just dropped leave holes in pages the file keeps:
+	 * give them back to the overlay (best effort: it needs room for a
+	 * second copy, and a full overlay is no reason to fail). */
+	if (r == 0)
+		sqlite3_exec(ctx->db, "VACUUM", NULL, NULL, NULL);
 	if (r == 0)
 		ctx_note(ctx, 2, "Image database: %zu packages, %zu files.\n",
 			 s.npkgs, s.nfiles);

@@ -51,6 +51,7 @@ t0=$(now)
 "$PKG" -o "$W/r" list-installed >/dev/null 2>&1
 s=$(since "$t0")
 line "first-run image scan, hashing" "$s s ($(awk -v n="$nfiles" -v s="$s" 'BEGIN { printf "%d", n / s }') files/s)"
+line "pkg.db on the overlay after it" "$(($(stat -c %s "$W/r/overlay/upper/usr/lib/pkg/pkg.db") / 1024)) KiB"
 "$PKG" -o "$W/tpl/rom" image-manifest >/dev/null 2>&1
 fresh
 t0=$(now)

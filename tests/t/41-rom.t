@@ -296,4 +296,75 @@ is "$(sqlite3 "$R3/overlay/upper/usr/lib/pkg/pkg.db" "SELECT sha256 FROM rom_fil
 is "$(sqlite3 "$R3/overlay/upper/usr/lib/pkg/pkg.db" "SELECT sha256 FROM rom_files WHERE path='usr/lib/libncursesw.so.6.4'")" \
 	"$(sha256sum <"$R3/rom/usr/lib/libncursesw.so.6.4" | cut -d' ' -f1)" "...which match the files"
 
+# ---- a schema 1 database (as pkg wrote it before) is migrated ----
+# Schema 1 kept the image's control texts and hashes in packages and
+# files too, in tables with rowids; built here from the schema 2 one.
+D3=$R3/overlay/upper/usr/lib/pkg/pkg.db
+run "$PKG" -o "$R3" remove --force-depends zlib
+for c in list-installed "files terminfo" "info libncurses6" "status zlib" \
+	list-changed-conffiles; do
+	$PKG -o "$R3" $c
+done >"$T/v2.out" 2>&1
+rm -f "$T/v1.db"
+sqlite3 "$T/v1.db" "
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE packages(name TEXT PRIMARY KEY, version TEXT NOT NULL, arch TEXT,
+ origin TEXT NOT NULL DEFAULT 'overlay', state TEXT NOT NULL DEFAULT 'installed',
+ user INTEGER NOT NULL DEFAULT 0, hold INTEGER NOT NULL DEFAULT 0,
+ noprune INTEGER NOT NULL DEFAULT 0, installed_time INTEGER,
+ control TEXT NOT NULL, rom_version TEXT, auto_installed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE files(path TEXT NOT NULL, package TEXT NOT NULL, type TEXT NOT NULL,
+ mode INTEGER, size INTEGER, sha256 TEXT, target TEXT,
+ conffile INTEGER NOT NULL DEFAULT 0, conf_sha256 TEXT,
+ origin TEXT NOT NULL DEFAULT 'overlay', PRIMARY KEY(path, package));
+CREATE INDEX files_pkg ON files(package);
+CREATE TABLE scripts(package TEXT NOT NULL, name TEXT NOT NULL, body BLOB,
+ PRIMARY KEY(package, name));
+CREATE TABLE rom_packages(name TEXT PRIMARY KEY, version TEXT NOT NULL, arch TEXT,
+ control TEXT NOT NULL);
+CREATE TABLE rom_files(path TEXT PRIMARY KEY, package TEXT NOT NULL,
+ type TEXT NOT NULL, mode INTEGER, size INTEGER, sha256 TEXT, target TEXT,
+ conffile INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX rom_files_pkg ON rom_files(package);
+CREATE TABLE hidden(path TEXT PRIMARY KEY);
+CREATE TABLE journal(seq INTEGER PRIMARY KEY, op TEXT NOT NULL,
+ path TEXT NOT NULL, staged TEXT, backup TEXT, aux TEXT);
+ATTACH '$D3' AS n;
+INSERT INTO meta SELECT * FROM n.meta;
+UPDATE meta SET value='1' WHERE key='schema';
+INSERT INTO packages SELECT name,version,arch,origin,state,user,hold,noprune,
+ installed_time,COALESCE(p.control,(SELECT r.control FROM n.rom_packages r
+ WHERE r.name=p.name AND r.version=p.version)),rom_version,auto_installed
+ FROM n.packages p;
+INSERT INTO files SELECT path,package,type,mode,size,COALESCE(f.sha256,
+ CASE WHEN f.origin='rom' THEN (SELECT r.sha256 FROM n.rom_files r
+ WHERE r.path=f.path) END),target,conffile,conf_sha256,origin FROM n.files f;
+INSERT INTO scripts SELECT * FROM n.scripts;
+INSERT INTO rom_packages SELECT * FROM n.rom_packages;
+INSERT INTO rom_files SELECT * FROM n.rom_files;
+INSERT INTO hidden SELECT * FROM n.hidden;" || fail "sqlite3 builds a schema 1 database"
+cp "$T/v1.db" "$D3"
+v1size=$(stat -c %s "$D3")
+run "$PKG" -o "$R3" flag noprune terminfo
+is "$RC" 0 "the first write to a schema 1 database exits 0"
+is "$(sqlite3 "$D3" "SELECT value FROM meta WHERE key='schema'")" 2 \
+	"...and migrates it to schema 2"
+is "$(sqlite3 "$D3" "SELECT count(*) FROM sqlite_master WHERE type='table' AND sql LIKE '%WITHOUT ROWID'")" \
+	5 "...with the five tables keyed by text WITHOUT ROWID"
+is "$(sqlite3 "$D3" "SELECT count(*) FROM packages WHERE origin='rom' AND control IS NOT NULL")" \
+	0 "...the image's control texts stored once"
+is "$(sqlite3 "$D3" "SELECT count(*) FROM files WHERE origin='rom' AND sha256 IS NOT NULL")" \
+	0 "...and the image's file hashes"
+is "$(sqlite3 "$D3" "PRAGMA integrity_check")" ok "...the database is sound"
+t_ok "...and smaller ($v1size -> $(stat -c %s "$D3") bytes)" \
+	test "$(stat -c %s "$D3")" -lt "$v1size"
+run "$PKG" -o "$R3" flag ok terminfo
+for c in list-installed "files terminfo" "info libncurses6" "status zlib" \
+	list-changed-conffiles; do
+	$PKG -o "$R3" $c
+done >"$T/v2b.out" 2>&1
+t_ok "every listing reads the same as before the migration" \
+	cmp -s "$T/v2.out" "$T/v2b.out"
+cmp -s "$T/v2.out" "$T/v2b.out" || diag "$(diff "$T/v2.out" "$T/v2b.out" | head -5)"
+
 done_testing
