@@ -1,8 +1,8 @@
 /*
  * Decompression of feed indexes (Packages.gz, Packages.zst, .xz) through
- * libarchive's raw format (streams of gzip straight through zlib, which
- * costs a third of the memory): the compression is detected by its
- * magic, and anything else is passed through unchanged. Output is capped against
+ * libarchive's raw format (streams of gzip straight through zlib, at a
+ * third of the memory): the compression is detected by its magic, and
+ * anything else is passed through unchanged. Output is capped against
  * decompression bombs.
  */
 #include <errno.h>
@@ -184,11 +184,36 @@ static struct archive *open_file(const char *path, int *err, int *empty)
 	return NULL;
 }
 
-struct zstream {
-	struct archive *a;
+/* What the two kinds of stream share: the path for messages, the cap
+ * against decompression bombs, and a failure reported once. */
+struct zcap {
 	char *path;
 	size_t max, got;
 	int failed;
+};
+
+/* The outcome of one read of r bytes (r < 0: failed, why is the
+ * message): r, or -1 with errno EIO once the stream failed. */
+static ssize_t zcap_result(struct zcap *c, ssize_t r, const char *why)
+{
+	if (r < 0)
+		pkg_error(-PKGE_FORMAT, "cannot decompress '%s': %s", c->path,
+			  why);
+	else if ((c->got += (size_t)r) > c->max) {
+		pkg_error(-PKGE_FORMAT, "decompressed '%s' exceeds %zu bytes",
+			  c->path, c->max);
+		r = -1;
+	}
+	if (r < 0) {
+		c->failed = 1;
+		errno = EIO;
+	}
+	return r;
+}
+
+struct zstream {
+	struct zcap c;
+	struct archive *a;
 	int empty;
 };
 
@@ -197,27 +222,14 @@ static ssize_t zs_read(void *cookie, char *buf, size_t n)
 	struct zstream *z = cookie;
 	la_ssize_t r;
 
-	if (z->failed) {
+	if (z->c.failed) {
 		errno = EIO;
 		return -1;
 	}
 	if (z->empty)
 		return 0;
 	r = archive_read_data(z->a, buf, n);
-	if (r < 0) {
-		pkg_error(-PKGE_FORMAT, "cannot decompress '%s': %s", z->path,
-			  aerr(z->a));
-	} else if ((z->got += (size_t)r) > z->max) {
-		pkg_error(-PKGE_FORMAT, "decompressed '%s' exceeds %zu bytes",
-			  z->path, z->max);
-		r = -1;
-	}
-	if (r < 0) {
-		z->failed = 1;
-		errno = EIO;
-		return -1;
-	}
-	return (ssize_t)r;
+	return zcap_result(&z->c, r, r < 0 ? aerr(z->a) : NULL);
 }
 
 static int zs_close(void *cookie)
@@ -225,7 +237,7 @@ static int zs_close(void *cookie)
 	struct zstream *z = cookie;
 
 	archive_read_free(z->a);
-	free(z->path);
+	free(z->c.path);
 	free(z);
 	return 0;
 }
@@ -235,41 +247,29 @@ static int zs_close(void *cookie)
  * libarchive's costs 170 KiB (two 64 KiB blocks besides zlib's), and
  * list and find keep one open per feed. */
 struct gzstream {
+	struct zcap c;
 	gzFile gz;
-	char *path;
-	size_t max, got;
-	int failed;
 };
 
 static ssize_t gzs_read(void *cookie, char *buf, size_t n)
 {
 	struct gzstream *z = cookie;
-	int r, zerr;
+	const char *why = NULL;
+	int r, zerr = Z_OK;
 
-	if (z->failed) {
+	if (z->c.failed) {
 		errno = EIO;
 		return -1;
 	}
 	r = gzread(z->gz, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
-	zerr = Z_OK;
 	if (r <= 0) /* a truncated stream ends without an error: ask */
-		gzerror(z->gz, &zerr);
-	if (r < 0 || zerr != Z_OK) {
-		const char *e = gzerror(z->gz, &zerr);
-		r = -1;
-		pkg_error(-PKGE_FORMAT, "cannot decompress '%s': %s", z->path,
-			  zerr == Z_ERRNO ? strerror(errno) : e);
-	} else if ((z->got += (size_t)r) > z->max) {
-		pkg_error(-PKGE_FORMAT, "decompressed '%s' exceeds %zu bytes",
-			  z->path, z->max);
-		r = -1;
-	}
-	if (r < 0) {
-		z->failed = 1;
-		errno = EIO;
-		return -1;
-	}
-	return r;
+		why = gzerror(z->gz, &zerr);
+	if (why && !strncmp(why, "<fd:", 4) && strstr(why, ": "))
+		why = strstr(why, ": ") + 2; /* zlib names the file "<fd:N>" */
+	if (r < 0 || zerr != Z_OK)
+		return zcap_result(&z->c, -1,
+				   zerr == Z_ERRNO ? strerror(errno) : why);
+	return zcap_result(&z->c, r, NULL);
 }
 
 static int gzs_close(void *cookie)
@@ -277,7 +277,7 @@ static int gzs_close(void *cookie)
 	struct gzstream *z = cookie;
 
 	gzclose_r(z->gz);
-	free(z->path);
+	free(z->c.path);
 	free(z);
 	return 0;
 }
@@ -290,15 +290,15 @@ static FILE *gz_open(int fd, const char *path, size_t max)
 	struct gzstream *z = calloc(1, sizeof(*z));
 	FILE *fp;
 
-	if (!z || !(z->path = strdup(path)) || !(z->gz = gzdopen(fd, "rb"))) {
+	if (!z || !(z->c.path = strdup(path)) || !(z->gz = gzdopen(fd, "rb"))) {
 		if (z)
-			free(z->path);
+			free(z->c.path);
 		free(z);
 		close(fd);
 		return NULL;
 	}
 	gzbuffer(z->gz, 8192);
-	z->max = max ? max : DECOMP_DEFAULT_MAX;
+	z->c.max = max ? max : DECOMP_DEFAULT_MAX;
 	if ((fp = fopencookie(z, "r", io)))
 		return fp;
 	gzs_close(z);
@@ -314,21 +314,21 @@ static FILE *zopen_archive(const char *path, size_t max)
 	FILE *fp = NULL;
 	int err;
 
-	if (z && (z->path = strdup(path)) != NULL) {
+	if (z && (z->c.path = strdup(path)) != NULL) {
 		z->a = open_file(path, &err, &z->empty);
 		if (!z->a) {
-			free(z->path);
+			free(z->c.path);
 			free(z);
 			return NULL; /* reported */
 		}
-		z->max = max ? max : DECOMP_DEFAULT_MAX;
+		z->c.max = max ? max : DECOMP_DEFAULT_MAX;
 		fp = fopencookie(z, "r", io);
 		if (fp)
 			return fp;
 		archive_read_free(z->a);
 	}
 	if (z)
-		free(z->path);
+		free(z->c.path);
 	free(z);
 	pkg_error(-ENOMEM, "cannot read '%s'", path);
 	return NULL;
