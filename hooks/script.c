@@ -85,9 +85,11 @@ int hooks_run_script(const struct hook_env *he, const char *script_name,
 	char path[4096];
 	int status = 0, r;
 
-	snprintf(path, sizeof(path), "%s/%s.%s.%d", tmpdir ? tmpdir : "/tmp",
-		 he->pkg_name ? he->pkg_name : "pkg", script_name,
-		 (int)getpid());
+	/* "pkg-script-PID.": a killed run's copy is known by its name and
+	 * removed by the next run (pkgd's stale temporary files). */
+	snprintf(path, sizeof(path), "%s/pkg-script-%d.%s.%s",
+		 tmpdir ? tmpdir : "/tmp", (int)getpid(),
+		 he->pkg_name ? he->pkg_name : "pkg", script_name);
 	r = script_write(path, body, len);
 	if (r < 0)
 		return pkg_error(r, "cannot write %s script of '%s'",

@@ -419,6 +419,7 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		r = ctx_lock(ctx);
 		if (r < 0)
 			return r;
+		ctx_clean_stale_tmp(ctx);
 	}
 	if (cmd->flags & CMD_NODB)
 		return 0; /* SQLite costs 1.2 MB of RSS update does not need */

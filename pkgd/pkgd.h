@@ -191,6 +191,9 @@ int ctx_sync_image(struct pkg_ctx *ctx);
 int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
 		   size_t len, mode_t mode);
 int ctx_lock(struct pkg_ctx *ctx);
+/* Remove what killed runs left in the temporary directory (their
+ * downloads and script copies; tmpclean.c). Call with the lock held. */
+void ctx_clean_stale_tmp(struct pkg_ctx *ctx);
 void ctx_unlock(struct pkg_ctx *ctx);
 /* Load installed packages and feeds into the solver pool. */
 int ctx_load_pool(struct pkg_ctx *ctx);

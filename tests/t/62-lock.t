@@ -87,6 +87,8 @@ wait "$holder" 2>/dev/null
 
 # ---- a holder killed mid-transaction: no stale lock, rolled back ----
 crash_state "$R" >"$T/before"
+mkdir -p "$T/tmp"
+export TMPDIR="$T/tmp"
 start_slow
 kill -9 "$SLOW"
 wait "$SLOW" 2>/dev/null
@@ -104,5 +106,22 @@ like "$ERR" "recovered an unfinished transaction" \
 t_ok "the root is as before the killed transaction" \
 	cmp -s "$T/before" "$T/now"
 cmp -s "$T/before" "$T/now" || diff "$T/before" "$T/now" | head | sed 's/^/# /'
+
+# ---- what the killed run left in TMPDIR goes with the next write ----
+left() { find "$T/tmp" -mindepth 1 -maxdepth 1 -name "$1" | wc -l; }
+is "$(left "pkg-$SLOW") $(left "pkg-script-$SLOW.*")" "1 1" \
+	"the killed run left its downloads and its preinst copy in TMPDIR"
+mkdir "$T/tmp/pkg-$$" "$T/tmp/pkg-url-$$" "$T/tmp/pkg-notapid"
+: >"$T/tmp/pkg-script-$$.x.postinst"
+: >"$T/tmp/nano.postinst.$SLOW"
+op flag user quick
+is "$RC" 0 "the next write command exits 0"
+is "$(left "pkg-$SLOW") $(left "pkg-script-$SLOW.*")" "0 0" \
+	"...and removed what the killed run left"
+is "$(left "pkg-$$") $(left "pkg-url-$$") $(left "pkg-script-$$.*")" \
+	"1 1 1" "...not what a live process has"
+is "$(left pkg-notapid) $(left "nano.postinst.$SLOW")" "1 1" \
+	"...nor files that are not pkg's"
+unset TMPDIR
 
 done_testing
