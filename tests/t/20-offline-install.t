@@ -188,6 +188,12 @@ t_ok "--json list-installed is valid JSON" python3 -m json.tool "$T/out" \
 	/dev/null
 like "$OUT" '"nano"' "--json list-installed names nano"
 
+# ---- --dump-testcase: libsolv's testcase (libsolvext, loaded for it) ----
+op --noaction --dump-testcase "$T/tc" install zlib
+is "$RC" 0 "--dump-testcase DIR exits 0"
+t_ok "...and writes DIR/testcase.t" test -s "$T/tc/testcase.t"
+t_ok "...naming the job" grep -q 'job install.*zlib' "$T/tc/testcase.t"
+
 # ---- --noaction changes nothing ----
 snap "$R" >"$T/before"
 op --noaction install zlib
