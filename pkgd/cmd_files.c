@@ -88,19 +88,20 @@ const struct pkg_cmd cmd_search_desc = {
 	CMD_OPKG | CMD_DB, cmd_search
 };
 
-static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
+/* find's matches among repo's packages, the descriptions read from its
+ * list in one pass (a repo at a time: the reader's tables stay the size
+ * of one feed). */
+static int find_in_repo(struct pkg_ctx *ctx, Repo *repo, const char *pat)
 {
-	Pool *pool = ctx->solv.pool;
 	static const char *const desc_field[] = { "Description" };
 	int flags = ctx->opt.nocase ? FNM_CASEFOLD : 0, r;
 	struct feed_fields *ff = NULL;
+	Solvable *sv;
 	Queue q;
 	Id p;
 
-	if (argc < 1)
-		return pkg_error_plain(-PKGE_USAGE, "find: give a pattern");
 	queue_init(&q);
-	FOR_POOL_SOLVABLES(p)
+	FOR_REPO_SOLVABLES(repo, p, sv)
 		queue_push(&q, p);
 	r = feed_fields_open(ctx, q.elements, (size_t)q.count, desc_field, 1,
 			     &ff);
@@ -111,8 +112,7 @@ static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
 			solver_description(&ctx->solv, q.elements[i]);
 		char *one;
 
-		if (fnmatch(argv[0], n, flags) &&
-		    (!d || fnmatch(argv[0], d, flags)))
+		if (fnmatch(pat, n, flags) && (!d || fnmatch(pat, d, flags)))
 			continue;
 		one = desc_one_line(d);
 		fprintf(ctx->out, "%s - %s%s%s\n", n,
@@ -122,6 +122,20 @@ static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
 	}
 	feed_fields_close(ff);
 	queue_free(&q);
+	return r;
+}
+
+static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	Pool *pool = ctx->solv.pool;
+	Repo *repo;
+	int i, r = 0;
+
+	if (argc < 1)
+		return pkg_error_plain(-PKGE_USAGE, "find: give a pattern");
+	FOR_REPOS(i, repo)
+		if (r == 0)
+			r = find_in_repo(ctx, repo, argv[0]);
 	return r;
 }
 
