@@ -98,7 +98,7 @@ static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_depends_desc = {
 	"depends", "[-A] GLOB...", "list what packages depend on",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_depends
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_depends
 };
 
 static int in_set(const Queue *set, Id name)
@@ -266,29 +266,29 @@ static int cmd_whatconflicts(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_whatdepends_desc = {
 	"whatdepends", "[-A] GLOB...", "list packages that depend on GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_whatdepends
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatdepends
 };
 
 const struct pkg_cmd cmd_whatdependsrec_desc = {
 	"whatdependsrec", "[-A] GLOB...",
 	"list packages that depend on GLOB, recursively",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_whatdependsrec
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatdependsrec
 };
 
 const struct pkg_cmd cmd_whatrecommends_desc = {
 	"whatrecommends", "[-A] GLOB...", "list packages that recommend GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_whatrecommends
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatrecommends
 };
 
 const struct pkg_cmd cmd_whatsuggests_desc = {
 	"whatsuggests", "[-A] GLOB...", "list packages that suggest GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_whatsuggests
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatsuggests
 };
 
 const struct pkg_cmd cmd_whatconflicts_desc = {
 	"whatconflicts", "[-A] GLOB...",
 	"list packages that conflict with GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_whatconflicts
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatconflicts
 };
 
 /* The Provides (key SOLVABLE_PROVIDES) or Replaces (field text) entries
@@ -386,10 +386,10 @@ static int cmd_whatreplaces(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_whatprovides_desc = {
 	"whatprovides", "[-A] GLOB...", "list packages that provide GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_whatprovides
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatprovides
 };
 
 const struct pkg_cmd cmd_whatreplaces_desc = {
 	"whatreplaces", "[-A] GLOB...", "list packages that replace GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_whatreplaces
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatreplaces
 };

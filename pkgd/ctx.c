@@ -351,9 +351,9 @@ int ctx_load_pool(struct pkg_ctx *ctx)
 	ctx->solv_ready = 1;
 	solver_installed_repo(&ctx->solv);
 	r = ctx->db ? db_pkg_each(ctx->db, pool_add_installed, ctx) : 0;
-	if (r == 0)
+	if (r == 0 && !ctx->pool_installed_only)
 		r = feeds_load(ctx);
-	if (r == 0 && ctx->db)
+	if (r == 0 && ctx->db && !ctx->pool_installed_only)
 		r = rom_pool_add(ctx);
 	solver_prepare(&ctx->solv);
 	return r;

@@ -446,6 +446,7 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	}
 	if ((r = ctx_sync_image(ctx)) < 0)
 		return r;
+	ctx->pool_installed_only = cmd->flags & CMD_SCOPE && !ctx->opt.all;
 	if (cmd->flags & CMD_POOL)
 		r = ctx_load_pool(ctx);
 	if (r == 0)

@@ -133,6 +133,7 @@ struct pkg_ctx {
 	int db_readonly;
 	struct pkg_solver solv;
 	int solv_ready;
+	int pool_installed_only; /* CMD_SCOPE without -A */
 	int lock_fd;	   /* pkg lock, -1 when not held */
 	int opkg_lock_fd;
 	int tty;	   /* stderr is a terminal: progress */
@@ -156,6 +157,9 @@ struct pkg_ctx {
 #define CMD_FEEDS 128	/* a pool of the feeds alone, no database: list
 			 * shows what the feeds offer (as opkg), and SQLite
 			 * would cost it 1.2 MB of RSS */
+#define CMD_SCOPE 256	/* with CMD_POOL: the installed packages alone
+			 * unless -A (the queries: depends, what*), so the
+			 * feeds are not loaded for nothing */
 
 struct pkg_cmd {
 	const char *name;
