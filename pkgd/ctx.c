@@ -355,7 +355,7 @@ int ctx_load_pool(struct pkg_ctx *ctx)
 		r = feeds_load(ctx);
 	if (r == 0 && ctx->db && !ctx->pool_installed_only)
 		r = rom_pool_add(ctx);
-	solver_prepare(&ctx->solv);
+	solver_internalize(&ctx->solv); /* whatprovides when needed */
 	return r;
 }
 

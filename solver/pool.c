@@ -88,6 +88,16 @@ void solver_prepare(struct pkg_solver *s)
 	pool_createwhatprovides(pool);
 }
 
+void solver_internalize(struct pkg_solver *s)
+{
+	Pool *pool = s->pool;
+	Repo *repo;
+	int i;
+
+	FOR_REPOS(i, repo)
+		repo_internalize(repo);
+}
+
 void solver_ensure_prepared(struct pkg_solver *s)
 {
 	if (!s->pool->whatprovides)

@@ -71,6 +71,10 @@ Id solver_add_stanza(struct pkg_solver *s, Repo *repo,
 		     const struct ctl_stanza *st, uint64_t offset);
 /* Call after all repos are added (creates whatprovides). */
 void solver_prepare(struct pkg_solver *s);
+/* Make what was added readable, leaving whatprovides (150-300 KB on a
+ * large pool) to the first call that needs it: solver_job, solver_run,
+ * solver_whatprovides and solver_best_available prepare on their own. */
+void solver_internalize(struct pkg_solver *s);
 
 /* ---- queries ----
  * Strings point into the pool; solver_filename and solver_sha256 may use
