@@ -142,11 +142,11 @@ static void job_release(struct feed_job *j)
 {
 	if (j->r < 0) { /* the old list stays in place */
 		if (j->tmp)
-			unlink(j->tmp);
+			fsop_unlink(j->tmp);
 		if (j->sigtmp)
-			unlink(j->sigtmp);
+			fsop_unlink(j->sigtmp);
 		if (j->solvtmp)
-			unlink(j->solvtmp);
+			fsop_unlink(j->solvtmp);
 	}
 	free(j->list);
 	free(j->tmp);
@@ -200,12 +200,57 @@ static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 	return r < 0 ? r : feed_verify(ctx, j->tmp, j->sigtmp);
 }
 
+/* Same size and bytes? (0 when either cannot be read.) */
+static int files_equal(const char *a, const char *b)
+{
+	char ba[16384], bb[16384];
+	FILE *fa = fopen(a, "re"), *fb = fopen(b, "re");
+	size_t na, nb;
+	int eq = fa && fb;
+
+	while (eq) {
+		na = fread(ba, 1, sizeof(ba), fa);
+		nb = fread(bb, 1, sizeof(bb), fb);
+		eq = na == nb && !memcmp(ba, bb, na) && !ferror(fa) &&
+		     !ferror(fb);
+		if (na < sizeof(ba))
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return eq;
+}
+
+/* The download is the list already in place, with its cache: keep
+ * both (the cache is rebuilt only when the list changes). */
+static int feed_unchanged(const struct feed_job *j)
+{
+	struct stat sl, sc;
+
+	return stat(j->list, &sl) == 0 && stat(j->solv, &sc) == 0 &&
+	       sc.st_mtime >= sl.st_mtime && files_equal(j->tmp, j->list);
+}
+
 /* Parse a checked list into its cache and put both in place. */
 static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 			struct feed_job *j)
 {
-	int r = feed_parse(src->name, j->tmp, j->solvtmp);
+	int r;
 
+	if (feed_unchanged(j)) {
+		r = fsop_unlink(j->tmp);
+		if (r == 0 && feed_signed(ctx))
+			r = fsop_rename(j->sigtmp, j->sig);
+		if (r < 0)
+			return pkg_error(r, "cannot store list of feed '%s'",
+					 src->name);
+		ctx_note(ctx, 1, "List of available packages in %s is up to "
+			 "date.\n", j->list);
+		return 0;
+	}
+	r = feed_parse(src->name, j->tmp, j->solvtmp);
 	if (r < 0)
 		return r;
 	r = fsop_rename(j->tmp, j->list);

@@ -92,7 +92,7 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out)
 				      solver_size(s, p));
 	free(u);
 	if (r < 0) {
-		unlink(dest);
+		fsop_unlink(dest);
 		free(dest);
 		return r;
 	}

@@ -31,6 +31,15 @@ is "$RC" 0 "update exits 0"
 [ "$RC" = 0 ] || show_run
 n=$(find "$R/var/opkg-lists" -type f | wc -l)
 t_ok "update stores the lists under ROOT/var/opkg-lists" test "$n" -ge 4
+solv_id() { stat -c '%i %Y' "$R"/var/opkg-lists/*.solv; }
+solv_id >"$T/solv1"
+sleep 1
+op update
+is "$RC" 0 "a second update exits 0"
+solv_id >"$T/solv2"
+t_ok "...and keeps every cache: the lists did not change" \
+	cmp -s "$T/solv1" "$T/solv2"
+like "$OUT" "is up to date" "...saying so"
 
 # ---- install nano ----
 op install nano
