@@ -8,13 +8,43 @@
 
 #include "pkgd.h"
 
+/* --json: one array of objects, "[" before the first, "]" at the end. */
+static void json_item(struct pkg_ctx *ctx, int *first)
+{
+	fputs(*first ? "[\n  {" : ",\n  {", ctx->out);
+	*first = 0;
+}
+
+static void json_close(struct pkg_ctx *ctx, int first)
+{
+	fputs(first ? "[]\n" : "\n]\n", ctx->out);
+}
+
+static void json_field(FILE *out, const char *sep, const char *key,
+		       const char *value)
+{
+	fprintf(out, "%s\"%s\": ", sep, key);
+	json_str(out, value);
+}
+
+struct files_ctx {
+	struct pkg_ctx *ctx;
+	int first;
+};
+
 static int print_file(const struct db_file *f, void *ud)
 {
-	struct pkg_ctx *ctx = ud;
+	struct files_ctx *fc = ud;
+	struct pkg_ctx *ctx = fc->ctx;
 
 	if (f->type == 'd')
 		return 0;
 	if (ctx->opt.json) {
+		char path[4096];
+		snprintf(path, sizeof(path), "/%s", f->path);
+		fputs(fc->first ? "\n    " : ",\n    ", ctx->out);
+		fc->first = 0;
+		json_str(ctx->out, path);
 		return 0;
 	}
 	/* opkg prints the dest's root in front (the offline root too) */
@@ -24,6 +54,7 @@ static int print_file(const struct db_file *f, void *ud)
 
 static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 {
+	struct files_ctx fc = { ctx, 1 };
 	struct db_pkg p;
 	int r;
 
@@ -38,11 +69,19 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 		/* opkg reports it and still exits 0 */
 		return strcmp(ctx->prog, "opkg") ? r : 0;
 	}
-	fprintf(ctx->out,
-		"Package %s (%s) is installed on %s and has the following "
-		"files:\n",
-		p.name, p.version, ctx->opt.dest ? ctx->opt.dest : "root");
-	r = db_file_each(ctx->db, p.name, print_file, ctx);
+	if (ctx->opt.json) {
+		json_field(ctx->out, "{", "name", p.name);
+		json_field(ctx->out, ", ", "version", p.version);
+		fputs(", \"files\": [", ctx->out);
+	} else {
+		fprintf(ctx->out,
+			"Package %s (%s) is installed on %s and has the "
+			"following files:\n", p.name, p.version,
+			ctx->opt.dest ? ctx->opt.dest : "root");
+	}
+	r = db_file_each(ctx->db, p.name, print_file, &fc);
+	if (ctx->opt.json)
+		fputs(fc.first ? "]}\n" : "\n  ]}\n", ctx->out);
 	db_pkg_release(&p);
 	return r;
 }
@@ -55,6 +94,7 @@ const struct pkg_cmd cmd_files_desc = {
 struct search_ctx {
 	struct pkg_ctx *ctx;
 	const char *glob;
+	int first;
 };
 
 static int search_one(const struct db_file *f, void *ud)
@@ -68,19 +108,30 @@ static int search_one(const struct db_file *f, void *ud)
 		return 0;
 	if (db_pkg_get(s->ctx->db, f->package, &p) < 0)
 		return 0;
-	if (strcmp(p.state, "removed"))
+	if (strcmp(p.state, "removed") && s->ctx->opt.json) {
+		json_item(s->ctx, &s->first);
+		json_field(s->ctx->out, "", "name", p.name);
+		json_field(s->ctx->out, ", ", "version", p.version);
+		json_field(s->ctx->out, ", ", "path", path);
+		fputc('}', s->ctx->out);
+	} else if (strcmp(p.state, "removed")) {
 		fprintf(s->ctx->out, "%s - %s\n", p.name, p.version);
+	}
 	db_pkg_release(&p);
 	return 0;
 }
 
 static int cmd_search(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	struct search_ctx s = { ctx, argc > 0 ? argv[0] : NULL };
+	struct search_ctx s = { ctx, argc > 0 ? argv[0] : NULL, 1 };
+	int r;
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "search: name a file");
-	return db_file_each(ctx->db, NULL, search_one, &s);
+	r = db_file_each(ctx->db, NULL, search_one, &s);
+	if (r == 0 && ctx->opt.json)
+		json_close(ctx, s.first);
+	return r;
 }
 
 const struct pkg_cmd cmd_search_desc = {
@@ -91,7 +142,8 @@ const struct pkg_cmd cmd_search_desc = {
 /* find's matches among repo's packages, the descriptions read from its
  * list in one pass (a repo at a time: the reader's tables stay the size
  * of one feed). */
-static int find_in_repo(struct pkg_ctx *ctx, Repo *repo, const char *pat)
+static int find_in_repo(struct pkg_ctx *ctx, Repo *repo, const char *pat,
+			int *first)
 {
 	static const char *const desc_field[] = { "Description" };
 	int flags = ctx->opt.nocase ? FNM_CASEFOLD : 0, r;
@@ -114,6 +166,16 @@ static int find_in_repo(struct pkg_ctx *ctx, Repo *repo, const char *pat)
 
 		if (fnmatch(pat, n, flags) && (!d || fnmatch(pat, d, flags)))
 			continue;
+		if (ctx->opt.json) {
+			json_item(ctx, first);
+			json_field(ctx->out, "", "name", n);
+			json_field(ctx->out, ", ", "version",
+				   solver_evr(&ctx->solv, q.elements[i]));
+			if (d)
+				json_field(ctx->out, ", ", "description", d);
+			fputc('}', ctx->out);
+			continue;
+		}
 		one = desc_one_line(d);
 		fprintf(ctx->out, "%s - %s%s%s\n", n,
 			solver_evr(&ctx->solv, q.elements[i]),
@@ -129,13 +191,15 @@ static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	Pool *pool = ctx->solv.pool;
 	Repo *repo;
-	int i, r = 0;
+	int i, r = 0, first = 1;
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "find: give a pattern");
 	FOR_REPOS(i, repo)
 		if (r == 0)
-			r = find_in_repo(ctx, repo, argv[0]);
+			r = find_in_repo(ctx, repo, argv[0], &first);
+	if (r == 0 && ctx->opt.json)
+		json_close(ctx, first);
 	return r;
 }
 

@@ -196,6 +196,21 @@ is "$RC" 0 "--json list-installed exits 0"
 t_ok "--json list-installed is valid JSON" python3 -m json.tool "$T/out" \
 	/dev/null
 like "$OUT" '"nano"' "--json list-installed names nano"
+# json_has KEY VALUE: the JSON in $T/out has an object with KEY: VALUE
+json_has() {
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+d = d if isinstance(d, list) else [d]
+sys.exit(0 if any(o.get(sys.argv[2]) == sys.argv[3] for o in d) else 1)' \
+		"$T/out" "$1" "$2"
+}
+op --json find 'nano*'
+t_ok "--json find: valid JSON naming nano" json_has name nano
+op --json search '/usr/bin/*'
+t_ok "--json search: the owner of /usr/bin/nano" json_has path /usr/bin/nano
+op --json files nano
+t_ok "--json files: valid JSON for nano" json_has name nano
+like "$OUT" '"/usr/bin/nano"' "...listing /usr/bin/nano"
 
 # ---- --dump-testcase: libsolv's testcase (libsolvext, loaded for it) ----
 op --noaction --dump-testcase "$T/tc" install zlib
