@@ -6,7 +6,13 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${PKG_BUILD:-$TOP/build}
 PKG=$B/bin/pkg
-FX=$TOP/../shared/fixtures/openwrt/openwrt-19.07.1-official_aarch64_cortex-a53_brcm2708-bcm2710
+# The fixtures: $FX as the tests take it (tests/lib/common.sh).
+FXROOT=${FX:-/work/shared/fixtures/openwrt}
+FX=$FXROOT/openwrt-19.07.1-official_aarch64_cortex-a53_brcm2708-bcm2710
+if [ ! -d "$FX/feeds" ]; then
+	echo "bench: no fixtures at $FXROOT (set FX)" >&2
+	exit 1
+fi
 W=$(mktemp -d /dev/shm/pkg-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
@@ -26,16 +32,20 @@ cp -r "$FX/rootfs/etc/opkg/keys" "$R/etc/opkg/"
 	done
 } > "$R/etc/opkg.conf"
 
-# run LABEL ARGS...: best wall time of 5 runs and peak RSS (KiB).
+# run LABEL ARGS...: best wall time of 5 runs and peak RSS (KiB); $PRE,
+# when set, is run before each.
 run() {
 	label=$1
 	shift
 	best=""
 	rss=0
 	for i in 1 2 3 4 5; do
-		/usr/bin/time -f '%e %M' -o "$W/t" "$PKG" -o "$R" "$@" \
-			>/dev/null 2>"$W/err"
-		set -- "$@"
+		[ -n "${PRE:-}" ] && eval "$PRE"
+		if ! /usr/bin/time -f '%e %M' -o "$W/t" "$PKG" -o "$R" "$@" \
+			>/dev/null 2>"$W/err"; then
+			printf '%-40s FAILED: %s\n' "$label" "$(head -1 "$W/err")"
+			return
+		fi
 		read -r s k < "$W/t"
 		if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then
 			best=$s
@@ -54,7 +64,9 @@ run() {
 echo "pkg bench: 19.07.1 feeds (9,263 packages), 153 installed"
 run "pkg --version (idle)" --version
 "$PKG" -o "$R" list-installed >/dev/null 2>&1 # first run imports opkg state
-run "update (verify + parse + cache, 7 feeds)" update
+PRE='rm -rf "$R/var/opkg-lists"' \
+	run "update (verify + parse + cache, 7 feeds)" update
+run "update (lists unchanged: verify only)" update
 run "list-installed" list-installed
 run "list" list
 run "list-upgradable" list-upgradable
@@ -102,8 +114,13 @@ if [ -d "$F23/feeds" ]; then
 			cp -a "$R23" "$W/r"
 			[ "$1" = remove ] &&
 				"$PKG" -o "$W/r" install nano >/dev/null 2>&1
-			/usr/bin/time -f '%e %M' -o "$W/t" "$PKG" -o "$W/r" \
-				"$@" >/dev/null 2>"$W/err"
+			[ "$1" = update ] && rm -rf "$W/r/var/opkg-lists"
+			if ! /usr/bin/time -f '%e %M' -o "$W/t" "$PKG" \
+				-o "$W/r" "$@" >/dev/null 2>"$W/err"; then
+				printf '%-40s FAILED: %s\n' "$label" \
+					"$(head -1 "$W/err")"
+				return
+			fi
 			read -r s k < "$W/t"
 			if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then
 				best=$s
@@ -120,7 +137,7 @@ if [ -d "$F23/feeds" ]; then
 fi
 
 if [ -x "$B/bin/pkg-repo" ]; then
-	FX2=$TOP/../shared/fixtures/openwrt
+	FX2=$FXROOT
 	mkdir -p "$W/feed"
 	i=0
 	while [ $i -lt 2000 ]; do
