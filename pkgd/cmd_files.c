@@ -88,7 +88,7 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_files_desc = {
 	"files", "NAME", "list the files of an installed package",
-	CMD_OPKG | CMD_DB, cmd_files
+	CMD_OPKG | CMD_DB | CMD_LISTING, cmd_files
 };
 
 struct search_ctx {
@@ -136,7 +136,7 @@ static int cmd_search(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_search_desc = {
 	"search", "FILE", "list installed packages that own a file (glob)",
-	CMD_OPKG | CMD_DB, cmd_search
+	CMD_OPKG | CMD_DB | CMD_LISTING, cmd_search
 };
 
 /* find's matches among repo's packages, the descriptions read from its
@@ -205,7 +205,7 @@ static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_find_desc = {
 	"find", "GLOB", "find packages by name or description",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_find_run
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_LISTING, cmd_find_run
 };
 
 struct conf_scan {

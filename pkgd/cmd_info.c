@@ -265,10 +265,10 @@ static int cmd_status(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_info_desc = {
 	"info", "[GLOB]", "show package information",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_info
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_LISTING, cmd_info
 };
 
 const struct pkg_cmd cmd_status_desc = {
 	"status", "[GLOB]", "show the status of installed packages",
-	CMD_OPKG | CMD_DB, cmd_status
+	CMD_OPKG | CMD_DB | CMD_LISTING, cmd_status
 };

@@ -150,7 +150,7 @@ static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_list_desc = {
 	"list", "[GLOB]", "list available packages",
-	CMD_OPKG | CMD_FEEDS, cmd_list
+	CMD_OPKG | CMD_FEEDS | CMD_LISTING, cmd_list
 };
 
 struct li_ctx {
@@ -219,7 +219,7 @@ static int cmd_list_installed(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_list_installed_desc = {
 	"list-installed", "[GLOB]", "list installed packages",
-	CMD_OPKG | CMD_DB, cmd_list_installed
+	CMD_OPKG | CMD_DB | CMD_LISTING, cmd_list_installed
 };
 
 static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
@@ -267,5 +267,5 @@ static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_list_upgradable_desc = {
 	"list-upgradable", "[GLOB]", "list installed packages with a newer version",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_list_upgradable
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_LISTING, cmd_list_upgradable
 };

@@ -16,6 +16,24 @@ for c in update install remove upgrade list list-installed list-upgradable \
 	grep -Eq "(^|[^a-z-])$c([^a-z-]|\$)" "$T/out" "$T/err" || missing="$missing $c"
 done
 is "$missing" "" "pkg help lists every command"
+# help COMMAND: its usage and the options it takes, told by the table
+run "$PKG" help install
+is "$RC" 0 "pkg help install exits 0"
+like "$OUT" "^usage: pkg install " "...with its usage"
+for o in --noaction --force-depends --nodeps -d --dump-testcase --wait; do
+	grep -q -- "$o" "$T/out" || missing="$missing $o"
+done
+is "$missing" "" "...and the transaction options"
+run "$PKG" help list
+for o in --json --size -i; do
+	grep -q -- "$o" "$T/out" || missing="$missing $o"
+done
+unlike "$OUT" "--noaction" "help list: listing options, no transaction ones"
+is "$missing" "" "...--json, --size, -i"
+run "$PKG" help whatdepends
+like "$OUT" "--query-all" "help whatdepends: -A"
+run "$PKG" help no-such-command
+t_ok "help of an unknown command fails" test "$RC" -ne 0
 
 run "$PKG" help install
 is "$RC" 0 "pkg help install exits 0"
