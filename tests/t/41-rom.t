@@ -114,6 +114,21 @@ op install democonf
 is "$RC" 0 "install democonf: upgrade 1.0 -> 2.0 from the feed"
 like "$OUT" "Upgrading democonf" "...an upgrade"
 t_ok "2.0's data is in the overlay" grep -q "2.0" "$U/usr/share/democonf/data"
+# opkg's files in OpenWrt's form: sysupgrade checks Conffiles: with
+# sha256sum -c, and info/<pkg>.conffiles lists them.
+conf_line=$(awk '/^Package: democonf$/{p=1} p && /^Conffiles:/{getline; print; exit}' \
+	"$U/usr/lib/opkg/status")
+like "$conf_line" '^ /etc/democonf.conf [0-9a-f]{64}$' \
+	"status: the conffile with a SHA-256 (64 hex digits)"
+is "${conf_line##* }" "$(sha256sum <"$U/etc/democonf.conf" | cut -d' ' -f1)" \
+	"...the hash of the installed conffile"
+# (read through the merged view: info files identical to the image's are
+# not copied up)
+merged_cat() { if [ -e "$U/$1" ]; then cat "$U/$1"; else cat "$R/rom/$1"; fi; }
+is "$(merged_cat usr/lib/opkg/info/democonf.conffiles)" /etc/democonf.conf \
+	"info/democonf.conffiles lists it"
+like "$(merged_cat usr/lib/opkg/info/democonf.control)" "Version: 2.0" \
+	"info/democonf.control is 2.0's"
 op install democonf=1.0 --force-downgrade
 is "$RC" 0 "install democonf=1.0 --force-downgrade exits 0"
 [ "$RC" = 0 ] || show_run
