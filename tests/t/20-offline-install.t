@@ -291,4 +291,17 @@ op whatdependsrec terminfo
 like "$OUT" "nano 7\.2-2	depends on libncurses6" \
 	"whatdependsrec follows terminfo <- libncurses6 <- nano"
 
+# ---- feeds from ROOT/etc/opkg/*.conf (OpenWrt's customfeeds.conf) ----
+grep '^src/gz luci ' "$C" >"$R/etc/opkg/customfeeds.conf"
+sed -i '/^src\/gz luci /d' "$C"
+rm -f "$R"/var/opkg-lists/luci*
+op update
+is "$RC" 0 "update with a feed in etc/opkg/customfeeds.conf exits 0"
+t_ok "...and fetches its list too" test -s "$R/var/opkg-lists/luci"
+op list luci-base
+like "$OUT" "^luci-base - " "its packages are available"
+echo "src/gz luci file:///nowhere" >"$R/etc/opkg/customfeeds.bak"
+op update
+is "$RC" 0 "a file not ending in .conf is not read"
+
 done_testing
