@@ -168,7 +168,9 @@ static void fmt_size(double v, char *out, size_t n)
 	snprintf(out, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
-/* One progress line on stderr, redrawn at most five times a second. */
+/* One progress line on stderr, redrawn at most five times a second,
+ * from half a second on: a download over by then shows nothing (a line
+ * of "0 B" cleared at once helps nobody). */
 static int progress_cb(void *ud, curl_off_t total, curl_off_t now,
 		       curl_off_t ut, curl_off_t un)
 {
@@ -179,7 +181,8 @@ static int progress_cb(void *ud, curl_off_t total, curl_off_t now,
 	int w;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	if (d->shown && elapsed(&d->last, &t) < 0.2)
+	if (elapsed(&d->start, &t) < 0.5 ||
+	    (d->shown && elapsed(&d->last, &t) < 0.2))
 		return 0;
 	d->last = t;
 	secs = elapsed(&d->start, &t);

@@ -356,6 +356,7 @@ W=$T/www
 mkdir -p "$W/feed"
 mk_standin "$W/feed" hsha 1.0-1 libc
 mk_standin "$W/feed" endless 1.0-1 libc
+mk_standin "$W/feed" slow 1.0-1 libc
 "$PKG_REPO" index "$W/feed" --sign "$T/key" >/dev/null 2>&1
 # Same size, other bytes: the index's SHA256sum does not match.
 f=$(ls "$W"/feed/hsha_*.ipk)
@@ -366,7 +367,7 @@ cat >"$T/srv.py" <<'PYEOF'
 # Hostile HTTP(S) server: static files from a directory, except
 # endless_*.ipk (zeros without end, no Content-Length); the https port
 # redirects every request to the same path over http.
-import http.server, os, socketserver, ssl, sys, threading
+import http.server, os, socketserver, ssl, sys, threading, time
 root, portfile, crt, key = sys.argv[1:5]
 
 class H(http.server.SimpleHTTPRequestHandler):
@@ -380,6 +381,18 @@ class H(http.server.SimpleHTTPRequestHandler):
             self.send_header("Location", "http://127.0.0.1:%d%s"
                              % (plain.server_address[1], self.path))
             self.end_headers()
+            return
+        if os.path.basename(self.path).startswith("slow_"):
+            data = open(os.path.join(root, self.path.lstrip("/")),
+                         "rb").read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            half = len(data) // 2
+            self.wfile.write(data[:half])
+            self.wfile.flush()
+            time.sleep(1.5)
+            self.wfile.write(data[half:])
             return
         if os.path.basename(self.path).startswith("endless_"):
             self.send_response(200)
@@ -439,6 +452,18 @@ bad "server sending endless data for a package" \
 like "$ERR" "exceeds [0-9]+ bytes" "endless data: stopped at the index's Size"
 t_ok "endless data: stopped quickly (< 20 s)" \
 	test $(($(date +%s) - start)) -lt 20
+
+# ---- progress: on a terminal a slow download shows bytes, size, rate ----
+mkdir -p "$T/dl"
+(cd "$T/dl" && script -qec "'$PKG' -f '$C3' -o '$R' download slow" \
+	/dev/null) >"$T/tty.out" 2>&1
+like "$(tr '\r' '\n' <"$T/tty.out")" \
+	"slow: [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B +[0-9.]+ [KMG]?i?B/s" \
+	"on a terminal a slow download shows its bytes, size and rate"
+t_ok "...and the package is downloaded" ls "$T/dl"/slow_1.0-1_*.ipk
+rm -f "$T/dl"/slow_*.ipk
+(cd "$T/dl" && "$PKG" -f "$C3" -o "$R" download slow) >"$T/pipe.out" 2>&1
+unlike "$(cat "$T/pipe.out")" "B/s" "...and nothing of it on a pipe"
 
 C4=$T/https.conf
 grep -v '^src' "$C" >"$C4"
