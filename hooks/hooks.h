@@ -12,7 +12,10 @@ struct hook_env {
 	const char *root;     /* target root, "" or "/" for the live system */
 	int offline;	      /* -o: running for an offline root */
 	const char *pkg_name; /* for messages */
-	const char *upgrade_from; /* old version when upgrading, else NULL */
+	/* The old version when the script runs as part of an upgrade (the
+	 * old prerm and postrm, the new preinst and postinst), else NULL:
+	 * PKG_UPGRADE is 1 exactly when it is set. */
+	const char *upgrade_from;
 };
 
 /*

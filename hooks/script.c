@@ -95,7 +95,7 @@ int hooks_run_script(const struct hook_env *he, const char *script_name,
 		return pkg_error(r, "cannot write %s script of '%s'",
 				 script_name, he->pkg_name);
 	r = script_exec(path, he, args, &status);
-	unlink(path);
+	fsop_unlink(path); /* a leftover is removed by the next run */
 	if (r < 0)
 		return pkg_error(r, "cannot run %s script of '%s'", script_name,
 				 he->pkg_name);

@@ -11,216 +11,6 @@
 
 #include "tx_int.h"
 
-
-static int scripts_allowed(struct pkg_ctx *ctx)
-{
-	return !ctx->offline || (ctx->opt.force & FORCE_POSTINSTALL) ||
-	       ctx->conf.force_postinstall;
-}
-
-/* Maintainer scripts run as root: only from an archive that was checked
- * (a feed package whose SHA-256 matched a signed index) or that the user
- * named on the command line (a local file or URL, as with opkg). */
-static int item_trusted(struct pkg_ctx *ctx, const struct tx_item *it)
-{
-	const char *repo = solver_repo_name(&ctx->solv, it->p);
-
-	if (it->from_rom || (repo && !strcmp(repo, "@commandline")))
-		return 1; /* the image itself, or the user's own file */
-	return ctx->conf.check_signature &&
-	       !(ctx->opt.force & (FORCE_SIGNATURE | FORCE_CHECKSUM));
-}
-
-/* Run a maintainer script (no check whether scripts may run here). */
-static int exec_script(struct pkg_ctx *ctx, const char *pkg,
-		       const char *script, const char *body, size_t len,
-		       const char *a1, const char *a2, const char *upgrade_from)
-{
-	struct hook_env he = { ctx->root, ctx->offline, pkg, upgrade_from };
-	const char *args[3] = { a1, a2, NULL };
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-
-	if (!body)
-		return 0;
-	return hooks_run_script(&he, script, body, len, tmp, args);
-}
-
-static int run_script(struct pkg_ctx *ctx, const char *pkg,
-		      const char *script, const char *body, size_t len,
-		      const char *a1, const char *a2, const char *upgrade_from)
-{
-	if (!scripts_allowed(ctx))
-		return 0;
-	return exec_script(ctx, pkg, script, body, len, a1, a2,
-			   upgrade_from);
-}
-
-/* Script of the archive being installed. */
-static int ipk_script(struct pkg_ctx *ctx, struct ipk *ipk, const char *pkg,
-		      const char *name, const char *a1, const char *a2,
-		      const char *from)
-{
-	size_t len = 0;
-	const char *b = ipk ? ipk_member(ipk, name, &len) : NULL;
-
-	return run_script(ctx, pkg, name, b, len, a1, a2, from);
-}
-
-/* Script of the installed package, from the database. */
-static int db_script(struct pkg_ctx *ctx, const char *pkg, const char *name,
-		     const char *a1, const char *a2)
-{
-	char *b = NULL;
-	size_t len = 0;
-	int r;
-
-	if (db_script_get(ctx->db, pkg, name, &b, &len) < 0)
-		return 0;
-	r = run_script(ctx, pkg, name, b, len, a1, a2, NULL);
-	free(b);
-	return r;
-}
-
-static int scripts_before(struct tx *tx, struct run *rn)
-{
-	size_t i;
-	int r = 0;
-
-	for (i = 0; r == 0 && i < tx->n; i++) {
-		struct tx_item *it = &tx->items[i];
-		const char *oldv = it->old ? solver_evr(&tx->ctx->solv, it->old)
-					   : NULL;
-		if (it->type == STEP_REMOVE) {
-			r = db_script(tx->ctx, it->name, "prerm", "remove",
-				      NULL);
-			continue;
-		}
-		if (it->from_rom)
-			continue;
-		if (it->old)
-			r = db_script(tx->ctx,
-				      solver_name(&tx->ctx->solv, it->old),
-				      "prerm", "upgrade", it->version);
-		if (r == 0 && !item_trusted(tx->ctx, it) &&
-		    scripts_allowed(tx->ctx))
-			pkg_warn("not running the maintainer scripts of %s: its "
-				 "archive was not checked against a signed "
-				 "index", it->name);
-		else if (r == 0)
-			r = ipk_script(tx->ctx, tx_run_ipk(rn, i), it->name,
-				       "preinst", oldv ? "upgrade" : "install",
-				       oldv, oldv);
-	}
-	return r;
-}
-
-static void mark_failed(struct pkg_ctx *ctx, const char *name)
-{
-	struct db_pkg p;
-
-	if (db_pkg_get(ctx->db, name, &p) < 0)
-		return;
-	free(p.state);
-	p.state = strdup("failed");
-	db_pkg_put(ctx->db, &p);
-	db_pkg_release(&p);
-}
-
-/* The packages whose postinst runs after the commit, one name a line:
- * kept in the database (tx_configure) with the commit, so that a crash
- * before they are configured is rolled forward by running them. */
-/* Does item i bring a postinst? A restored image package has the image's
- * (its removal ran prerm/postrm, so it is configured again, as opkg
- * configures a package installed anew). */
-static int has_postinst(struct tx *tx, struct run *rn, size_t i)
-{
-	struct tx_item *it = &tx->items[i];
-	char *p = NULL;
-	size_t len;
-	int yes;
-
-	if (!it->from_rom)
-		return ipk_member(tx_run_ipk(rn, i), "postinst", &len) != NULL;
-	if (asprintf(&p, "%s%s/%s.postinst", tx->ctx->rf.rom,
-		     tx->ctx->conf.info_dir, it->name) < 0)
-		return 0;
-	yes = access(p, F_OK) == 0;
-	free(p);
-	return yes;
-}
-
-static char *configure_list(struct tx *tx, struct run *rn)
-{
-	char *list = strdup(""), *n;
-	size_t i;
-
-	for (i = 0; list && i < tx->n; i++) {
-		struct tx_item *it = &tx->items[i];
-		if (it->type == STEP_REMOVE || !scripts_allowed(tx->ctx) ||
-		    !item_trusted(tx->ctx, it) || !has_postinst(tx, rn, i))
-			continue;
-		n = NULL;
-		if (asprintf(&n, "%s%s\n", list, it->name) < 0)
-			n = NULL;
-		free(list);
-		list = n;
-	}
-	return list;
-}
-
-/* Configure one package: its postinst from the database; a failure
- * marks it failed, in the database transaction that also takes it off
- * the pending list. */
-static int configure_one(struct pkg_ctx *ctx, const char *name,
-			 const char *rest)
-{
-	char *b = NULL;
-	size_t len = 0;
-	int r = 0, w;
-
-	ctx_note(ctx, 1, "Configuring %s.\n", name);
-	if (db_script_get(ctx->db, name, "postinst", &b, &len) == 0)
-		r = exec_script(ctx, name, "postinst", b, len, "configure",
-				NULL, NULL); /* listed: scripts were allowed */
-	free(b);
-	w = db_begin(ctx->db);
-	if (w == 0 && r < 0)
-		mark_failed(ctx, name);
-	if (w == 0)
-		w = db_meta_set(ctx->db, "tx_configure", *rest ? rest : NULL);
-	if (w == 0)
-		w = db_commit(ctx->db);
-	else
-		db_rollback(ctx->db);
-	return r < 0 ? r : w;
-}
-
-/* Run every pending postinst (tx_configure); the first failure. */
-static int configure_pending(struct pkg_ctx *ctx)
-{
-	char *list = NULL, *name, *next;
-	int failed = 0, r;
-
-	db_meta_get(ctx->db, "tx_configure", &list);
-	for (name = list; name && *name; name = next) {
-		next = strchr(name, '\n');
-		if (next)
-			*next++ = 0;
-		else
-			next = name + strlen(name);
-		r = configure_one(ctx, name, next);
-		if (r < 0 && !failed)
-			failed = r;
-	}
-	free(list);
-	return failed;
-}
-
-struct copy_member {
-	struct pkg_ctx *ctx;
-	const char *pkg;
-};
-
 static int record_scripts(struct pkg_ctx *ctx, struct ipk *ipk,
 			  const char *pkg)
 {
@@ -283,6 +73,8 @@ static int record_install(struct run *rn, size_t i)
 		const char *on = solver_name(&ctx->solv, it->old);
 		r = db_files_delete(ctx->db, on);
 		if (r == 0)
+			r = db_scripts_delete(ctx->db, on);
+		if (r == 0)
 			r = db_pkg_delete(ctx->db, on);
 	}
 	p.name = it->name;
@@ -343,10 +135,12 @@ static int record_remove(struct pkg_ctx *ctx, const char *name)
  * in the SQLite transaction that also marks the journal committed. */
 static int record_all(struct tx *tx, struct run *rn)
 {
-	char *conf = configure_list(tx, rn);
+	char *conf = tx_configure_list(tx, rn);
 	size_t i;
 	int r = conf ? db_begin(tx->ctx->db) : -ENOMEM;
 
+	if (r == 0)
+		r = tx_postrm_record(tx); /* before the old scripts go */
 	for (i = 0; r == 0 && i < tx->n; i++) {
 		if (tx->items[i].type == STEP_REMOVE)
 			r = record_remove(tx->ctx, tx->items[i].name);
@@ -518,7 +312,7 @@ static int run_steps(struct tx *tx, struct run *rn, struct tx_ops *ops)
 		r = tx_stage_all(rn);
 
 	if (r == 0)
-		r = scripts_before(tx, rn);
+		r = tx_scripts_before(tx, rn);
 	if (r == 0)
 		say_plan(tx);
 	if (r == 0)
@@ -531,7 +325,7 @@ int tx_run(struct tx *tx)
 {
 	struct tx_ops ops = { 0 };
 	struct run *rn;
-	int r, post;
+	int r, rm, post;
 
 	if (tx->n == 0)
 		return 0;
@@ -540,14 +334,16 @@ int tx_run(struct tx *tx)
 		return -ENOMEM;
 	r = run_steps(tx, rn, &ops);
 	if (r == 0) {
-		/* Committed: what follows is rolled forward after a crash. */
-		post = configure_pending(tx->ctx);
+		/* Committed: what follows is rolled forward after a crash:
+		 * the old postrm calls, then the new postinst calls. */
+		rm = tx_postrm_pending(tx->ctx);
+		post = tx_configure_pending(tx->ctx);
 		if (post < 0)
 			r = tx_write_state_files(tx->ctx);
 		if (r == 0)
 			journal_finish(tx->ctx, &ops, tx_run_staging(rn), 1);
-		if (post < 0)
-			r = post;
+		if (r == 0)
+			r = rm < 0 ? rm : post;
 	}
 	tx_ops_release(&ops);
 	tx_run_free(rn);
@@ -601,7 +397,8 @@ int tx_recover(struct pkg_ctx *ctx, int verbose)
 	if (r == 0 && !committed)
 		journal_undo(ctx, &ops);
 	if (r == 0 && committed) {
-		configure_pending(ctx);
+		tx_postrm_pending(ctx);
+		tx_configure_pending(ctx);
 		if (has_state_rows(&ops)) /* a package transaction */
 			r = tx_write_state_files(ctx);
 	}

@@ -91,6 +91,22 @@ struct run {
 
 struct run *tx_run_new(struct tx *tx);
 void tx_run_free(struct run *rn);
+
+/* ---- maintainer scripts (tx_scripts.c) ---- */
+
+/* Before the commit: the old packages' prerm, the new ones' preinst (a
+ * failure aborts the transaction). */
+int tx_scripts_before(struct tx *tx, struct run *rn);
+/* The postinst calls due after the commit (one a line: name, a tab and
+ * the old version on an upgrade), malloc'd; NULL when there are none. */
+char *tx_configure_list(struct tx *tx, struct run *rn);
+/* Keep the old postrm calls due after the commit (tx_postrm), inside the
+ * commit's database transaction, before the old scripts are dropped. */
+int tx_postrm_record(struct tx *tx);
+/* Run the pending postrm / postinst calls (after a commit, or on
+ * recovery), each taken off its list once run; the first failure. */
+int tx_postrm_pending(struct pkg_ctx *ctx);
+int tx_configure_pending(struct pkg_ctx *ctx);
 struct tx_ops *tx_run_ops(struct run *rn);
 const char *tx_run_staging(struct run *rn);
 struct ipk *tx_run_ipk(struct run *rn, size_t i);
