@@ -147,6 +147,8 @@ static int record_all(struct tx *tx, struct run *rn)
 		else
 			r = record_install(rn, i);
 	}
+	if (r == 0)
+		r = tx_run_drop_taken(rn);
 	if (r == 0 && *conf)
 		r = db_meta_set(tx->ctx->db, "tx_configure", conf);
 	if (r == 0)

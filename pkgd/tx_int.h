@@ -86,11 +86,18 @@ struct run {
 	struct tx_ops ops;
 	char **keep_conf;     /* conffiles whose new copy went to -opkg */
 	size_t nkeep;
+	struct taken {	      /* files taken over from a Replaces'd owner */
+		char *path, *owner;
+	} *taken;
+	size_t ntaken;
 };
 
 
 struct run *tx_run_new(struct tx *tx);
 void tx_run_free(struct run *rn);
+/* Drop the database rows of the files the new packages took over from
+ * packages they Replace (inside the commit's SQLite transaction). */
+int tx_run_drop_taken(struct run *rn);
 
 /* ---- maintainer scripts (tx_scripts.c) ---- */
 

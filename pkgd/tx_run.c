@@ -109,6 +109,159 @@ static char *clash_owner(struct run *rn, const char *path, const char *self)
 	return o;
 }
 
+/* Whether item i's control lists pkg in Replaces ("a, b (<< 2)"). */
+static int replaces(struct run *rn, size_t i, const char *pkg)
+{
+	const char *v = ctl_get(ipk_control(rn->sp[i].ipk), "Replaces");
+	size_t n = strlen(pkg);
+
+	while (v && *v) {
+		size_t l;
+		v += strspn(v, " \t,");
+		l = strcspn(v, " \t,(");
+		if (l == n && !strncmp(v, pkg, n))
+			return 1;
+		v += strcspn(v, ",");
+	}
+	return 0;
+}
+
+/* Whether any package, installed or in the image, records path. */
+static int owned(struct run *rn, const char *path)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(rn->ctx->db,
+			       "SELECT 1 FROM files WHERE path=?1 UNION ALL "
+			       "SELECT 1 FROM rom_files WHERE path=?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 1; /* cannot tell: do not refuse */
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* An 'I' row for the info files of pkg, once, unless the transaction
+ * installs or removes pkg (the commit journals those itself). Skipped when
+ * the writable info directory does not exist yet: there is nothing of pkg
+ * in it to keep. */
+static int take_info(struct run *rn, const char *pkg)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	char res[4096], *w;
+	struct stat st;
+	size_t k;
+	int r;
+
+	for (k = 0; k < rn->tx->n; k++) {
+		const struct tx_item *it = &rn->tx->items[k];
+		if (!strcmp(it->name, pkg) ||
+		    (it->old && !strcmp(solver_name(&ctx->solv, it->old), pkg)))
+			return 0;
+	}
+	for (k = 0; k < rn->ops.n; k++)
+		if (rn->ops.v[k].op == 'I' && !strcmp(rn->ops.v[k].staged, pkg))
+			return 0;
+	r = ctx_resolve(ctx, ctx->conf.info_dir, res, sizeof(res));
+	if (r < 0)
+		return pkg_error(r, "cannot resolve '%s'", ctx->conf.info_dir);
+	w = rootfs_wpath(&ctx->rf, res);
+	if (!w)
+		return -ENOMEM;
+	r = lstat(w, &st) == 0 && S_ISDIR(st.st_mode)
+		    ? tx_ops_add(&rn->ops, 'I', res, pkg, NULL, 0)
+		    : 0;
+	free(w);
+	return r;
+}
+
+/*
+ * Files taken over from a package the new one Replaces (opkg: the file
+ * changes owner, the old package keeps its other files). The commit
+ * records the new package's rows (tx_commit.c) and drops the old owner's
+ * (tx_run_drop_taken) in its SQLite transaction; the old package's info
+ * files are journaled ('I') because its .list is rewritten without the
+ * path.
+ */
+static int take_over(struct run *rn, const char *path, const char *from)
+{
+	struct taken *t;
+
+	t = realloc(rn->taken, (rn->ntaken + 1) * sizeof(*t));
+	if (!t)
+		return pkg_error(-ENOMEM, "cannot install over '/%s'", path);
+	rn->taken = t;
+	t = &t[rn->ntaken];
+	t->path = strdup(path);
+	t->owner = strdup(from);
+	if (!t->path || !t->owner) {
+		free(t->path);
+		free(t->owner);
+		return pkg_error(-ENOMEM, "cannot install over '/%s'", path);
+	}
+	rn->ntaken++;
+	return take_info(rn, from);
+}
+
+int tx_run_drop_taken(struct run *rn)
+{
+	sqlite3 *db = rn->ctx->db;
+	sqlite3_stmt *st;
+	size_t k;
+	int r = 0;
+
+	if (!rn->ntaken)
+		return 0;
+	if (sqlite3_prepare_v2(db, "DELETE FROM files WHERE path=? AND "
+			       "package=?", -1, &st, NULL) != SQLITE_OK)
+		return pkg_error_plain(-PKGE_DB, "database: %s",
+				       sqlite3_errmsg(db));
+	for (k = 0; r == 0 && k < rn->ntaken; k++) {
+		sqlite3_bind_text(st, 1, rn->taken[k].path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rn->taken[k].owner, -1,
+				  SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = pkg_error_plain(-PKGE_DB, "database: %s",
+					    sqlite3_errmsg(db));
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Clash check for a file (not a directory) at res that item i installs:
+ * a file of another installed package is taken over if item i Replaces
+ * it, else refused; a file that no package records is refused (opkg:
+ * "<no package>") unless it is a conffile (kept, see conf_foreign);
+ * --force-overwrite allows both. */
+static int check_clash(struct run *rn, size_t i, const char *res, int conf)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	const char *name = rn->tx->items[i].name;
+	char *o = clash_owner(rn, res, name);
+	struct stat st;
+	int r = 0;
+
+	if (o && replaces(rn, i, o))
+		r = take_over(rn, res, o);
+	else if (o && !(ctx->opt.force & FORCE_OVERWRITE))
+		r = pkg_error_plain(-PKGE_CONFLICT,
+				    "cannot install %s: '/%s' belongs to %s",
+				    name, res, o);
+	else if (!o && !conf && !(ctx->opt.force & FORCE_OVERWRITE) &&
+		 rootfs_lstat(&ctx->rf, res, &st, NULL) == 0 &&
+		 !S_ISDIR(st.st_mode) && !owned(rn, res))
+		r = pkg_error_plain(-PKGE_CONFLICT,
+				    "cannot install %s: '/%s' exists and "
+				    "belongs to no package (move it away or "
+				    "use --force-overwrite)",
+				    name, res);
+	free(o);
+	return r;
+}
+
 /* A locally changed conffile: what is on disk differs from the hash
  * recorded at install time. */
 static int conf_changed(struct run *rn, const char *pkg, const char *path)
@@ -177,7 +330,7 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
 {
 	struct pkg_ctx *ctx = rn->ctx;
 	struct tx_item *it = &rn->tx->items[i];
-	char res[4096], *w, *bak, *o, *staged = e->staged;
+	char res[4096], *w, *bak, *staged = e->staged;
 	struct stat st;
 	int r;
 
@@ -189,15 +342,9 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
 			return 0;
 		return tx_ops_add(&rn->ops, 'D', res, NULL, NULL, e->mode);
 	}
-	o = clash_owner(rn, res, it->name);
-	if (o && !(ctx->opt.force & FORCE_OVERWRITE)) {
-		r = pkg_error_plain(-PKGE_CONFLICT,
-				    "cannot install %s: '/%s' belongs to %s",
-				    it->name, res, o);
-		free(o);
+	r = check_clash(rn, i, res, is_conffile(&rn->sp[i], e->path));
+	if (r < 0)
 		return r;
-	}
-	free(o);
 	if (is_conffile(&rn->sp[i], e->path) &&
 	    (conf_changed(rn, it->name, res) ||
 	     conf_foreign(rn, res, e->sha256))) {
@@ -299,12 +446,26 @@ static int in_stage(const struct stage_pkg *sp, const char *path)
 	return 0;
 }
 
+/* Whether another package of the transaction installs path (it replaces
+ * the removed one and takes the file over). */
+static int staged_by_tx(struct run *rn, const char *path)
+{
+	size_t j;
+
+	for (j = 0; j < rn->tx->n; j++)
+		if (rn->tx->items[j].type != STEP_REMOVE &&
+		    !rn->tx->items[j].from_rom && in_stage(&rn->sp[j], path))
+			return 1;
+	return 0;
+}
+
 static int rm_file(const struct db_file *f, void *ud)
 {
 	struct rm_ctx *rc = ud;
 	char *w, *bak;
 
-	if (f->type == 'd' || in_stage(rc->keep, f->path))
+	if (f->type == 'd' || in_stage(rc->keep, f->path) ||
+	    staged_by_tx(rc->rn, f->path))
 		return 0;
 	if (f->conffile && conf_changed(rc->rn, f->package, f->path) &&
 	    !rc->keep)
@@ -457,6 +618,11 @@ void tx_run_free(struct run *rn)
 	free(rn->sp);
 	free(rn->staging);
 	tx_ops_release(&rn->ops);
+	for (k = 0; k < rn->ntaken; k++) {
+		free(rn->taken[k].path);
+		free(rn->taken[k].owner);
+	}
+	free(rn->taken);
 	free(rn);
 }
 

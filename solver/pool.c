@@ -1,11 +1,13 @@
 /*
  * solver/pool.c: the pool, the installed repo and queries on solvables.
  *
- * No arch is set on the pool (pool_setarch is never called), so libsolv
- * accepts every Architecture string and its arch policy stays out of the
- * way; the feeds are filtered by s->archs when they are read.
+ * The feeds are filtered by s->archs when they are read. Before each solve
+ * the pool gets libsolv's arch policy from the opkg.conf priorities
+ * (set_arch_policy), so that of two packages with the same name and
+ * version libsolv itself picks the higher-priority arch, as opkg does.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include <solv/evr.h>
 #include <solv/knownid.h>
+#include <solv/poolarch.h>
 #include <solv/repodata.h>
 
 #include "solver.h"
@@ -76,6 +79,76 @@ Repo *solver_installed_repo(struct pkg_solver *s)
 	return repo;
 }
 
+/* Priority of arch id a: its opkg.conf priority, or INT_MIN for an arch
+ * that only installed packages or local files carry. */
+static int conf_prio(const struct pkg_solver *s, Id a)
+{
+	const char *n = pool_id2str(s->pool, a);
+	size_t i;
+
+	for (i = 0; i < s->narchs; i++)
+		if (!strcmp(s->archs[i], n))
+			return s->arch_prio[i];
+	return INT_MIN;
+}
+
+/* Every arch in the pool, best first (stable for equal priorities). */
+static void archs_by_prio(const struct pkg_solver *s, Queue *q)
+{
+	Pool *pool = s->pool;
+	Id p;
+	int i, j;
+
+	for (i = 0; (size_t)i < s->narchs; i++)
+		queue_pushunique(q, pool_str2id(pool, s->archs[i], 1));
+	FOR_POOL_SOLVABLES(p)
+		if (pool->solvables[p].arch)
+			queue_pushunique(q, pool->solvables[p].arch);
+	for (i = 1; i < q->count; i++) /* insertion sort, a few archs */
+		for (j = i; j > 0 && conf_prio(s, q->elements[j - 1]) <
+					     conf_prio(s, q->elements[j]);
+		     j--) {
+			Id t = q->elements[j];
+			q->elements[j] = q->elements[j - 1];
+			q->elements[j - 1] = t;
+		}
+}
+
+/*
+ * libsolv's arch policy "a>b=c": '>' a is better than b but a newer b still
+ * wins (opkg: version first, then arch priority), '=' equal priority. The
+ * solver runs with SOLVER_FLAG_NO_INFARCHCHECK, so a worse arch is never
+ * forbidden. With DISTTYPE_DEB libsolv puts "all" in its noarch class,
+ * which the policy never ranks, while opkg ranks "all" like any other arch
+ * (usually lowest): the policy is set under DISTTYPE_ARCH, whose noarch is
+ * "any", no opkg arch. Every arch in the pool is listed, so nothing the
+ * pool holds becomes uninstallable.
+ */
+static void set_arch_policy(struct pkg_solver *s)
+{
+	Pool *pool = s->pool;
+	Queue q;
+	char *pol = NULL;
+	int i, old;
+
+	queue_init(&q);
+	archs_by_prio(s, &q);
+	for (i = 0; i < q.count; i++) {
+		const char *sep = !i ? ""
+				  : conf_prio(s, q.elements[i - 1]) ==
+						  conf_prio(s, q.elements[i])
+					  ? "="
+					  : ">";
+		pol = pool_tmpjoin(pool, pol ? pol : "", sep,
+				   pool_id2str(pool, q.elements[i]));
+	}
+	queue_free(&q);
+	old = pool_setdisttype(pool, DISTTYPE_ARCH);
+	pool_setarchpolicy(pool, pol && *pol ? pol : NULL);
+	if (old >= 0)
+		pool_setdisttype(pool, old);
+}
+
 void solver_prepare(struct pkg_solver *s)
 {
 	Pool *pool = s->pool;
@@ -84,6 +157,8 @@ void solver_prepare(struct pkg_solver *s)
 
 	FOR_REPOS(i, repo)
 		repo_internalize(repo);
+	if (s->narchs)
+		set_arch_policy(s);
 	pool_addfileprovides(pool);
 	pool_createwhatprovides(pool);
 }

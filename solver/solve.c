@@ -219,6 +219,11 @@ static Solver *make_solver(Pool *pool, int flags)
 			!!(flags & SOLVE_NO_RECOMMENDS));
 	solver_set_flag(solv, SOLVER_FLAG_ALLOW_UNINSTALL,
 			!!(flags & SOLVE_REMOVE_DEPENDENTS));
+	/* The arch policy only orders candidates of the same version
+	 * (set_arch_policy): a worse arch stays installable and an
+	 * installed package may change arch. */
+	solver_set_flag(solv, SOLVER_FLAG_NO_INFARCHCHECK, 1);
+	solver_set_flag(solv, SOLVER_FLAG_ALLOW_ARCHCHANGE, 1);
 	return solv;
 }
 
@@ -274,6 +279,36 @@ static int dump_testcase(Solver *solv, const char *dir)
 	return 0;
 }
 
+/* Lock every installed package the solution would only swap for the
+ * same version in another arch: opkg replaces a package for a newer
+ * version, never for a better arch alone. How many were locked. */
+static int lock_arch_swaps(struct pkg_solver *s, Solver *solv, Queue *job)
+{
+	Pool *pool = s->pool;
+	Solvable *so, *sq;
+	Id p, q, qq;
+	int n = 0;
+
+	if (!s->installed)
+		return 0;
+	FOR_REPO_SOLVABLES(s->installed, p, so) {
+		if (solver_get_decisionlevel(solv, p) >= 0)
+			continue; /* kept */
+		FOR_PROVIDES(q, qq, so->name) {
+			sq = pool->solvables + q;
+			if (sq->repo != s->installed && sq->name == so->name &&
+			    sq->evr == so->evr && sq->arch != so->arch &&
+			    solver_get_decisionlevel(solv, q) > 0) {
+				queue_push2(job, SOLVER_LOCK | SOLVER_SOLVABLE,
+					    p);
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
 int solver_run(struct pkg_solver *s, int flags, const char *testcase_dir,
 	       struct solver_result *res)
 {
@@ -288,7 +323,15 @@ int solver_run(struct pkg_solver *s, int flags, const char *testcase_dir,
 	queue_init(&job);
 	r = make_jobs(s, flags, &job, res);
 	solv = make_solver(s->pool, flags);
-	n = r < 0 ? 0 : run(solv, &job, flags);
+	/* An essential package the jobs would remove is the one problem:
+	 * what the solver would add about it says the same again. */
+	n = r < 0 || res->nproblems ? 0 : run(solv, &job, flags);
+	if (r == 0 && !res->nproblems && !n &&
+	    lock_arch_swaps(s, solv, &job)) {
+		solver_free(solv);
+		solv = make_solver(s->pool, flags);
+		n = run(solv, &job, flags);
+	}
 	if (r == 0 && testcase_dir)
 		r = dump_testcase(solv, testcase_dir);
 	for (i = 1; i <= n && r == 0; i++)

@@ -85,6 +85,9 @@ like "$ERR" "no-such-package" "unknown package: the line names it"
 bad "unsatisfiable dependency" "$PKG" -f "$C" -o "$R" install needsmissing
 like "$ERR" "libdoesnotexist" "unsatisfiable dependency: the line names it"
 bad "conflicting packages" "$PKG" -f "$C" -o "$R" install cfa cfb
+bad "removing an essential package others depend on" \
+	"$PKG" -f "$C" -o "$R" remove libc
+like "$ERR" "essential package 'libc'" "...the line says it is essential"
 
 # ---- downloads ----
 bad "SHA-256 mismatch" "$PKG" -f "$C" -o "$R" install badsha
