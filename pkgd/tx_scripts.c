@@ -240,21 +240,29 @@ static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest)
 	return r < 0 ? r : w;
 }
 
-/* Run every pending postinst (tx_configure); the first failure. */
-int tx_configure_pending(struct pkg_ctx *ctx)
+/* Run every call of the pending list in meta key (one runs a line and
+ * takes it off, rest being the lines after it); the first failure. */
+static int run_pending(struct pkg_ctx *ctx, const char *key,
+		       int (*one)(struct pkg_ctx *, char *, const char *))
 {
 	char *list = NULL, *cur, *line;
 	int failed = 0, r;
 
-	db_meta_get(ctx->db, "tx_configure", &list);
+	db_meta_get(ctx->db, key, &list);
 	cur = list;
 	while ((line = next_line(&cur))) {
-		r = configure_one(ctx, line, cur);
+		r = one(ctx, line, cur);
 		if (r < 0 && !failed)
 			failed = r;
 	}
 	free(list);
 	return failed;
+}
+
+/* Run every pending postinst (tx_configure); the first failure. */
+int tx_configure_pending(struct pkg_ctx *ctx)
+{
+	return run_pending(ctx, "tx_configure", configure_one);
 }
 
 /*
@@ -345,16 +353,5 @@ static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
 /* Run every pending postrm (tx_postrm); the first failure. */
 int tx_postrm_pending(struct pkg_ctx *ctx)
 {
-	char *list = NULL, *cur, *line;
-	int failed = 0, r;
-
-	db_meta_get(ctx->db, "tx_postrm", &list);
-	cur = list;
-	while ((line = next_line(&cur))) {
-		r = postrm_one(ctx, line, cur);
-		if (r < 0 && !failed)
-			failed = r;
-	}
-	free(list);
-	return failed;
+	return run_pending(ctx, "tx_postrm", postrm_one);
 }

@@ -403,17 +403,6 @@ void solver_whatprovides(const struct pkg_solver *s, const char *dep,
 	queue_free(&d);
 }
 
-static int arch_prio(const struct pkg_solver *s, Id arch)
-{
-	const char *a = pool_id2str(s->pool, arch);
-	size_t i;
-
-	for (i = 0; i < s->narchs; i++)
-		if (!strcmp(s->archs[i], a))
-			return s->arch_prio[i];
-	return 0;
-}
-
 /* Whether a is a better candidate than b: version, repo priority, arch. */
 int solver_better(const struct pkg_solver *s, Id a, Id b)
 {
@@ -424,7 +413,7 @@ int solver_better(const struct pkg_solver *s, Id a, Id b)
 		return r > 0;
 	if (sa->repo->priority != sb->repo->priority)
 		return sa->repo->priority > sb->repo->priority;
-	return arch_prio(s, sa->arch) > arch_prio(s, sb->arch);
+	return conf_prio(s, sa->arch) > conf_prio(s, sb->arch);
 }
 
 Id solver_best_available(const struct pkg_solver *s, const char *name)
