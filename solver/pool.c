@@ -149,20 +149,6 @@ static void set_arch_policy(struct pkg_solver *s)
 		pool_setdisttype(pool, old);
 }
 
-void solver_prepare(struct pkg_solver *s)
-{
-	Pool *pool = s->pool;
-	Repo *repo;
-	int i;
-
-	FOR_REPOS(i, repo)
-		repo_internalize(repo);
-	if (s->narchs)
-		set_arch_policy(s);
-	pool_addfileprovides(pool);
-	pool_createwhatprovides(pool);
-}
-
 void solver_internalize(struct pkg_solver *s)
 {
 	Pool *pool = s->pool;
@@ -171,6 +157,17 @@ void solver_internalize(struct pkg_solver *s)
 
 	FOR_REPOS(i, repo)
 		repo_internalize(repo);
+}
+
+void solver_prepare(struct pkg_solver *s)
+{
+	Pool *pool = s->pool;
+
+	solver_internalize(s);
+	if (s->narchs)
+		set_arch_policy(s);
+	pool_addfileprovides(pool);
+	pool_createwhatprovides(pool);
 }
 
 void solver_ensure_prepared(struct pkg_solver *s)
