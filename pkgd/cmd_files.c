@@ -8,25 +8,6 @@
 
 #include "pkgd.h"
 
-/* --json: one array of objects, "[" before the first, "]" at the end. */
-static void json_item(struct pkg_ctx *ctx, int *first)
-{
-	fputs(*first ? "[\n  {" : ",\n  {", ctx->out);
-	*first = 0;
-}
-
-static void json_close(struct pkg_ctx *ctx, int first)
-{
-	fputs(first ? "[]\n" : "\n]\n", ctx->out);
-}
-
-static void json_field(FILE *out, const char *sep, const char *key,
-		       const char *value)
-{
-	fprintf(out, "%s\"%s\": ", sep, key);
-	json_str(out, value);
-}
-
 struct files_ctx {
 	struct pkg_ctx *ctx;
 	int first;
@@ -109,7 +90,7 @@ static int search_one(const struct db_file *f, void *ud)
 	if (db_pkg_get(s->ctx->db, f->package, &p) < 0)
 		return 0;
 	if (strcmp(p.state, "removed") && s->ctx->opt.json) {
-		json_item(s->ctx, &s->first);
+		json_item(s->ctx->out, &s->first);
 		json_field(s->ctx->out, "", "name", p.name);
 		json_field(s->ctx->out, ", ", "version", p.version);
 		json_field(s->ctx->out, ", ", "path", path);
@@ -130,7 +111,7 @@ static int cmd_search(struct pkg_ctx *ctx, int argc, char **argv)
 		return pkg_error_plain(-PKGE_USAGE, "search: name a file");
 	r = db_file_each(ctx->db, NULL, search_one, &s);
 	if (r == 0 && ctx->opt.json)
-		json_close(ctx, s.first);
+		json_array_end(ctx->out, s.first);
 	return r;
 }
 
@@ -167,7 +148,7 @@ static int find_in_repo(struct pkg_ctx *ctx, Repo *repo, const char *pat,
 		if (fnmatch(pat, n, flags) && (!d || fnmatch(pat, d, flags)))
 			continue;
 		if (ctx->opt.json) {
-			json_item(ctx, first);
+			json_item(ctx->out, first);
 			json_field(ctx->out, "", "name", n);
 			json_field(ctx->out, ", ", "version",
 				   solver_evr(&ctx->solv, q.elements[i]));
@@ -199,7 +180,7 @@ static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
 		if (r == 0)
 			r = find_in_repo(ctx, repo, argv[0], &first);
 	if (r == 0 && ctx->opt.json)
-		json_close(ctx, first);
+		json_array_end(ctx->out, first);
 	return r;
 }
 

@@ -16,14 +16,12 @@ static void field(FILE *f, const char *name, const char *v)
 		fprintf(f, "%s: %s\n", name, v);
 }
 
-static void json_field(FILE *f, const char *name, const char *v, int *first)
+/* One "key": "value" of an object, none when v is NULL. */
+static void info_field(FILE *f, const char *key, const char *v, int *first)
 {
 	if (!v)
 		return;
-	fprintf(f, "%s", *first ? "  {" : ", ");
-	json_str(f, name);
-	fputs(": ", f);
-	json_str(f, v);
+	json_field(f, *first ? "" : ", ", key, v);
 	*first = 0;
 }
 
@@ -115,20 +113,19 @@ static int info_one(const struct db_pkg *p, void *ud)
 	ic->found = 1;
 	if (ctx->opt.json) {
 		int f = 1;
-		fputs(ic->first ? "[\n" : ",\n", ctx->out);
-		json_field(ctx->out, "name", p->name, &f);
-		json_field(ctx->out, "version", p->version, &f);
-		json_field(ctx->out, "architecture", p->arch, &f);
-		json_field(ctx->out, "origin",
+		json_item(ctx->out, &ic->first);
+		info_field(ctx->out, "name", p->name, &f);
+		info_field(ctx->out, "version", p->version, &f);
+		info_field(ctx->out, "architecture", p->arch, &f);
+		info_field(ctx->out, "origin",
 			   !strcmp(p->state, "removed") ? "image, removed"
 			   : !strcmp(p->origin, "rom")	? "image"
 			   : p->rom_version ? "image, upgraded in overlay"
 					    : "overlay",
 			   &f);
-		json_field(ctx->out, "state", p->state, &f);
-		json_field(ctx->out, "user", p->user ? "yes" : "no", &f);
+		info_field(ctx->out, "state", p->state, &f);
+		info_field(ctx->out, "user", p->user ? "yes" : "no", &f);
 		fputs("}", ctx->out);
-		ic->first = 0;
 		return 0;
 	}
 	info_installed(ctx, p, ic->is_status);
@@ -245,7 +242,7 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 	int r = db_pkg_each(ctx->db, info_one, &ic);
 
 	if (ctx->opt.json)
-		fputs(ic.first ? "[]\n" : "\n]\n", ctx->out);
+		json_array_end(ctx->out, ic.first);
 	else if (r == 0 && !status && ctx->solv_ready)
 		r = info_available(&ic);
 	return r;

@@ -64,17 +64,12 @@ static void print_line(struct pkg_ctx *ctx, const char *name,
 		       int *first)
 {
 	if (ctx->opt.json) {
-		fputs(*first ? "[\n  {\"name\": " : ",\n  {\"name\": ",
-		      ctx->out);
-		json_str(ctx->out, name);
-		fputs(", \"version\": ", ctx->out);
-		json_str(ctx->out, ver);
-		if (desc) {
-			fputs(", \"description\": ", ctx->out);
-			json_str(ctx->out, desc);
-		}
-		fputs("}", ctx->out);
-		*first = 0;
+		json_item(ctx->out, first);
+		json_field(ctx->out, "", "name", name);
+		json_field(ctx->out, ", ", "version", ver);
+		if (desc)
+			json_field(ctx->out, ", ", "description", desc);
+		fputc('}', ctx->out);
 		return;
 	}
 	fprintf(ctx->out, "%s - %s", name, ver);
@@ -92,7 +87,7 @@ static void print_line(struct pkg_ctx *ctx, const char *name,
 static void json_end(struct pkg_ctx *ctx, int first)
 {
 	if (ctx->opt.json)
-		fputs(first ? "[]\n" : "\n]\n", ctx->out);
+		json_array_end(ctx->out, first);
 }
 
 /* Is p the same name and version as q (the same package in two feeds,
@@ -195,16 +190,13 @@ static int li_one(const struct db_pkg *p, void *ud)
 		free(size);
 		return 0;
 	}
-	fputs(l->first ? "[\n  {\"name\": " : ",\n  {\"name\": ", ctx->out);
-	json_str(ctx->out, p->name);
-	fputs(", \"version\": ", ctx->out);
-	json_str(ctx->out, p->version);
-	fputs(", \"origin\": ", ctx->out);
-	json_str(ctx->out, origin_text(p));
+	json_item(ctx->out, &l->first);
+	json_field(ctx->out, "", "name", p->name);
+	json_field(ctx->out, ", ", "version", p->version);
+	json_field(ctx->out, ", ", "origin", origin_text(p));
 	fprintf(ctx->out, ", \"state\": \"%s\", \"user\": %s, \"hold\": %s}",
 		p->state, p->user ? "true" : "false",
 		p->hold ? "true" : "false");
-	l->first = 0;
 	return 0;
 }
 
@@ -246,15 +238,12 @@ static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
 			    0)
 			continue;
 		if (ctx->opt.json) {
-			fputs(first ? "[\n  {\"name\": " : ",\n  {\"name\": ",
-			      ctx->out);
-			json_str(ctx->out, n);
-			fputs(", \"version\": ", ctx->out);
-			json_str(ctx->out, v);
-			fputs(", \"available\": ", ctx->out);
-			json_str(ctx->out, solver_evr(&ctx->solv, best));
-			fputs("}", ctx->out);
-			first = 0;
+			json_item(ctx->out, &first);
+			json_field(ctx->out, "", "name", n);
+			json_field(ctx->out, ", ", "version", v);
+			json_field(ctx->out, ", ", "available",
+				   solver_evr(&ctx->solv, best));
+			fputc('}', ctx->out);
 		} else {
 			fprintf(ctx->out, "%s - %s - %s\n", n, v,
 				solver_evr(&ctx->solv, best));

@@ -454,6 +454,12 @@ int arg_is_ipk(const char *arg);
 int arg_is_url(const char *arg);
 /* JSON string output. */
 void json_str(FILE *f, const char *s);
+/* --json listings: one array of objects. json_item opens the next object
+ * ("[" before the first), json_field writes sep "key": "value", and
+ * json_array_end closes the array ("[]" when no item came). */
+void json_item(FILE *f, int *first);
+void json_field(FILE *f, const char *sep, const char *key, const char *value);
+void json_array_end(FILE *f, int first);
 /* The first line of a description. */
 char *desc_first_line(const char *desc);
 /* A description as opkg prints it on a pipe: one line. */

@@ -57,6 +57,23 @@ void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void json_item(FILE *f, int *first)
+{
+	fputs(*first ? "[\n  {" : ",\n  {", f);
+	*first = 0;
+}
+
+void json_field(FILE *f, const char *sep, const char *key, const char *value)
+{
+	fprintf(f, "%s\"%s\": ", sep, key);
+	json_str(f, value);
+}
+
+void json_array_end(FILE *f, int first)
+{
+	fputs(first ? "[]\n" : "\n]\n", f);
+}
+
 char *desc_first_line(const char *desc)
 {
 	size_t n;
