@@ -22,12 +22,11 @@ static int in_scope(const struct pkg_ctx *ctx, Id p)
 	return ctx->opt.all || pool->solvables[p].repo == pool->installed;
 }
 
-static const struct pkg_solver *cmp_solv; /* set only around qsort */
-
-static int by_name(const void *a, const void *b)
+static int by_name(const void *a, const void *b, void *ud)
 {
+	const struct pkg_solver *s = ud;
 	Id x = *(const Id *)a, y = *(const Id *)b;
-	int r = strcmp(solver_name(cmp_solv, x), solver_name(cmp_solv, y));
+	int r = strcmp(solver_name(s, x), solver_name(s, y));
 
 	return r ? r : x - y;
 }
@@ -42,9 +41,8 @@ static void scope_ids(const struct pkg_ctx *ctx, Queue *q)
 	FOR_POOL_SOLVABLES(p)
 		if (in_scope(ctx, p))
 			queue_push(q, p);
-	cmp_solv = &ctx->solv;
-	qsort(q->elements, (size_t)q->count, sizeof(Id), by_name);
-	cmp_solv = NULL;
+	qsort_r(q->elements, (size_t)q->count, sizeof(Id), by_name,
+		(void *)&ctx->solv);
 	for (i = j = 0; i < q->count; i++) {
 		Id a = q->elements[i], b = j ? q->elements[j - 1] : 0;
 		if (b && !strcmp(solver_name(&ctx->solv, a),
