@@ -32,8 +32,8 @@ cp -r "$FX/rootfs/etc/opkg/keys" "$R/etc/opkg/"
 	done
 } > "$R/etc/opkg.conf"
 
-# run LABEL ARGS...: best wall time of 5 runs and peak RSS (KiB); $PRE,
-# when set, is run before each.
+# run LABEL ARGS...: best wall time of 5 runs and peak RSS (KiB) of pkg on
+# root $ROOT (default $R); $PRE, when set, is run before each.
 run() {
 	label=$1
 	shift
@@ -41,8 +41,8 @@ run() {
 	rss=0
 	for i in 1 2 3 4 5; do
 		[ -n "${PRE:-}" ] && eval "$PRE"
-		if ! /usr/bin/time -f '%e %M' -o "$W/t" "$PKG" -o "$R" "$@" \
-			>/dev/null 2>"$W/err"; then
+		if ! /usr/bin/time -f '%e %M' -o "$W/t" "$PKG" \
+			-o "${ROOT:-$R}" "$@" >/dev/null 2>"$W/err"; then
 			printf '%-40s FAILED: %s\n' "$label" "$(head -1 "$W/err")"
 			return
 		fi
@@ -103,36 +103,13 @@ if [ -d "$F23/feeds" ]; then
 		>"$R23/usr/lib/opkg/status"
 	"$PKG" -o "$R23" update >/dev/null 2>&1
 	"$PKG" -o "$R23" list-installed >/dev/null 2>&1
-	# fresh LABEL ARGS...: as run, on a new copy of the 23.05.2 root.
-	fresh() {
-		label=$1
-		shift
-		rss=0
-		best=""
-		for i in 1 2 3 4 5; do
-			rm -rf "$W/r"
-			cp -a "$R23" "$W/r"
-			[ "$1" = remove ] &&
-				"$PKG" -o "$W/r" install nano >/dev/null 2>&1
-			[ "$1" = update ] && rm -rf "$W/r/var/opkg-lists"
-			if ! /usr/bin/time -f '%e %M' -o "$W/t" "$PKG" \
-				-o "$W/r" "$@" >/dev/null 2>"$W/err"; then
-				printf '%-40s FAILED: %s\n' "$label" \
-					"$(head -1 "$W/err")"
-				return
-			fi
-			read -r s k < "$W/t"
-			if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then
-				best=$s
-			fi
-			[ "$k" -gt "$rss" ] && rss=$k
-		done
-		printf '%-40s %8s s %8s KiB peak RSS (%+d over idle)\n' \
-			"$label" "$best" "$rss" $((rss - idle))
-	}
-	fresh "install nano (23.05.2, real)" install nano
-	fresh "remove nano (23.05.2, real)" remove nano
-	fresh "update (23.05.2, 4 feeds)" update
+	# Each run on a new copy of the 23.05.2 root.
+	copy='rm -rf "$W/r" && cp -a "$R23" "$W/r"'
+	ROOT=$W/r PRE=$copy run "install nano (23.05.2, real)" install nano
+	ROOT=$W/r PRE="$copy && \"\$PKG\" -o \"\$W/r\" install nano >/dev/null 2>&1" \
+		run "remove nano (23.05.2, real)" remove nano
+	ROOT=$W/r PRE="$copy && rm -rf \"\$W/r/var/opkg-lists\"" \
+		run "update (23.05.2, 4 feeds)" update
 	rm -rf "$W/r"
 fi
 
