@@ -47,7 +47,8 @@ struct feed_fields {
 	size_t cap;
 };
 
-int feed_is_list(const struct pkg_ctx *ctx, Id p)
+/* Is p a package of a configured feed (its stanza in a list)? */
+static int feed_is_list(const struct pkg_ctx *ctx, Id p)
 {
 	const char *name = solver_repo_name(&ctx->solv, p);
 	size_t i;

@@ -387,8 +387,6 @@ int feed_fields_open(struct pkg_ctx *ctx, const Id *ids, size_t n,
 		     struct feed_fields **out);
 const char *const *feed_fields_get(struct feed_fields *ff, Id p);
 void feed_fields_close(struct feed_fields *ff);
-/* Is p a package of a configured feed (its stanza in a list)? */
-int feed_is_list(const struct pkg_ctx *ctx, Id p);
 
 /* Where a feed package's archive is and what it must hash to. */
 struct feed_archive {
