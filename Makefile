@@ -86,9 +86,9 @@ $(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/unit/%: tests/unit/%.c $(LIBS)
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
 
 deps:
 	@sh scripts/deps.sh

@@ -6,8 +6,9 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${PKG_BUILD:-$TOP/build}
 PKG=$B/bin/pkg
-# The fixtures: $FX as the tests take it (tests/lib/common.sh).
-FXROOT=${FX:-/work/shared/fixtures/openwrt}
+# The fixtures: $FX as the tests take it (tests/lib/common.sh), by default
+# the repository's tests/fixtures.
+FXROOT=${FX:-$TOP/tests/fixtures}
 FX=$FXROOT/openwrt-19.07.1-official_aarch64_cortex-a53_brcm2708-bcm2710
 if [ ! -d "$FX/feeds" ]; then
 	echo "bench: no fixtures at $FXROOT (set FX)" >&2
@@ -83,7 +84,7 @@ run "list-changed-conffiles" list-changed-conffiles
 
 # Real transactions: the 23.05.2 feeds (file://, signed) into a root that
 # has libc and libgcc1, a fresh copy of it for each run.
-F23=$FX/../openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_mvebu-cortexa9
+F23=$FXROOT/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_mvebu-cortexa9
 if [ -d "$F23/feeds" ]; then
 	R23=$W/r23
 	mkdir -p "$R23/etc/opkg/keys" "$R23/usr/lib/opkg/info"
@@ -114,7 +115,6 @@ if [ -d "$F23/feeds" ]; then
 fi
 
 if [ -x "$B/bin/pkg-repo" ]; then
-	FX2=$FXROOT
 	mkdir -p "$W/feed"
 	i=0
 	while [ $i -lt 2000 ]; do
@@ -144,7 +144,7 @@ if [ -x "$B/bin/pkg-repo" ]; then
 		--full --sign "$W/key" 2>/dev/null >/dev/null
 	read -r s k < "$W/t"
 	printf '%-40s %8s s %8s KiB peak RSS\n' "pkg-repo index --sign (full)" "$s" "$k"
-	unset t0 FX2
+	unset t0
 fi
 
 echo

@@ -2,7 +2,8 @@
 # seed.sh OUTDIR: generate seed corpora from the real OpenWrt fixtures into
 # OUTDIR/<harness>/ (run by `make fuzz`; not kept in git). The small seeds
 # in git (tests/fuzz/corpus/) were made by `seed.sh --small tests/fuzz/corpus`.
-# Does nothing (and succeeds) when the fixtures are missing.
+# The fixtures are the repository's tests/fixtures (or $FX); does nothing
+# (and succeeds) when they are missing.
 set -u
 SMALL=
 if [ "${1:-}" = --small ]; then
@@ -10,7 +11,7 @@ if [ "${1:-}" = --small ]; then
 	shift
 fi
 OUT=${1:?usage: seed.sh [--small] OUTDIR}
-FX=${FX:-/work/shared/fixtures/openwrt}
+FX=${FX:-$(cd "$(dirname "$0")/../.." && pwd)/tests/fixtures}
 [ -d "$FX" ] || exit 0
 # Made once per version of this script.
 STAMP=$(cksum <"$0")
@@ -24,18 +25,35 @@ name() {
 	printf '%s' "${1#"$FX"/}" | tr -c 'A-Za-z0-9._-' '_' | cut -c1-120
 }
 
-# stanzas FILE N OUT PREFIX: the first N stanzas of FILE, one per file.
+# stanzas N OUT PREFIX: the first N stanzas of stdin, one per file.
 stanzas() {
-	awk -v n="$2" -v out="$3" -v p="$4" '
+	awk -v n="$1" -v out="$2" -v p="$3" '
 		BEGIN { RS = ""; ORS = "\n\n" }
 		NR > n { exit }
-		{ f = out "/" p "-" NR; print > f; close(f) }' "$1"
+		{ f = out "/" p "-" NR; print > f; close(f) }'
 }
 
-# head_stanzas FILE N: the first N stanzas of FILE, as one text.
+# head_stanzas N: the first N stanzas of stdin, as one text.
 head_stanzas() {
-	awk -v n="$2" 'BEGIN { RS = ""; ORS = "\n\n" } NR > n { exit }
-		{ print }' "$1"
+	awk -v n="$1" 'BEGIN { RS = ""; ORS = "\n\n" } NR > n { exit }
+		{ print }'
+}
+
+# indexes [feeds|all]: the path of every signed feed index, one a line
+# (DIR/Packages for each DIR/Packages.sig; "feeds": only */feeds/*/, not
+# the SDK's single feed/).
+indexes() {
+	for _s in "$FX"/*/feeds/*/Packages.sig "$FX"/*/feed/Packages.sig; do
+		[ -f "$_s" ] || continue
+		case ${1:-all}:$_s in feeds:*/feed/Packages.sig) continue ;; esac
+		printf '%s\n' "${_s%.sig}"
+	done
+}
+
+# index_text INDEX: its text, from INDEX or else INDEX.gz (some feeds are
+# kept only as published: Packages.gz and the Packages.sig over its text).
+index_text() {
+	if [ -f "$1" ]; then cat "$1"; else gzip -dc "$1.gz"; fi
 }
 
 if [ -n "$SMALL" ]; then NST=3; NCTL=12; IPKMAX=2000; PKGS=8; else
@@ -48,8 +66,8 @@ for f in "$FX"/*/rootfs/usr/lib/opkg/info/*.control; do
 	cp "$f" "$OUT/fuzz_control/$(name "$f")"
 	i=$((i + 1))
 done
-for f in "$FX"/*/feeds/*/Packages "$FX"/*/feed/Packages; do
-	stanzas "$f" "$NST" "$OUT/fuzz_control" "$(name "$f")"
+indexes | while IFS= read -r f; do
+	index_text "$f" | stanzas "$NST" "$OUT/fuzz_control" "$(name "$f")"
 done
 
 # conf: every opkg.conf and etc/opkg/*.conf.
@@ -69,9 +87,9 @@ for v in $V; do
 	prev=$v
 	i=$((i + 1))
 done
-for f in "$FX"/*/feeds/*/Packages; do
-	sed -n 's/^Version: //p' "$f" | head -n "$NST" | paste -d '\n' - - - \
-		>"$OUT/fuzz_vercmp/$(name "$f")"
+indexes feeds | while IFS= read -r f; do
+	index_text "$f" | sed -n 's/^Version: //p' | head -n "$NST" |
+		paste -d '\n' - - - >"$OUT/fuzz_vercmp/$(name "$f")"
 	[ -n "$SMALL" ] && break
 done
 
@@ -123,8 +141,8 @@ tar -b1 --owner=0 --group=0 -cf "$OUT/fuzz_ipk/raw-handmade" -C "$W/s/o" \
 rm -rf "$W"
 
 # packages: the head of every index (whole small ones).
-for f in "$FX"/*/feeds/*/Packages "$FX"/*/feed/Packages; do
-	head_stanzas "$f" "$PKGS" >"$OUT/fuzz_packages/$(name "$f")"
+indexes | while IFS= read -r f; do
+	index_text "$f" | head_stanzas "$PKGS" >"$OUT/fuzz_packages/$(name "$f")"
 done
 
 # feedfile: the same heads, plain and as downloaded (gzip, zstd, xz).
@@ -139,7 +157,7 @@ command -v xz >/dev/null && xz -c "$f" >"$OUT/fuzz_feedfile/one.xz"
 
 # status: opkg status files of real routers (heads when small).
 for f in "$FX"/*/rootfs/usr/lib/opkg/status; do
-	head_stanzas "$f" "$((PKGS * 3))" >"$OUT/fuzz_status/$(name "$f")"
+	head_stanzas "$((PKGS * 3))" <"$f" >"$OUT/fuzz_status/$(name "$f")"
 done
 # The two forms of Status and Conffiles a status file carries.
 cat >"$OUT/fuzz_status/forms" <<'EOF'

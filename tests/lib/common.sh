@@ -10,15 +10,33 @@
 # Roots:    mk_plain_root DIR | mk_image_root DIR | snap DIR (hash listing)
 # HTTP:     start_nginx DOCROOT (sets NGINX_PORT) | stop_nginx
 # Keys:     key_id PUBKEY (usign key id, 16 hex digits)
+# Fixtures: $FX (tests/fixtures, SOURCES.md there) and its folders: $F23
+#           (23.05.2: signed feeds, .ipk files, key: installs), $F19
+#           (19.07.1: the seven official feeds, .gz and .sig, and the
+#           router that downloaded them), $F230 and $FSNAP (23.05.0 and
+#           23.05-SNAPSHOT routers' opkg state), $FIMM (ImmortalWrt 24.10
+#           feed), $FSDK (a small SDK-built feed)
 
 PKG_BUILD=${PKG_BUILD:-$PWD/build}
 PKG=$PKG_BUILD/bin/pkg
 OPKG=$PKG_BUILD/bin/opkg
 PKG_REPO=$PKG_BUILD/bin/pkg-repo
 PKG_FAULT_BIN=$PKG_BUILD/test/bin/pkg
-FX=${FX:-/work/shared/fixtures/openwrt}
+# The repository: the nearest directory above the running script ($0: a
+# test, the demo, a bench script) that holds this file. The fixtures are
+# its tests/fixtures (tests/fixtures/SOURCES.md); FX may point elsewhere.
+PKG_TOP=$(cd "$(dirname "$0")" && pwd)
+while [ ! -f "$PKG_TOP/tests/lib/common.sh" ] && [ "$PKG_TOP" != / ]; do
+	PKG_TOP=$(dirname "$PKG_TOP")
+done
+FX=${FX:-$PKG_TOP/tests/fixtures}
 F23=$FX/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_mvebu-cortexa9
 F23_KEY=$F23/keys/d95e275d41a63bff
+F19=$FX/openwrt-19.07.1-official_aarch64_cortex-a53_brcm2708-bcm2710
+F230=$FX/openwrt-23.05.0-official_rootfs_arm_arm1176jzf-s_vfp_bcm27xx-bcm2708
+FSNAP=$FX/openwrt-23.05-SNAPSHOT-ekoonepl_rootfs_x86_64
+FIMM=$FX/immortalwrt-24.10-SNAPSHOT_core_aarch64_cortex-a53_qualcommax-ipq50xx
+FSDK=$FX/sdk-23.05.4_mips_24kc_pekmop1024
 ARCH=arm_cortex-a9_vfpv3-d16
 FEEDS="base core packages luci"
 

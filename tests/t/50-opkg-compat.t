@@ -36,7 +36,7 @@ need_pkg
 mk_tmp
 export LC_ALL=C
 
-RF=$FX/openwrt-23.05.0-official_rootfs_arm_arm1176jzf-s_vfp_bcm27xx-bcm2708/rootfs
+RF=$F230/rootfs
 RARCH=arm_arm1176jzf-s_vfp
 
 # ---- Q: a real router's state -----------------------------------------

@@ -23,17 +23,10 @@
 
 #include "fetch.h"
 #include "rootfs.h"
+#include "unit.h"
 
-#define FIX "/work/shared/fixtures/openwrt"
-#define R2305 FIX "/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_" \
-		  "mvebu-cortexa9"
-#define R1907 FIX "/openwrt-19.07.1-official_aarch64_cortex-a53_" \
-		  "brcm2708-bcm2710"
-#define KEYS1907 R1907 "/rootfs/etc/opkg/keys"
+#define KEYS1907 FX_1907 "/rootfs/etc/opkg/keys"
 #define KEY1907 KEYS1907 "/f94b9dd6febac963"
-#define IMMORTAL FIX "/immortalwrt-24.10-SNAPSHOT_core_aarch64_" \
-		     "cortex-a53_qualcommax-ipq50xx"
-#define SDK FIX "/sdk-23.05.4_mips_24kc_pekmop1024"
 
 struct tctx {
 	char dir[64];
@@ -71,18 +64,10 @@ static const char *tpath(struct tctx *t, const char *name, char *buf,
 	return buf;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	char *buf = NULL;
-
-	assert_int_equal(rootfs_read_file(path, 0, &buf, len), 0);
-	return buf;
-}
-
 static void copy_file(const char *from, const char *to)
 {
 	size_t len;
-	char *buf = slurp(from, &len);
+	char *buf = unit_slurp(from, &len);
 
 	assert_int_equal(rootfs_write_atomic(to, buf, len, 0644), 0);
 	free(buf);
@@ -144,7 +129,7 @@ static void test_file_checksums(void **state)
 
 static void test_verify_file(void **state)
 {
-	const char *ipk = R2305 "/feeds/packages/"
+	const char *ipk = FX_2305 "/feeds/packages/"
 			  "nano_7.2-2_arm_cortex-a9_vfpv3-d16.ipk";
 	char hex[65], bad[65];
 
@@ -211,19 +196,21 @@ static void test_digest_vectors(void **state)
 	assert_int_equal(rootfs_sha256_file("/nonexistent/x", hex), -ENOENT);
 }
 
-/* Verify every feeds Packages matching pattern with keys; returns count. */
+/* Verify the index of every feed whose Packages.sig matches pattern with
+ * keys (a key file or directory), the index read plain or gunzipped
+ * (unit_index_text); returns how many there were. */
 static int verify_all(const char *pattern, const char *keys)
 {
-	char sig[1024];
+	char *text;
 	glob_t g;
-	size_t i;
+	size_t i, len;
 
 	assert_int_equal(glob(pattern, 0, NULL, &g), 0);
 	for (i = 0; i < g.gl_pathc; i++) {
-		snprintf(sig, sizeof(sig), "%s.sig", g.gl_pathv[i]);
-		if (usign_verify_file(g.gl_pathv[i], sig, keys))
-			fail_msg("signature of '%s' does not verify",
-				 g.gl_pathv[i]);
+		text = unit_index_of_sig(g.gl_pathv[i], &len);
+		if (usign_verify_buf(text, len, g.gl_pathv[i], keys))
+			fail_msg("'%s' does not verify", g.gl_pathv[i]);
+		free(text);
 	}
 	i = g.gl_pathc;
 	globfree(&g);
@@ -232,30 +219,31 @@ static int verify_all(const char *pattern, const char *keys)
 
 static void test_fixture_signatures(void **state)
 {
-	assert_int_equal(verify_all(R2305 "/feeds/*/Packages", R2305 "/keys"),
-			 4);
-	assert_int_equal(verify_all(R2305 "/feeds/*/Packages",
-				    R2305 "/keys/d95e275d41a63bff"), 4);
-	assert_int_equal(verify_all(R1907 "/feeds/*/Packages",
-				    R1907 "/rootfs/etc/opkg/keys"), 7);
-	assert_int_equal(verify_all(R1907 "/feeds/*/Packages", KEY1907), 7);
-	assert_int_equal(verify_all(IMMORTAL "/feeds/*/Packages",
-				    IMMORTAL "/keys"), 1);
-	assert_int_equal(verify_all(SDK "/feed/Packages",
-				    SDK "/feed/pekmop1024-repo.pub"), 1);
+	assert_int_equal(verify_all(FX_2305 "/feeds/*/Packages.sig",
+				    FX_2305 "/keys"), 4);
+	assert_int_equal(verify_all(FX_2305 "/feeds/*/Packages.sig",
+				    FX_2305 "/keys/d95e275d41a63bff"), 4);
+	assert_int_equal(verify_all(FX_1907 "/feeds/*/Packages.sig",
+				    KEYS1907), 7);
+	assert_int_equal(verify_all(FX_1907 "/feeds/*/Packages.sig",
+				    KEY1907), 7);
+	assert_int_equal(verify_all(FX_IMMORTAL "/feeds/*/Packages.sig",
+				    FX_IMMORTAL "/keys"), 1);
+	assert_int_equal(verify_all(FX_SDK "/feed/Packages.sig",
+				    FX_SDK "/feed/pekmop1024-repo.pub"), 1);
 }
 
 static void test_verify_buf(void **state)
 {
-	const char *pk = R2305 "/feeds/base/Packages";
+	const char *pk = FX_2305 "/feeds/base/Packages";
 	size_t len;
-	char *data = slurp(pk, &len);
+	char *data = unit_slurp(pk, &len);
 
-	assert_int_equal(usign_verify_buf(data, len, R2305 "/feeds/base/"
-					  "Packages.sig", R2305 "/keys"), 0);
+	assert_int_equal(usign_verify_buf(data, len, FX_2305 "/feeds/base/"
+					  "Packages.sig", FX_2305 "/keys"), 0);
 	data[len / 2] ^= 1;
-	assert_int_equal(usign_verify_buf(data, len, R2305 "/feeds/base/"
-					  "Packages.sig", R2305 "/keys"),
+	assert_int_equal(usign_verify_buf(data, len, FX_2305 "/feeds/base/"
+					  "Packages.sig", FX_2305 "/keys"),
 			 -PKGE_SIGNATURE);
 	free(data);
 }
@@ -269,26 +257,26 @@ static void test_flipped_byte(void **state)
 
 	tpath(t, "Packages", p, sizeof(p));
 	tpath(t, "Packages.sig", s, sizeof(s));
-	copy_file(R2305 "/feeds/core/Packages", p);
-	copy_file(R2305 "/feeds/core/Packages.sig", s);
-	assert_int_equal(usign_verify_file(p, s, R2305 "/keys"), 0);
-	data = slurp(p, &len);
+	copy_file(FX_2305 "/feeds/core/Packages", p);
+	copy_file(FX_2305 "/feeds/core/Packages.sig", s);
+	assert_int_equal(usign_verify_file(p, s, FX_2305 "/keys"), 0);
+	data = unit_slurp(p, &len);
 	data[len - 10] ^= 0x20;
 	assert_int_equal(rootfs_write_atomic(p, data, len, 0644), 0);
 	free(data);
-	assert_int_equal(usign_verify_file(p, s, R2305 "/keys"),
+	assert_int_equal(usign_verify_file(p, s, FX_2305 "/keys"),
 			 -PKGE_SIGNATURE);
 }
 
 static void test_wrong_key(void **state)
 {
-	const char *pk = R2305 "/feeds/base/Packages";
-	const char *sig = R2305 "/feeds/base/Packages.sig";
+	const char *pk = FX_2305 "/feeds/base/Packages";
+	const char *sig = FX_2305 "/feeds/base/Packages.sig";
 
 	/* a key file with another id, a key directory without the key */
 	assert_int_equal(usign_verify_file(pk, sig, KEY1907), -PKGE_SIGNATURE);
 	assert_int_equal(usign_verify_file(pk, sig,
-					   R1907 "/rootfs/etc/opkg/keys"),
+					   FX_1907 "/rootfs/etc/opkg/keys"),
 			 -PKGE_SIGNATURE);
 	/* missing signature and key path: errno codes */
 	assert_int_equal(usign_verify_file(pk, "/nonexistent.sig", KEY1907),
@@ -305,13 +293,13 @@ static void test_parse_keys(void **state)
 	char hex[17], *text;
 
 	/* 19.07: first line is a bare comment, no final newline */
-	text = slurp(KEY1907, &len);
+	text = unit_slurp(KEY1907, &len);
 	assert_int_equal(usign_parse_pubkey(text, len, &k), 0);
 	usign_keyid_hex(k.keyid, hex);
 	assert_string_equal(hex, "f94b9dd6febac963");
 	/* a signature is not a key */
 	free(text);
-	text = slurp(R2305 "/feeds/base/Packages.sig", &len);
+	text = unit_slurp(FX_2305 "/feeds/base/Packages.sig", &len);
 	assert_int_equal(usign_parse_pubkey(text, len, &k), -PKGE_FORMAT);
 	assert_int_equal(usign_parse_sig(text, len, &s), 0);
 	usign_keyid_hex(s.keyid, hex);
@@ -327,7 +315,7 @@ static void test_parse_keys(void **state)
 static void check_layout(const char *path, const char *comment, size_t blob)
 {
 	size_t len, i;
-	char *text = slurp(path, &len);
+	char *text = unit_slurp(path, &len);
 
 	assert_true(len > 0 && text[len - 1] == '\n');
 	i = strcspn(text, "\n");
@@ -359,12 +347,12 @@ static void test_keygen_sign_verify(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	check_layout(key, "untrusted comment: test secret key", 104);
 	check_layout(pub, "untrusted comment: test public key", 42);
-	text = slurp(pub, &len);
+	text = unit_slurp(pub, &len);
 	assert_int_equal(usign_parse_pubkey(text, len, &pk), 0);
 	free(text);
 	usign_keyid_hex(pk.keyid, hex);
 
-	copy_file(R2305 "/feeds/base/Packages", data);
+	copy_file(FX_2305 "/feeds/base/Packages", data);
 	assert_int_equal(usign_sign_file(data, key, sig), 0);
 	snprintf(want, sizeof(want), "untrusted comment: signed by key %s",
 		 hex);
@@ -381,13 +369,14 @@ static void test_keygen_sign_verify(void **state)
 			 -PKGE_SIGNATURE);
 }
 
-/* The 19.07.1 core feed as shipped: Packages.gz, decompressed here, and
- * Packages.sig checked with the router's own key (found by the signature's
+/* The 19.07.1 core feed as shipped: Packages.gz, decompressed by fetch/
+ * (the same bytes as zlib's gunzip of unit_index_text), and Packages.sig
+ * checked with the router's own key (found by the signature's
  * key id in its /etc/opkg/keys). A one-byte change of the data, of the
  * signature or of the key id fails. */
 static void test_verify_gz_feed(void **state)
 {
-#define CORE1907 R1907 "/feeds/openwrt_core"
+#define CORE1907 FX_1907 "/feeds/openwrt_core"
 	struct tctx *t = *state;
 	struct usign_pubkey k;
 	struct usign_sig s;
@@ -396,16 +385,16 @@ static void test_verify_gz_feed(void **state)
 
 	assert_int_equal(fetch_decompress_file(CORE1907 "/Packages.gz", 0,
 					       &data, &len), 0);
-	plain = slurp(CORE1907 "/Packages", &plen);
+	plain = unit_index_text(CORE1907 "/Packages", &plen);
 	assert_int_equal(len, plen);
 	assert_memory_equal(data, plain, plen);
 	free(plain);
-	text = slurp(CORE1907 "/Packages.sig", &tlen);
+	text = unit_slurp(CORE1907 "/Packages.sig", &tlen);
 	assert_int_equal(usign_parse_sig(text, tlen, &s), 0);
 	free(text);
 	usign_keyid_hex(s.keyid, id);
 	snprintf(kp, sizeof(kp), "%s/%s", KEYS1907, id);
-	text = slurp(kp, &tlen);
+	text = unit_slurp(kp, &tlen);
 	assert_int_equal(usign_parse_pubkey(text, tlen, &k), 0);
 	free(text);
 	assert_int_equal(usign_verify(data, len, &s, &k), 0);
@@ -501,7 +490,7 @@ static void test_ed25519_rfc8032(void **state)
 						     strlen(v[i][2]), 0644),
 				 0);
 		assert_int_equal(usign_sign_file(data, key, sig), 0);
-		text = slurp(sig, &len);
+		text = unit_slurp(sig, &len);
 		assert_int_equal(usign_parse_sig(text, len, &s), 0);
 		free(text);
 		assert_memory_equal(s.sig, want, 64);
@@ -527,7 +516,7 @@ static int parse_variant(int at, char c, size_t n, const char *tail)
 	size_t len;
 	int rc;
 
-	sig = slurp(R2305 "/feeds/base/Packages.sig", &len);
+	sig = unit_slurp(FX_2305 "/feeds/base/Packages.sig", &len);
 	line = sig + strcspn(sig, "\n") + 1;
 	assert_int_equal(strcspn(line, "\n"), 100);
 	if (at >= 0)
@@ -593,14 +582,14 @@ static void test_keygen_roundtrip(void **state)
 	tpath(t, "data", data, sizeof(data));
 	tpath(t, "data.sig", sig, sizeof(sig));
 	assert_int_equal(usign_keygen(key, NULL), 0);
-	text = slurp(pub, &len);
+	text = unit_slurp(pub, &len);
 	assert_int_equal(usign_parse_pubkey(text, len, &pk), 0);
 	free(text);
 	usign_keyid_hex(pk.keyid, hex);
 	snprintf(want, sizeof(want), "untrusted comment: pkg key %s secret key",
 		 hex);
 	check_layout(key, want, 104);
-	text = slurp(key, &len);
+	text = unit_slurp(key, &len);
 	assert_int_equal(usign_parse_seckey(text, len, &sk), 0);
 	free(text);
 	assert_memory_equal(sk.keyid, pk.keyid, 8);
@@ -616,7 +605,7 @@ static void test_keygen_roundtrip(void **state)
 	assert_int_equal(usign_verify_file(data, sig, pub), -PKGE_SIGNATURE);
 	/* another key: another id and public key */
 	assert_int_equal(usign_keygen(key2, "other"), 0);
-	text = slurp(pub2, &len);
+	text = unit_slurp(pub2, &len);
 	assert_int_equal(usign_parse_pubkey(text, len, &pk2), 0);
 	free(text);
 	assert_memory_not_equal(pk2.keyid, pk.keyid, 8);
@@ -626,8 +615,8 @@ static void test_keygen_roundtrip(void **state)
 static void test_decompress(void **state)
 {
 	size_t glen, plen, olen, zcap;
-	char *gz = slurp(R2305 "/feeds/base/Packages.gz", &glen);
-	char *plain = slurp(R2305 "/feeds/base/Packages", &plen);
+	char *gz = unit_slurp(FX_2305 "/feeds/base/Packages.gz", &glen);
+	char *plain = unit_slurp(FX_2305 "/feeds/base/Packages", &plen);
 	char *out, *z;
 
 	/* gzip from the fixture */
@@ -668,7 +657,7 @@ static void test_decompress(void **state)
 static void test_fetch_file_url(void **state)
 {
 	struct tctx *t = *state;
-#define SRC R2305 "/feeds/base/Packages.gz"
+#define SRC FX_2305 "/feeds/base/Packages.gz"
 	const char *src = SRC;
 	char dest[128], part[140], want[65], got[65];
 	struct fetch_opts o = { 0 };
@@ -699,15 +688,16 @@ static void test_fetch_max_bytes(void **state)
 	o.max_bytes = 1000;
 	tpath(t, "Packages", dest, sizeof(dest));
 	snprintf(part, sizeof(part), "%s.part", dest);
-	assert_int_equal(fetch_url("file://" R2305 "/feeds/base/Packages",
+	assert_int_equal(fetch_url("file://" FX_2305 "/feeds/base/Packages",
 				   dest, &o, 0), -PKGE_CHECKSUM);
 	assert_int_equal(access(dest, F_OK), -1);
 	assert_int_equal(access(part, F_OK), -1);
-	assert_int_equal(fetch_url_mem("file://" R2305 "/feeds/base/Packages",
-				       &o, 0, &buf, &len), -PKGE_CHECKSUM);
+	assert_int_equal(fetch_url_mem("file://" FX_2305 "/feeds/base/"
+				       "Packages", &o, 0, &buf, &len),
+			 -PKGE_CHECKSUM);
 	/* exactly at the cap is fine */
 	o.max_bytes = 151;
-	assert_int_equal(fetch_url_mem("file://" R2305 "/feeds/base/"
+	assert_int_equal(fetch_url_mem("file://" FX_2305 "/feeds/base/"
 				       "Packages.sig", &o, 0, &buf, &len), 0);
 	assert_int_equal(len, 151);
 	free(buf);
@@ -733,10 +723,10 @@ static void test_fetch_notfound(void **state)
 
 static void test_fetch_mem(void **state)
 {
-#define SRC2 R2305 "/feeds/core/Packages"
+#define SRC2 FX_2305 "/feeds/core/Packages"
 	const char *src = SRC2;
 	size_t len, flen;
-	char *buf, *want = slurp(src, &flen);
+	char *buf, *want = unit_slurp(src, &flen);
 
 	assert_int_equal(fetch_url_mem("file://" SRC2, NULL, 0, &buf, &len), 0);
 	assert_int_equal(len, flen);

@@ -19,50 +19,18 @@
 #include <cmocka.h>
 
 #include "rootfs.h"
+#include "unit.h"
 
-#define FIX "/work/shared/fixtures/openwrt"
-#define FEED19 FIX "/openwrt-19.07.1-official_aarch64_cortex-a53_brcm2708-" \
-		   "bcm2710/feeds/openwrt_packages/Packages"
-#define FEED23 FIX "/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_" \
-		   "mvebu-cortexa9/feeds/packages/Packages"
-
-static int setup_tmp(void **state)
-{
-	char tmpl[] = "/tmp/pkg-test-rootfs.XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	if (!d)
-		return -1;
-	*state = strdup(d);
-	return *state ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	char *cmd = NULL;
-
-	if (asprintf(&cmd, "rm -rf '%s'", (char *)*state) > 0)
-		(void)!system(cmd);
-	free(cmd);
-	free(*state);
-	return 0;
-}
-
-static char *path_in(void **state, const char *name)
-{
-	char *p = NULL;
-
-	assert_true(asprintf(&p, "%s/%s", (char *)*state, name) > 0);
-	return p;
-}
+#define FEED19 FX_1907 "/feeds/openwrt_packages/Packages"
+#define FEED23 FX_2305 "/feeds/packages/Packages"
 
 /* ---------------------------------------------------------------- */
 /* ops layer */
 
 static void test_fsop_errno(void **state)
 {
-	char *d = path_in(state, "d"), *f = path_in(state, "d/f");
-	char *missing = path_in(state, "nope/x");
+	char *d = unit_path(state, "d"), *f = unit_path(state, "d/f");
+	char *missing = unit_path(state, "nope/x");
 	int fd;
 
 	assert_int_equal(fsop_mkdir(d, 0755), 0);
@@ -91,7 +59,7 @@ static void test_fsop_errno(void **state)
 
 static void test_write_atomic(void **state)
 {
-	char *f = path_in(state, "file"), *buf = NULL;
+	char *f = unit_path(state, "file"), *buf = NULL;
 	char *cmd = NULL;
 	struct stat st;
 	size_t len;
@@ -125,8 +93,8 @@ static void test_write_atomic(void **state)
 
 static void test_mkdir_p_remove_tree(void **state)
 {
-	char *deep = path_in(state, "a/b/c"), *top = path_in(state, "a");
-	char *file = path_in(state, "a/b/c/f"), *lnk = path_in(state, "a/l");
+	char *deep = unit_path(state, "a/b/c"), *top = unit_path(state, "a");
+	char *file = unit_path(state, "a/b/c/f"), *lnk = unit_path(state, "a/l");
 	struct stat st;
 
 	assert_int_equal(rootfs_mkdir_p(deep, 0755), 0);
@@ -143,7 +111,7 @@ static void test_mkdir_p_remove_tree(void **state)
 
 static void test_sha256(void **state)
 {
-	char *f = path_in(state, "abc");
+	char *f = unit_path(state, "abc");
 	char hex[65];
 
 	assert_int_equal(rootfs_write_atomic(f, "abc", 3, 0644), 0);
@@ -204,6 +172,8 @@ static int count_cb(const struct ctl_stanza *st, void *ud)
 	return 0;
 }
 
+/* Parse feed index path (plain or .gz: unit_index_text); *ms is the time
+ * ctl_parse took. */
 static void parse_file(const char *path, struct count *c, double *ms)
 {
 	struct timespec t0, t1;
@@ -211,7 +181,7 @@ static void parse_file(const char *path, struct count *c, double *ms)
 	size_t len;
 
 	memset(c, 0, sizeof(*c));
-	assert_int_equal(rootfs_read_file(path, 0, &buf, &len), 0);
+	buf = unit_index_text(path, &len);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(ctl_parse(buf, len, 0, count_cb, c), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -350,7 +320,8 @@ static void test_ctl_parse_one(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_tmp, teardown_tmp)
+#define T(f) cmocka_unit_test_setup_teardown(f, unit_setup_tmp, \
+						 unit_teardown_tmp)
 		T(test_fsop_errno),
 		T(test_write_atomic),
 		T(test_mkdir_p_remove_tree),

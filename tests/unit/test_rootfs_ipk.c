@@ -21,41 +21,9 @@
 #include <cmocka.h>
 
 #include "rootfs.h"
+#include "unit.h"
 
-#define FIX "/work/shared/fixtures/openwrt"
-#define NANO FIX "/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_" \
-		 "mvebu-cortexa9/feeds/packages/nano_7.2-2_arm_cortex-a9_" \
-		 "vfpv3-d16.ipk"
-
-static int setup_tmp(void **state)
-{
-	char tmpl[] = "/tmp/pkg-test-ipk.XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	if (!d)
-		return -1;
-	*state = strdup(d);
-	return *state ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	char *cmd = NULL;
-
-	if (asprintf(&cmd, "rm -rf '%s'", (char *)*state) > 0)
-		(void)!system(cmd);
-	free(cmd);
-	free(*state);
-	return 0;
-}
-
-static char *path_in(void **state, const char *name)
-{
-	char *p = NULL;
-
-	assert_true(asprintf(&p, "%s/%s", (char *)*state, name) > 0);
-	return p;
-}
+#define NANO FX_2305 "/feeds/packages/nano_7.2-2_arm_cortex-a9_vfpv3-d16.ipk"
 
 /* ---------------------------------------------------------------- */
 /* building archives */
@@ -199,7 +167,7 @@ static const struct stage_entry *find_entry(const struct stage_list *l,
 
 static void test_ipk_open_fixtures(void **state)
 {
-	FILE *f = popen("find " FIX " -name '*.ipk' | sort", "r");
+	FILE *f = popen("find '" FIXTURES "' -name '*.ipk' | sort", "r");
 	char line[1024];
 	int n = 0, bad = 0;
 
@@ -263,8 +231,8 @@ static void test_ipk_members(void **state)
 
 static void test_ipk_stage_nano(void **state)
 {
-	char *staging = path_in(state, "stage"), *cmd = NULL;
-	char *ref = path_in(state, "ref/usr/bin/nano");
+	char *staging = unit_path(state, "stage"), *cmd = NULL;
+	char *ref = unit_path(state, "ref/usr/bin/nano");
 	char h1[65], h2[65], h3[65];
 	const struct stage_entry *e;
 	struct stage_list l;
@@ -305,7 +273,7 @@ static void test_ipk_stage_nano(void **state)
 static void stage_expect(void **state, const struct ent *ents, int flags,
 			 int expect)
 {
-	char *pkg = path_in(state, "x.ipk"), *staging = path_in(state, "st");
+	char *pkg = unit_path(state, "x.ipk"), *staging = unit_path(state, "st");
 	struct stage_list l;
 	struct ipk *ipk;
 	struct stat st;
@@ -375,7 +343,7 @@ static void test_stage_kinds(void **state)
 		{ "./etc/empty", AE_IFREG, "", 0600, NULL },
 		END_
 	};
-	char *pkg = path_in(state, "k.ipk"), *staging = path_in(state, "st");
+	char *pkg = unit_path(state, "k.ipk"), *staging = unit_path(state, "st");
 	const struct stage_entry *e, *h;
 	struct stage_list l;
 	struct ipk *ipk;
@@ -416,7 +384,7 @@ static void ar_roundtrip(void **state, int filter)
 		  NULL },
 		END_
 	};
-	char *pkg = path_in(state, "ar.ipk"), *staging = path_in(state, "st");
+	char *pkg = unit_path(state, "ar.ipk"), *staging = unit_path(state, "st");
 	const struct stage_entry *e;
 	struct stage_list l;
 	struct ipk *ipk;
@@ -456,7 +424,7 @@ static void test_ipk_invalid(void **state)
 		{ "./control", AE_IFREG, "Package: a\n", 0, NULL }, END_ };
 	const struct ent no_control[] = {
 		{ "./postinst", AE_IFREG, "x", 0, NULL }, END_ };
-	char *pkg = path_in(state, "bad.ipk");
+	char *pkg = unit_path(state, "bad.ipk");
 	struct ipk *ipk = NULL;
 	char *big;
 
@@ -493,7 +461,8 @@ static void test_ipk_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_tmp, teardown_tmp)
+#define T(f) cmocka_unit_test_setup_teardown(f, unit_setup_tmp, \
+						 unit_teardown_tmp)
 		T(test_ipk_open_fixtures),
 		T(test_ipk_members),
 		T(test_ipk_stage_nano),
