@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 #define PENDING_FILE "usr/lib/pkg/pending-restore"
 

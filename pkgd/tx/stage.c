@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 static char *strf(const char *fmt, const char *a, const char *b)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 struct sync {
 	struct pkg_ctx *ctx;

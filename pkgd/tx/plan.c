@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 struct tx_pkgstage {
 	struct ipk *ipk;

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 int tx_ops_add(struct tx_ops *ops, char op, const char *path,
 	       const char *staged, const char *backup, mode_t mode)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 static int scripts_allowed(struct pkg_ctx *ctx)
 {

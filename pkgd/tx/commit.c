@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 static int record_scripts(struct pkg_ctx *ctx, struct ipk *ipk,
 			  const char *pkg)

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 struct reset {
 	struct pkg_ctx *ctx;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tx_int.h"
+#include "tx/tx.h"
 
 /* pkg's and opkg's own state lives in the overlay by design. */
 static const char *const reclaim_skip[] = { "usr/lib/pkg", "usr/lib/opkg",
