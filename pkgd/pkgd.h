@@ -184,13 +184,13 @@ char *ctx_wpath(const struct pkg_ctx *ctx, const char *rel);
  * root (root-relative, no leading '/'). */
 int ctx_resolve(const struct pkg_ctx *ctx, const char *rel, char *out,
 		size_t cap);
-int ctx_open_db(struct pkg_ctx *ctx, int write);
+int session_open_db(struct pkg_ctx *ctx, int write);
 /* Take the lock (when not held) and reopen the database for writing
  * (when it was opened read-only): a read command that must change
  * something (recovery, an image rebuild). */
-int ctx_write_access(struct pkg_ctx *ctx);
+int session_write_access(struct pkg_ctx *ctx);
 /* Rebuild the image database when the image changed (rom_sync). */
-int ctx_sync_image(struct pkg_ctx *ctx);
+int session_sync_image(struct pkg_ctx *ctx);
 /* Write rel (root-relative) atomically unless the merged view already
  * holds exactly data (flash wears; image files are not copied up). */
 int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
@@ -201,8 +201,15 @@ int ctx_lock(struct pkg_ctx *ctx);
 void ctx_clean_stale_tmp(struct pkg_ctx *ctx);
 void ctx_unlock(struct pkg_ctx *ctx);
 /* Load installed packages and feeds into the solver pool. */
-int ctx_load_pool(struct pkg_ctx *ctx);
+int session_load_pool(struct pkg_ctx *ctx);
 void ctx_release(struct pkg_ctx *ctx);
+/* The session's (session.c): the feed lists and archives, then the rest. */
+void session_release(struct pkg_ctx *ctx);
+/* Create the parent directories of a host path. 0 or -errno. */
+int path_mkdir_parent(const char *path);
+/* Regenerate opkg files, installed_packages.txt and the world file from
+ * the database (statefiles.c). */
+int state_files_write(struct pkg_ctx *ctx);
 /* Verbosity-gated message on stdout (opkg prints its chatter there). */
 void ctx_note(const struct pkg_ctx *ctx, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -534,7 +541,7 @@ int world_name_ok(const char *name);
 int world_texts(struct pkg_ctx *ctx, char **world, size_t *wlen,
 		char **itxt, size_t *ilen);
 /* Write WORLD_FILE from the database (called after every transaction by
- * tx_write_state_files). Leaves a saved world of another image alone
+ * state_files_write). Leaves a saved world of another image alone
  * until post-upgrade has run for this image. 0 or a negative code. */
 int world_write(struct pkg_ctx *ctx);
 

@@ -600,7 +600,7 @@ static int pu_writable(struct pkg_ctx *ctx)
 	if (r == 0 && ctx->db_readonly) {
 		db_close(ctx->db);
 		ctx->db = NULL;
-		r = ctx_open_db(ctx, 1);
+		r = session_open_db(ctx, 1);
 	}
 	return r;
 }
@@ -620,7 +620,7 @@ static int pu_work(struct pu *pu)
 		       "feeds unreachable; retried at the next run");
 		return r;
 	}
-	r = ctx_load_pool(pu->ctx);
+	r = session_load_pool(pu->ctx);
 	if (r == 0)
 		r = pu_resolve(pu);
 	if (r < 0 || (pu->ninst == 0 && pu->nrm == 0))

@@ -138,6 +138,37 @@ int ctx_resolve(const struct pkg_ctx *ctx, const char *rel, char *out,
 	return ctx_resolve_rel(ctx, rel, out, cap);
 }
 
+/* Write rel (root-relative) unless the merged view already holds exactly
+ * data. */
+int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
+		   size_t len, mode_t mode)
+{
+	char res[4096], *cur = NULL, *path, *rp;
+	size_t curlen = 0;
+	int r;
+
+	r = ctx_resolve(ctx, rel, res, sizeof(res));
+	if (r < 0)
+		return pkg_error(r, "cannot resolve '/%s'", rel);
+	rp = rootfs_rpath(&ctx->rf, res, NULL);
+	if (rp && rootfs_read_file(rp, 0, &cur, &curlen) == 0 &&
+	    curlen == len && !memcmp(cur, data, len)) {
+		free(cur);
+		free(rp);
+		return 0;
+	}
+	free(cur);
+	free(rp);
+	r = rootfs_prepare_parent(&ctx->rf, res);
+	path = rootfs_wpath(&ctx->rf, res);
+	if (r == 0 && !path)
+		r = pkg_error(-ENOMEM, "cannot write '/%s'", res);
+	if (r == 0) /* reports its own errors, as prepare_parent does */
+		r = rootfs_write_atomic(path, data, len, mode);
+	free(path);
+	return r;
+}
+
 void ctx_note(const struct pkg_ctx *ctx, int level, const char *fmt, ...)
 {
 	va_list ap;
@@ -149,7 +180,7 @@ void ctx_note(const struct pkg_ctx *ctx, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int parent_mkdir(const char *path)
+int path_mkdir_parent(const char *path)
 {
 	char *d = strdup(path), *s;
 	int r = 0;
@@ -165,69 +196,6 @@ static int parent_mkdir(const char *path)
 	return r;
 }
 
-int ctx_write_access(struct pkg_ctx *ctx)
-{
-	int r;
-
-	if (ctx->lock_fd < 0 && (r = ctx_lock(ctx)) < 0)
-		return r;
-	if (ctx->db_readonly) {
-		db_close(ctx->db);
-		ctx->db = NULL;
-		if ((r = ctx_open_db(ctx, 1)) < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* A new image (or the first run): rebuild the image database, with the
- * database opened for writing for that. */
-int ctx_sync_image(struct pkg_ctx *ctx)
-{
-	char fp[65], *old = NULL;
-	int first, r;
-
-	if (!rom_sync_needed(ctx, fp))
-		return 0;
-	/* The rebuild writes the packages table: not beside a transaction. */
-	if ((r = ctx_write_access(ctx)) < 0)
-		return r;
-	db_meta_get(ctx->db, "rom_fingerprint", &old);
-	first = !old;
-	free(old);
-	return rom_sync(ctx, first);
-}
-
-int ctx_open_db(struct pkg_ctx *ctx, int write)
-{
-	char *path = ctx_wpath(ctx, "usr/lib/pkg/pkg.db");
-	int created = 0, r;
-
-	if (!path)
-		return -ENOMEM;
-	if (!write && access(path, F_OK) < 0) {
-		/* First run by a read-only command: create it anyway so that
-		 * the opkg state gets imported once. */
-		write = 1;
-	}
-	if (write) {
-		r = parent_mkdir(path);
-		if (r < 0) {
-			r = pkg_error(r, "cannot create '%s'", path);
-			free(path);
-			return r;
-		}
-	}
-	r = db_open(&ctx->db, path, write, &created);
-	free(path);
-	if (r < 0)
-		return r;
-	ctx->db_readonly = !write;
-	if (created)
-		r = opkg_files_import(ctx);
-	return r;
-}
-
 static int lock_holder(int fd)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -240,7 +208,7 @@ static int lock_holder(int fd)
 static int lock_take(const char *path, int wait_s, int *fd_out)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int fd, r = parent_mkdir(path);
+	int fd, r = path_mkdir_parent(path);
 	time_t until = time(NULL) + (wait_s > 0 ? wait_s : 0);
 
 	if (r < 0)
@@ -310,59 +278,8 @@ void ctx_unlock(struct pkg_ctx *ctx)
 	ctx->opkg_lock_fd = ctx->lock_fd = -1;
 }
 
-static int pool_add_installed(const struct db_pkg *p, void *ud)
-{
-	struct pkg_ctx *ctx = ud;
-	struct ctl_stanza st;
-
-	if (strcmp(p->state, "installed") && strcmp(p->state, "failed"))
-		return 0;
-	if (ctl_parse_one(p->control, strlen(p->control), &st) < 0)
-		return 0;
-	solver_add_stanza(&ctx->solv, ctx->solv.installed, &st, 0);
-	ctl_stanza_release(&st);
-	return 0;
-}
-
-int ctx_load_pool(struct pkg_ctx *ctx)
-{
-	const char **names;
-	int *prios, r;
-	size_t i, n = ctx->conf.narchs;
-
-	if (ctx->solv_ready)
-		return 0;
-	names = calloc(n + 1, sizeof(*names));
-	prios = calloc(n + 1, sizeof(*prios));
-	if (!names || !prios) {
-		free(names);
-		free(prios);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		names[i] = ctx->conf.archs[i].name;
-		prios[i] = ctx->conf.archs[i].prio;
-	}
-	r = solver_init(&ctx->solv, names, prios, n);
-	free(names);
-	free(prios);
-	if (r < 0)
-		return r;
-	ctx->solv_ready = 1;
-	solver_installed_repo(&ctx->solv);
-	r = ctx->db ? db_pkg_each(ctx->db, pool_add_installed, ctx) : 0;
-	if (r == 0 && !ctx->pool_installed_only)
-		r = feeds_load(ctx);
-	if (r == 0 && ctx->db && !ctx->pool_installed_only)
-		r = rom_pool_add(ctx);
-	solver_internalize(&ctx->solv); /* whatprovides when needed */
-	return r;
-}
-
 void ctx_release(struct pkg_ctx *ctx)
 {
-	feed_cursors_release(ctx);
-	feed_archives_release(ctx);
 	/* the option lists hold pointers into argv: only the arrays */
 	free(ctx->opt.add_archs);
 	free(ctx->opt.add_dests);

@@ -48,37 +48,6 @@ static void sb_field(struct sbuf *b, const char *name, const char *value)
 	sb_str(b, "\n");
 }
 
-/* Write rel (root-relative) unless the merged view already holds exactly
- * data. */
-int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
-		   size_t len, mode_t mode)
-{
-	char res[4096], *cur = NULL, *path, *rp;
-	size_t curlen = 0;
-	int r;
-
-	r = ctx_resolve(ctx, rel, res, sizeof(res));
-	if (r < 0)
-		return pkg_error(r, "cannot resolve '/%s'", rel);
-	rp = rootfs_rpath(&ctx->rf, res, NULL);
-	if (rp && rootfs_read_file(rp, 0, &cur, &curlen) == 0 &&
-	    curlen == len && !memcmp(cur, data, len)) {
-		free(cur);
-		free(rp);
-		return 0;
-	}
-	free(cur);
-	free(rp);
-	r = rootfs_prepare_parent(&ctx->rf, res);
-	path = rootfs_wpath(&ctx->rf, res);
-	if (r == 0 && !path)
-		r = pkg_error(-ENOMEM, "cannot write '/%s'", res);
-	if (r == 0) /* reports its own errors, as prepare_parent does */
-		r = rootfs_write_atomic(path, data, len, mode);
-	free(path);
-	return r;
-}
-
 struct conf_ctx {
 	struct sbuf *b;
 	int any;

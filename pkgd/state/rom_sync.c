@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "tx/tx.h"
+#include "pkgd.h"
 
 struct sync {
 	struct pkg_ctx *ctx;
@@ -345,7 +345,7 @@ int rom_sync(struct pkg_ctx *ctx, int first)
 		ctx_note(ctx, 1, "The image changed: image database rebuilt "
 				 "(%d packages updated).\n", changed);
 		if (changed)
-			r = tx_write_state_files(ctx);
+			r = state_files_write(ctx);
 	}
 	return r;
 }

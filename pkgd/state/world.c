@@ -333,7 +333,7 @@ int world_parse_installed_txt(const char *text, size_t len,
 	return parse_lines(text, len, fname, w, itxt_line, bad, ud);
 }
 
-/* installed_packages.txt from the database (as tx_write_state_files
+/* installed_packages.txt from the database (as state_files_write
  * writes it). */
 static int itxt_from_db(const struct db_pkg *p, void *ud)
 {

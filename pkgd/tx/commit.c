@@ -154,7 +154,7 @@ static int record_all(struct tx *tx, struct run *rn)
 	if (r == 0)
 		r = db_meta_set(tx->ctx->db, "tx_state", "committed");
 	if (r == 0)
-		r = tx_write_state_files(tx->ctx);
+		r = state_files_write(tx->ctx);
 	if (r == 0)
 		r = db_commit(tx->ctx->db);
 	else if (conf)
@@ -233,7 +233,7 @@ static int add_info_rows(struct tx *tx, const char *info, struct tx_ops *out)
 	return r;
 }
 
-/* The state files the commit rewrites (tx_write_state_files): 'S' rows
+/* The state files the commit rewrites (state_files_write): 'S' rows
  * for the opkg status, installed_packages.txt and the world file, 'I'
  * rows for the info files. */
 static int add_state_rows(struct tx *tx, struct tx_ops *out)
@@ -341,7 +341,7 @@ int tx_run(struct tx *tx)
 		rm = tx_postrm_pending(tx->ctx);
 		post = tx_configure_pending(tx->ctx);
 		if (post < 0)
-			r = tx_write_state_files(tx->ctx);
+			r = state_files_write(tx->ctx);
 		if (r == 0)
 			journal_finish(tx->ctx, &ops, tx_run_staging(rn), 1);
 		if (r == 0)
@@ -402,7 +402,7 @@ int tx_recover(struct pkg_ctx *ctx, int verbose)
 		tx_postrm_pending(ctx);
 		tx_configure_pending(ctx);
 		if (has_state_rows(&ops)) /* a package transaction */
-			r = tx_write_state_files(ctx);
+			r = state_files_write(ctx);
 	}
 	if (r == 0)
 		r = journal_finish(ctx, &ops, staging, committed);
@@ -413,50 +413,5 @@ int tx_recover(struct pkg_ctx *ctx, int verbose)
 			committed ? "completed it" : "rolled it back");
 	tx_ops_release(&ops);
 	free(staging);
-	return r;
-}
-
-struct itxt {
-	struct hooks_pkg_entry *e;
-	size_t n;
-};
-
-static int itxt_add(const struct db_pkg *p, void *ud)
-{
-	struct itxt *t = ud;
-	struct hooks_pkg_entry *v;
-
-	if (!strcmp(p->state, "removed"))
-		return 0;
-	v = realloc(t->e, (t->n + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	t->e = v;
-	v[t->n].name = strdup(p->name);
-	v[t->n].where = strcmp(p->origin, "rom") ? "overlay" : "rom";
-	t->n++;
-	return 0;
-}
-
-int tx_write_state_files(struct pkg_ctx *ctx)
-{
-	struct itxt t = { NULL, 0 };
-	char *txt;
-	size_t len = 0, i;
-	int r = opkg_files_write(ctx);
-
-	if (r == 0)
-		r = db_pkg_each(ctx->db, itxt_add, &t);
-	txt = r == 0 ? hooks_installed_txt(t.e, t.n, &len) : NULL;
-	if (txt) {
-		r = ctx_write_file(ctx, "etc/backup/installed_packages.txt",
-				   txt, len, 0644);
-	}
-	if (r == 0)
-		r = world_write(ctx);
-	free(txt);
-	for (i = 0; i < t.n; i++)
-		free((char *)t.e[i].name);
-	free(t.e);
 	return r;
 }

@@ -134,7 +134,4 @@ int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops);
 int rom_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
 		   const char *sql);
 
-/* Regenerate opkg files and installed_packages.txt from the database. */
-int tx_write_state_files(struct pkg_ctx *ctx);
-
 #endif
