@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 enum {
 	O_FORCE_BASE = 1000,
@@ -375,7 +375,7 @@ static void setup_archs(struct pkg_ctx *ctx)
 /* A crash while staging leaves ROOT/usr/lib/pkg/staging, no journal. */
 static int tx_staging_left(struct pkg_ctx *ctx)
 {
-	char *p = ctx_wpath(ctx, "usr/lib/pkg/staging");
+	char *p = ctx_wpath(ctx, PKG_STAGING_DIR);
 	int r = p && access(p, F_OK) == 0;
 
 	free(p);
@@ -386,7 +386,7 @@ static int tx_staging_left(struct pkg_ctx *ctx)
 static int tx_lock_busy(struct pkg_ctx *ctx)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char *p = ctx_wpath(ctx, "usr/lib/pkg/lock");
+	char *p = ctx_wpath(ctx, PKG_LOCK_FILE);
 	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, busy = 0;
 
 	if (fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0)
@@ -426,7 +426,7 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	r = session_open_db(ctx, (cmd->flags & CMD_WRITE) != 0);
 	if (r < 0)
 		return r;
-	db_meta_get(ctx->db, "tx_state", &state);
+	db_meta_get(ctx->db, META_TX_STATE, &state);
 	if (!state && tx_staging_left(ctx))
 		state = strdup("staging");
 	if (state && ctx->lock_fd < 0 && tx_lock_busy(ctx)) {

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 struct audit {
 	struct pkg_ctx *ctx;
@@ -131,7 +131,7 @@ static int known(struct audit *a, const char *rel, int whiteout)
 
 static int own_state(const char *rel)
 {
-	static const char *const mine[] = { "usr/lib/pkg", "usr/lib/opkg",
+	static const char *const mine[] = { PKG_DIR, "usr/lib/opkg",
 					     "var", "tmp", "etc/pkg",
 					     "etc/backup", NULL };
 	size_t i, l;

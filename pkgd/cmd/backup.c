@@ -20,7 +20,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 #define BK_MAX_DEPTH 32
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 struct cfg_ctx {
 	struct pkg_ctx *ctx;

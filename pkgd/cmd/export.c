@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 static int export_ib(struct pkg_ctx *ctx)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 struct files_ctx {
 	struct pkg_ctx *ctx;

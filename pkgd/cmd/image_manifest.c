@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 static int cmd_image_manifest(struct pkg_ctx *ctx, int argc, char **argv)
 {
@@ -29,7 +29,7 @@ static int cmd_image_manifest(struct pkg_ctx *ctx, int argc, char **argv)
 	if (r == 0 && dest)
 		r = rootfs_write_atomic(dest, text, len, 0644);
 	else if (r == 0)
-		r = ctx_write_file(ctx, "usr/lib/pkg/rom-manifest", text, len,
+		r = ctx_write_file(ctx, ROM_MANIFEST, text, len,
 				   0644);
 	if (r < 0 && dest)
 		r = pkg_error(r, "cannot write '%s'", dest);

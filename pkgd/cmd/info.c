@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 static void field(FILE *f, const char *name, const char *v)
 {

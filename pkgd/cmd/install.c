@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 struct local_pkgs {
 	Id *ids;

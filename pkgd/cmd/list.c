@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 static int id_cmp(const void *a, const void *b, void *ud)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 /* opkg exits with the number of feeds that failed; each failure was
  * reported on its own line. */

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 enum pu_kind { PU_INSTALL, PU_RENAMED, PU_IN_IMAGE, PU_PRESENT,
 	       PU_MISSING, PU_REMOVE, PU_KEPT_REMOVED, PU_KEPT_IMAGE,
@@ -195,9 +195,10 @@ static int pu_report(struct pu *pu)
 	if (r == 0)
 		fputs(pu->json ? json : text, pu->ctx->out);
 	if (r == 0 && !pu->dry) {
-		r = db_meta_set(pu->ctx->db, "post_upgrade_report", text);
+		r = db_meta_set(pu->ctx->db, META_POST_UPGRADE_REPORT, text);
 		if (r == 0)
-			r = db_meta_set(pu->ctx->db, "post_upgrade_json", json);
+			r = db_meta_set(pu->ctx->db, META_POST_UPGRADE_JSON,
+					json);
 		if (r == 0)
 			r = ctx_write_file(pu->ctx, POST_UPGRADE_REPORT, text,
 					   strlen(text), 0644);
@@ -211,8 +212,8 @@ static int pu_show_status(struct pu *pu)
 {
 	char *v = NULL;
 
-	db_meta_get(pu->ctx->db, pu->json ? "post_upgrade_json"
-					  : "post_upgrade_report", &v);
+	db_meta_get(pu->ctx->db, pu->json ? META_POST_UPGRADE_JSON
+					  : META_POST_UPGRADE_REPORT, &v);
 	if (!v)
 		fputs(pu->json ? "{\"state\":\"never\",\"items\":[]}\n"
 			       : "post-upgrade: never run\n",
@@ -300,16 +301,16 @@ static int pu_load(struct pu *pu)
 	size_t wl, il;
 	int stashed, r;
 
-	db_meta_get(pu->ctx->db, "post_upgrade_stash", &st);
+	db_meta_get(pu->ctx->db, META_POST_UPGRADE_STASH, &st);
 	stashed = st && !strcmp(st, pu->fp);
 	free(st);
-	r = pu_list_text(pu, WORLD_FILE, "post_upgrade_world", stashed, &wt,
+	r = pu_list_text(pu, WORLD_FILE, META_POST_UPGRADE_WORLD, stashed, &wt,
 			 &wl);
 	if (r == 0)
-		r = pu_list_text(pu, INSTALLED_TXT, "post_upgrade_itxt",
+		r = pu_list_text(pu, INSTALLED_TXT, META_POST_UPGRADE_ITXT,
 				 stashed, &it, &il);
 	if (r == 0 && !stashed && !pu->dry)
-		r = db_meta_set(pu->ctx->db, "post_upgrade_stash", pu->fp);
+		r = db_meta_set(pu->ctx->db, META_POST_UPGRADE_STASH, pu->fp);
 	if (r == 0 && wt)
 		r = world_parse(wt, wl, "/" WORLD_FILE, &w, pu_bad, pu);
 	if (r == 0 && it)
@@ -568,21 +569,21 @@ static int pu_carry(struct pu *pu)
 		if (pu->it[i].kind == PU_IN_IMAGE)
 			fprintf(f, "%s\n", pu->it[i].name);
 	fclose(f);
-	r = db_meta_set(pu->ctx->db, "world_carry", len > 1 ? buf : NULL);
+	r = db_meta_set(pu->ctx->db, META_WORLD_CARRY, len > 1 ? buf : NULL);
 	free(buf);
 	return r;
 }
 
 static int pu_done(struct pu *pu)
 {
-	static const char *const stash[] = { "post_upgrade_stash",
-					     "post_upgrade_world",
-					     "post_upgrade_itxt" };
+	static const char *const stash[] = { META_POST_UPGRADE_STASH,
+					     META_POST_UPGRADE_WORLD,
+					     META_POST_UPGRADE_ITXT };
 	size_t i;
 	int r = pu_carry(pu);
 
 	if (r == 0)
-		r = db_meta_set(pu->ctx->db, "post_upgrade_done", pu->fp);
+		r = db_meta_set(pu->ctx->db, META_POST_UPGRADE_DONE, pu->fp);
 	for (i = 0; r == 0 && i < 3; i++)
 		r = db_meta_set(pu->ctx->db, stash[i], NULL);
 	if (r == 0)
@@ -659,7 +660,7 @@ static int cmd_post_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
 	if (r == 0)
 		r = world_image_fingerprint(ctx, &pu.fp);
 	if (r == 0)
-		db_meta_get(ctx->db, "post_upgrade_done", &done);
+		db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done);
 	if (r == 0 && done && !strcmp(done, pu.fp) && !pu.force) {
 		ctx_note(ctx, 1, "post-upgrade: already done for this image "
 				 "(see --status)\n");

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 static int match(const struct pkg_ctx *ctx, const char *glob, const char *s)
 {

@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tx/tx.h"
+#include "cmd/cmd.h"
 
 /* pkg's and opkg's own state lives in the overlay by design. */
-static const char *const reclaim_skip[] = { "usr/lib/pkg", "usr/lib/opkg",
+static const char *const reclaim_skip[] = { PKG_DIR, "usr/lib/opkg",
 					    "var/opkg-lists", NULL };
 
 struct reclaim {
@@ -98,7 +98,7 @@ static void visit(struct reclaim *rc, const char *rel)
 		rc->bytes += (uint64_t)st.st_size;
 		rc->files++;
 		if (asprintf(&bak, "%s.pkg-bak~", up) < 0 ||
-		    tx_ops_add(&rc->ops, 'W', rel, NULL, bak, 0) < 0)
+		    tx_ops_add(&rc->ops, JOP_UNCOVER, rel, NULL, bak, 0) < 0)
 			rc->r = -ENOMEM;
 		free(bak);
 	}

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tx/tx.h"
+#include "cmd/cmd.h"
 
 struct reset {
 	struct pkg_ctx *ctx;
@@ -37,7 +37,8 @@ static int reset_entry(const struct rom_entry *e, void *ud)
 			wh ? "removed here, the image's copy comes back"
 			   : "changed here, the image's copy replaces it");
 		if (asprintf(&bak, "%s.pkg-bak~", up) < 0 ||
-		    tx_ops_add(&rs->ops, 'W', e->path, NULL, bak, 0) < 0)
+		    tx_ops_add(&rs->ops, JOP_UNCOVER, e->path, NULL, bak,
+			       0) < 0)
 			rs->r = -ENOMEM;
 		free(bak);
 		rs->n++;

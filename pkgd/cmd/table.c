@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 extern const struct pkg_cmd cmd_update_desc, cmd_install_desc,
 	cmd_remove_desc, cmd_upgrade_desc, cmd_list_desc,

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "core/core.h"
 
 #define CONF_MAX_WORDS 8
 

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "core/core.h"
 
 #define CTX_MAX_LINKS 40
 
@@ -241,7 +241,7 @@ static int lock_take(const char *path, int wait_s, int *fd_out)
 
 int ctx_lock(struct pkg_ctx *ctx)
 {
-	char *path = ctx_wpath(ctx, "usr/lib/pkg/lock");
+	char *path = ctx_wpath(ctx, PKG_LOCK_FILE);
 	int r;
 
 	if (!path)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "core/core.h"
 
 /*
  * Schema 2. The database sits on the overlay, on a router's flash: what
@@ -130,7 +130,7 @@ static int set_version(sqlite3 *db)
 	char v[16];
 
 	snprintf(v, sizeof(v), "%d", DB_SCHEMA_VERSION);
-	return db_meta_set(db, "schema", v);
+	return db_meta_set(db, META_SCHEMA, v);
 }
 
 /* Schema 1 to 2 in one transaction, then VACUUM gives the pages back. */

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "core/core.h"
 
 /* The pid in a name of ours ("pkg-123", "pkg-url-123" for directories,
  * "pkg-script-123.name.postinst" for files), or 0. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "core/core.h"
 
 int strv_add_unique(char ***v, size_t *n, const char *s)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "session/session.h"
 
 int session_write_access(struct pkg_ctx *ctx)
 {
@@ -38,7 +38,7 @@ int session_sync_image(struct pkg_ctx *ctx)
 	/* The rebuild writes the packages table: not beside a transaction. */
 	if ((r = session_write_access(ctx)) < 0)
 		return r;
-	db_meta_get(ctx->db, "rom_fingerprint", &old);
+	db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old);
 	first = !old;
 	free(old);
 	return rom_sync(ctx, first);
@@ -46,7 +46,7 @@ int session_sync_image(struct pkg_ctx *ctx)
 
 int session_open_db(struct pkg_ctx *ctx, int write)
 {
-	char *path = ctx_wpath(ctx, "usr/lib/pkg/pkg.db");
+	char *path = ctx_wpath(ctx, PKG_DB_FILE);
 	int created = 0, r;
 
 	if (!path)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 static const char *const conf_names[] = {
 	"unchanged", "changed here", "changed in the image",

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 #define STANZA_MAX ((size_t)4 << 20) /* as the feed parser's limit */
 

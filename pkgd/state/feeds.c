@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 char *feed_list_path(const struct pkg_ctx *ctx, const char *name)
 {

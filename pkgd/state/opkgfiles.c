@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 struct sbuf {
 	char *s;

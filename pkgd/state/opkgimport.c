@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 struct import_ctx {
 	struct pkg_ctx *ctx;

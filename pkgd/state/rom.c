@@ -20,9 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
-#define ROM_MANIFEST "usr/lib/pkg/rom-manifest"
 #define ROM_MANIFEST_MAGIC "#pkg-rom-manifest 1 "
 
 struct rom_scan {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 struct sync {
 	struct pkg_ctx *ctx;
@@ -302,7 +302,7 @@ static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 	if (r == 0)
 		r = db_image_dedupe(ctx->db);
 	if (r == 0)
-		r = db_meta_set(ctx->db, "rom_fingerprint", fp);
+		r = db_meta_set(ctx->db, META_ROM_FINGERPRINT, fp);
 	if (r == 0)
 		r = db_commit(ctx->db);
 	else
@@ -327,7 +327,7 @@ int rom_sync_needed(struct pkg_ctx *ctx, char fp[65])
 		return 0;
 	if (rom_fingerprint(ctx, ctx->rf.rom, fp) < 0)
 		snprintf(fp, 65, "none");
-	db_meta_get(ctx->db, "rom_fingerprint", &old);
+	db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old);
 	need = !old || strcmp(old, fp);
 	free(old);
 	return need;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 struct itxt {
 	struct hooks_pkg_entry *e;
@@ -43,7 +43,7 @@ int state_files_write(struct pkg_ctx *ctx)
 		r = db_pkg_each(ctx->db, itxt_add, &t);
 	txt = r == 0 ? hooks_installed_txt(t.e, t.n, &len) : NULL;
 	if (txt) {
-		r = ctx_write_file(ctx, "etc/backup/installed_packages.txt",
+		r = ctx_write_file(ctx, INSTALLED_TXT,
 				   txt, len, 0644);
 	}
 	if (r == 0)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 int world_image_fingerprint(struct pkg_ctx *ctx, char **out)
 {
@@ -19,7 +19,7 @@ int world_image_fingerprint(struct pkg_ctx *ctx, char **out)
 
 	*out = NULL;
 	if (ctx->db)
-		db_meta_get(ctx->db, "rom_fingerprint", out);
+		db_meta_get(ctx->db, META_ROM_FINGERPRINT, out);
 	if (*out)
 		return 0;
 	if (ctx->rf.rom) {
@@ -157,7 +157,7 @@ int world_from_db(struct pkg_ctx *ctx, struct world *w)
 	if (r == 0 && arch && !(w->arch = strdup(arch)))
 		r = -ENOMEM;
 	if (r == 0)
-		db_meta_get(ctx->db, "world_carry", &f.carry);
+		db_meta_get(ctx->db, META_WORLD_CARRY, &f.carry);
 	if (r == 0)
 		r = db_pkg_each(ctx->db, from_db_one, &f);
 	free(f.carry);
@@ -378,7 +378,7 @@ static char *world_pending(struct pkg_ctx *ctx, size_t *len)
 	if (path && rootfs_read_file(path, 1 << 20, &text, len) == 0 &&
 	    world_parse(text, *len, WORLD_FILE, &w, NULL, NULL) == 0 &&
 	    w.image && world_image_fingerprint(ctx, &fp) == 0) {
-		db_meta_get(ctx->db, "post_upgrade_done", &done);
+		db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done);
 		pending = strcmp(w.image, fp) &&
 			  !(done && !strcmp(done, fp));
 	}

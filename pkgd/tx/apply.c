@@ -10,7 +10,7 @@
 
 #include <solv/solver.h>
 
-#include "pkgd.h"
+#include "tx/tx.h"
 
 /* Mark what the user asked for, so that autoremove keeps it. */
 static int user_marks(const struct db_pkg *p, void *ud)

@@ -150,9 +150,9 @@ static int record_all(struct tx *tx, struct run *rn)
 	if (r == 0)
 		r = tx_run_drop_taken(rn);
 	if (r == 0 && *conf)
-		r = db_meta_set(tx->ctx->db, "tx_configure", conf);
+		r = db_meta_set(tx->ctx->db, META_TX_CONFIGURE, conf);
 	if (r == 0)
-		r = db_meta_set(tx->ctx->db, "tx_state", "committed");
+		r = db_meta_set(tx->ctx->db, META_TX_STATE, TX_STATE_COMMITTED);
 	if (r == 0)
 		r = state_files_write(tx->ctx);
 	if (r == 0)
@@ -203,11 +203,11 @@ static int add_updirs(struct pkg_ctx *ctx, struct tx_ops *out,
 		int known = 0;
 		*s = 0;
 		for (i = out->n; !known && i > 0; i--)
-			known = out->v[i - 1].op == 'U' &&
+			known = out->v[i - 1].op == JOP_PARENT_DIR &&
 				!strcmp(out->v[i - 1].path, p);
 		w = known ? NULL : rootfs_wpath(&ctx->rf, p);
 		if (w && lstat(w, &st) < 0)
-			r = tx_ops_add(out, 'U', p, NULL, NULL, 0);
+			r = tx_ops_add(out, JOP_PARENT_DIR, p, NULL, NULL, 0);
 		free(w);
 		*s = '/';
 	}
@@ -224,11 +224,11 @@ static int add_info_rows(struct tx *tx, const char *info, struct tx_ops *out)
 
 	for (i = 0; r == 0 && i < tx->n; i++) {
 		struct tx_item *it = &tx->items[i];
-		r = tx_ops_add(out, 'I', info, it->name, NULL, 0);
+		r = tx_ops_add(out, JOP_INFO_FILES, info, it->name, NULL, 0);
 		if (r == 0 && it->old && strcmp(solver_name(s, it->old),
 						it->name))
-			r = tx_ops_add(out, 'I', info, solver_name(s, it->old),
-				       NULL, 0);
+			r = tx_ops_add(out, JOP_INFO_FILES, info,
+				       solver_name(s, it->old), NULL, 0);
 	}
 	return r;
 }
@@ -255,7 +255,8 @@ static int add_state_rows(struct tx *tx, struct tx_ops *out)
 		r = add_updirs(ctx, out, dir ? sub : res);
 		if (r == 0)
 			r = dir ? add_info_rows(tx, res, out)
-				: tx_ops_add(out, 'S', res, NULL, NULL, 0);
+				: tx_ops_add(out, JOP_STATE_FILE, res, NULL,
+					     NULL, 0);
 	}
 	return r;
 }
@@ -359,7 +360,7 @@ static int has_state_rows(const struct tx_ops *ops)
 	size_t i;
 
 	for (i = 0; i < ops->n; i++)
-		if (ops->v[i].op == 'S')
+		if (ops->v[i].op == JOP_STATE_FILE)
 			return 1;
 	return 0;
 }
@@ -367,7 +368,7 @@ static int has_state_rows(const struct tx_ops *ops)
 /* No journal: a crash while staging left at most the staging area. */
 static int recover_staging(struct pkg_ctx *ctx, int verbose)
 {
-	char *staging = rootfs_wpath(&ctx->rf, "usr/lib/pkg/staging");
+	char *staging = rootfs_wpath(&ctx->rf, PKG_STAGING_DIR);
 	struct stat st;
 	int r = 0;
 
@@ -390,10 +391,10 @@ int tx_recover(struct pkg_ctx *ctx, int verbose)
 	char *state = NULL, *staging = NULL;
 	int r, committed;
 
-	db_meta_get(ctx->db, "tx_state", &state);
+	db_meta_get(ctx->db, META_TX_STATE, &state);
 	if (!state)
 		return recover_staging(ctx, verbose);
-	committed = !strcmp(state, "committed");
+	committed = !strcmp(state, TX_STATE_COMMITTED);
 	free(state);
 	r = journal_read(ctx, &ops, &staging);
 	if (r == 0 && !committed)

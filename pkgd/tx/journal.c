@@ -5,7 +5,7 @@
  * directories are never renamed (jffs2 can keep both names after a power
  * cut during a directory rename).
  *
- * The rows are listed in tx_int.h.
+ * The rows are listed in tx/tx.h.
  * The state files are written after the file steps, in the SQLite
  * transaction that marks the journal committed, so a crash or an error
  * before that commit rolls them back with everything else.
@@ -89,9 +89,9 @@ int journal_write(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	}
 	sqlite3_finalize(st);
 	if (r == 0)
-		r = db_meta_set(ctx->db, "tx_staging", staging);
+		r = db_meta_set(ctx->db, META_TX_STAGING, staging);
 	if (r == 0)
-		r = db_meta_set(ctx->db, "tx_state", "staged");
+		r = db_meta_set(ctx->db, META_TX_STATE, TX_STATE_STAGED);
 	if (r == 0)
 		r = db_commit(ctx->db);
 	else
@@ -105,7 +105,7 @@ int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging)
 	int r = 0;
 
 	memset(ops, 0, sizeof(*ops));
-	db_meta_get(ctx->db, "tx_staging", staging);
+	db_meta_get(ctx->db, META_TX_STAGING, staging);
 	if (sqlite3_prepare_v2(ctx->db,
 			       "SELECT op,path,staged,backup,aux FROM journal "
 			       "ORDER BY seq",
@@ -385,11 +385,11 @@ static int apply_upper(struct pkg_ctx *ctx, const struct tx_op *o)
 
 	if (!u)
 		return -ENOMEM;
-	if (o->op == 'H' && !exists(u))
+	if (o->op == JOP_HIDE && !exists(u))
 		r = rootfs_make_whiteout(u);
-	else if (o->op == 'M' && !exists(u))
+	else if (o->op == JOP_UPPER_DIR && !exists(u))
 		r = op_err(fsop_mkdir(u, o->mode & 07777), o);
-	else if (o->op == 'O')
+	else if (o->op == JOP_UNOPAQUE)
 		r = rootfs_set_opaque(u, 0);
 	free(u);
 	return r;
@@ -400,11 +400,11 @@ static void undo_upper(struct pkg_ctx *ctx, const struct tx_op *o)
 	char *u = rootfs_upath(&ctx->rf, o->path);
 	struct stat st;
 
-	if (u && o->op == 'H' && lstat(u, &st) == 0 && S_ISCHR(st.st_mode))
+	if (u && o->op == JOP_HIDE && lstat(u, &st) == 0 && S_ISCHR(st.st_mode))
 		fsop_unlink(u);
-	else if (u && o->op == 'M' && exists(u))
+	else if (u && o->op == JOP_UPPER_DIR && exists(u))
 		fsop_rmdir(u); /* only when empty */
-	else if (u && o->op == 'O' && exists(u))
+	else if (u && o->op == JOP_UNOPAQUE && exists(u))
 		rootfs_set_opaque(u, 1);
 	free(u);
 }
@@ -449,34 +449,34 @@ static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o,
 	if (!w)
 		return -ENOMEM;
 	switch (o->op) {
-	case 'D':
+	case JOP_MKDIR:
 		r = rootfs_prepare_parent(&ctx->rf, o->path);
 		if (r == 0 && !exists(w))
 			r = op_err(fsop_mkdir(w, o->mode & 07777), o);
 		if (r == 0 && rootfs_is_whiteout(&ctx->rf, o->path) == 1)
 			r = op_err(-EEXIST, o);
 		break;
-	case 'U':
+	case JOP_PARENT_DIR:
 		r = apply_updir(ctx, o);
 		break;
-	case 'P':
+	case JOP_PLACE:
 		r = apply_place(ctx, o, w);
 		break;
-	case 'R':
+	case JOP_REMOVE:
 		r = apply_remove(ctx, o, w);
 		break;
-	case 'W':
+	case JOP_UNCOVER:
 		r = op_err(uncover(ctx, o), o);
 		break;
-	case 'H':
-	case 'O':
-	case 'M':
+	case JOP_HIDE:
+	case JOP_UNOPAQUE:
+	case JOP_UPPER_DIR:
 		r = apply_upper(ctx, o);
 		break;
-	case 'S':
+	case JOP_STATE_FILE:
 		r = op_err(save_state_file(w, staging, seq), o);
 		break;
-	case 'I':
+	case JOP_INFO_FILES:
 		r = op_err(save_info_dir(w, o->staged, staging, seq), o);
 		break;
 	}
@@ -532,7 +532,7 @@ static int sync_dirs(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	for (i = 0; r == 0 && i < ops->n; i++) {
 		char *w = rootfs_wpath(&ctx->rf, ops->v[i].path);
 		r = dirset_sync(&ds, parent_of(w));
-		if (r == 0 && staging && ops->v[i].op == 'I')
+		if (r == 0 && staging && ops->v[i].op == JOP_INFO_FILES)
 			r = dirset_sync(&ds, save_name(staging, 'i', i, ""));
 		free(w);
 	}
@@ -548,7 +548,7 @@ int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	size_t i;
 	int r = 0;
 
-	db_meta_get(ctx->db, "tx_staging", &staging);
+	db_meta_get(ctx->db, META_TX_STAGING, &staging);
 	for (i = 0; r == 0 && i < ops->n; i++)
 		r = apply_one(ctx, &ops->v[i], staging, i);
 	if (r == 0)
@@ -565,18 +565,18 @@ static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o,
 	if (!w)
 		return;
 	switch (o->op) {
-	case 'D':
-	case 'U':
+	case JOP_MKDIR:
+	case JOP_PARENT_DIR:
 		if (exists(w) && fsop_rmdir(w) == 0) /* only when empty */
 			fsop_fsync_dir(w);
 		break;
-	case 'P':
+	case JOP_PLACE:
 		if (exists(o->backup))
 			fsop_rename(o->backup, w);
 		else if (!exists(o->staged) && exists(w))
 			fsop_unlink(w);
 		break;
-	case 'R':
+	case JOP_REMOVE:
 		if (rootfs_is_whiteout(&ctx->rf, o->path) == 1 &&
 		    exists(o->backup))
 			fsop_rename(o->backup, w);
@@ -585,18 +585,18 @@ static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o,
 		else if (exists(o->backup))
 			fsop_rename(o->backup, w);
 		break;
-	case 'W':
+	case JOP_UNCOVER:
 		undo_uncover(ctx, o);
 		break;
-	case 'H':
-	case 'O':
-	case 'M':
+	case JOP_HIDE:
+	case JOP_UNOPAQUE:
+	case JOP_UPPER_DIR:
 		undo_upper(ctx, o);
 		break;
-	case 'S':
+	case JOP_STATE_FILE:
 		undo_state_file(w, staging, seq);
 		break;
-	case 'I':
+	case JOP_INFO_FILES:
 		undo_info_dir(w, o->staged, staging, seq);
 		break;
 	}
@@ -611,7 +611,7 @@ void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	size_t i;
 
 	remove_state_temps(ctx); /* so that new directories are empty */
-	db_meta_get(ctx->db, "tx_staging", &staging);
+	db_meta_get(ctx->db, META_TX_STAGING, &staging);
 	for (i = ops->n; i > 0; i--)
 		undo_one(ctx, &ops->v[i - 1], staging, i - 1);
 	sync_dirs(ctx, ops, NULL);
@@ -671,11 +671,11 @@ int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	if (r == 0)
 		r = db_exec(ctx->db, "DELETE FROM journal");
 	if (r == 0)
-		r = db_meta_set(ctx->db, "tx_state", NULL);
+		r = db_meta_set(ctx->db, META_TX_STATE, NULL);
 	if (r == 0)
-		r = db_meta_set(ctx->db, "tx_staging", NULL);
+		r = db_meta_set(ctx->db, META_TX_STAGING, NULL);
 	if (r == 0)
-		r = db_meta_set(ctx->db, "tx_configure", NULL);
+		r = db_meta_set(ctx->db, META_TX_CONFIGURE, NULL);
 	if (r == 0)
 		r = db_commit(ctx->db);
 	else

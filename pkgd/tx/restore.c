@@ -16,7 +16,6 @@
 
 #include "tx/tx.h"
 
-#define PENDING_FILE "usr/lib/pkg/pending-restore"
 
 struct restore {
 	struct pkg_ctx *ctx;
@@ -70,7 +69,7 @@ static int uncover_entry(const struct rom_entry *e, void *ud)
 	if (lstat(up, &st) == 0 && !S_ISDIR(st.st_mode) &&
 	    !(e->conffile && S_ISREG(st.st_mode) &&
 	      !rs->ctx->opt.conffiles && conf_edited(rs, e->path, up)))
-		add_op(rs, 'W', e->path, up);
+		add_op(rs, JOP_UNCOVER, e->path, up);
 	free(up);
 	return rs->r;
 }
@@ -98,7 +97,7 @@ static int drop_extra(const struct db_file *f, void *ud)
 	w = rootfs_wpath(&rs->ctx->rf, f->path);
 	if (!w)
 		return -ENOMEM;
-	add_op(rs, 'R', f->path, w);
+	add_op(rs, JOP_REMOVE, f->path, w);
 	free(w);
 	return rs->r;
 }
@@ -153,11 +152,12 @@ static int hide_rest(struct restore *rs, const char *dir)
 		if (host && lstat(host, &st) < 0 && rs->r == 0) {
 			char *rp = NULL;
 			if (!on_the_way(rs, c))
-				rs->r = tx_ops_add(rs->ops, 'H', c, NULL, NULL, 0);
+				rs->r = tx_ops_add(rs->ops, JOP_HIDE, c, NULL,
+						   NULL, 0);
 			else if (asprintf(&rp, "%s/%s", rs->ctx->rf.rom, c) >= 0 &&
 				 stat(rp, &st) == 0 && S_ISDIR(st.st_mode) &&
-				 (rs->r = tx_ops_add(rs->ops, 'M', c, NULL, NULL,
-						     st.st_mode)) == 0)
+				 (rs->r = tx_ops_add(rs->ops, JOP_UPPER_DIR, c,
+						     NULL, NULL, st.st_mode)) == 0)
 				hide_rest(rs, c);
 			free(rp);
 		}
@@ -176,7 +176,8 @@ static int planned(struct restore *rs, const char *dir)
 	size_t i;
 
 	for (i = 0; i < rs->ops->n; i++)
-		if ((rs->ops->v[i].op == 'O' || rs->ops->v[i].op == 'M') &&
+		if ((rs->ops->v[i].op == JOP_UNOPAQUE ||
+		     rs->ops->v[i].op == JOP_UPPER_DIR) &&
 		    !strcmp(rs->ops->v[i].path, dir))
 			return 1;
 	return 0;
@@ -215,13 +216,13 @@ static int open_ancestors(const struct rom_entry *e, void *ud)
 		if (u && lstat(u, &st) == 0 && S_ISDIR(st.st_mode) &&
 		    rootfs_is_opaque(u)) {
 			if (hide_rest(rs, path) == 0)
-				rs->r = tx_ops_add(rs->ops, 'O', path, NULL,
-						   NULL, 0);
+				rs->r = tx_ops_add(rs->ops, JOP_UNOPAQUE, path,
+						   NULL, NULL, 0);
 		} else if (u && lstat(u, &st) == 0 && S_ISCHR(st.st_mode)) {
 			mode_t mode = rom_mode(rs, path);
-			if (add_op(rs, 'W', path, u) == 0 &&
-			    (rs->r = tx_ops_add(rs->ops, 'M', path, NULL, NULL,
-						mode)) == 0)
+			if (add_op(rs, JOP_UNCOVER, path, u) == 0 &&
+			    (rs->r = tx_ops_add(rs->ops, JOP_UPPER_DIR, path,
+						NULL, NULL, mode)) == 0)
 				hide_rest(rs, path);
 		}
 		free(u);
@@ -265,7 +266,7 @@ static int record_hidden(struct pkg_ctx *ctx, const struct tx_ops *ops)
 		return pkg_error_plain(-PKGE_DB, "database: %s",
 				       sqlite3_errmsg(ctx->db));
 	for (i = 0; r == 0 && ops && i < ops->n; i++) {
-		if (ops->v[i].op != 'H')
+		if (ops->v[i].op != JOP_HIDE)
 			continue;
 		sqlite3_bind_text(st, 1, ops->v[i].path, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -337,7 +338,7 @@ int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops)
 
 	if (ctx->rf.mode != ROOTFS_LIVE)
 		return 0;
-	for (i = 0; i < ops->n && ops->v[i].op != 'W'; i++)
+	for (i = 0; i < ops->n && ops->v[i].op != JOP_UNCOVER; i++)
 		;
 	if (i == ops->n)
 		return 0;
@@ -346,21 +347,21 @@ int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	if (!f)
 		return -ENOMEM;
 	for (i = 0; i < ops->n; i++)
-		if (ops->v[i].op == 'W' &&
+		if (ops->v[i].op == JOP_UNCOVER &&
 		    (stale || !shows_image(ctx, ops->v[i].path))) {
 			fprintf(f, "%s\n", ops->v[i].path);
 			n++;
 		}
 	fclose(f);
 	if (n) {
-		char *p = ctx_path(ctx, PENDING_FILE);
+		char *p = ctx_path(ctx, PENDING_RESTORE_FILE);
 		size_t ol = 0;
 		if (p)
 			rootfs_read_file(p, 0, &old, &ol);
 		free(p);
 		if (asprintf(&all, "%s%s", old ? old : "", text) >= 0)
-			r = ctx_write_file(ctx, PENDING_FILE, all, strlen(all),
-					   0644);
+			r = ctx_write_file(ctx, PENDING_RESTORE_FILE, all,
+					   strlen(all), 0644);
 		ctx_note(ctx, 0,
 			 "The overlay does not show %zu restored path%s yet; "
 			 "a reboot finishes the restore.\n",
@@ -390,7 +391,7 @@ int rom_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	if (r == 0 && sql)
 		r = db_exec(ctx->db, sql);
 	if (r == 0)
-		r = db_meta_set(ctx->db, "tx_state", "committed");
+		r = db_meta_set(ctx->db, META_TX_STATE, TX_STATE_COMMITTED);
 	if (r == 0)
 		r = db_commit(ctx->db);
 	else

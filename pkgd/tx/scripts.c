@@ -232,7 +232,8 @@ static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest)
 	if (w == 0 && r < 0)
 		mark_failed(ctx, name);
 	if (w == 0)
-		w = db_meta_set(ctx->db, "tx_configure", *rest ? rest : NULL);
+		w = db_meta_set(ctx->db, META_TX_CONFIGURE,
+				*rest ? rest : NULL);
 	if (w == 0)
 		w = db_commit(ctx->db);
 	else
@@ -262,7 +263,7 @@ static int run_pending(struct pkg_ctx *ctx, const char *key,
 /* Run every pending postinst (tx_configure); the first failure. */
 int tx_configure_pending(struct pkg_ctx *ctx)
 {
-	return run_pending(ctx, "tx_configure", configure_one);
+	return run_pending(ctx, META_TX_CONFIGURE, configure_one);
 }
 
 /*
@@ -319,7 +320,7 @@ int tx_postrm_record(struct tx *tx)
 					it->version, solver_evr(s, it->old));
 	}
 	if (r == 0 && *list)
-		r = db_meta_set(tx->ctx->db, "tx_postrm", list);
+		r = db_meta_set(tx->ctx->db, META_TX_POSTRM, list);
 	free(list);
 	return r;
 }
@@ -340,7 +341,7 @@ static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
 	free(b);
 	w = db_begin(ctx->db);
 	if (w == 0)
-		w = db_meta_set(ctx->db, "tx_postrm", *rest ? rest : NULL);
+		w = db_meta_set(ctx->db, META_TX_POSTRM, *rest ? rest : NULL);
 	if (w == 0 && !*rest)
 		w = db_scripts_delete(ctx->db, POSTRM_KEY);
 	if (w == 0)
@@ -353,5 +354,5 @@ static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
 /* Run every pending postrm (tx_postrm); the first failure. */
 int tx_postrm_pending(struct pkg_ctx *ctx)
 {
-	return run_pending(ctx, "tx_postrm", postrm_one);
+	return run_pending(ctx, META_TX_POSTRM, postrm_one);
 }

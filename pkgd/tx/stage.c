@@ -162,7 +162,8 @@ static int take_info(struct run *rn, const char *pkg)
 			return 0;
 	}
 	for (k = 0; k < rn->ops.n; k++)
-		if (rn->ops.v[k].op == 'I' && !strcmp(rn->ops.v[k].staged, pkg))
+		if (rn->ops.v[k].op == JOP_INFO_FILES &&
+		    !strcmp(rn->ops.v[k].staged, pkg))
 			return 0;
 	r = ctx_resolve(ctx, ctx->conf.info_dir, res, sizeof(res));
 	if (r < 0)
@@ -171,7 +172,7 @@ static int take_info(struct run *rn, const char *pkg)
 	if (!w)
 		return -ENOMEM;
 	r = lstat(w, &st) == 0 && S_ISDIR(st.st_mode)
-		    ? tx_ops_add(&rn->ops, 'I', res, pkg, NULL, 0)
+		    ? tx_ops_add(&rn->ops, JOP_INFO_FILES, res, pkg, NULL, 0)
 		    : 0;
 	free(w);
 	return r;
@@ -180,7 +181,7 @@ static int take_info(struct run *rn, const char *pkg)
 /*
  * Files taken over from a package the new one Replaces (opkg: the file
  * changes owner, the old package keeps its other files). The commit
- * records the new package's rows (tx_commit.c) and drops the old owner's
+ * records the new package's rows (commit.c) and drops the old owner's
  * (tx_run_drop_taken) in its SQLite transaction; the old package's info
  * files are journaled ('I') because its .list is rewritten without the
  * path.
@@ -340,7 +341,8 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
 	if (e->type == ST_DIR) {
 		if (rootfs_lstat(&ctx->rf, res, &st, NULL) == 0)
 			return 0;
-		return tx_ops_add(&rn->ops, 'D', res, NULL, NULL, e->mode);
+		return tx_ops_add(&rn->ops, JOP_MKDIR, res, NULL, NULL,
+				  e->mode);
 	}
 	r = check_clash(rn, i, res, is_conffile(&rn->sp[i], e->path));
 	if (r < 0)
@@ -365,7 +367,7 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
 		free(w);
 		return -ENOMEM;
 	}
-	r = tx_ops_add(&rn->ops, 'P', res, staged, bak, e->mode);
+	r = tx_ops_add(&rn->ops, JOP_PLACE, res, staged, bak, e->mode);
 	free(w);
 	free(bak);
 	return r;
@@ -475,7 +477,8 @@ static int rm_file(const struct db_file *f, void *ud)
 	w = rootfs_wpath(&rc->rn->ctx->rf, f->path);
 	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;
 	if (bak)
-		rc->r = tx_ops_add(&rc->rn->ops, 'R', f->path, NULL, bak, 0);
+		rc->r = tx_ops_add(&rc->rn->ops, JOP_REMOVE, f->path, NULL,
+				   bak, 0);
 	free(w);
 	free(bak);
 	return rc->r;
@@ -591,7 +594,7 @@ struct run *tx_run_new(struct tx *tx)
 	rn->tx = tx;
 	rn->ctx = tx->ctx;
 	rn->sp = calloc(tx->n + 1, sizeof(*rn->sp));
-	rn->staging = rootfs_wpath(&tx->ctx->rf, "usr/lib/pkg/staging");
+	rn->staging = rootfs_wpath(&tx->ctx->rf, PKG_STAGING_DIR);
 	if (!rn->sp || !rn->staging) {
 		tx_run_free(rn);
 		return NULL;

@@ -1,27 +1,35 @@
 /*
- * Transaction internals shared by tx.c (plan, stage, finalize) and
- * journal.c (journal, commit, rollback, recovery).
+ * pkgd/tx: transactions, above state. Plan (plan.c: downloads, checks),
+ * stage (stage.c: archives unpacked beside the root, the journal's
+ * steps), commit (commit.c: tx_run, tx_recover), maintainer scripts
+ * (scripts.c), image restores (restore.c), the journal (journal.c) and
+ * apply_jobs (apply.c: solve, then run).
  *
- * A journal row is one filesystem step of the commit:
- *   'D' mkdir path                      rollback: rmdir if empty
- *   'P' place: backup <- path (if any), path <- staged
+ * A journal row is one filesystem step of the commit (enum journal_op in
+ * core/ondisk.h):
+ *   JOP_MKDIR 'D' mkdir path             rollback: rmdir if empty
+ *   JOP_PLACE 'P' place: backup <- path (if any), path <- staged
  *                                       rollback: path <- backup, or
  *                                       unlink path when staged is gone
- *   'R' remove: backup <- path (if any), whiteout if the image has it
- *                                       rollback: drop whiteout, restore
- *   'W' uncover the image's entry: what upper holds at path (whiteout
- *       or copy) moved to backup             rollback: move it back
- *   'H' hide: a whiteout for an image entry   rollback: unlink it
- *   'M' an upper directory (image's mode)    rollback: rmdir if empty
- *   'O' clear an upper directory's opaque mark
+ *   JOP_REMOVE 'R' remove: backup <- path (if any), whiteout if the image
+ *       has it                          rollback: drop whiteout, restore
+ *   JOP_UNCOVER 'W' uncover the image's entry: what upper holds at path
+ *       (whiteout or copy) moved to backup   rollback: move it back
+ *   JOP_HIDE 'H' hide: a whiteout for an image entry
+ *                                             rollback: unlink it
+ *   JOP_UPPER_DIR 'M' an upper directory (image's mode)
+ *                                             rollback: rmdir if empty
+ *   JOP_UNOPAQUE 'O' clear an upper directory's opaque mark
  *                                             rollback: set it again
- *   'U' an upper directory on the way to a path (copy-up of an image
- *       directory, parent of a new file)     rollback: rmdir if empty
- *   'S' a state file (opkg status, installed_packages.txt, world): hard
- *       link of the old one kept in staging  rollback: put it back, or
- *       unlink the new one when there was none
- *   'I' the opkg info files of one package (name in the staged column):
- *       hard links of path/name.* kept in staging
+ *   JOP_PARENT_DIR 'U' an upper directory on the way to a path (copy-up
+ *       of an image directory, parent of a new file)
+ *                                             rollback: rmdir if empty
+ *   JOP_STATE_FILE 'S' a state file (opkg status, installed_packages.txt,
+ *       world): hard link of the old one kept in staging
+ *                                       rollback: put it back, or unlink
+ *                                       the new one when there was none
+ *   JOP_INFO_FILES 'I' the opkg info files of one package (name in the
+ *       staged column): hard links of path/name.* kept in staging
  *                                             rollback: drop new ones,
  *       put the old ones back
  * 'W' 'H' 'M' 'O' change the upper layer directly, also on a live overlay
@@ -31,10 +39,54 @@
  * journal committed, so "committed" means roll forward, anything else
  * means roll back.
  */
-#ifndef PKG_TX_INT_H
-#define PKG_TX_INT_H
+#ifndef PKG_TX_H
+#define PKG_TX_H
 
-#include "pkgd.h"
+#include "state/state.h"
+
+/* ---- transactions (plan.c, commit.c) ---- */
+
+struct tx_item {
+	enum step_type type;
+	char *name;
+	char *version;
+	char *ipk;	/* verified local archive (install/upgrade) */
+	int user;	/* asked for by the user */
+	int from_rom;	/* restore the image's copy instead of the ipk */
+	Id p, old;
+};
+
+struct tx {
+	struct pkg_ctx *ctx;
+	char *dldir;	/* downloads of this run, removed by tx_release */
+	struct tx_item *items;
+	size_t n;
+};
+
+/* Plan from the solver result; downloads and verifies every archive. */
+int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
+	    const struct solver_result *res, const char *const *user_names,
+	    size_t nuser);
+/* Download feed package p into dir, verified against the index. */
+int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out);
+/* Run stage -> journal -> commit -> finalize -> clean. */
+int tx_run(struct tx *tx);
+void tx_release(struct tx *tx);
+/* Roll an unfinished transaction forward or back; says so in one line.
+ * 0 when there was nothing to do or it was recovered. */
+int tx_recover(struct pkg_ctx *ctx, int verbose);
+
+/* Solve the queued jobs and run the transaction (apply.c). user: names
+ * asked for; local_ids/paths: packages from local archives. */
+int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
+	       size_t nuser, const Id *local_ids, char *const *local_paths,
+	       size_t nlocal);
+
+/* The package cache directory (--cache, option cache; inside an offline
+ * root unless --host-cache-dir), malloc'd, NULL when none (apply.c). */
+char *apply_cache_dir(struct pkg_ctx *ctx);
+
+/* ---- the journal (journal.c) ---- */
 
 struct tx_op {
 	char op;
@@ -68,7 +120,7 @@ int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging);
  * took effect and the next run finishes the clean-up. */
 int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 		   const char *staging, int committed);
-/* The running transaction (tx_run.c): staged archives and ops. */
+/* The running transaction (stage.c): staged archives and ops. */
 struct stage_pkg {
 	struct ipk *ipk;
 	struct stage_list files;
@@ -99,7 +151,7 @@ void tx_run_free(struct run *rn);
  * packages they Replace (inside the commit's SQLite transaction). */
 int tx_run_drop_taken(struct run *rn);
 
-/* ---- maintainer scripts (tx_scripts.c) ---- */
+/* ---- maintainer scripts (scripts.c) ---- */
 
 /* Before the commit: the old packages' prerm, the new ones' preinst (a
  * failure aborts the transaction). */
@@ -123,7 +175,7 @@ int tx_run_is_conffile(struct run *rn, size_t i, const char *path);
 /* Preflight, stage every archive and build the journal ops. */
 int tx_stage_all(struct run *rn);
 
-/* Image restore (rom_restore.c): the ops that uncover a package's image
+/* Image restore (restore.c): the ops that uncover a package's image
  * files, its database rows made the image's, and the live check. */
 int rom_restore_ops(struct pkg_ctx *ctx, const char *name,
 		    struct tx_ops *ops);
