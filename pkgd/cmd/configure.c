@@ -1,16 +1,10 @@
 /*
  * configure [GLOB]: run the postinst of unpacked packages (those whose
  * postinst failed, or flagged unpacked), as opkg's configure does.
- * clean: empty the package cache (Yocto's opkg).
- * verify [GLOB]: check the installed files of packages against the hashes
- * recorded at install time.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
 
@@ -21,19 +15,13 @@ struct cfg_ctx {
 	size_t n;
 };
 
-static int glob_ok(const struct pkg_ctx *ctx, const char *glob,
-		   const char *name)
-{
-	return !glob ||
-	       fnmatch(glob, name, ctx->opt.nocase ? FNM_CASEFOLD : 0) == 0;
-}
-
 static int collect_unpacked(const struct db_pkg *p, void *ud)
 {
 	struct cfg_ctx *c = ud;
 	char **v;
 
-	if (strcmp(p->state, "failed") || !glob_ok(c->ctx, c->glob, p->name))
+	if (strcmp(p->state, "failed") ||
+	    !cmd_glob_ok(c->ctx, c->glob, p->name))
 		return 0;
 	v = realloc(c->names, (c->n + 1) * sizeof(*v));
 	if (!v)
@@ -94,84 +82,3 @@ const struct pkg_cmd cmd_configure_desc = {
 	CMD_OPKG | CMD_WRITE | CMD_DB, cmd_configure
 };
 
-/* clean: remove the archives kept in the cache directory. */
-static int cmd_clean(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	char *dir = apply_cache_dir(ctx);
-	DIR *d = dir ? opendir(dir) : NULL;
-	struct dirent *e;
-	int r = 0;
-
-	while (d && (e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		char *path = NULL;
-		if (l < 5 || (strcmp(e->d_name + l - 4, ".ipk") &&
-			      strcmp(e->d_name + l - 4, ".opk") &&
-			      strcmp(e->d_name + l - 4, ".deb")))
-			continue;
-		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
-			r = -ENOMEM;
-		else if (!ctx->opt.noaction && fsop_unlink(path) < 0)
-			r = pkg_error(-errno, "cannot remove '%s'", path);
-		free(path);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-	return r;
-}
-
-const struct pkg_cmd cmd_clean_desc = {
-	"clean", "", "empty the package cache (--cache DIR)",
-	CMD_OPKG | CMD_WRITE, cmd_clean
-};
-
-struct verify_ctx {
-	struct pkg_ctx *ctx;
-	const char *glob;
-	int bad;
-};
-
-
-static int verify_file(const struct db_file *f, void *ud)
-{
-	struct verify_ctx *v = ud;
-	char hex[65], *rp;
-	const char *what = NULL;
-
-	if (f->type != 'f' || f->conffile || !f->sha256 || !*f->sha256 ||
-	    !glob_ok(v->ctx, v->glob, f->package) ||
-	    !db_pkg_installed(v->ctx->db, f->package))
-		return 0;
-	rp = rootfs_rpath(&v->ctx->rf, f->path, NULL);
-	if (!rp || access(rp, F_OK))
-		what = "missing";
-	else if (rootfs_sha256_file(rp, hex) < 0 || strcmp(hex, f->sha256))
-		what = "changed";
-	free(rp);
-	if (!what)
-		return 0;
-	fprintf(v->ctx->out, "%s: /%s %s\n", f->package, f->path, what);
-	v->bad = 1;
-	return 0;
-}
-
-/* verify [GLOB]: one line "PKG: /path missing|changed" per file that no
- * longer matches; conffiles are list-changed-conffiles' business. Fails
- * when a file does not match. */
-static int cmd_verify(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	struct verify_ctx v = { ctx, argc > 0 ? argv[0] : NULL, 0 };
-	int r = db_file_each(ctx->db, NULL, verify_file, &v);
-
-	if (r == 0 && v.bad)
-		r = pkg_error_plain(-PKGE_CHECKSUM,
-				    "some installed files do not match their "
-				    "packages");
-	return r;
-}
-
-const struct pkg_cmd cmd_verify_desc = {
-	"verify", "[GLOB]", "check installed files against their packages",
-	CMD_OPKG | CMD_DB, cmd_verify
-};

@@ -1,6 +1,6 @@
 /*
- * info [GLOB] (installed and available), status [GLOB] (installed only),
- * in opkg's field order; --json for both.
+ * info [GLOB]: installed and available packages in opkg's field order, or
+ * --json; info_run is status's too (installed only).
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -213,7 +213,7 @@ static void fields_filter(FILE *out, const char *list, const char *text)
 static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 			int status);
 
-static int run_info(struct pkg_ctx *ctx, int argc, char **argv, int status)
+int info_run(struct pkg_ctx *ctx, int argc, char **argv, int status)
 {
 	FILE *real = ctx->out, *mem;
 	char *buf = NULL;
@@ -250,22 +250,10 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 
 static int cmd_info(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	return run_info(ctx, argc, argv, 0);
-}
-
-static int cmd_status(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	if (ctx->opt.conffiles)
-		return conffiles_status(ctx, argc > 0 ? argv[0] : NULL);
-	return run_info(ctx, argc, argv, 1);
+	return info_run(ctx, argc, argv, 0);
 }
 
 const struct pkg_cmd cmd_info_desc = {
 	"info", "[GLOB]", "show package information",
 	CMD_OPKG | CMD_DB | CMD_POOL | CMD_LISTING, cmd_info
-};
-
-const struct pkg_cmd cmd_status_desc = {
-	"status", "[GLOB]", "show the status of installed packages",
-	CMD_OPKG | CMD_DB | CMD_LISTING, cmd_status
 };

@@ -4,7 +4,6 @@
  * virtual names resolve through Provides.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,11 +73,6 @@ static int url_fetch(struct pkg_ctx *ctx, struct local_pkgs *lp,
 	}
 	*out = dest;
 	return 0;
-}
-
-static int has_glob(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
 }
 
 
@@ -192,7 +186,7 @@ static int queue_arg(struct pkg_ctx *ctx, struct local_pkgs *lp,
 					   lp->ids[lp->n - 1])
 			      : r;
 	}
-	if (has_glob(arg))
+	if (arg_has_glob(arg))
 		return glob_jobs(ctx, arg, names, nn);
 	spec_name(arg, name, sizeof(name));
 	*names = realloc(*names, (*nn + 1) * sizeof(**names));
@@ -268,85 +262,4 @@ const struct pkg_cmd cmd_install_desc = {
 	"install", "NAME|FILE.ipk|URL...",
 	"install packages (globs, name=version, name<=version)",
 	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB, cmd_install
-};
-
-/* Queue the removal of every installed package matching arg (a name or
- * a glob); *any is set when one matched. */
-static int remove_arg(struct pkg_ctx *ctx, const char *arg, int *any)
-{
-	Queue q;
-	int i, r = 0;
-
-	if (!has_glob(arg) && !ctx->opt.nocase) {
-		if (!db_pkg_installed(ctx->db, arg))
-			return 0;
-		*any = 1;
-		return solver_job(&ctx->solv, SJ_REMOVE, arg, 0);
-	}
-	queue_init(&q);
-	solver_match_glob(&ctx->solv, arg, ctx->opt.nocase, &q);
-	for (i = 0; r == 0 && i < q.count; i++) {
-		const char *n = solver_name(&ctx->solv, q.elements[i]);
-		if (solver_is_installed(&ctx->solv, q.elements[i]) &&
-		    db_pkg_installed(ctx->db, n)) {
-			r = solver_job(&ctx->solv, SJ_REMOVE, n, 0);
-			*any = 1;
-		}
-	}
-	queue_free(&q);
-	return r;
-}
-
-/* remove NAME|GLOB...: opkg removes what matches; when nothing does it
- * says "No packages removed." and succeeds. */
-static int cmd_remove(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	int r = 0, k, any = 0;
-
-	if (argc < 1)
-		return pkg_error_plain(-PKGE_USAGE, "remove: name a package");
-	for (k = 0; r == 0 && k < argc; k++)
-		r = remove_arg(ctx, argv[k], &any);
-	if (r == 0 && !any) {
-		ctx_note(ctx, 1, "No packages removed.\n");
-		return 0;
-	}
-	if (r == 0)
-		r = apply_jobs(ctx, 0, NULL, 0, NULL, NULL, 0);
-	return r;
-}
-
-const struct pkg_cmd cmd_remove_desc = {
-	"remove", "NAME...", "remove packages (--autoremove: and orphans)",
-	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB, cmd_remove
-};
-
-static int cmd_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	int r = 0, k;
-
-	if (argc == 0)
-		r = solver_job(&ctx->solv, SJ_UPGRADE_ALL, NULL, 0);
-	for (k = 0; r == 0 && k < argc; k++)
-		r = solver_job(&ctx->solv, SJ_UPGRADE, argv[k], 0);
-	if (r == 0)
-		r = apply_jobs(ctx, 0, NULL, 0, NULL, NULL, 0);
-	return r;
-}
-
-const struct pkg_cmd cmd_upgrade_desc = {
-	"upgrade", "[NAME...]", "upgrade packages (all when none named)",
-	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB, cmd_upgrade
-};
-
-/* dist-upgrade (Yocto's opkg): upgrade everything, installing and
- * removing what the new versions need; pkg's solver always does. */
-static int cmd_dist_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	return cmd_upgrade(ctx, 0, argv);
-}
-
-const struct pkg_cmd cmd_dist_upgrade_desc = {
-	"dist-upgrade", "", "upgrade every package, following new dependencies",
-	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB, cmd_dist_upgrade
 };

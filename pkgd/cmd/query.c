@@ -1,19 +1,13 @@
 /*
- * depends, whatdepends, whatdependsrec, whatrecommends, whatsuggests,
- * whatconflicts, whatprovides, whatreplaces: dependency queries over the
- * pool, in opkg's formats. Patterns are globs (-i: any case); the
- * packages scanned are the installed ones, or all with -A.
+ * The dependency queries over the pool that depends and the what*
+ * commands share, in opkg's formats. Patterns are globs (-i: any case);
+ * the packages scanned are the installed ones, or all with -A.
  */
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
-
-static int match(const struct pkg_ctx *ctx, const char *glob, const char *s)
-{
-	return fnmatch(glob, s, ctx->opt.nocase ? FNM_CASEFOLD : 0) == 0;
-}
 
 static int in_scope(const struct pkg_ctx *ctx, Id p)
 {
@@ -31,8 +25,7 @@ static int by_name(const void *a, const void *b, void *ud)
 	return r ? r : x - y;
 }
 
-/* The packages in scope, sorted by name, one per name and version. */
-static void scope_ids(const struct pkg_ctx *ctx, Queue *q)
+void query_scope_ids(const struct pkg_ctx *ctx, Queue *q)
 {
 	Pool *pool = ctx->solv.pool;
 	Id p;
@@ -55,49 +48,13 @@ static void scope_ids(const struct pkg_ctx *ctx, Queue *q)
 	q->count = j;
 }
 
-/* opkg prints << and >> as "<" and ">" (constraint_to_str). */
-static void opkg_ops(char *s)
+void query_opkg_ops(char *s)
 {
 	char *o;
 
 	while ((o = strstr(s, "(<< ")) || (o = strstr(s, "(>> ")))
 		memmove(o + 2, o + 3, strlen(o + 3) + 1);
 }
-
-static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	Queue q;
-	int k, i;
-
-	if (argc < 1)
-		return pkg_error_plain(-PKGE_USAGE, "depends: name a package");
-	queue_init(&q);
-	scope_ids(ctx, &q);
-	for (k = 0; k < argc; k++)
-		for (i = 0; i < q.count; i++) {
-			Id p = q.elements[i];
-			char *deps, *save, *d;
-			if (!match(ctx, argv[k], solver_name(&ctx->solv, p)))
-				continue;
-			deps = solver_deps_str(&ctx->solv, p,
-					       SOLVABLE_REQUIRES);
-			fprintf(ctx->out, "%s depends on:\n",
-				solver_name(&ctx->solv, p));
-			if (deps)
-				opkg_ops(deps);
-			for (d = deps ? strtok_r(deps, ",", &save) : NULL; d;
-			     d = strtok_r(NULL, ",", &save))
-				fprintf(ctx->out, "\t%s\n", d + strspn(d, " "));
-			free(deps);
-		}
-	queue_free(&q);
-	return 0;
-}
-
-const struct pkg_cmd cmd_depends_desc = {
-	"depends", "[-A] GLOB...", "list what packages depend on",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_depends
-};
 
 static int in_set(const Queue *set, Id name)
 {
@@ -145,7 +102,7 @@ static char *first_hit(struct pkg_ctx *ctx, Id p, Id key, const Queue *set)
 			     satisfiable(ctx, d) ? "" : " unsatisfiable") < 0)
 			hit = NULL;
 		else
-			opkg_ops(hit);
+			query_opkg_ops(hit);
 	}
 	free(deps);
 	return hit;
@@ -201,8 +158,8 @@ static int what_pass(struct pkg_ctx *ctx, const Queue *scope, Queue *set,
 	return n;
 }
 
-static int what_query(struct pkg_ctx *ctx, int argc, char **argv, Id key,
-		      const char *verb, int recursive)
+int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
+	       const char *verb, int recursive)
 {
 	Queue set, scope, done;
 	int i, k;
@@ -212,12 +169,13 @@ static int what_query(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 	queue_init(&set);
 	queue_init(&scope);
 	queue_init(&done);
-	scope_ids(ctx, &scope);
+	query_scope_ids(ctx, &scope);
 	fprintf(ctx->out, "Root set:\n");
 	for (i = 0; i < scope.count; i++) {
 		Id p = scope.elements[i];
 		for (k = 0; k < argc; k++)
-			if (match(ctx, argv[k], solver_name(&ctx->solv, p)))
+			if (cmd_glob_ok(ctx, argv[k],
+					solver_name(&ctx->solv, p)))
 				break;
 		if (k == argc)
 			continue;
@@ -234,60 +192,6 @@ static int what_query(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 	queue_free(&done);
 	return 0;
 }
-
-static int cmd_whatdepends(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	return what_query(ctx, argc, argv, SOLVABLE_REQUIRES, "depends on", 0);
-}
-
-static int cmd_whatdependsrec(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	return what_query(ctx, argc, argv, SOLVABLE_REQUIRES, "depends on", 1);
-}
-
-static int cmd_whatrecommends(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	return what_query(ctx, argc, argv, SOLVABLE_RECOMMENDS, "recommends",
-			  0);
-}
-
-static int cmd_whatsuggests(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	return what_query(ctx, argc, argv, SOLVABLE_SUGGESTS, "suggests", 0);
-}
-
-static int cmd_whatconflicts(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	return what_query(ctx, argc, argv, SOLVABLE_CONFLICTS,
-			  "conflicts with", 0);
-}
-
-const struct pkg_cmd cmd_whatdepends_desc = {
-	"whatdepends", "[-A] GLOB...", "list packages that depend on GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatdepends
-};
-
-const struct pkg_cmd cmd_whatdependsrec_desc = {
-	"whatdependsrec", "[-A] GLOB...",
-	"list packages that depend on GLOB, recursively",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatdependsrec
-};
-
-const struct pkg_cmd cmd_whatrecommends_desc = {
-	"whatrecommends", "[-A] GLOB...", "list packages that recommend GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatrecommends
-};
-
-const struct pkg_cmd cmd_whatsuggests_desc = {
-	"whatsuggests", "[-A] GLOB...", "list packages that suggest GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatsuggests
-};
-
-const struct pkg_cmd cmd_whatconflicts_desc = {
-	"whatconflicts", "[-A] GLOB...",
-	"list packages that conflict with GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatconflicts
-};
 
 /* The Provides (key SOLVABLE_PROVIDES) or Replaces (field text) entries
  * of p that match glob: "    NAME" plus "\tREL ENTRY" when the entry is
@@ -340,7 +244,7 @@ static char *replaces_of(struct pkg_ctx *ctx, Id p)
 	return v;
 }
 
-static int what_rel(struct pkg_ctx *ctx, int argc, char **argv, int repl)
+int query_what_rel(struct pkg_ctx *ctx, int argc, char **argv, int repl)
 {
 	const char *rel = repl ? "replaces" : "provides";
 	Queue scope;
@@ -349,7 +253,7 @@ static int what_rel(struct pkg_ctx *ctx, int argc, char **argv, int repl)
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "name a package");
 	queue_init(&scope);
-	scope_ids(ctx, &scope);
+	query_scope_ids(ctx, &scope);
 	for (k = 0; k < argc; k++) {
 		fprintf(ctx->out, "What %s %s\n", rel, argv[k]);
 		for (i = 0; i < scope.count; i++) {
@@ -371,23 +275,3 @@ static int what_rel(struct pkg_ctx *ctx, int argc, char **argv, int repl)
 	queue_free(&scope);
 	return 0;
 }
-
-static int cmd_whatprovides(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	return what_rel(ctx, argc, argv, 0);
-}
-
-static int cmd_whatreplaces(struct pkg_ctx *ctx, int argc, char **argv)
-{
-	return what_rel(ctx, argc, argv, 1);
-}
-
-const struct pkg_cmd cmd_whatprovides_desc = {
-	"whatprovides", "[-A] GLOB...", "list packages that provide GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatprovides
-};
-
-const struct pkg_cmd cmd_whatreplaces_desc = {
-	"whatreplaces", "[-A] GLOB...", "list packages that replace GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_whatreplaces
-};

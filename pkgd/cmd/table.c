@@ -1,27 +1,11 @@
 /*
- * The command table: a new command is one file and one row here.
- * Underscore spellings (list_installed) are accepted by cmd_find.
+ * The command table: a new command is one file (cmd/<name>.c, its
+ * descriptor declared in cmd.h) and one row here. Underscore spellings
+ * (list_installed) are accepted by cmd_find.
  */
 #include <string.h>
 
 #include "cmd/cmd.h"
-
-extern const struct pkg_cmd cmd_update_desc, cmd_install_desc,
-	cmd_remove_desc, cmd_upgrade_desc, cmd_list_desc,
-	cmd_list_installed_desc, cmd_list_upgradable_desc, cmd_info_desc,
-	cmd_status_desc, cmd_files_desc, cmd_search_desc, cmd_find_desc,
-	cmd_depends_desc, cmd_whatdepends_desc, cmd_whatconflicts_desc,
-	cmd_whatprovides_desc, cmd_download_desc, cmd_flag_desc,
-	cmd_compare_versions_desc, cmd_print_architecture_desc,
-	cmd_recover_desc, cmd_help_desc, cmd_list_changed_conffiles_desc;
-extern const struct pkg_cmd cmd_whatdependsrec_desc, cmd_whatrecommends_desc,
-	cmd_whatsuggests_desc, cmd_whatreplaces_desc, cmd_dist_upgrade_desc,
-	cmd_configure_desc, cmd_clean_desc, cmd_verify_desc;
-extern const struct pkg_cmd cmd_backup_desc, cmd_post_upgrade_desc,
-	cmd_export_desc;
-
-extern const struct pkg_cmd cmd_reclaim_desc, cmd_reset_desc,
-	cmd_audit_desc, cmd_image_manifest_desc;
 
 const struct pkg_cmd *const pkg_commands[] = {
 	&cmd_update_desc, &cmd_install_desc, &cmd_remove_desc,
@@ -36,7 +20,8 @@ const struct pkg_cmd *const pkg_commands[] = {
 	&cmd_configure_desc, &cmd_clean_desc, &cmd_verify_desc,
 	&cmd_compare_versions_desc, &cmd_print_architecture_desc,
 	&cmd_reclaim_desc, &cmd_reset_desc, &cmd_audit_desc,
-	&cmd_image_manifest_desc, &cmd_recover_desc, &cmd_backup_desc, &cmd_post_upgrade_desc,
+	&cmd_image_manifest_desc, &cmd_recover_desc, &cmd_backup_desc,
+	&cmd_post_upgrade_desc,
 	&cmd_export_desc, &cmd_help_desc, NULL
 };
 

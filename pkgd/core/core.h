@@ -254,7 +254,8 @@ int db_script_each(sqlite3 *db, const char *pkg,
 
 /* Append a copy of s to the list v (n entries) unless it is there. */
 int strv_add_unique(char ***v, size_t *n, const char *s);
-/* Is arg a local .ipk path / a URL? */
+/* Is arg a glob (has * ? or [)? A local .ipk path? A URL? */
+int arg_has_glob(const char *s);
 int arg_is_ipk(const char *arg);
 int arg_is_url(const char *arg);
 /* JSON string output. */

@@ -29,6 +29,12 @@ int arg_is_url(const char *arg)
 	       !strncmp(arg, "ftp://", 6) || !strncmp(arg, "file://", 7);
 }
 
+/* Does s hold a glob character? */
+int arg_has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
 int arg_is_ipk(const char *arg)
 {
 	size_t l = strlen(arg);
