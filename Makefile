@@ -31,7 +31,11 @@ LIBDIRS := rootfs fetch solver hooks
 lib_srcs = $(wildcard $(1)/*.c)
 lib_objs = $(patsubst %.c,$(B)/obj/%.o,$(call lib_srcs,$(1)))
 
-PKGD_SRCS := $(filter-out pkgd/main.c,$(wildcard pkgd/*.c))
+# pkgd/ in layers, lowest first: core, state, tx, session, cmd; main.c on
+# top (tests/t/05-layers.t checks that no layer includes or calls a higher
+# one).
+PKGD_LAYERS := core state tx session cmd
+PKGD_SRCS := $(foreach l,$(PKGD_LAYERS),$(wildcard pkgd/$(l)/*.c))
 PKGD_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(PKGD_SRCS))
 REPO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard repo-tools/*.c))
 # Link order: upper layers first.
@@ -42,16 +46,18 @@ TROOTFS_OBJS := $(patsubst %.c,$(B)/tobj/%.o,$(call lib_srcs,rootfs))
 TLIBS := $(B)/lib/libpkgd.a $(B)/lib/libhooks.a $(B)/lib/libsolver.a \
 	$(B)/lib/libfetch.a $(B)/lib/librootfs-fault.a
 
+HDRS := $(wildcard */*.h pkgd/*/*.h)
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
 
 all: $(B)/bin/pkg $(B)/bin/opkg $(B)/bin/pkg-repo $(B)/test/bin/pkg $(UNIT_BINS)
 
-$(B)/obj/%.o: %.c $(wildcard */*.h)
+$(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/tobj/%.o: %.c $(wildcard */*.h)
+$(B)/tobj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DPKG_FAULT_INJECT $(CFLAGS) -c -o $@ $<
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pkgd.h"
+#include "cmd/cmd.h"
 
 enum {
 	O_FORCE_BASE = 1000,
@@ -375,7 +375,7 @@ static void setup_archs(struct pkg_ctx *ctx)
 /* A crash while staging leaves ROOT/usr/lib/pkg/staging, no journal. */
 static int tx_staging_left(struct pkg_ctx *ctx)
 {
-	char *p = ctx_wpath(ctx, "usr/lib/pkg/staging");
+	char *p = ctx_wpath(ctx, PKG_STAGING_DIR);
 	int r = p && access(p, F_OK) == 0;
 
 	free(p);
@@ -386,7 +386,7 @@ static int tx_staging_left(struct pkg_ctx *ctx)
 static int tx_lock_busy(struct pkg_ctx *ctx)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char *p = ctx_wpath(ctx, "usr/lib/pkg/lock");
+	char *p = ctx_wpath(ctx, PKG_LOCK_FILE);
 	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, busy = 0;
 
 	if (fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0)
@@ -412,7 +412,7 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		return r;
 	setup_archs(ctx);
 	if (cmd->flags & CMD_FEEDS)
-		return ctx_load_pool(ctx);
+		return session_load_pool(ctx);
 	if (!(cmd->flags & (CMD_DB | CMD_WRITE | CMD_POOL)))
 		return 0;
 	if (cmd->flags & CMD_WRITE && !ctx->opt.noaction) {
@@ -423,10 +423,10 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	}
 	if (cmd->flags & CMD_NODB)
 		return 0; /* SQLite costs 1.2 MB of RSS update does not need */
-	r = ctx_open_db(ctx, (cmd->flags & CMD_WRITE) != 0);
+	r = session_open_db(ctx, (cmd->flags & CMD_WRITE) != 0);
 	if (r < 0)
 		return r;
-	db_meta_get(ctx->db, "tx_state", &state);
+	db_meta_get(ctx->db, META_TX_STATE, &state);
 	if (!state && tx_staging_left(ctx))
 		state = strdup("staging");
 	if (state && ctx->lock_fd < 0 && tx_lock_busy(ctx)) {
@@ -439,16 +439,16 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		/* An unfinished transaction: finish or undo it before
 		 * anything else, whatever the command. */
 		free(state);
-		if ((r = ctx_write_access(ctx)) < 0)
+		if ((r = session_write_access(ctx)) < 0)
 			return r;
 		if (strcmp(cmd->name, "recover") && (r = tx_recover(ctx, 0)) < 0)
 			return r;
 	}
-	if ((r = ctx_sync_image(ctx)) < 0)
+	if ((r = session_sync_image(ctx)) < 0)
 		return r;
 	ctx->pool_installed_only = cmd->flags & CMD_SCOPE && !ctx->opt.all;
 	if (cmd->flags & CMD_POOL)
-		r = ctx_load_pool(ctx);
+		r = session_load_pool(ctx);
 	if (r == 0)
 		dest_load_main(ctx, ds);
 	return r;
@@ -532,7 +532,7 @@ int main(int argc, char **argv)
 		if (r == 0)
 			r = cmd->run(&ctx, nsub - at, sub + at);
 	}
-	ctx_release(&ctx);
+	session_release(&ctx);
 	free(ds.lists);
 	free(ds.status);
 	fetch_global_cleanup();

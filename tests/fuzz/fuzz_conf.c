@@ -11,7 +11,7 @@
 #include <solv/pool.h>
 #include <sqlite3.h>
 
-#include "pkgd.h"
+#include "core/core.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pkgd.h"
+#include "state/state.h"
 
 struct bad_log {
 	size_t n;

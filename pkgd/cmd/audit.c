@@ -1,0 +1,218 @@
+/*
+ * pkg audit [--json]: the files on disk against the database. For each
+ * file of an installed package: where the merged view takes it from (the
+ * image, the overlay, nowhere) and whether it is as installed, modified,
+ * missing or whited out; the files of image packages the user removed
+ * must stay hidden; whiteouts nobody accounts for and overlay files no
+ * package owns are listed. Exit 1 when something is wrong (a changed
+ * conffile or an unowned file is not wrong).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+
+struct audit {
+	struct pkg_ctx *ctx;
+	size_t checked, problems, notes;
+	int first;
+};
+
+static const char *origin_name(enum origin o)
+{
+	return o == ORIGIN_ROM ? "image" : o == ORIGIN_UPPER ? "overlay"
+					       : "none";
+}
+
+static void report(struct audit *a, const char *path, const char *pkg,
+		   enum origin o, const char *state, int problem)
+{
+	FILE *f = a->ctx->out;
+
+	if (problem)
+		a->problems++;
+	else
+		a->notes++;
+	if (!a->ctx->opt.json) {
+		fprintf(f, "%-10s /%s (%s, %s)\n", state, path,
+			pkg ? pkg : "no package", origin_name(o));
+		return;
+	}
+	fprintf(f, "%s\n  {\"path\": ", a->first ? "" : ",");
+	a->first = 0;
+	json_str(f, path);
+	fprintf(f, ", \"package\": ");
+	json_str(f, pkg);
+	fprintf(f, ", \"origin\": \"%s\", \"state\": \"%s\", \"problem\": %s}",
+		origin_name(o), state, problem ? "true" : "false");
+}
+
+static int check_file(const struct db_file *f, void *ud)
+{
+	struct audit *a = ud;
+	enum origin o;
+	struct stat st;
+	char *p, hex[65];
+
+	if (f->type == 'd')
+		return 0;
+	a->checked++;
+	p = rootfs_rpath(&a->ctx->rf, f->path, &o);
+	if (!p || lstat(p, &st) < 0) {
+		report(a, f->path, f->package, o,
+		       o == ORIGIN_WHITEOUT ? "whiteout" : "missing", 1);
+		free(p);
+		return 0;
+	}
+	if (f->type == 'f' && S_ISREG(st.st_mode) && f->sha256) {
+		if (rootfs_sha256_file(p, hex) == 0 && strcmp(hex, f->sha256))
+			report(a, f->path, f->package, o,
+			       f->conffile ? "changed" : "modified",
+			       !f->conffile);
+	} else if ((f->type == 'l') != !!S_ISLNK(st.st_mode)) {
+		report(a, f->path, f->package, o, "type", 1);
+	}
+	free(p);
+	return 0;
+}
+
+/* Files of image packages the user removed must stay hidden. */
+static int check_removed(const struct db_pkg *p, void *ud)
+{
+	struct audit *a = ud;
+	sqlite3_stmt *st;
+
+	if (strcmp(p->state, "removed") ||
+	    sqlite3_prepare_v2(a->ctx->db,
+			       "SELECT path,conffile FROM rom_files WHERE "
+			       "package=? AND "
+			       "type!='d' AND path NOT IN (SELECT f.path FROM "
+			       "files f JOIN packages q ON q.name=f.package "
+			       "WHERE q.state='installed')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+		enum origin o;
+		char *rp = rootfs_rpath(&a->ctx->rf, path, &o);
+		/* a changed conffile stays on remove, as with opkg */
+		if (rp && !(o == ORIGIN_UPPER && sqlite3_column_int(st, 1)))
+			report(a, path, p->name, o, "visible", 1);
+		free(rp);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int known(struct audit *a, const char *rel, int whiteout)
+{
+	sqlite3_stmt *st;
+	int k = 0;
+
+	if (sqlite3_prepare_v2(a->ctx->db,
+			       whiteout
+				       ? "SELECT 1 FROM rom_files r JOIN packages "
+					 "p ON p.name=r.package WHERE r.path=?1 "
+					 "AND p.state='removed' UNION ALL "
+					 "SELECT 1 FROM hidden WHERE path=?1"
+				       : "SELECT 1 FROM files WHERE path=?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 1;
+	sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
+	k = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return k;
+}
+
+static int own_state(const char *rel)
+{
+	static const char *const mine[] = { PKG_DIR, "usr/lib/opkg",
+					     "var", "tmp", "etc/pkg",
+					     "etc/backup", NULL };
+	size_t i, l;
+
+	for (i = 0; mine[i]; i++) {
+		l = strlen(mine[i]);
+		if (!strncmp(rel, mine[i], l) && (!rel[l] || rel[l] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The upper layer: whiteouts and files nobody accounts for. */
+static void walk_upper(struct audit *a, const char *rel)
+{
+	char *dir = rootfs_upath(&a->ctx->rf, rel), *child, *p;
+	struct dirent **nl = NULL;
+	struct stat st;
+	int n, i;
+
+	n = dir ? scandir(dir, &nl, NULL, alphasort) : -1;
+	for (i = 0; i < n; i++) {
+		const char *nm = nl[i]->d_name;
+		if (strcmp(nm, ".") && strcmp(nm, "..") &&
+		    asprintf(&child, "%s%s%s", rel, *rel ? "/" : "", nm) >= 0) {
+			p = rootfs_upath(&a->ctx->rf, child);
+			if (own_state(child) || !p || lstat(p, &st) < 0)
+				;
+			else if (S_ISDIR(st.st_mode))
+				walk_upper(a, child);
+			else if (S_ISCHR(st.st_mode) && st.st_rdev == 0 &&
+				 !known(a, child, 1) && !known(a, child, 0))
+				report(a, child, NULL, ORIGIN_WHITEOUT,
+				       "whiteout", 1);
+			else if (!S_ISCHR(st.st_mode) && !known(a, child, 0))
+				report(a, child, NULL, ORIGIN_UPPER, "unowned",
+				       0);
+			free(p);
+			free(child);
+		}
+		free(nl[i]);
+	}
+	free(nl);
+	free(dir);
+}
+
+static int check_pkg(const struct db_pkg *p, void *ud)
+{
+	struct audit *a = ud;
+
+	if (!strcmp(p->state, "installed") || !strcmp(p->state, "failed"))
+		db_file_each(a->ctx->db, p->name, check_file, a);
+	return 0;
+}
+
+static int cmd_audit(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	struct audit a = { ctx, 0, 0, 0, 1 };
+
+	if (ctx->opt.json)
+		fprintf(ctx->out, "{\"findings\": [");
+	db_pkg_each(ctx->db, check_pkg, &a);
+	if (ctx->rf.mode != ROOTFS_PLAIN && ctx->rf.upper) {
+		db_pkg_each(ctx->db, check_removed, &a);
+		walk_upper(&a, "");
+	}
+	if (ctx->opt.json)
+		fprintf(ctx->out,
+			"\n], \"checked\": %zu, \"problems\": %zu, "
+			"\"notes\": %zu}\n",
+			a.checked, a.problems, a.notes);
+	else
+		fprintf(ctx->out, "%zu files checked, %zu problem%s, %zu "
+				  "note%s.\n",
+			a.checked, a.problems, a.problems == 1 ? "" : "s",
+			a.notes, a.notes == 1 ? "" : "s");
+	return a.problems ? 1 : 0;
+}
+
+const struct pkg_cmd cmd_audit_desc = {
+	"audit", "[--json]",
+	"compare the files on disk with the database",
+	CMD_DB, cmd_audit
+};

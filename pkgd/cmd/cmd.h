@@ -1,0 +1,121 @@
+/*
+ * pkgd/cmd: the commands, above session. One file per command, each
+ * defining one descriptor (cmd_<name>_desc) listed in table.c; main
+ * prepares what the flags ask for and calls run(). Helpers several
+ * commands share: common.c, info.c (info_run, for status), query.c (for
+ * depends and what*).
+ */
+#ifndef PKG_CMD_H
+#define PKG_CMD_H
+
+#include "session/session.h"
+
+/* ---- the command table (table.c) ---- */
+
+#define CMD_DB 1	/* needs the database (read) */
+#define CMD_WRITE 2	/* takes the lock, may change the root */
+#define CMD_POOL 4	/* needs the solver pool (installed + feeds) */
+#define CMD_OPKG 8	/* a command opkg has */
+#define CMD_NOROOT 16	/* needs no root at all */
+#define CMD_OWNOPTS 32	/* the command parses the words after its name
+			 * itself (main skips its second option pass, so
+			 * `backup -l` is not `--lists-dir`) */
+#define CMD_NODB 64	/* with CMD_WRITE: the lock only, no database (update
+			 * writes feed lists, never the installed state) */
+#define CMD_FEEDS 128	/* a pool of the feeds alone, no database: list
+			 * shows what the feeds offer (as opkg), and SQLite
+			 * would cost it 1.2 MB of RSS */
+#define CMD_LISTING 512	/* a listing: --json, -i, --size... (help) */
+#define CMD_SCOPE 256	/* with CMD_POOL: the installed packages alone
+			 * unless -A (the queries: depends, what*), so the
+			 * feeds are not loaded for nothing */
+
+struct pkg_cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	unsigned flags;
+	int (*run)(struct pkg_ctx *ctx, int argc, char **argv);
+};
+
+const struct pkg_cmd *cmd_find(const char *name);
+/* The table, terminated by NULL. */
+extern const struct pkg_cmd *const pkg_commands[];
+
+/* The descriptors, one per file (cmd/<name>.c, dashes as underscores). */
+extern const struct pkg_cmd cmd_audit_desc;
+extern const struct pkg_cmd cmd_backup_desc;
+extern const struct pkg_cmd cmd_clean_desc;
+extern const struct pkg_cmd cmd_compare_versions_desc;
+extern const struct pkg_cmd cmd_configure_desc;
+extern const struct pkg_cmd cmd_depends_desc;
+extern const struct pkg_cmd cmd_dist_upgrade_desc;
+extern const struct pkg_cmd cmd_download_desc;
+extern const struct pkg_cmd cmd_export_desc;
+extern const struct pkg_cmd cmd_files_desc;
+extern const struct pkg_cmd cmd_find_desc;
+extern const struct pkg_cmd cmd_flag_desc;
+extern const struct pkg_cmd cmd_help_desc;
+extern const struct pkg_cmd cmd_image_manifest_desc;
+extern const struct pkg_cmd cmd_info_desc;
+extern const struct pkg_cmd cmd_install_desc;
+extern const struct pkg_cmd cmd_list_changed_conffiles_desc;
+extern const struct pkg_cmd cmd_list_desc;
+extern const struct pkg_cmd cmd_list_installed_desc;
+extern const struct pkg_cmd cmd_list_upgradable_desc;
+extern const struct pkg_cmd cmd_post_upgrade_desc;
+extern const struct pkg_cmd cmd_print_architecture_desc;
+extern const struct pkg_cmd cmd_reclaim_desc;
+extern const struct pkg_cmd cmd_recover_desc;
+extern const struct pkg_cmd cmd_remove_desc;
+extern const struct pkg_cmd cmd_reset_desc;
+extern const struct pkg_cmd cmd_search_desc;
+extern const struct pkg_cmd cmd_status_desc;
+extern const struct pkg_cmd cmd_update_desc;
+extern const struct pkg_cmd cmd_upgrade_desc;
+extern const struct pkg_cmd cmd_verify_desc;
+extern const struct pkg_cmd cmd_whatconflicts_desc;
+extern const struct pkg_cmd cmd_whatdepends_desc;
+extern const struct pkg_cmd cmd_whatdependsrec_desc;
+extern const struct pkg_cmd cmd_whatprovides_desc;
+extern const struct pkg_cmd cmd_whatrecommends_desc;
+extern const struct pkg_cmd cmd_whatreplaces_desc;
+extern const struct pkg_cmd cmd_whatsuggests_desc;
+
+/* ---- shared by several commands (common.c) ---- */
+
+/* Does name match glob (NULL: everything; -i: any case)? */
+int cmd_glob_ok(const struct pkg_ctx *ctx, const char *glob,
+		const char *name);
+/* Sort package ids by name, then version (then id: a stable order). */
+void cmd_sort_ids(const struct pkg_solver *s, Queue *q);
+/* name as a listing shows it: without its ABIVersion suffix under
+ * --strip-abi (in buf, cap bytes), else name itself. */
+const char *cmd_shown_name(const struct pkg_ctx *ctx, const char *name,
+			   const char *abi, char *buf, size_t cap);
+/* Close a --json listing (json_array_end); nothing without --json. */
+void cmd_json_end(struct pkg_ctx *ctx, int first);
+
+/* ---- info and status (info.c) ---- */
+
+/* Print the packages matching argv[0] (all when argc is 0) in opkg's
+ * info format, --fields and --json honoured: the installed ones, then
+ * (status 0, with a pool) the available ones. 0 or a negative code. */
+int info_run(struct pkg_ctx *ctx, int argc, char **argv, int status);
+
+/* ---- dependency queries: depends and what* (query.c) ---- */
+
+/* The packages in scope (installed; all with -A), sorted by name, one
+ * per name and version, pushed onto q. */
+void query_scope_ids(const struct pkg_ctx *ctx, Queue *q);
+/* Rewrite "(<< " and "(>> " in s as opkg prints them: "(< ", "(> ". */
+void query_opkg_ops(char *s);
+/* whatdepends and its kin: the root set (packages matching argv), then
+ * every package in scope with a key entry (SOLVABLE_REQUIRES...) naming
+ * one of the set, printed with verb; recursive: until nothing new. */
+int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
+	       const char *verb, int recursive);
+/* whatprovides (repl 0) and whatreplaces (repl 1) for each glob. */
+int query_what_rel(struct pkg_ctx *ctx, int argc, char **argv, int repl);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * info [GLOB]: installed and available packages in opkg's field order, or
+ * --json; info_run is status's too (installed only).
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd/cmd.h"
+
+static void field(FILE *f, const char *name, const char *v)
+{
+	if (v && *v)
+		fprintf(f, "%s: %s\n", name, v);
+}
+
+/* One "key": "value" of an object, none when v is NULL. */
+static void info_field(FILE *f, const char *key, const char *v, int *first)
+{
+	if (!v)
+		return;
+	json_field(f, *first ? "" : ", ", key, v);
+	*first = 0;
+}
+
+/* opkg's pkg_formatted_info order. Fields come from the status stanza,
+ * and for info also from the installed control (opkg takes them from the
+ * feed entry of the same version). */
+static const char *const info_order[] = {
+	"Package", "Version", "Depends", "Recommends", "Suggests", "Provides",
+	"Replaces", "Conflicts", "Status", "Section", "Essential",
+	"Architecture", "Maintainer", "MD5Sum", "Size", "Filename",
+	"Conffiles", "Source", "Description", "Installed-Time", "Tags", NULL
+};
+
+/* The raw lines of one field in a stanza text ("Name: v\n" plus its
+ * continuation lines), or NULL. *len gets their length. */
+static const char *raw_field(const char *text, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+	const char *l = text, *e;
+
+	while (l && *l) {
+		if (!strncasecmp(l, name, n) && l[n] == ':') {
+			e = strchr(l, '\n');
+			while (e && e[1] && (e[1] == ' ' || e[1] == '\t'))
+				e = strchr(e + 1, '\n');
+			*len = e ? (size_t)(e - l) + 1 : strlen(l);
+			return l;
+		}
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Print an installed package as opkg's info/status do. */
+static void info_installed(struct pkg_ctx *ctx, const struct db_pkg *p,
+			   int is_status)
+{
+	struct ctl_stanza st = { 0 };
+	char *stanza = opkg_status_stanza(ctx, p);
+	size_t i, len;
+
+	if (!stanza)
+		return;
+	ctl_parse_one(p->control, strlen(p->control), &st);
+	for (i = 0; info_order[i]; i++) {
+		const char *f = info_order[i], *v;
+		const char *raw = raw_field(stanza, f, &len);
+		if (raw) {
+			fwrite(raw, 1, len, ctx->out);
+			continue;
+		}
+		/* status masks Description and Source; the status file has
+		 * no Section or Maintainer */
+		if (is_status || !(v = ctl_get(&st, f)))
+			continue;
+		if (!strcmp(f, "Description")) {
+			char *one = desc_one_line(v);
+			field(ctx->out, f, one ? one : v);
+			free(one);
+		} else if (strcmp(f, "Size") && strcmp(f, "MD5Sum") &&
+			   strcmp(f, "Filename")) {
+			field(ctx->out, f, v);
+		}
+	}
+	fputc('\n', ctx->out);
+	free(stanza);
+	ctl_stanza_release(&st);
+}
+
+struct info_ctx {
+	struct pkg_ctx *ctx;
+	const char *glob;
+	int is_status;
+	int first;
+	int found;
+};
+
+static int info_one(const struct db_pkg *p, void *ud)
+{
+	struct info_ctx *ic = ud;
+	struct pkg_ctx *ctx = ic->ctx;
+
+	if (ic->glob && fnmatch(ic->glob, p->name,
+				ctx->opt.nocase ? FNM_CASEFOLD : 0))
+		return 0;
+	if (!strcmp(p->state, "removed") && !ctx->opt.json)
+		return 0;
+	ic->found = 1;
+	if (ctx->opt.json) {
+		int f = 1;
+		json_item(ctx->out, &ic->first);
+		info_field(ctx->out, "name", p->name, &f);
+		info_field(ctx->out, "version", p->version, &f);
+		info_field(ctx->out, "architecture", p->arch, &f);
+		info_field(ctx->out, "origin",
+			   !strcmp(p->state, "removed") ? "image, removed"
+			   : !strcmp(p->origin, "rom")	? "image"
+			   : p->rom_version ? "image, upgraded in overlay"
+					    : "overlay",
+			   &f);
+		info_field(ctx->out, "state", p->state, &f);
+		info_field(ctx->out, "user", p->user ? "yes" : "no", &f);
+		fputs("}", ctx->out);
+		return 0;
+	}
+	info_installed(ctx, p, ic->is_status);
+	return 0;
+}
+
+/* The installed package of the same name and version is already shown
+ * (opkg merges the two into one entry). The pool's installed repo holds
+ * exactly the database's installed and failed packages (not removed
+ * ones), so this asks the pool instead of querying the database once per
+ * available package (9,000 queries made `info nano` take 0.3 s). */
+static int installed_same(struct pkg_ctx *ctx, Id p)
+{
+	Pool *pool = ctx->solv.pool;
+	Solvable *s = pool->solvables + p, *o;
+	Id q;
+
+	if (!pool->installed)
+		return 0;
+	FOR_REPO_SOLVABLES(pool->installed, q, o)
+		if (o->name == s->name && o->evr == s->evr)
+			return 1;
+	return 0;
+}
+
+static int info_available(struct info_ctx *ic)
+{
+	struct pkg_ctx *ctx = ic->ctx;
+	Pool *pool = ctx->solv.pool;
+	Id p;
+
+	FOR_POOL_SOLVABLES(p)
+	{
+		char *text = NULL;
+		if (pool->solvables[p].repo == pool->installed)
+			continue;
+		if (ic->glob &&
+		    fnmatch(ic->glob, solver_name(&ctx->solv, p),
+			    ctx->opt.nocase ? FNM_CASEFOLD : 0))
+			continue;
+		if (installed_same(ctx, p))
+			continue;
+		if (feed_stanza_text(ctx, p, &text) < 0)
+			continue;
+		ic->found = 1;
+		fprintf(ctx->out, "%s\n", text);
+		free(text);
+	}
+	return 0;
+}
+
+/* Is the field named at line (up to ':') in the comma list? */
+static int field_wanted(const char *list, const char *line, size_t n)
+{
+	const char *f = list;
+
+	while (f && *f) {
+		size_t l = strcspn(f, ",");
+		if (l == n && !strncasecmp(f, line, n))
+			return 1;
+		f = f[l] ? f + l + 1 : NULL;
+	}
+	return 0;
+}
+
+/* --fields F1,F2: keep only those fields of each stanza (continuation
+ * lines follow their field; blank lines between stanzas stay). */
+static void fields_filter(FILE *out, const char *list, const char *text)
+{
+	const char *l = text;
+	int keep = 0;
+
+	while (*l) {
+		size_t len = strcspn(l, "\n");
+		if (len == 0)
+			keep = 1;
+		else if (*l != ' ' && *l != '\t')
+			keep = field_wanted(list, l, strcspn(l, ":"));
+		if (keep)
+			fprintf(out, "%.*s\n", (int)len, l);
+		l += len + (l[len] == '\n');
+	}
+}
+
+static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
+			int status);
+
+int info_run(struct pkg_ctx *ctx, int argc, char **argv, int status)
+{
+	FILE *real = ctx->out, *mem;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!ctx->opt.fields || ctx->opt.json)
+		return run_info_raw(ctx, argc, argv, status);
+	mem = open_memstream(&buf, &len);
+	if (!mem)
+		return -ENOMEM;
+	ctx->out = mem;
+	r = run_info_raw(ctx, argc, argv, status);
+	ctx->out = real;
+	fclose(mem);
+	if (r == 0 && buf)
+		fields_filter(real, ctx->opt.fields, buf);
+	free(buf);
+	return r;
+}
+
+static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
+			int status)
+{
+	struct info_ctx ic = { ctx, argc > 0 ? argv[0] : NULL, status, 1, 0 };
+	int r = db_pkg_each(ctx->db, info_one, &ic);
+
+	if (ctx->opt.json)
+		json_array_end(ctx->out, ic.first);
+	else if (r == 0 && !status && ctx->solv_ready)
+		r = info_available(&ic);
+	return r;
+}
+
+static int cmd_info(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	return info_run(ctx, argc, argv, 0);
+}
+
+const struct pkg_cmd cmd_info_desc = {
+	"info", "[GLOB]", "show package information",
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_LISTING, cmd_info
+};

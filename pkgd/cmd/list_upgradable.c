@@ -1,0 +1,50 @@
+/*
+ * list-upgradable: installed packages with a newer version in the feeds,
+ * "name - installed - candidate", sorted by name.
+ */
+#include "cmd/cmd.h"
+
+static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	Pool *pool = ctx->solv.pool;
+	Queue q;
+	Solvable *sv;
+	Id p;
+	int i, first = 1;
+
+	queue_init(&q);
+	FOR_REPO_SOLVABLES(pool->installed, p, sv)
+		queue_push(&q, p);
+	cmd_sort_ids(&ctx->solv, &q);
+	for (i = 0; i < q.count; i++) {
+		const char *n = solver_name(&ctx->solv, q.elements[i]);
+		const char *v = solver_evr(&ctx->solv, q.elements[i]);
+		Id best = solver_best_available(&ctx->solv, n);
+
+		if (argc > 0 && !cmd_glob_ok(ctx, argv[0], n))
+			continue;
+		if (!best ||
+		    solver_vercmp(&ctx->solv, solver_evr(&ctx->solv, best), v) <=
+			    0)
+			continue;
+		if (ctx->opt.json) {
+			json_item(ctx->out, &first);
+			json_field(ctx->out, "", "name", n);
+			json_field(ctx->out, ", ", "version", v);
+			json_field(ctx->out, ", ", "available",
+				   solver_evr(&ctx->solv, best));
+			fputc('}', ctx->out);
+		} else {
+			fprintf(ctx->out, "%s - %s - %s\n", n, v,
+				solver_evr(&ctx->solv, best));
+		}
+	}
+	cmd_json_end(ctx, first);
+	queue_free(&q);
+	return 0;
+}
+
+const struct pkg_cmd cmd_list_upgradable_desc = {
+	"list-upgradable", "[GLOB]", "list installed packages with a newer version",
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_LISTING, cmd_list_upgradable
+};

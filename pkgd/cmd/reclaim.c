@@ -1,0 +1,155 @@
+/*
+ * pkg reclaim [--dry-run]: delete overlay copies that are byte-identical
+ * to the image's file (a config edited and edited back, a file an upgrade
+ * copied and a restore did not need). The merged view does not change;
+ * the overlay gets the space back. A copy that differs in content, mode,
+ * owner or type is never touched, nor one under an opaque directory (the
+ * image's file is hidden there).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+
+/* pkg's and opkg's own state lives in the overlay by design. */
+static const char *const reclaim_skip[] = { PKG_DIR, "usr/lib/opkg",
+					    "var/opkg-lists", NULL };
+
+struct reclaim {
+	struct pkg_ctx *ctx;
+	struct tx_ops ops;
+	uint64_t bytes;
+	size_t files;
+	int r;
+};
+
+static int same_as_image(struct reclaim *rc, const char *rel,
+			 const char *up, const struct stat *su)
+{
+	char *im = NULL, hu[65], hi[65], tu[4096], ti[4096];
+	struct rom_file rf;
+	struct stat si;
+	ssize_t nu, ni;
+	int same = 0;
+
+	if (asprintf(&im, "%s/%s", rc->ctx->rf.rom, rel) < 0)
+		return 0;
+	if (lstat(im, &si) < 0 || (si.st_mode & S_IFMT) != (su->st_mode & S_IFMT) ||
+	    si.st_uid != su->st_uid || si.st_gid != su->st_gid ||
+	    (si.st_mode & 07777) != (su->st_mode & 07777)) {
+		free(im);
+		return 0;
+	}
+	if (S_ISLNK(si.st_mode)) {
+		nu = readlink(up, tu, sizeof(tu));
+		ni = readlink(im, ti, sizeof(ti));
+		same = nu >= 0 && nu == ni && !memcmp(tu, ti, (size_t)nu);
+	} else if (S_ISREG(si.st_mode) && si.st_size == su->st_size &&
+		   rootfs_sha256_file(up, hu) == 0) {
+		if (rom_file_get(rc->ctx, rel, &rf) == 0 && rf.sha256) {
+			same = !strcmp(rf.sha256, hu);
+		} else {
+			same = rootfs_sha256_file(im, hi) == 0 &&
+			       !strcmp(hi, hu);
+		}
+		rom_file_release(&rf);
+	}
+	free(im);
+	return same;
+}
+
+static int skipped(const char *rel)
+{
+	size_t i, l;
+
+	for (i = 0; reclaim_skip[i]; i++) {
+		l = strlen(reclaim_skip[i]);
+		if (!strncmp(rel, reclaim_skip[i], l) &&
+		    (rel[l] == '/' || !rel[l]))
+			return 1;
+	}
+	return 0;
+}
+
+static void walk(struct reclaim *rc, const char *rel);
+
+static void visit(struct reclaim *rc, const char *rel)
+{
+	char *up = rootfs_upath(&rc->ctx->rf, rel), *bak = NULL;
+	struct stat st;
+
+	if (!up || lstat(up, &st) < 0 || skipped(rel)) {
+		free(up);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (!rootfs_is_opaque(up))
+			walk(rc, rel);
+	} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
+		   !strstr(rel, ".pkg-bak~") &&
+		   same_as_image(rc, rel, up, &st)) {
+		ctx_note(rc->ctx, 1, "%s /%s (%llu bytes)\n",
+			 rc->ctx->opt.dry_run ? "Would reclaim" : "Reclaiming",
+			 rel, (unsigned long long)st.st_size);
+		rc->bytes += (uint64_t)st.st_size;
+		rc->files++;
+		if (asprintf(&bak, "%s.pkg-bak~", up) < 0 ||
+		    tx_ops_add(&rc->ops, JOP_UNCOVER, rel, NULL, bak, 0) < 0)
+			rc->r = -ENOMEM;
+		free(bak);
+	}
+	free(up);
+}
+
+static void walk(struct reclaim *rc, const char *rel)
+{
+	char *dir = rootfs_upath(&rc->ctx->rf, rel), *child;
+	struct dirent **names = NULL;
+	int n, i;
+
+	n = dir ? scandir(dir, &names, NULL, alphasort) : -1;
+	for (i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		if (strcmp(nm, ".") && strcmp(nm, "..") && rc->r == 0 &&
+		    asprintf(&child, "%s%s%s", rel, *rel ? "/" : "", nm) >= 0) {
+			visit(rc, child);
+			free(child);
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+}
+
+static int cmd_reclaim(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	struct reclaim rc = { .ctx = ctx };
+	int r;
+
+	if (ctx->rf.mode == ROOTFS_PLAIN || !ctx->rf.rom)
+		return pkg_error_plain(-PKGE_USAGE,
+				       "cannot reclaim: '%s' has no image and "
+				       "overlay", ctx->rf.root);
+	walk(&rc, "");
+	r = rc.r;
+	if (r == 0 && rc.files && !ctx->opt.dry_run && !ctx->opt.noaction)
+		r = rom_ops_commit(ctx, &rc.ops, NULL);
+	if (r == 0)
+		fprintf(ctx->out, "%s %llu bytes in %zu file%s.\n",
+			ctx->opt.dry_run || ctx->opt.noaction ? "Would free"
+							      : "Freed",
+			(unsigned long long)rc.bytes, rc.files,
+			rc.files == 1 ? "" : "s");
+	tx_ops_release(&rc.ops);
+	return r;
+}
+
+const struct pkg_cmd cmd_reclaim_desc = {
+	"reclaim", "[--dry-run]",
+	"delete overlay copies identical to the image's files",
+	CMD_WRITE | CMD_DB, cmd_reclaim
+};

@@ -1,0 +1,276 @@
+/*
+ * pkgd/core: the lowest layer of the pkg program. The configuration
+ * (opkg.conf), the command-line options, the context struct everything
+ * hangs off (there is no other mutable global state), root paths, the
+ * lock, the SQLite database and small helpers. Calls nothing in pkgd/
+ * above it; the on-disk names are in ondisk.h.
+ *
+ * Layers, lowest first: core, state, tx, session, cmd, then main.c. A
+ * layer includes and calls only its own and lower ones
+ * (tests/t/05-layers.t checks it).
+ */
+#ifndef PKG_CORE_H
+#define PKG_CORE_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "rootfs.h"
+#include "fetch.h"
+#include "solver.h"
+#include "hooks.h"
+#include "core/ondisk.h"
+
+#define PKG_VERSION "0.1.0"
+
+/* ---- configuration (opkg.conf and etc/opkg/ *.conf) ---- */
+
+struct conf_src {
+	char *name;
+	char *url;
+	int gz;		/* src/gz: Packages.gz */
+};
+
+struct conf_dest {
+	char *name;
+	char *path;	/* relative to the root, "/" for root */
+};
+
+struct conf_arch {
+	char *name;
+	int prio;
+};
+
+struct pkg_conf {
+	struct conf_src *srcs;
+	size_t nsrcs;
+	struct conf_dest *dests;
+	size_t ndests;
+	struct conf_arch *archs;
+	size_t narchs;
+	char *lists_dir;    /* root-relative, default "/var/opkg-lists" */
+	char *overlay_root; /* "/overlay" */
+	char *cache_dir;    /* option cache: keep downloads */
+	char *tmp_dir;	    /* host path for downloads */
+	char *info_dir;	    /* "/usr/lib/opkg/info" */
+	char *status_file;  /* "/usr/lib/opkg/status" */
+	char *lock_file;    /* "/var/lock/opkg.lock" */
+	char *keys_dir;	    /* "/etc/opkg/keys" */
+	int check_signature;
+	int force_postinstall;
+	char **excludes;
+	size_t nexcludes;
+};
+
+/* Parse the configuration: the file given with -f (host path), else
+ * ROOT/etc/opkg.conf; plus ROOT/etc/opkg/ *.conf in name order. */
+struct pkg_ctx;
+int conf_load(struct pkg_conf *c, const struct pkg_ctx *ctx,
+	      const char *conf_file);
+int conf_add_arch(struct pkg_conf *c, const char *name, int prio);
+void conf_release(struct pkg_conf *c);
+/* Parse one file's text into c (exposed for tests and fuzzing). */
+int conf_parse_text(struct pkg_conf *c, const char *text, size_t len,
+		    const char *fname);
+
+/* ---- command-line options ---- */
+
+enum { FORCE_DEPENDS = 1 << 0, FORCE_REINSTALL = 1 << 1,
+       FORCE_OVERWRITE = 1 << 2, FORCE_DOWNGRADE = 1 << 3,
+       FORCE_SPACE = 1 << 4, FORCE_POSTINSTALL = 1 << 5,
+       FORCE_REMOVE = 1 << 6, FORCE_CHECKSUM = 1 << 7,
+       FORCE_SIGNATURE = 1 << 8, FORCE_REMOVE_DEPENDENT = 1 << 9,
+       FORCE_REMOVE_ESSENTIAL = 1 << 10, FORCE_MAINTAINER = 1 << 11,
+       FORCE_SPECIAL_FILES = 1 << 12 };
+
+struct pkg_opts {
+	const char *conf_file;
+	const char *root;	/* -o / --root */
+	const char *dest;	/* -d */
+	const char *lists_dir;	/* -l */
+	const char *tmp_dir;	/* -t */
+	const char *cache_dir;
+	const char *testcase_dir; /* --dump-testcase */
+	unsigned force;
+	int noaction;
+	int download_only;
+	int nodeps;
+	int autoremove;
+	int verbosity;		/* opkg: 0 errors .. 4 debug; default 1 */
+	int json;
+	int nocase;
+	int size;
+	int short_desc;
+	int all;		/* -A */
+	int recursive;
+	int no_recommends;
+	int insecure;		/* --no-check-certificate */
+	int wait_s;		/* --wait: -1 refuse at once */
+	int from_rom, from_feed;
+	int conffiles;		/* reset --conffiles, status --conffiles */
+	int dry_run;
+	char *fields;		/* --fields */
+	char **add_archs;	/* --add-arch NAME:PRIO */
+	size_t nadd_archs;
+	char **add_dests;
+	size_t nadd_dests;
+	char **add_excludes;
+	size_t nadd_excludes;
+	char **ignore_recs;	/* --add-ignore-recommends NAME */
+	size_t nignore_recs;
+	int strip_abi;		/* --strip-abi: list names without ABIVersion */
+	int host_cache;		/* --host-cache-dir: cache is a host path */
+	int volatile_cache;	/* --volatile-cache: keep nothing in it */
+	const char *verify_program; /* --verify-program (accepted) */
+};
+
+/* ---- the context ---- */
+
+struct feed_cursor;
+
+struct pkg_ctx {
+	struct pkg_opts opt;
+	struct pkg_conf conf;
+	struct rootfs rf;
+	char *root;	   /* absolute root, "" for "/" */
+	int offline;	   /* -o given */
+	sqlite3 *db;
+	int db_readonly;
+	struct pkg_solver solv;
+	int solv_ready;
+	int pool_installed_only; /* CMD_SCOPE without -A */
+	int lock_fd;	   /* pkg lock, -1 when not held */
+	int opkg_lock_fd;
+	int tty;	   /* stderr is a terminal: progress */
+	const char *prog;  /* "pkg" or "opkg" */
+	struct feed_cursor *cursors; /* open feed lists (feeds.c) */
+	size_t ncursors;
+	struct feed_archive *archives; /* read from the lists */
+	size_t narchives;
+	FILE *out;	   /* primary output (stdout) */
+};
+
+/* ---- the context (ctx.c) ---- */
+
+/* Root path helpers: absolute host path of a root-relative path for
+ * reading in the merged view / for writing. Malloc'd. */
+char *ctx_path(const struct pkg_ctx *ctx, const char *rel);
+char *ctx_wpath(const struct pkg_ctx *ctx, const char *rel);
+/* rel with the symlinks of its parent components resolved inside the
+ * root (root-relative, no leading '/'). */
+int ctx_resolve(const struct pkg_ctx *ctx, const char *rel, char *out,
+		size_t cap);
+/* Write rel (root-relative) atomically unless the merged view already
+ * holds exactly data (flash wears; image files are not copied up). */
+int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
+		   size_t len, mode_t mode);
+int ctx_lock(struct pkg_ctx *ctx);
+/* Remove what killed runs left in the temporary directory (their
+ * downloads and script copies; tmpclean.c). Call with the lock held. */
+void ctx_clean_stale_tmp(struct pkg_ctx *ctx);
+void ctx_unlock(struct pkg_ctx *ctx);
+/* Free what the context holds (the session's part: session_release). */
+void ctx_release(struct pkg_ctx *ctx);
+/* Verbosity-gated message on stdout (opkg prints its chatter there). */
+void ctx_note(const struct pkg_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- the database (db.c) ---- */
+
+#define DB_SCHEMA_VERSION 2
+
+struct db_pkg {
+	char *name;
+	char *version;
+	char *arch;
+	char *origin;	  /* "rom" | "overlay" */
+	char *state;	  /* "installed" | "removed" | "failed" */
+	int user;	  /* opkg's "user" status flag */
+	int auto_installed; /* came in as a dependency (Auto-Installed) */
+	int hold;
+	int noprune;
+	int64_t installed_time;
+	char *control;	  /* the control stanza text as installed */
+	char *rom_version; /* version in the image, or NULL */
+};
+
+struct db_file {
+	char *path;	/* root-relative, no leading '/' */
+	char *package;
+	char type;	/* 'f' file, 'd' dir, 'l' symlink */
+	unsigned mode;
+	uint64_t size;
+	char *sha256;	/* NULL when not computed */
+	char *target;	/* symlink target */
+	int conffile;
+	char *conf_sha256; /* conffile hash at install time */
+	char *origin;	/* "rom" | "overlay" */
+};
+
+int db_open(sqlite3 **db, const char *path, int write, int *created);
+void db_close(sqlite3 *db);
+int db_exec(sqlite3 *db, const char *sql);
+int db_begin(sqlite3 *db);
+int db_commit(sqlite3 *db);
+int db_rollback(sqlite3 *db);
+int db_meta_get(sqlite3 *db, const char *key, char **value);
+int db_meta_set(sqlite3 *db, const char *key, const char *value);
+/* An image package's control text and an image file's hash are stored
+ * once, in rom_packages and rom_files (schema 2): dedupe drops the copies
+ * the image holds; keep_controls writes them back before rom_packages is
+ * rebuilt for a new image (a package's row must outlive its version). */
+int db_image_dedupe(sqlite3 *db);
+int db_image_keep_controls(sqlite3 *db);
+/* Package rows. db_pkg_get: 0, PKGE_NOTFOUND (not reported). */
+int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p);
+int db_pkg_put(sqlite3 *db, const struct db_pkg *p);
+/* Is name installed (an image package removed here is not)? */
+int db_pkg_installed(sqlite3 *db, const char *name);
+int db_pkg_delete(sqlite3 *db, const char *name);
+void db_pkg_release(struct db_pkg *p);
+/* Iterate packages in name order; fn returns non-zero to stop. */
+int db_pkg_each(sqlite3 *db, int (*fn)(const struct db_pkg *p, void *ud),
+		void *ud);
+/* Files. */
+int db_file_put(sqlite3 *db, const struct db_file *f);
+int db_files_delete(sqlite3 *db, const char *package);
+int db_file_each(sqlite3 *db, const char *package,
+		 int (*fn)(const struct db_file *f, void *ud), void *ud);
+/* Owner of a path other than `except` (NULL: any); malloc'd name or NULL. */
+char *db_file_owner(sqlite3 *db, const char *path, const char *except);
+void db_file_release(struct db_file *f);
+/* Control members other than control (scripts, conffiles...). */
+int db_script_put(sqlite3 *db, const char *pkg, const char *name,
+		  const char *body, size_t len);
+int db_script_get(sqlite3 *db, const char *pkg, const char *name,
+		  char **body, size_t *len);
+int db_scripts_delete(sqlite3 *db, const char *pkg);
+int db_script_each(sqlite3 *db, const char *pkg,
+		   int (*fn)(const char *name, const char *body, size_t len,
+			     void *ud), void *ud);
+
+/* ---- helpers (util.c) ---- */
+
+/* Append a copy of s to the list v (n entries) unless it is there. */
+int strv_add_unique(char ***v, size_t *n, const char *s);
+/* Is arg a glob (has * ? or [)? A local .ipk path? A URL? */
+int arg_has_glob(const char *s);
+int arg_is_ipk(const char *arg);
+int arg_is_url(const char *arg);
+/* JSON string output. */
+void json_str(FILE *f, const char *s);
+/* --json listings: one array of objects. json_item opens the next object
+ * ("[" before the first), json_field writes sep "key": "value", and
+ * json_array_end closes the array ("[]" when no item came). */
+void json_item(FILE *f, int *first);
+void json_field(FILE *f, const char *sep, const char *key, const char *value);
+void json_array_end(FILE *f, int first);
+/* The first line of a description. */
+char *desc_first_line(const char *desc);
+/* A description as opkg prints it on a pipe: one line. */
+char *desc_one_line(const char *desc);
+/* Create the parent directories of a host path. 0 or -errno. */
+int path_mkdir_parent(const char *path);
+
+#endif

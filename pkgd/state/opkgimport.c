@@ -1,0 +1,256 @@
+/*
+ * First run: import an existing opkg state (status + info/<pkg>.*) into
+ * the database. Packages that the image's own status lists at the same
+ * version are recorded with origin "rom".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/state.h"
+
+struct import_ctx {
+	struct pkg_ctx *ctx;
+	char *rom_status; /* the image's status text, or NULL */
+	size_t rom_len;
+	int count;
+	int r;
+};
+
+/* Version of name in the image's status, malloc'd, or NULL. */
+struct rom_find {
+	const char *name;
+	char *version;
+};
+
+static int rom_find_fn(const struct ctl_stanza *st, void *ud)
+{
+	struct rom_find *f = ud;
+	const char *n = ctl_get(st, "Package"), *v = ctl_get(st, "Version");
+
+	if (n && v && !strcmp(n, f->name)) {
+		f->version = strdup(v);
+		return 1;
+	}
+	return 0;
+}
+
+static char *rom_version(struct import_ctx *ic, const char *name)
+{
+	struct rom_find f = { name, NULL };
+
+	if (ic->rom_status)
+		ctl_parse(ic->rom_status, ic->rom_len, 0, rom_find_fn, &f);
+	return f.version;
+}
+
+static char *info_read(struct pkg_ctx *ctx, const char *pkg, const char *ext,
+		       size_t *len)
+{
+	char rel[1024], *path, *text = NULL;
+
+	snprintf(rel, sizeof(rel), "%s/%s.%s", ctx->conf.info_dir, pkg, ext);
+	path = ctx_path(ctx, rel);
+	if (!path || rootfs_read_file(path, 0, &text, len) < 0)
+		text = NULL;
+	free(path);
+	return text;
+}
+
+/* A control stanza from the status stanza when info/<pkg>.control is
+ * missing: the status-only fields left out. */
+char *opkg_control_from_status(const struct ctl_stanza *st)
+{
+	static const char *const skip[] = { "Status", "Conffiles",
+					    "Installed-Time", "Auto-Installed" };
+	char *out = NULL;
+	size_t len = 0, i, k;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	for (i = 0; i < st->nfields; i++) {
+		for (k = 0; k < 4; k++)
+			if (!strcasecmp(st->fields[i].name, skip[k]))
+				break;
+		if (k == 4)
+			fprintf(f, "%s: %s\n", st->fields[i].name,
+				st->fields[i].value);
+	}
+	fclose(f);
+	return out;
+}
+
+char *opkg_list_entry(char *line)
+{
+	char *tab = strchr(line, '\t');
+	size_t l;
+
+	if (tab) /* upstream opkg appends "\t<mode>" */
+		*tab = '\0';
+	while (*line == '/')
+		line++;
+	l = strlen(line);
+	while (l && line[l - 1] == '/')
+		line[--l] = '\0';
+	return l && !strstr(line, "../") ? line : NULL;
+}
+
+static void import_files(struct import_ctx *ic, const char *pkg,
+			 const char *origin, const char *conffiles)
+{
+	size_t len = 0;
+	char *list = info_read(ic->ctx, pkg, "list", &len), *line, *save;
+
+	if (!list)
+		return;
+	for (line = strtok_r(list, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct db_file f = { 0 };
+		struct stat st;
+
+		if (!(line = opkg_list_entry(line)))
+			continue;
+		f.path = line;
+		f.package = (char *)pkg;
+		f.type = 'f';
+		f.origin = (char *)origin;
+		if (rootfs_lstat(&ic->ctx->rf, line, &st, NULL) == 0) {
+			f.type = S_ISLNK(st.st_mode)  ? 'l'
+				 : S_ISDIR(st.st_mode) ? 'd'
+						       : 'f';
+			f.mode = st.st_mode & 07777;
+			f.size = (uint64_t)st.st_size;
+		}
+		db_file_put(ic->ctx->db, &f);
+	}
+	free(list);
+	(void)conffiles;
+}
+
+/* "Conffiles:" value: lines "/etc/x <hash>". */
+static void import_conffiles(struct import_ctx *ic, const char *pkg,
+			     const char *origin, const char *value)
+{
+	char *copy = strdup(value), *line, *save;
+
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char path[4096], hash[129];
+		struct db_file f = { 0 };
+		struct stat st;
+
+		if (sscanf(line, " %4095s %128s", path, hash) < 1)
+			continue;
+		if (sscanf(line, " %*s %128s", hash) != 1)
+			hash[0] = 0;
+		f.path = path[0] == '/' ? path + 1 : path;
+		f.package = (char *)pkg;
+		f.type = 'f';
+		f.conffile = 1;
+		f.conf_sha256 = hash[0] ? hash : NULL;
+		f.origin = (char *)origin;
+		if (rootfs_lstat(&ic->ctx->rf, f.path, &st, NULL) == 0) {
+			f.mode = st.st_mode & 07777;
+			f.size = (uint64_t)st.st_size;
+		}
+		db_file_put(ic->ctx->db, &f);
+	}
+	free(copy);
+}
+
+static void import_scripts(struct import_ctx *ic, const char *pkg)
+{
+	static const char *const members[] = {
+		"conffiles", "preinst", "postinst", "prerm", "postrm",
+		"postinst-pkg", "prerm-pkg"
+	};
+	size_t i, len;
+
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		char *body = info_read(ic->ctx, pkg, members[i], &len);
+		if (body)
+			db_script_put(ic->ctx->db, pkg, members[i], body, len);
+		free(body);
+	}
+}
+
+static int import_stanza(const struct ctl_stanza *st, void *ud)
+{
+	struct import_ctx *ic = ud;
+	const char *name = ctl_get(st, "Package"), *status;
+	const char *conff = ctl_get(st, "Conffiles"), *t;
+	struct db_pkg p = { 0 };
+	size_t len;
+	char *romv;
+
+	status = ctl_get(st, "Status");
+	if (!name || !ctl_get(st, "Version") || !status ||
+	    !strstr(status, "installed") || strstr(status, "not-installed"))
+		return 0;
+	romv = rom_version(ic, name);
+	p.name = (char *)name;
+	p.version = (char *)ctl_get(st, "Version");
+	p.arch = (char *)ctl_get(st, "Architecture");
+	p.rom_version = romv;
+	p.origin = romv && !strcmp(romv, p.version) ? "rom" : "overlay";
+	p.state = strstr(status, "unpacked") ? "failed" : "installed";
+	p.hold = strstr(status, "hold") != NULL;
+	t = ctl_get(st, "Auto-Installed");
+	p.auto_installed = t && !strcasecmp(t, "yes");
+	p.user = strstr(status, "user") != NULL;
+	t = ctl_get(st, "Installed-Time");
+	p.installed_time = t ? strtoll(t, NULL, 10) : 0;
+	p.control = info_read(ic->ctx, name, "control", &len);
+	if (!p.control)
+		p.control = opkg_control_from_status(st);
+	if (db_pkg_put(ic->ctx->db, &p) < 0)
+		ic->r = -PKGE_DB;
+	import_files(ic, name, p.origin, conff);
+	if (conff)
+		import_conffiles(ic, name, p.origin, conff);
+	import_scripts(ic, name);
+	free(p.control);
+	free(romv);
+	ic->count++;
+	return 0;
+}
+
+int opkg_files_import(struct pkg_ctx *ctx)
+{
+	struct import_ctx ic = { .ctx = ctx };
+	char *path = ctx_path(ctx, ctx->conf.status_file), *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = rootfs_read_file(path, 0, &text, &len);
+	free(path);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return pkg_error(r, "cannot read opkg status '%s'",
+				 ctx->conf.status_file);
+	if (ctx->rf.rom) {
+		char *rp = NULL;
+		if (asprintf(&rp, "%s%s", ctx->rf.rom, ctx->conf.status_file) >
+		    0)
+			rootfs_read_file(rp, 0, &ic.rom_status, &ic.rom_len);
+		free(rp);
+	}
+	r = db_begin(ctx->db);
+	if (r == 0)
+		r = ctl_parse(text, len, 0, import_stanza, &ic);
+	if (r == 0 && ic.r == 0)
+		r = db_commit(ctx->db);
+	else
+		db_rollback(ctx->db);
+	if (r == 0 && ic.r == 0 && ic.count)
+		ctx_note(ctx, 2, "Imported %d packages from opkg status.\n",
+			 ic.count);
+	free(text);
+	free(ic.rom_status);
+	return r < 0 ? r : ic.r;
+}

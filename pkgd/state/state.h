@@ -1,0 +1,207 @@
+/*
+ * pkgd/state: what the installed state is made of, above core. opkg's own
+ * files (status, info/), the image database (rom_packages, rom_files),
+ * conffile states, the feeds and their lists, the world and
+ * installed_packages.txt (sysupgrade), and state_files_write, which
+ * rewrites the files other programs read from the database.
+ */
+#ifndef PKG_STATE_H
+#define PKG_STATE_H
+
+#include "core/core.h"
+
+/* ---- opkg's own files (opkgfiles.c) ---- */
+
+/* Write usr/lib/opkg/status and info/<pkg>.* from the database. */
+int opkg_files_write(struct pkg_ctx *ctx);
+/* Import an existing opkg status + info into an empty database. */
+int opkg_files_import(struct pkg_ctx *ctx);
+/* Render a package's status stanza (opkg's field order) into a malloc'd
+ * string. */
+char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p);
+
+/* A control stanza from an opkg status stanza (status-only fields left
+ * out), malloc'd. */
+char *opkg_control_from_status(const struct ctl_stanza *st);
+/* One line of an info/<pkg>.list, in place: the root-relative path (no
+ * leading or trailing '/', upstream's "\t<mode>" cut), NULL to skip. */
+char *opkg_list_entry(char *line);
+
+/* ---- the image database (rom.c, rom_sync.c) ---- */
+
+/* One path of the image, as scanned or stored in rom_files. */
+struct rom_entry {
+	const char *path;    /* root-relative, no leading '/' */
+	const char *package; /* owning image package */
+	char type;	     /* 'f', 'd', 'l' */
+	unsigned mode;
+	uint64_t size;
+	const char *sha256;  /* files only */
+	const char *target;  /* symlinks only */
+	int conffile;
+};
+
+/* An owned copy of a rom_files row. */
+struct rom_file {
+	char *path, *package, *sha256, *target;
+	char type;
+	unsigned mode;
+	uint64_t size;
+	int conffile;
+};
+
+typedef int (*rom_entry_fn)(const struct rom_entry *e, void *ud);
+typedef int (*rom_pkg_fn)(const char *name, const char *version,
+			  const char *arch, const char *control, void *ud);
+
+/* SHA-256 of the image's opkg status under base (host path). */
+int rom_fingerprint(struct pkg_ctx *ctx, const char *base, char hex[65]);
+/* Walk the image rooted at base (host path): each installed package of its
+ * opkg status, then each path of its .list. */
+int rom_scan(struct pkg_ctx *ctx, const char *base, rom_pkg_fn on_pkg,
+	     rom_entry_fn on_file, void *ud);
+/* The manifest an image build ships in usr/lib/pkg/rom-manifest. */
+int rom_manifest_write(struct pkg_ctx *ctx, const char *base, FILE *out);
+/* 1 when the image's fingerprint differs from the database's (fp set). */
+int rom_sync_needed(struct pkg_ctx *ctx, char fp[65]);
+/* Rebuild the image tables when the image changed and reconcile the
+ * packages; first: the database was just created (no message). */
+int rom_sync(struct pkg_ctx *ctx, int first);
+/* The image's version of a package (malloc'd), NULL when not in it. */
+char *rom_pkg_version(struct pkg_ctx *ctx, const char *name);
+/* Image files, of one package or all (package NULL), in path order. */
+int rom_file_each(struct pkg_ctx *ctx, const char *package, rom_entry_fn fn,
+		  void *ud);
+/* One image path: 0, or PKGE_NOTFOUND (not reported). */
+int rom_file_get(struct pkg_ctx *ctx, const char *path, struct rom_file *f);
+void rom_file_release(struct rom_file *f);
+/* Add the "@image" repository to the solver pool. */
+int rom_pool_add(struct pkg_ctx *ctx);
+/* Replace a package's file and script rows with the image's. */
+int rom_record_files(struct pkg_ctx *ctx, const char *name);
+
+/* ---- conffile states (conffiles.c) ---- */
+
+enum conf_state { CONF_UNCHANGED, CONF_CHANGED_HERE, CONF_CHANGED_IMAGE,
+		  CONF_BOTH, CONF_MISSING };
+
+/* The state of a conffile row: hashes only overlay copies. */
+enum conf_state conffile_state(struct pkg_ctx *ctx, const struct db_file *f);
+const char *conffile_state_name(enum conf_state s);
+/* status --conffiles [--json]: every conffile and its state. */
+int conffiles_status(struct pkg_ctx *ctx, const char *glob);
+
+/* ---- feeds (feeds.c) ---- */
+
+/* Host path of a feed's list file and its .solv cache. */
+char *feed_list_path(const struct pkg_ctx *ctx, const char *name);
+/* Update every feed; the last error, *nfailed the number that failed. */
+int feeds_update(struct pkg_ctx *ctx, int *nfailed);
+/* Add every feed to the pool, from the cache when fresh. */
+int feeds_load(struct pkg_ctx *ctx);
+/* The Packages stanza of a feed package (from the list at its offset),
+ * malloc'd text. */
+int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **text);
+/* Close the lists feed_stanza_text kept open. */
+void feed_cursors_release(struct pkg_ctx *ctx);
+
+/* Fields of feed packages that the pool does not hold (Description,
+ * Filename, SHA256sum, MD5Sum), read from the lists (feed_fields.c): open
+ * with every package that will be asked for, in the order asked; get
+ * returns the values of names (NULL for an absent field), valid until the
+ * next get, or NULL for a package not from a feed list. */
+struct feed_fields;
+int feed_fields_open(struct pkg_ctx *ctx, const Id *ids, size_t n,
+		     const char *const *names, size_t nnames,
+		     struct feed_fields **out);
+const char *const *feed_fields_get(struct feed_fields *ff, Id p);
+void feed_fields_close(struct feed_fields *ff);
+
+/* Where a feed package's archive is and what it must hash to. */
+struct feed_archive {
+	Id p;
+	char *filename, *sha256, *md5; /* NULL when the stanza has none */
+};
+/* Read the archives of the feed packages among ids, in one pass over
+ * each list (an install asks for them in dependency order). */
+int feed_archives_prefetch(struct pkg_ctx *ctx, const Id *ids, size_t n);
+/* p's archive (read now when not prefetched), or NULL for a package not
+ * from a feed list (command line, image, installed). */
+const struct feed_archive *feed_archive(struct pkg_ctx *ctx, Id p);
+void feed_archives_release(struct pkg_ctx *ctx);
+
+/* ---- sysupgrade continuity (world.c; used by cmd/backup.c,
+ * cmd/post_upgrade.c, cmd/export.c; formats in docs/sysupgrade.md) ---- */
+
+/* user: asked for; dep: came as a dependency; removed: an image package
+ * the user removed; rom: in the old image (installed_packages.txt). */
+enum world_kind { WK_USER, WK_DEP, WK_REMOVED, WK_ROM };
+
+struct world_entry {
+	char *name;
+	char *version;	/* as saved, or NULL */
+	enum world_kind kind;
+	size_t line;	/* line in the file it came from, 0 if none */
+};
+
+struct world {
+	char *arch;	/* package architecture of the saving system */
+	char *image;	/* fingerprint of the image it was saved on */
+	struct world_entry *e;
+	size_t n;
+};
+
+/* A line of a saved list that cannot be used: file, 1-based line, the
+ * line's text (CR stripped) and why. */
+typedef void (*world_bad_fn)(void *ud, const char *file, size_t line,
+			     const char *text, const char *why);
+
+/* Fingerprint of the root's image, malloc'd in *out: the database's
+ * rom_fingerprint when the image tables set it, else the SHA-256 of the
+ * image's opkg status, else (no image) of etc/openwrt_release or
+ * usr/lib/os-release. 0 or -errno. The one place to swap detection. */
+int world_image_fingerprint(struct pkg_ctx *ctx, char **out);
+/* The system's package architecture: the highest-priority opkg.conf arch
+ * other than all/noarch, or NULL. Points into ctx->conf. */
+const char *world_system_arch(const struct pkg_ctx *ctx);
+/* The world as the database has it (user and dependency packages of the
+ * overlay, image packages the user removed). 0 or a negative code. */
+int world_from_db(struct pkg_ctx *ctx, struct world *w);
+/* Render w in the world format (docs/sysupgrade.md); malloc'd or NULL. */
+char *world_render(const struct world *w, size_t *len);
+/* Parse a world file's text. Bad lines go to bad (NULL: ignored) and are
+ * skipped. 0, or -ENOMEM. */
+int world_parse(const char *text, size_t len, const char *fname,
+		struct world *w, world_bad_fn bad, void *ud);
+/* Parse sysupgrade's installed_packages.txt ("name<TAB>rom|overlay|
+ * unknown"): overlay and unknown lines become WK_USER entries, rom lines
+ * WK_ROM entries; a bare valid name counts as overlay. Bad lines go to
+ * bad. 0 or -ENOMEM. */
+int world_parse_installed_txt(const char *text, size_t len,
+			      const char *fname, struct world *w,
+			      world_bad_fn bad, void *ud);
+int world_add(struct world *w, const char *name, const char *version,
+	      enum world_kind kind, size_t line);
+/* The entry named name, or NULL. */
+struct world_entry *world_find(const struct world *w, const char *name);
+void world_release(struct world *w);
+/* Is name a plausible package name (no spaces, no control characters)? */
+int world_name_ok(const char *name);
+/* The texts of WORLD_FILE and INSTALLED_TXT as the database has them now
+ * (the world file's on-disk text while a saved world from another image
+ * waits for post-upgrade). Malloc'd. 0 or a negative code. */
+int world_texts(struct pkg_ctx *ctx, char **world, size_t *wlen,
+		char **itxt, size_t *ilen);
+/* Write WORLD_FILE from the database (called after every transaction by
+ * state_files_write). Leaves a saved world of another image alone
+ * until post-upgrade has run for this image. 0 or a negative code. */
+int world_write(struct pkg_ctx *ctx);
+
+/* ---- the state files (statefiles.c) ---- */
+
+/* Rewrite opkg's status and info files, installed_packages.txt and the
+ * world file from the database: after every transaction and image
+ * rebuild. 0 or a negative code. */
+int state_files_write(struct pkg_ctx *ctx);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * The shared path of every state-changing command: solve the queued jobs,
+ * show problems as sentences, honour --noaction / --download-only, plan
+ * (download + verify) and run the transaction.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <solv/solver.h>
+
+#include "tx/tx.h"
+
+/* Mark what the user asked for, so that autoremove keeps it. */
+static int user_marks(const struct db_pkg *p, void *ud)
+{
+	struct pkg_ctx *ctx = ud;
+
+	if (!p->auto_installed && !strcmp(p->state, "installed"))
+		solver_job(&ctx->solv, SJ_USERINSTALLED, p->name, 0);
+	return 0;
+}
+
+static int solve_flags(struct pkg_ctx *ctx, int flags)
+{
+	if (ctx->opt.nodeps)
+		flags |= SOLVE_NODEPS;
+	if (ctx->opt.force & FORCE_DEPENDS)
+		flags |= SOLVE_FORCE_DEPENDS;
+	if (ctx->opt.autoremove)
+		flags |= SOLVE_AUTOREMOVE;
+	if (ctx->opt.no_recommends)
+		flags |= SOLVE_NO_RECOMMENDS;
+	if (ctx->opt.force & FORCE_DOWNGRADE)
+		flags |= SOLVE_ALLOW_DOWNGRADE;
+	if (ctx->opt.force & FORCE_REMOVE_DEPENDENT)
+		flags |= SOLVE_REMOVE_DEPENDENTS;
+	if (ctx->opt.force & FORCE_REMOVE_ESSENTIAL)
+		flags |= SOLVE_REMOVE_ESSENTIAL;
+	return flags;
+}
+
+static void print_plan(struct pkg_ctx *ctx, const struct solver_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->n; i++) {
+		const struct solver_step *s = &res->steps[i];
+		const char *n = solver_name(&ctx->solv, s->p);
+		const char *v = solver_evr(&ctx->solv, s->p);
+
+		if (s->type == STEP_REMOVE)
+			ctx_note(ctx, 1, "Removing package %s from root...\n",
+				 n);
+		else if (s->old)
+			ctx_note(ctx, 1,
+				 "Upgrading %s on root from %s to %s...\n", n,
+				 solver_evr(&ctx->solv, s->old), v);
+		else
+			ctx_note(ctx, 1, "Installing %s (%s) to root...\n", n,
+				 v);
+	}
+}
+
+static int refuse_essential(struct pkg_ctx *ctx,
+			    const struct solver_result *res)
+{
+	size_t i;
+
+	if (ctx->opt.force & FORCE_REMOVE_ESSENTIAL)
+		return 0;
+	for (i = 0; i < res->n; i++)
+		if (res->steps[i].type == STEP_REMOVE &&
+		    solver_is_essential(&ctx->solv, res->steps[i].p))
+			return pkg_error_plain(
+				-PKGE_CONFLICT,
+				"refusing to remove essential package %s "
+				"(--force-removal-of-essential-packages)",
+				solver_name(&ctx->solv, res->steps[i].p));
+	return 0;
+}
+
+/* --add-exclude NAME: never install NAME; --add-ignore-recommends NAME:
+ * do not pull NAME in as a recommendation (libsolv's own job kinds). */
+static void option_jobs(struct pkg_ctx *ctx)
+{
+	Pool *pool = ctx->solv.pool;
+	size_t i;
+
+	for (i = 0; i < ctx->opt.nadd_excludes; i++)
+		queue_push2(&ctx->solv.jobs, SOLVER_LOCK | SOLVER_SOLVABLE_NAME,
+			    pool_str2id(pool, ctx->opt.add_excludes[i], 1));
+	for (i = 0; i < ctx->opt.nignore_recs; i++)
+		queue_push2(&ctx->solv.jobs,
+			    SOLVER_EXCLUDEFROMWEAK | SOLVER_SOLVABLE_NAME,
+			    pool_str2id(pool, ctx->opt.ignore_recs[i], 1));
+}
+
+/* The package cache (--cache DIR, option cache): a host path with
+ * --host-cache-dir, else inside the offline root as opkg has it. */
+char *apply_cache_dir(struct pkg_ctx *ctx)
+{
+	const char *d = ctx->opt.cache_dir ? ctx->opt.cache_dir
+					   : ctx->conf.cache_dir;
+
+	if (!d)
+		return NULL;
+	if (ctx->offline && !ctx->opt.host_cache)
+		return ctx_path(ctx, d + strspn(d, "/"));
+	return strdup(d);
+}
+
+/* Is the cached archive exactly what the index says (silent)? */
+static int cache_good(const struct feed_archive *a, const char *path)
+{
+	const char *sha = a->sha256, *md5 = a->md5;
+	char hex[65];
+
+	if (access(path, R_OK))
+		return 0;
+	if (sha)
+		return fetch_sha256_file(path, hex) == 0 && !strcmp(hex, sha);
+	return md5 && fetch_md5_file(path, hex) == 0 && !strcmp(hex, md5);
+}
+
+/* A step whose archive is in the cache and verifies: point it at a
+ * copy of the package in the @commandline repo, so that tx_plan uses
+ * the file instead of downloading it. */
+static void cache_use(struct pkg_ctx *ctx, struct solver_step *st,
+		      const char *dir, Id *ids, char **paths, size_t *n)
+{
+	const struct feed_archive *a = st->type == STEP_REMOVE ? NULL :
+				       feed_archive(ctx, st->p);
+	const char *fn = a ? a->filename : NULL;
+	struct ipk *ipk = NULL;
+	char *path = NULL;
+	Repo *repo;
+	Id np;
+
+	if (st->type == STEP_REMOVE || !fn ||
+	    asprintf(&path, "%s/%s", dir,
+		     strrchr(fn, '/') ? strrchr(fn, '/') + 1 : fn) < 0)
+		return;
+	if (!cache_good(a, path) || ipk_open(&ipk, path) < 0) {
+		free(path);
+		return;
+	}
+	repo = repo_create(ctx->solv.pool, "@commandline");
+	np = solver_add_stanza(&ctx->solv, repo, ipk_control(ipk), 0);
+	ipk_free(ipk);
+	if (!np) {
+		free(path);
+		return;
+	}
+	ctx_note(ctx, 2, "Using %s from the cache.\n", path);
+	st->p = np;
+	ids[*n] = np;
+	paths[(*n)++] = path;
+}
+
+/* Copy what this transaction downloaded into the cache. */
+static void cache_keep(struct pkg_ctx *ctx, const struct tx *tx,
+		       const char *dir)
+{
+	size_t i;
+
+	if (rootfs_mkdir_p(dir, 0755) < 0)
+		return;
+	for (i = 0; i < tx->n; i++) {
+		const char *ipk = tx->items[i].ipk;
+		char *data = NULL, *to = NULL;
+		size_t len;
+		if (!ipk || !tx->dldir ||
+		    strncmp(ipk, tx->dldir, strlen(tx->dldir)))
+			continue;
+		if (rootfs_read_file(ipk, 0, &data, &len) == 0 &&
+		    asprintf(&to, "%s/%s", dir, strrchr(ipk, '/') + 1) >= 0)
+			rootfs_write_atomic(to, data, len, 0644);
+		free(data);
+		free(to);
+	}
+}
+
+/* Where the archives of the packages to install are, read from the
+ * lists in one pass (the steps come in dependency order). */
+static int prefetch_archives(struct pkg_ctx *ctx,
+			     const struct solver_result *res)
+{
+	Id *ids = calloc(res->n + 1, sizeof(*ids));
+	size_t i, n = 0;
+	int r;
+
+	if (!ids)
+		return pkg_error(-ENOMEM, "cannot plan the transaction");
+	for (i = 0; i < res->n; i++)
+		if (res->steps[i].type != STEP_REMOVE)
+			ids[n++] = res->steps[i].p;
+	r = feed_archives_prefetch(ctx, ids, n);
+	free(ids);
+	return r;
+}
+
+int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
+	       size_t nuser, const Id *local_ids, char *const *local_paths,
+	       size_t nlocal)
+{
+	struct solver_result res = { 0 };
+	struct tx tx = { 0 };
+	/* --volatile-cache: nothing is kept, nothing is reused */
+	char *cache = ctx->opt.volatile_cache ? NULL : apply_cache_dir(ctx);
+	char **cpaths = NULL;
+	Id *cids = NULL;
+	size_t i, k, nc = 0;
+	int r;
+
+	option_jobs(ctx);
+	if (ctx->opt.autoremove)
+		db_pkg_each(ctx->db, user_marks, ctx);
+	r = solver_run(&ctx->solv, solve_flags(ctx, flags),
+			 ctx->opt.testcase_dir, &res);
+	if (r == -PKGE_UNSOLVABLE) {
+		for (i = 0; i < res.nproblems; i++)
+			pkg_error_plain(r, "%s", res.problems[i]);
+		solver_result_release(&res);
+		return r;
+	}
+	if (r == 0)
+		r = refuse_essential(ctx, &res);
+	if (r < 0) {
+		solver_result_release(&res);
+		return r;
+	}
+	if (ctx->opt.noaction) {
+		print_plan(ctx, &res);
+		solver_result_release(&res);
+		free(cache);
+		return 0;
+	}
+	if ((r = prefetch_archives(ctx, &res)) < 0) {
+		solver_result_release(&res);
+		free(cache);
+		return r;
+	}
+	if (cache && (cids = calloc(res.n + 1, sizeof(*cids))) &&
+	    (cpaths = calloc(res.n + 1, sizeof(*cpaths))))
+		for (i = 0; i < res.n; i++)
+			cache_use(ctx, &res.steps[i], cache, cids, cpaths, &nc);
+	r = tx_plan(&tx, ctx, &res, user, nuser);
+	for (i = 0; r == 0 && i < tx.n; i++) {
+		for (k = 0; k < nlocal; k++)
+			if (tx.items[i].p == local_ids[k] && !tx.items[i].ipk)
+				tx.items[i].ipk = strdup(local_paths[k]);
+		for (k = 0; k < nc; k++)
+			if (tx.items[i].p == cids[k] && !tx.items[i].ipk)
+				tx.items[i].ipk = strdup(cpaths[k]);
+	}
+	if (r == 0 && cache)
+		cache_keep(ctx, &tx, cache);
+	if (r == 0 && !ctx->opt.download_only)
+		r = tx_run(&tx);
+	tx_release(&tx);
+	solver_result_release(&res);
+	for (k = 0; k < nc; k++)
+		free(cpaths[k]);
+	free(cpaths);
+	free(cids);
+	free(cache);
+	return r;
+}

@@ -1,0 +1,665 @@
+/*
+ * Running a planned transaction: stage every archive next to its target,
+ * build the journal, commit, record in the database, finalize.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tx/tx.h"
+
+static char *strf(const char *fmt, const char *a, const char *b)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, fmt, a, b) < 0)
+		return NULL;
+	return p;
+}
+
+static int parse_conffiles(struct stage_pkg *sp)
+{
+	size_t len;
+	const char *c = ipk_member(sp->ipk, "conffiles", &len);
+	char *copy, *line, *save;
+
+	if (!c)
+		return 0;
+	copy = strdup(c);
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, **v;
+		while (*p == ' ' || *p == '/')
+			p++;
+		if (!*p)
+			continue;
+		v = realloc(sp->conffiles, (sp->nconf + 1) * sizeof(*v));
+		if (!v)
+			break;
+		sp->conffiles = v;
+		v[sp->nconf++] = strdup(p);
+	}
+	free(copy);
+	return 0;
+}
+
+static int is_conffile(const struct stage_pkg *sp, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sp->nconf; i++)
+		if (!strcmp(sp->conffiles[i], path))
+			return 1;
+	return 0;
+}
+
+/* Open, check and stage item i's archive into staging/<i>. */
+static int stage_item(struct run *rn, size_t i)
+{
+	struct tx_item *it = &rn->tx->items[i];
+	struct stage_pkg *sp = &rn->sp[i];
+	char dir[64], *d;
+	const char *name;
+	int r, flags = 0;
+
+	/* Device nodes, fifos and setuid/setgid files only from a package
+	 * the user trusts by name (--force-special-files) and whose archive
+	 * was checked: a feed package against its signed index, or a local
+	 * file named on the command line. */
+	if ((rn->ctx->opt.force & FORCE_SPECIAL_FILES) &&
+	    !(rn->ctx->opt.force & (FORCE_CHECKSUM | FORCE_SIGNATURE)))
+		flags = IPK_ALLOW_DEVICES | IPK_ALLOW_SETID;
+	r = ipk_open(&sp->ipk, it->ipk);
+	if (r < 0)
+		return r;
+	name = ctl_get(ipk_control(sp->ipk), "Package");
+	if (!name || strcmp(name, it->name))
+		return pkg_error_plain(-PKGE_FORMAT,
+				       "'%s' holds package '%s', not '%s'",
+				       it->ipk, name ? name : "?", it->name);
+	snprintf(dir, sizeof(dir), "%zu", i);
+	d = strf("%s/%s", rn->staging, dir);
+	if (!d)
+		return -ENOMEM;
+	r = ipk_stage(sp->ipk, d, flags, &sp->files);
+	free(d);
+	if (r == 0)
+		r = parse_conffiles(sp);
+	return r;
+}
+
+/* The owner of path among installed packages that this transaction does
+ * not remove or replace. */
+static char *clash_owner(struct run *rn, const char *path, const char *self)
+{
+	char *o = db_file_owner(rn->ctx->db, path, self);
+	size_t i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < rn->tx->n; i++)
+		if (!strcmp(rn->tx->items[i].name, o) &&
+		    rn->tx->items[i].type == STEP_REMOVE) {
+			free(o);
+			return NULL;
+		}
+	return o;
+}
+
+/* Whether item i's control lists pkg in Replaces ("a, b (<< 2)"). */
+static int replaces(struct run *rn, size_t i, const char *pkg)
+{
+	const char *v = ctl_get(ipk_control(rn->sp[i].ipk), "Replaces");
+	size_t n = strlen(pkg);
+
+	while (v && *v) {
+		size_t l;
+		v += strspn(v, " \t,");
+		l = strcspn(v, " \t,(");
+		if (l == n && !strncmp(v, pkg, n))
+			return 1;
+		v += strcspn(v, ",");
+	}
+	return 0;
+}
+
+/* Whether any package, installed or in the image, records path. */
+static int owned(struct run *rn, const char *path)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(rn->ctx->db,
+			       "SELECT 1 FROM files WHERE path=?1 UNION ALL "
+			       "SELECT 1 FROM rom_files WHERE path=?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 1; /* cannot tell: do not refuse */
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* An 'I' row for the info files of pkg, once, unless the transaction
+ * installs or removes pkg (the commit journals those itself). Skipped when
+ * the writable info directory does not exist yet: there is nothing of pkg
+ * in it to keep. */
+static int take_info(struct run *rn, const char *pkg)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	char res[4096], *w;
+	struct stat st;
+	size_t k;
+	int r;
+
+	for (k = 0; k < rn->tx->n; k++) {
+		const struct tx_item *it = &rn->tx->items[k];
+		if (!strcmp(it->name, pkg) ||
+		    (it->old && !strcmp(solver_name(&ctx->solv, it->old), pkg)))
+			return 0;
+	}
+	for (k = 0; k < rn->ops.n; k++)
+		if (rn->ops.v[k].op == JOP_INFO_FILES &&
+		    !strcmp(rn->ops.v[k].staged, pkg))
+			return 0;
+	r = ctx_resolve(ctx, ctx->conf.info_dir, res, sizeof(res));
+	if (r < 0)
+		return pkg_error(r, "cannot resolve '%s'", ctx->conf.info_dir);
+	w = rootfs_wpath(&ctx->rf, res);
+	if (!w)
+		return -ENOMEM;
+	r = lstat(w, &st) == 0 && S_ISDIR(st.st_mode)
+		    ? tx_ops_add(&rn->ops, JOP_INFO_FILES, res, pkg, NULL, 0)
+		    : 0;
+	free(w);
+	return r;
+}
+
+/*
+ * Files taken over from a package the new one Replaces (opkg: the file
+ * changes owner, the old package keeps its other files). The commit
+ * records the new package's rows (commit.c) and drops the old owner's
+ * (tx_run_drop_taken) in its SQLite transaction; the old package's info
+ * files are journaled ('I') because its .list is rewritten without the
+ * path.
+ */
+static int take_over(struct run *rn, const char *path, const char *from)
+{
+	struct taken *t;
+
+	t = realloc(rn->taken, (rn->ntaken + 1) * sizeof(*t));
+	if (!t)
+		return pkg_error(-ENOMEM, "cannot install over '/%s'", path);
+	rn->taken = t;
+	t = &t[rn->ntaken];
+	t->path = strdup(path);
+	t->owner = strdup(from);
+	if (!t->path || !t->owner) {
+		free(t->path);
+		free(t->owner);
+		return pkg_error(-ENOMEM, "cannot install over '/%s'", path);
+	}
+	rn->ntaken++;
+	return take_info(rn, from);
+}
+
+int tx_run_drop_taken(struct run *rn)
+{
+	sqlite3 *db = rn->ctx->db;
+	sqlite3_stmt *st;
+	size_t k;
+	int r = 0;
+
+	if (!rn->ntaken)
+		return 0;
+	if (sqlite3_prepare_v2(db, "DELETE FROM files WHERE path=? AND "
+			       "package=?", -1, &st, NULL) != SQLITE_OK)
+		return pkg_error_plain(-PKGE_DB, "database: %s",
+				       sqlite3_errmsg(db));
+	for (k = 0; r == 0 && k < rn->ntaken; k++) {
+		sqlite3_bind_text(st, 1, rn->taken[k].path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rn->taken[k].owner, -1,
+				  SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = pkg_error_plain(-PKGE_DB, "database: %s",
+					    sqlite3_errmsg(db));
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Clash check for a file (not a directory) at res that item i installs:
+ * a file of another installed package is taken over if item i Replaces
+ * it, else refused; a file that no package records is refused (opkg:
+ * "<no package>") unless it is a conffile (kept, see conf_foreign);
+ * --force-overwrite allows both. */
+static int check_clash(struct run *rn, size_t i, const char *res, int conf)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	const char *name = rn->tx->items[i].name;
+	char *o = clash_owner(rn, res, name);
+	struct stat st;
+	int r = 0;
+
+	if (o && replaces(rn, i, o))
+		r = take_over(rn, res, o);
+	else if (o && !(ctx->opt.force & FORCE_OVERWRITE))
+		r = pkg_error_plain(-PKGE_CONFLICT,
+				    "cannot install %s: '/%s' belongs to %s",
+				    name, res, o);
+	else if (!o && !conf && !(ctx->opt.force & FORCE_OVERWRITE) &&
+		 rootfs_lstat(&ctx->rf, res, &st, NULL) == 0 &&
+		 !S_ISDIR(st.st_mode) && !owned(rn, res))
+		r = pkg_error_plain(-PKGE_CONFLICT,
+				    "cannot install %s: '/%s' exists and "
+				    "belongs to no package (move it away or "
+				    "use --force-overwrite)",
+				    name, res);
+	free(o);
+	return r;
+}
+
+/* A locally changed conffile: what is on disk differs from the hash
+ * recorded at install time. */
+static int conf_changed(struct run *rn, const char *pkg, const char *path)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	sqlite3_stmt *st;
+	char hex[65], *rp = rootfs_rpath(&ctx->rf, path, NULL);
+	int changed = 0;
+
+	if (!rp)
+		return 0;
+	if (rootfs_sha256_file(rp, hex) < 0) {
+		free(rp);
+		return 0;
+	}
+	free(rp);
+	if (sqlite3_prepare_v2(ctx->db,
+			       "SELECT conf_sha256 FROM files WHERE path=? "
+			       "AND conffile=1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		changed = h && strcmp(h, hex) != 0;
+	}
+	sqlite3_finalize(st);
+	(void)pkg;
+	return changed;
+}
+
+/* A conffile already on disk that no package records (a configuration
+ * restored from a sysupgrade backup, or written by hand) and that differs
+ * from the new package's: kept, as opkg keeps it. */
+static int conf_foreign(struct run *rn, const char *path,
+			const unsigned char *sha)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	char hex[65], want[65], *rp = rootfs_rpath(&ctx->rf, path, NULL), *o;
+	int foreign = 0;
+
+	if (!rp)
+		return 0;
+	o = db_file_owner(ctx->db, path, NULL);
+	rootfs_hex(sha, 32, want);
+	if (!o && rootfs_sha256_file(rp, hex) == 0 && strcmp(hex, want))
+		foreign = 1;
+	free(o);
+	free(rp);
+	return foreign;
+}
+
+static int keep_conf(struct run *rn, const char *path)
+{
+	char **v = realloc(rn->keep_conf, (rn->nkeep + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	rn->keep_conf = v;
+	v[rn->nkeep++] = strdup(path);
+	return 0;
+}
+
+/* Journal ops that place one staged entry. */
+static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
+{
+	struct pkg_ctx *ctx = rn->ctx;
+	struct tx_item *it = &rn->tx->items[i];
+	char res[4096], *w, *bak, *staged = e->staged;
+	struct stat st;
+	int r;
+
+	r = ctx_resolve(ctx, e->path, res, sizeof(res));
+	if (r < 0)
+		return pkg_error(r, "cannot resolve '/%s'", e->path);
+	if (e->type == ST_DIR) {
+		if (rootfs_lstat(&ctx->rf, res, &st, NULL) == 0)
+			return 0;
+		return tx_ops_add(&rn->ops, JOP_MKDIR, res, NULL, NULL,
+				  e->mode);
+	}
+	r = check_clash(rn, i, res, is_conffile(&rn->sp[i], e->path));
+	if (r < 0)
+		return r;
+	if (is_conffile(&rn->sp[i], e->path) &&
+	    (conf_changed(rn, it->name, res) ||
+	     conf_foreign(rn, res, e->sha256))) {
+		size_t l = strlen(res);
+		if (l + 6 > sizeof(res))
+			return -ENAMETOOLONG;
+		keep_conf(rn, res);
+		ctx_note(ctx, 1,
+			 "Existing conffile /%s is different from the conffile "
+			 "in the new package. The new conffile will be placed "
+			 "at /%s-opkg.\n",
+			 res, res);
+		memcpy(res + l, "-opkg", 6);
+	}
+	w = rootfs_wpath(&ctx->rf, res);
+	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;
+	if (!bak) {
+		free(w);
+		return -ENOMEM;
+	}
+	r = tx_ops_add(&rn->ops, JOP_PLACE, res, staged, bak, e->mode);
+	free(w);
+	free(bak);
+	return r;
+}
+
+/* Symlinks and hardlinks are made in staging too, so that every commit
+ * step is a rename. */
+static int stage_links(struct run *rn, size_t i)
+{
+	struct stage_pkg *sp = &rn->sp[i];
+	size_t k;
+	int r = 0;
+
+	for (k = 0; r == 0 && k < sp->files.n; k++) {
+		struct stage_entry *e = &sp->files.e[k];
+		char num[64], *p;
+
+		if (e->type != ST_SYMLINK && e->type != ST_HARDLINK)
+			continue;
+		snprintf(num, sizeof(num), "/%zu/l%zu", i, k);
+		p = strf("%s%s", rn->staging, num);
+		if (!p)
+			return -ENOMEM;
+		if (e->type == ST_SYMLINK) {
+			r = fsop_symlink(e->target, p);
+		} else {
+			size_t j;
+			r = -PKGE_UNSAFE;
+			for (j = 0; j < sp->files.n; j++)
+				if (sp->files.e[j].type == ST_FILE &&
+				    !strcmp(sp->files.e[j].path, e->target))
+					r = fsop_link(sp->files.e[j].staged, p);
+		}
+		free(e->staged);
+		e->staged = p;
+		if (r < 0)
+			r = pkg_error(r, "cannot stage '/%s'", e->path);
+	}
+	return r;
+}
+
+static int stage_modes(struct run *rn, size_t i)
+{
+	struct stage_pkg *sp = &rn->sp[i];
+	size_t k;
+	int r = 0;
+
+	for (k = 0; r == 0 && k < sp->files.n; k++) {
+		struct stage_entry *e = &sp->files.e[k];
+		if (e->type != ST_FILE)
+			continue;
+		/* owner first: chown clears the setuid and setgid bits */
+		if (geteuid() == 0)
+			r = fsop_lchown(e->staged, e->uid, e->gid);
+		if (r == 0)
+			r = fsop_chmod(e->staged, e->mode & 07777);
+		if (r < 0)
+			r = pkg_error(r, "cannot stage '/%s'", e->path);
+	}
+	return r;
+}
+
+/* Files of the installed version that the new one no longer has, or of a
+ * package being removed: 'R' ops. */
+struct rm_ctx {
+	struct run *rn;
+	struct stage_pkg *keep; /* new version's files, or NULL */
+	int r;
+};
+
+static int in_stage(const struct stage_pkg *sp, const char *path)
+{
+	size_t k;
+
+	for (k = 0; sp && k < sp->files.n; k++)
+		if (!strcmp(sp->files.e[k].path, path))
+			return 1;
+	return 0;
+}
+
+/* Whether another package of the transaction installs path (it replaces
+ * the removed one and takes the file over). */
+static int staged_by_tx(struct run *rn, const char *path)
+{
+	size_t j;
+
+	for (j = 0; j < rn->tx->n; j++)
+		if (rn->tx->items[j].type != STEP_REMOVE &&
+		    !rn->tx->items[j].from_rom && in_stage(&rn->sp[j], path))
+			return 1;
+	return 0;
+}
+
+static int rm_file(const struct db_file *f, void *ud)
+{
+	struct rm_ctx *rc = ud;
+	char *w, *bak;
+
+	if (f->type == 'd' || in_stage(rc->keep, f->path) ||
+	    staged_by_tx(rc->rn, f->path))
+		return 0;
+	if (f->conffile && conf_changed(rc->rn, f->package, f->path) &&
+	    !rc->keep)
+		return 0; /* opkg keeps locally changed conffiles on remove */
+	if (db_file_owner(rc->rn->ctx->db, f->path, f->package))
+		return 0;
+	w = rootfs_wpath(&rc->rn->ctx->rf, f->path);
+	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;
+	if (bak)
+		rc->r = tx_ops_add(&rc->rn->ops, JOP_REMOVE, f->path, NULL,
+				   bak, 0);
+	free(w);
+	free(bak);
+	return rc->r;
+}
+
+static int build_ops(struct run *rn)
+{
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < rn->tx->n; i++) {
+		struct tx_item *it = &rn->tx->items[i];
+		struct rm_ctx rc = { rn, it->type == STEP_REMOVE ? NULL
+								 : &rn->sp[i],
+				     0 };
+
+		if (it->from_rom) {
+			r = rom_restore_ops(rn->ctx, it->name, &rn->ops);
+			continue;
+		}
+		for (k = 0; r == 0 && it->type != STEP_REMOVE &&
+			    k < rn->sp[i].files.n;
+		     k++)
+			r = ops_for_entry(rn, i, &rn->sp[i].files.e[k]);
+		if (r == 0 && (it->type == STEP_REMOVE || it->old))
+			r = db_file_each(rn->ctx->db,
+					 it->type == STEP_REMOVE
+						 ? it->name
+						 : solver_name(&rn->ctx->solv,
+							       it->old),
+					 rm_file, &rc);
+		if (r == 0)
+			r = rc.r;
+	}
+	return r;
+}
+
+static uint64_t tx_needed_bytes(struct run *rn)
+{
+	uint64_t need = 0;
+	size_t i;
+
+	for (i = 0; i < rn->tx->n; i++) {
+		struct tx_item *it = &rn->tx->items[i];
+		struct stat st;
+
+		if (it->ipk && stat(it->ipk, &st) == 0)
+			need += (uint64_t)st.st_size * 3; /* unpacked guess */
+	}
+	return need + 64 * 1024; /* database growth and metadata margin */
+}
+
+static int preflight_space(struct run *rn)
+{
+	uint64_t free_b = 0, total = 0, need = tx_needed_bytes(rn);
+	const struct tx_item *it;
+	size_t i;
+	const char *where = rn->ctx->rf.mode == ROOTFS_PLAIN
+				    ? (rn->ctx->root[0] ? rn->ctx->root : "/")
+				    : rn->ctx->conf.overlay_root;
+
+	if (rn->ctx->opt.force & FORCE_SPACE ||
+	    rootfs_space(&rn->ctx->rf, &free_b, &total) < 0)
+		return 0;
+	if (need <= free_b)
+		return 0;
+	it = &rn->tx->items[0];
+	for (i = 0; i < rn->tx->n; i++) /* name what the user asked for */
+		if (rn->tx->items[i].user) {
+			it = &rn->tx->items[i];
+			break;
+		}
+	return pkg_error_plain(-PKGE_SPACE,
+			       "cannot %s %s: needs %.1f MiB on %s, "
+			       "%.1f MiB free",
+			       it->type == STEP_REMOVE ? "remove"
+			       : it->old	       ? "upgrade"
+						       : "install",
+			       it->name, need / 1048576.0, where,
+			       free_b / 1048576.0);
+}
+
+int tx_stage_all(struct run *rn)
+{
+	size_t i;
+	int r;
+
+	r = preflight_space(rn);
+	for (i = 0; r == 0 && i < rn->tx->n; i++) {
+		struct tx_item *it = &rn->tx->items[i];
+		if (it->type == STEP_REMOVE || it->from_rom)
+			continue;
+		r = stage_item(rn, i);
+		if (r == 0)
+			r = stage_links(rn, i);
+		if (r == 0)
+			r = stage_modes(rn, i);
+		/* ENOSPC here (the preflight was fooled) was reported by
+		 * the step that hit it; the caller rolls back. */
+	}
+	if (r == 0)
+		r = build_ops(rn);
+	return r;
+}
+
+
+struct run *tx_run_new(struct tx *tx)
+{
+	struct run *rn = calloc(1, sizeof(*rn));
+
+	if (!rn)
+		return NULL;
+	rn->tx = tx;
+	rn->ctx = tx->ctx;
+	rn->sp = calloc(tx->n + 1, sizeof(*rn->sp));
+	rn->staging = rootfs_wpath(&tx->ctx->rf, PKG_STAGING_DIR);
+	if (!rn->sp || !rn->staging) {
+		tx_run_free(rn);
+		return NULL;
+	}
+	return rn;
+}
+
+void tx_run_free(struct run *rn)
+{
+	size_t i, k;
+
+	if (!rn)
+		return;
+	for (i = 0; rn->sp && i < rn->tx->n; i++) {
+		ipk_free(rn->sp[i].ipk);
+		stage_list_release(&rn->sp[i].files);
+		for (k = 0; k < rn->sp[i].nconf; k++)
+			free(rn->sp[i].conffiles[k]);
+		free(rn->sp[i].conffiles);
+	}
+	for (k = 0; k < rn->nkeep; k++)
+		free(rn->keep_conf[k]);
+	free(rn->keep_conf);
+	free(rn->sp);
+	free(rn->staging);
+	tx_ops_release(&rn->ops);
+	for (k = 0; k < rn->ntaken; k++) {
+		free(rn->taken[k].path);
+		free(rn->taken[k].owner);
+	}
+	free(rn->taken);
+	free(rn);
+}
+
+struct tx_ops *tx_run_ops(struct run *rn)
+{
+	return &rn->ops;
+}
+
+const char *tx_run_staging(struct run *rn)
+{
+	return rn->staging;
+}
+
+struct ipk *tx_run_ipk(struct run *rn, size_t i)
+{
+	return rn->sp[i].ipk;
+}
+
+struct stage_list *tx_run_files(struct run *rn, size_t i)
+{
+	return &rn->sp[i].files;
+}
+
+int tx_run_conf_kept(struct run *rn, const char *path)
+{
+	size_t k;
+
+	for (k = 0; k < rn->nkeep; k++)
+		if (!strcmp(rn->keep_conf[k], path))
+			return 1;
+	return 0;
+}
+
+int tx_run_is_conffile(struct run *rn, size_t i, const char *path)
+{
+	return is_conffile(&rn->sp[i], path);
+}

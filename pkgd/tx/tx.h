@@ -1,0 +1,189 @@
+/*
+ * pkgd/tx: transactions, above state. Plan (plan.c: downloads, checks),
+ * stage (stage.c: archives unpacked beside the root, the journal's
+ * steps), commit (commit.c: tx_run, tx_recover), maintainer scripts
+ * (scripts.c), image restores (restore.c), the journal (journal.c) and
+ * apply_jobs (apply.c: solve, then run).
+ *
+ * A journal row is one filesystem step of the commit (enum journal_op in
+ * core/ondisk.h):
+ *   JOP_MKDIR 'D' mkdir path             rollback: rmdir if empty
+ *   JOP_PLACE 'P' place: backup <- path (if any), path <- staged
+ *                                       rollback: path <- backup, or
+ *                                       unlink path when staged is gone
+ *   JOP_REMOVE 'R' remove: backup <- path (if any), whiteout if the image
+ *       has it                          rollback: drop whiteout, restore
+ *   JOP_UNCOVER 'W' uncover the image's entry: what upper holds at path
+ *       (whiteout or copy) moved to backup   rollback: move it back
+ *   JOP_HIDE 'H' hide: a whiteout for an image entry
+ *                                             rollback: unlink it
+ *   JOP_UPPER_DIR 'M' an upper directory (image's mode)
+ *                                             rollback: rmdir if empty
+ *   JOP_UNOPAQUE 'O' clear an upper directory's opaque mark
+ *                                             rollback: set it again
+ *   JOP_PARENT_DIR 'U' an upper directory on the way to a path (copy-up
+ *       of an image directory, parent of a new file)
+ *                                             rollback: rmdir if empty
+ *   JOP_STATE_FILE 'S' a state file (opkg status, installed_packages.txt,
+ *       world): hard link of the old one kept in staging
+ *                                       rollback: put it back, or unlink
+ *                                       the new one when there was none
+ *   JOP_INFO_FILES 'I' the opkg info files of one package (name in the
+ *       staged column): hard links of path/name.* kept in staging
+ *                                             rollback: drop new ones,
+ *       put the old ones back
+ * 'W' 'H' 'M' 'O' change the upper layer directly, also on a live overlay
+ * (restore, reclaim, reset); the commit then checks the merged view.
+ * Rows are applied in seq order and undone in reverse. The database rows
+ * of the packages change in the same SQLite transaction that marks the
+ * journal committed, so "committed" means roll forward, anything else
+ * means roll back.
+ */
+#ifndef PKG_TX_H
+#define PKG_TX_H
+
+#include "state/state.h"
+
+/* ---- transactions (plan.c, commit.c) ---- */
+
+struct tx_item {
+	enum step_type type;
+	char *name;
+	char *version;
+	char *ipk;	/* verified local archive (install/upgrade) */
+	int user;	/* asked for by the user */
+	int from_rom;	/* restore the image's copy instead of the ipk */
+	Id p, old;
+};
+
+struct tx {
+	struct pkg_ctx *ctx;
+	char *dldir;	/* downloads of this run, removed by tx_release */
+	struct tx_item *items;
+	size_t n;
+};
+
+/* Plan from the solver result; downloads and verifies every archive. */
+int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
+	    const struct solver_result *res, const char *const *user_names,
+	    size_t nuser);
+/* Download feed package p into dir, verified against the index. */
+int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out);
+/* Run stage -> journal -> commit -> finalize -> clean. */
+int tx_run(struct tx *tx);
+void tx_release(struct tx *tx);
+/* Roll an unfinished transaction forward or back; says so in one line.
+ * 0 when there was nothing to do or it was recovered. */
+int tx_recover(struct pkg_ctx *ctx, int verbose);
+
+/* Solve the queued jobs and run the transaction (apply.c). user: names
+ * asked for; local_ids/paths: packages from local archives. */
+int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
+	       size_t nuser, const Id *local_ids, char *const *local_paths,
+	       size_t nlocal);
+
+/* The package cache directory (--cache, option cache; inside an offline
+ * root unless --host-cache-dir), malloc'd, NULL when none (apply.c). */
+char *apply_cache_dir(struct pkg_ctx *ctx);
+
+/* ---- the journal (journal.c) ---- */
+
+struct tx_op {
+	char op;
+	char *path;   /* root-relative, resolved */
+	char *staged; /* host path of the staged file/symlink ('P') */
+	char *backup; /* host path the previous entry is moved to */
+	mode_t mode;
+};
+
+struct tx_ops {
+	struct tx_op *v;
+	size_t n, cap;
+};
+
+int tx_ops_add(struct tx_ops *ops, char op, const char *path,
+	       const char *staged, const char *backup, mode_t mode);
+void tx_ops_release(struct tx_ops *ops);
+
+/* Write the journal rows and mark the transaction staged (fsynced by
+ * SQLite's commit). */
+int journal_write(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		  const char *staging);
+/* Apply every row in order. On failure the caller rolls back. */
+int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops);
+/* Undo rows [0, n) in reverse, from what is on disk. */
+void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops);
+/* Read the journal back from the database. */
+int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging);
+/* After commit (or rollback): delete backups, staging, journal rows.
+ * After a commit a failed clean-up is reported and 0 returned: the change
+ * took effect and the next run finishes the clean-up. */
+int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		   const char *staging, int committed);
+/* The running transaction (stage.c): staged archives and ops. */
+struct stage_pkg {
+	struct ipk *ipk;
+	struct stage_list files;
+	char **conffiles; /* root-relative */
+	size_t nconf;
+	char **links;	  /* staged symlinks created here */
+	size_t nlinks;
+};
+
+struct run {
+	struct tx *tx;
+	struct pkg_ctx *ctx;
+	char *staging;
+	struct stage_pkg *sp; /* per item */
+	struct tx_ops ops;
+	char **keep_conf;     /* conffiles whose new copy went to -opkg */
+	size_t nkeep;
+	struct taken {	      /* files taken over from a Replaces'd owner */
+		char *path, *owner;
+	} *taken;
+	size_t ntaken;
+};
+
+
+struct run *tx_run_new(struct tx *tx);
+void tx_run_free(struct run *rn);
+/* Drop the database rows of the files the new packages took over from
+ * packages they Replace (inside the commit's SQLite transaction). */
+int tx_run_drop_taken(struct run *rn);
+
+/* ---- maintainer scripts (scripts.c) ---- */
+
+/* Before the commit: the old packages' prerm, the new ones' preinst (a
+ * failure aborts the transaction). */
+int tx_scripts_before(struct tx *tx, struct run *rn);
+/* The postinst calls due after the commit (one a line: name, a tab and
+ * the old version on an upgrade), malloc'd; NULL when there are none. */
+char *tx_configure_list(struct tx *tx, struct run *rn);
+/* Keep the old postrm calls due after the commit (tx_postrm), inside the
+ * commit's database transaction, before the old scripts are dropped. */
+int tx_postrm_record(struct tx *tx);
+/* Run the pending postrm / postinst calls (after a commit, or on
+ * recovery), each taken off its list once run; the first failure. */
+int tx_postrm_pending(struct pkg_ctx *ctx);
+int tx_configure_pending(struct pkg_ctx *ctx);
+struct tx_ops *tx_run_ops(struct run *rn);
+const char *tx_run_staging(struct run *rn);
+struct ipk *tx_run_ipk(struct run *rn, size_t i);
+struct stage_list *tx_run_files(struct run *rn, size_t i);
+int tx_run_conf_kept(struct run *rn, const char *path);
+int tx_run_is_conffile(struct run *rn, size_t i, const char *path);
+/* Preflight, stage every archive and build the journal ops. */
+int tx_stage_all(struct run *rn);
+
+/* Image restore (restore.c): the ops that uncover a package's image
+ * files, its database rows made the image's, and the live check. */
+int rom_restore_ops(struct pkg_ctx *ctx, const char *name,
+		    struct tx_ops *ops);
+int rom_record_restore(struct pkg_ctx *ctx, struct db_pkg *p,
+		       const struct tx_ops *ops);
+int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops);
+/* Run uncover ops as one transaction; sql: the database change. */
+int rom_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		   const char *sql);
+
+#endif
