@@ -21,7 +21,7 @@
 
 int fetch_read_file(const char *path, size_t max, char **out, size_t *len)
 {
-	int err = rootfs_read_file(path, max, out, len);
+	int err = hostfs_read_file(path, max, out, len);
 
 	return err == -PKGE_FORMAT ? -EFBIG : err;
 }
@@ -86,6 +86,11 @@ int fetch_sha256_file(const char *path, char hex[65])
 	return digest_file(path, &nettle_sha256, hex);
 }
 
+int fetch_md5_fd(int fd, char hex[33])
+{
+	return digest_fd(fd, &nettle_md5, hex);
+}
+
 int fetch_md5_file(const char *path, char hex[33])
 {
 	return digest_file(path, &nettle_md5, hex);
@@ -103,30 +108,65 @@ static int check_digest(const char *path, const char *want, const char *got)
 			 base ? base + 1 : path, want, got);
 }
 
-int fetch_verify_file(const char *path, const char *sha256, const char *md5,
-		      uint64_t size)
+int fetch_verify_fd(int fd, const char *name, const char *sha256,
+		    const char *md5, uint64_t size)
 {
-	const char *base = strrchr(path, '/');
+	const char *base = strrchr(name, '/');
 	char hex[65];
 	struct stat st;
-	int err;
+	int err = 0;
 
-	base = base ? base + 1 : path;
-	if (stat(path, &st) < 0)
-		return pkg_error(-errno, "cannot open '%s'", path);
+	base = base ? base + 1 : name;
+	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return pkg_error(-errno, "cannot read '%s'", name);
 	if (size && (uint64_t)st.st_size != size)
 		return pkg_error(-PKGE_CHECKSUM,
 				 "size mismatch for '%s': expected %llu, "
 				 "got %llu bytes", base,
 				 (unsigned long long)size,
 				 (unsigned long long)st.st_size);
-	if (sha256 && *sha256) {
-		err = fetch_sha256_file(path, hex);
-		return err ? err : check_digest(path, sha256, hex);
-	}
-	if (md5 && *md5) {
-		err = fetch_md5_file(path, hex);
-		return err ? err : check_digest(path, md5, hex);
-	}
-	return pkg_error(-PKGE_CHECKSUM, "no checksum to verify '%s'", base);
+	if (sha256 && *sha256)
+		err = digest_fd(fd, &nettle_sha256, hex);
+	else if (md5 && *md5)
+		err = digest_fd(fd, &nettle_md5, hex);
+	else
+		return pkg_error(-PKGE_CHECKSUM, "no checksum to verify '%s'",
+				 base);
+	if (err)
+		return pkg_error(err, "cannot read '%s'", name);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return pkg_error(-errno, "cannot read '%s'", name);
+	return check_digest(name, sha256 && *sha256 ? sha256 : md5, hex);
+}
+
+int fetch_check_fd(int fd, const char *sha256, const char *md5)
+{
+	char hex[65];
+	int r;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	if (sha256 && *sha256)
+		r = digest_fd(fd, &nettle_sha256, hex);
+	else if (md5 && *md5)
+		r = digest_fd(fd, &nettle_md5, hex);
+	else
+		return 0;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	if (r < 0)
+		return r;
+	return !strcasecmp(hex, sha256 && *sha256 ? sha256 : md5);
+}
+
+int fetch_verify_file(const char *path, const char *sha256, const char *md5,
+		      uint64_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return pkg_error(-errno, "cannot open '%s'", path);
+	err = fetch_verify_fd(fd, path, sha256, md5, size);
+	close(fd);
+	return err;
 }

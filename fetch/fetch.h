@@ -18,10 +18,20 @@
 int fetch_sha256_buf(const void *buf, size_t len, char hex[65]);
 int fetch_sha256_file(const char *path, char hex[65]);
 int fetch_md5_file(const char *path, char hex[33]);
+/* MD5 of an open file, from where it is (not reported). */
+int fetch_md5_fd(int fd, char hex[33]);
 /* Check a file against the index: sha256 (64 hex) or md5 (32 hex) and
  * size (0 = unknown). sha256 wins when both are given; neither given is
  * refused. PKGE_CHECKSUM with a clear message on mismatch ("checksum
  * mismatch for 'nano_7.2-2.ipk': expected <hex>, got <hex>"). */
+/* The same on an open file (read from its start, left at its start):
+ * what is verified through fd is what the caller then reads from it.
+ * name is for messages. */
+int fetch_verify_fd(int fd, const char *name, const char *sha256,
+		    const char *md5, uint64_t size);
+/* Silent: 1 when fd's contents have the digest (sha256 wins), 0 when not
+ * or none is given, -errno on a read error; fd left at its start. */
+int fetch_check_fd(int fd, const char *sha256, const char *md5);
 int fetch_verify_file(const char *path, const char *sha256, const char *md5,
 		      uint64_t size);
 
@@ -79,7 +89,7 @@ int usign_verify_buf(const void *data, size_t len, const char *sig_path,
 int usign_keygen(const char *prefix, const char *comment);
 /* Sign data_path with the secret key file; writes out_sig_path (usign
  * layout: "untrusted comment: signed by key <id>\n<base64>\n") through
- * rootfs_write_atomic. 0, PKGE_FORMAT (bad or encrypted secret key) or
+ * hostfs_write_atomic. 0, PKGE_FORMAT (bad or encrypted secret key) or
  * -errno; reported. */
 int usign_sign_file(const char *data_path, const char *seckey_path,
 		    const char *out_sig_path);

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* rootfs_read_file, with -EFBIG (which prints as "File too large")
+/* hostfs_read_file, with -EFBIG (which prints as "File too large")
  * instead of PKGE_FORMAT past max. Never prints. */
 int fetch_read_file(const char *path, size_t max, char **out, size_t *len);
 

@@ -55,9 +55,9 @@ static int write_usign(const char *path, const char *comment,
 	len = asprintf(&text, "untrusted comment: %s\n%s\n", comment, b64);
 	if (len < 0)
 		return pkg_error(-ENOMEM, "cannot write '%s'", path);
-	err = rootfs_write_atomic(path, text, (size_t)len, mode);
+	err = hostfs_write_atomic(path, text, (size_t)len, mode);
 	free(text);
-	return err; /* reported by rootfs_write_atomic */
+	return err; /* reported by hostfs_write_atomic */
 }
 
 /* The 104-byte secret blob of k (fresh random salt, unencrypted). */

@@ -10,6 +10,7 @@
 
 struct hook_env {
 	const char *root;     /* target root, "" or "/" for the live system */
+	int root_fd;	      /* the root, opened: the scripts' working dir */
 	int offline;	      /* -o: running for an offline root */
 	const char *pkg_name; /* for messages */
 	/* The old version when the script runs as part of an upgrade (the
@@ -19,8 +20,10 @@ struct hook_env {
 };
 
 /*
- * Run the maintainer script `body` (len bytes; written to a temp file in
- * tmpdir, mode 0700) as `sh -c` style with argv[1..] = args (NULL-ended),
+ * Run the maintainer script `body` (len bytes; written as
+ * "<tmpdir>/<pkg>.<script>", mode 0700, created O_EXCL|O_NOFOLLOW in the
+ * run's private directory tmpdir_fd, so that $0 names the package as
+ * opkg's info/<pkg>.<script> does) with argv[1..] = args (NULL-ended),
  * in a clean environment: PATH, PKG_ROOT (root with a trailing slash),
  * PKG_UPGRADE (1 when upgrading, else 0), IPKG_INSTROOT passed through
  * from the caller's environment when offline (OpenWrt's image build sets
@@ -30,7 +33,7 @@ struct hook_env {
  */
 int hooks_run_script(const struct hook_env *env, const char *script_name,
 		     const char *body, size_t len, const char *tmpdir,
-		     const char *const *args);
+		     int tmpdir_fd, const char *const *args);
 
 struct hooks_pkg_entry {
 	const char *name;

@@ -14,16 +14,21 @@
 #include "hooks.h"
 #include "rootfs.h"
 
-static int script_write(const char *path, const char *body, size_t len)
+static int script_write(int dirfd, const char *name, const char *body,
+			size_t len)
 {
-	int fd = fsop_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	int fd, r;
 	ssize_t w;
 
+	fsop_unlinkat(dirfd, name, 0); /* ours: an earlier run of it */
+	fd = fsop_openat(dirfd, name,
+			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0700);
 	if (fd < 0)
 		return fd;
 	w = fsop_write(fd, body, len);
+	r = fsop_fchmod(fd, 0700);
 	fsop_close(fd);
-	return w < 0 ? (int)w : 0;
+	return w < 0 ? (int)w : r;
 }
 
 /* Build the clean environment; returns the number of entries. */
@@ -66,8 +71,7 @@ static int script_exec(const char *path, const struct hook_env *he,
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		const char *root = he->root && *he->root ? he->root : "/";
-		if (chdir(root) < 0)
+		if (fchdir(he->root_fd) < 0)
 			_exit(127);
 		execve("/bin/sh", argv, envp);
 		_exit(127);
@@ -80,22 +84,25 @@ static int script_exec(const char *path, const struct hook_env *he,
 
 int hooks_run_script(const struct hook_env *he, const char *script_name,
 		     const char *body, size_t len, const char *tmpdir,
-		     const char *const *args)
+		     int tmpdir_fd, const char *const *args)
 {
-	char path[4096];
+	char path[4096], name[512];
 	int status = 0, r;
 
-	/* "pkg-script-PID.": a killed run's copy is known by its name and
-	 * removed by the next run (pkgd's stale temporary files). */
-	snprintf(path, sizeof(path), "%s/pkg-script-%d.%s.%s",
-		 tmpdir ? tmpdir : "/tmp", (int)getpid(),
+	/* "<pkg>.<script>" as opkg's info/ has it: OpenWrt's
+	 * default_postinst takes the package's name from $0 */
+	snprintf(name, sizeof(name), "%s.%s",
 		 he->pkg_name ? he->pkg_name : "pkg", script_name);
-	r = script_write(path, body, len);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", tmpdir, name) >=
+	    sizeof(path) || strchr(name, '/'))
+		return pkg_error(-ENAMETOOLONG, "cannot write %s script of '%s'",
+				 script_name, he->pkg_name);
+	r = script_write(tmpdir_fd, name, body, len);
 	if (r < 0)
 		return pkg_error(r, "cannot write %s script of '%s'",
 				 script_name, he->pkg_name);
 	r = script_exec(path, he, args, &status);
-	fsop_unlink(path); /* a leftover is removed by the next run */
+	fsop_unlinkat(tmpdir_fd, name, 0); /* else: the run's directory goes */
 	if (r < 0)
 		return pkg_error(r, "cannot run %s script of '%s'", script_name,
 				 he->pkg_name);

@@ -282,12 +282,30 @@ static int setup_root(struct pkg_ctx *ctx)
 	return r;
 }
 
-/* What -d DEST leaves for main() to free: the host paths of the main
- * root's lists directory and opkg status file. */
+/* What -d DEST leaves for main() to free: the host path of the main
+ * root's lists directory (checked free of links), and the text of its
+ * opkg status file. */
 struct dest_state {
 	char *lists;
 	char *status;
+	size_t status_len;
 };
+
+/* The main root's lists directory as a host path, for a dest: resolved
+ * and walked in the main root before the dest becomes the root. */
+static int dest_lists(struct pkg_ctx *ctx, struct dest_state *ds)
+{
+	char *res = NULL;
+	int r = ctx_resolve(ctx, ctx->conf.lists_dir, &res);
+
+	if (r == 0 && (r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755)) < 0)
+		r = pkg_error(r, "cannot use lists directory '/%s'", res);
+	if (r == 0 && !(ds->lists = tree_checked_path(&ctx->rf, TREE_WRITE,
+						       res, &r)))
+		r = pkg_error(r, "cannot use lists directory '/%s'", res);
+	free(res);
+	return r;
+}
 
 /* -d NAME: the dest must be known (opkg: "Unknown dest name"). A dest
  * whose path is not "/" becomes the root pkg installs into: it has its
@@ -296,7 +314,7 @@ struct dest_state {
 static int setup_dest(struct pkg_ctx *ctx, struct dest_state *ds)
 {
 	const struct conf_dest *d = NULL;
-	char *top = NULL, real[PATH_MAX];
+	char *res = NULL, *top = NULL;
 	size_t i;
 	int r;
 
@@ -310,27 +328,28 @@ static int setup_dest(struct pkg_ctx *ctx, struct dest_state *ds)
 				       ctx->opt.dest);
 	if (!d->path[strspn(d->path, "/")])
 		return 0;
-	if (!ctx->opt.lists_dir) {
-		ds->lists = ctx_path(ctx, ctx->conf.lists_dir);
+	if (!ctx->opt.lists_dir && (r = dest_lists(ctx, ds)) < 0)
+		return r;
+	if (!ctx->opt.lists_dir)
 		ctx->opt.lists_dir = ds->lists;
-	}
-	ds->status = ctx_path(ctx, ctx->conf.status_file);
-	if (asprintf(&top, "%s/%s", ctx->root, d->path + strspn(d->path, "/"))
-	    < 0)
-		return -ENOMEM;
-	r = rootfs_mkdir_p(top, 0755);
-	if (r == 0 && !realpath(top, real))
-		r = -errno;
-	if (r < 0) {
-		r = pkg_error(r, "cannot use dest '%s' at '%s'", d->name, top);
-		free(top);
+	ctx_read_file(ctx, ctx->conf.status_file, 64 << 20, &ds->status,
+		      &ds->status_len);
+	/* the dest inside the root, never through a link out of it */
+	r = ctx_resolve(ctx, d->path, &res);
+	if (r == 0 && (r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755)) == 0)
+		top = tree_checked_path(&ctx->rf, TREE_WRITE, res, &r);
+	if (r < 0 || !top) {
+		r = pkg_error(r < 0 ? r : -ENOMEM,
+			      "cannot use dest '%s' at '/%s'", d->name,
+			      res ? res : d->path);
+		free(res);
 		return r;
 	}
-	free(top);
+	free(res);
 	rootfs_release(&ctx->rf);
 	free(ctx->root);
-	ctx->root = strdup(real);
-	return rootfs_open(&ctx->rf, real, NULL);
+	ctx->root = top;
+	return rootfs_open(&ctx->rf, top, NULL);
 }
 
 static int dest_stanza(const struct ctl_stanza *st, void *ud)
@@ -347,14 +366,9 @@ static int dest_stanza(const struct ctl_stanza *st, void *ud)
  * as opkg reads every dest's status file. */
 static void dest_load_main(struct pkg_ctx *ctx, const struct dest_state *ds)
 {
-	char *text = NULL;
-	size_t len;
-
-	if (!ds->status || !ctx->solv_ready ||
-	    rootfs_read_file(ds->status, 64 << 20, &text, &len) < 0)
+	if (!ds->status || !ctx->solv_ready)
 		return;
-	ctl_parse(text, len, 0, dest_stanza, ctx);
-	free(text);
+	ctl_parse(ds->status, ds->status_len, 0, dest_stanza, ctx);
 	solver_prepare(&ctx->solv);
 }
 
@@ -375,8 +389,10 @@ static void setup_archs(struct pkg_ctx *ctx)
 /* A crash while staging leaves ROOT/usr/lib/pkg/staging, no journal. */
 static int tx_staging_left(struct pkg_ctx *ctx)
 {
-	char *p = ctx_wpath(ctx, PKG_STAGING_DIR);
-	int r = p && access(p, F_OK) == 0;
+	struct stat st;
+	char *p = NULL;
+	int r = rootfs_resolve(&ctx->rf, NULL, PKG_STAGING_DIR, 0, &p) == 0 &&
+		tree_lstat(&ctx->rf, TREE_WRITE, p, &st) == 0;
 
 	free(p);
 	return r;
@@ -386,8 +402,11 @@ static int tx_staging_left(struct pkg_ctx *ctx)
 static int tx_lock_busy(struct pkg_ctx *ctx)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char *p = ctx_wpath(ctx, PKG_LOCK_FILE);
-	int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1, busy = 0;
+	char *p = NULL;
+	int fd = rootfs_resolve(&ctx->rf, NULL, PKG_LOCK_FILE, 0, &p) == 0
+			 ? tree_open(&ctx->rf, TREE_WRITE, p, O_RDONLY, 0)
+			 : -1,
+	    busy = 0;
 
 	if (fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0)
 		busy = fl.l_type != F_UNLCK;
@@ -473,7 +492,7 @@ static int early_exit(struct pkg_ctx *ctx, int code)
 int main(int argc, char **argv)
 {
 	struct pkg_ctx ctx;
-	struct dest_state ds = { NULL, NULL };
+	struct dest_state ds = { NULL, NULL, 0 };
 	const struct pkg_cmd *cmd;
 	const char *base = strrchr(argv[0], '/');
 	int first = 1, r;
@@ -483,7 +502,7 @@ int main(int argc, char **argv)
 	 * little RAM, and update's peak drops by ~2 MB. */
 	mallopt(M_MMAP_THRESHOLD, 64 << 10);
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.lock_fd = ctx.opkg_lock_fd = -1;
+	ctx.lock_fd = ctx.opkg_lock_fd = ctx.tmp_fd = -1;
 	ctx.out = stdout;
 	ctx.prog = base ? base + 1 : argv[0];
 	if (strncmp(ctx.prog, "opkg", 4) == 0)

@@ -424,7 +424,7 @@ static int read_control(struct build *b, char **raw, size_t *len)
 				       "'%s'", b->dir);
 	if (asprintf(&path, "%s/control", b->ctldir) < 0)
 		return -ENOMEM;
-	rc = rootfs_read_file(path, 1u << 20, raw, len);
+	rc = hostfs_read_file(path, 1u << 20, raw, len);
 	if (rc < 0)
 		rc = pkg_error(rc, "cannot read '%s'", path);
 	if (rc == 0 && ctl_parse_one(*raw, *len, &b->st) < 0)
@@ -504,10 +504,10 @@ static int build_run(struct build *b)
 	rc = rc ? rc : make_outer(b, &ctl, &data, &pkg);
 	if (rc == 0 && !(path = out_path(b)))
 		rc = -ENOMEM;
-	if (rc == 0 && (rc = rootfs_mkdir_p(b->outdir, 0755)) < 0)
+	if (rc == 0 && (rc = hostfs_mkdir_p(b->outdir, 0755)) < 0)
 		rc = pkg_error(rc, "cannot create '%s'", b->outdir);
 	if (rc == 0) {
-		rc = rootfs_write_atomic(path, pkg.data, pkg.len, 0644);
+		rc = hostfs_write_atomic(path, pkg.data, pkg.len, 0644);
 		if (rc < 0)
 			rc = pkg_error(rc, "cannot write '%s'", path);
 		else

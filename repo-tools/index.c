@@ -207,7 +207,7 @@ static int write_one(const char *dir, const char *name,
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
-	rc = rootfs_write_atomic(path, b->data ? b->data : "", b->len, 0644);
+	rc = hostfs_write_atomic(path, b->data ? b->data : "", b->len, 0644);
 	if (rc < 0)
 		rc = pkg_error(rc, "cannot write '%s'", path);
 	free(path);
@@ -331,7 +331,7 @@ static int index_run(const struct index_opts *o)
 	s.ncached = l.n - s.nread;
 	rc = rc ? rc : index_build_text(&l, &s, &txt);
 	t = repo_now();
-	if (rc == 0 && (rc = rootfs_mkdir_p(o->outdir, 0755)) < 0)
+	if (rc == 0 && (rc = hostfs_mkdir_p(o->outdir, 0755)) < 0)
 		rc = pkg_error(rc, "cannot create '%s'", o->outdir);
 	rc = rc ? rc : write_index(o, &txt);
 	s.t_write = repo_now() - t;

@@ -45,7 +45,7 @@ static int key_id_of(const char *path, int sig, char hex[17])
 	size_t len = 0;
 	int rc;
 
-	rc = rootfs_read_file(path, 65536, &text, &len);
+	rc = hostfs_read_file(path, 65536, &text, &len);
 	if (rc == 0 && sig)
 		rc = usign_parse_sig(text, len, &s);
 	else if (rc == 0)

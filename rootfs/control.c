@@ -320,3 +320,99 @@ void ctl_stanza_release(struct ctl_stanza *st)
 	st->fields = NULL;
 	st->nfields = 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Validation of what a stanza may carry into pkg's state (opkg's status
+ * file, info/<name>.*, the world file): done where packages are parsed
+ * (archives, indexes, status files), so nothing invalid gets further. */
+
+static int ctl_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+int ctl_name_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._");
+
+	return ctl_alnum(s[0]) && !s[n] && n <= CTL_NAME_MAX;
+}
+
+int ctl_version_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._~:");
+
+	return ctl_alnum(s[0]) && !s[n] && n <= CTL_NAME_MAX;
+}
+
+int ctl_line_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The fields that hold one line (opkg's own and OpenWrt's); the others
+ * (Description, Conffiles, unknown ones) may continue on more lines. */
+static const char *const single_line[] = {
+	"Package", "Version", "Architecture", "Depends", "Pre-Depends",
+	"Recommends", "Suggests", "Provides", "Replaces", "Conflicts",
+	"Status", "Section", "Essential", "Priority", "Maintainer", "Source",
+	"SourceName", "SourceDateEpoch", "License", "LicenseFiles", "CPE-ID",
+	"Installed-Size", "Size", "Filename", "MD5Sum", "SHA256sum",
+	"Installed-Time", "Auto-Installed", "ABIVersion", "Alternatives",
+	"Require-User", "Tags", "Homepage",
+};
+
+int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen)
+{
+	const char *name = ctl_get(st, "Package");
+	const char *ver = ctl_get(st, "Version");
+	size_t i, k;
+
+	if (name && !ctl_name_ok(name)) {
+		snprintf(why, whylen, "invalid package name '%.64s'", name);
+		return -PKGE_FORMAT;
+	}
+	if (ver && !ctl_version_ok(ver)) {
+		snprintf(why, whylen, "invalid version '%.64s'%s%s", ver,
+			 name ? " of " : "", name ? name : "");
+		return -PKGE_FORMAT;
+	}
+	for (i = 0; i < st->nfields; i++)
+		for (k = 0; k < sizeof(single_line) / sizeof(*single_line);
+		     k++) {
+			if (strcasecmp(st->fields[i].name, single_line[k]) ||
+			    ctl_line_ok(st->fields[i].value))
+				continue;
+			snprintf(why, whylen,
+				 "control characters in field %s%s%s",
+				 single_line[k], name ? " of " : "",
+				 name && ctl_name_ok(name) ? name : "");
+			return -PKGE_FORMAT;
+		}
+	return 0;
+}
+
+int ctl_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}

@@ -47,11 +47,22 @@ const char *pkg_strerror(int code)
 	return "unknown error";
 }
 
+/* A message is one line whatever it quotes: a name or path from a
+ * package with a newline or a terminal escape in it is shown with '?'
+ * in their place (stderr is read by scripts and people). */
+static void one_line(char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			*msg = '?';
+}
+
 static void err_vprint(int code, int with_reason, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	one_line(msg);
 	if (with_reason && code < 0 && -code < PKGE_FIRST)
 		fprintf(stderr, "%s: %s: %s\n", err_prog, msg,
 			pkg_strerror(code));
@@ -87,5 +98,6 @@ void pkg_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	one_line(msg);
 	fprintf(stderr, "%s: warning: %s\n", err_prog, msg);
 }

@@ -43,7 +43,7 @@ static int atomic_fill(const char *tmp, const void *data, size_t len,
 	return rc;
 }
 
-int rootfs_write_atomic(const char *path, const void *data, size_t len,
+int hostfs_write_atomic(const char *path, const void *data, size_t len,
 			mode_t mode)
 {
 	char *tmp = NULL;
@@ -68,7 +68,7 @@ int rootfs_write_atomic(const char *path, const void *data, size_t len,
 	return 0;
 }
 
-int rootfs_remove_temps(const char *dir)
+int hostfs_remove_temps(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -93,7 +93,7 @@ int rootfs_remove_temps(const char *dir)
 	return rc ? rc : n;
 }
 
-int rootfs_mkdir_p(const char *path, mode_t mode)
+int hostfs_mkdir_p(const char *path, mode_t mode)
 {
 	char *p = strdup(path);
 	struct stat st;
@@ -141,7 +141,7 @@ static int remove_one(const char *path, const struct stat *st, int type,
 	return rc == -ENOENT ? 0 : rc;
 }
 
-int rootfs_remove_tree(const char *path)
+int hostfs_remove_tree(const char *path)
 {
 	struct stat st;
 	int rc;
@@ -160,7 +160,7 @@ int rootfs_remove_tree(const char *path)
 	return 0;
 }
 
-int rootfs_read_file(const char *path, size_t max, char **out, size_t *len)
+int hostfs_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	size_t cap = 0, n = 0;
 	char *buf = NULL;
@@ -230,13 +230,21 @@ void rootfs_hex(const unsigned char *bin, size_t n, char *hex)
 
 int rootfs_sha256_file(const char *path, char hex[65])
 {
-	unsigned char md[SHA256_DIGEST_SIZE], buf[65536];
-	struct sha256_ctx ctx;
-	int fd, rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	rc = rootfs_sha256_fd(fd, hex);
+	close(fd);
+	return rc;
+}
+
+int rootfs_sha256_fd(int fd, char hex[65])
+{
+	unsigned char md[SHA256_DIGEST_SIZE], buf[65536];
+	struct sha256_ctx ctx;
+	int rc = 0;
+
 	sha256_init(&ctx);
 	while (!rc) {
 		ssize_t r = read(fd, buf, sizeof(buf));
@@ -254,6 +262,67 @@ int rootfs_sha256_file(const char *path, char hex[65])
 		sha256_digest(&ctx, sizeof(md), md);
 		rootfs_hex(md, sizeof(md), hex);
 	}
-	close(fd);
 	return rc;
+}
+
+/*
+ * A private temporary directory: "<base>/<prefix>XXXXXX" made by mkdtemp
+ * (mode 0700, a fresh name: never one that already exists), checked to
+ * be ours and private, under a base that no other user can rearrange
+ * (owned by us or root, or sticky like /tmp). Everything temporary of a
+ * run (downloads, maintainer scripts) goes in it, by descriptor.
+ */
+int hostfs_private_dir(const char *base, const char *prefix, char **path,
+		       int *fd)
+{
+	struct stat st;
+	char *p = NULL;
+
+	*path = NULL;
+	*fd = -1;
+	if (lstat(base, &st) < 0)
+		return pkg_error(-errno, "cannot use temporary directory '%s'",
+				 base);
+	if (!S_ISDIR(st.st_mode) ||
+	    (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+		return pkg_error_plain(-PKGE_UNSAFE,
+				       "temporary directory '%s' is not safe: "
+				       "others may write in it and it is not "
+				       "sticky (or not owned by us or root)",
+				       base);
+	if (asprintf(&p, "%s/%sXXXXXX", base, prefix) < 0)
+		return pkg_error(-ENOMEM, "cannot create a temporary "
+				 "directory");
+	if (!mkdtemp(p)) {
+		int r = pkg_error(-errno, "cannot create a temporary directory "
+				  "in '%s'", base);
+		free(p);
+		return r;
+	}
+	*fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 || fstat(*fd, &st) < 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		int r = pkg_error_plain(-PKGE_UNSAFE, "temporary directory "
+					"'%s' is not private", p);
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		free(p);
+		return r;
+	}
+	*path = p;
+	return 0;
+}
+
+int hostfs_open(const char *path, int flags, mode_t mode)
+{
+	int fd = open(path, flags | O_CLOEXEC, mode);
+
+	return fd < 0 ? -errno : fd;
+}
+
+DIR *hostfs_opendir(const char *path)
+{
+	return opendir(path);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -274,3 +275,113 @@ int fsop_fsync_dir(const char *dir)
 	free(copy);
 	return rc;
 }
+
+/* The *at forms: the confined layer (tree.c) walks to a directory fd and
+ * names one entry in it, so no write ever resolves a path by itself. */
+
+int fsop_renameat(int fromdir, const char *from, int todir, const char *to)
+{
+	FAULT_CHECK();
+	return rc_of(renameat(fromdir, from, todir, to));
+}
+
+int fsop_unlinkat(int dirfd, const char *name, int flags)
+{
+	FAULT_CHECK();
+	return rc_of(unlinkat(dirfd, name, flags));
+}
+
+int fsop_mkdirat(int dirfd, const char *name, mode_t mode)
+{
+	FAULT_CHECK();
+	return rc_of(mkdirat(dirfd, name, mode));
+}
+
+int fsop_symlinkat(const char *target, int dirfd, const char *name)
+{
+	FAULT_CHECK();
+	return rc_of(symlinkat(target, dirfd, name));
+}
+
+int fsop_linkat(int fromdir, const char *from, int todir, const char *to)
+{
+	FAULT_CHECK();
+	return rc_of(linkat(fromdir, from, todir, to, 0));
+}
+
+int fsop_mknodat(int dirfd, const char *name, mode_t mode, dev_t dev)
+{
+	FAULT_CHECK();
+	return rc_of(mknodat(dirfd, name, mode, dev));
+}
+
+int fsop_fchmod(int fd, mode_t mode)
+{
+	FAULT_CHECK();
+	return rc_of(fchmod(fd, mode));
+}
+
+int fsop_fchownat(int dirfd, const char *name, uid_t uid, gid_t gid)
+{
+	FAULT_CHECK();
+	return rc_of(fchownat(dirfd, name, uid, gid,
+			      AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH));
+}
+
+int fsop_utimensat(int dirfd, const char *name, const struct timespec ts[2])
+{
+	FAULT_CHECK();
+	return rc_of(utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW));
+}
+
+int fsop_fsetxattr(int fd, const char *name, const void *val, size_t len)
+{
+	FAULT_CHECK();
+	return rc_of(fsetxattr(fd, name, val, len, 0));
+}
+
+int fsop_fremovexattr(int fd, const char *name)
+{
+	FAULT_CHECK();
+	return rc_of(fremovexattr(fd, name));
+}
+
+int fsop_fsync_dirfd(int dirfd)
+{
+	FAULT_CHECK();
+	if (!fsop_fsync_enabled())
+		return 0;
+	return rc_of(fsync(dirfd));
+}
+
+#ifdef PKG_FAULT_INJECT
+/* Test builds: PKG_TEST_HOOK="POINT:PROGRAM" runs PROGRAM ARG (through
+ * /bin/sh) when the run reaches POINT, and waits for it: the tests drive
+ * races deterministically (a file swapped between its check and its
+ * use). */
+void fsop_hook(const char *point, const char *arg)
+{
+	const char *h = getenv("PKG_TEST_HOOK");
+	size_t n = strlen(point);
+	pid_t pid;
+	int status;
+
+	if (!h || strncmp(h, point, n) || h[n] != ':')
+		return;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", h + n + 1, arg, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+}
+#else
+void fsop_hook(const char *point, const char *arg)
+{
+	(void)point;
+	(void)arg;
+}
+#endif

@@ -4,9 +4,11 @@
  * part is streamed by stage.c with the helpers here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -27,20 +29,23 @@ static const char *member_name(const char *name)
 	return name;
 }
 
-int ipk_outer_open(const char *path, struct archive **out, char *why,
-		   size_t whylen)
+int ipk_outer_open(int fd, struct archive **out, char *why, size_t whylen)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
 
 	*out = NULL;
-	if (!a) {
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!(a = archive_read_new())) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_ar(a);
-	if (archive_read_open_filename(a, path, 16384) != ARCHIVE_OK) {
+	if (archive_read_open_fd(a, fd, 16384) != ARCHIVE_OK) {
 		int err = archive_errno(a);
 
 		snprintf(why, whylen, "%s", archive_error_string(a));
@@ -237,7 +242,7 @@ static int ipk_load(struct ipk *ipk, char *why, size_t whylen)
 	size_t len;
 	int rc;
 
-	rc = ipk_outer_open(ipk->path, &outer, why, whylen);
+	rc = ipk_outer_open(ipk->fd, &outer, why, whylen);
 	if (rc)
 		return rc;
 	rc = ipk_outer_find(outer, "control.tar", why, whylen);
@@ -255,36 +260,50 @@ static int ipk_load(struct ipk *ipk, char *why, size_t whylen)
 		return -PKGE_FORMAT;
 	}
 	rc = ctl_parse_one_why(ctl, len, &ipk->control, why, whylen);
-	if (!rc && !ctl_get(&ipk->control, "Package"))
+	if (rc)
+		return rc;
+	if (!ctl_get(&ipk->control, "Package"))
 		snprintf(why, whylen, "control has no Package field");
-	else if (!rc && !ctl_get(&ipk->control, "Version"))
+	else if (!ctl_get(&ipk->control, "Version"))
 		snprintf(why, whylen, "control has no Version field");
 	else
-		return rc;
+		return ctl_check_stanza(&ipk->control, why, whylen);
 	return -PKGE_FORMAT;
 }
 
-int ipk_open(struct ipk **out, const char *path)
+int ipk_open_fd(struct ipk **out, int fd, const char *name)
 {
 	struct ipk *ipk = calloc(1, sizeof(*ipk));
 	char why[256] = "";
 	int rc;
 
 	*out = NULL;
-	if (!ipk || !(ipk->path = strdup(path))) {
+	if (!ipk || !(ipk->path = strdup(name))) {
 		free(ipk);
-		return pkg_error(-ENOMEM, "cannot open '%s'", path);
+		close(fd);
+		return pkg_error(-ENOMEM, "cannot open '%s'", name);
 	}
+	ipk->fd = fd;
 	rc = ipk_load(ipk, why, sizeof(why));
 	if (rc) {
 		ipk_free(ipk);
 		if (rc == -PKGE_FORMAT)
 			return pkg_error_plain(rc, "'%s' is not a valid "
-					       "package: %s", path, why);
-		return pkg_error(rc, "cannot open '%s'", path);
+					       "package: %s", name, why);
+		return pkg_error(rc, "cannot open '%s'", name);
 	}
 	*out = ipk;
 	return 0;
+}
+
+int ipk_open(struct ipk **out, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*out = NULL;
+	if (fd < 0)
+		return pkg_error(-errno, "cannot open '%s'", path);
+	return ipk_open_fd(out, fd, path);
 }
 
 void ipk_free(struct ipk *ipk)
@@ -300,6 +319,8 @@ void ipk_free(struct ipk *ipk)
 	free(ipk->names);
 	free(ipk->m);
 	ctl_stanza_release(&ipk->control);
+	if (ipk->fd >= 0)
+		close(ipk->fd);
 	free(ipk->path);
 	free(ipk);
 }

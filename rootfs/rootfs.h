@@ -17,6 +17,10 @@
 #include <stdarg.h>
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <time.h>
+
+struct rootfs;
 
 /* ------------------------------------------------------------------ */
 /* Errors: 0, -errno, or a negative PKGE_* code (above the errno range). */
@@ -86,33 +90,61 @@ int fsop_removexattr(const char *path, const char *name);
 int fsop_chmod(const char *path, mode_t mode);
 int fsop_lchown(const char *path, uid_t uid, gid_t gid);
 int fsop_utimens(const char *path, const struct timespec ts[2]);
+/* The *at forms, relative to a directory fd (tree.c walks to it). */
+int fsop_renameat(int fromdir, const char *from, int todir, const char *to);
+int fsop_unlinkat(int dirfd, const char *name, int flags);
+int fsop_mkdirat(int dirfd, const char *name, mode_t mode);
+int fsop_symlinkat(const char *target, int dirfd, const char *name);
+int fsop_linkat(int fromdir, const char *from, int todir, const char *to);
+int fsop_mknodat(int dirfd, const char *name, mode_t mode, dev_t dev);
+int fsop_fchmod(int fd, mode_t mode);
+/* Never follows a symlink; name "" changes dirfd itself. */
+int fsop_fchownat(int dirfd, const char *name, uid_t uid, gid_t gid);
+int fsop_utimensat(int dirfd, const char *name, const struct timespec ts[2]);
+int fsop_fsetxattr(int fd, const char *name, const void *val, size_t len);
+int fsop_fremovexattr(int fd, const char *name);
+/* fsync an open directory. */
+int fsop_fsync_dirfd(int dirfd);
 /* fsync the directory holding path (or path itself if a directory). */
 int fsop_fsync_dir(const char *dir);
 /* Whether fsyncs are done (tests and `bench` turn them off with
  * PKG_NO_FSYNC=1; honoured in every build). */
 int fsop_fsync_enabled(void);
+/* Test builds: PKG_TEST_HOOK="POINT:PROGRAM" runs PROGRAM ARG when the
+ * run reaches POINT (e.g. "verified": an archive was checked and is
+ * about to be read); a no-op in normal builds. */
+void fsop_hook(const char *point, const char *arg);
 /* Number of ops done so far (fault builds; always 0 in normal builds). */
 unsigned long fsop_count(void);
 
 /* Atomic whole-file write: temp file "<path>.pkg-tmp.<pid>" beside path,
  * write, fsync, rename, fsync the directory. Creates no parent
  * directories. 0 or -errno (reported). */
-int rootfs_write_atomic(const char *path, const void *data, size_t len,
+int hostfs_write_atomic(const char *path, const void *data, size_t len,
 			mode_t mode);
 /* Remove leftover "*.pkg-tmp.*" files of crashed runs in dir (not
  * recursive). Returns how many were removed, or -errno (reported). */
-int rootfs_remove_temps(const char *dir);
+int hostfs_remove_temps(const char *dir);
 /* mkdir -p through the ops layer, mode for created directories.
  * 0 or -errno (reported; -ENOTDIR when a component is not a directory). */
-int rootfs_mkdir_p(const char *path, mode_t mode);
+int hostfs_mkdir_p(const char *path, mode_t mode);
 /* rm -rf through the ops layer (for staging cleanup), never following
  * symlinks. Missing is ok. 0 or -errno (reported). */
-int rootfs_remove_tree(const char *path);
+int hostfs_remove_tree(const char *path);
 
+/* Host paths (files the user named, the private temporary directory):
+ * open (fd or -errno) and opendir; never used on a root's paths. */
+int hostfs_open(const char *path, int flags, mode_t mode);
+DIR *hostfs_opendir(const char *path);
+/* A private temporary directory "<base>/<prefix>XXXXXX" (mkdtemp, 0700,
+ * checked ours; base must not be writable by others unless sticky):
+ * *path malloc'd, *fd its descriptor. Reported. */
+int hostfs_private_dir(const char *base, const char *prefix, char **path,
+		       int *fd);
 /* Read a whole file into a NUL-terminated malloc'd buffer (cap: max bytes,
  * 0 = 256 MiB). Returns 0 or -errno / PKGE_FORMAT if over the cap; does
  * not report (a missing file is often normal), *out is NULL on error. */
-int rootfs_read_file(const char *path, size_t max, char **out, size_t *len);
+int hostfs_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* ------------------------------------------------------------------ */
 /* Control files and Packages indexes (RFC822-like stanzas). */
@@ -149,6 +181,24 @@ int ctl_parse_why(const char *buf, size_t len, size_t max_field,
 		  ctl_stanza_fn fn, void *ud, char *why, size_t whylen);
 /* Case-insensitive field lookup; NULL when absent. */
 const char *ctl_get(const struct ctl_stanza *st, const char *name);
+/* Validation where packages are parsed (archives, indexes, status):
+ * a package name is opkg's alphabet (letters, digits, "+-._", starting
+ * with a letter or digit), a version the same plus "~:", both at most
+ * CTL_NAME_MAX bytes; a single-line value has no control character.
+ * 1 ok, 0 not. */
+#define CTL_NAME_MAX 200
+int ctl_name_ok(const char *s);
+int ctl_version_ok(const char *s);
+int ctl_line_ok(const char *s);
+/* A size field (Size, Installed-Size): decimal digits only (no sign, no
+ * blanks before), below 2^64. 0, -EINVAL or -ERANGE; *out untouched on
+ * error. */
+int ctl_parse_u64(const char *s, uint64_t *out);
+/* A stanza's Package, Version and one-line fields (Depends, Status,
+ * Filename, ...: every field but Description, Conffiles and unknown
+ * ones): 0, or -PKGE_FORMAT with why ("invalid package name 'x'"). Not
+ * reported. */
+int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen);
 /* Parse exactly one stanza into an owned copy (for ./control). */
 int ctl_parse_one(const char *buf, size_t len, struct ctl_stanza *out);
 void ctl_stanza_release(struct ctl_stanza *st);
@@ -162,8 +212,13 @@ struct ipk;
 #define IPK_MAX_CONTROL_MEMBER (1u << 20) /* 1 MiB: decompression bombs */
 
 /* Open and read the control part fully. PKGE_FORMAT on anything not an
- * ipk (message names the file and what is wrong). */
+ * ipk or whose control fails ctl_check_stanza (message names the file
+ * and what is wrong). ipk_open opens a host path (a file the user named,
+ * a download in a private directory); ipk_open_fd takes fd over: every
+ * later read (ipk_stage) is of that same open file, so what was verified
+ * through fd is what gets extracted. name is for messages. */
 int ipk_open(struct ipk **out, const char *path);
+int ipk_open_fd(struct ipk **out, int fd, const char *name);
 void ipk_free(struct ipk *ipk);
 /* The parsed ./control stanza. */
 const struct ctl_stanza *ipk_control(const struct ipk *ipk);
@@ -185,7 +240,7 @@ struct stage_entry {
 	gid_t gid;
 	uint64_t size;
 	char *target;	/* symlink target, hardlink's path (normalised) */
-	char *staged;	/* ST_FILE: absolute path of the staged copy */
+	char *staged;	/* ST_FILE: the staged copy (canonical, write layer) */
 	unsigned char sha256[32]; /* ST_FILE and ST_HARDLINK (its target's) */
 	dev_t rdev;	/* ST_DEVICE */
 };
@@ -200,16 +255,30 @@ struct stage_list {
 #define IPK_ALLOW_DEVICES 1 /* trusted package: keep device nodes */
 #define IPK_ALLOW_SETID 2   /* trusted package: keep setuid/setgid */
 
+/* What the data part may unpack to: the declared Installed-Size (0: not
+ * declared; the cap is a multiple of it, see stage.c) and the free space
+ * of the filesystem staging writes to (0: unknown), named where. */
+struct stage_limits {
+	uint64_t installed_size;
+	uint64_t space;
+	const char *where;
+};
+
 /*
- * Extract the data part into the directory staging (created if missing),
- * each regular file as a flat name "<staging>/<index>" written through the
- * ops layer and fsynced; directories, symlinks and hardlinks are only
- * recorded. Refuses (PKGE_UNSAFE, nothing kept) paths with "..", absolute
- * paths, entries under a symlink earlier in the same archive, hardlinks to
- * paths not in the archive, device nodes / setuid files unless flags allow.
- * The list is sorted by path. Caller frees with stage_list_release.
+ * Extract the data part into the directory staging (a canonical path in
+ * rf's write layer, created if missing), each regular file as a flat name
+ * "<staging>/<index>" written through the confined layer and fsynced;
+ * directories, symlinks and hardlinks are only recorded. Refuses
+ * (PKGE_UNSAFE, nothing kept) paths with "..", absolute paths, control
+ * characters in names or link targets, entries under a symlink earlier in
+ * the same archive, hardlinks to paths not in the archive, device nodes /
+ * setuid files unless flags allow; stops (PKGE_FORMAT / PKGE_SPACE) at
+ * lim's caps. The list is sorted by path; e->staged is canonical in the
+ * write layer. Reads the ipk's own open file. Caller frees with
+ * stage_list_release.
  */
-int ipk_stage(struct ipk *ipk, const char *staging, int flags,
+int ipk_stage(struct ipk *ipk, const struct rootfs *rf, const char *staging,
+	      int flags, const struct stage_limits *lim,
 	      struct stage_list *out);
 void stage_list_release(struct stage_list *l);
 
@@ -222,6 +291,8 @@ int path_normalise(const char *in, char **out);
 /* SHA-256 of a file (hex, 65 bytes incl. NUL). 0 or -errno, not
  * reported. */
 int rootfs_sha256_file(const char *path, char hex[65]);
+/* The same of an open file, read from where it is to its end. */
+int rootfs_sha256_fd(int fd, char hex[65]);
 void rootfs_hex(const unsigned char *bin, size_t n, char *hex);
 
 /* ------------------------------------------------------------------ */
@@ -235,9 +306,14 @@ enum rootfs_mode {
 
 struct rootfs {
 	enum rootfs_mode mode;
-	char *root;  /* absolute, no trailing slash ("" for "/") */
-	char *rom;   /* image dir (absolute) or NULL */
-	char *upper; /* overlay upper dir (absolute) or NULL */
+	char *root;  /* absolute, no trailing slash ("" for "/"): messages,
+			scripts' IPKG_INSTROOT; never opened by name */
+	char *rom;   /* image dir (absolute) or NULL: messages only */
+	char *upper; /* overlay upper dir (absolute) or NULL: messages only */
+	int root_fd; /* the layers, opened once (directories), -1: none */
+	int rom_fd;
+	int upper_fd;
+	int openat2; /* the kernel walks for us (openat2 RESOLVE_BENEATH) */
 };
 
 enum origin { ORIGIN_NONE, ORIGIN_ROM, ORIGIN_UPPER, ORIGIN_WHITEOUT };
@@ -253,26 +329,22 @@ enum origin { ORIGIN_NONE, ORIGIN_ROM, ORIGIN_UPPER, ORIGIN_WHITEOUT };
 int rootfs_open(struct rootfs *rf, const char *root, const char *overlay_root);
 void rootfs_release(struct rootfs *rf);
 
-/* Absolute host path through which rel (relative to the root, no leading
- * '/') is written: plain/live -> root/rel, offline -> upper/rel.
- * Malloc'd. */
+/* Transition (to go once every caller is on the confined calls): host
+ * paths of a canonical rel for writing / in the upper layer / in the
+ * merged view (NULL when absent there). Malloc'd. */
 char *rootfs_wpath(const struct rootfs *rf, const char *rel);
-/* Host path of rel in the upper layer (offline and live), NULL for plain
- * roots. Malloc'd. */
 char *rootfs_upath(const struct rootfs *rf, const char *rel);
+char *rootfs_rpath(const struct rootfs *rf, const char *rel,
+		   enum origin *origin);
 /* Live: sync and drop the dentry cache after the upper layer was changed
  * directly; 1 when the merged view may be stale. */
 int rootfs_live_settle(const struct rootfs *rf);
-/* Absolute host path through which rel is read in the merged view, or
- * NULL when it does not exist there (whited out, hidden by an opaque
- * directory, absent). *origin tells where it came from. Malloc'd. */
-char *rootfs_rpath(const struct rootfs *rf, const char *rel,
-		   enum origin *origin);
-/* lstat in the merged view; -ENOENT when absent. */
+/* lstat of a canonical rel in the merged view; -ENOENT when absent. */
 int rootfs_lstat(const struct rootfs *rf, const char *rel, struct stat *st,
 		 enum origin *origin);
 /* Make sure rel's parent directories exist where writes go (offline:
- * copy up directories from rom with their modes). */
+ * copy up directories from rom with their modes; over a whiteout an
+ * opaque directory). Reported. */
 int rootfs_prepare_parent(const struct rootfs *rf, const char *rel);
 /* Remove rel from the merged view: unlink the upper copy, and where the
  * image has the path, leave a whiteout (offline: char device 0/0, parents
@@ -281,15 +353,174 @@ int rootfs_prepare_parent(const struct rootfs *rf, const char *rel);
  * upper directory holding only whiteouts is cleared first. Idempotent:
  * 0 when rel is already absent. Errors are reported. */
 int rootfs_remove(const struct rootfs *rf, const char *rel);
-/* Whether the upper layer has a whiteout for rel. */
+/* Whether the upper layer has a whiteout at rel. */
 int rootfs_is_whiteout(const struct rootfs *rf, const char *rel);
-/* Offline whiteout / opaque encoding helpers on an upper-layer path. */
-int rootfs_make_whiteout(const char *upper_path);
-int rootfs_set_opaque(const char *upper_dir, int opaque);
-int rootfs_is_opaque(const char *upper_dir);
+/* Overlay encoding in the upper layer, on canonical rels (reported). */
+int rootfs_make_whiteout(const struct rootfs *rf, const char *rel);
+int rootfs_set_opaque(const struct rootfs *rf, const char *rel, int opaque);
+int rootfs_is_opaque(const struct rootfs *rf, const char *rel);
 
 /* Free and total bytes on the filesystem that receives writes. */
 int rootfs_space(const struct rootfs *rf, uint64_t *free_bytes,
 		 uint64_t *total_bytes);
+
+/* ------------------------------------------------------------------ */
+/* The root-confined file layer (tree.c). Every path of a target root is
+ * resolved here, from the descriptors of struct rootfs. See tree.c. */
+
+#define ROOTFS_OPAQUE_XATTR "trusted.overlay.opaque"
+#define ROOTFS_MAX_LINKS 40 /* symlinks followed in one resolution */
+
+/* The layers a physical walk starts from. */
+enum tree_layer {
+	TREE_WRITE, /* where writes go: upper (offline), else the root */
+	TREE_UPPER, /* the overlay's upper directory */
+	TREE_ROM,   /* the image */
+	TREE_ROOT   /* the root as mounted (plain, live: the merged view) */
+};
+
+/* A canonical root-relative path: no leading or trailing '/', no empty,
+ * "." or ".." component, components under NAME_MAX, under PATH_MAX in
+ * all ("" is the root itself). 1 or 0. */
+int path_is_canonical(const char *rel);
+/* The descriptor of a layer, -1 when the root has none. */
+int tree_layer_fd(const struct rootfs *rf, enum tree_layer l);
+/* Whether openat2(RESOLVE_BENEATH) works on dirfd (PKG_NO_OPENAT2=1
+ * says no: the tests run the hand walk that way). */
+int tree_openat2_works(int dirfd);
+
+/*
+ * Physical walk: open the directory holding rel's last component in
+ * layer l, one component at a time, never following a symlink. rel must
+ * be canonical (else -PKGE_UNSAFE). With mkdir_mode >= 0 missing
+ * directories are created with that mode. Returns the directory's fd
+ * (caller closes) and *leaf pointing into rel; -ENOENT, -ENOTDIR,
+ * -PKGE_UNSAFE (a symlink on the way) or another -errno. Not reported.
+ */
+int tree_parent(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		int mkdir_mode, const char **leaf);
+/* The directory rel itself, walked the same way. */
+int tree_opendir_fd(const struct rootfs *rf, enum tree_layer l,
+		    const char *rel);
+
+/* The calls, on one layer, on a canonical rel; the last component is
+ * never followed either. They behave like the system calls (0, fd or
+ * -errno, -PKGE_UNSAFE for a symlink on the way) and never report;
+ * changes go through the ops layer. */
+int tree_lstat(const struct rootfs *rf, enum tree_layer l, const char *rel,
+	       struct stat *st);
+int tree_readlink(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		  char *buf, size_t cap); /* length, NUL-terminated */
+int tree_open(const struct rootfs *rf, enum tree_layer l, const char *rel,
+	      int flags, mode_t mode);
+int tree_mkdir(const struct rootfs *rf, enum tree_layer l, const char *rel,
+	       mode_t mode);
+int tree_rmdir(const struct rootfs *rf, enum tree_layer l, const char *rel);
+int tree_unlink(const struct rootfs *rf, enum tree_layer l, const char *rel);
+int tree_symlink(const struct rootfs *rf, enum tree_layer l,
+		 const char *target, const char *rel);
+int tree_mknod(const struct rootfs *rf, enum tree_layer l, const char *rel,
+	       mode_t mode, dev_t dev);
+int tree_lchown(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		uid_t uid, gid_t gid);
+int tree_utimens(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		 const struct timespec ts[2]);
+int tree_rename(const struct rootfs *rf, enum tree_layer l, const char *from,
+		const char *to);
+int tree_link(const struct rootfs *rf, enum tree_layer l, const char *from,
+	      const char *to);
+/* chmod of a file or directory (a symlink is left alone). */
+int tree_chmod(const struct rootfs *rf, enum tree_layer l, const char *rel,
+	       mode_t mode);
+int tree_setxattr(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		  const char *name, const void *val, size_t len);
+int tree_removexattr(const struct rootfs *rf, enum tree_layer l,
+		     const char *rel, const char *name);
+int tree_getxattr(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		  const char *name, void *val, size_t cap);
+/* fsync the directory rel / the directory holding rel. */
+int tree_fsync_dir(const struct rootfs *rf, enum tree_layer l,
+		   const char *rel);
+int tree_fsync_parent(const struct rootfs *rf, enum tree_layer l,
+		      const char *rel);
+/* For a library that opens files by name (SQLite and its journal): the
+ * host path of rel, after a walk showed that no component of it is a
+ * symlink (the root's own path is trusted: the user named it). NULL and
+ * *err on failure. Malloc'd. */
+char *tree_checked_path(const struct rootfs *rf, enum tree_layer l,
+			const char *rel, int *err);
+/* The directory rel for readdir (NULL and *err on failure). */
+DIR *tree_opendir(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		  int *err);
+/* mkdir -p of rel (every component a real directory). */
+int tree_mkdir_p(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		 mode_t mode);
+/* rm -rf of rel; missing is 0. */
+int tree_remove_tree(const struct rootfs *rf, enum tree_layer l,
+		     const char *rel);
+/* A whole file into a NUL-terminated buffer (cap: max, 0 = 256 MiB). */
+int tree_read_file(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		   size_t max, char **out, size_t *len);
+/* hostfs_write_atomic's contract on rel: temp file beside it, fsync,
+ * rename, fsync of the directory. Not reported. */
+int tree_write_atomic(const struct rootfs *rf, enum tree_layer l,
+		      const char *rel, const void *data, size_t len,
+		      mode_t mode);
+/* Remove "*.pkg-tmp.*" leftovers in directory dir: how many, or -errno. */
+int tree_remove_temps(const struct rootfs *rf, enum tree_layer l,
+		      const char *dir);
+/* Read an open fd to its end (cap as tree_read_file). */
+int fd_read_all(int fd, size_t max, char **out, size_t *len);
+
+/* The merged view (what the router sees), on a canonical rel. */
+/* Where rel is: 0 with *st, *origin and *layer (NULL: not wanted), or
+ * -ENOENT (*origin says ORIGIN_WHITEOUT when a whiteout hides it). */
+int rootfs_find(const struct rootfs *rf, const char *rel, struct stat *st,
+		enum origin *origin, enum tree_layer *layer);
+/* Open rel for reading / read its symlink / read it whole. */
+int rootfs_open_read(const struct rootfs *rf, const char *rel,
+		     enum origin *origin);
+int rootfs_readlink(const struct rootfs *rf, const char *rel, char *buf,
+		    size_t cap);
+int rootfs_read(const struct rootfs *rf, const char *rel, size_t max,
+		char **out, size_t *len);
+
+/* SHA-256 of the regular file rel in the merged view / in layer l. */
+int rootfs_sha256(const struct rootfs *rf, const char *rel, char hex[65]);
+int tree_sha256(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		char hex[65]);
+/* The names in directory rel of the merged view (whited-out ones left
+ * out), sorted, NULL-terminated; free each and the array. 0 (none is
+ * fine) or -ENOMEM. */
+int rootfs_list_dir(const struct rootfs *rf, const char *rel, char ***names,
+		    size_t *n);
+/* The same of one layer's directory (whiteouts included). */
+int tree_list_dir(const struct rootfs *rf, enum tree_layer l, const char *rel,
+		  char ***names, size_t *n);
+
+/* Entries a transaction is about to make or remove, consulted by the
+ * resolver before the disk: lookup returns ROOTFS_VIEW_ENTRY with *type
+ * (S_IFMT bits) and, for a symlink, *target; ROOTFS_VIEW_GONE when the
+ * transaction removes rel; ROOTFS_VIEW_NONE to ask the disk. */
+enum { ROOTFS_VIEW_NONE, ROOTFS_VIEW_ENTRY, ROOTFS_VIEW_GONE };
+struct rootfs_view {
+	int (*lookup)(void *ud, const char *rel, mode_t *type,
+		      const char **target);
+	void *ud;
+};
+#define ROOTFS_RESOLVE_FOLLOW 1 /* follow a symlink in the last component */
+
+/*
+ * Resolve path (root-relative or absolute: both mean inside the root) the
+ * way the router will see it: symlinks of its parent components (and of
+ * the last with ROOTFS_RESOLVE_FOLLOW) are followed through the view v
+ * (may be NULL) and the merged view, an absolute target from the root,
+ * ".." never above the root, at most ROOTFS_MAX_LINKS links. *out: the
+ * canonical root-relative result (malloc'd), which need not exist.
+ * 0, -ELOOP, -ENOTDIR (a non-directory on the way), -ENAMETOOLONG,
+ * -ENOMEM. Not reported.
+ */
+int rootfs_resolve(const struct rootfs *rf, const struct rootfs_view *v,
+		   const char *path, unsigned flags, char **out);
 
 #endif

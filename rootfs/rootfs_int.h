@@ -17,7 +17,8 @@ struct ipk_blob {
 	size_t len;
 };
 struct ipk {
-	char *path;
+	char *path;		/* for messages */
+	int fd;			/* the archive: verified, read, staged */
 	struct ctl_stanza control;
 	char **names;		/* control member names, NULL-terminated */
 	struct ipk_blob *m;	/* their contents */
@@ -32,9 +33,9 @@ struct ipk_inner {
 	char buf[16384];
 };
 
-/* Open the outer archive of path; -PKGE_FORMAT / -errno, why set. */
-int ipk_outer_open(const char *path, struct archive **out, char *why,
-		   size_t whylen);
+/* Open the outer archive read from fd (from its start); -PKGE_FORMAT /
+ * -errno, why set. fd stays open. */
+int ipk_outer_open(int fd, struct archive **out, char *why, size_t whylen);
 /* Advance the outer archive to the member whose name starts with prefix
  * ("control.tar", "data.tar"); 0, or -PKGE_FORMAT with why. */
 int ipk_outer_find(struct archive *outer, const char *prefix, char *why,

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,12 @@
 #include "rootfs_int.h"
 
 struct stager {
-	const char *staging;
+	const struct rootfs *rf;
+	const char *staging;	/* canonical, in the write layer */
 	int flags;
+	uint64_t max_bytes;	/* bytes the data part may unpack to */
+	const struct stage_limits *lim;
+	const char *name;	/* the archive, for messages */
 	struct stage_list *l;
 	size_t cap;
 	int reported;	/* an error was already reported */
@@ -78,18 +84,43 @@ static int bad_format(struct stager *st, const char *what, const char *detail)
 	return -PKGE_FORMAT;
 }
 
-/* Normalise an archive path, refusing absolute ones and "..". */
+/* Normalise an archive path, refusing absolute ones, ".." and control
+ * characters (a newline in a name would become two lines of the
+ * package's .list). */
 static int safe_path(struct stager *st, const char *raw, char **out)
 {
 	int rc;
 
 	*out = NULL;
+	if (!ctl_line_ok(raw))
+		return unsafe(st, "control character in path", raw);
 	if (raw[0] == '/')
 		return unsafe(st, "unsafe path", raw);
 	rc = path_normalise(raw, out);
 	if (rc == -PKGE_UNSAFE)
 		return unsafe(st, "unsafe path", raw);
 	return rc;
+}
+
+/* The data part unpacks to more than its cap: the declared size (with a
+ * margin) or the free space where it is staged. */
+static int over_cap(struct stager *st)
+{
+	const struct stage_limits *lim = st->lim;
+
+	st->reported = 1;
+	if (lim && lim->space && st->max_bytes == lim->space)
+		return pkg_error_plain(-PKGE_SPACE,
+				       "cannot unpack '%s': more than the "
+				       "%.1f MiB free on %s",
+				       st->name, lim->space / 1048576.0,
+				       lim->where ? lim->where : "the root");
+	return pkg_error_plain(-PKGE_FORMAT,
+			       "refusing '%s': it unpacks to more than %llu "
+			       "bytes (Installed-Size %llu)",
+			       st->name, (unsigned long long)st->max_bytes,
+			       (unsigned long long)(lim ? lim->installed_size
+							: 0));
 }
 
 /* Copy the entry's data into fd, hashing it. */
@@ -103,13 +134,18 @@ static int copy_data(struct stager *st, struct archive *a, int fd,
 
 	sha256_init(&ctx);
 	while (!rc && (r = archive_read_data(a, buf, sizeof(buf))) > 0) {
-		ssize_t w = fsop_write(fd, buf, (size_t)r);
+		ssize_t w;
 
+		e->size += (uint64_t)r;
+		if (st->l->bytes + e->size > st->max_bytes) {
+			rc = over_cap(st);
+			break;
+		}
+		w = fsop_write(fd, buf, (size_t)r);
 		if (w < 0)
 			rc = (int)w;
 		else
 			sha256_update(&ctx, (size_t)r, buf);
-		e->size += (uint64_t)r;
 	}
 	if (!rc && r < 0)
 		rc = bad_format(st, "data part", archive_error_string(a));
@@ -128,12 +164,13 @@ static int stage_file(struct stager *st, struct archive *a,
 		e->staged = NULL;
 		return -ENOMEM;
 	}
-	fd = fsop_open(e->staged, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	fd = tree_open(st->rf, TREE_WRITE, e->staged,
+		       O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0) {
 		free(e->staged);
 		e->staged = NULL;
 		st->reported = 1;
-		return pkg_error(fd, "cannot create '%s/%zu'", st->staging,
+		return pkg_error(fd, "cannot create '/%s/%zu'", st->staging,
 				 idx);
 	}
 	e->size = 0;
@@ -146,7 +183,7 @@ static int stage_file(struct stager *st, struct archive *a,
 		fsop_close(fd);
 	if (rc && rc > -PKGE_FIRST) {
 		st->reported = 1;
-		pkg_error(rc, "cannot write '%s'", e->staged);
+		pkg_error(rc, "cannot write '/%s'", e->staged);
 	}
 	st->l->bytes += e->size;
 	return rc;
@@ -170,6 +207,8 @@ static int stage_special(struct stager *st, struct archive_entry *ae,
 		if (!link || !*link)
 			return bad_format(st, "symlink without target",
 					  e->path);
+		if (!ctl_line_ok(link) || strlen(link) >= PATH_MAX)
+			return unsafe(st, "bad symlink target", e->path);
 		if (!(e->target = strdup(link)))
 			return -ENOMEM;
 	} else if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO) {
@@ -279,14 +318,14 @@ static int check_tree(struct stager *st)
 	return 0;
 }
 
-static int stage_all(struct stager *st, const char *file)
+static int stage_all(struct stager *st, int fd)
 {
 	struct ipk_inner in = { 0 };
 	struct archive_entry *ae;
 	struct archive *outer;
 	int rc, r;
 
-	rc = ipk_outer_open(file, &outer, st->why, sizeof(st->why));
+	rc = ipk_outer_open(fd, &outer, st->why, sizeof(st->why));
 	if (rc)
 		return rc;
 	rc = ipk_outer_find(outer, "data.tar", st->why, sizeof(st->why));
@@ -311,45 +350,70 @@ static int stage_all(struct stager *st, const char *file)
 	return rc;
 }
 
-static void stage_undo(struct stage_list *l, const char *staging, int created)
+static void stage_undo(struct stager *st, int created)
 {
+	struct stage_list *l = st->l;
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
 		if (l->e[i].staged)
-			fsop_unlink(l->e[i].staged);
+			tree_unlink(st->rf, TREE_WRITE, l->e[i].staged);
 	if (created)
-		rootfs_remove_tree(staging);
+		tree_remove_tree(st->rf, TREE_WRITE, st->staging);
 	stage_list_release(l);
 }
 
-int ipk_stage(struct ipk *ipk, const char *staging, int flags,
+/* OpenWrt's Installed-Size is the size of the compressed data part, not
+ * of what it unpacks to (0.5x to 5x of it over the real 23.05.2 feeds):
+ * the cap is a generous multiple, far below what a bomb expands to. */
+static uint64_t stage_cap(const struct stage_limits *lim)
+{
+	uint64_t cap = UINT64_MAX;
+
+	if (lim && lim->installed_size &&
+	    lim->installed_size < (UINT64_MAX >> 6))
+		cap = lim->installed_size * 32 + (1u << 20);
+	if (lim && lim->space && lim->space < cap)
+		cap = lim->space;
+	return cap;
+}
+
+int ipk_stage(struct ipk *ipk, const struct rootfs *rf, const char *staging,
+	      int flags, const struct stage_limits *lim,
 	      struct stage_list *out)
 {
 	struct stager st;
 	struct stat sb;
-	int rc, created = stat(staging, &sb) < 0;
+	int rc, created;
 
 	memset(out, 0, sizeof(*out));
 	memset(&st, 0, sizeof(st));
+	st.rf = rf;
 	st.staging = staging;
 	st.flags = flags;
 	st.l = out;
-	if (created && (rc = rootfs_mkdir_p(staging, 0700)))
-		return rc;
-	rc = stage_all(&st, ipk->path);
+	st.lim = lim;
+	st.name = ipk->path;
+	st.max_bytes = stage_cap(lim);
+	rc = tree_lstat(rf, TREE_WRITE, staging, &sb);
+	created = rc == -ENOENT;
+	if (created)
+		rc = tree_mkdir_p(rf, TREE_WRITE, staging, 0700);
+	if (rc)
+		return pkg_error(rc, "cannot create '/%s'", staging);
+	rc = stage_all(&st, ipk->fd);
 	if (!rc)
 		return 0;
-	stage_undo(out, staging, created);
+	stage_undo(&st, created);
+	if (st.reported)
+		return rc;
 	if (rc == -PKGE_UNSAFE)
 		return pkg_error_plain(rc, "refusing '%s': %s '%s'", ipk->path,
 				       st.why, st.bad);
 	if (rc == -PKGE_FORMAT)
 		return pkg_error_plain(rc, "'%s' is not a valid package: %s",
 				       ipk->path, st.why);
-	if (!st.reported)
-		return pkg_error(rc, "cannot extract '%s'", ipk->path);
-	return rc;
+	return pkg_error(rc, "cannot extract '%s'", ipk->path);
 }
 
 void stage_list_release(struct stage_list *l)

@@ -208,15 +208,14 @@ static void collect(const struct ctl_stanza *st, const char *v[F_COUNT])
 			}
 }
 
+/* A size as it is written: digits only (ctl_parse_u64). "Size: 0" is
+ * a size of 0 (checked as such), "-5" is not a size: the stanza is
+ * refused before this (stanza_ok). */
 static void set_num(Repodata *data, Id p, Id key, const char *v)
 {
-	char *end;
-	unsigned long long n;
+	uint64_t n;
 
-	if (!v)
-		return;
-	n = strtoull(v, &end, 10);
-	if (end != v)
+	if (v && ctl_parse_u64(v, &n) == 0)
 		repodata_set_num(data, p, key, n);
 }
 
@@ -301,10 +300,21 @@ Id solver_add_stanza(struct pkg_solver *s, Repo *repo,
 
 /* ---- feeds ---- */
 
+/* The packages a feed listed already (name, evr, arch Ids): a feed that
+ * lists one package 100,000 times costs one hash lookup per copy, not a
+ * solvable each (libsolv's solve time grows with the copies). */
+struct seen_set {
+	uint64_t *v; /* 0 = empty slot */
+	size_t n, cap;
+};
+
 struct feed_ctx {
 	struct pkg_solver *s;
 	Repo *repo;
 	const char *name;
+	struct seen_set seen;
+	size_t invalid;	  /* stanzas refused (names, fields, sizes) */
+	size_t dups;	  /* stanzas listed again */
 	const char *text, *end; /* the text parsed (streaming: one stanza) */
 	const char *cur; /* start of line `line` */
 	size_t line;
@@ -340,11 +350,65 @@ static uint64_t line_offset(struct feed_ctx *c, size_t line)
 	return (uint64_t)(c->cur - c->text);
 }
 
+static uint64_t seen_key(Id name, Id evr, Id arch)
+{
+	uint64_t k = ((uint64_t)(uint32_t)name << 32) ^
+		     ((uint64_t)(uint32_t)evr << 12) ^ (uint64_t)(uint32_t)arch;
+
+	return k ? k : 1;
+}
+
+/* 1 when key was there, 0 when added, -ENOMEM. */
+static int seen_add(struct seen_set *ss, uint64_t key)
+{
+	size_t i;
+
+	if ((ss->n + 1) * 2 > ss->cap) {
+		size_t cap = ss->cap ? ss->cap * 2 : 1024, k;
+		uint64_t *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		for (k = 0; k < ss->cap; k++) {
+			if (!ss->v[k])
+				continue;
+			for (i = (size_t)(ss->v[k] * 0x9e3779b97f4a7c15ull) &
+				 (cap - 1);
+			     v[i]; i = (i + 1) & (cap - 1))
+				;
+			v[i] = ss->v[k];
+		}
+		free(ss->v);
+		ss->v = v;
+		ss->cap = cap;
+	}
+	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull) & (ss->cap - 1);
+	     ss->v[i]; i = (i + 1) & (ss->cap - 1))
+		if (ss->v[i] == key)
+			return 1;
+	ss->v[i] = key;
+	ss->n++;
+	return 0;
+}
+
+/* Names, versions, one-line fields and sizes as pkg accepts them. */
+static int stanza_ok(const struct ctl_stanza *st, const char *v[F_COUNT])
+{
+	char why[128];
+	uint64_t n;
+
+	return ctl_check_stanza(st, why, sizeof(why)) == 0 &&
+	       (!v[F_SIZE] || ctl_parse_u64(v[F_SIZE], &n) == 0) &&
+	       (!v[F_ISIZE] || ctl_parse_u64(v[F_ISIZE], &n) == 0);
+}
+
 static int feed_stanza(const struct ctl_stanza *st, void *ud)
 {
 	struct feed_ctx *c = ud;
 	const char *v[F_COUNT];
+	Pool *pool = c->s->pool;
 	uint64_t off;
+	int dup;
 
 	collect(st, v);
 	if (!v[F_PACKAGE] || !*v[F_PACKAGE] || !v[F_VERSION] ||
@@ -357,9 +421,36 @@ static int feed_stanza(const struct ctl_stanza *st, void *ud)
 	}
 	if (!arch_ok(c->s, v[F_ARCH]))
 		return 0;
+	if (!stanza_ok(st, v)) {
+		c->invalid++;
+		return 0;
+	}
+	dup = seen_add(&c->seen,
+		       seen_key(pool_str2id(pool, v[F_PACKAGE], 1),
+				pool_str2id(pool, v[F_VERSION], 1),
+				v[F_ARCH] && *v[F_ARCH]
+					? pool_str2id(pool, v[F_ARCH], 1)
+					: ARCH_ALL));
+	if (dup < 0)
+		return dup;
+	if (dup) {
+		c->dups++;
+		return 0;
+	}
 	off = c->base_off + line_offset(c, st->line);
 	add_fields(c->s, c->repo, v, off, 1);
 	return 0;
+}
+
+/* After a feed: one line for what was refused, the seen set freed. */
+static void feed_done(struct feed_ctx *c)
+{
+	if (c->invalid)
+		pkg_warn("feed '%s': %zu package%s with an invalid name, "
+			 "version, field or size skipped",
+			 c->name, c->invalid, c->invalid == 1 ? "" : "s");
+	free(c->seen.v);
+	memset(&c->seen, 0, sizeof(c->seen));
 }
 
 /*
@@ -485,6 +576,7 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
 	c.repo->priority = priority;
 	repo_add_repodata(c.repo, 0);
 	r = ctl_parse_why(text, len, 0, feed_stanza, &c, why, sizeof(why));
+	feed_done(&c);
 	if (r < 0) {
 		repo_free(c.repo, 1);
 		if (r == -PKGE_FORMAT)
@@ -603,6 +695,7 @@ int solver_feed_from_file(struct pkg_solver *s, const char *name, FILE *fp,
 	c.repo->priority = priority;
 	repo_add_repodata(c.repo, 0);
 	r = feed_stream(&c, fp, why, sizeof(why));
+	feed_done(&c);
 	if (r < 0) {
 		repo_free(c.repo, 1);
 		if (r == -PKGE_FORMAT)

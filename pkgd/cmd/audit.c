@@ -56,27 +56,27 @@ static int check_file(const struct db_file *f, void *ud)
 	struct audit *a = ud;
 	enum origin o;
 	struct stat st;
-	char *p, hex[65];
+	char *res = NULL, hex[65];
 
 	if (f->type == 'd')
 		return 0;
 	a->checked++;
-	p = rootfs_rpath(&a->ctx->rf, f->path, &o);
-	if (!p || lstat(p, &st) < 0) {
+	if (ctx_lookup(a->ctx, f->path, &st, &o, NULL, &res) < 0) {
 		report(a, f->path, f->package, o,
 		       o == ORIGIN_WHITEOUT ? "whiteout" : "missing", 1);
-		free(p);
+		free(res);
 		return 0;
 	}
 	if (f->type == 'f' && S_ISREG(st.st_mode) && f->sha256) {
-		if (rootfs_sha256_file(p, hex) == 0 && strcmp(hex, f->sha256))
+		if (rootfs_sha256(&a->ctx->rf, res, hex) == 0 &&
+		    strcmp(hex, f->sha256))
 			report(a, f->path, f->package, o,
 			       f->conffile ? "changed" : "modified",
 			       !f->conffile);
 	} else if ((f->type == 'l') != !!S_ISLNK(st.st_mode)) {
 		report(a, f->path, f->package, o, "type", 1);
 	}
-	free(p);
+	free(res);
 	return 0;
 }
 
@@ -99,11 +99,12 @@ static int check_removed(const struct db_pkg *p, void *ud)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(st, 0);
 		enum origin o;
-		char *rp = rootfs_rpath(&a->ctx->rf, path, &o);
+		struct stat sb;
+		int visible = ctx_lookup(a->ctx, path, &sb, &o, NULL, NULL) ==
+			      0;
 		/* a changed conffile stays on remove, as with opkg */
-		if (rp && !(o == ORIGIN_UPPER && sqlite3_column_int(st, 1)))
+		if (visible && !(o == ORIGIN_UPPER && sqlite3_column_int(st, 1)))
 			report(a, path, p->name, o, "visible", 1);
-		free(rp);
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -147,18 +148,16 @@ static int own_state(const char *rel)
 /* The upper layer: whiteouts and files nobody accounts for. */
 static void walk_upper(struct audit *a, const char *rel)
 {
-	char *dir = rootfs_upath(&a->ctx->rf, rel), *child, *p;
-	struct dirent **nl = NULL;
+	char **nl = NULL, *child;
 	struct stat st;
-	int n, i;
+	size_t n = 0, i;
 
-	n = dir ? scandir(dir, &nl, NULL, alphasort) : -1;
+	tree_list_dir(&a->ctx->rf, TREE_UPPER, rel, &nl, &n);
 	for (i = 0; i < n; i++) {
-		const char *nm = nl[i]->d_name;
-		if (strcmp(nm, ".") && strcmp(nm, "..") &&
-		    asprintf(&child, "%s%s%s", rel, *rel ? "/" : "", nm) >= 0) {
-			p = rootfs_upath(&a->ctx->rf, child);
-			if (own_state(child) || !p || lstat(p, &st) < 0)
+		const char *nm = nl[i];
+		if (asprintf(&child, "%s%s%s", rel, *rel ? "/" : "", nm) >= 0) {
+			if (own_state(child) ||
+			    tree_lstat(&a->ctx->rf, TREE_UPPER, child, &st) < 0)
 				;
 			else if (S_ISDIR(st.st_mode))
 				walk_upper(a, child);
@@ -169,13 +168,11 @@ static void walk_upper(struct audit *a, const char *rel)
 			else if (!S_ISCHR(st.st_mode) && !known(a, child, 0))
 				report(a, child, NULL, ORIGIN_UPPER, "unowned",
 				       0);
-			free(p);
 			free(child);
 		}
 		free(nl[i]);
 	}
 	free(nl);
-	free(dir);
 }
 
 static int check_pkg(const struct db_pkg *p, void *ud)

@@ -11,6 +11,7 @@
  * root after checking every path (nothing escapes the root).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -57,36 +58,19 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
-static void scan_dir(const char *dir, char ***v, size_t *n)
-{
-	DIR *d = dir ? opendir(dir) : NULL;
-	struct dirent *de;
-
-	while (d && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strv_add_unique(v, n, de->d_name);
-	if (d)
-		closedir(d);
-}
-
-/* Names in directory rel of the merged view (image and upper layer). */
+/* Names in directory rel of the merged view (image and upper layer),
+ * rel's links followed inside the root. */
 static void merged_names(struct pkg_ctx *ctx, const char *rel, char ***v,
 			 size_t *n)
 {
-	char *p = NULL;
+	char *res = NULL;
 
 	*v = NULL;
 	*n = 0;
-	if (ctx->rf.rom && ctx->rf.mode == ROOTFS_OFFLINE) {
-		if (asprintf(&p, "%s/%s", ctx->rf.rom, rel) >= 0)
-			scan_dir(p, v, n);
-		free(p);
-		p = rootfs_wpath(&ctx->rf, rel);
-	} else {
-		p = rootfs_wpath(&ctx->rf, rel);
-	}
-	scan_dir(p, v, n);
-	free(p);
+	if (rootfs_resolve(&ctx->rf, NULL, rel, ROOTFS_RESOLVE_FOLLOW, &res) ==
+	    0)
+		rootfs_list_dir(&ctx->rf, res, v, n);
+	free(res);
 }
 
 static char *join(const char *dir, const char *name)
@@ -102,11 +86,14 @@ static char *join(const char *dir, const char *name)
 static int bk_walk(struct bk *b, const char *rel, int depth)
 {
 	struct stat st;
-	char **names;
+	char **names, *res = NULL;
 	size_t n, i;
-	int r = 0;
+	int r = 0, found;
 
-	if (rootfs_lstat(&b->ctx->rf, rel, &st, NULL) < 0)
+	found = rootfs_resolve(&b->ctx->rf, NULL, rel, 0, &res) == 0 &&
+		rootfs_lstat(&b->ctx->rf, res, &st, NULL) == 0;
+	free(res);
+	if (!found)
 		return 0; /* missing or whited out: nothing to keep */
 	if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
 		return bk_add(b, rel);
@@ -181,15 +168,12 @@ static int bk_line(struct bk *b, const char *file, size_t no, char *line)
 /* The paths named by one list file (sysupgrade.conf, a keep.d file). */
 static int bk_list_file(struct bk *b, const char *rel)
 {
-	char *path = ctx_path(b->ctx, rel), *text = NULL, *s, *nl;
+	char *text = NULL, *s, *nl;
 	size_t len, no = 0;
 	int r = 0;
 
-	if (!path || rootfs_read_file(path, 1 << 20, &text, &len) < 0) {
-		free(path);
+	if (ctx_read_file(b->ctx, rel, 1 << 20, &text, &len) < 0)
 		return 0;
-	}
-	free(path);
 	for (s = text; r == 0 && s && *s; s = nl ? nl + 1 : NULL) {
 		nl = strchr(s, '\n');
 		if (nl)
@@ -220,19 +204,22 @@ static int bk_keep_lists(struct bk *b)
 static int conf_changed_one(const struct db_file *f, void *ud)
 {
 	struct bk *b = ud;
-	char hex[65], md5[33], *rp;
-	int changed = 0;
+	char hex[65], md5[33], *res = NULL;
+	int changed = 0, fd = -1;
 
 	if (!f->conffile || !f->conf_sha256 || !*f->conf_sha256)
 		return 0;
-	rp = rootfs_rpath(&b->ctx->rf, f->path, NULL);
-	if (rp && strlen(f->conf_sha256) == 32)
-		changed = fetch_md5_file(rp, md5) == 0 &&
+	if (rootfs_resolve(&b->ctx->rf, NULL, f->path, 0, &res) == 0)
+		fd = rootfs_open_read(&b->ctx->rf, res, NULL);
+	free(res);
+	if (fd >= 0 && strlen(f->conf_sha256) == 32)
+		changed = fetch_md5_fd(fd, md5) == 0 &&
 			  strcmp(md5, f->conf_sha256);
-	else if (rp)
-		changed = rootfs_sha256_file(rp, hex) == 0 &&
+	else if (fd >= 0)
+		changed = rootfs_sha256_fd(fd, hex) == 0 &&
 			  strcmp(hex, f->conf_sha256);
-	free(rp);
+	if (fd >= 0)
+		close(fd);
 	return changed ? bk_add(b, f->path) : 0;
 }
 
@@ -240,28 +227,30 @@ static int conf_changed_one(const struct db_file *f, void *ud)
 static int same_as_image(struct pkg_ctx *ctx, const char *rel)
 {
 	enum origin o = ORIGIN_NONE;
-	char *rp = rootfs_rpath(&ctx->rf, rel, &o), *ip = NULL;
-	char a[PATH_MAX], c[PATH_MAX];
+	enum tree_layer l;
+	char a[PATH_MAX], c[PATH_MAX], *res = NULL;
 	struct stat s1, s2;
-	int same = 0;
+	int same = 0, found;
 
-	if (rp && ctx->rf.rom && o == ORIGIN_ROM)
+	found = ctx->rf.rom_fd >= 0 &&
+		rootfs_resolve(&ctx->rf, NULL, rel, 0, &res) == 0 &&
+		rootfs_find(&ctx->rf, res, &s1, &o, &l) == 0;
+	if (found && o == ORIGIN_ROM)
 		same = 1;
-	else if (rp && ctx->rf.rom &&
-		 asprintf(&ip, "%s/%s", ctx->rf.rom, rel) >= 0 &&
-		 lstat(rp, &s1) == 0 && lstat(ip, &s2) == 0 &&
+	else if (found && tree_lstat(&ctx->rf, TREE_ROM, res, &s2) == 0 &&
 		 (s1.st_mode & S_IFMT) == (s2.st_mode & S_IFMT)) {
 		if (S_ISREG(s1.st_mode))
-			same = rootfs_sha256_file(rp, a) == 0 &&
-			       rootfs_sha256_file(ip, c) == 0 && !strcmp(a, c);
-		else if (S_ISLNK(s1.st_mode)) {
-			ssize_t x = readlink(rp, a, sizeof(a) - 1);
-			ssize_t y = readlink(ip, c, sizeof(c) - 1);
-			same = x >= 0 && x == y && !memcmp(a, c, (size_t)x);
-		}
+			same = tree_sha256(&ctx->rf, l, res, a) == 0 &&
+			       tree_sha256(&ctx->rf, TREE_ROM, res, c) == 0 &&
+			       !strcmp(a, c);
+		else if (S_ISLNK(s1.st_mode))
+			same = tree_readlink(&ctx->rf, l, res, a, sizeof(a)) >=
+				       0 &&
+			       tree_readlink(&ctx->rf, TREE_ROM, res, c,
+					     sizeof(c)) >= 0 &&
+			       !strcmp(a, c);
 	}
-	free(rp);
-	free(ip);
+	free(res);
 	return same;
 }
 
@@ -339,27 +328,31 @@ static int tar_put(struct archive *a, struct archive_entry *e,
 /* One file or symlink of the merged view, with its stat. */
 static int tar_file(struct archive *a, struct pkg_ctx *ctx, const char *rel)
 {
-	char *rp = rootfs_rpath(&ctx->rf, rel, NULL), *data = NULL;
+	char *res = NULL, *data = NULL;
 	char target[PATH_MAX];
 	struct archive_entry *e;
+	enum tree_layer layer;
+	enum origin o;
 	struct stat st;
 	size_t len = 0;
-	ssize_t l;
 	int r = 0;
 
-	if (!rp || lstat(rp, &st) < 0) {
-		free(rp);
+	if (rootfs_resolve(&ctx->rf, NULL, rel, 0, &res) < 0 ||
+	    rootfs_find(&ctx->rf, res, &st, &o, &layer) < 0) {
+		free(res);
 		return 0; /* vanished meanwhile */
 	}
 	e = archive_entry_new();
 	archive_entry_copy_stat(e, &st);
 	archive_entry_set_pathname(e, rel);
 	if (S_ISLNK(st.st_mode)) {
-		l = readlink(rp, target, sizeof(target) - 1);
-		target[l < 0 ? 0 : l] = 0;
+		if (tree_readlink(&ctx->rf, layer, res, target,
+				  sizeof(target)) < 0)
+			target[0] = 0;
 		archive_entry_set_symlink(e, target);
 		archive_entry_set_size(e, 0);
-	} else if ((r = rootfs_read_file(rp, 0, &data, &len)) < 0) {
+	} else if ((r = tree_read_file(&ctx->rf, layer, res, 0, &data,
+				       &len)) < 0) {
 		r = pkg_error(r, "cannot read '/%s'", rel);
 	} else {
 		archive_entry_set_size(e, (la_int64_t)len);
@@ -368,7 +361,7 @@ static int tar_file(struct archive *a, struct pkg_ctx *ctx, const char *rel)
 		r = tar_put(a, e, data, len);
 	archive_entry_free(e);
 	free(data);
-	free(rp);
+	free(res);
 	return r;
 }
 
@@ -412,7 +405,7 @@ static int bk_write(struct bk *b, const char *world, size_t wl,
 		r = tar_err(a, "close");
 	archive_write_free(a);
 	if (r == 0)
-		r = rootfs_write_atomic(b->out, m.data, m.len, 0600);
+		r = hostfs_write_atomic(b->out, m.data, m.len, 0600);
 	free(m.data);
 	return r;
 }
@@ -491,20 +484,20 @@ static int rd_verify(const char *file)
 
 static int rd_link(struct pkg_ctx *ctx, const char *rel, const char *target)
 {
-	char res[4096], *w;
+	char *res = NULL;
 	struct stat st;
-	int r = ctx_resolve(ctx, rel, res, sizeof(res));
+	int r = ctx_prepare_write(ctx, rel, &res);
 
+	if (r < 0)
+		return r;
+	if (tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == 0 &&
+	    !S_ISDIR(st.st_mode))
+		r = tree_unlink(&ctx->rf, TREE_WRITE, res);
 	if (r == 0)
-		r = rootfs_prepare_parent(&ctx->rf, res);
-	w = r == 0 ? rootfs_wpath(&ctx->rf, res) : NULL;
-	if (w && lstat(w, &st) == 0 && !S_ISDIR(st.st_mode))
-		r = fsop_unlink(w);
-	if (w && r == 0)
-		r = fsop_symlink(target, w);
+		r = tree_symlink(&ctx->rf, TREE_WRITE, target, res);
 	if (r < 0)
 		r = pkg_error(r, "cannot restore '/%s'", rel);
-	free(w);
+	free(res);
 	return r;
 }
 

@@ -11,27 +11,24 @@
 /* clean: remove the archives kept in the cache directory. */
 static int cmd_clean(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	char *dir = apply_cache_dir(ctx);
-	DIR *d = dir ? opendir(dir) : NULL;
+	struct pkg_cache c;
 	struct dirent *e;
-	int r = 0;
+	DIR *d;
+	int r = cache_open(ctx, &c), err = 0;
 
+	d = r == 0 ? cache_opendir(ctx, &c, &err) : NULL;
 	while (d && (e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		char *path = NULL;
 		if (l < 5 || (strcmp(e->d_name + l - 4, ".ipk") &&
 			      strcmp(e->d_name + l - 4, ".opk") &&
 			      strcmp(e->d_name + l - 4, ".deb")))
 			continue;
-		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
-			r = -ENOMEM;
-		else if (!ctx->opt.noaction && fsop_unlink(path) < 0)
-			r = pkg_error(-errno, "cannot remove '%s'", path);
-		free(path);
+		if (!ctx->opt.noaction && cache_unlink(ctx, &c, e->d_name) < 0)
+			r = -EIO; /* reported */
 	}
 	if (d)
 		closedir(d);
-	free(dir);
+	cache_release(&c);
 	return r;
 }
 

@@ -35,9 +35,11 @@ static int collect_unpacked(const struct db_pkg *p, void *ud)
  * --force-postinstall, as opkg) and mark it installed when it passes. */
 static int configure_one(struct pkg_ctx *ctx, const char *name)
 {
-	struct hook_env he = { ctx->root, ctx->offline, name, NULL };
+	struct hook_env he = { ctx->root, ctx->rf.root_fd, ctx->offline, name,
+			       NULL };
 	const char *args[] = { "configure", NULL };
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	const char *tmp = NULL;
+	int tmpfd = -1;
 	struct db_pkg p;
 	char *body = NULL;
 	size_t len = 0;
@@ -47,7 +49,10 @@ static int configure_one(struct pkg_ctx *ctx, const char *name)
 	if ((!ctx->offline || ctx->opt.force & FORCE_POSTINSTALL ||
 	     ctx->conf.force_postinstall) &&
 	    db_script_get(ctx->db, name, "postinst", &body, &len) == 0)
-		r = hooks_run_script(&he, "postinst", body, len, tmp, args);
+		r = (tmp = ctx_tmpdir(ctx, &tmpfd))
+			    ? hooks_run_script(&he, "postinst", body, len, tmp,
+					       tmpfd, args)
+			    : -EIO; /* reported */
 	free(body);
 	if (r < 0 || db_pkg_get(ctx->db, name, &p) < 0)
 		return r;

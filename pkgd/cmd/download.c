@@ -20,6 +20,8 @@ static int cmd_download(struct pkg_ctx *ctx, int argc, char **argv)
 	for (k = 0; r == 0 && k < argc; k++) {
 		Id p = solver_best_available(&ctx->solv, argv[k]);
 		char *out = NULL;
+		int fd = -1;
+
 		if (!p) {
 			/* opkg: "Cannot find package", then carries on and
 			 * succeeds; pkg's own name fails. */
@@ -30,7 +32,9 @@ static int cmd_download(struct pkg_ctx *ctx, int argc, char **argv)
 				r = 0;
 			continue;
 		}
-		r = tx_fetch_pkg(ctx, p, cwd, &out);
+		r = tx_fetch_pkg(ctx, p, cwd, &out, &fd);
+		if (fd >= 0)
+			close(fd);
 		if (r == 0)
 			ctx_note(ctx, 1, "Downloaded %s as ./%s.\n", argv[k],
 				 strrchr(out, '/') ? strrchr(out, '/') + 1 : out);

@@ -20,19 +20,17 @@ static int cmd_image_manifest(struct pkg_ctx *ctx, int argc, char **argv)
 	int r;
 
 	if (dest && !strcmp(dest, "-"))
-		return rom_manifest_write(ctx, ctx->rf.root, ctx->out);
+		return rom_manifest_write(ctx, TREE_ROOT, ctx->out);
 	f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
-	r = rom_manifest_write(ctx, ctx->rf.root, f);
+	r = rom_manifest_write(ctx, TREE_ROOT, f);
 	fclose(f);
 	if (r == 0 && dest)
-		r = rootfs_write_atomic(dest, text, len, 0644);
+		r = hostfs_write_atomic(dest, text, len, 0644);
 	else if (r == 0)
 		r = ctx_write_file(ctx, ROM_MANIFEST, text, len,
 				   0644);
-	if (r < 0 && dest)
-		r = pkg_error(r, "cannot write '%s'", dest);
 	free(text);
 	return r;
 }

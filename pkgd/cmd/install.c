@@ -14,7 +14,6 @@ struct local_pkgs {
 	Id *ids;
 	char **paths;
 	size_t n;
-	char *dldir;
 };
 
 static int local_add(struct pkg_ctx *ctx, struct local_pkgs *lp,
@@ -53,17 +52,14 @@ static int url_fetch(struct pkg_ctx *ctx, struct local_pkgs *lp,
 	const char *base = strrchr(url, '/');
 	struct fetch_opts fo = { .progress = ctx->tty, .insecure =
 				 ctx->opt.insecure };
+	const char *dir = ctx_tmpdir(ctx, NULL);
 	char *dest = NULL;
 	int r;
 
-	if (!lp->dldir) {
-		const char *t = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-		if (asprintf(&lp->dldir, "%s/pkg-url-%d", t, (int)getpid()) < 0)
-			return -ENOMEM;
-		rootfs_mkdir_p(lp->dldir, 0700);
-	}
-	if (asprintf(&dest, "%s/%s", lp->dldir, base ? base + 1 : "pkg.ipk") <
-	    0)
+	(void)lp;
+	if (!dir)
+		return -EIO; /* reported */
+	if (asprintf(&dest, "%s/%s", dir, base ? base + 1 : "pkg.ipk") < 0)
 		return -ENOMEM;
 	ctx_note(ctx, 1, "Downloading %s\n", url);
 	r = fetch_url(url, dest, &fo, 0);
@@ -251,10 +247,6 @@ static int cmd_install(struct pkg_ctx *ctx, int argc, char **argv)
 		free(lp.paths[i]);
 	free(lp.paths);
 	free(lp.ids);
-	if (lp.dldir) {
-		rootfs_remove_tree(lp.dldir);
-		free(lp.dldir);
-	}
 	return r;
 }
 

@@ -242,7 +242,6 @@ static void pu_bad(void *ud, const char *file, size_t line,
 static int pu_list_text(struct pu *pu, const char *rel, const char *key,
 			int stashed, char **text, size_t *len)
 {
-	char *path;
 	int r = 0;
 
 	*text = NULL;
@@ -252,10 +251,8 @@ static int pu_list_text(struct pu *pu, const char *rel, const char *key,
 		*len = *text ? strlen(*text) : 0;
 		return 0;
 	}
-	path = ctx_path(pu->ctx, rel);
-	if (path && rootfs_read_file(path, 1 << 20, text, len) < 0)
+	if (ctx_read_file(pu->ctx, rel, 1 << 20, text, len) < 0)
 		*text = NULL;
-	free(path);
 	if (*text && memchr(*text, 0, *len))
 		return pkg_error_plain(-PKGE_FORMAT, "'/%s' is not text", rel);
 	if (!pu->dry)

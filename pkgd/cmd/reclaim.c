@@ -28,37 +28,33 @@ struct reclaim {
 };
 
 static int same_as_image(struct reclaim *rc, const char *rel,
-			 const char *up, const struct stat *su)
+			 const struct stat *su)
 {
-	char *im = NULL, hu[65], hi[65], tu[4096], ti[4096];
-	struct rom_file rf;
+	const struct rootfs *rf = &rc->ctx->rf;
+	char hu[65], hi[65], tu[4096], ti[4096];
+	struct rom_file romf;
 	struct stat si;
-	ssize_t nu, ni;
 	int same = 0;
 
-	if (asprintf(&im, "%s/%s", rc->ctx->rf.rom, rel) < 0)
-		return 0;
-	if (lstat(im, &si) < 0 || (si.st_mode & S_IFMT) != (su->st_mode & S_IFMT) ||
+	if (tree_lstat(rf, TREE_ROM, rel, &si) < 0 ||
+	    (si.st_mode & S_IFMT) != (su->st_mode & S_IFMT) ||
 	    si.st_uid != su->st_uid || si.st_gid != su->st_gid ||
-	    (si.st_mode & 07777) != (su->st_mode & 07777)) {
-		free(im);
+	    (si.st_mode & 07777) != (su->st_mode & 07777))
 		return 0;
-	}
 	if (S_ISLNK(si.st_mode)) {
-		nu = readlink(up, tu, sizeof(tu));
-		ni = readlink(im, ti, sizeof(ti));
-		same = nu >= 0 && nu == ni && !memcmp(tu, ti, (size_t)nu);
+		same = tree_readlink(rf, TREE_UPPER, rel, tu, sizeof(tu)) >= 0 &&
+		       tree_readlink(rf, TREE_ROM, rel, ti, sizeof(ti)) >= 0 &&
+		       !strcmp(tu, ti);
 	} else if (S_ISREG(si.st_mode) && si.st_size == su->st_size &&
-		   rootfs_sha256_file(up, hu) == 0) {
-		if (rom_file_get(rc->ctx, rel, &rf) == 0 && rf.sha256) {
-			same = !strcmp(rf.sha256, hu);
+		   tree_sha256(rf, TREE_UPPER, rel, hu) == 0) {
+		if (rom_file_get(rc->ctx, rel, &romf) == 0 && romf.sha256) {
+			same = !strcmp(romf.sha256, hu);
 		} else {
-			same = rootfs_sha256_file(im, hi) == 0 &&
+			same = tree_sha256(rf, TREE_ROM, rel, hi) == 0 &&
 			       !strcmp(hi, hu);
 		}
-		rom_file_release(&rf);
+		rom_file_release(&romf);
 	}
-	free(im);
 	return same;
 }
 
@@ -79,50 +75,44 @@ static void walk(struct reclaim *rc, const char *rel);
 
 static void visit(struct reclaim *rc, const char *rel)
 {
-	char *up = rootfs_upath(&rc->ctx->rf, rel), *bak = NULL;
+	char *bak = NULL;
 	struct stat st;
 
-	if (!up || lstat(up, &st) < 0 || skipped(rel)) {
-		free(up);
+	if (tree_lstat(&rc->ctx->rf, TREE_UPPER, rel, &st) < 0 || skipped(rel))
 		return;
-	}
 	if (S_ISDIR(st.st_mode)) {
-		if (!rootfs_is_opaque(up))
+		if (!rootfs_is_opaque(&rc->ctx->rf, rel))
 			walk(rc, rel);
 	} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
 		   !strstr(rel, ".pkg-bak~") &&
-		   same_as_image(rc, rel, up, &st)) {
+		   same_as_image(rc, rel, &st)) {
 		ctx_note(rc->ctx, 1, "%s /%s (%llu bytes)\n",
 			 rc->ctx->opt.dry_run ? "Would reclaim" : "Reclaiming",
 			 rel, (unsigned long long)st.st_size);
 		rc->bytes += (uint64_t)st.st_size;
 		rc->files++;
-		if (asprintf(&bak, "%s.pkg-bak~", up) < 0 ||
+		if (asprintf(&bak, "%s.pkg-bak~", rel) < 0 ||
 		    tx_ops_add(&rc->ops, JOP_UNCOVER, rel, NULL, bak, 0) < 0)
 			rc->r = -ENOMEM;
 		free(bak);
 	}
-	free(up);
 }
 
 static void walk(struct reclaim *rc, const char *rel)
 {
-	char *dir = rootfs_upath(&rc->ctx->rf, rel), *child;
-	struct dirent **names = NULL;
-	int n, i;
+	char **names = NULL, *child;
+	size_t n = 0, i;
 
-	n = dir ? scandir(dir, &names, NULL, alphasort) : -1;
+	tree_list_dir(&rc->ctx->rf, TREE_UPPER, rel, &names, &n);
 	for (i = 0; i < n; i++) {
-		const char *nm = names[i]->d_name;
-		if (strcmp(nm, ".") && strcmp(nm, "..") && rc->r == 0 &&
-		    asprintf(&child, "%s%s%s", rel, *rel ? "/" : "", nm) >= 0) {
+		if (rc->r == 0 && asprintf(&child, "%s%s%s", rel,
+					   *rel ? "/" : "", names[i]) >= 0) {
 			visit(rc, child);
 			free(child);
 		}
 		free(names[i]);
 	}
 	free(names);
-	free(dir);
 }
 
 static int cmd_reclaim(struct pkg_ctx *ctx, int argc, char **argv)

@@ -24,26 +24,26 @@ struct reset {
 static int reset_entry(const struct rom_entry *e, void *ud)
 {
 	struct reset *rs = ud;
-	char *up = rootfs_upath(&rs->ctx->rf, e->path), *bak = NULL;
+	char *res = NULL, *bak = NULL;
 	struct stat st;
 
-	if (!up)
-		return -ENOMEM;
-	if (lstat(up, &st) == 0 && !S_ISDIR(st.st_mode) &&
+	if (rootfs_resolve(&rs->ctx->rf, NULL, e->path, 0, &res) < 0)
+		return rs->r = pkg_error(-ELOOP, "cannot reset '/%s'", e->path);
+	if (*res && tree_lstat(&rs->ctx->rf, TREE_UPPER, res, &st) == 0 &&
+	    !S_ISDIR(st.st_mode) &&
 	    (!e->conffile || rs->ctx->opt.conffiles)) {
 		int wh = S_ISCHR(st.st_mode) && st.st_rdev == 0;
 		fprintf(rs->ctx->out, "%s /%s: %s\n",
 			rs->ctx->opt.dry_run ? "Would reset" : "Reset", e->path,
 			wh ? "removed here, the image's copy comes back"
 			   : "changed here, the image's copy replaces it");
-		if (asprintf(&bak, "%s.pkg-bak~", up) < 0 ||
-		    tx_ops_add(&rs->ops, JOP_UNCOVER, e->path, NULL, bak,
-			       0) < 0)
+		if (asprintf(&bak, "%s.pkg-bak~", res) < 0 ||
+		    tx_ops_add(&rs->ops, JOP_UNCOVER, res, NULL, bak, 0) < 0)
 			rs->r = -ENOMEM;
 		free(bak);
 		rs->n++;
 	}
-	free(up);
+	free(res);
 	return rs->r;
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "cmd/cmd.h"
 
 struct verify_ctx {
@@ -17,19 +19,19 @@ struct verify_ctx {
 static int verify_file(const struct db_file *f, void *ud)
 {
 	struct verify_ctx *v = ud;
-	char hex[65], *rp;
+	char hex[65];
 	const char *what = NULL;
+	struct stat st;
 
 	if (f->type != 'f' || f->conffile || !f->sha256 || !*f->sha256 ||
 	    !cmd_glob_ok(v->ctx, v->glob, f->package) ||
 	    !db_pkg_installed(v->ctx->db, f->package))
 		return 0;
-	rp = rootfs_rpath(&v->ctx->rf, f->path, NULL);
-	if (!rp || access(rp, F_OK))
+	if (ctx_lookup(v->ctx, f->path, &st, NULL, NULL, NULL) < 0)
 		what = "missing";
-	else if (rootfs_sha256_file(rp, hex) < 0 || strcmp(hex, f->sha256))
+	else if (ctx_sha256(v->ctx, f->path, hex) < 0 ||
+		 strcmp(hex, f->sha256))
 		what = "changed";
-	free(rp);
 	if (!what)
 		return 0;
 	fprintf(v->ctx->out, "%s: /%s %s\n", f->package, f->path, what);

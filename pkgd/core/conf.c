@@ -193,78 +193,48 @@ int conf_parse_text(struct pkg_conf *c, const char *text, size_t len,
 	return r;
 }
 
-static int conf_file(struct pkg_conf *c, const char *path, int must)
+/* The -f file is a host path the user named; every other configuration
+ * file is a path of the root, read through the merged view. */
+static int conf_file(struct pkg_conf *c, const struct pkg_ctx *ctx,
+		     const char *path, int host, int must)
 {
 	char *text = NULL;
 	size_t len;
-	int r = rootfs_read_file(path, 1 << 20, &text, &len);
+	int r = host ? hostfs_read_file(path, 1 << 20, &text, &len)
+		     : ctx_read_file(ctx, path, 1 << 20, &text, &len);
 
 	if (r == -ENOENT && !must)
 		return 0;
 	if (r < 0)
-		return pkg_error(r, "cannot read configuration '%s'", path);
+		return pkg_error(r, "cannot read configuration '%s%s'",
+				 host ? "" : "/", path);
 	r = conf_parse_text(c, text, len, path);
 	free(text);
 	return r;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Collect *.conf names of one layer's etc/opkg into names (deduped). */
-static void conf_dir_names(const char *dir, char ***names, size_t *n)
-{
-	DIR *d = dir ? opendir(dir) : NULL;
-	struct dirent *e;
-	size_t i;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (l < 6 || strcmp(e->d_name + l - 5, ".conf"))
-			continue;
-		for (i = 0; i < *n; i++)
-			if (!strcmp((*names)[i], e->d_name))
-				break;
-		if (i < *n || grow((void **)names, *n, sizeof(**names)) < 0)
-			continue;
-		(*names)[(*n)++] = strdup(e->d_name);
-	}
-	closedir(d);
-}
-
 /* etc/opkg/ *.conf in the merged view (upper and image), name order. */
 static int conf_dir(struct pkg_conf *c, const struct pkg_ctx *ctx)
 {
-	char **names = NULL;
+	char **names = NULL, *dir = NULL;
 	size_t n = 0, i;
-	char *upper = rootfs_wpath(&ctx->rf, "etc/opkg");
-	char *low = ctx->rf.rom ? NULL : NULL;
 	int r = 0;
 
-	conf_dir_names(upper, &names, &n);
-	if (ctx->rf.mode == ROOTFS_OFFLINE) {
-		if (asprintf(&low, "%s/etc/opkg", ctx->rf.rom) < 0)
-			low = NULL;
-		conf_dir_names(low, &names, &n);
-	}
-	free(upper);
-	free(low);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
+	if (rootfs_resolve(&ctx->rf, NULL, "etc/opkg", ROOTFS_RESOLVE_FOLLOW,
+			   &dir) == 0)
+		rootfs_list_dir(&ctx->rf, dir, &names, &n);
 	for (i = 0; i < n; i++) {
-		char rel[512], *path;
-		snprintf(rel, sizeof(rel), "etc/opkg/%s", names[i]);
-		path = rootfs_rpath(&ctx->rf, rel, NULL);
-		if (r == 0 && path)
-			r = conf_file(c, path, 1);
-		free(path);
+		size_t l = strlen(names[i]);
+		char rel[PATH_MAX];
+
+		if (r == 0 && l > 5 && !strcmp(names[i] + l - 5, ".conf") &&
+		    (size_t)snprintf(rel, sizeof(rel), "%s/%s", dir,
+				     names[i]) < sizeof(rel))
+			r = conf_file(c, ctx, rel, 0, 1);
 		free(names[i]);
 	}
 	free(names);
+	free(dir);
 	return r;
 }
 
@@ -297,13 +267,10 @@ int conf_load(struct pkg_conf *c, const struct pkg_ctx *ctx,
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	if (conf_file_arg) {
-		r = conf_file(c, conf_file_arg, 1);
-	} else {
-		char *path = rootfs_rpath(&ctx->rf, "etc/opkg.conf", NULL);
-		r = path ? conf_file(c, path, 0) : 0;
-		free(path);
-	}
+	if (conf_file_arg)
+		r = conf_file(c, ctx, conf_file_arg, 1, 1);
+	else
+		r = conf_file(c, ctx, "etc/opkg.conf", 0, 0);
 	if (r == 0)
 		r = conf_dir(c, ctx);
 	if (!c->lists_dir)

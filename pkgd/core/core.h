@@ -149,21 +149,45 @@ struct pkg_ctx {
 	struct feed_archive *archives; /* read from the lists */
 	size_t narchives;
 	FILE *out;	   /* primary output (stdout) */
+	char *tmp_path;	   /* this run's private temporary directory */
+	int tmp_fd;	   /* (ctx_tmpdir), -1 until made */
 };
 
 /* ---- the context (ctx.c) ---- */
 
-/* Root path helpers: absolute host path of a root-relative path for
- * reading in the merged view / for writing. Malloc'd. */
-char *ctx_path(const struct pkg_ctx *ctx, const char *rel);
-char *ctx_wpath(const struct pkg_ctx *ctx, const char *rel);
-/* rel with the symlinks of its parent components resolved inside the
- * root (root-relative, no leading '/'). */
-int ctx_resolve(const struct pkg_ctx *ctx, const char *rel, char *out,
-		size_t cap);
-/* Write rel (root-relative) atomically unless the merged view already
- * holds exactly data (flash wears; image files are not copied up). */
-int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
+/* Paths of the root. Every one (from a package, opkg's files, the
+ * configuration, the command line) goes through rootfs/'s resolver: a
+ * path is absolute or relative to the root, and means what it means on
+ * the device (symlinks followed inside the root, never out of it). */
+/* The canonical root-relative form of path (malloc'd in *out; its last
+ * component is not followed). 0, or reported: -ELOOP, -ENAMETOOLONG... */
+int ctx_resolve(const struct pkg_ctx *ctx, const char *path, char **out);
+/* Read path whole in the merged view (cap: max, 0 = 256 MiB). Not
+ * reported (a missing file is often normal); *out NULL on error. */
+int ctx_read_file(const struct pkg_ctx *ctx, const char *path, size_t max,
+		  char **out, size_t *len);
+/* A path recorded by a package (or opkg's files) in the merged view:
+ * resolved inside the root, then looked up: 0 with *st, *origin, *layer
+ * (each may be NULL... but st) and the canonical path in *res (NULL: not
+ * wanted; malloc'd even on -ENOENT), or -ENOENT and the like (silent). */
+int ctx_lookup(const struct pkg_ctx *ctx, const char *path, struct stat *st,
+	       enum origin *origin, enum tree_layer *layer, char **res);
+/* SHA-256 of the regular file at path in the merged view (silent). */
+int ctx_sha256(const struct pkg_ctx *ctx, const char *path, char hex[65]);
+/* For a library that opens by name (usign's key files): the host path
+ * of path in the merged view, links followed inside the root, checked
+ * free of links, or NULL when absent (not reported). Malloc'd. */
+char *ctx_checked_path(const struct pkg_ctx *ctx, const char *path);
+/* Resolve path for writing and make its parent directories (offline:
+ * copied up from the image). *res: canonical, malloc'd. Reported. */
+int ctx_prepare_write(struct pkg_ctx *ctx, const char *path, char **res);
+/* This run's private temporary directory (downloads, maintainer
+ * scripts): made on first use under -t / TMPDIR / /tmp, removed by
+ * ctx_release. Its descriptor in *fd (may be NULL). NULL: reported. */
+const char *ctx_tmpdir(struct pkg_ctx *ctx, int *fd);
+/* Write path atomically unless the merged view already holds exactly
+ * data (flash wears; image files are not copied up). Reported. */
+int ctx_write_file(struct pkg_ctx *ctx, const char *path, const char *data,
 		   size_t len, mode_t mode);
 int ctx_lock(struct pkg_ctx *ctx);
 /* Remove what killed runs left in the temporary directory (their
@@ -270,7 +294,5 @@ void json_array_end(FILE *f, int first);
 char *desc_first_line(const char *desc);
 /* A description as opkg prints it on a pipe: one line. */
 char *desc_one_line(const char *desc);
-/* Create the parent directories of a host path. 0 or -errno. */
-int path_mkdir_parent(const char *path);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * The command context: root paths (symlinks resolved inside the root, never
- * on the host), the database, the lock and the solver pool.
+ * The command context: root paths (resolved inside the root by rootfs/,
+ * never on the host), the lock and what the context owns.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,164 +9,135 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/core.h"
 
-#define CTX_MAX_LINKS 40
-
-/* Append component c (len n) to the resolved path buffer. */
-static int path_push(char *buf, size_t cap, const char *c, size_t n)
+int ctx_resolve(const struct pkg_ctx *ctx, const char *path, char **out)
 {
-	size_t l = strlen(buf);
+	int r = rootfs_resolve(&ctx->rf, NULL, path, 0, out);
 
-	if (l + n + 2 > cap)
-		return -ENAMETOOLONG;
-	if (l)
-		buf[l++] = '/';
-	memcpy(buf + l, c, n);
-	buf[l + n] = 0;
+	if (r < 0)
+		return pkg_error(r, "cannot resolve '/%s'",
+				 path + strspn(path, "/"));
 	return 0;
 }
 
-static void path_pop(char *buf)
+int ctx_read_file(const struct pkg_ctx *ctx, const char *path, size_t max,
+		  char **out, size_t *len)
 {
-	char *s = strrchr(buf, '/');
+	char *res = NULL;
+	int r = rootfs_resolve(&ctx->rf, NULL, path, 0, &res);
 
-	if (s)
-		*s = 0;
+	*out = NULL;
+	if (r == 0)
+		r = rootfs_read(&ctx->rf, res, max, out, len);
+	free(res);
+	return r;
+}
+
+int ctx_lookup(const struct pkg_ctx *ctx, const char *path, struct stat *st,
+	       enum origin *origin, enum tree_layer *layer, char **res)
+{
+	char *r_ = NULL;
+	enum origin o = ORIGIN_NONE;
+	int r = rootfs_resolve(&ctx->rf, NULL, path, 0, &r_);
+
+	if (r == 0)
+		r = rootfs_find(&ctx->rf, r_, st, &o, layer);
+	if (origin)
+		*origin = o;
+	if (res)
+		*res = r_;
 	else
-		buf[0] = 0;
+		free(r_);
+	return r;
 }
 
-/*
- * Resolve rel inside the merged view of the root, following symlinks of
- * every component but the last chroot-style ("/x" means ROOT/x, ".." stops
- * at the root). out: root-relative, no leading '/'.
- */
-static int ctx_resolve_rel(const struct pkg_ctx *ctx, const char *rel,
-			   char *out, size_t cap)
+int ctx_sha256(const struct pkg_ctx *ctx, const char *path, char hex[65])
 {
-	char work[PATH_MAX * 2], link[PATH_MAX];
-	const char *p;
-	int hops = 0;
+	char *res = NULL;
+	int r = rootfs_resolve(&ctx->rf, NULL, path, 0, &res);
 
-	out[0] = 0;
-	snprintf(work, sizeof(work), "%s", rel);
-	p = work;
-	while (*p) {
-		const char *e;
-		size_t n;
-		struct stat st;
-		int r;
+	if (r == 0)
+		r = rootfs_sha256(&ctx->rf, res, hex);
+	free(res);
+	return r;
+}
 
-		while (*p == '/')
-			p++;
-		e = strchrnul(p, '/');
-		n = (size_t)(e - p);
-		if (n == 0)
-			break;
-		if (n == 1 && p[0] == '.') {
-			p = e;
-			continue;
-		}
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			path_pop(out);
-			p = e;
-			continue;
-		}
-		r = path_push(out, cap, p, n);
-		if (r < 0)
-			return r;
-		if (!*e) /* the last component is not followed */
-			break;
-		if (rootfs_lstat(&ctx->rf, out, &st, NULL) == 0 &&
-		    S_ISLNK(st.st_mode)) {
-			char *rp = rootfs_rpath(&ctx->rf, out, NULL);
-			ssize_t l = rp ? readlink(rp, link, sizeof(link) - 1)
-				       : -1;
-			char rest[PATH_MAX * 2];
+char *ctx_checked_path(const struct pkg_ctx *ctx, const char *path)
+{
+	char *res = NULL, *host = NULL;
+	enum tree_layer l;
+	enum origin o;
+	struct stat st;
+	int r = rootfs_resolve(&ctx->rf, NULL, path, ROOTFS_RESOLVE_FOLLOW,
+			       &res);
 
-			free(rp);
-			if (l < 0 || ++hops > CTX_MAX_LINKS)
-				return -ELOOP;
-			link[l] = 0;
-			path_pop(out);
-			if (link[0] == '/')
-				out[0] = 0;
-			snprintf(rest, sizeof(rest), "%s%s", link, e);
-			snprintf(work, sizeof(work), "%s", rest);
-			p = work;
-			continue;
-		}
-		p = e;
+	if (r == 0 && rootfs_find(&ctx->rf, res, &st, &o, &l) == 0)
+		host = tree_checked_path(&ctx->rf, l, res, &r);
+	free(res);
+	return host;
+}
+
+int ctx_prepare_write(struct pkg_ctx *ctx, const char *path, char **res)
+{
+	int r = ctx_resolve(ctx, path, res);
+
+	if (r == 0 && !**res)
+		r = pkg_error(-EISDIR, "cannot write '/'");
+	if (r == 0)
+		r = rootfs_prepare_parent(&ctx->rf, *res);
+	if (r < 0) {
+		free(*res);
+		*res = NULL;
 	}
-	return 0;
+	return r;
 }
 
-char *ctx_path(const struct pkg_ctx *ctx, const char *rel)
-{
-	char r[PATH_MAX];
-	char *p;
-
-	while (*rel == '/')
-		rel++;
-	if (ctx_resolve_rel(ctx, rel, r, sizeof(r)) < 0)
-		snprintf(r, sizeof(r), "%s", rel);
-	p = rootfs_rpath(&ctx->rf, r, NULL);
-	return p ? p : rootfs_wpath(&ctx->rf, r);
-}
-
-char *ctx_wpath(const struct pkg_ctx *ctx, const char *rel)
-{
-	char r[PATH_MAX];
-
-	while (*rel == '/')
-		rel++;
-	if (ctx_resolve_rel(ctx, rel, r, sizeof(r)) < 0)
-		snprintf(r, sizeof(r), "%s", rel);
-	return rootfs_wpath(&ctx->rf, r);
-}
-
-/* Resolved root-relative form of rel (for the transaction's targets). */
-int ctx_resolve(const struct pkg_ctx *ctx, const char *rel, char *out,
-		size_t cap)
-{
-	while (*rel == '/')
-		rel++;
-	return ctx_resolve_rel(ctx, rel, out, cap);
-}
-
-/* Write rel (root-relative) unless the merged view already holds exactly
- * data. */
-int ctx_write_file(struct pkg_ctx *ctx, const char *rel, const char *data,
+/* Write path unless the merged view already holds exactly data. */
+int ctx_write_file(struct pkg_ctx *ctx, const char *path, const char *data,
 		   size_t len, mode_t mode)
 {
-	char res[4096], *cur = NULL, *path, *rp;
+	char *res = NULL, *cur = NULL;
 	size_t curlen = 0;
-	int r;
+	int r = ctx_resolve(ctx, path, &res);
 
-	r = ctx_resolve(ctx, rel, res, sizeof(res));
 	if (r < 0)
-		return pkg_error(r, "cannot resolve '/%s'", rel);
-	rp = rootfs_rpath(&ctx->rf, res, NULL);
-	if (rp && rootfs_read_file(rp, 0, &cur, &curlen) == 0 &&
+		return r;
+	if (rootfs_read(&ctx->rf, res, 0, &cur, &curlen) == 0 &&
 	    curlen == len && !memcmp(cur, data, len)) {
 		free(cur);
-		free(rp);
+		free(res);
 		return 0;
 	}
 	free(cur);
-	free(rp);
 	r = rootfs_prepare_parent(&ctx->rf, res);
-	path = rootfs_wpath(&ctx->rf, res);
-	if (r == 0 && !path)
-		r = pkg_error(-ENOMEM, "cannot write '/%s'", res);
-	if (r == 0) /* reports its own errors, as prepare_parent does */
-		r = rootfs_write_atomic(path, data, len, mode);
-	free(path);
+	if (r == 0 && (r = tree_write_atomic(&ctx->rf, TREE_WRITE, res, data,
+					     len, mode)) < 0)
+		r = pkg_error(r, "cannot write '/%s'", res);
+	free(res);
 	return r;
+}
+
+const char *ctx_tmpdir(struct pkg_ctx *ctx, int *fd)
+{
+	const char *base = ctx->opt.tmp_dir ? ctx->opt.tmp_dir
+			   : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char prefix[32];
+
+	if (!ctx->tmp_path) {
+		/* the pid in the name: a killed run's is known (tmpclean.c) */
+		snprintf(prefix, sizeof(prefix), "pkg-%ld.", (long)getpid());
+		if (hostfs_private_dir(base, prefix, &ctx->tmp_path,
+				       &ctx->tmp_fd) < 0)
+			return NULL;
+	}
+	if (fd)
+		*fd = ctx->tmp_fd;
+	return ctx->tmp_path;
 }
 
 void ctx_note(const struct pkg_ctx *ctx, int level, const char *fmt, ...)
@@ -180,22 +151,6 @@ void ctx_note(const struct pkg_ctx *ctx, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-int path_mkdir_parent(const char *path)
-{
-	char *d = strdup(path), *s;
-	int r = 0;
-
-	if (!d)
-		return -ENOMEM;
-	s = strrchr(d, '/');
-	if (s && s != d) {
-		*s = 0;
-		r = rootfs_mkdir_p(d, 0755);
-	}
-	free(d);
-	return r;
-}
-
 static int lock_holder(int fd)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -205,21 +160,21 @@ static int lock_holder(int fd)
 	return 0;
 }
 
-static int lock_take(const char *path, int wait_s, int *fd_out)
+/* Take the lock file res (canonical, in the write layer). */
+static int lock_take(struct pkg_ctx *ctx, const char *res, int wait_s,
+		     int *fd_out)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int fd, r = path_mkdir_parent(path);
 	time_t until = time(NULL) + (wait_s > 0 ? wait_s : 0);
+	int fd, r;
 
-	if (r < 0)
-		return pkg_error(r, "cannot create lock '%s'", path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = tree_open(&ctx->rf, TREE_WRITE, res, O_RDWR | O_CREAT, 0644);
 	if (fd < 0)
-		return pkg_error(-errno, "cannot open lock '%s'", path);
+		return pkg_error(fd, "cannot open lock '/%s'", res);
 	while (fcntl(fd, F_SETLK, &fl) < 0) {
 		int pid;
 		if (errno != EAGAIN && errno != EACCES) {
-			r = pkg_error(-errno, "cannot lock '%s'", path);
+			r = pkg_error(-errno, "cannot lock '/%s'", res);
 			close(fd);
 			return r;
 		}
@@ -230,10 +185,10 @@ static int lock_take(const char *path, int wait_s, int *fd_out)
 		pid = lock_holder(fd);
 		close(fd);
 		return pkg_error_plain(-PKGE_LOCKED,
-				       "cannot lock '%s': held by process %d "
+				       "cannot lock '/%s': held by process %d "
 				       "(another pkg or opkg is running; use "
 				       "--wait SECONDS)",
-				       path, pid);
+				       res, pid);
 	}
 	*fd_out = fd;
 	return 0;
@@ -241,29 +196,31 @@ static int lock_take(const char *path, int wait_s, int *fd_out)
 
 int ctx_lock(struct pkg_ctx *ctx)
 {
-	char *path = ctx_wpath(ctx, PKG_LOCK_FILE);
-	int r;
+	char *res = NULL, *slash;
+	struct stat st;
+	int r = ctx_prepare_write(ctx, PKG_LOCK_FILE, &res);
 
-	if (!path)
-		return -ENOMEM;
-	r = lock_take(path, ctx->opt.wait_s, &ctx->lock_fd);
-	free(path);
+	if (r == 0)
+		r = lock_take(ctx, res, ctx->opt.wait_s, &ctx->lock_fd);
+	free(res);
+	res = NULL;
 	if (r < 0)
 		return r;
 	/* Respect opkg's own lock so that a real opkg and pkg never run at
 	 * once; only where its directory exists (never create /var). */
-	path = ctx_wpath(ctx, ctx->conf.lock_file);
-	if (path) {
-		char *dir = strdup(path), *s = dir ? strrchr(dir, '/') : NULL;
-		if (s) {
-			*s = 0;
-			if (access(dir, W_OK) == 0)
-				r = lock_take(path, ctx->opt.wait_s,
-					      &ctx->opkg_lock_fd);
+	if (ctx_resolve(ctx, ctx->conf.lock_file, &res) < 0)
+		r = -PKGE_CONFIG;
+	slash = res ? strrchr(res, '/') : NULL;
+	if (slash) {
+		*slash = '\0';
+		if (tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			*slash = '/';
+			r = lock_take(ctx, res, ctx->opt.wait_s,
+				      &ctx->opkg_lock_fd);
 		}
-		free(dir);
-		free(path);
 	}
+	free(res);
 	if (r < 0)
 		ctx_unlock(ctx);
 	return r;
@@ -295,6 +252,13 @@ void ctx_release(struct pkg_ctx *ctx)
 	ctx_unlock(ctx);
 	conf_release(&ctx->conf);
 	rootfs_release(&ctx->rf);
+	if (ctx->tmp_path)
+		hostfs_remove_tree(ctx->tmp_path);
+	if (ctx->tmp_fd >= 0)
+		close(ctx->tmp_fd);
+	free(ctx->tmp_path);
+	ctx->tmp_path = NULL;
+	ctx->tmp_fd = -1;
 	free(ctx->root);
 	ctx->root = NULL;
 }

@@ -189,7 +189,9 @@ int db_open(sqlite3 **out, const char *path, int write, int *created)
 
 	if (created)
 		*created = 0;
-	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+	if (sqlite3_open_v2(path, &db,
+			    flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			    NULL) !=
 	    SQLITE_OK) {
 		r = pkg_error_plain(-PKGE_DB, "cannot open database '%s': %s",
 				    path, db ? sqlite3_errmsg(db) : "no memory");

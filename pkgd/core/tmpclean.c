@@ -37,7 +37,9 @@ static long stale_pid(const char *name, int is_dir)
 	if (!p || *p < '1' || *p > '9')
 		return 0;
 	pid = strtol(p, &end, 10);
-	if (is_dir ? *end != 0 : *end != '.')
+	/* directories: "pkg-PID.XXXXXX" (ctx_tmpdir's), or the older
+	 * "pkg-PID" */
+	if (is_dir ? *end != 0 && *end != '.' : *end != '.')
 		return 0;
 	return pid;
 }
@@ -60,7 +62,7 @@ static void clean_dir(const char *dir)
 		    (pid = stale_pid(e->d_name, S_ISDIR(st.st_mode))) &&
 		    pid != (long)getpid() && kill((pid_t)pid, 0) < 0 &&
 		    errno == ESRCH)
-			rootfs_remove_tree(path);
+			hostfs_remove_tree(path);
 		free(path);
 	}
 	closedir(d);

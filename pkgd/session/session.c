@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "session/session.h"
@@ -46,24 +47,25 @@ int session_sync_image(struct pkg_ctx *ctx)
 
 int session_open_db(struct pkg_ctx *ctx, int write)
 {
-	char *path = ctx_wpath(ctx, PKG_DB_FILE);
-	int created = 0, r;
+	struct stat st;
+	char *res = NULL, *path = NULL;
+	int created = 0, r = ctx_resolve(ctx, PKG_DB_FILE, &res);
 
-	if (!path)
-		return -ENOMEM;
-	if (!write && access(path, F_OK) < 0) {
-		/* First run by a read-only command: create it anyway so that
-		 * the opkg state gets imported once. */
+	if (r < 0)
+		return r;
+	/* First run by a read-only command: create it anyway so that the
+	 * opkg state gets imported once. */
+	if (!write && tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == -ENOENT)
 		write = 1;
-	}
-	if (write) {
-		r = path_mkdir_parent(path);
-		if (r < 0) {
-			r = pkg_error(r, "cannot create '%s'", path);
-			free(path);
-			return r;
-		}
-	}
+	if (write)
+		r = rootfs_prepare_parent(&ctx->rf, res);
+	/* SQLite opens by name: every component checked not a link */
+	if (r == 0 && !(path = tree_checked_path(&ctx->rf, TREE_WRITE, res,
+						 &r)))
+		r = pkg_error(r, "cannot open database '/%s'", res);
+	free(res);
+	if (r < 0)
+		return r;
 	r = db_open(&ctx->db, path, write, &created);
 	free(path);
 	if (r < 0)

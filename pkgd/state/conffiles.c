@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "state/state.h"
 
 static const char *const conf_names[] = {
@@ -27,18 +30,23 @@ enum conf_state conffile_state(struct pkg_ctx *ctx, const struct db_file *f)
 	const char *base = f->conf_sha256;
 	struct rom_file rf;
 	enum origin o;
-	char hex[65], *rp = rootfs_rpath(&ctx->rf, f->path, &o);
-	int here, image = 0, r;
+	struct stat st;
+	char hex[65], *res = NULL;
+	int here, image = 0, r, fd = -1;
 
-	if (!rp)
-		return CONF_MISSING;
-	if (o == ORIGIN_ROM || !base || !*base) {
-		free(rp);
+	r = ctx_lookup(ctx, f->path, &st, &o, NULL, &res);
+	if (r == 0 && (o == ORIGIN_ROM || !base || !*base)) {
+		free(res);
 		return CONF_UNCHANGED;
 	}
-	r = strlen(base) == 32 ? fetch_md5_file(rp, hex)
-			       : rootfs_sha256_file(rp, hex);
-	free(rp);
+	if (r == 0)
+		fd = rootfs_open_read(&ctx->rf, res, NULL);
+	free(res);
+	if (fd < 0)
+		return CONF_MISSING;
+	r = strlen(base) == 32 ? fetch_md5_fd(fd, hex)
+			       : rootfs_sha256_fd(fd, hex);
+	close(fd);
 	if (r < 0)
 		return CONF_MISSING;
 	here = strcmp(hex, base) != 0;

@@ -17,18 +17,29 @@
 
 #include "state/state.h"
 
+/* The lists directory: -l DIR (a host path the user named), else the
+ * configuration's, resolved in the root and made (never a fallback to an
+ * unresolved path). */
 char *feed_list_path(const struct pkg_ctx *ctx, const char *name)
 {
-	char rel[4096];
+	char *res = NULL, *dir = NULL, *p = NULL;
+	int r = 0;
 
 	if (ctx->opt.lists_dir) {
-		char *p = NULL;
 		if (asprintf(&p, "%s/%s", ctx->opt.lists_dir, name) < 0)
 			return NULL;
 		return p;
 	}
-	snprintf(rel, sizeof(rel), "%s/%s", ctx->conf.lists_dir, name);
-	return ctx_wpath(ctx, rel);
+	if (rootfs_resolve(&ctx->rf, NULL, ctx->conf.lists_dir, 0, &res) < 0 ||
+	    (r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755)) < 0 ||
+	    !(dir = tree_checked_path(&ctx->rf, TREE_WRITE, res, &r)))
+		pkg_error(r < 0 ? r : -ELOOP, "cannot use lists directory '%s'",
+			  ctx->conf.lists_dir);
+	else if (asprintf(&p, "%s/%s", dir, name) < 0)
+		p = NULL;
+	free(res);
+	free(dir);
+	return p;
 }
 
 static char *with_suffix(const char *path, const char *suffix)
@@ -50,7 +61,7 @@ static int feed_mkdirs(const char *list)
 	s = strrchr(d, '/');
 	if (s) {
 		*s = 0;
-		r = rootfs_mkdir_p(d, 0755);
+		r = hostfs_mkdir_p(d, 0755);
 	}
 	free(d);
 	return r;
@@ -65,20 +76,21 @@ static char *feed_key(struct pkg_ctx *ctx, const char *sig_path)
 	char *text = NULL, *rel = NULL, *key = NULL, id[17];
 	size_t len;
 
-	if (rootfs_read_file(sig_path, 4096, &text, &len) == 0 &&
+	if (hostfs_read_file(sig_path, 4096, &text, &len) == 0 &&
 	    usign_parse_sig(text, len, &sig) == 0) {
 		usign_keyid_hex(sig.keyid, id);
-		if (asprintf(&rel, "%s/%s", ctx->conf.keys_dir, id) >= 0) {
-			key = ctx_path(ctx, rel);
-			if (key && access(key, F_OK) < 0) {
-				free(key);
-				key = NULL;
-			}
-		}
+		if (asprintf(&rel, "%s/%s", ctx->conf.keys_dir, id) >= 0)
+			key = ctx_checked_path(ctx, rel);
 		free(rel);
 	}
 	free(text);
-	return key ? key : ctx_path(ctx, ctx->conf.keys_dir);
+	if (!key)
+		key = ctx_checked_path(ctx, ctx->conf.keys_dir);
+	if (!key && asprintf(&key, "%s/%s", ctx->root,
+			     ctx->conf.keys_dir + strspn(ctx->conf.keys_dir,
+							 "/")) < 0)
+		key = NULL; /* none: usign names the directory it lacks */
+	return key;
 }
 
 /* Check the downloaded list (decompressed: usign signs the text) against
@@ -286,12 +298,19 @@ static void heap_trim(void)
 int feeds_update(struct pkg_ctx *ctx, int *nfailed)
 {
 	struct feed_job *jobs;
+	char *probe = NULL;
 	size_t i, n = ctx->conf.nsrcs;
 	int failed = 0;
 
 	*nfailed = 0;
 	if (n == 0)
 		pkg_warn("no feeds configured (src lines in opkg.conf)");
+	/* the lists directory first: never a feed at an unresolved path */
+	if (n && !(probe = feed_list_path(ctx, "x"))) {
+		*nfailed = (int)n;
+		return -PKGE_CONFIG; /* reported */
+	}
+	free(probe);
 	jobs = calloc(n ? n : 1, sizeof(*jobs));
 	if (!jobs)
 		return pkg_error(-ENOMEM, "cannot update the feeds");

@@ -212,11 +212,14 @@ static int write_pkg(const struct db_pkg *p, void *ud)
 /* Remove info files of packages the database no longer has installed. */
 static int prune_info(struct pkg_ctx *ctx)
 {
-	char *dir = ctx_wpath(ctx, ctx->conf.info_dir);
-	DIR *d = dir ? opendir(dir) : NULL;
+	char *dir = NULL;
 	struct dirent *e;
-	int r = 0;
+	DIR *d = NULL;
+	int r = ctx_resolve(ctx, ctx->conf.info_dir, &dir);
 
+	if (r == 0 && !(d = tree_opendir(&ctx->rf, TREE_WRITE, dir, &r)) &&
+	    r == -ENOENT)
+		r = 0;
 	while (r == 0 && d && (e = readdir(d))) {
 		char *dot = strrchr(e->d_name, '.'), name[256], path[4096];
 		struct db_pkg p;
@@ -233,9 +236,9 @@ static int prune_info(struct pkg_ctx *ctx)
 				continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		r = fsop_unlink(path);
+		r = tree_unlink(&ctx->rf, TREE_WRITE, path);
 		if (r < 0 && r != -ENOENT)
-			r = pkg_error(r, "cannot remove '%s'", path);
+			r = pkg_error(r, "cannot remove '/%s'", path);
 		else
 			r = 0;
 	}

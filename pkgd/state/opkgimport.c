@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "state/state.h"
 
@@ -48,13 +49,11 @@ static char *rom_version(struct import_ctx *ic, const char *name)
 static char *info_read(struct pkg_ctx *ctx, const char *pkg, const char *ext,
 		       size_t *len)
 {
-	char rel[1024], *path, *text = NULL;
+	char rel[1024], *text = NULL;
 
 	snprintf(rel, sizeof(rel), "%s/%s.%s", ctx->conf.info_dir, pkg, ext);
-	path = ctx_path(ctx, rel);
-	if (!path || rootfs_read_file(path, 0, &text, len) < 0)
+	if (ctx_read_file(ctx, rel, 0, &text, len) < 0)
 		text = NULL;
-	free(path);
 	return text;
 }
 
@@ -84,17 +83,35 @@ char *opkg_control_from_status(const struct ctl_stanza *st)
 
 char *opkg_list_entry(char *line)
 {
-	char *tab = strchr(line, '\t');
+	char *tab = strchr(line, '\t'), *norm = NULL;
 	size_t l;
 
 	if (tab) /* upstream opkg appends "\t<mode>" */
 		*tab = '\0';
-	while (*line == '/')
-		line++;
-	l = strlen(line);
-	while (l && line[l - 1] == '/')
-		line[--l] = '\0';
-	return l && !strstr(line, "../") ? line : NULL;
+	line[strcspn(line, "\r")] = '\0';
+	/* the normaliser archive members go through: no "..", no control
+	 * characters; the result is never longer than the line */
+	if (!ctl_line_ok(line) || path_normalise(line, &norm) < 0 || !*norm) {
+		free(norm);
+		return NULL;
+	}
+	l = strlen(norm);
+	memcpy(line, norm, l + 1);
+	free(norm);
+	return line;
+}
+
+/* lstat of a recorded path, through its links inside the root. */
+static int import_stat(struct pkg_ctx *ctx, const char *path,
+		       struct stat *st)
+{
+	char *res = NULL;
+	int r = rootfs_resolve(&ctx->rf, NULL, path, 0, &res);
+
+	if (r == 0)
+		r = rootfs_lstat(&ctx->rf, res, st, NULL);
+	free(res);
+	return r;
 }
 
 static void import_files(struct import_ctx *ic, const char *pkg,
@@ -116,7 +133,7 @@ static void import_files(struct import_ctx *ic, const char *pkg,
 		f.package = (char *)pkg;
 		f.type = 'f';
 		f.origin = (char *)origin;
-		if (rootfs_lstat(&ic->ctx->rf, line, &st, NULL) == 0) {
+		if (import_stat(ic->ctx, line, &st) == 0) {
 			f.type = S_ISLNK(st.st_mode)  ? 'l'
 				 : S_ISDIR(st.st_mode) ? 'd'
 						       : 'f';
@@ -145,13 +162,17 @@ static void import_conffiles(struct import_ctx *ic, const char *pkg,
 			continue;
 		if (sscanf(line, " %*s %128s", hash) != 1)
 			hash[0] = 0;
-		f.path = path[0] == '/' ? path + 1 : path;
+		/* the same normaliser as every other path ("/../../x" is
+		 * refused, not imported) */
+		if (!opkg_list_entry(path))
+			continue;
+		f.path = path;
 		f.package = (char *)pkg;
 		f.type = 'f';
 		f.conffile = 1;
 		f.conf_sha256 = hash[0] ? hash : NULL;
 		f.origin = (char *)origin;
-		if (rootfs_lstat(&ic->ctx->rf, f.path, &st, NULL) == 0) {
+		if (import_stat(ic->ctx, f.path, &st) == 0) {
 			f.mode = st.st_mode & 07777;
 			f.size = (uint64_t)st.st_size;
 		}
@@ -189,6 +210,17 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	if (!name || !ctl_get(st, "Version") || !status ||
 	    !strstr(status, "installed") || strstr(status, "not-installed"))
 		return 0;
+	{
+		char why[160];
+		/* a forged stanza (a name with "/" or a newline) goes no
+		 * further than here: not into the database, never to a path */
+		if (ctl_check_stanza(st, why, sizeof(why)) < 0) {
+			ic->r = pkg_error_plain(-PKGE_FORMAT,
+						"opkg status, line %zu: %s",
+						st->line, why);
+			return 1;
+		}
+	}
 	romv = rom_version(ic, name);
 	p.name = (char *)name;
 	p.version = (char *)ctl_get(st, "Version");
@@ -220,26 +252,21 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 int opkg_files_import(struct pkg_ctx *ctx)
 {
 	struct import_ctx ic = { .ctx = ctx };
-	char *path = ctx_path(ctx, ctx->conf.status_file), *text = NULL;
+	char *text = NULL, *rel = NULL;
 	size_t len = 0;
-	int r;
+	int r = ctx_read_file(ctx, ctx->conf.status_file, 0, &text, &len);
 
-	if (!path)
-		return -ENOMEM;
-	r = rootfs_read_file(path, 0, &text, &len);
-	free(path);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return pkg_error(r, "cannot read opkg status '%s'",
 				 ctx->conf.status_file);
-	if (ctx->rf.rom) {
-		char *rp = NULL;
-		if (asprintf(&rp, "%s%s", ctx->rf.rom, ctx->conf.status_file) >
-		    0)
-			rootfs_read_file(rp, 0, &ic.rom_status, &ic.rom_len);
-		free(rp);
-	}
+	if (ctx->rf.rom_fd >= 0 &&
+	    path_normalise(ctx->conf.status_file, &rel) == 0 &&
+	    path_is_canonical(rel))
+		tree_read_file(&ctx->rf, TREE_ROM, rel, 0, &ic.rom_status,
+			       &ic.rom_len);
+	free(rel);
 	r = db_begin(ctx->db);
 	if (r == 0)
 		r = ctl_parse(text, len, 0, import_stanza, &ic);

@@ -26,7 +26,7 @@
 
 struct rom_scan {
 	struct pkg_ctx *ctx;
-	const char *base;   /* host path of the image root */
+	enum tree_layer layer; /* the image: rom/, or a tree being built */
 	char *manifest;	    /* "path\tsize\tsha256\n" lines, or NULL */
 	size_t mlen;
 	size_t mpos;	    /* where the next manifest search starts */
@@ -36,34 +36,37 @@ struct rom_scan {
 	int r;
 };
 
-static char *base_join(const char *base, const char *rel)
+/* An image path (as opkg.conf or a .list writes it) made canonical:
+ * the image is walked physically, never through its links. */
+static char *image_rel(const char *path)
 {
-	char *s = NULL;
+	char *norm = NULL;
 
-	while (*rel == '/')
-		rel++;
-	if (asprintf(&s, "%s/%s", base, rel) < 0)
+	if (path_normalise(path, &norm) < 0 || !path_is_canonical(norm)) {
+		free(norm);
 		return NULL;
-	return s;
+	}
+	return norm;
 }
 
-static char *read_rel(const char *base, const char *rel, size_t *len)
+static char *read_rel(struct pkg_ctx *ctx, enum tree_layer l, const char *rel,
+		      size_t *len)
 {
-	char *p = base_join(base, rel), *text = NULL;
-	size_t l = 0;
+	char *p = image_rel(rel), *text = NULL;
+	size_t n = 0;
 
-	if (!p || rootfs_read_file(p, 0, &text, &l) < 0)
+	if (!p || tree_read_file(&ctx->rf, l, p, 0, &text, &n) < 0)
 		text = NULL;
 	free(p);
 	if (len)
-		*len = l;
+		*len = n;
 	return text;
 }
 
-int rom_fingerprint(struct pkg_ctx *ctx, const char *base, char hex[65])
+int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[65])
 {
-	char *p = base_join(base, ctx->conf.status_file);
-	int r = p ? rootfs_sha256_file(p, hex) : -ENOMEM;
+	char *p = image_rel(ctx->conf.status_file);
+	int r = p ? tree_sha256(&ctx->rf, l, p, hex) : -EINVAL;
 
 	free(p);
 	return r;
@@ -110,17 +113,14 @@ static int scan_path(struct rom_scan *sc, const char *pkg, const char *path,
 		     int conffile)
 {
 	struct rom_entry e = { 0 };
-	char *p = base_join(sc->base, path), hex[65] = "", target[4096];
+	const struct rootfs *rf = &sc->ctx->rf;
+	char hex[65] = "", target[4096];
 	struct stat st;
-	ssize_t n;
 	int r = 0;
 
-	if (!p)
-		return -ENOMEM;
-	if (lstat(p, &st) < 0) {
-		free(p);
+	if (!path_is_canonical(path) ||
+	    tree_lstat(rf, sc->layer, path, &st) < 0)
 		return 0; /* listed but absent: nothing to restore */
-	}
 	e.path = path;
 	e.package = pkg;
 	e.mode = st.st_mode & 07777;
@@ -130,17 +130,17 @@ static int scan_path(struct rom_scan *sc, const char *pkg, const char *path,
 		e.type = 'd';
 	} else if (S_ISLNK(st.st_mode)) {
 		e.type = 'l';
-		n = readlink(p, target, sizeof(target) - 1);
-		target[n < 0 ? 0 : n] = '\0';
+		if (tree_readlink(rf, sc->layer, path, target, sizeof(target)) <
+		    0)
+			target[0] = '\0';
 		e.target = target;
 	} else {
 		e.type = 'f';
 		if (!manifest_hash(sc, path, e.size, hex))
-			r = rootfs_sha256_file(p, hex);
+			r = tree_sha256(rf, sc->layer, path, hex);
 		e.sha256 = r == 0 ? hex : NULL;
 		r = 0;
 	}
-	free(p);
 	return sc->on_file ? sc->on_file(&e, sc->ud) : r;
 }
 
@@ -168,7 +168,7 @@ static int scan_list(struct rom_scan *sc, const char *pkg,
 	int r = 0;
 
 	snprintf(rel, sizeof(rel), "%s/%s.list", sc->ctx->conf.info_dir, pkg);
-	list = read_rel(sc->base, rel, NULL);
+	list = read_rel(sc->ctx, sc->layer, rel, NULL);
 	for (line = list ? strtok_r(list, "\n", &save) : NULL; line && !r;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if ((line = opkg_list_entry(line)))
@@ -190,7 +190,7 @@ static int scan_stanza(const struct ctl_stanza *st, void *ud)
 		return 0;
 	snprintf(rel, sizeof(rel), "%s/%s.control", sc->ctx->conf.info_dir,
 		 name);
-	control = read_rel(sc->base, rel, NULL);
+	control = read_rel(sc->ctx, sc->layer, rel, NULL);
 	if (!control)
 		control = opkg_control_from_status(st);
 	if (sc->on_pkg)
@@ -202,20 +202,20 @@ static int scan_stanza(const struct ctl_stanza *st, void *ud)
 	return sc->r != 0;
 }
 
-int rom_scan(struct pkg_ctx *ctx, const char *base, rom_pkg_fn on_pkg,
+int rom_scan(struct pkg_ctx *ctx, enum tree_layer l, rom_pkg_fn on_pkg,
 	     rom_entry_fn on_file, void *ud)
 {
-	struct rom_scan sc = { ctx, base, NULL, 0, 0, on_file, on_pkg, ud, 0 };
+	struct rom_scan sc = { ctx, l, NULL, 0, 0, on_file, on_pkg, ud, 0 };
 	char fp[65], *status, *hdr;
 	size_t len;
 	int r;
 
-	status = read_rel(base, ctx->conf.status_file, &len);
+	status = read_rel(ctx, l, ctx->conf.status_file, &len);
 	if (!status)
 		return 0; /* an image without opkg data: nothing owned */
-	sc.manifest = read_rel(base, ROM_MANIFEST, &sc.mlen);
+	sc.manifest = read_rel(ctx, l, ROM_MANIFEST, &sc.mlen);
 	hdr = sc.manifest;
-	if (hdr && (rom_fingerprint(ctx, base, fp) < 0 ||
+	if (hdr && (rom_fingerprint(ctx, l, fp) < 0 ||
 		    strncmp(hdr, ROM_MANIFEST_MAGIC, strlen(ROM_MANIFEST_MAGIC)) ||
 		    strncmp(hdr + strlen(ROM_MANIFEST_MAGIC), fp, 64))) {
 		ctx_note(ctx, 1, "Ignoring %s: made for another image.\n",
@@ -239,16 +239,16 @@ static int manifest_line(const struct rom_entry *e, void *ud)
 	return 0;
 }
 
-int rom_manifest_write(struct pkg_ctx *ctx, const char *base, FILE *out)
+int rom_manifest_write(struct pkg_ctx *ctx, enum tree_layer l, FILE *out)
 {
 	char fp[65];
-	int r = rom_fingerprint(ctx, base, fp);
+	int r = rom_fingerprint(ctx, l, fp);
 
 	if (r < 0)
 		return pkg_error(r, "cannot read the image's opkg status in '%s'",
-				 base);
+				 l == TREE_ROM ? ctx->rf.rom : ctx->rf.root);
 	fprintf(out, "%s%s\n", ROM_MANIFEST_MAGIC, fp);
-	return rom_scan(ctx, base, NULL, manifest_line, out);
+	return rom_scan(ctx, l, NULL, manifest_line, out);
 }
 
 /* ---- lookups ---- */

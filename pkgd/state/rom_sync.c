@@ -87,7 +87,7 @@ static int rebuild_tables(struct sync *s)
 		r = pkg_error_plain(-PKGE_DB, "database: %s",
 				    sqlite3_errmsg(ctx->db));
 	if (r == 0)
-		r = rom_scan(ctx, ctx->rf.rom, on_pkg, on_file, s);
+		r = rom_scan(ctx, TREE_ROM, on_pkg, on_file, s);
 	sqlite3_finalize(s->ins_pkg);
 	sqlite3_finalize(s->ins_file);
 	return r;
@@ -137,9 +137,8 @@ int rom_record_files(struct pkg_ctx *ctx, const char *name)
 
 		snprintf(rel, sizeof(rel), "%s/%s.%s", ctx->conf.info_dir,
 			 name, members[i]);
-		if (asprintf(&p, "%s%s", ctx->rf.rom, rel) < 0)
-			return -ENOMEM;
-		if (rootfs_read_file(p, 0, &body, &len) == 0)
+		if (path_normalise(rel, &p) == 0 && path_is_canonical(p) &&
+		    tree_read_file(&ctx->rf, TREE_ROM, p, 0, &body, &len) == 0)
 			r = db_script_put(ctx->db, name, members[i], body, len);
 		free(p);
 		free(body);
@@ -325,7 +324,7 @@ int rom_sync_needed(struct pkg_ctx *ctx, char fp[65])
 
 	if (!ctx->rf.rom)
 		return 0;
-	if (rom_fingerprint(ctx, ctx->rf.rom, fp) < 0)
+	if (rom_fingerprint(ctx, TREE_ROM, fp) < 0)
 		snprintf(fp, 65, "none");
 	db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old);
 	need = !old || strcmp(old, fp);

@@ -5,8 +5,10 @@
  * database; read back by post-upgrade on the first boot of a new image.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "state/state.h"
 
@@ -14,27 +16,34 @@ int world_image_fingerprint(struct pkg_ctx *ctx, char **out)
 {
 	static const char *const rel[] = { "etc/openwrt_release",
 					   "usr/lib/os-release" };
-	char hex[65], *path = NULL;
+	char hex[65], *res = NULL;
 	size_t i;
+	int fd = -1;
 
 	*out = NULL;
 	if (ctx->db)
 		db_meta_get(ctx->db, META_ROM_FINGERPRINT, out);
 	if (*out)
 		return 0;
-	if (ctx->rf.rom) {
-		if (asprintf(&path, "%s/%s", ctx->rf.rom,
-			     ctx->conf.status_file + 1) < 0)
-			return -ENOMEM;
+	if (ctx->rf.rom_fd >= 0) {
+		if (path_normalise(ctx->conf.status_file, &res) == 0)
+			fd = tree_open(&ctx->rf, TREE_ROM, res, O_RDONLY, 0);
+		free(res);
 	} else {
-		for (i = 0; !path && i < sizeof(rel) / sizeof(rel[0]); i++)
-			path = ctx_path(ctx, rel[i]);
+		for (i = 0; fd < 0 && i < sizeof(rel) / sizeof(rel[0]); i++) {
+			if (rootfs_resolve(&ctx->rf, NULL, rel[i], 0, &res) ==
+			    0)
+				fd = rootfs_open_read(&ctx->rf, res, NULL);
+			free(res);
+			res = NULL;
+		}
 	}
-	if (path && rootfs_sha256_file(path, hex) == 0)
+	if (fd >= 0 && rootfs_sha256_fd(fd, hex) == 0)
 		*out = strdup(hex);
 	else
 		*out = strdup("none");
-	free(path);
+	if (fd >= 0)
+		close(fd);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -55,15 +64,7 @@ const char *world_system_arch(const struct pkg_ctx *ctx)
 
 int world_name_ok(const char *name)
 {
-	const char *p;
-
-	if (!name || !*name || *name == '-' || *name == '.')
-		return 0;
-	for (p = name; *p; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && !strchr("+-._", *p))
-			return 0;
-	return 1;
+	return name && ctl_name_ok(name);
 }
 
 int world_add(struct world *w, const char *name, const char *version,
@@ -370,12 +371,11 @@ static char *itxt_render(struct pkg_ctx *ctx, size_t *len)
  * has not run for this one: malloc'd text, else NULL. */
 static char *world_pending(struct pkg_ctx *ctx, size_t *len)
 {
-	char *path = ctx_path(ctx, WORLD_FILE), *text = NULL, *fp = NULL,
-	     *done = NULL;
+	char *text = NULL, *fp = NULL, *done = NULL;
 	struct world w = { 0 };
 	int pending = 0;
 
-	if (path && rootfs_read_file(path, 1 << 20, &text, len) == 0 &&
+	if (ctx_read_file(ctx, WORLD_FILE, 1 << 20, &text, len) == 0 &&
 	    world_parse(text, *len, WORLD_FILE, &w, NULL, NULL) == 0 &&
 	    w.image && world_image_fingerprint(ctx, &fp) == 0) {
 		db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done);
@@ -383,7 +383,6 @@ static char *world_pending(struct pkg_ctx *ctx, size_t *len)
 			  !(done && !strcmp(done, fp));
 	}
 	world_release(&w);
-	free(path);
 	free(fp);
 	free(done);
 	if (!pending) {

@@ -97,88 +97,66 @@ static void option_jobs(struct pkg_ctx *ctx)
 			    pool_str2id(pool, ctx->opt.ignore_recs[i], 1));
 }
 
-/* The package cache (--cache DIR, option cache): a host path with
- * --host-cache-dir, else inside the offline root as opkg has it. */
-char *apply_cache_dir(struct pkg_ctx *ctx)
-{
-	const char *d = ctx->opt.cache_dir ? ctx->opt.cache_dir
-					   : ctx->conf.cache_dir;
-
-	if (!d)
-		return NULL;
-	if (ctx->offline && !ctx->opt.host_cache)
-		return ctx_path(ctx, d + strspn(d, "/"));
-	return strdup(d);
-}
-
-/* Is the cached archive exactly what the index says (silent)? */
-static int cache_good(const struct feed_archive *a, const char *path)
-{
-	const char *sha = a->sha256, *md5 = a->md5;
-	char hex[65];
-
-	if (access(path, R_OK))
-		return 0;
-	if (sha)
-		return fetch_sha256_file(path, hex) == 0 && !strcmp(hex, sha);
-	return md5 && fetch_md5_file(path, hex) == 0 && !strcmp(hex, md5);
-}
-
-/* A step whose archive is in the cache and verifies: point it at a
- * copy of the package in the @commandline repo, so that tx_plan uses
- * the file instead of downloading it. */
+/* A step whose archive is in the cache and verifies (silently: a stale
+ * copy is just downloaded again): point it at a copy of the package in
+ * the @commandline repo, with the open, verified file, so that tx_plan
+ * uses it instead of downloading. */
 static void cache_use(struct pkg_ctx *ctx, struct solver_step *st,
-		      const char *dir, Id *ids, char **paths, size_t *n)
+		      const struct pkg_cache *c, Id *ids, char **names,
+		      int *fds, size_t *n)
 {
 	const struct feed_archive *a = st->type == STEP_REMOVE ? NULL :
 				       feed_archive(ctx, st->p);
-	const char *fn = a ? a->filename : NULL;
+	const char *fn = a ? a->filename : NULL, *base;
 	struct ipk *ipk = NULL;
-	char *path = NULL;
+	int fd;
 	Repo *repo;
 	Id np;
 
-	if (st->type == STEP_REMOVE || !fn ||
-	    asprintf(&path, "%s/%s", dir,
-		     strrchr(fn, '/') ? strrchr(fn, '/') + 1 : fn) < 0)
+	if (st->type == STEP_REMOVE || !fn)
 		return;
-	if (!cache_good(a, path) || ipk_open(&ipk, path) < 0) {
-		free(path);
+	base = strrchr(fn, '/') ? strrchr(fn, '/') + 1 : fn;
+	fd = cache_open_file(ctx, c, base);
+	if (fd < 0)
+		return;
+	if (fetch_check_fd(fd, a->sha256, a->md5) != 1 ||
+	    ipk_open_fd(&ipk, dup(fd), base) < 0) {
+		close(fd);
 		return;
 	}
 	repo = repo_create(ctx->solv.pool, "@commandline");
 	np = solver_add_stanza(&ctx->solv, repo, ipk_control(ipk), 0);
 	ipk_free(ipk);
-	if (!np) {
-		free(path);
+	if (!np || !(names[*n] = strdup(base))) {
+		close(fd);
 		return;
 	}
-	ctx_note(ctx, 2, "Using %s from the cache.\n", path);
+	ctx_note(ctx, 2, "Using %s from the cache.\n", base);
 	st->p = np;
 	ids[*n] = np;
-	paths[(*n)++] = path;
+	fds[(*n)++] = fd;
 }
 
 /* Copy what this transaction downloaded into the cache. */
 static void cache_keep(struct pkg_ctx *ctx, const struct tx *tx,
-		       const char *dir)
+		       const struct pkg_cache *c)
 {
 	size_t i;
 
-	if (rootfs_mkdir_p(dir, 0755) < 0)
-		return;
 	for (i = 0; i < tx->n; i++) {
-		const char *ipk = tx->items[i].ipk;
-		char *data = NULL, *to = NULL;
+		const struct tx_item *it = &tx->items[i];
+		char *data = NULL;
 		size_t len;
-		if (!ipk || !tx->dldir ||
-		    strncmp(ipk, tx->dldir, strlen(tx->dldir)))
+
+		if (!it->ipk || !tx->dldir || it->ipk_fd < 0 ||
+		    strncmp(it->ipk, tx->dldir, strlen(tx->dldir)))
 			continue;
-		if (rootfs_read_file(ipk, 0, &data, &len) == 0 &&
-		    asprintf(&to, "%s/%s", dir, strrchr(ipk, '/') + 1) >= 0)
-			rootfs_write_atomic(to, data, len, 0644);
+		if (lseek(it->ipk_fd, 0, SEEK_SET) == 0 &&
+		    fd_read_all(it->ipk_fd, 0, &data, &len) == 0)
+			cache_write(ctx, c, strrchr(it->ipk, '/') + 1, data,
+				    len);
+		lseek(it->ipk_fd, 0, SEEK_SET);
 		free(data);
-		free(to);
 	}
 }
 
@@ -207,12 +185,16 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 {
 	struct solver_result res = { 0 };
 	struct tx tx = { 0 };
-	/* --volatile-cache: nothing is kept, nothing is reused */
-	char *cache = ctx->opt.volatile_cache ? NULL : apply_cache_dir(ctx);
-	char **cpaths = NULL;
+	struct pkg_cache cache = { 0, NULL };
+	char **cnames = NULL;
+	int *cfds = NULL;
 	Id *cids = NULL;
 	size_t i, k, nc = 0;
 	int r;
+
+	/* --volatile-cache: nothing is kept, nothing is reused */
+	if (!ctx->opt.volatile_cache && (r = cache_open(ctx, &cache)) < 0)
+		return r;
 
 	option_jobs(ctx);
 	if (ctx->opt.autoremove)
@@ -234,37 +216,46 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	if (ctx->opt.noaction) {
 		print_plan(ctx, &res);
 		solver_result_release(&res);
-		free(cache);
+		cache_release(&cache);
 		return 0;
 	}
 	if ((r = prefetch_archives(ctx, &res)) < 0) {
 		solver_result_release(&res);
-		free(cache);
+		cache_release(&cache);
 		return r;
 	}
-	if (cache && (cids = calloc(res.n + 1, sizeof(*cids))) &&
-	    (cpaths = calloc(res.n + 1, sizeof(*cpaths))))
+	if (cache.dir && (cids = calloc(res.n + 1, sizeof(*cids))) &&
+	    (cnames = calloc(res.n + 1, sizeof(*cnames))) &&
+	    (cfds = calloc(res.n + 1, sizeof(*cfds))))
 		for (i = 0; i < res.n; i++)
-			cache_use(ctx, &res.steps[i], cache, cids, cpaths, &nc);
+			cache_use(ctx, &res.steps[i], &cache, cids, cnames,
+				  cfds, &nc);
 	r = tx_plan(&tx, ctx, &res, user, nuser);
 	for (i = 0; r == 0 && i < tx.n; i++) {
 		for (k = 0; k < nlocal; k++)
 			if (tx.items[i].p == local_ids[k] && !tx.items[i].ipk)
 				tx.items[i].ipk = strdup(local_paths[k]);
 		for (k = 0; k < nc; k++)
-			if (tx.items[i].p == cids[k] && !tx.items[i].ipk)
-				tx.items[i].ipk = strdup(cpaths[k]);
+			if (tx.items[i].p == cids[k] && !tx.items[i].ipk) {
+				tx.items[i].ipk = strdup(cnames[k]);
+				tx.items[i].ipk_fd = cfds[k];
+				cfds[k] = -1;
+			}
 	}
-	if (r == 0 && cache)
-		cache_keep(ctx, &tx, cache);
+	if (r == 0 && cache.dir)
+		cache_keep(ctx, &tx, &cache);
 	if (r == 0 && !ctx->opt.download_only)
 		r = tx_run(&tx);
 	tx_release(&tx);
 	solver_result_release(&res);
-	for (k = 0; k < nc; k++)
-		free(cpaths[k]);
-	free(cpaths);
+	for (k = 0; k < nc; k++) {
+		free(cnames[k]);
+		if (cfds[k] >= 0)
+			close(cfds[k]);
+	}
+	free(cnames);
+	free(cfds);
 	free(cids);
-	free(cache);
+	cache_release(&cache);
 	return r;
 }

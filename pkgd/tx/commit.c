@@ -193,7 +193,7 @@ static void say_plan(struct tx *tx)
 static int add_updirs(struct pkg_ctx *ctx, struct tx_ops *out,
 		      const char *rel)
 {
-	char *p = strdup(rel), *s, *w;
+	char *p = strdup(rel), *s;
 	struct stat st;
 	size_t i;
 	int r = p ? 0 : -ENOMEM;
@@ -205,10 +205,9 @@ static int add_updirs(struct pkg_ctx *ctx, struct tx_ops *out,
 		for (i = out->n; !known && i > 0; i--)
 			known = out->v[i - 1].op == JOP_PARENT_DIR &&
 				!strcmp(out->v[i - 1].path, p);
-		w = known ? NULL : rootfs_wpath(&ctx->rf, p);
-		if (w && lstat(w, &st) < 0)
+		if (!known &&
+		    tree_lstat(&ctx->rf, TREE_WRITE, p, &st) == -ENOENT)
 			r = tx_ops_add(out, JOP_PARENT_DIR, p, NULL, NULL, 0);
-		free(w);
 		*s = '/';
 	}
 	free(p);
@@ -242,21 +241,22 @@ static int add_state_rows(struct tx *tx, struct tx_ops *out)
 	const char *rel[] = { ctx->conf.status_file, INSTALLED_TXT,
 			      WORLD_FILE, ctx->conf.info_dir };
 	const size_t n = sizeof(rel) / sizeof(rel[0]);
-	char res[4096], sub[4200];
+	char *res = NULL, sub[PATH_MAX + 4];
 	size_t i;
 	int r = 0;
 
 	for (i = 0; r == 0 && i < n; i++) {
 		int dir = i == n - 1;
-		r = ctx_resolve(ctx, rel[i], res, sizeof(res));
+		r = ctx_resolve(ctx, rel[i], &res);
 		if (r < 0)
-			return pkg_error(r, "cannot resolve '%s'", rel[i]);
+			return r;
 		snprintf(sub, sizeof(sub), "%s/x", res);
 		r = add_updirs(ctx, out, dir ? sub : res);
 		if (r == 0)
 			r = dir ? add_info_rows(tx, res, out)
 				: tx_ops_add(out, JOP_STATE_FILE, res, NULL,
 					     NULL, 0);
+		free(res);
 	}
 	return r;
 }
@@ -309,7 +309,11 @@ static int commit_files(struct tx *tx, struct run *rn, struct tx_ops *ops)
  * staging directory, which the next run removes (tx_recover). */
 static int run_steps(struct tx *tx, struct run *rn, struct tx_ops *ops)
 {
-	int r = rootfs_remove_tree(tx_run_staging(rn)); /* a leftover */
+	int r = tree_remove_tree(&tx->ctx->rf, TREE_WRITE,
+				 tx_run_staging(rn)); /* a leftover */
+
+	if (r < 0)
+		r = pkg_error(r, "cannot remove '/%s'", tx_run_staging(rn));
 
 	if (r == 0)
 		r = tx_stage_all(rn);
@@ -320,7 +324,7 @@ static int run_steps(struct tx *tx, struct run *rn, struct tx_ops *ops)
 		say_plan(tx);
 	if (r == 0)
 		return commit_files(tx, rn, ops);
-	rootfs_remove_tree(tx_run_staging(rn));
+	tree_remove_tree(&tx->ctx->rf, TREE_WRITE, tx_run_staging(rn));
 	return r;
 }
 
@@ -368,17 +372,19 @@ static int has_state_rows(const struct tx_ops *ops)
 /* No journal: a crash while staging left at most the staging area. */
 static int recover_staging(struct pkg_ctx *ctx, int verbose)
 {
-	char *staging = rootfs_wpath(&ctx->rf, PKG_STAGING_DIR);
+	char *staging = NULL;
 	struct stat st;
-	int r = 0;
+	int r = ctx_resolve(ctx, PKG_STAGING_DIR, &staging);
 
-	if (staging && lstat(staging, &st) == 0) {
-		r = rootfs_remove_tree(staging);
-		if (r == 0)
+	if (r == 0 && tree_lstat(&ctx->rf, TREE_WRITE, staging, &st) == 0) {
+		r = tree_remove_tree(&ctx->rf, TREE_WRITE, staging);
+		if (r < 0)
+			r = pkg_error(r, "cannot remove '/%s'", staging);
+		else
 			fprintf(stderr, "%s: recovered an unfinished "
 				"transaction: removed what it had staged\n",
 				ctx->prog);
-	} else if (verbose) {
+	} else if (r == 0 && verbose) {
 		ctx_note(ctx, 1, "No unfinished transaction.\n");
 	}
 	free(staging);

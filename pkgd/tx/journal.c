@@ -99,6 +99,29 @@ int journal_write(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	return r;
 }
 
+/* A path column of the journal, made canonical: written by this version
+ * it is a path of the write layer; a journal left by a version that kept
+ * host paths has them under the write layer's directory, anything else is
+ * refused (the journal is input too). */
+static int journal_rel(struct pkg_ctx *ctx, char **v)
+{
+	const struct rootfs *rf = &ctx->rf;
+	const char *top = rf->mode == ROOTFS_OFFLINE ? rf->upper : rf->root;
+	size_t n = strlen(top);
+	char *rel;
+
+	if (**v == '/' && !strncmp(*v, top, n) && (*v)[n] == '/') {
+		if (!(rel = strdup(*v + n + 1)))
+			return -ENOMEM;
+		free(*v);
+		*v = rel;
+	}
+	if (!path_is_canonical(*v))
+		return pkg_error_plain(-PKGE_UNSAFE, "journal: bad path '%s'",
+				       *v);
+	return 0;
+}
+
 int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging)
 {
 	sqlite3_stmt *st;
@@ -106,6 +129,8 @@ int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging)
 
 	memset(ops, 0, sizeof(*ops));
 	db_meta_get(ctx->db, META_TX_STAGING, staging);
+	if (*staging && (r = journal_rel(ctx, staging)) < 0)
+		return r;
 	if (sqlite3_prepare_v2(ctx->db,
 			       "SELECT op,path,staged,backup,aux FROM journal "
 			       "ORDER BY seq",
@@ -114,36 +139,59 @@ int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging)
 				       sqlite3_errmsg(ctx->db));
 	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *aux = (const char *)sqlite3_column_text(st, 4);
+		struct tx_op *o;
+
 		r = tx_ops_add(ops, (char)sqlite3_column_text(st, 0)[0],
 			       (const char *)sqlite3_column_text(st, 1),
 			       (const char *)sqlite3_column_text(st, 2),
 			       (const char *)sqlite3_column_text(st, 3),
 			       aux ? (mode_t)strtoul(aux, NULL, 8) : 0);
+		o = r == 0 ? &ops->v[ops->n - 1] : NULL;
+		if (o && o->op != JOP_INFO_FILES && o->staged)
+			r = journal_rel(ctx, &o->staged);
+		if (o && r == 0 && o->backup)
+			r = journal_rel(ctx, &o->backup);
+		if (o && r == 0 && !path_is_canonical(o->path))
+			r = pkg_error_plain(-PKGE_UNSAFE, "journal: bad path "
+					    "'%s'", o->path);
 	}
 	sqlite3_finalize(st);
 	return r;
 }
 
-static int exists(const char *p)
+/* The layer an op works in: the image restore's steps change the upper
+ * layer directly (also under a live overlay), the others the write
+ * layer. */
+static enum tree_layer op_layer(const struct tx_op *o)
+{
+	switch (o->op) {
+	case JOP_UNCOVER:
+	case JOP_HIDE:
+	case JOP_UPPER_DIR:
+	case JOP_UNOPAQUE:
+		return TREE_UPPER;
+	default:
+		return TREE_WRITE;
+	}
+}
+
+static int exists_in(struct pkg_ctx *ctx, enum tree_layer l, const char *rel)
 {
 	struct stat st;
 
-	return p && lstat(p, &st) == 0;
+	return rel && tree_lstat(&ctx->rf, l, rel, &st) == 0;
+}
+
+static int exists(struct pkg_ctx *ctx, const char *rel)
+{
+	return exists_in(ctx, TREE_WRITE, rel);
 }
 
 /* Does the image hold rel (so removing it needs a whiteout)? */
 static int in_image(struct pkg_ctx *ctx, const char *rel)
 {
-	char *p;
-	int r;
-
-	if (ctx->rf.mode != ROOTFS_OFFLINE || !ctx->rf.rom)
-		return 0;
-	if (asprintf(&p, "%s/%s", ctx->rf.rom, rel) < 0)
-		return 0;
-	r = exists(p);
-	free(p);
-	return r;
+	return ctx->rf.mode == ROOTFS_OFFLINE &&
+	       exists_in(ctx, TREE_ROM, rel);
 }
 
 /* 'S' and 'I' keep what they saved under the staging directory, named
@@ -161,98 +209,115 @@ static char *save_name(const char *staging, char kind, size_t seq,
 	return p;
 }
 
-static int mkdir_staging(const char *staging)
+static int mkdir_staging(struct pkg_ctx *ctx, const char *staging)
 {
 	/* its parent holds the database: only staging itself can be new */
-	return exists(staging) ? 0 : fsop_mkdir(staging, 0700);
+	return exists(ctx, staging) ? 0
+				    : tree_mkdir(&ctx->rf, TREE_WRITE, staging,
+						 0700);
+}
+
+static int touch(struct pkg_ctx *ctx, const char *rel)
+{
+	int fd = tree_open(&ctx->rf, TREE_WRITE, rel,
+			   O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	return fd < 0 ? fd : fsop_close(fd);
 }
 
 /* 'S': keep the state file w (or the fact that there is none). */
-static int save_state_file(const char *w, const char *staging, size_t seq)
+static int save_state_file(struct pkg_ctx *ctx, const char *w,
+			   const char *staging, size_t seq)
 {
 	char *bak = save_name(staging, 's', seq, ".bak");
 	char *none = save_name(staging, 's', seq, ".none");
-	int r = bak && none ? mkdir_staging(staging) : -ENOMEM;
+	int r = bak && none ? mkdir_staging(ctx, staging) : -ENOMEM;
 
-	if (r == 0 && exists(w))
-		r = fsop_link(w, bak);
-	else if (r == 0) {
-		r = fsop_open(none, O_WRONLY | O_CREAT | O_EXCL, 0600);
-		if (r >= 0)
-			r = fsop_close(r);
-	}
+	if (r == 0 && exists(ctx, w))
+		r = tree_link(&ctx->rf, TREE_WRITE, w, bak);
+	else if (r == 0)
+		r = touch(ctx, none);
 	free(bak);
 	free(none);
 	return r;
 }
 
-static void undo_state_file(const char *w, const char *staging, size_t seq)
+static void undo_state_file(struct pkg_ctx *ctx, const char *w,
+			    const char *staging, size_t seq)
 {
 	char *bak = save_name(staging, 's', seq, ".bak");
 	char *none = save_name(staging, 's', seq, ".none");
 
-	if (exists(bak))
-		fsop_rename(bak, w);
-	else if (exists(none) && exists(w))
-		fsop_unlink(w);
+	if (exists(ctx, bak))
+		tree_rename(&ctx->rf, TREE_WRITE, bak, w);
+	else if (exists(ctx, none) && exists(ctx, w))
+		tree_unlink(&ctx->rf, TREE_WRITE, w);
 	free(bak);
 	free(none);
 }
 
-/* Call fn(dir, name, ud) for each entry of dir whose name starts with
- * prefix ("" for all). */
-static int each_file(const char *dir, const char *prefix,
-		     int (*fn)(const char *, const char *, void *), void *ud)
+/* Call fn(ctx, dir, name, ud) for each entry of the write layer's dir
+ * whose name starts with prefix ("" for all). */
+static int each_file(struct pkg_ctx *ctx, const char *dir, const char *prefix,
+		     int (*fn)(struct pkg_ctx *, const char *, const char *,
+			       void *),
+		     void *ud)
 {
-	DIR *d = opendir(dir);
+	int r = 0;
+	DIR *d = tree_opendir(&ctx->rf, TREE_WRITE, dir, &r);
 	struct dirent *e;
 	size_t pl = strlen(prefix);
-	int r = 0;
 
 	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+		return r == -ENOENT ? 0 : r;
 	while (r == 0 && (e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    strncmp(e->d_name, prefix, pl))
 			continue;
-		r = fn(dir, e->d_name, ud);
+		r = fn(ctx, dir, e->d_name, ud);
 	}
 	closedir(d);
 	return r;
 }
 
-static int link_into(const char *dir, const char *name, void *ud)
+static char *join2(const char *dir, const char *name)
 {
-	char *from = NULL, *to = NULL;
-	int r = -ENOMEM;
+	char *p = NULL;
 
-	if (asprintf(&from, "%s/%s", dir, name) >= 0 &&
-	    asprintf(&to, "%s/%s", (const char *)ud, name) >= 0)
-		r = fsop_link(from, to);
+	if (asprintf(&p, "%s%s%s", dir, *dir ? "/" : "", name) < 0)
+		return NULL;
+	return p;
+}
+
+static int link_into(struct pkg_ctx *ctx, const char *dir, const char *name,
+		     void *ud)
+{
+	char *from = join2(dir, name), *to = join2(ud, name);
+	int r = from && to ? tree_link(&ctx->rf, TREE_WRITE, from, to)
+			   : -ENOMEM;
+
 	free(from);
 	free(to);
 	return r;
 }
 
 /* 'I': keep the info files of package pkg ("pkg.*") of directory w. */
-static int save_info_dir(const char *w, const char *pkg, const char *staging,
-			 size_t seq)
+static int save_info_dir(struct pkg_ctx *ctx, const char *w, const char *pkg,
+			 const char *staging, size_t seq)
 {
 	char *dir = save_name(staging, 'i', seq, "");
 	char *done = save_name(staging, 'i', seq, ".done");
 	char *prefix = NULL;
 	int r = dir && done && asprintf(&prefix, "%s.", pkg) >= 0
-			? mkdir_staging(staging)
+			? mkdir_staging(ctx, staging)
 			: -ENOMEM;
 
 	if (r == 0)
-		r = fsop_mkdir(dir, 0700);
+		r = tree_mkdir(&ctx->rf, TREE_WRITE, dir, 0700);
 	if (r == 0)
-		r = each_file(w, prefix, link_into, dir);
+		r = each_file(ctx, w, prefix, link_into, dir);
 	if (r == 0)
-		r = fsop_open(done, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (r >= 0)
-		r = fsop_close(r);
+		r = touch(ctx, done);
 	free(dir);
 	free(done);
 	free(prefix);
@@ -260,61 +325,75 @@ static int save_info_dir(const char *w, const char *pkg, const char *staging,
 }
 
 /* Unlink dir/name unless the saved copy ud has it. */
-static int drop_new(const char *dir, const char *name, void *ud)
+static int drop_new(struct pkg_ctx *ctx, const char *dir, const char *name,
+		    void *ud)
 {
-	char *saved = NULL, *p = NULL;
+	char *saved = join2(ud, name), *p = join2(dir, name);
 
-	if (asprintf(&saved, "%s/%s", (const char *)ud, name) >= 0 &&
-	    asprintf(&p, "%s/%s", dir, name) >= 0 && !exists(saved))
-		fsop_unlink(p);
+	if (saved && p && !exists(ctx, saved))
+		tree_unlink(&ctx->rf, TREE_WRITE, p);
 	free(saved);
 	free(p);
 	return 0;
 }
 
-static int move_back(const char *dir, const char *name, void *ud)
+static int move_back(struct pkg_ctx *ctx, const char *dir, const char *name,
+		     void *ud)
 {
-	char *from = NULL, *to = NULL;
+	char *from = join2(dir, name), *to = join2(ud, name);
 
-	if (asprintf(&from, "%s/%s", dir, name) >= 0 &&
-	    asprintf(&to, "%s/%s", (const char *)ud, name) >= 0)
-		fsop_rename(from, to);
+	if (from && to)
+		tree_rename(&ctx->rf, TREE_WRITE, from, to);
 	free(from);
 	free(to);
 	return 0;
 }
 
-static void undo_info_dir(const char *w, const char *pkg,
+static void undo_info_dir(struct pkg_ctx *ctx, const char *w, const char *pkg,
 			  const char *staging, size_t seq)
 {
 	char *dir = save_name(staging, 'i', seq, "");
 	char *done = save_name(staging, 'i', seq, ".done");
 	char *prefix = NULL;
 
-	if (exists(done) && asprintf(&prefix, "%s.", pkg) >= 0) {
-		each_file(w, prefix, drop_new, dir);
-		each_file(dir, "", move_back, (void *)w);
+	if (exists(ctx, done) && asprintf(&prefix, "%s.", pkg) >= 0) {
+		each_file(ctx, w, prefix, drop_new, dir);
+		each_file(ctx, dir, "", move_back, (void *)w);
 	}
 	free(dir);
 	free(done);
 	free(prefix);
 }
 
-/* Report a failed fsop_* step; rootfs_* functions report their own. */
+/* Report a failed step; rootfs_* functions report their own. */
 static int op_err(int r, const struct tx_op *o)
 {
+	if (r == -PKGE_UNSAFE)
+		return pkg_error_plain(r, "cannot commit '/%s': a symlink on "
+				       "the way (the tree changed)", o->path);
 	return r < 0 ? pkg_error(r, "cannot commit '/%s'", o->path) : 0;
 }
 
-static int apply_place(struct pkg_ctx *ctx, const struct tx_op *o,
-		       const char *w)
+static int apply_place(struct pkg_ctx *ctx, const struct tx_op *o)
 {
+	struct stat st, sst;
 	int r = rootfs_prepare_parent(&ctx->rf, o->path);
 
-	if (r == 0 && exists(w))
-		r = op_err(fsop_rename(w, o->backup), o);
+	/* a directory is never replaced by a file or a link (the planner
+	 * refuses that; this is the last line) */
+	if (r == 0 && tree_lstat(&ctx->rf, TREE_WRITE, o->path, &st) == 0) {
+		if (S_ISDIR(st.st_mode) &&
+		    (tree_lstat(&ctx->rf, TREE_WRITE, o->staged, &sst) < 0 ||
+		     !S_ISDIR(sst.st_mode)))
+			return op_err(-EISDIR, o);
+		r = op_err(tree_rename(&ctx->rf, TREE_WRITE, o->path,
+				       o->backup),
+			   o);
+	}
 	if (r == 0)
-		r = op_err(fsop_rename(o->staged, w), o);
+		r = op_err(tree_rename(&ctx->rf, TREE_WRITE, o->staged,
+				       o->path),
+			   o);
 	return r;
 }
 
@@ -323,24 +402,8 @@ static int apply_place(struct pkg_ctx *ctx, const struct tx_op *o,
  * whiteout; renaming it aside would copy the image's data up. */
 static int live_rom_only(struct pkg_ctx *ctx, const char *rel)
 {
-	char *u;
-	int r;
-
-	if (ctx->rf.mode != ROOTFS_LIVE || !ctx->rf.upper)
-		return 0;
-	u = rootfs_upath(&ctx->rf, rel);
-	r = u && !exists(u);
-	free(u);
-	return r;
-}
-
-static int unlink_upper(struct pkg_ctx *ctx, const char *rel)
-{
-	char *u = rootfs_upath(&ctx->rf, rel);
-	int r = u ? fsop_unlink(u) : -ENOMEM;
-
-	free(u);
-	return r;
+	return ctx->rf.mode == ROOTFS_LIVE && ctx->rf.upper_fd >= 0 &&
+	       !exists_in(ctx, TREE_UPPER, rel);
 }
 
 /* 'W': uncover the image's entry by moving aside what the upper layer
@@ -349,28 +412,25 @@ static int unlink_upper(struct pkg_ctx *ctx, const char *rel)
  * and verifies the merged view (rom_live_verify). */
 static int uncover(struct pkg_ctx *ctx, const struct tx_op *o)
 {
-	char *u = rootfs_upath(&ctx->rf, o->path);
 	struct stat st;
-	int r = 0;
 
-	if (!u)
-		return -ENOMEM;
-	if (lstat(u, &st) == 0 && !S_ISDIR(st.st_mode))
-		r = o->backup ? fsop_rename(u, o->backup) : fsop_unlink(u);
-	free(u);
-	return r;
+	if (tree_lstat(&ctx->rf, TREE_UPPER, o->path, &st) < 0 ||
+	    S_ISDIR(st.st_mode))
+		return 0;
+	return o->backup ? tree_rename(&ctx->rf, TREE_UPPER, o->path,
+				       o->backup)
+			 : tree_unlink(&ctx->rf, TREE_UPPER, o->path);
 }
 
 static void undo_uncover(struct pkg_ctx *ctx, const struct tx_op *o)
 {
-	char *u = rootfs_upath(&ctx->rf, o->path);
-
-	if (u && exists(o->backup) && !exists(u))
-		fsop_rename(o->backup, u);
-	else if (u && !o->backup && !exists(u) && in_image(ctx, o->path) &&
+	if (exists_in(ctx, TREE_UPPER, o->backup) &&
+	    !exists_in(ctx, TREE_UPPER, o->path))
+		tree_rename(&ctx->rf, TREE_UPPER, o->backup, o->path);
+	else if (!o->backup && !exists_in(ctx, TREE_UPPER, o->path) &&
+		 in_image(ctx, o->path) &&
 		 rootfs_prepare_parent(&ctx->rf, o->path) == 0)
-		rootfs_make_whiteout(u);
-	free(u);
+		rootfs_make_whiteout(&ctx->rf, o->path);
 }
 
 /* Upper-layer steps of a restore under an opaque directory, applied to
@@ -380,48 +440,51 @@ static void undo_uncover(struct pkg_ctx *ctx, const struct tx_op *o)
  *   'O' clear the opaque mark so the image's directory shows through */
 static int apply_upper(struct pkg_ctx *ctx, const struct tx_op *o)
 {
-	char *u = rootfs_upath(&ctx->rf, o->path);
 	int r = 0;
 
-	if (!u)
-		return -ENOMEM;
-	if (o->op == JOP_HIDE && !exists(u))
-		r = rootfs_make_whiteout(u);
-	else if (o->op == JOP_UPPER_DIR && !exists(u))
-		r = op_err(fsop_mkdir(u, o->mode & 07777), o);
+	if (o->op == JOP_HIDE && !exists_in(ctx, TREE_UPPER, o->path))
+		r = rootfs_make_whiteout(&ctx->rf, o->path);
+	else if (o->op == JOP_UPPER_DIR && !exists_in(ctx, TREE_UPPER, o->path))
+		r = op_err(tree_mkdir(&ctx->rf, TREE_UPPER, o->path,
+				      o->mode & 07777),
+			   o);
 	else if (o->op == JOP_UNOPAQUE)
-		r = rootfs_set_opaque(u, 0);
-	free(u);
+		r = rootfs_set_opaque(&ctx->rf, o->path, 0);
 	return r;
 }
 
 static void undo_upper(struct pkg_ctx *ctx, const struct tx_op *o)
 {
-	char *u = rootfs_upath(&ctx->rf, o->path);
 	struct stat st;
 
-	if (u && o->op == JOP_HIDE && lstat(u, &st) == 0 && S_ISCHR(st.st_mode))
-		fsop_unlink(u);
-	else if (u && o->op == JOP_UPPER_DIR && exists(u))
-		fsop_rmdir(u); /* only when empty */
-	else if (u && o->op == JOP_UNOPAQUE && exists(u))
-		rootfs_set_opaque(u, 1);
-	free(u);
+	if (o->op == JOP_HIDE &&
+	    tree_lstat(&ctx->rf, TREE_UPPER, o->path, &st) == 0 &&
+	    S_ISCHR(st.st_mode))
+		tree_unlink(&ctx->rf, TREE_UPPER, o->path);
+	else if (o->op == JOP_UPPER_DIR && exists_in(ctx, TREE_UPPER, o->path))
+		tree_rmdir(&ctx->rf, TREE_UPPER, o->path); /* when empty */
+	else if (o->op == JOP_UNOPAQUE && exists_in(ctx, TREE_UPPER, o->path))
+		rootfs_set_opaque(&ctx->rf, o->path, 1);
 }
 
-static int apply_remove(struct pkg_ctx *ctx, const struct tx_op *o,
-			const char *w)
+static int apply_remove(struct pkg_ctx *ctx, const struct tx_op *o)
 {
 	int r = 0;
 
 	if (live_rom_only(ctx, o->path))
-		return exists(w) ? op_err(fsop_unlink(w), o) : 0;
-	if (exists(w))
-		r = op_err(fsop_rename(w, o->backup), o);
+		return exists(ctx, o->path)
+			       ? op_err(tree_unlink(&ctx->rf, TREE_WRITE,
+						    o->path),
+					o)
+			       : 0;
+	if (exists(ctx, o->path))
+		r = op_err(tree_rename(&ctx->rf, TREE_WRITE, o->path,
+				       o->backup),
+			   o);
 	if (r == 0 && in_image(ctx, o->path)) {
 		r = rootfs_prepare_parent(&ctx->rf, o->path);
 		if (r == 0)
-			r = rootfs_make_whiteout(w);
+			r = rootfs_make_whiteout(&ctx->rf, o->path);
 	}
 	return r;
 }
@@ -443,16 +506,15 @@ static int apply_updir(struct pkg_ctx *ctx, const struct tx_op *o)
 static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o,
 		     const char *staging, size_t seq)
 {
-	char *w = rootfs_wpath(&ctx->rf, o->path);
 	int r = 0;
 
-	if (!w)
-		return -ENOMEM;
 	switch (o->op) {
 	case JOP_MKDIR:
 		r = rootfs_prepare_parent(&ctx->rf, o->path);
-		if (r == 0 && !exists(w))
-			r = op_err(fsop_mkdir(w, o->mode & 07777), o);
+		if (r == 0 && !exists(ctx, o->path))
+			r = op_err(tree_mkdir(&ctx->rf, TREE_WRITE, o->path,
+					      o->mode & 07777),
+				   o);
 		if (r == 0 && rootfs_is_whiteout(&ctx->rf, o->path) == 1)
 			r = op_err(-EEXIST, o);
 		break;
@@ -460,10 +522,10 @@ static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o,
 		r = apply_updir(ctx, o);
 		break;
 	case JOP_PLACE:
-		r = apply_place(ctx, o, w);
+		r = apply_place(ctx, o);
 		break;
 	case JOP_REMOVE:
-		r = apply_remove(ctx, o, w);
+		r = apply_remove(ctx, o);
 		break;
 	case JOP_UNCOVER:
 		r = op_err(uncover(ctx, o), o);
@@ -474,49 +536,63 @@ static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o,
 		r = apply_upper(ctx, o);
 		break;
 	case JOP_STATE_FILE:
-		r = op_err(save_state_file(w, staging, seq), o);
+		r = op_err(save_state_file(ctx, o->path, staging, seq), o);
 		break;
 	case JOP_INFO_FILES:
-		r = op_err(save_info_dir(w, o->staged, staging, seq), o);
+		r = op_err(save_info_dir(ctx, o->path, o->staged, staging,
+					 seq),
+			   o);
 		break;
 	}
-	free(w);
 	return r;
 }
 
-/* The set of directories to fsync once each. */
+/* The set of directories to fsync once each: (layer, path). */
 struct dirset {
 	char **v;
 	size_t n;
 };
 
-static int dirset_sync(struct dirset *ds, char *dir)
+static int dirset_sync(struct pkg_ctx *ctx, struct dirset *ds,
+		       enum tree_layer l, char *dir)
 {
 	size_t i;
 	char **v;
 	int r;
 
+	if (dir && l == TREE_UPPER && tree_layer_fd(&ctx->rf, TREE_UPPER) ==
+					      tree_layer_fd(&ctx->rf,
+							    TREE_WRITE))
+		l = TREE_WRITE;
 	for (i = 0; dir && i < ds->n; i++)
-		if (!strcmp(ds->v[i], dir)) {
+		if (ds->v[i][0] == (char)('0' + l) &&
+		    !strcmp(ds->v[i] + 1, dir)) {
 			free(dir);
 			return 0;
 		}
 	v = dir ? realloc(ds->v, (ds->n + 1) * sizeof(*v)) : NULL;
-	if (!v) {
+	if (!v || !(v[ds->n] = malloc(strlen(dir) + 2))) {
+		if (v)
+			ds->v = v;
 		free(dir);
 		return -ENOMEM;
 	}
 	ds->v = v;
-	v[ds->n++] = dir;
-	r = exists(dir) ? fsop_fsync_dir(dir) : 0;
-	return r < 0 ? pkg_error(r, "cannot sync directory '%s'", dir) : 0;
+	v[ds->n][0] = (char)('0' + l);
+	memcpy(v[ds->n] + 1, dir, strlen(dir) + 1);
+	ds->n++;
+	r = exists_in(ctx, l, dir) ? tree_fsync_dir(&ctx->rf, l, dir) : 0;
+	if (r < 0)
+		r = pkg_error(r, "cannot sync directory '/%s'", dir);
+	free(dir);
+	return r;
 }
 
 static char *parent_of(const char *p)
 {
 	const char *s = p ? strrchr(p, '/') : NULL;
 
-	return s ? strndup(p, (size_t)(s - p)) : NULL;
+	return s ? strndup(p, (size_t)(s - p)) : p ? strdup("") : NULL;
 }
 
 /* Make the steps durable (a rename is only on flash once its directory
@@ -527,14 +603,15 @@ static int sync_dirs(struct pkg_ctx *ctx, const struct tx_ops *ops,
 {
 	struct dirset ds = { NULL, 0 };
 	size_t i;
-	int r = staging ? dirset_sync(&ds, strdup(staging)) : 0;
+	int r = staging ? dirset_sync(ctx, &ds, TREE_WRITE, strdup(staging))
+			: 0;
 
 	for (i = 0; r == 0 && i < ops->n; i++) {
-		char *w = rootfs_wpath(&ctx->rf, ops->v[i].path);
-		r = dirset_sync(&ds, parent_of(w));
+		r = dirset_sync(ctx, &ds, op_layer(&ops->v[i]),
+				parent_of(ops->v[i].path));
 		if (r == 0 && staging && ops->v[i].op == JOP_INFO_FILES)
-			r = dirset_sync(&ds, save_name(staging, 'i', i, ""));
-		free(w);
+			r = dirset_sync(ctx, &ds, TREE_WRITE,
+					save_name(staging, 'i', i, ""));
 	}
 	for (i = 0; i < ds.n; i++)
 		free(ds.v[i]);
@@ -549,6 +626,10 @@ int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	int r = 0;
 
 	db_meta_get(ctx->db, META_TX_STAGING, &staging);
+	if (staging && (r = journal_rel(ctx, &staging)) < 0) {
+		free(staging);
+		return r;
+	}
 	for (i = 0; r == 0 && i < ops->n; i++)
 		r = apply_one(ctx, &ops->v[i], staging, i);
 	if (r == 0)
@@ -560,30 +641,27 @@ int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
 static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o,
 		     const char *staging, size_t seq)
 {
-	char *w = rootfs_wpath(&ctx->rf, o->path);
-
-	if (!w)
-		return;
 	switch (o->op) {
 	case JOP_MKDIR:
 	case JOP_PARENT_DIR:
-		if (exists(w) && fsop_rmdir(w) == 0) /* only when empty */
-			fsop_fsync_dir(w);
+		if (exists(ctx, o->path) &&
+		    tree_rmdir(&ctx->rf, TREE_WRITE, o->path) == 0)
+			tree_fsync_parent(&ctx->rf, TREE_WRITE, o->path);
 		break;
 	case JOP_PLACE:
-		if (exists(o->backup))
-			fsop_rename(o->backup, w);
-		else if (!exists(o->staged) && exists(w))
-			fsop_unlink(w);
+		if (exists(ctx, o->backup))
+			tree_rename(&ctx->rf, TREE_WRITE, o->backup, o->path);
+		else if (!exists(ctx, o->staged) && exists(ctx, o->path))
+			tree_unlink(&ctx->rf, TREE_WRITE, o->path);
 		break;
 	case JOP_REMOVE:
 		if (rootfs_is_whiteout(&ctx->rf, o->path) == 1 &&
-		    exists(o->backup))
-			fsop_rename(o->backup, w);
+		    exists(ctx, o->backup))
+			tree_rename(&ctx->rf, TREE_WRITE, o->backup, o->path);
 		else if (rootfs_is_whiteout(&ctx->rf, o->path) == 1)
-			unlink_upper(ctx, o->path);
-		else if (exists(o->backup))
-			fsop_rename(o->backup, w);
+			tree_unlink(&ctx->rf, TREE_UPPER, o->path);
+		else if (exists(ctx, o->backup))
+			tree_rename(&ctx->rf, TREE_WRITE, o->backup, o->path);
 		break;
 	case JOP_UNCOVER:
 		undo_uncover(ctx, o);
@@ -594,13 +672,12 @@ static void undo_one(struct pkg_ctx *ctx, const struct tx_op *o,
 		undo_upper(ctx, o);
 		break;
 	case JOP_STATE_FILE:
-		undo_state_file(w, staging, seq);
+		undo_state_file(ctx, o->path, staging, seq);
 		break;
 	case JOP_INFO_FILES:
-		undo_info_dir(w, o->staged, staging, seq);
+		undo_info_dir(ctx, o->path, o->staged, staging, seq);
 		break;
 	}
-	free(w);
 }
 
 static void remove_state_temps(struct pkg_ctx *ctx);
@@ -612,13 +689,17 @@ void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops)
 
 	remove_state_temps(ctx); /* so that new directories are empty */
 	db_meta_get(ctx->db, META_TX_STAGING, &staging);
+	if (staging && journal_rel(ctx, &staging) < 0) {
+		free(staging);
+		staging = NULL;
+	}
 	for (i = ops->n; i > 0; i--)
 		undo_one(ctx, &ops->v[i - 1], staging, i - 1);
 	sync_dirs(ctx, ops, NULL);
 	free(staging);
 }
 
-/* Temp files of the atomic writes (rootfs_write_atomic) that a crash left
+/* Temp files of the atomic writes (tree_write_atomic) that a crash left
  * beside the state files. */
 static void remove_state_temps(struct pkg_ctx *ctx)
 {
@@ -627,13 +708,15 @@ static void remove_state_temps(struct pkg_ctx *ctx)
 	size_t i;
 
 	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		char *w = ctx_wpath(ctx, rel[i]), *s;
+		char *w = NULL, *s;
 
-		s = w ? strrchr(w, '/') : NULL;
-		if (s && i > 0) /* the directory of the file */
-			*s = 0;
-		if (w && exists(w))
-			rootfs_remove_temps(w);
+		if (rootfs_resolve(&ctx->rf, NULL, rel[i], 0, &w) < 0)
+			continue;
+		s = strrchr(w, '/');
+		if (i > 0) /* the directory of the file */
+			*(s ? s : w) = '\0';
+		if (exists(ctx, w))
+			tree_remove_temps(&ctx->rf, TREE_WRITE, w);
 		free(w);
 	}
 }
@@ -648,21 +731,24 @@ int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	size_t i;
 	int r = 0;
 
-	for (i = 0; r == 0 && committed && ops && i < ops->n; i++)
-		if (ops->v[i].backup && exists(ops->v[i].backup) &&
-		    (r = fsop_unlink(ops->v[i].backup)) < 0)
-			r = pkg_error(r, "cannot remove '%s'",
-				      ops->v[i].backup);
-	if (r == 0 && staging)
-		r = rootfs_remove_tree(staging);
+	for (i = 0; r == 0 && committed && ops && i < ops->n; i++) {
+		const struct tx_op *o = &ops->v[i];
+
+		if (o->backup && exists_in(ctx, op_layer(o), o->backup) &&
+		    (r = tree_unlink(&ctx->rf, op_layer(o), o->backup)) < 0)
+			r = pkg_error(r, "cannot remove '/%s'", o->backup);
+	}
+	if (r == 0 && staging &&
+	    (r = tree_remove_tree(&ctx->rf, TREE_WRITE, staging)) < 0)
+		r = pkg_error(r, "cannot remove '/%s'", staging);
 	if (r == 0 && committed && ops)
 		r = sync_dirs(ctx, ops, NULL);
 	if (r == 0 && staging) {
-		char *up = parent_of(staging);
-		r = up && exists(up) ? fsop_fsync_dir(up) : 0;
-		free(up);
-		if (r < 0)
-			r = pkg_error(r, "cannot sync '%s'", staging);
+		r = tree_fsync_parent(&ctx->rf, TREE_WRITE, staging);
+		if (r < 0 && r != -ENOENT)
+			r = pkg_error(r, "cannot sync '/%s'", staging);
+		else
+			r = 0;
 	}
 	if (r < 0) /* reported; the journal stays, the next run finishes */
 		return 0;

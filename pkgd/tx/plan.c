@@ -33,23 +33,6 @@ struct tx_state {
 
 /* ---------------- plan: download and verify ---------------- */
 
-static char *tx_tmpdir(struct pkg_ctx *ctx)
-{
-	const char *base = ctx->opt.tmp_dir ? ctx->opt.tmp_dir
-			   : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char *d = NULL;
-
-	if (asprintf(&d, "%s/pkg-%d", base, (int)getpid()) < 0) {
-		pkg_error(-ENOMEM, "cannot create a download directory");
-		return NULL;
-	}
-	if (rootfs_mkdir_p(d, 0700) < 0) { /* reported */
-		free(d);
-		return NULL;
-	}
-	return d;
-}
-
 static const char *feed_url(struct pkg_ctx *ctx, const char *repo)
 {
 	size_t i;
@@ -61,8 +44,10 @@ static const char *feed_url(struct pkg_ctx *ctx, const char *repo)
 }
 
 /* Download the archive of feed package p into dir and check it against
- * the index (SHA-256, or MD5 for old feeds, and size). */
-int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out)
+ * the index (SHA-256, or MD5 for old feeds, and size) through one open
+ * file, kept in *fd: what was verified is what gets extracted. */
+int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out,
+		 int *fd)
 {
 	struct pkg_solver *s = &ctx->solv;
 	const struct feed_archive *a = feed_archive(ctx, p);
@@ -86,16 +71,23 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out)
 		return -ENOMEM;
 	}
 	ctx_note(ctx, 1, "Downloading %s\n", u);
+	*fd = -1;
 	r = fetch_url(u, dest, &fo, 0);
+	if (r == 0 && (*fd = hostfs_open(dest, O_RDONLY | O_NOFOLLOW, 0)) < 0)
+		r = pkg_error(*fd, "cannot open '%s'", dest);
 	if (r == 0 && !(ctx->opt.force & FORCE_CHECKSUM))
-		r = fetch_verify_file(dest, a->sha256, a->md5,
-				      solver_size(s, p));
+		r = fetch_verify_fd(*fd, dest, a->sha256, a->md5,
+				    solver_size(s, p));
 	free(u);
 	if (r < 0) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 		fsop_unlink(dest);
 		free(dest);
 		return r;
 	}
+	fsop_hook("verified", dest);
 	*out = dest;
 	return 0;
 }
@@ -106,6 +98,7 @@ static int item_from_step(struct pkg_ctx *ctx, const struct solver_step *st,
 	struct pkg_solver *s = &ctx->solv;
 
 	memset(it, 0, sizeof(*it));
+	it->ipk_fd = -1;
 	it->type = st->type;
 	it->p = st->p;
 	it->old = st->old;
@@ -133,7 +126,7 @@ int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
 	    const struct solver_result *res, const char *const *user_names,
 	    size_t nuser)
 {
-	char *dir = NULL;
+	const char *dir = NULL;
 	size_t i, k;
 	int r = 0;
 
@@ -160,12 +153,14 @@ int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
 		}
 		if (ctx->opt.noaction)
 			continue;
-		if (!dir && !(dir = tx_tmpdir(ctx)))
-			r = -EIO; /* reported by tx_tmpdir */
+		if (!dir && !(dir = ctx_tmpdir(ctx, NULL)))
+			r = -EIO; /* reported by ctx_tmpdir */
 		if (r == 0)
-			r = tx_fetch_pkg(ctx, it->p, dir, &it->ipk);
+			r = tx_fetch_pkg(ctx, it->p, dir, &it->ipk,
+					 &it->ipk_fd);
 	}
-	tx->dldir = dir;
+	if (dir && !(tx->dldir = strdup(dir)))
+		r = -ENOMEM;
 	return r;
 }
 
@@ -176,11 +171,12 @@ void tx_release(struct tx *tx)
 	for (i = 0; i < tx->n; i++) {
 		free(tx->items[i].name);
 		free(tx->items[i].version);
+		/* a download goes with the run's temporary directory */
 		free(tx->items[i].ipk);
+		if (tx->items[i].ipk_fd >= 0)
+			close(tx->items[i].ipk_fd);
 	}
 	free(tx->items);
-	if (tx->dldir)
-		rootfs_remove_tree(tx->dldir);
 	free(tx->dldir);
 	memset(tx, 0, sizeof(*tx));
 }

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,12 +25,12 @@ struct restore {
 	int r;
 };
 
-static int add_op(struct restore *rs, char op, const char *path,
-		  const char *host)
+/* An op on path (canonical) with its backup beside it. */
+static int add_op(struct restore *rs, char op, const char *path)
 {
 	char *bak = NULL;
 
-	if (asprintf(&bak, "%s.pkg-bak~", host) < 0)
+	if (asprintf(&bak, "%s.pkg-bak~", path) < 0)
 		return -ENOMEM;
 	rs->r = tx_ops_add(rs->ops, op, path, NULL, bak, 0);
 	free(bak);
@@ -38,13 +39,18 @@ static int add_op(struct restore *rs, char op, const char *path,
 
 /* A conffile the user edited in the overlay stays, as opkg keeps it: its
  * content matches no hash recorded for it at install time. */
-static int conf_edited(struct restore *rs, const char *path, const char *up)
+static int conf_edited(struct restore *rs, const char *path, const char *res)
 {
 	sqlite3_stmt *st;
 	char hex[65];
-	int edited = 1;
+	int edited = 1, fd = tree_open(&rs->ctx->rf, TREE_UPPER, res, O_RDONLY,
+				       0), r;
 
-	if (rootfs_sha256_file(up, hex) < 0 ||
+	if (fd < 0)
+		return 0;
+	r = rootfs_sha256_fd(fd, hex);
+	close(fd);
+	if (r < 0 ||
 	    sqlite3_prepare_v2(rs->ctx->db,
 			       "SELECT 1 FROM files WHERE path=? AND "
 			       "conffile=1 AND conf_sha256=?",
@@ -58,19 +64,31 @@ static int conf_edited(struct restore *rs, const char *path, const char *up)
 	return edited;
 }
 
+/* An image path as the merged view places it (through its links,
+ * inside the root); reported. */
+static int restore_resolve(struct restore *rs, const char *path, char **res)
+{
+	int r = rootfs_resolve(&rs->ctx->rf, NULL, path, 0, res);
+
+	if (r < 0)
+		return rs->r = pkg_error(r, "cannot restore '/%s'", path);
+	return 0;
+}
+
 static int uncover_entry(const struct rom_entry *e, void *ud)
 {
 	struct restore *rs = ud;
-	char *up = rootfs_upath(&rs->ctx->rf, e->path);
+	char *res = NULL;
 	struct stat st;
 
-	if (!up)
-		return -ENOMEM;
-	if (lstat(up, &st) == 0 && !S_ISDIR(st.st_mode) &&
+	if (restore_resolve(rs, e->path, &res) < 0)
+		return rs->r;
+	if (*res && tree_lstat(&rs->ctx->rf, TREE_UPPER, res, &st) == 0 &&
+	    !S_ISDIR(st.st_mode) &&
 	    !(e->conffile && S_ISREG(st.st_mode) &&
-	      !rs->ctx->opt.conffiles && conf_edited(rs, e->path, up)))
-		add_op(rs, JOP_UNCOVER, e->path, up);
-	free(up);
+	      !rs->ctx->opt.conffiles && conf_edited(rs, e->path, res)))
+		add_op(rs, JOP_UNCOVER, res);
+	free(res);
 	return rs->r;
 }
 
@@ -79,7 +97,7 @@ static int drop_extra(const struct db_file *f, void *ud)
 {
 	struct restore *rs = ud;
 	struct rom_file rf;
-	char *w, *owner;
+	char *res = NULL, *owner;
 
 	if (f->type == 'd')
 		return 0;
@@ -94,11 +112,11 @@ static int drop_extra(const struct db_file *f, void *ud)
 		free(owner);
 		return 0;
 	}
-	w = rootfs_wpath(&rs->ctx->rf, f->path);
-	if (!w)
-		return -ENOMEM;
-	add_op(rs, JOP_REMOVE, f->path, w);
-	free(w);
+	if (restore_resolve(rs, f->path, &res) < 0)
+		return rs->r;
+	if (*res)
+		add_op(rs, JOP_REMOVE, res);
+	free(res);
 	return rs->r;
 }
 
@@ -136,37 +154,29 @@ static char *join_rel(const char *a, const char *b)
  * package's files get an upper directory and the same treatment. */
 static int hide_rest(struct restore *rs, const char *dir)
 {
-	char *rd = NULL, *c, *host;
-	struct dirent **nl = NULL;
+	size_t n = 0, i;
+	char **names = NULL, *c;
 	struct stat st;
-	int n, i;
 
-	if (asprintf(&rd, "%s/%s", rs->ctx->rf.rom, dir) < 0)
-		return -ENOMEM;
-	n = scandir(rd, &nl, NULL, alphasort);
+	tree_list_dir(&rs->ctx->rf, TREE_ROM, dir, &names, &n);
 	for (i = 0; i < n; i++) {
-		const char *nm = nl[i]->d_name;
-		c = strcmp(nm, ".") && strcmp(nm, "..") ? join_rel(dir, nm)
-							 : NULL;
-		host = c ? rootfs_upath(&rs->ctx->rf, c) : NULL;
-		if (host && lstat(host, &st) < 0 && rs->r == 0) {
-			char *rp = NULL;
+		c = join_rel(dir, names[i]);
+		if (c && tree_lstat(&rs->ctx->rf, TREE_UPPER, c, &st) < 0 &&
+		    rs->r == 0) {
 			if (!on_the_way(rs, c))
 				rs->r = tx_ops_add(rs->ops, JOP_HIDE, c, NULL,
 						   NULL, 0);
-			else if (asprintf(&rp, "%s/%s", rs->ctx->rf.rom, c) >= 0 &&
-				 stat(rp, &st) == 0 && S_ISDIR(st.st_mode) &&
+			else if (tree_lstat(&rs->ctx->rf, TREE_ROM, c, &st) ==
+					 0 &&
+				 S_ISDIR(st.st_mode) &&
 				 (rs->r = tx_ops_add(rs->ops, JOP_UPPER_DIR, c,
 						     NULL, NULL, st.st_mode)) == 0)
 				hide_rest(rs, c);
-			free(rp);
 		}
-		free(host);
 		free(c);
-		free(nl[i]);
+		free(names[i]);
 	}
-	free(nl);
-	free(rd);
+	free(names);
 	return rs->r;
 }
 
@@ -185,15 +195,12 @@ static int planned(struct restore *rs, const char *dir)
 
 static mode_t rom_mode(struct restore *rs, const char *rel)
 {
-	char *p = NULL;
 	struct stat st;
-	mode_t m = 0755;
 
-	if (asprintf(&p, "%s/%s", rs->ctx->rf.rom, rel) >= 0 &&
-	    stat(p, &st) == 0)
-		m = st.st_mode & 07777;
-	free(p);
-	return m;
+	if (tree_lstat(&rs->ctx->rf, TREE_ROM, rel, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		return st.st_mode & 07777;
+	return 0755;
 }
 
 /* An ancestor of a restored path that hides the image below it: an
@@ -202,30 +209,32 @@ static mode_t rom_mode(struct restore *rs, const char *rel)
 static int open_ancestors(const struct rom_entry *e, void *ud)
 {
 	struct restore *rs = ud;
-	char *path = strdup(e->path), *s, *u;
+	char *path = NULL, *s;
 	struct stat st;
 
-	for (s = path ? strchr(path, '/') : NULL; s && rs->r == 0;
-	     s = strchr(s + 1, '/')) {
+	if (restore_resolve(rs, e->path, &path) < 0)
+		return rs->r;
+	for (s = strchr(path, '/'); s && rs->r == 0; s = strchr(s + 1, '/')) {
+		int up;
+
 		*s = '\0';
 		if (planned(rs, path)) {
 			*s = '/';
 			continue;
 		}
-		u = rootfs_upath(&rs->ctx->rf, path);
-		if (u && lstat(u, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    rootfs_is_opaque(u)) {
+		up = tree_lstat(&rs->ctx->rf, TREE_UPPER, path, &st) == 0;
+		if (up && S_ISDIR(st.st_mode) &&
+		    rootfs_is_opaque(&rs->ctx->rf, path)) {
 			if (hide_rest(rs, path) == 0)
 				rs->r = tx_ops_add(rs->ops, JOP_UNOPAQUE, path,
 						   NULL, NULL, 0);
-		} else if (u && lstat(u, &st) == 0 && S_ISCHR(st.st_mode)) {
+		} else if (up && S_ISCHR(st.st_mode)) {
 			mode_t mode = rom_mode(rs, path);
-			if (add_op(rs, JOP_UNCOVER, path, u) == 0 &&
+			if (add_op(rs, JOP_UNCOVER, path) == 0 &&
 			    (rs->r = tx_ops_add(rs->ops, JOP_UPPER_DIR, path,
 						NULL, NULL, mode)) == 0)
 				hide_rest(rs, path);
 		}
-		free(u);
 		*s = '/';
 	}
 	free(path);
@@ -308,25 +317,32 @@ int rom_record_restore(struct pkg_ctx *ctx, struct db_pkg *p,
 	return r < 0 ? r : rom_record_files(ctx, p->name);
 }
 
-/* Does the merged view show the image's entry at rel? */
+static int layer_sha256(struct pkg_ctx *ctx, enum tree_layer l,
+			const char *rel, char hex[65])
+{
+	int fd = tree_open(&ctx->rf, l, rel, O_RDONLY, 0), r;
+
+	if (fd < 0)
+		return fd;
+	r = rootfs_sha256_fd(fd, hex);
+	close(fd);
+	return r;
+}
+
+/* Does the merged view (the live root) show the image's entry at rel? */
 static int shows_image(struct pkg_ctx *ctx, const char *rel)
 {
-	char *m = ctx_path(ctx, rel), *i = NULL, hm[65], hi[65];
+	char hm[65], hi[65];
 	struct stat sm, si;
-	int ok = 0;
 
-	if (m && asprintf(&i, "%s/%s", ctx->rf.rom, rel) >= 0 &&
-	    lstat(m, &sm) == 0 && lstat(i, &si) == 0 &&
-	    (sm.st_mode & S_IFMT) == (si.st_mode & S_IFMT)) {
-		if (S_ISREG(sm.st_mode))
-			ok = rootfs_sha256_file(m, hm) == 0 &&
-			     rootfs_sha256_file(i, hi) == 0 && !strcmp(hm, hi);
-		else
-			ok = 1;
-	}
-	free(m);
-	free(i);
-	return ok;
+	if (tree_lstat(&ctx->rf, TREE_ROOT, rel, &sm) < 0 ||
+	    tree_lstat(&ctx->rf, TREE_ROM, rel, &si) < 0 ||
+	    (sm.st_mode & S_IFMT) != (si.st_mode & S_IFMT))
+		return 0;
+	if (!S_ISREG(sm.st_mode))
+		return 1;
+	return layer_sha256(ctx, TREE_ROOT, rel, hm) == 0 &&
+	       layer_sha256(ctx, TREE_ROM, rel, hi) == 0 && !strcmp(hm, hi);
 }
 
 int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops)
@@ -354,11 +370,8 @@ int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops)
 		}
 	fclose(f);
 	if (n) {
-		char *p = ctx_path(ctx, PENDING_RESTORE_FILE);
 		size_t ol = 0;
-		if (p)
-			rootfs_read_file(p, 0, &old, &ol);
-		free(p);
+		ctx_read_file(ctx, PENDING_RESTORE_FILE, 0, &old, &ol);
 		if (asprintf(&all, "%s%s", old ? old : "", text) >= 0)
 			r = ctx_write_file(ctx, PENDING_RESTORE_FILE, all,
 					   strlen(all), 0644);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "tx/tx.h"
 
 static int scripts_allowed(struct pkg_ctx *ctx)
@@ -36,13 +38,17 @@ static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 		       const char *script, const char *body, size_t len,
 		       const char *a1, const char *a2, const char *upgrade_from)
 {
-	struct hook_env he = { ctx->root, ctx->offline, pkg, upgrade_from };
+	struct hook_env he = { ctx->root, ctx->rf.root_fd, ctx->offline, pkg,
+			       upgrade_from };
 	const char *args[3] = { a1, a2, NULL };
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	const char *tmp;
+	int tmpfd = -1;
 
 	if (!body)
 		return 0;
-	return hooks_run_script(&he, script, body, len, tmp, args);
+	if (!(tmp = ctx_tmpdir(ctx, &tmpfd)))
+		return -EIO; /* reported */
+	return hooks_run_script(&he, script, body, len, tmp, tmpfd, args);
 }
 
 static int run_script(struct pkg_ctx *ctx, const char *pkg,
@@ -133,17 +139,20 @@ static void mark_failed(struct pkg_ctx *ctx, const char *name)
 static int has_postinst(struct tx *tx, struct run *rn, size_t i)
 {
 	struct tx_item *it = &tx->items[i];
-	char *p = NULL;
+	char *p = NULL, *rel = NULL;
+	struct stat st;
 	size_t len;
 	int yes;
 
 	if (!it->from_rom)
 		return ipk_member(tx_run_ipk(rn, i), "postinst", &len) != NULL;
-	if (asprintf(&p, "%s%s/%s.postinst", tx->ctx->rf.rom,
-		     tx->ctx->conf.info_dir, it->name) < 0)
+	if (asprintf(&p, "%s/%s.postinst", tx->ctx->conf.info_dir,
+		     it->name) < 0)
 		return 0;
-	yes = access(p, F_OK) == 0;
+	yes = path_normalise(p, &rel) == 0 && path_is_canonical(rel) &&
+	      tree_lstat(&tx->ctx->rf, TREE_ROM, rel, &st) == 0;
 	free(p);
+	free(rel);
 	return yes;
 }
 

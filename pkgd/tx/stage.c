@@ -3,6 +3,7 @@
  * build the journal, commit, record in the database, finalize.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,16 +32,28 @@ static int parse_conffiles(struct stage_pkg *sp)
 	copy = strdup(c);
 	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *p = line, **v;
-		while (*p == ' ' || *p == '/')
+		char *p = line, **v, *norm = NULL;
+
+		p[strcspn(p, "\r")] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p[strcspn(p, " \t")] = '\0'; /* "path [hash]" */
+		while (*p == '/')
 			p++;
 		if (!*p)
 			continue;
+		/* the path as the archive's members are: the same normaliser */
+		if (path_normalise(p, &norm) < 0 || !*norm) {
+			free(norm);
+			continue;
+		}
 		v = realloc(sp->conffiles, (sp->nconf + 1) * sizeof(*v));
-		if (!v)
+		if (!v) {
+			free(norm);
 			break;
+		}
 		sp->conffiles = v;
-		v[sp->nconf++] = strdup(p);
+		v[sp->nconf++] = norm;
 	}
 	free(copy);
 	return 0;
@@ -56,11 +69,30 @@ static int is_conffile(const struct stage_pkg *sp, const char *path)
 	return 0;
 }
 
+/* What item's data part may unpack to: its declared Installed-Size (see
+ * ipk_stage) and what is left on the filesystem staging writes to. */
+static void stage_limits(struct run *rn, const struct stage_pkg *sp,
+			 struct stage_limits *lim)
+{
+	const char *is = ctl_get(ipk_control(sp->ipk), "Installed-Size");
+	uint64_t free_b = 0;
+
+	memset(lim, 0, sizeof(*lim));
+	if (is && ctl_parse_u64(is, &lim->installed_size) < 0)
+		lim->installed_size = 0;
+	if (!(rn->ctx->opt.force & FORCE_SPACE) &&
+	    rootfs_space(&rn->ctx->rf, &free_b, NULL) == 0)
+		lim->space = free_b > 65536 ? free_b - 65536 : 1;
+	lim->where = rn->ctx->rf.mode == ROOTFS_OFFLINE ? "the overlay"
+							: "the root";
+}
+
 /* Open, check and stage item i's archive into staging/<i>. */
 static int stage_item(struct run *rn, size_t i)
 {
 	struct tx_item *it = &rn->tx->items[i];
 	struct stage_pkg *sp = &rn->sp[i];
+	struct stage_limits lim;
 	char dir[64], *d;
 	const char *name;
 	int r, flags = 0;
@@ -72,7 +104,14 @@ static int stage_item(struct run *rn, size_t i)
 	if ((rn->ctx->opt.force & FORCE_SPECIAL_FILES) &&
 	    !(rn->ctx->opt.force & (FORCE_CHECKSUM | FORCE_SIGNATURE)))
 		flags = IPK_ALLOW_DEVICES | IPK_ALLOW_SETID;
-	r = ipk_open(&sp->ipk, it->ipk);
+	/* the file verified against the index, through its open fd */
+	if (it->ipk_fd >= 0) {
+		int fd = fcntl(it->ipk_fd, F_DUPFD_CLOEXEC, 3);
+		r = fd < 0 ? pkg_error(-errno, "cannot open '%s'", it->ipk)
+			   : ipk_open_fd(&sp->ipk, fd, it->ipk);
+	} else {
+		r = ipk_open(&sp->ipk, it->ipk);
+	}
 	if (r < 0)
 		return r;
 	name = ctl_get(ipk_control(sp->ipk), "Package");
@@ -84,10 +123,15 @@ static int stage_item(struct run *rn, size_t i)
 	d = strf("%s/%s", rn->staging, dir);
 	if (!d)
 		return -ENOMEM;
-	r = ipk_stage(sp->ipk, d, flags, &sp->files);
+	stage_limits(rn, sp, &lim);
+	r = ipk_stage(sp->ipk, &rn->ctx->rf, d, flags, &lim, &sp->files);
 	free(d);
-	if (r == 0)
+	if (r == 0) {
+		rn->staged_bytes += sp->files.bytes;
 		r = parse_conffiles(sp);
+	}
+	if (r == 0 && !(sp->res = calloc(sp->files.n + 1, sizeof(char *))))
+		r = -ENOMEM;
 	return r;
 }
 
@@ -150,7 +194,7 @@ static int owned(struct run *rn, const char *path)
 static int take_info(struct run *rn, const char *pkg)
 {
 	struct pkg_ctx *ctx = rn->ctx;
-	char res[4096], *w;
+	char *res = NULL;
 	struct stat st;
 	size_t k;
 	int r;
@@ -165,16 +209,14 @@ static int take_info(struct run *rn, const char *pkg)
 		if (rn->ops.v[k].op == JOP_INFO_FILES &&
 		    !strcmp(rn->ops.v[k].staged, pkg))
 			return 0;
-	r = ctx_resolve(ctx, ctx->conf.info_dir, res, sizeof(res));
+	r = ctx_resolve(ctx, ctx->conf.info_dir, &res);
 	if (r < 0)
-		return pkg_error(r, "cannot resolve '%s'", ctx->conf.info_dir);
-	w = rootfs_wpath(&ctx->rf, res);
-	if (!w)
-		return -ENOMEM;
-	r = lstat(w, &st) == 0 && S_ISDIR(st.st_mode)
+		return r;
+	r = tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == 0 &&
+			    S_ISDIR(st.st_mode)
 		    ? tx_ops_add(&rn->ops, JOP_INFO_FILES, res, pkg, NULL, 0)
 		    : 0;
-	free(w);
+	free(res);
 	return r;
 }
 
@@ -263,22 +305,29 @@ static int check_clash(struct run *rn, size_t i, const char *res, int conf)
 	return r;
 }
 
+/* SHA-256 of the regular file at canonical path in the merged view. */
+static int merged_sha256(struct pkg_ctx *ctx, const char *path, char hex[65])
+{
+	int fd = rootfs_open_read(&ctx->rf, path, NULL), r;
+
+	if (fd < 0)
+		return fd;
+	r = rootfs_sha256_fd(fd, hex);
+	close(fd);
+	return r;
+}
+
 /* A locally changed conffile: what is on disk differs from the hash
  * recorded at install time. */
-static int conf_changed(struct run *rn, const char *pkg, const char *path)
+static int conf_changed(struct run *rn, const char *path, const char *res)
 {
 	struct pkg_ctx *ctx = rn->ctx;
 	sqlite3_stmt *st;
-	char hex[65], *rp = rootfs_rpath(&ctx->rf, path, NULL);
+	char hex[65];
 	int changed = 0;
 
-	if (!rp)
+	if (merged_sha256(ctx, res, hex) < 0)
 		return 0;
-	if (rootfs_sha256_file(rp, hex) < 0) {
-		free(rp);
-		return 0;
-	}
-	free(rp);
 	if (sqlite3_prepare_v2(ctx->db,
 			       "SELECT conf_sha256 FROM files WHERE path=? "
 			       "AND conffile=1",
@@ -290,7 +339,7 @@ static int conf_changed(struct run *rn, const char *pkg, const char *path)
 		changed = h && strcmp(h, hex) != 0;
 	}
 	sqlite3_finalize(st);
-	(void)pkg;
+
 	return changed;
 }
 
@@ -301,17 +350,16 @@ static int conf_foreign(struct run *rn, const char *path,
 			const unsigned char *sha)
 {
 	struct pkg_ctx *ctx = rn->ctx;
-	char hex[65], want[65], *rp = rootfs_rpath(&ctx->rf, path, NULL), *o;
+	char hex[65], want[65], *o;
 	int foreign = 0;
 
-	if (!rp)
+	if (merged_sha256(ctx, path, hex) < 0)
 		return 0;
 	o = db_file_owner(ctx->db, path, NULL);
 	rootfs_hex(sha, 32, want);
-	if (!o && rootfs_sha256_file(rp, hex) == 0 && strcmp(hex, want))
+	if (!o && strcmp(hex, want))
 		foreign = 1;
 	free(o);
-	free(rp);
 	return foreign;
 }
 
@@ -326,21 +374,19 @@ static int keep_conf(struct run *rn, const char *path)
 	return 0;
 }
 
-/* Journal ops that place one staged entry. */
-static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
+/* Journal ops that place one staged entry, at its canonical path res. */
+static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e,
+			 const char *canon)
 {
 	struct pkg_ctx *ctx = rn->ctx;
-	struct tx_item *it = &rn->tx->items[i];
-	char res[4096], *w, *bak, *staged = e->staged;
+	char res[PATH_MAX + 8], *bak;
 	struct stat st;
 	int r;
 
-	r = ctx_resolve(ctx, e->path, res, sizeof(res));
-	if (r < 0)
-		return pkg_error(r, "cannot resolve '/%s'", e->path);
+	snprintf(res, sizeof(res), "%s", canon);
 	if (e->type == ST_DIR) {
 		if (rootfs_lstat(&ctx->rf, res, &st, NULL) == 0)
-			return 0;
+			return 0; /* a directory, or a link to one */
 		return tx_ops_add(&rn->ops, JOP_MKDIR, res, NULL, NULL,
 				  e->mode);
 	}
@@ -348,11 +394,12 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
 	if (r < 0)
 		return r;
 	if (is_conffile(&rn->sp[i], e->path) &&
-	    (conf_changed(rn, it->name, res) ||
+	    (conf_changed(rn, e->path, res) ||
 	     conf_foreign(rn, res, e->sha256))) {
 		size_t l = strlen(res);
-		if (l + 6 > sizeof(res))
-			return -ENAMETOOLONG;
+		if (l + 6 > sizeof(res) || l + 5 >= PATH_MAX)
+			return pkg_error(-ENAMETOOLONG, "cannot install "
+					 "'/%s'", res);
 		keep_conf(rn, res);
 		ctx_note(ctx, 1,
 			 "Existing conffile /%s is different from the conffile "
@@ -361,15 +408,187 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
 			 res, res);
 		memcpy(res + l, "-opkg", 6);
 	}
-	w = rootfs_wpath(&ctx->rf, res);
-	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;
-	if (!bak) {
-		free(w);
+	bak = strf("%s%s", res, ".pkg-bak~");
+	if (!bak)
 		return -ENOMEM;
-	}
-	r = tx_ops_add(&rn->ops, JOP_PLACE, res, staged, bak, e->mode);
-	free(w);
+	r = tx_ops_add(&rn->ops, JOP_PLACE, res, e->staged, bak, e->mode);
 	free(bak);
+	return r;
+}
+
+/* ---- where each entry goes: resolved through the tree as the
+ * transaction leaves it (view.c), so that no entry reaches outside the
+ * root through a link, old or new ---- */
+
+static mode_t entry_type(const struct stage_entry *e)
+{
+	switch (e->type) {
+	case ST_DIR:
+		return S_IFDIR;
+	case ST_SYMLINK:
+		return S_IFLNK;
+	case ST_DEVICE:
+		return e->mode & S_IFMT;
+	default:
+		return S_IFREG;
+	}
+}
+
+static int resolve_err(struct run *rn, size_t i, const char *path, int r)
+{
+	if (r == -ENOTDIR)
+		return pkg_error_plain(-PKGE_CONFLICT,
+				       "cannot install %s: a file is in the "
+				       "way of '/%s'",
+				       rn->tx->items[i].name, path);
+	return pkg_error(r, "cannot install %s: '/%s'",
+			 rn->tx->items[i].name, path);
+}
+
+/* Whether two packages of the transaction may both ship canonical path:
+ * directories, or the same symlink (opkg: no clash); else the later
+ * one must Replace the other. */
+static int entries_agree(struct run *rn, size_t i, const struct stage_entry *e,
+			 int other, const char *res)
+{
+	mode_t type = 0;
+	const char *target = NULL;
+
+	tx_view_get(&rn->view, res, &type, &target);
+	if (S_ISDIR(type) && e->type == ST_DIR)
+		return 0;
+	if (S_ISLNK(type) && e->type == ST_SYMLINK && target &&
+	    !strcmp(target, e->target))
+		return 0;
+	if ((S_ISDIR(type) != (e->type == ST_DIR)))
+		return pkg_error_plain(-PKGE_CONFLICT,
+				       "cannot install %s: '/%s' is a "
+				       "directory in one package and not in "
+				       "%s",
+				       rn->tx->items[i].name, res,
+				       rn->tx->items[other].name);
+	if (replaces(rn, i, rn->tx->items[other].name))
+		return 0;
+	return pkg_error_plain(-PKGE_CONFLICT,
+			       "cannot install %s: '/%s' is also in %s",
+			       rn->tx->items[i].name, res,
+			       rn->tx->items[other].name);
+}
+
+/* A non-directory never replaces a directory (opkg refuses it too): the
+ * user's /etc/config would go aside for a link. */
+static int not_over_dir(struct run *rn, size_t i, const struct stage_entry *e,
+			const char *res)
+{
+	struct stat st;
+	mode_t type = 0;
+
+	if (e->type == ST_DIR ||
+	    tx_view_get(&rn->view, res, &type, NULL) == ROOTFS_VIEW_GONE ||
+	    rootfs_lstat(&rn->ctx->rf, res, &st, NULL) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return 0;
+	return pkg_error_plain(-PKGE_CONFLICT,
+			       "cannot install %s: '/%s' is a directory",
+			       rn->tx->items[i].name, res);
+}
+
+/* Resolve entry k of item i and record it in the view. */
+static int place_entry(struct run *rn, size_t i, size_t k)
+{
+	struct stage_pkg *sp = &rn->sp[i];
+	struct stage_entry *e = &sp->files.e[k];
+	struct rootfs_view v = tx_view_of(&rn->view);
+	char *res = NULL;
+	int r = rootfs_resolve(&rn->ctx->rf, &v, e->path, 0, &res), other;
+
+	if (r < 0)
+		return resolve_err(rn, i, e->path, r);
+	if (!*res) {
+		free(res);
+		return 0; /* the root itself: nothing to place */
+	}
+	other = tx_view_tag(&rn->view, res);
+	if (other >= 0 && (size_t)other != i)
+		r = entries_agree(rn, i, e, other, res);
+	if (r == 0)
+		r = not_over_dir(rn, i, e, res);
+	if (r == 0)
+		r = tx_view_add(&rn->view, res, entry_type(e),
+				e->type == ST_SYMLINK ? e->target : NULL,
+				(int)i);
+	if (r < 0) {
+		free(res);
+		return r;
+	}
+	free(sp->res[k]);
+	sp->res[k] = res;
+	return 0;
+}
+
+static size_t depth_of(const char *p)
+{
+	size_t d = 0;
+
+	for (; *p; p++)
+		d += *p == '/';
+	return d;
+}
+
+/* The paths the transaction removes (old files of upgraded packages and
+ * of removed ones), resolved on the tree as it is now: gone in the view
+ * unless a new package ships them again. */
+static int view_old(const struct db_file *f, void *ud)
+{
+	struct run *rn = ud;
+	char *res = NULL;
+	int r;
+
+	if (rootfs_resolve(&rn->ctx->rf, NULL, f->path, 0, &res) < 0)
+		return 0; /* it will be refused when removed */
+	r = *res && tx_view_get(&rn->view, res, &(mode_t){ 0 }, NULL) ==
+			     ROOTFS_VIEW_NONE
+		    ? tx_view_add(&rn->view, res, 0, NULL, -1)
+		    : 0;
+	free(res);
+	return r;
+}
+
+/*
+ * Resolve every entry of every package the transaction installs: first
+ * the removals, then the symlinks, shallow ones first (a link's own place
+ * depends only on links above it), then everything else, each through the
+ * view built so far.
+ */
+static int resolve_entries(struct run *rn)
+{
+	size_t i, k, d, maxd = 0;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < rn->tx->n; i++) {
+		struct tx_item *it = &rn->tx->items[i];
+		const char *old = it->type == STEP_REMOVE ? it->name
+				  : it->old ? solver_name(&rn->ctx->solv,
+							   it->old)
+					    : NULL;
+		if (old && !it->from_rom)
+			r = db_file_each(rn->ctx->db, old, view_old, rn);
+	}
+	for (i = 0; i < rn->tx->n; i++)
+		for (k = 0; k < rn->sp[i].files.n; k++)
+			if (rn->sp[i].files.e[k].type == ST_SYMLINK &&
+			    depth_of(rn->sp[i].files.e[k].path) > maxd)
+				maxd = depth_of(rn->sp[i].files.e[k].path);
+	for (d = 0; r == 0 && d <= maxd; d++)
+		for (i = 0; r == 0 && i < rn->tx->n; i++)
+			for (k = 0; r == 0 && k < rn->sp[i].files.n; k++)
+				if (rn->sp[i].files.e[k].type == ST_SYMLINK &&
+				    depth_of(rn->sp[i].files.e[k].path) == d)
+					r = place_entry(rn, i, k);
+	for (i = 0; r == 0 && i < rn->tx->n; i++)
+		for (k = 0; r == 0 && k < rn->sp[i].files.n; k++)
+			if (rn->sp[i].files.e[k].type != ST_SYMLINK)
+				r = place_entry(rn, i, k);
 	return r;
 }
 
@@ -392,14 +611,16 @@ static int stage_links(struct run *rn, size_t i)
 		if (!p)
 			return -ENOMEM;
 		if (e->type == ST_SYMLINK) {
-			r = fsop_symlink(e->target, p);
+			r = tree_symlink(&rn->ctx->rf, TREE_WRITE, e->target,
+					 p);
 		} else {
 			size_t j;
 			r = -PKGE_UNSAFE;
 			for (j = 0; j < sp->files.n; j++)
 				if (sp->files.e[j].type == ST_FILE &&
 				    !strcmp(sp->files.e[j].path, e->target))
-					r = fsop_link(sp->files.e[j].staged, p);
+					r = tree_link(&rn->ctx->rf, TREE_WRITE,
+						      sp->files.e[j].staged, p);
 		}
 		free(e->staged);
 		e->staged = p;
@@ -421,9 +642,11 @@ static int stage_modes(struct run *rn, size_t i)
 			continue;
 		/* owner first: chown clears the setuid and setgid bits */
 		if (geteuid() == 0)
-			r = fsop_lchown(e->staged, e->uid, e->gid);
+			r = tree_lchown(&rn->ctx->rf, TREE_WRITE, e->staged,
+					e->uid, e->gid);
 		if (r == 0)
-			r = fsop_chmod(e->staged, e->mode & 07777);
+			r = tree_chmod(&rn->ctx->rf, TREE_WRITE, e->staged,
+				       e->mode & 07777);
 		if (r < 0)
 			r = pkg_error(r, "cannot stage '/%s'", e->path);
 	}
@@ -464,30 +687,39 @@ static int staged_by_tx(struct run *rn, const char *path)
 static int rm_file(const struct db_file *f, void *ud)
 {
 	struct rm_ctx *rc = ud;
-	char *w, *bak;
+	char *res = NULL, *bak, *o;
+	int r;
 
 	if (f->type == 'd' || in_stage(rc->keep, f->path) ||
 	    staged_by_tx(rc->rn, f->path))
 		return 0;
-	if (f->conffile && conf_changed(rc->rn, f->package, f->path) &&
-	    !rc->keep)
-		return 0; /* opkg keeps locally changed conffiles on remove */
-	if (db_file_owner(rc->rn->ctx->db, f->path, f->package))
+	/* the recorded path means what it means in the root now: through
+	 * its links (base-files' /var/run -> /tmp/run), never out of it */
+	r = rootfs_resolve(&rc->rn->ctx->rf, NULL, f->path, 0, &res);
+	if (r < 0)
+		return rc->r = pkg_error(r, "cannot remove '/%s' of %s",
+					 f->path, f->package);
+	if (!*res || tx_view_tag(&rc->rn->view, res) >= 0 ||
+	    (f->conffile && !rc->keep && conf_changed(rc->rn, f->path, res))) {
+		free(res); /* kept: opkg keeps changed conffiles on remove */
 		return 0;
-	w = rootfs_wpath(&rc->rn->ctx->rf, f->path);
-	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;
-	if (bak)
-		rc->r = tx_ops_add(&rc->rn->ops, JOP_REMOVE, f->path, NULL,
-				   bak, 0);
-	free(w);
+	}
+	o = db_file_owner(rc->rn->ctx->db, f->path, f->package);
+	bak = o ? NULL : strf("%s%s", res, ".pkg-bak~");
+	if (!o)
+		rc->r = bak ? tx_ops_add(&rc->rn->ops, JOP_REMOVE, res, NULL,
+					 bak, 0)
+			    : -ENOMEM;
+	free(o);
 	free(bak);
+	free(res);
 	return rc->r;
 }
 
 static int build_ops(struct run *rn)
 {
 	size_t i, k;
-	int r = 0;
+	int r = resolve_entries(rn);
 
 	for (i = 0; r == 0 && i < rn->tx->n; i++) {
 		struct tx_item *it = &rn->tx->items[i];
@@ -502,7 +734,9 @@ static int build_ops(struct run *rn)
 		for (k = 0; r == 0 && it->type != STEP_REMOVE &&
 			    k < rn->sp[i].files.n;
 		     k++)
-			r = ops_for_entry(rn, i, &rn->sp[i].files.e[k]);
+			if (rn->sp[i].res[k])
+				r = ops_for_entry(rn, i, &rn->sp[i].files.e[k],
+						  rn->sp[i].res[k]);
 		if (r == 0 && (it->type == STEP_REMOVE || it->old))
 			r = db_file_each(rn->ctx->db,
 					 it->type == STEP_REMOVE
@@ -525,7 +759,7 @@ static uint64_t tx_needed_bytes(struct run *rn)
 		struct tx_item *it = &rn->tx->items[i];
 		struct stat st;
 
-		if (it->ipk && stat(it->ipk, &st) == 0)
+		if (it->ipk_fd >= 0 && fstat(it->ipk_fd, &st) == 0)
 			need += (uint64_t)st.st_size * 3; /* unpacked guess */
 	}
 	return need + 64 * 1024; /* database growth and metadata margin */
@@ -594,8 +828,9 @@ struct run *tx_run_new(struct tx *tx)
 	rn->tx = tx;
 	rn->ctx = tx->ctx;
 	rn->sp = calloc(tx->n + 1, sizeof(*rn->sp));
-	rn->staging = rootfs_wpath(&tx->ctx->rf, PKG_STAGING_DIR);
-	if (!rn->sp || !rn->staging) {
+	if (!rn->sp ||
+	    rootfs_resolve(&tx->ctx->rf, NULL, PKG_STAGING_DIR, 0,
+			   &rn->staging) < 0) {
 		tx_run_free(rn);
 		return NULL;
 	}
@@ -609,6 +844,9 @@ void tx_run_free(struct run *rn)
 	if (!rn)
 		return;
 	for (i = 0; rn->sp && i < rn->tx->n; i++) {
+		for (k = 0; rn->sp[i].res && k < rn->sp[i].files.n; k++)
+			free(rn->sp[i].res[k]);
+		free(rn->sp[i].res);
 		ipk_free(rn->sp[i].ipk);
 		stage_list_release(&rn->sp[i].files);
 		for (k = 0; k < rn->sp[i].nconf; k++)
@@ -620,6 +858,7 @@ void tx_run_free(struct run *rn)
 	free(rn->keep_conf);
 	free(rn->sp);
 	free(rn->staging);
+	tx_view_release(&rn->view);
 	tx_ops_release(&rn->ops);
 	for (k = 0; k < rn->ntaken; k++) {
 		free(rn->taken[k].path);

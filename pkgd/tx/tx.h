@@ -44,13 +44,59 @@
 
 #include "state/state.h"
 
+/* ---- the package cache (cache.c) ---- */
+
+struct pkg_cache {
+	int in_root;	/* dir is canonical in the root, else a host path */
+	char *dir;	/* NULL: no cache */
+};
+
+/* The cache of this run: --cache / option cache, inside an offline root
+ * unless --host-cache-dir. 0 (c->dir NULL when none) or reported. */
+int cache_open(struct pkg_ctx *ctx, struct pkg_cache *c);
+void cache_release(struct pkg_cache *c);
+/* Open the cached archive name for reading: fd or -errno (silent). */
+int cache_open_file(struct pkg_ctx *ctx, const struct pkg_cache *c,
+		    const char *name);
+/* Keep an archive (atomic write); reported. */
+int cache_write(struct pkg_ctx *ctx, const struct pkg_cache *c,
+		const char *name, const void *data, size_t len);
+/* The cache directory for readdir (NULL: none or *err), remove one. */
+DIR *cache_opendir(struct pkg_ctx *ctx, const struct pkg_cache *c, int *err);
+int cache_unlink(struct pkg_ctx *ctx, const struct pkg_cache *c,
+		 const char *name);
+
+/* ---- the tree as the transaction leaves it (view.c) ---- */
+
+struct view_slot;
+struct tx_view {
+	struct view_slot *slots;
+	size_t n, cap;
+};
+
+/* Record that the transaction leaves path (canonical) as an entry of
+ * type (S_IFDIR, S_IFREG, S_IFLNK with its target), or removes it (type
+ * 0). Its prefixes become directories of the view. 0 or -ENOMEM. */
+int tx_view_add(struct tx_view *v, const char *path, mode_t type,
+		const char *target, int tag);
+/* ROOTFS_VIEW_ENTRY (*type, *target), _GONE or _NONE for path. */
+int tx_view_get(const struct tx_view *v, const char *path, mode_t *type,
+		const char **target);
+/* The tag path's entry was added with, -1 when path is no entry (absent,
+ * removed, only a directory above entries). */
+int tx_view_tag(const struct tx_view *v, const char *path);
+/* The resolver's view of v (valid while v is). */
+struct rootfs_view tx_view_of(struct tx_view *v);
+void tx_view_release(struct tx_view *v);
+
 /* ---- transactions (plan.c, commit.c) ---- */
 
 struct tx_item {
 	enum step_type type;
 	char *name;
 	char *version;
-	char *ipk;	/* verified local archive (install/upgrade) */
+	char *ipk;	/* local archive (install/upgrade): its name */
+	int ipk_fd;	/* ...opened once, verified through it, -1: none */
 	int user;	/* asked for by the user */
 	int from_rom;	/* restore the image's copy instead of the ipk */
 	Id p, old;
@@ -58,7 +104,7 @@ struct tx_item {
 
 struct tx {
 	struct pkg_ctx *ctx;
-	char *dldir;	/* downloads of this run, removed by tx_release */
+	char *dldir;	/* where this run's downloads are (ctx_tmpdir) */
 	struct tx_item *items;
 	size_t n;
 };
@@ -67,8 +113,10 @@ struct tx {
 int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
 	    const struct solver_result *res, const char *const *user_names,
 	    size_t nuser);
-/* Download feed package p into dir, verified against the index. */
-int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out);
+/* Download feed package p into dir, verified against the index through
+ * the open file left in *fd. */
+int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out,
+		 int *fd);
 /* Run stage -> journal -> commit -> finalize -> clean. */
 int tx_run(struct tx *tx);
 void tx_release(struct tx *tx);
@@ -82,9 +130,6 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	       size_t nuser, const Id *local_ids, char *const *local_paths,
 	       size_t nlocal);
 
-/* The package cache directory (--cache, option cache; inside an offline
- * root unless --host-cache-dir), malloc'd, NULL when none (apply.c). */
-char *apply_cache_dir(struct pkg_ctx *ctx);
 
 /* ---- the journal (journal.c) ---- */
 
@@ -124,6 +169,7 @@ int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 struct stage_pkg {
 	struct ipk *ipk;
 	struct stage_list files;
+	char **res;	  /* each entry's canonical path (files.e order) */
 	char **conffiles; /* root-relative */
 	size_t nconf;
 	char **links;	  /* staged symlinks created here */
@@ -133,7 +179,9 @@ struct stage_pkg {
 struct run {
 	struct tx *tx;
 	struct pkg_ctx *ctx;
-	char *staging;
+	char *staging;	      /* canonical, in the write layer */
+	struct tx_view view;  /* the tree as the transaction leaves it */
+	uint64_t staged_bytes;
 	struct stage_pkg *sp; /* per item */
 	struct tx_ops ops;
 	char **keep_conf;     /* conffiles whose new copy went to -opkg */

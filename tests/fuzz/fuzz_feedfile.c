@@ -22,7 +22,7 @@ static char scratch[64], list[96], solv[96];
 
 static void cleanup(void)
 {
-	rootfs_remove_tree(scratch);
+	hostfs_remove_tree(scratch);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

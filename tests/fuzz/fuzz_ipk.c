@@ -3,7 +3,8 @@
  * a scratch directory under /dev/shm (one per process, emptied after
  * every run), opened with ipk_open (outer gzip'd tar or ar, control.tar.*
  * and its members) and, when that succeeds, staged with ipk_stage into
- * <scratch>/stage (data.tar.*, secure-extract rules). Checks: every
+ * <scratch>/stage (data.tar.*, secure-extract rules, a 33 MiB cap as an
+ * Installed-Size of 1 MiB gives). Checks: every
  * staged entry has a normalised relative path without "..", staged files
  * lie inside the staging directory, a failed stage leaves nothing behind,
  * and nothing else appears in the scratch directory.
@@ -25,7 +26,7 @@ static char stage_dir[96];
 
 static void cleanup(void)
 {
-	rootfs_remove_tree(scratch);
+	hostfs_remove_tree(scratch);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -63,7 +64,7 @@ static int bad_path(const char *p)
 
 static void check_list(const struct stage_list *l)
 {
-	size_t i, n = strlen(stage_dir);
+	size_t i, n = strlen("stage");
 
 	for (i = 0; i < l->n; i++) {
 		const struct stage_entry *e = &l->e[i];
@@ -76,8 +77,12 @@ static void check_list(const struct stage_list *l)
 		if (e->type == ST_DEVICE || (e->mode & (S_ISUID | S_ISGID)))
 			abort(); /* not allowed without the flags */
 		if (e->type == ST_FILE && (!e->staged ||
-		    strncmp(e->staged, stage_dir, n) || e->staged[n] != '/'))
+		    strncmp(e->staged, "stage", n) || e->staged[n] != '/' ||
+		    !path_is_canonical(e->staged)))
 			abort();
+		if (!ctl_line_ok(e->path) ||
+		    (e->target && !ctl_line_ok(e->target)))
+			abort(); /* a newline would add a line to a .list */
 	}
 }
 
@@ -134,14 +139,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < n; i++)
 			if (!ipk_member(ipk, names[i], &len))
 				abort();
-		if (ipk_stage(ipk, stage_dir, 0, &l) == 0) {
+		struct rootfs rf;
+		struct stage_limits lim = { 1 << 20, 0, NULL };
+
+		if (rootfs_open(&rf, scratch, NULL) < 0)
+			abort();
+		if (ipk_stage(ipk, &rf, "stage", 0, &lim, &l) == 0) {
 			check_list(&l);
 			check_scratch(1);
 			stage_list_release(&l);
-			rootfs_remove_tree(stage_dir);
+			hostfs_remove_tree(stage_dir);
 		} else if (l.n || l.e) {
 			abort(); /* failed stage must leave an empty list */
 		}
+		rootfs_release(&rf);
 		ipk_free(ipk);
 	}
 	check_scratch(0);

@@ -109,17 +109,24 @@ cmp -s "$T/before" "$T/now" || diff "$T/before" "$T/now" | head | sed 's/^/# /'
 
 # ---- what the killed run left in TMPDIR goes with the next write ----
 left() { find "$T/tmp" -mindepth 1 -maxdepth 1 -name "$1" | wc -l; }
-is "$(left "pkg-$SLOW") $(left "pkg-script-$SLOW.*")" "1 1" \
-	"the killed run left its downloads and its preinst copy in TMPDIR"
+# A run's temporary files are in one private directory, "pkg-PID.XXXXXX"
+# (mkdtemp, mode 0700): its downloads and its script copies.
+is "$(left "pkg-$SLOW.*")" 1 \
+	"the killed run left its private directory in TMPDIR"
+is "$(find "$T/tmp" -path "*/pkg-$SLOW.*/*.preinst" | wc -l)" 1 \
+	"...with its preinst copy in it, named as opkg's info/ names it"
+is "$(stat -c %a "$T/tmp/pkg-$SLOW".* 2>/dev/null)" 700 \
+	"...private (mode 700)"
 mkdir "$T/tmp/pkg-$$" "$T/tmp/pkg-url-$$" "$T/tmp/pkg-notapid"
+mkdir "$T/tmp/pkg-$$.AbCdEf"
 : >"$T/tmp/pkg-script-$$.x.postinst"
 : >"$T/tmp/nano.postinst.$SLOW"
 op flag user quick
 is "$RC" 0 "the next write command exits 0"
-is "$(left "pkg-$SLOW") $(left "pkg-script-$SLOW.*")" "0 0" \
+is "$(left "pkg-$SLOW.*") $(left "pkg-script-$SLOW.*")" "0 0" \
 	"...and removed what the killed run left"
-is "$(left "pkg-$$") $(left "pkg-url-$$") $(left "pkg-script-$$.*")" \
-	"1 1 1" "...not what a live process has"
+is "$(left "pkg-$$") $(left "pkg-url-$$") $(left "pkg-script-$$.*") $(left "pkg-$$.*")" \
+	"1 1 1 1" "...not what a live process has"
 is "$(left pkg-notapid) $(left "nano.postinst.$SLOW")" "1 1" \
 	"...nor files that are not pkg's"
 unset TMPDIR

@@ -51,7 +51,7 @@ static int teardown(void **state)
 {
 	struct tctx *t = *state;
 
-	rootfs_remove_tree(t->dir);
+	hostfs_remove_tree(t->dir);
 	free(t);
 	return 0;
 }
@@ -69,7 +69,7 @@ static void copy_file(const char *from, const char *to)
 	size_t len;
 	char *buf = unit_slurp(from, &len);
 
-	assert_int_equal(rootfs_write_atomic(to, buf, len, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(to, buf, len, 0644), 0);
 	free(buf);
 }
 
@@ -118,7 +118,7 @@ static void test_file_checksums(void **state)
 	char p[128], hex[65];
 
 	tpath(t, "abc", p, sizeof(p));
-	assert_int_equal(rootfs_write_atomic(p, "abc", 3, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(p, "abc", 3, 0644), 0);
 	assert_int_equal(fetch_sha256_file(p, hex), 0);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 				 "b00361a396177a9cb410ff61f20015ad");
@@ -168,7 +168,7 @@ static void test_digest_vectors(void **state)
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
 				 "f1809a48a497200e046d39ccc7112cd0");
 	tpath(t, "million", p, sizeof(p));
-	assert_int_equal(rootfs_write_atomic(p, a, n, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(p, a, n, 0644), 0);
 	free(a);
 	assert_int_equal(fetch_sha256_file(p, hex), 0);
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
@@ -180,14 +180,14 @@ static void test_digest_vectors(void **state)
 	assert_string_equal(hex, "7707d6ae4e027c70eea2a935c2296f21");
 	/* "abc" and the empty file through rootfs's SHA-256 and MD5 */
 	tpath(t, "abc", p, sizeof(p));
-	assert_int_equal(rootfs_write_atomic(p, "abc", 3, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(p, "abc", 3, 0644), 0);
 	assert_int_equal(rootfs_sha256_file(p, hex), 0);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 				 "b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(fetch_md5_file(p, hex), 0);
 	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
 	tpath(t, "empty", p, sizeof(p));
-	assert_int_equal(rootfs_write_atomic(p, "", 0, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(p, "", 0, 0644), 0);
 	assert_int_equal(rootfs_sha256_file(p, hex), 0);
 	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
 				 "27ae41e4649b934ca495991b7852b855");
@@ -262,7 +262,7 @@ static void test_flipped_byte(void **state)
 	assert_int_equal(usign_verify_file(p, s, FX_2305 "/keys"), 0);
 	data = unit_slurp(p, &len);
 	data[len - 10] ^= 0x20;
-	assert_int_equal(rootfs_write_atomic(p, data, len, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(p, data, len, 0644), 0);
 	free(data);
 	assert_int_equal(usign_verify_file(p, s, FX_2305 "/keys"),
 			 -PKGE_SIGNATURE);
@@ -405,7 +405,7 @@ static void test_verify_gz_feed(void **state)
 	assert_int_equal(usign_verify(data, len, &s, &k), -PKGE_SIGNATURE);
 	tpath(t, "Packages", p, sizeof(p));
 	tpath(t, "Packages.sig", sp, sizeof(sp));
-	assert_int_equal(rootfs_write_atomic(p, data, len, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(p, data, len, 0644), 0);
 	copy_file(CORE1907 "/Packages.sig", sp);
 	assert_int_equal(usign_verify_file(p, sp, KEYS1907), -PKGE_SIGNATURE);
 	data[len / 3] ^= 0x01;
@@ -443,7 +443,7 @@ static void write_seckey(const char *path, const unsigned char seed[32],
 	base64_encode_raw(text + n, sizeof(b), b);
 	n += BASE64_ENCODE_RAW_LENGTH(sizeof(b));
 	text[n++] = '\n';
-	assert_int_equal(rootfs_write_atomic(path, text, (size_t)n, 0600), 0);
+	assert_int_equal(hostfs_write_atomic(path, text, (size_t)n, 0600), 0);
 }
 
 /* RFC 8032 section 7.1, tests 1 (empty message) and 2 (one byte 0x72):
@@ -486,7 +486,7 @@ static void test_ed25519_rfc8032(void **state)
 		memset(k.keyid, 0xab, 8);
 		unlink(key);
 		write_seckey(key, seed, k.key);
-		assert_int_equal(rootfs_write_atomic(data, v[i][2],
+		assert_int_equal(hostfs_write_atomic(data, v[i][2],
 						     strlen(v[i][2]), 0644),
 				 0);
 		assert_int_equal(usign_sign_file(data, key, sig), 0);
@@ -595,13 +595,13 @@ static void test_keygen_roundtrip(void **state)
 	assert_memory_equal(sk.keyid, pk.keyid, 8);
 	assert_memory_equal(sk.pub, pk.key, 32);
 	/* empty data, then one byte changed after signing */
-	assert_int_equal(rootfs_write_atomic(data, "", 0, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(data, "", 0, 0644), 0);
 	assert_int_equal(usign_sign_file(data, key, sig), 0);
 	assert_int_equal(usign_verify_file(data, sig, pub), 0);
-	assert_int_equal(rootfs_write_atomic(data, "hello\n", 6, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(data, "hello\n", 6, 0644), 0);
 	assert_int_equal(usign_sign_file(data, key, sig), 0);
 	assert_int_equal(usign_verify_file(data, sig, pub), 0);
-	assert_int_equal(rootfs_write_atomic(data, "hellp\n", 6, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(data, "hellp\n", 6, 0644), 0);
 	assert_int_equal(usign_verify_file(data, sig, pub), -PKGE_SIGNATURE);
 	/* another key: another id and public key */
 	assert_int_equal(usign_keygen(key2, "other"), 0);

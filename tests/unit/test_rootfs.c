@@ -64,9 +64,9 @@ static void test_write_atomic(void **state)
 	struct stat st;
 	size_t len;
 
-	assert_int_equal(rootfs_write_atomic(f, "one\n", 4, 0640), 0);
-	assert_int_equal(rootfs_write_atomic(f, "second\n", 7, 0644), 0);
-	assert_int_equal(rootfs_read_file(f, 0, &buf, &len), 0);
+	assert_int_equal(hostfs_write_atomic(f, "one\n", 4, 0640), 0);
+	assert_int_equal(hostfs_write_atomic(f, "second\n", 7, 0644), 0);
+	assert_int_equal(hostfs_read_file(f, 0, &buf, &len), 0);
 	assert_int_equal(len, 7);
 	assert_string_equal(buf, "second\n");
 	free(buf);
@@ -81,12 +81,12 @@ static void test_write_atomic(void **state)
 	assert_true(asprintf(&cmd, "touch '%s.pkg-tmp.1' '%s.pkg-tmp.22'", f,
 			     f) > 0);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(rootfs_remove_temps(*state), 2);
-	assert_int_equal(rootfs_remove_temps(*state), 0);
+	assert_int_equal(hostfs_remove_temps(*state), 2);
+	assert_int_equal(hostfs_remove_temps(*state), 0);
 	assert_int_equal(access(f, F_OK), 0);
 	free(cmd);
 	/* the cap */
-	assert_int_equal(rootfs_read_file(f, 3, &buf, &len), -PKGE_FORMAT);
+	assert_int_equal(hostfs_read_file(f, 3, &buf, &len), -PKGE_FORMAT);
 	assert_null(buf);
 	free(f);
 }
@@ -97,15 +97,15 @@ static void test_mkdir_p_remove_tree(void **state)
 	char *file = unit_path(state, "a/b/c/f"), *lnk = unit_path(state, "a/l");
 	struct stat st;
 
-	assert_int_equal(rootfs_mkdir_p(deep, 0755), 0);
-	assert_int_equal(rootfs_mkdir_p(deep, 0755), 0);
-	assert_int_equal(rootfs_write_atomic(file, "x", 1, 0644), 0);
+	assert_int_equal(hostfs_mkdir_p(deep, 0755), 0);
+	assert_int_equal(hostfs_mkdir_p(deep, 0755), 0);
+	assert_int_equal(hostfs_write_atomic(file, "x", 1, 0644), 0);
 	assert_int_equal(symlink("/etc", lnk), 0);
-	assert_int_equal(rootfs_mkdir_p(file, 0755), -ENOTDIR);
-	assert_int_equal(rootfs_remove_tree(top), 0);
+	assert_int_equal(hostfs_mkdir_p(file, 0755), -ENOTDIR);
+	assert_int_equal(hostfs_remove_tree(top), 0);
 	assert_int_equal(lstat(top, &st), -1);
 	assert_int_equal(stat("/etc/passwd", &st), 0); /* not followed */
-	assert_int_equal(rootfs_remove_tree(top), 0);	/* missing is ok */
+	assert_int_equal(hostfs_remove_tree(top), 0);	/* missing is ok */
 	free(deep), free(top), free(file), free(lnk);
 }
 
@@ -114,7 +114,7 @@ static void test_sha256(void **state)
 	char *f = unit_path(state, "abc");
 	char hex[65];
 
-	assert_int_equal(rootfs_write_atomic(f, "abc", 3, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(f, "abc", 3, 0644), 0);
 	assert_int_equal(rootfs_sha256_file(f, hex), 0);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 				 "b00361a396177a9cb410ff61f20015ad");

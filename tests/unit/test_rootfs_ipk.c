@@ -229,9 +229,28 @@ static void test_ipk_members(void **state)
 	ipk_free(ipk);
 }
 
+/* ipk_stage into rel of a plain root at the test's directory (the write
+ * layer), and the host path of a staged copy. */
+static int stage_at(void **state, struct ipk *ipk, const char *rel, int flags,
+		    const struct stage_limits *lim, struct stage_list *l)
+{
+	struct rootfs rf;
+	int r;
+
+	assert_int_equal(rootfs_open(&rf, (char *)*state, NULL), 0);
+	r = ipk_stage(ipk, &rf, rel, flags, lim, l);
+	rootfs_release(&rf);
+	return r;
+}
+
+static char *staged_host(void **state, const struct stage_entry *e)
+{
+	return unit_path(state, e->staged);
+}
+
 static void test_ipk_stage_nano(void **state)
 {
-	char *staging = unit_path(state, "stage"), *cmd = NULL;
+	char *cmd = NULL, *host;
 	char *ref = unit_path(state, "ref/usr/bin/nano");
 	char h1[65], h2[65], h3[65];
 	const struct stage_entry *e;
@@ -240,7 +259,7 @@ static void test_ipk_stage_nano(void **state)
 	struct stat st;
 
 	assert_int_equal(ipk_open(&ipk, NANO), 0);
-	assert_int_equal(ipk_stage(ipk, staging, 0, &l), 0);
+	assert_int_equal(stage_at(state, ipk, "stage", 0, NULL, &l), 0);
 	assert_int_equal(l.n, 3); /* usr, usr/bin, usr/bin/nano */
 	assert_string_equal(l.e[0].path, "usr");
 	assert_int_equal(l.e[0].type, ST_DIR);
@@ -250,12 +269,15 @@ static void test_ipk_stage_nano(void **state)
 	assert_int_equal(e->size, 131361);
 	assert_int_equal(e->mode, 0755);
 	assert_int_equal(l.bytes, 131361);
-	assert_int_equal(stat(e->staged, &st), 0);
+	assert_string_equal(e->staged, "stage/2");
+	host = staged_host(state, e);
+	assert_int_equal(stat(host, &st), 0);
 	assert_int_equal(st.st_size, 131361);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	/* hash while writing = hash of the staged file = tar(1)'s copy */
 	rootfs_hex(e->sha256, 32, h1);
-	assert_int_equal(rootfs_sha256_file(e->staged, h2), 0);
+	assert_int_equal(rootfs_sha256_file(host, h2), 0);
+	free(host);
 	assert_string_equal(h1, h2);
 	assert_true(asprintf(&cmd, "cd '%s' && mkdir ref && cd ref && "
 			     "tar xzf '%s' && tar xzf data.tar.gz",
@@ -265,7 +287,7 @@ static void test_ipk_stage_nano(void **state)
 	assert_string_equal(h1, h3);
 	stage_list_release(&l);
 	ipk_free(ipk);
-	free(staging), free(ref), free(cmd);
+	free(ref), free(cmd);
 }
 
 /* Stage an archive holding ents; expect rc; the staging dir must be gone
@@ -280,13 +302,13 @@ static void stage_expect(void **state, const struct ent *ents, int flags,
 
 	make_ipk(pkg, 0, F_GZIP, ents, NULL);
 	assert_int_equal(ipk_open(&ipk, pkg), 0);
-	assert_int_equal(ipk_stage(ipk, staging, flags, &l), expect);
+	assert_int_equal(stage_at(state, ipk, "st", flags, NULL, &l), expect);
 	if (expect) {
 		assert_int_equal(l.n, 0);
 		assert_int_equal(stat(staging, &st), -1);
 	} else {
 		stage_list_release(&l);
-		assert_int_equal(rootfs_remove_tree(staging), 0);
+		assert_int_equal(hostfs_remove_tree(staging), 0);
 	}
 	ipk_free(ipk);
 	unlink(pkg);
@@ -353,7 +375,7 @@ static void test_stage_kinds(void **state)
 	assert_int_equal(ipk_open(&ipk, pkg), 0);
 	assert_string_equal(ipk_member(ipk, "postinst", NULL),
 			    "#!/bin/sh\nexit 0\n");
-	assert_int_equal(ipk_stage(ipk, staging, 0, &l), 0);
+	assert_int_equal(stage_at(state, ipk, "st", 0, NULL, &l), 0);
 	assert_int_equal(l.n, 5);
 	for (i = 1; i < l.n; i++)
 		assert_true(strcmp(l.e[i - 1].path, l.e[i].path) < 0);
@@ -397,7 +419,7 @@ static void ar_roundtrip(void **state, int filter)
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(ipk_open(&ipk, pkg), 0);
 	assert_string_equal(ctl_get(ipk_control(ipk), "Package"), "evil");
-	assert_int_equal(ipk_stage(ipk, staging, 0, &l), 0);
+	assert_int_equal(stage_at(state, ipk, "st", 0, NULL, &l), 0);
 	assert_int_equal(l.n, 1);
 	e = &l.e[0];
 	assert_string_equal(e->path, "usr/bin/tool");
@@ -428,7 +450,7 @@ static void test_ipk_invalid(void **state)
 	struct ipk *ipk = NULL;
 	char *big;
 
-	assert_int_equal(rootfs_write_atomic(pkg, "not an archive", 14,
+	assert_int_equal(hostfs_write_atomic(pkg, "not an archive", 14,
 					     0644), 0);
 	assert_int_equal(ipk_open(&ipk, pkg), -PKGE_FORMAT);
 	assert_int_equal(ipk_open(&ipk, "/nonexistent.ipk"), -ENOENT);

@@ -722,7 +722,7 @@ static void test_nodeps_and_testcase(void **state)
 	solver_result_release(&res);
 	snprintf(path, sizeof(path), "%s/tc/testcase.t", dir);
 	assert_int_equal(access(path, R_OK), 0);
-	assert_int_equal(rootfs_remove_tree(dir), 0);
+	assert_int_equal(hostfs_remove_tree(dir), 0);
 	solver_release(&s);
 }
 
@@ -781,12 +781,12 @@ static void test_cache_roundtrip(void **state)
 	assert_true(solver_is_essential(&b, find(&b, "libgcc1", NULL)));
 	assert_false(solver_is_essential(&b, pb));
 	/* garbage is PKGE_FORMAT */
-	assert_int_equal(rootfs_write_atomic(path, "junk", 4, 0644), 0);
+	assert_int_equal(hostfs_write_atomic(path, "junk", 4, 0644), 0);
 	assert_int_equal(solver_feed_from_cache(&b, "all", path, 0, NULL),
 			 -PKGE_FORMAT);
 	solver_release(&a);
 	solver_release(&b);
-	assert_int_equal(rootfs_remove_tree(dir), 0);
+	assert_int_equal(hostfs_remove_tree(dir), 0);
 }
 
 /* The seven official 19.07.1 feeds of a real router (9,263 packages):
@@ -845,7 +845,7 @@ static void test_load_19_fast(void **state)
 	assert_true(parse < 2000.0);
 	assert_true(load < 2000.0);
 	solver_release(&s);
-	assert_int_equal(rootfs_remove_tree(dir), 0);
+	assert_int_equal(hostfs_remove_tree(dir), 0);
 }
 
 int main(void)

@@ -266,7 +266,7 @@ int main(void)
 	tc = calloc(g.gl_pathc, sizeof(*tc));
 	for (i = 0; i < g.gl_pathc; i++) {
 		tc[i].path = g.gl_pathv[i];
-		if (rootfs_read_file(tc[i].path, 0, &tc[i].text,
+		if (hostfs_read_file(tc[i].path, 0, &tc[i].text,
 				     &tc[i].len) < 0)
 			return 1;
 		tests[i].name = strrchr(tc[i].path, '/') + 1;

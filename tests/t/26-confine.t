@@ -1,0 +1,326 @@
+#!/bin/sh
+# Root confinement (issue 13): nothing outside the root is ever written,
+# deleted or trusted, whatever a package, a feed, a state file, a config
+# or a local user does. Each class of escape has its cases; every case
+# checks the sentinel tree beside the root ($T/outside: files, a
+# directory, a symlink) byte for byte, and a refused one also checks: exit
+# status != 0, one line on stderr, the root unchanged (hash listing) and
+# the database's integrity.
+
+. "$(dirname "$0")/../lib/common.sh"
+need_pkg
+mk_tmp
+
+R=$T/root
+C=$R/etc/opkg.conf
+O=$T/outside
+S=$T/src
+DB=$R/usr/lib/pkg/pkg.db
+mk_plain_root "$R"
+mkdir -p "$O/dir" "$O/run" "$S"
+echo secret >"$O/secret"
+echo inside-dir >"$O/dir/file"
+ln -s dir "$O/link"
+snap "$O" >"$T/outside.snap"
+
+op() { run "$PKG" -f "$C" -o "$R" "$@"; }
+
+# outside_intact WHAT: the sentinel is byte for byte as it was, and no
+# file named pwned* exists outside the root and the sources.
+outside_intact() {
+	snap "$O" >"$T/outside.now"
+	if cmp -s "$T/outside.snap" "$T/outside.now"; then
+		pass "$1: nothing outside the root changed"
+	else
+		fail "$1: nothing outside the root changed"
+		diff "$T/outside.snap" "$T/outside.now" | head -n 8 |
+			sed 's/^/# /'
+	fi
+	_p=$(find "$T" -path "$R" -prune -o -path "$S" -prune -o \
+		-name 'pwned*' -print 2>/dev/null | head -n 3)
+	is "$_p" "" "$1: no pwned* file outside the root"
+}
+
+db_ok() {
+	[ -f "$DB" ] || return 0
+	is "$(sqlite3 "$DB" 'PRAGMA integrity_check' 2>&1)" ok \
+		"$1: database integrity"
+}
+
+# refused WHAT CMD...: CMD fails with one line, the root and the outside
+# are unchanged.
+refused() {
+	_what=$1
+	shift
+	snap "$R" >"$T/root.before"
+	run "$@"
+	t_ok "$_what: refused (exit status != 0)" test "$RC" -ne 0
+	if one_err_line; then
+		pass "$_what: one line on stderr"
+		diag "stderr: $ERR"
+	else
+		fail "$_what: one line on stderr"
+		show_run
+	fi
+	snap "$R" >"$T/root.after"
+	if cmp -s "$T/root.before" "$T/root.after"; then
+		pass "$_what: the root is unchanged"
+	else
+		fail "$_what: the root is unchanged"
+		diff "$T/root.before" "$T/root.after" | head -n 8 |
+			sed 's/^/# /'
+	fi
+	outside_intact "$_what"
+	db_ok "$_what"
+}
+
+# pkg_of NAME VERSION DATA-ARGS...: $T/NAME.ipk from $S (tar DATA-ARGS
+# run in $S), a valid control for NAME at VERSION.
+pkg_of() {
+	_n=$1
+	_v=$2
+	shift 2
+	printf 'Package: %s\nVersion: %s\nArchitecture: all\nDescription: confinement test package\n' \
+		"$_n" "$_v" >"$T/control"
+	(cd "$S" && tar --owner=0 --group=0 -czf "$T/data.tar.gz" "$@") ||
+		diag "tar for $_n failed"
+	wrap_ipk "$T/$_n.ipk" "$T/control" "$T/data.tar.gz"
+}
+
+op list-installed
+is "$RC" 0 "the root is usable"
+
+# ==== 1. Symlinks the same transaction creates ==========================
+# A ships usr/share/x -> <host path of the sentinel>; B ships
+# usr/share/x/pwned-1. One transaction: B's file follows A's new link as
+# the device would, inside the root.
+mkdir -p "$S/a1/usr/share" "$S/b1/usr/share/x"
+ln -s "$O" "$S/a1/usr/share/x"
+echo one >"$S/b1/usr/share/x/pwned-1"
+pkg_of a1 1.0 -C a1 ./usr/share/x
+pkg_of b1 1.0 -C b1 ./usr/share/x/pwned-1
+op install "$T/a1.ipk" "$T/b1.ipk"
+is "$RC" 0 "1: A (absolute link out) and B (file under it) in one install"
+[ "$RC" = 0 ] || show_run
+t_ok "1: B's file is inside the root, where the link points there" \
+	test -f "$R$O/pwned-1"
+outside_intact "1: absolute link, one transaction"
+op remove b1 a1
+is "$RC" 0 "1: both removed"
+t_nok "1: ...and B's file is gone from the root" test -e "$R$O/pwned-1"
+outside_intact "1: remove through the link"
+
+# The same with a relative link that climbs past the root.
+mkdir -p "$S/a2/usr/share" "$S/b2/usr/share/y/dir"
+ln -s ../../../../../../../../../../.. "$S/a2/usr/share/y"
+echo two >"$S/b2/usr/share/y/dir/pwned-2"
+pkg_of a2 1.0 -C a2 ./usr/share/y
+pkg_of b2 1.0 -C b2 ./usr/share/y/dir/pwned-2
+op install "$T/b2.ipk" "$T/a2.ipk"
+is "$RC" 0 "1: relative link past the root, one transaction"
+[ "$RC" = 0 ] || show_run
+t_ok "1: ...the file lands at the root's top" test -f "$R/dir/pwned-2"
+outside_intact "1: relative link, one transaction"
+op remove b2 a2
+is "$RC" 0 "1: relative: both removed"
+t_nok "1: ...the file is gone" test -e "$R/dir/pwned-2"
+
+# Two transactions: the link first, then the file (the link is on disk).
+mkdir -p "$S/b3/usr/share/x"
+echo three >"$S/b3/usr/share/x/pwned-3"
+pkg_of b3 1.0 -C b3 ./usr/share/x/pwned-3
+op install "$T/a1.ipk"
+op install "$T/b3.ipk"
+is "$RC" 0 "1: the file in a second transaction"
+t_ok "1: ...inside the root" test -f "$R$O/pwned-3"
+outside_intact "1: two transactions"
+op remove b3 a1
+
+# ==== 2. Remove and upgrade follow the symlinks on disk, inside ==========
+# OpenWrt's base-files ships /var/run -> /tmp/run: in an offline root a
+# package's /var/run file is ROOT/tmp/run/..., never the host's /tmp/run.
+mkdir -p "$R/tmp/run"
+ln -s /tmp/run "$R/var/run"
+mkdir -p "$S/c1/var/run"
+echo pid >"$S/c1/var/run/pwned-$$.pid"
+pkg_of c1 1.0 -C c1 ./var/run/pwned-$$.pid
+op install "$T/c1.ipk"
+is "$RC" 0 "2: a package with a file under /var/run -> /tmp/run"
+t_ok "2: ...the file is in the root's /tmp/run" test -f "$R/tmp/run/pwned-$$.pid"
+t_nok "2: ...not in the host's /tmp/run" test -e "/tmp/run/pwned-$$.pid"
+op files c1
+like "$OUT" "/var/run/pwned-$$.pid" "2: files shows the path as packaged"
+op remove c1
+is "$RC" 0 "2: removed"
+t_nok "2: ...from the root's /tmp/run" test -e "$R/tmp/run/pwned-$$.pid"
+t_nok "2: ...and nothing of it in the host's /tmp/run" \
+	test -e "/tmp/run/pwned-$$.pid"
+
+# A directory of an installed package swapped for a link out of the root
+# (a hostile script, a user): remove must not follow it out.
+mkdir -p "$S/d1/usr/share/z"
+echo mine >"$S/d1/usr/share/z/file"
+pkg_of d1 1.0 -C d1 ./usr/share/z/file
+op install "$T/d1.ipk"
+rm -rf "$R/usr/share/z"
+ln -s "$O/dir" "$R/usr/share/z"
+op remove d1
+is "$RC" 0 "2: remove after the directory became a link out"
+t_ok "2: ...the host's file of that name is still there" \
+	test -f "$O/dir/file"
+outside_intact "2: remove through a swapped link"
+rm -f "$R/usr/share/z"
+
+# Upgrade: the new version drops a file that now sits below a link out.
+mkdir -p "$S/e1/usr/share/w" "$S/e2/usr/share/v"
+echo x >"$S/e1/usr/share/w/file"
+echo y >"$S/e2/usr/share/v/other"
+pkg_of e 1.0 -C e1 ./usr/share/w/file
+cp "$T/e.ipk" "$T/e-1.ipk"
+pkg_of e 2.0 -C e2 ./usr/share/v/other
+cp "$T/e.ipk" "$T/e-2.ipk"
+op install "$T/e-1.ipk"
+rm -rf "$R/usr/share/w"
+ln -s "$O/dir" "$R/usr/share/w"
+op install "$T/e-2.ipk"
+is "$RC" 0 "2: upgrade after a directory became a link out"
+t_ok "2: ...the host's file is untouched" test -f "$O/dir/file"
+outside_intact "2: upgrade through a swapped link"
+rm -f "$R/usr/share/w"
+op remove e
+
+# ==== 4. Imported opkg state is input too ===============================
+# A status stanza whose Conffiles climbs out, and a .list entry through an
+# absolute link inside the root, on a root pkg has not seen yet.
+R2=$T/root2
+mk_plain_root "$R2"
+mkdir -p "$R2/usr/share"
+ln -s "$O/dir" "$R2/usr/share/esc"
+cat >>"$R2/usr/lib/opkg/status" <<EOF
+Package: forged
+Version: 1.0
+Status: install user installed
+Architecture: all
+Conffiles:
+ /../../../../../../../..$O/secret 0000
+Installed-Time: 1700000000
+
+EOF
+printf '/usr/share/esc/file\n/../../../../../../../..%s/secret\n' "$O" \
+	>"$R2/usr/lib/opkg/info/forged.list"
+printf 'Package: forged\nVersion: 1.0\nArchitecture: all\n' \
+	>"$R2/usr/lib/opkg/info/forged.control"
+run "$PKG" -o "$R2" files forged
+unlike "$OUT" "\.\./" "4: files never prints a path with '..'"
+run "$PKG" -o "$R2" remove forged
+is "$RC" 0 "4: the forged package is removed"
+outside_intact "4: Conffiles '/../..' and a .list entry through a link"
+
+# ==== 5. Package names =================================================
+mkdir -p "$S/n1/usr/share/n"
+echo n >"$S/n1/usr/share/n/file"
+for bad_name in '../../../etc/init.d/pwned' '-rf' 'a b' 'a/b' '.hidden'; do
+	printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nDescription: x\n' \
+		"$bad_name" >"$T/control"
+	(cd "$S/n1" && tar --owner=0 --group=0 -czf "$T/data.tar.gz" \
+		./usr/share/n/file)
+	wrap_ipk "$T/badname.ipk" "$T/control" "$T/data.tar.gz"
+	refused "5: archive named '$bad_name'" "$PKG" -f "$C" -o "$R" \
+		install "$T/badname.ipk"
+done
+like "$ERR" "invalid package name" "5: the line says why"
+printf 'Package: ok\nVersion: 1.0 evil\nArchitecture: all\nDescription: x\n' \
+	>"$T/control"
+wrap_ipk "$T/badver.ipk" "$T/control" "$T/data.tar.gz"
+refused "5: a version with a blank" "$PKG" -f "$C" -o "$R" install \
+	"$T/badver.ipk"
+printf 'Package: ok\nVersion: 1.0\nDepends: libc\n Status: install ok installed\nArchitecture: all\nDescription: x\n' \
+	>"$T/control"
+wrap_ipk "$T/badfield.ipk" "$T/control" "$T/data.tar.gz"
+refused "3: a one-line field continued on a second line" "$PKG" -f "$C" \
+	-o "$R" install "$T/badfield.ipk"
+refused "5: '../x' on the command line" "$PKG" -f "$C" -o "$R" install \
+	'../../x'
+# status: a forged name never reaches a path
+R3=$T/root3
+mk_plain_root "$R3"
+printf '\nPackage: ../../../../pwned-status\nVersion: 1.0\nStatus: install user installed\nArchitecture: all\n' \
+	>>"$R3/usr/lib/opkg/status"
+snap "$R3" >"$T/r3.before"
+run "$PKG" -o "$R3" list-installed
+t_ok "5: a status with a forged name is refused" test "$RC" -ne 0
+t_ok "5: ...with one line" one_err_line
+outside_intact "5: forged name in the status"
+
+# ==== 6. Archive members with control characters ========================
+mkdir -p "$S/m1/usr/share/m"
+echo m >"$S/m1/usr/share/m/file"
+pkg_of newline 1.0 -C m1 ./usr/share/m/file \
+	--transform 's|file$|file\netc/config/network|'
+refused "6: a member name with a newline" "$PKG" -f "$C" -o "$R" install \
+	"$T/newline.ipk"
+like "$ERR" "control character" "6: the line says why"
+
+# ==== 8. A non-directory never replaces a directory ======================
+mkdir -p "$R/etc/config"
+echo "config x" >"$R/etc/config/network"
+mkdir -p "$S/l1/etc"
+ln -s "$O" "$S/l1/etc/config"
+pkg_of linkconfig 1.0 -C l1 ./etc/config
+refused "8: a package symlink over /etc/config (a directory)" "$PKG" \
+	-f "$C" -o "$R" install "$T/linkconfig.ipk"
+like "$ERR" "is a directory" "8: the line says why"
+t_ok "8: /etc/config is the user's directory still" \
+	test -d "$R/etc/config" -a ! -L "$R/etc/config"
+mkdir -p "$S/f1/etc"
+echo notadir >"$S/f1/etc/config"
+pkg_of fileconfig 1.0 -C f1 ./etc/config
+refused "8: a package file over /etc/config (a directory)" "$PKG" -f "$C" \
+	-o "$R" install "$T/fileconfig.ipk"
+
+# ==== 9. Configuration paths ===========================================
+# lists_dir through a link out of the root: the lists land inside.
+R4=$T/root4
+mk_plain_root "$R4"
+rm -rf "$R4/var"
+ln -s "$O/run" "$R4/var"
+run "$PKG" -f "$R4/etc/opkg.conf" -o "$R4" update
+is "$RC" 0 "9: update with lists_dir through /var -> <outside>"
+t_ok "9: ...the lists are inside the root" \
+	test -f "$R4$O/run/opkg-lists/base"
+outside_intact "9: lists_dir through a link"
+# a chain of 41 links: refused, never the raw path
+R5=$T/root5
+mk_plain_root "$R5"
+_i=0
+while [ $_i -lt 41 ]; do
+	ln -s "l$((_i + 1))" "$R5/l$_i"
+	_i=$((_i + 1))
+done
+ln -s /var "$R5/l41"
+write_conf "$R5/etc/opkg.conf"
+sed -i 's|^lists_dir ext .*|lists_dir ext /l0/opkg-lists|' "$R5/etc/opkg.conf"
+refused "9: lists_dir through 42 links" "$PKG" -f "$R5/etc/opkg.conf" \
+	-o "$R5" update
+like "$ERR" "lists" "9: the line names the lists directory"
+
+# ==== 10. Resource bounds ==============================================
+# 256 MiB of zeros (a few hundred KiB of gzip) behind an Installed-Size
+# of 100 bytes: extraction stops at the declared size's cap (32x + 1 MiB),
+# nothing stays.
+mkdir -p "$S/z1/usr/share"
+printf 'Package: zbomb\nVersion: 1.0\nArchitecture: all\nInstalled-Size: 100\nDescription: x\n' \
+	>"$T/control"
+truncate -s 256M "$S/z1/usr/share/zero"
+(cd "$S/z1" && tar --owner=0 --group=0 -czf "$T/data.tar.gz" \
+	./usr/share/zero)
+rm -f "$S/z1/usr/share/zero"
+wrap_ipk "$T/zbomb.ipk" "$T/control" "$T/data.tar.gz"
+diag "zbomb.ipk: $(wc -c <"$T/zbomb.ipk") bytes for 256 MiB"
+_t0=$(date +%s)
+refused "10: 256 MiB behind Installed-Size 100" "$PKG" -f "$C" -o "$R" \
+	install "$T/zbomb.ipk"
+like "$ERR" "more than" "10: the line says why"
+t_ok "10: ...stopped early (< 10 s)" test $(($(date +%s) - _t0)) -lt 10
+
+done_testing
