@@ -17,7 +17,23 @@ ifeq ($(CC),cc)
 CC := gcc
 endif
 
-PC_LIBS := libsolv libarchive libcurl libzstd sqlite3 hogweed nettle
+# Crypto backend (fetch/crypto.h): CRYPTO=openssl (libcrypto, the
+# default) or CRYPTO=nettle (nettle + hogweed, smaller: for small devices).
+# Only fetch/crypto_$(CRYPTO).c is compiled; build each backend in its own
+# B (make CRYPTO=nettle B=build/nettle).
+CRYPTO ?= openssl
+CRYPTO_PC_openssl := libcrypto
+CRYPTO_PC_nettle := hogweed nettle
+CRYPTO_LDLIBS_openssl := -lcrypto
+CRYPTO_LDLIBS_nettle := -lhogweed -lnettle
+ifeq ($(CRYPTO_PC_$(CRYPTO)),)
+$(error CRYPTO=$(CRYPTO): choose openssl or nettle)
+endif
+CRYPTO_PC := $(CRYPTO_PC_$(CRYPTO))
+CRYPTO_SRCS := fetch/crypto.c fetch/crypto_$(CRYPTO).c
+CRYPTO_OTHER_SRCS := $(filter-out $(CRYPTO_SRCS),$(wildcard fetch/crypto*.c))
+
+PC_LIBS := libsolv libarchive libcurl libzstd sqlite3 $(CRYPTO_PC)
 CPPFLAGS += -D_GNU_SOURCE -Irootfs -Ifetch -Isolver -Ihooks -Ipkgd
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
@@ -25,22 +41,25 @@ CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
 # binary must not load it, nor its TLS stack, at start; gcc on Debian does
 # this by default, clang does not.
 LDFLAGS += -Wl,--as-needed $(SAN)
-LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolv -larchive -lcurl -lzstd -lsqlite3 -lhogweed -lnettle) -lz -lpthread
+LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolv -larchive -lcurl -lzstd -lsqlite3 $(CRYPTO_LDLIBS_$(CRYPTO))) -lz -lpthread
 
 LIBDIRS := rootfs fetch solver hooks
-lib_srcs = $(wildcard $(1)/*.c)
+# The crypto leaf is its own archive, linked last (below rootfs, which
+# hashes what it stages); fetch/ is the rest of the folder.
+lib_srcs = $(filter-out $(CRYPTO_SRCS) $(CRYPTO_OTHER_SRCS),$(wildcard $(1)/*.c))
 lib_objs = $(patsubst %.c,$(B)/obj/%.o,$(call lib_srcs,$(1)))
+CRYPTO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(CRYPTO_SRCS))
 
 PKGD_SRCS := $(filter-out pkgd/main.c,$(wildcard pkgd/*.c))
 PKGD_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(PKGD_SRCS))
 REPO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard repo-tools/*.c))
 # Link order: upper layers first.
 LIBS := $(B)/lib/libpkgd.a $(B)/lib/libhooks.a $(B)/lib/libsolver.a \
-	$(B)/lib/libfetch.a $(B)/lib/librootfs.a
+	$(B)/lib/libfetch.a $(B)/lib/librootfs.a $(B)/lib/libpkgcrypto.a
 # The test build: same program, rootfs compiled with the fault injector.
 TROOTFS_OBJS := $(patsubst %.c,$(B)/tobj/%.o,$(call lib_srcs,rootfs))
 TLIBS := $(B)/lib/libpkgd.a $(B)/lib/libhooks.a $(B)/lib/libsolver.a \
-	$(B)/lib/libfetch.a $(B)/lib/librootfs-fault.a
+	$(B)/lib/libfetch.a $(B)/lib/librootfs-fault.a $(B)/lib/libpkgcrypto.a
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
@@ -67,9 +86,22 @@ $(B)/lib/librootfs.a: $(call lib_objs,rootfs)
 $(B)/lib/libfetch.a: $(call lib_objs,fetch)
 $(B)/lib/libsolver.a: $(call lib_objs,solver)
 $(B)/lib/libhooks.a: $(call lib_objs,hooks)
+# The backend's name is in a stamp, so that a B built with the other one
+# gets its crypto archive (and so its binaries) made again.
+$(B)/lib/libpkgcrypto.a: $(CRYPTO_OBJS) $(B)/crypto-backend
 $(B)/lib/librootfs.a $(B)/lib/libfetch.a $(B)/lib/libsolver.a $(B)/lib/libhooks.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/libpkgcrypto.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $(CRYPTO_OBJS)
+
+$(B)/crypto-backend: FORCE
+	@mkdir -p $(dir $@)
+	@echo $(CRYPTO) | cmp -s - $@ || echo $(CRYPTO) >$@
+
+FORCE:
 
 $(B)/bin/pkg: $(B)/obj/pkgd/main.o $(LIBS)
 	@mkdir -p $(dir $@)
@@ -82,7 +114,7 @@ $(B)/test/bin/pkg: $(B)/obj/pkgd/main.o $(TLIBS)
 $(B)/bin/opkg: $(B)/bin/pkg
 	ln -sf pkg $@
 
-$(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib/librootfs.a
+$(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib/librootfs.a $(B)/lib/libpkgcrypto.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -115,4 +147,4 @@ bench: deps
 clean:
 	rm -rf build
 
-.PHONY: all deps test asan demo bench clean
+.PHONY: all deps test asan demo bench clean FORCE

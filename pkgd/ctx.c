@@ -184,7 +184,7 @@ int ctx_write_access(struct pkg_ctx *ctx)
  * database opened for writing for that. */
 int ctx_sync_image(struct pkg_ctx *ctx)
 {
-	char fp[65], *old = NULL;
+	char fp[SHA256_HEX_SIZE], *old = NULL;
 	int first, r;
 
 	if (!rom_sync_needed(ctx, fp))
