@@ -32,6 +32,7 @@ endif
 CRYPTO_PC := $(CRYPTO_PC_$(CRYPTO))
 CRYPTO_SRCS := fetch/crypto.c fetch/crypto_$(CRYPTO).c
 CRYPTO_OTHER_SRCS := $(filter-out $(CRYPTO_SRCS),$(wildcard fetch/crypto*.c))
+CRYPTO_OTHER := $(if $(filter openssl,$(CRYPTO)),nettle,openssl)
 
 PC_LIBS := libsolv libarchive libcurl libzstd sqlite3 $(CRYPTO_PC)
 CPPFLAGS += -D_GNU_SOURCE -Irootfs -Ifetch -Isolver -Ihooks -Ipkgd
@@ -137,9 +138,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	sh scripts/demo.sh
 
+# Both crypto backends: the other one is built into $(B)/<its name>.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	sh tests/bench/run.sh
+	@$(MAKE) --no-print-directory CRYPTO=$(CRYPTO_OTHER) \
+		B=$(B)/$(CRYPTO_OTHER) all
+	PKG_BUILD=$(CURDIR)/$(B) sh tests/bench/run.sh
 
 # make fuzz FUZZ_SECONDS=N: libFuzzer harnesses (clang), tests/fuzz/.
 -include tests/fuzz/fuzz.mk
