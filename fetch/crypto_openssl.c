@@ -7,12 +7,14 @@
  *    (the process-wide default context, which libcurl's TLS uses once it
  *    is loaded, is left as it is: the system's openssl.cnf still applies
  *    there, whichever of the two comes first);
- *  - each digest fetched once (EVP_MD_fetch), at its first use, and kept;
+ *  - the digests fetched once (EVP_MD_fetch) at the first hash, and kept;
  *  - no error strings loaded (pkg never prints OpenSSL's errors: the
  *    callers say what failed), and the error queue cleared after a
  *    failure so that a later libcurl call does not find our errors there.
  * A command that never hashes nor verifies (list, info...) only maps the
- * library. The figures are in README.md ("Memory").
+ * library. What is left costs about 3 MB of peak RSS in update, most of
+ * it clean pages of libcrypto.so: figures in README.md ("Crypto: OpenSSL
+ * or Nettle").
  *
  * Process state: the context and the fetched digests below, behind
  * CRYPTO_THREAD_run_once, because pkg-repo hashes from several threads.
