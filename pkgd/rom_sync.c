@@ -326,7 +326,7 @@ int rom_sync_needed(struct pkg_ctx *ctx, char fp[SHA256_HEX_SIZE])
 	if (!ctx->rf.rom)
 		return 0;
 	if (rom_fingerprint(ctx, ctx->rf.rom, fp) < 0)
-		snprintf(fp, 65, "none");
+		snprintf(fp, SHA256_HEX_SIZE, "none");
 	db_meta_get(ctx->db, "rom_fingerprint", &old);
 	need = !old || strcmp(old, fp);
 	free(old);
