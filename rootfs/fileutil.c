@@ -1,6 +1,7 @@
 /*
  * File helpers on top of the ops layer: atomic whole-file write, mkdir -p,
- * rm -rf, whole-file read and SHA-256 (GNU Nettle).
+ * rm -rf, whole-file read, and file digests (SHA-256, MD5) through the
+ * crypto leaf (fetch/crypto.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,8 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <nettle/sha2.h>
 
 #include "rootfs.h"
 
@@ -228,16 +227,19 @@ void rootfs_hex(const unsigned char *bin, size_t n, char *hex)
 	hex[2 * n] = '\0';
 }
 
-int rootfs_sha256_file(const char *path, char hex[65])
+/* Digest of path's content with algo, as lower-case hex: 0 or -errno
+ * (crypto_hash_init's codes included). */
+static int hash_file(const char *path, enum crypto_hash_algo algo,
+		     char *hex)
 {
-	unsigned char md[SHA256_DIGEST_SIZE], buf[65536];
-	struct sha256_ctx ctx;
-	int fd, rc = 0;
+	unsigned char md[CRYPTO_MAX_DIGEST_SIZE], buf[65536];
+	struct crypto_hash h;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	sha256_init(&ctx);
+	rc = crypto_hash_init(&h, algo);
 	while (!rc) {
 		ssize_t r = read(fd, buf, sizeof(buf));
 
@@ -248,12 +250,25 @@ int rootfs_sha256_file(const char *path, char hex[65])
 		else if (r == 0)
 			break;
 		else
-			sha256_update(&ctx, (size_t)r, buf);
-	}
-	if (!rc) {
-		sha256_digest(&ctx, sizeof(md), md);
-		rootfs_hex(md, sizeof(md), hex);
+			crypto_hash_update(&h, buf, (size_t)r);
 	}
 	close(fd);
+	if (rc) {
+		crypto_hash_release(&h);
+		return rc;
+	}
+	rc = crypto_hash_final(&h, md);
+	if (!rc)
+		rootfs_hex(md, crypto_hash_size(algo), hex);
 	return rc;
+}
+
+int rootfs_sha256_file(const char *path, char hex[SHA256_HEX_SIZE])
+{
+	return hash_file(path, CRYPTO_SHA256, hex);
+}
+
+int rootfs_md5_file(const char *path, char hex[MD5_HEX_SIZE])
+{
+	return hash_file(path, CRYPTO_MD5, hex);
 }

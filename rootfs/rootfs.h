@@ -7,7 +7,9 @@
  * parser, (4) the .ipk reader and secure extraction into a staging area,
  * and (5) the rom/overlay model of a target root.
  *
- * Nothing here includes a header of another pkg folder.
+ * Nothing here includes a header of another pkg folder but the crypto
+ * leaf, fetch/crypto.h (hashes), which sits below rootfs in the layer
+ * order: it includes nothing of pkg's and never reports.
  */
 #ifndef PKG_ROOTFS_H
 #define PKG_ROOTFS_H
@@ -17,6 +19,8 @@
 #include <stdarg.h>
 #include <sys/types.h>
 #include <sys/stat.h>
+
+#include "crypto.h"
 
 /* ------------------------------------------------------------------ */
 /* Errors: 0, -errno, or a negative PKGE_* code (above the errno range). */
@@ -186,7 +190,8 @@ struct stage_entry {
 	uint64_t size;
 	char *target;	/* symlink target, hardlink's path (normalised) */
 	char *staged;	/* ST_FILE: absolute path of the staged copy */
-	unsigned char sha256[32]; /* ST_FILE and ST_HARDLINK (its target's) */
+	/* ST_FILE and ST_HARDLINK (its target's) */
+	unsigned char sha256[CRYPTO_SHA256_SIZE];
 	dev_t rdev;	/* ST_DEVICE */
 };
 
@@ -219,9 +224,14 @@ void stage_list_release(struct stage_list *l);
  * (ipk_stage refuses absolute paths before normalising.) */
 int path_normalise(const char *in, char **out);
 
-/* SHA-256 of a file (hex, 65 bytes incl. NUL). 0 or -errno, not
- * reported. */
-int rootfs_sha256_file(const char *path, char hex[65]);
+/* Digests of a file's content as lower-case hex (SHA256_HEX_SIZE or
+ * MD5_HEX_SIZE bytes incl. the NUL), the one pair every layer uses.
+ * 0 or -errno (-ENOENT...; -ENOMEM / -ENOSYS when the crypto library
+ * fails), never reported: callers know whether a missing file is an
+ * error. */
+int rootfs_sha256_file(const char *path, char hex[SHA256_HEX_SIZE]);
+int rootfs_md5_file(const char *path, char hex[MD5_HEX_SIZE]);
+/* n bytes of bin as 2n lower-case hex digits and a NUL. */
 void rootfs_hex(const unsigned char *bin, size_t n, char *hex);
 
 /* ------------------------------------------------------------------ */

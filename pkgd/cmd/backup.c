@@ -220,14 +220,14 @@ static int bk_keep_lists(struct bk *b)
 static int conf_changed_one(const struct db_file *f, void *ud)
 {
 	struct bk *b = ud;
-	char hex[65], md5[33], *rp;
+	char hex[SHA256_HEX_SIZE], md5[MD5_HEX_SIZE], *rp;
 	int changed = 0;
 
 	if (!f->conffile || !f->conf_sha256 || !*f->conf_sha256)
 		return 0;
 	rp = rootfs_rpath(&b->ctx->rf, f->path, NULL);
 	if (rp && strlen(f->conf_sha256) == 32)
-		changed = fetch_md5_file(rp, md5) == 0 &&
+		changed = rootfs_md5_file(rp, md5) == 0 &&
 			  strcmp(md5, f->conf_sha256);
 	else if (rp)
 		changed = rootfs_sha256_file(rp, hex) == 0 &&

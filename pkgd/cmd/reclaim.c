@@ -30,7 +30,7 @@ struct reclaim {
 static int same_as_image(struct reclaim *rc, const char *rel,
 			 const char *up, const struct stat *su)
 {
-	char *im = NULL, hu[65], hi[65], tu[4096], ti[4096];
+	char *im = NULL, hu[SHA256_HEX_SIZE], hi[SHA256_HEX_SIZE], tu[4096], ti[4096];
 	struct rom_file rf;
 	struct stat si;
 	ssize_t nu, ni;

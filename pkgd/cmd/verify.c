@@ -17,7 +17,7 @@ struct verify_ctx {
 static int verify_file(const struct db_file *f, void *ud)
 {
 	struct verify_ctx *v = ud;
-	char hex[65], *rp;
+	char hex[SHA256_HEX_SIZE], *rp;
 	const char *what = NULL;
 
 	if (f->type != 'f' || f->conffile || !f->sha256 || !*f->sha256 ||

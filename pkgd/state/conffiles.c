@@ -27,7 +27,7 @@ enum conf_state conffile_state(struct pkg_ctx *ctx, const struct db_file *f)
 	const char *base = f->conf_sha256;
 	struct rom_file rf;
 	enum origin o;
-	char hex[65], *rp = rootfs_rpath(&ctx->rf, f->path, &o);
+	char hex[SHA256_HEX_SIZE], *rp = rootfs_rpath(&ctx->rf, f->path, &o);
 	int here, image = 0, r;
 
 	if (!rp)
@@ -36,7 +36,7 @@ enum conf_state conffile_state(struct pkg_ctx *ctx, const struct db_file *f)
 		free(rp);
 		return CONF_UNCHANGED;
 	}
-	r = strlen(base) == 32 ? fetch_md5_file(rp, hex)
+	r = strlen(base) == 32 ? rootfs_md5_file(rp, hex)
 			       : rootfs_sha256_file(rp, hex);
 	free(rp);
 	if (r < 0)

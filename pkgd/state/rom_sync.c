@@ -318,7 +318,7 @@ static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 	return r;
 }
 
-int rom_sync_needed(struct pkg_ctx *ctx, char fp[65])
+int rom_sync_needed(struct pkg_ctx *ctx, char fp[SHA256_HEX_SIZE])
 {
 	char *old = NULL;
 	int need;
@@ -326,7 +326,7 @@ int rom_sync_needed(struct pkg_ctx *ctx, char fp[65])
 	if (!ctx->rf.rom)
 		return 0;
 	if (rom_fingerprint(ctx, ctx->rf.rom, fp) < 0)
-		snprintf(fp, 65, "none");
+		snprintf(fp, SHA256_HEX_SIZE, "none");
 	db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old);
 	need = !old || strcmp(old, fp);
 	free(old);
@@ -335,7 +335,7 @@ int rom_sync_needed(struct pkg_ctx *ctx, char fp[65])
 
 int rom_sync(struct pkg_ctx *ctx, int first)
 {
-	char fp[65];
+	char fp[SHA256_HEX_SIZE];
 	int changed = 0, r;
 
 	if (!rom_sync_needed(ctx, fp))

@@ -14,7 +14,7 @@ int world_image_fingerprint(struct pkg_ctx *ctx, char **out)
 {
 	static const char *const rel[] = { "etc/openwrt_release",
 					   "usr/lib/os-release" };
-	char hex[65], *path = NULL;
+	char hex[SHA256_HEX_SIZE], *path = NULL;
 	size_t i;
 
 	*out = NULL;

@@ -115,13 +115,13 @@ char *apply_cache_dir(struct pkg_ctx *ctx)
 static int cache_good(const struct feed_archive *a, const char *path)
 {
 	const char *sha = a->sha256, *md5 = a->md5;
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 
 	if (access(path, R_OK))
 		return 0;
 	if (sha)
-		return fetch_sha256_file(path, hex) == 0 && !strcmp(hex, sha);
-	return md5 && fetch_md5_file(path, hex) == 0 && !strcmp(hex, md5);
+		return rootfs_sha256_file(path, hex) == 0 && !strcmp(hex, sha);
+	return md5 && rootfs_md5_file(path, hex) == 0 && !strcmp(hex, md5);
 }
 
 /* A step whose archive is in the cache and verifies: point it at a

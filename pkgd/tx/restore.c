@@ -41,7 +41,7 @@ static int add_op(struct restore *rs, char op, const char *path,
 static int conf_edited(struct restore *rs, const char *path, const char *up)
 {
 	sqlite3_stmt *st;
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 	int edited = 1;
 
 	if (rootfs_sha256_file(up, hex) < 0 ||
@@ -311,7 +311,7 @@ int rom_record_restore(struct pkg_ctx *ctx, struct db_pkg *p,
 /* Does the merged view show the image's entry at rel? */
 static int shows_image(struct pkg_ctx *ctx, const char *rel)
 {
-	char *m = ctx_path(ctx, rel), *i = NULL, hm[65], hi[65];
+	char *m = ctx_path(ctx, rel), *i = NULL, hm[SHA256_HEX_SIZE], hi[SHA256_HEX_SIZE];
 	struct stat sm, si;
 	int ok = 0;
 

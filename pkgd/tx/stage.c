@@ -269,7 +269,7 @@ static int conf_changed(struct run *rn, const char *pkg, const char *path)
 {
 	struct pkg_ctx *ctx = rn->ctx;
 	sqlite3_stmt *st;
-	char hex[65], *rp = rootfs_rpath(&ctx->rf, path, NULL);
+	char hex[SHA256_HEX_SIZE], *rp = rootfs_rpath(&ctx->rf, path, NULL);
 	int changed = 0;
 
 	if (!rp)
@@ -301,7 +301,7 @@ static int conf_foreign(struct run *rn, const char *path,
 			const unsigned char *sha)
 {
 	struct pkg_ctx *ctx = rn->ctx;
-	char hex[65], want[65], *rp = rootfs_rpath(&ctx->rf, path, NULL), *o;
+	char hex[SHA256_HEX_SIZE], want[SHA256_HEX_SIZE], *rp = rootfs_rpath(&ctx->rf, path, NULL), *o;
 	int foreign = 0;
 
 	if (!rp)
