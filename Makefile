@@ -17,7 +17,24 @@ ifeq ($(CC),cc)
 CC := gcc
 endif
 
-PC_LIBS := libsolv libarchive libcurl libzstd sqlite3 hogweed nettle
+# Crypto backend (fetch/crypto.h): CRYPTO=openssl (libcrypto, the
+# default) or CRYPTO=nettle (nettle + hogweed, smaller: for small devices).
+# Only fetch/crypto_$(CRYPTO).c is compiled; build each backend in its own
+# B (make CRYPTO=nettle B=build/nettle).
+CRYPTO ?= openssl
+CRYPTO_PC_openssl := libcrypto
+CRYPTO_PC_nettle := hogweed nettle
+CRYPTO_LDLIBS_openssl := -lcrypto
+CRYPTO_LDLIBS_nettle := -lhogweed -lnettle
+ifeq ($(CRYPTO_PC_$(CRYPTO)),)
+$(error CRYPTO=$(CRYPTO): choose openssl or nettle)
+endif
+CRYPTO_PC := $(CRYPTO_PC_$(CRYPTO))
+CRYPTO_SRCS := fetch/crypto.c fetch/crypto_$(CRYPTO).c
+CRYPTO_OTHER_SRCS := $(filter-out $(CRYPTO_SRCS),$(wildcard fetch/crypto*.c))
+CRYPTO_OTHER := $(if $(filter openssl,$(CRYPTO)),nettle,openssl)
+
+PC_LIBS := libsolv libarchive libcurl libzstd sqlite3 $(CRYPTO_PC)
 CPPFLAGS += -D_GNU_SOURCE -Irootfs -Ifetch -Isolver -Ihooks -Ipkgd
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
@@ -25,11 +42,14 @@ CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
 # binary must not load it, nor its TLS stack, at start; gcc on Debian does
 # this by default, clang does not.
 LDFLAGS += -Wl,--as-needed $(SAN)
-LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolv -larchive -lcurl -lzstd -lsqlite3 -lhogweed -lnettle) -lz -lpthread
+LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolv -larchive -lcurl -lzstd -lsqlite3 $(CRYPTO_LDLIBS_$(CRYPTO))) -lz -lpthread
 
 LIBDIRS := rootfs fetch solver hooks
-lib_srcs = $(wildcard $(1)/*.c)
+# The crypto leaf is its own archive, linked last (below rootfs, which
+# hashes what it stages); fetch/ is the rest of the folder.
+lib_srcs = $(filter-out $(CRYPTO_SRCS) $(CRYPTO_OTHER_SRCS),$(wildcard $(1)/*.c))
 lib_objs = $(patsubst %.c,$(B)/obj/%.o,$(call lib_srcs,$(1)))
+CRYPTO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(CRYPTO_SRCS))
 
 # pkgd/ in layers, lowest first: core, state, tx, session, cmd; main.c on
 # top (tests/t/05-layers.t checks that no layer includes or calls a higher
@@ -40,11 +60,11 @@ PKGD_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(PKGD_SRCS))
 REPO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(wildcard repo-tools/*.c))
 # Link order: upper layers first.
 LIBS := $(B)/lib/libpkgd.a $(B)/lib/libhooks.a $(B)/lib/libsolver.a \
-	$(B)/lib/libfetch.a $(B)/lib/librootfs.a
+	$(B)/lib/libfetch.a $(B)/lib/librootfs.a $(B)/lib/libpkgcrypto.a
 # The test build: same program, rootfs compiled with the fault injector.
 TROOTFS_OBJS := $(patsubst %.c,$(B)/tobj/%.o,$(call lib_srcs,rootfs))
 TLIBS := $(B)/lib/libpkgd.a $(B)/lib/libhooks.a $(B)/lib/libsolver.a \
-	$(B)/lib/libfetch.a $(B)/lib/librootfs-fault.a
+	$(B)/lib/libfetch.a $(B)/lib/librootfs-fault.a $(B)/lib/libpkgcrypto.a
 
 HDRS := $(wildcard */*.h pkgd/*/*.h)
 
@@ -73,9 +93,22 @@ $(B)/lib/librootfs.a: $(call lib_objs,rootfs)
 $(B)/lib/libfetch.a: $(call lib_objs,fetch)
 $(B)/lib/libsolver.a: $(call lib_objs,solver)
 $(B)/lib/libhooks.a: $(call lib_objs,hooks)
+# The backend's name is in a stamp, so that a B built with the other one
+# gets its crypto archive (and so its binaries) made again.
+$(B)/lib/libpkgcrypto.a: $(CRYPTO_OBJS) $(B)/crypto-backend
 $(B)/lib/librootfs.a $(B)/lib/libfetch.a $(B)/lib/libsolver.a $(B)/lib/libhooks.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/libpkgcrypto.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $(CRYPTO_OBJS)
+
+$(B)/crypto-backend: FORCE
+	@mkdir -p $(dir $@)
+	@echo $(CRYPTO) | cmp -s - $@ || echo $(CRYPTO) >$@
+
+FORCE:
 
 $(B)/bin/pkg: $(B)/obj/pkgd/main.o $(LIBS)
 	@mkdir -p $(dir $@)
@@ -88,7 +121,7 @@ $(B)/test/bin/pkg: $(B)/obj/pkgd/main.o $(TLIBS)
 $(B)/bin/opkg: $(B)/bin/pkg
 	ln -sf pkg $@
 
-$(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib/librootfs.a
+$(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib/librootfs.a $(B)/lib/libpkgcrypto.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -111,9 +144,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	sh scripts/demo.sh
 
+# Both crypto backends: the other one is built into $(B)/<its name>.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	sh tests/bench/run.sh
+	@$(MAKE) --no-print-directory CRYPTO=$(CRYPTO_OTHER) \
+		B=$(B)/$(CRYPTO_OTHER) all
+	PKG_BUILD=$(CURDIR)/$(B) sh tests/bench/run.sh
 
 # make fuzz FUZZ_SECONDS=N: libFuzzer harnesses (clang), tests/fuzz/.
 -include tests/fuzz/fuzz.mk
@@ -121,4 +157,4 @@ bench: deps
 clean:
 	rm -rf build
 
-.PHONY: all deps test asan demo bench clean
+.PHONY: all deps test asan demo bench clean FORCE

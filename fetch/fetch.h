@@ -1,8 +1,10 @@
 /*
  * fetch: downloads (libcurl: file://, http://, https://), checksums and
- * usign signatures (GNU Nettle: libnettle, libhogweed). Libraries are
+ * usign signatures (Ed25519 through the crypto leaf, crypto.h: OpenSSL's
+ * libcrypto or GNU Nettle, chosen at build time). Libraries are
  * initialised lazily: a command that never downloads never pays for
- * libcurl's start-up.
+ * libcurl's start-up, one that never hashes nor verifies never sets up
+ * the crypto library.
  */
 #ifndef PKG_FETCH_H
 #define PKG_FETCH_H
@@ -11,15 +13,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- checksums (Nettle) ---- */
+#include "crypto.h"
 
-/* Hex digests (lower case), NUL-terminated: sha256 -> 65 bytes, md5 ->
- * 33 bytes. 0, or -errno (reported, naming the file). */
-int fetch_sha256_buf(const void *buf, size_t len, char hex[65]);
-int fetch_sha256_file(const char *path, char hex[65]);
-int fetch_md5_file(const char *path, char hex[33]);
-/* MD5 of an open file, from where it is (not reported). */
-int fetch_md5_fd(int fd, char hex[33]);
+/* ---- checksums ---- */
+
+/* File digests are rootfs_sha256_file and rootfs_md5_file (rootfs.h),
+ * over the crypto leaf (crypto.h). */
+
 /* Check a file against the index: sha256 (64 hex) or md5 (32 hex) and
  * size (0 = unknown). sha256 wins when both are given; neither given is
  * refused. PKGE_CHECKSUM with a clear message on mismatch ("checksum
@@ -38,18 +38,19 @@ int fetch_verify_file(const char *path, const char *sha256, const char *md5,
 /* ---- usign (Ed25519), the format of OpenWrt's usign/signify ---- */
 
 /* Key id: 8 bytes, printed as 16 lower-case hex digits. */
+#define USIGN_KEYID_SIZE 8
 struct usign_pubkey {
-	unsigned char keyid[8];
-	unsigned char key[32];
+	unsigned char keyid[USIGN_KEYID_SIZE];
+	unsigned char key[CRYPTO_ED25519_KEY_SIZE];
 };
 struct usign_seckey {
-	unsigned char keyid[8];
-	unsigned char seed[32]; /* Ed25519 private seed */
-	unsigned char pub[32];
+	unsigned char keyid[USIGN_KEYID_SIZE];
+	unsigned char seed[CRYPTO_ED25519_KEY_SIZE]; /* Ed25519 secret seed */
+	unsigned char pub[CRYPTO_ED25519_KEY_SIZE];
 };
 struct usign_sig {
-	unsigned char keyid[8];
-	unsigned char sig[64];
+	unsigned char keyid[USIGN_KEYID_SIZE];
+	unsigned char sig[CRYPTO_ED25519_SIG_SIZE];
 };
 
 /* Parse usign files from text. "untrusted comment: ..." first line is
@@ -62,8 +63,9 @@ int usign_parse_pubkey(const char *text, size_t len, struct usign_pubkey *k);
 int usign_parse_seckey(const char *text, size_t len, struct usign_seckey *k);
 int usign_parse_sig(const char *text, size_t len, struct usign_sig *s);
 
-/* Verify data against sig with key (key ids must match): 0 or
- * PKGE_SIGNATURE. Never prints. */
+/* Verify data against sig with key (key ids must match): 0,
+ * PKGE_SIGNATURE, or -ENOMEM / -ENOSYS when the crypto library fails.
+ * Never prints. */
 int usign_verify(const void *data, size_t len, const struct usign_sig *s,
 		 const struct usign_pubkey *k);
 /* Verify file data_path against sig_path using the key whose id matches,
@@ -73,7 +75,7 @@ int usign_verify(const void *data, size_t len, const struct usign_sig *s,
  * '/etc/opkg/keys'", "...: bad signature (key <id>)"). 0, PKGE_SIGNATURE
  * (bad signature, unknown key, malformed key or signature file), or
  * -errno (signature, data or key path unreadable: "cannot read signature
- * 'X.sig': ..."). */
+ * 'X.sig': ..."; the crypto library failing). */
 int usign_verify_file(const char *data_path, const char *sig_path,
 		      const char *keypath);
 /* Same, data already in memory; messages name sig_path minus its last
@@ -85,7 +87,7 @@ int usign_verify_buf(const void *data, size_t len, const char *sig_path,
  * usign's layout, first lines "untrusted comment: <comment> secret key"
  * and "... public key" (comment NULL: "pkg key <id>"). The secret key is
  * unencrypted. -EEXIST when PREFIX exists (never overwrites a secret key).
- * Random seed, key id and salt from getrandom(2). */
+ * Random seed, key id and salt from crypto_random (getrandom(2)). */
 int usign_keygen(const char *prefix, const char *comment);
 /* Sign data_path with the secret key file; writes out_sig_path (usign
  * layout: "untrusted comment: signed by key <id>\n<base64>\n") through

@@ -1,6 +1,6 @@
 /*
- * usign (OpenWrt) / signify (OpenBSD) keys and signatures, Ed25519, SHA-512
- * and base64 through GNU Nettle (libhogweed, libnettle). File layout: an
+ * usign (OpenWrt) / signify (OpenBSD) keys and signatures; Ed25519,
+ * SHA-512 and base64 through the crypto leaf (crypto.h). File layout: an
  * optional "untrusted comment: ..." line, then one line of base64:
  *   public key  42 bytes: "Ed" keyid[8] pubkey[32]
  *   secret key 104 bytes: "Ed" "BK" kdfrounds[4] salt[16] checksum[8]
@@ -15,24 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <nettle/base64.h>
-#include <nettle/eddsa.h>
-#include <nettle/sha2.h>
-
 #include "fetch.h"
 #include "fetch_int.h"
 #include "rootfs.h"
 
-#define USIGN_PUB_LEN 42
-#define USIGN_SEC_LEN 104
-#define USIGN_SIG_LEN 74
-#define USIGN_MAX_FILE 4096		/* key and signature files */
-#define USIGN_MAX_DATA (1024u << 20)	/* signed data read in memory */
 #define COMMENT_PREFIX "untrusted comment:"
-/* Longest base64 line taken: the secret key's 104 bytes. */
-#define USIGN_B64_MAX BASE64_ENCODE_RAW_LENGTH(USIGN_SEC_LEN)
-#define B64_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-		     "0123456789+/"
 
 void usign_keyid_hex(const unsigned char keyid[8], char hex[17])
 {
@@ -40,31 +27,29 @@ void usign_keyid_hex(const unsigned char keyid[8], char hex[17])
 }
 
 /* Decode one base64 line of exactly want bytes into out: 0 or -1.
- * Accepted: a multiple of 4 characters of the standard alphabet, padding
- * ('=') only as the last one or two of them, unused bits of the last
- * character zero (as usign's b64_pton). Nettle would skip blanks inside
- * the line: they are refused here first. */
+ * Accepted: the one encoding of want bytes (crypto_base64_decode checks
+ * the alphabet and the padding; encoding the result again must give the
+ * line back, which refuses unused bits set in the last character, as
+ * usign's b64_pton does). */
 static int b64_decode(const char *s, size_t n, unsigned char *out,
 		      size_t want)
 {
-	unsigned char buf[BASE64_DECODE_LENGTH(USIGN_B64_MAX)];
-	struct base64_decode_ctx ctx;
-	size_t i, pad = 0, got = 0;
-	int ok;
+	unsigned char buf[USIGN_SEC_LEN];
+	char again[CRYPTO_BASE64_LEN(USIGN_SEC_LEN) + 1];
+	int got, ok;
 
-	if (n == 0 || n % 4 || n > USIGN_B64_MAX)
+	if (want > sizeof(buf) || n != CRYPTO_BASE64_LEN(want))
 		return -1;
-	pad = (s[n - 1] == '=') + (s[n - 2] == '=');
-	for (i = 0; i < n - pad; i++)
-		if (!s[i] || !strchr(B64_ALPHABET, s[i]))
-			return -1;
-	base64_decode_init(&ctx);
-	ok = base64_decode_update(&ctx, &got, buf, n, s) &&
-	     base64_decode_final(&ctx) && got == want;
+	got = crypto_base64_decode(s, n, buf, want);
+	ok = got == (int)want;
+	if (ok) {
+		crypto_base64_encode(buf, want, again);
+		ok = !memcmp(again, s, n);
+		explicit_bzero(again, sizeof(again)); /* may be a secret key */
+	}
 	if (ok)
 		memcpy(out, buf, want);
-	explicit_bzero(buf, sizeof(buf)); /* may be a secret key */
-	explicit_bzero(&ctx, sizeof(ctx));
+	explicit_bzero(buf, sizeof(buf));
 	return ok ? 0 : -1;
 }
 
@@ -135,8 +120,7 @@ int usign_parse_sig(const char *text, size_t len, struct usign_sig *s)
 
 int usign_parse_seckey(const char *text, size_t len, struct usign_seckey *k)
 {
-	unsigned char b[USIGN_SEC_LEN], md[SHA512_DIGEST_SIZE];
-	struct sha512_ctx ctx;
+	unsigned char b[USIGN_SEC_LEN], md[CRYPTO_SHA512_SIZE];
 	int err = parse_blob(text, len, b, sizeof(b));
 
 	if (err)
@@ -147,28 +131,26 @@ int usign_parse_seckey(const char *text, size_t len, struct usign_seckey *k)
 		explicit_bzero(b, sizeof(b));
 		return -PKGE_FORMAT;
 	}
-	sha512_init(&ctx);
-	sha512_update(&ctx, 64, b + 40);
-	sha512_digest(&ctx, sizeof(md), md);
-	if (memcmp(md, b + 24, 8))
+	err = crypto_hash_buf(CRYPTO_SHA512, b + 40, 64, md);
+	if (!err && memcmp(md, b + 24, 8))
 		err = -PKGE_FORMAT;
 	memcpy(k->keyid, b + 32, 8);
 	memcpy(k->seed, b + 40, 32);
 	memcpy(k->pub, b + 72, 32);
 	explicit_bzero(b, sizeof(b));
-	explicit_bzero(&ctx, sizeof(ctx));
+	explicit_bzero(md, sizeof(md));
 	return err;
 }
 
 int usign_verify(const void *data, size_t len, const struct usign_sig *s,
 		 const struct usign_pubkey *k)
 {
+	int err;
+
 	if (memcmp(s->keyid, k->keyid, 8))
 		return -PKGE_SIGNATURE;
-	if (!ed25519_sha512_verify(k->key, len,
-				   data ? data : (const void *)"", s->sig))
-		return -PKGE_SIGNATURE;
-	return 0;
+	err = crypto_ed25519_verify(k->key, data, len, s->sig);
+	return err == -EBADMSG ? -PKGE_SIGNATURE : err;
 }
 
 /* Read and parse a key file for checking name; messages name both. */
@@ -247,11 +229,14 @@ static int verify_named(const char *name, const void *data, size_t len,
 	err = find_pubkey(name, &s, keypath, &k);
 	if (err)
 		return err;
-	if (usign_verify(data, len, &s, &k)) {
-		usign_keyid_hex(s.keyid, id);
-		return pkg_error(-PKGE_SIGNATURE, "signature check failed for "
-				 "'%s': bad signature (key %s)", name, id);
-	}
+	err = usign_verify(data, len, &s, &k);
+	usign_keyid_hex(s.keyid, id);
+	if (err == -PKGE_SIGNATURE)
+		return pkg_error(err, "signature check failed for '%s': bad "
+				 "signature (key %s)", name, id);
+	if (err)
+		return pkg_error(err, "signature check failed for '%s' (key %s)",
+				 name, id);
 	return 0;
 }
 

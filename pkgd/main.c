@@ -188,9 +188,15 @@ static int parse_opts(struct pkg_opts *o, int argc, char **argv, int *first,
 			    strlen(argv[optind]))
 			optarg = argv[optind++]; /* --wait N, as -V N is not */
 		if (c == O_VERSION || c == 'v') {
-			/* opkg -v: "opkg version %s" */
-			printf("%s version %s (pkg, opkg compatible)\n", prog,
-			       PKG_VERSION);
+			/* opkg -v: "opkg version %s", kept as opkg; as pkg
+			 * the crypto backend of this build too */
+			if (!strcmp(prog, "opkg"))
+				printf("opkg version %s (pkg, opkg "
+				       "compatible)\n", PKG_VERSION);
+			else
+				printf("%s version %s (opkg compatible, "
+				       "crypto: %s)\n", prog, PKG_VERSION,
+				       crypto_backend_name());
 			r = 1;
 			break;
 		}

@@ -110,7 +110,7 @@ int repo_cache_get(struct repo_cache *c, const char *name, int64_t size,
 		row->ok = sqlite3_column_int(st, 0);
 		sha = sqlite3_column_text(st, 1);
 		if (sha && strlen((const char *)sha) == 64)
-			memcpy(row->sha256, sha, 65);
+			memcpy(row->sha256, sha, SHA256_HEX_SIZE);
 		row->stanza = col_dup(st, 2);
 		row->pkg = col_dup(st, 3);
 		row->ver = col_dup(st, 4);

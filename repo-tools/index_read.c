@@ -164,7 +164,7 @@ static int process(struct ientry *e, double *t_read, double *t_hash)
 	double t0 = repo_now();
 	int rc;
 
-	rc = fetch_sha256_file(e->path, e->row.sha256);
+	rc = rootfs_sha256_file(e->path, e->row.sha256);
 	*t_hash += repo_now() - t0;
 	if (rc < 0) {
 		e->row.sha256[0] = '\0';

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
+
 struct repo_cmd {
 	const char *name;
 	const char *synopsis; /* one line: "build DIR [-o OUTDIR] ..." */
@@ -79,7 +81,7 @@ struct repo_cache_row {
 	int ok;		/* 1: stanza valid; 0: broken, why in stanza */
 	char *stanza;	/* rendered stanza, or the broken reason */
 	char *pkg, *ver, *arch;
-	char sha256[65];
+	char sha256[SHA256_HEX_SIZE];
 };
 
 /* Open (create) the cache database at path. 0 or -PKGE_DB (reported). */

@@ -1,6 +1,7 @@
 /*
  * File helpers on top of the ops layer: atomic whole-file write, mkdir -p,
- * rm -rf, whole-file read and SHA-256 (GNU Nettle).
+ * rm -rf, whole-file read, and file digests (SHA-256, MD5) through the
+ * crypto leaf (fetch/crypto.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,8 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <nettle/sha2.h>
 
 #include "rootfs.h"
 
@@ -228,24 +227,14 @@ void rootfs_hex(const unsigned char *bin, size_t n, char *hex)
 	hex[2 * n] = '\0';
 }
 
-int rootfs_sha256_file(const char *path, char hex[65])
+/* Digest of fd's content from where it is, with algo, as lower-case
+ * hex: 0 or -errno (crypto_hash_init's codes included). */
+static int hash_fd(int fd, enum crypto_hash_algo algo, char *hex)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	unsigned char md[CRYPTO_MAX_DIGEST_SIZE], buf[65536];
+	struct crypto_hash h;
+	int rc = crypto_hash_init(&h, algo);
 
-	if (fd < 0)
-		return -errno;
-	rc = rootfs_sha256_fd(fd, hex);
-	close(fd);
-	return rc;
-}
-
-int rootfs_sha256_fd(int fd, char hex[65])
-{
-	unsigned char md[SHA256_DIGEST_SIZE], buf[65536];
-	struct sha256_ctx ctx;
-	int rc = 0;
-
-	sha256_init(&ctx);
 	while (!rc) {
 		ssize_t r = read(fd, buf, sizeof(buf));
 
@@ -256,13 +245,48 @@ int rootfs_sha256_fd(int fd, char hex[65])
 		else if (r == 0)
 			break;
 		else
-			sha256_update(&ctx, (size_t)r, buf);
+			crypto_hash_update(&h, buf, (size_t)r);
 	}
-	if (!rc) {
-		sha256_digest(&ctx, sizeof(md), md);
-		rootfs_hex(md, sizeof(md), hex);
+	if (rc) {
+		crypto_hash_release(&h);
+		return rc;
 	}
+	rc = crypto_hash_final(&h, md);
+	if (!rc)
+		rootfs_hex(md, crypto_hash_size(algo), hex);
 	return rc;
+}
+
+static int hash_file(const char *path, enum crypto_hash_algo algo,
+		     char *hex)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = hash_fd(fd, algo, hex);
+	close(fd);
+	return rc;
+}
+
+int rootfs_sha256_file(const char *path, char hex[SHA256_HEX_SIZE])
+{
+	return hash_file(path, CRYPTO_SHA256, hex);
+}
+
+int rootfs_md5_file(const char *path, char hex[MD5_HEX_SIZE])
+{
+	return hash_file(path, CRYPTO_MD5, hex);
+}
+
+int rootfs_sha256_fd(int fd, char hex[SHA256_HEX_SIZE])
+{
+	return hash_fd(fd, CRYPTO_SHA256, hex);
+}
+
+int rootfs_md5_fd(int fd, char hex[MD5_HEX_SIZE])
+{
+	return hash_fd(fd, CRYPTO_MD5, hex);
 }
 
 /*

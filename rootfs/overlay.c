@@ -680,7 +680,7 @@ int rootfs_space(const struct rootfs *rf, uint64_t *free_bytes,
 
 /* ---- reading the merged view ---- */
 
-int rootfs_sha256(const struct rootfs *rf, const char *rel, char hex[65])
+int rootfs_sha256(const struct rootfs *rf, const char *rel, char hex[SHA256_HEX_SIZE])
 {
 	int fd = rootfs_open_read(rf, rel, NULL), r;
 
@@ -692,7 +692,7 @@ int rootfs_sha256(const struct rootfs *rf, const char *rel, char hex[65])
 }
 
 int tree_sha256(const struct rootfs *rf, enum tree_layer l, const char *rel,
-		char hex[65])
+		char hex[SHA256_HEX_SIZE])
 {
 	int fd = tree_open(rf, l, rel, O_RDONLY, 0), r;
 

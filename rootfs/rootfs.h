@@ -7,7 +7,9 @@
  * parser, (4) the .ipk reader and secure extraction into a staging area,
  * and (5) the rom/overlay model of a target root.
  *
- * Nothing here includes a header of another pkg folder.
+ * Nothing here includes a header of another pkg folder but the crypto
+ * leaf, fetch/crypto.h (hashes), which sits below rootfs in the layer
+ * order: it includes nothing of pkg's and never reports.
  */
 #ifndef PKG_ROOTFS_H
 #define PKG_ROOTFS_H
@@ -21,6 +23,8 @@
 #include <time.h>
 
 struct rootfs;
+
+#include "crypto.h"
 
 /* ------------------------------------------------------------------ */
 /* Errors: 0, -errno, or a negative PKGE_* code (above the errno range). */
@@ -288,11 +292,12 @@ void stage_list_release(struct stage_list *l);
  * (ipk_stage refuses absolute paths before normalising.) */
 int path_normalise(const char *in, char **out);
 
-/* SHA-256 of a file (hex, 65 bytes incl. NUL). 0 or -errno, not
- * reported. */
-int rootfs_sha256_file(const char *path, char hex[65]);
-/* The same of an open file, read from where it is to its end. */
-int rootfs_sha256_fd(int fd, char hex[65]);
+/* SHA-256 / MD5 of a host file or of an open file (read from where it
+ * is to its end), lower-case hex. 0 or -errno, not reported. */
+int rootfs_sha256_file(const char *path, char hex[SHA256_HEX_SIZE]);
+int rootfs_md5_file(const char *path, char hex[MD5_HEX_SIZE]);
+int rootfs_sha256_fd(int fd, char hex[SHA256_HEX_SIZE]);
+int rootfs_md5_fd(int fd, char hex[MD5_HEX_SIZE]);
 void rootfs_hex(const unsigned char *bin, size_t n, char *hex);
 
 /* ------------------------------------------------------------------ */
@@ -486,9 +491,9 @@ int rootfs_read(const struct rootfs *rf, const char *rel, size_t max,
 		char **out, size_t *len);
 
 /* SHA-256 of the regular file rel in the merged view / in layer l. */
-int rootfs_sha256(const struct rootfs *rf, const char *rel, char hex[65]);
+int rootfs_sha256(const struct rootfs *rf, const char *rel, char hex[SHA256_HEX_SIZE]);
 int tree_sha256(const struct rootfs *rf, enum tree_layer l, const char *rel,
-		char hex[65]);
+		char hex[SHA256_HEX_SIZE]);
 /* The names in directory rel of the merged view (whited-out ones left
  * out), sorted, NULL-terminated; free each and the array. 0 (none is
  * fine) or -ENOMEM. */

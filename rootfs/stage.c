@@ -20,7 +20,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <nettle/sha2.h>
 
 #include "rootfs.h"
 #include "rootfs_int.h"
@@ -128,11 +127,10 @@ static int copy_data(struct stager *st, struct archive *a, int fd,
 		     struct stage_entry *e)
 {
 	unsigned char buf[65536];
-	struct sha256_ctx ctx;
+	struct crypto_hash h;
 	la_ssize_t r = 0;
-	int rc = 0;
+	int rc = crypto_hash_init(&h, CRYPTO_SHA256);
 
-	sha256_init(&ctx);
 	while (!rc && (r = archive_read_data(a, buf, sizeof(buf))) > 0) {
 		ssize_t w;
 
@@ -145,12 +143,13 @@ static int copy_data(struct stager *st, struct archive *a, int fd,
 		if (w < 0)
 			rc = (int)w;
 		else
-			sha256_update(&ctx, (size_t)r, buf);
+			crypto_hash_update(&h, buf, (size_t)r);
 	}
 	if (!rc && r < 0)
 		rc = bad_format(st, "data part", archive_error_string(a));
 	if (!rc)
-		sha256_digest(&ctx, sizeof(e->sha256), e->sha256);
+		return crypto_hash_final(&h, e->sha256);
+	crypto_hash_release(&h);
 	return rc;
 }
 

@@ -32,6 +32,7 @@ cd "$top" || exit 2
 # layer may use (itself first).
 LAYERS='
 function layer(p) {
+	if (p ~ /^fetch\/crypto[_.a-z]*$/) return "crypto"
 	if (p ~ /^rootfs\//) return "rootfs"
 	if (p ~ /^fetch\//) return "fetch"
 	if (p ~ /^solver\//) return "solver"
@@ -46,12 +47,13 @@ function layer(p) {
 	return "none"
 }
 function may_use(l) {
-	if (l == "rootfs") return "rootfs"
-	if (l == "fetch") return "fetch rootfs"
-	if (l == "solver") return "solver fetch rootfs"
-	if (l == "hooks") return "hooks fetch rootfs"
-	if (l == "repo-tools") return "repo-tools fetch rootfs"
-	if (l == "core") return "core solver hooks fetch rootfs"
+	if (l == "crypto") return "crypto"
+	if (l == "rootfs") return "rootfs crypto"
+	if (l == "fetch") return "fetch rootfs crypto"
+	if (l == "solver") return "solver fetch rootfs crypto"
+	if (l == "hooks") return "hooks fetch rootfs crypto"
+	if (l == "repo-tools") return "repo-tools fetch rootfs crypto"
+	if (l == "core") return "core solver hooks fetch rootfs crypto"
 	if (l == "state") return "state " may_use("core")
 	if (l == "tx") return "tx " may_use("state")
 	if (l == "session") return "session " may_use("tx")

@@ -56,7 +56,7 @@ static int check_file(const struct db_file *f, void *ud)
 	struct audit *a = ud;
 	enum origin o;
 	struct stat st;
-	char *res = NULL, hex[65];
+	char *res = NULL, hex[SHA256_HEX_SIZE];
 
 	if (f->type == 'd')
 		return 0;

@@ -204,7 +204,7 @@ static int bk_keep_lists(struct bk *b)
 static int conf_changed_one(const struct db_file *f, void *ud)
 {
 	struct bk *b = ud;
-	char hex[65], md5[33], *res = NULL;
+	char hex[SHA256_HEX_SIZE], md5[MD5_HEX_SIZE], *res = NULL;
 	int changed = 0, fd = -1;
 
 	if (!f->conffile || !f->conf_sha256 || !*f->conf_sha256)
@@ -213,7 +213,7 @@ static int conf_changed_one(const struct db_file *f, void *ud)
 		fd = rootfs_open_read(&b->ctx->rf, res, NULL);
 	free(res);
 	if (fd >= 0 && strlen(f->conf_sha256) == 32)
-		changed = fetch_md5_fd(fd, md5) == 0 &&
+		changed = rootfs_md5_fd(fd, md5) == 0 &&
 			  strcmp(md5, f->conf_sha256);
 	else if (fd >= 0)
 		changed = rootfs_sha256_fd(fd, hex) == 0 &&

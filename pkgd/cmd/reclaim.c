@@ -31,7 +31,7 @@ static int same_as_image(struct reclaim *rc, const char *rel,
 			 const struct stat *su)
 {
 	const struct rootfs *rf = &rc->ctx->rf;
-	char hu[65], hi[65], tu[4096], ti[4096];
+	char hu[SHA256_HEX_SIZE], hi[SHA256_HEX_SIZE], tu[4096], ti[4096];
 	struct rom_file romf;
 	struct stat si;
 	int same = 0;

@@ -19,7 +19,7 @@ struct verify_ctx {
 static int verify_file(const struct db_file *f, void *ud)
 {
 	struct verify_ctx *v = ud;
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 	const char *what = NULL;
 	struct stat st;
 

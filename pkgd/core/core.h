@@ -173,7 +173,7 @@ int ctx_read_file(const struct pkg_ctx *ctx, const char *path, size_t max,
 int ctx_lookup(const struct pkg_ctx *ctx, const char *path, struct stat *st,
 	       enum origin *origin, enum tree_layer *layer, char **res);
 /* SHA-256 of the regular file at path in the merged view (silent). */
-int ctx_sha256(const struct pkg_ctx *ctx, const char *path, char hex[65]);
+int ctx_sha256(const struct pkg_ctx *ctx, const char *path, char hex[SHA256_HEX_SIZE]);
 /* For a library that opens by name (usign's key files): the host path
  * of path in the merged view, links followed inside the root, checked
  * free of links, or NULL when absent (not reported). Malloc'd. */

@@ -56,7 +56,7 @@ int ctx_lookup(const struct pkg_ctx *ctx, const char *path, struct stat *st,
 	return r;
 }
 
-int ctx_sha256(const struct pkg_ctx *ctx, const char *path, char hex[65])
+int ctx_sha256(const struct pkg_ctx *ctx, const char *path, char hex[SHA256_HEX_SIZE])
 {
 	char *res = NULL;
 	int r = rootfs_resolve(&ctx->rf, NULL, path, 0, &res);

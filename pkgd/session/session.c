@@ -31,7 +31,7 @@ int session_write_access(struct pkg_ctx *ctx)
  * database opened for writing for that. */
 int session_sync_image(struct pkg_ctx *ctx)
 {
-	char fp[65], *old = NULL;
+	char fp[SHA256_HEX_SIZE], *old = NULL;
 	int first, r;
 
 	if (!rom_sync_needed(ctx, fp))

@@ -31,7 +31,7 @@ enum conf_state conffile_state(struct pkg_ctx *ctx, const struct db_file *f)
 	struct rom_file rf;
 	enum origin o;
 	struct stat st;
-	char hex[65], *res = NULL;
+	char hex[SHA256_HEX_SIZE], *res = NULL;
 	int here, image = 0, r, fd = -1;
 
 	r = ctx_lookup(ctx, f->path, &st, &o, NULL, &res);
@@ -44,7 +44,7 @@ enum conf_state conffile_state(struct pkg_ctx *ctx, const struct db_file *f)
 	free(res);
 	if (fd < 0)
 		return CONF_MISSING;
-	r = strlen(base) == 32 ? fetch_md5_fd(fd, hex)
+	r = strlen(base) == 32 ? rootfs_md5_fd(fd, hex)
 			       : rootfs_sha256_fd(fd, hex);
 	close(fd);
 	if (r < 0)

@@ -63,7 +63,7 @@ static char *read_rel(struct pkg_ctx *ctx, enum tree_layer l, const char *rel,
 	return text;
 }
 
-int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[65])
+int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[SHA256_HEX_SIZE])
 {
 	char *p = image_rel(ctx->conf.status_file);
 	int r = p ? tree_sha256(&ctx->rf, l, p, hex) : -EINVAL;
@@ -74,7 +74,7 @@ int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[65])
 
 /* One manifest line at s (up to end): path's hash when it matches. */
 static int manifest_line_match(const char *s, const char *end,
-			       const char *path, uint64_t size, char hex[65])
+			       const char *path, uint64_t size, char hex[SHA256_HEX_SIZE])
 {
 	size_t pl = strlen(path);
 	unsigned long long sz;
@@ -89,7 +89,7 @@ static int manifest_line_match(const char *s, const char *end,
  * written in scan order, so the search starts where the last one ended
  * and wraps around: linear over a whole scan. */
 static int manifest_hash(struct rom_scan *sc, const char *path,
-			 uint64_t size, char hex[65])
+			 uint64_t size, char hex[SHA256_HEX_SIZE])
 {
 	const char *base = sc->manifest, *end = base + sc->mlen, *s, *nl;
 	size_t pass, start = sc->mpos;
@@ -114,7 +114,7 @@ static int scan_path(struct rom_scan *sc, const char *pkg, const char *path,
 {
 	struct rom_entry e = { 0 };
 	const struct rootfs *rf = &sc->ctx->rf;
-	char hex[65] = "", target[4096];
+	char hex[SHA256_HEX_SIZE] = "", target[4096];
 	struct stat st;
 	int r = 0;
 
@@ -206,7 +206,7 @@ int rom_scan(struct pkg_ctx *ctx, enum tree_layer l, rom_pkg_fn on_pkg,
 	     rom_entry_fn on_file, void *ud)
 {
 	struct rom_scan sc = { ctx, l, NULL, 0, 0, on_file, on_pkg, ud, 0 };
-	char fp[65], *status, *hdr;
+	char fp[SHA256_HEX_SIZE], *status, *hdr;
 	size_t len;
 	int r;
 
@@ -241,7 +241,7 @@ static int manifest_line(const struct rom_entry *e, void *ud)
 
 int rom_manifest_write(struct pkg_ctx *ctx, enum tree_layer l, FILE *out)
 {
-	char fp[65];
+	char fp[SHA256_HEX_SIZE];
 	int r = rom_fingerprint(ctx, l, fp);
 
 	if (r < 0)

@@ -317,7 +317,7 @@ static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 	return r;
 }
 
-int rom_sync_needed(struct pkg_ctx *ctx, char fp[65])
+int rom_sync_needed(struct pkg_ctx *ctx, char fp[SHA256_HEX_SIZE])
 {
 	char *old = NULL;
 	int need;
@@ -334,7 +334,7 @@ int rom_sync_needed(struct pkg_ctx *ctx, char fp[65])
 
 int rom_sync(struct pkg_ctx *ctx, int first)
 {
-	char fp[65];
+	char fp[SHA256_HEX_SIZE];
 	int changed = 0, r;
 
 	if (!rom_sync_needed(ctx, fp))

@@ -55,7 +55,7 @@ typedef int (*rom_pkg_fn)(const char *name, const char *version,
 			  const char *arch, const char *control, void *ud);
 
 /* SHA-256 of the image's opkg status under base (host path). */
-int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[65]);
+int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[SHA256_HEX_SIZE]);
 /* Walk the image rooted at base (host path): each installed package of its
  * opkg status, then each path of its .list. */
 int rom_scan(struct pkg_ctx *ctx, enum tree_layer l, rom_pkg_fn on_pkg,
@@ -63,7 +63,7 @@ int rom_scan(struct pkg_ctx *ctx, enum tree_layer l, rom_pkg_fn on_pkg,
 /* The manifest an image build ships in usr/lib/pkg/rom-manifest. */
 int rom_manifest_write(struct pkg_ctx *ctx, enum tree_layer l, FILE *out);
 /* 1 when the image's fingerprint differs from the database's (fp set). */
-int rom_sync_needed(struct pkg_ctx *ctx, char fp[65]);
+int rom_sync_needed(struct pkg_ctx *ctx, char fp[SHA256_HEX_SIZE]);
 /* Rebuild the image tables when the image changed and reconcile the
  * packages; first: the database was just created (no message). */
 int rom_sync(struct pkg_ctx *ctx, int first);

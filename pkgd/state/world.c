@@ -16,7 +16,7 @@ int world_image_fingerprint(struct pkg_ctx *ctx, char **out)
 {
 	static const char *const rel[] = { "etc/openwrt_release",
 					   "usr/lib/os-release" };
-	char hex[65], *res = NULL;
+	char hex[SHA256_HEX_SIZE], *res = NULL;
 	size_t i;
 	int fd = -1;
 

@@ -38,7 +38,7 @@ static int record_files(struct run *rn, size_t i, const char *pkg)
 	for (k = 0; r == 0 && k < l->n; k++) {
 		struct stage_entry *e = &l->e[k];
 		struct db_file f = { 0 };
-		char hex[65];
+		char hex[SHA256_HEX_SIZE];
 
 		rootfs_hex(e->sha256, 32, hex);
 		f.path = e->path;

@@ -42,7 +42,7 @@ static int add_op(struct restore *rs, char op, const char *path)
 static int conf_edited(struct restore *rs, const char *path, const char *res)
 {
 	sqlite3_stmt *st;
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 	int edited = 1, fd = tree_open(&rs->ctx->rf, TREE_UPPER, res, O_RDONLY,
 				       0), r;
 
@@ -318,7 +318,7 @@ int rom_record_restore(struct pkg_ctx *ctx, struct db_pkg *p,
 }
 
 static int layer_sha256(struct pkg_ctx *ctx, enum tree_layer l,
-			const char *rel, char hex[65])
+			const char *rel, char hex[SHA256_HEX_SIZE])
 {
 	int fd = tree_open(&ctx->rf, l, rel, O_RDONLY, 0), r;
 
@@ -332,7 +332,7 @@ static int layer_sha256(struct pkg_ctx *ctx, enum tree_layer l,
 /* Does the merged view (the live root) show the image's entry at rel? */
 static int shows_image(struct pkg_ctx *ctx, const char *rel)
 {
-	char hm[65], hi[65];
+	char hm[SHA256_HEX_SIZE], hi[SHA256_HEX_SIZE];
 	struct stat sm, si;
 
 	if (tree_lstat(&ctx->rf, TREE_ROOT, rel, &sm) < 0 ||

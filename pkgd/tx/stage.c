@@ -306,7 +306,7 @@ static int check_clash(struct run *rn, size_t i, const char *res, int conf)
 }
 
 /* SHA-256 of the regular file at canonical path in the merged view. */
-static int merged_sha256(struct pkg_ctx *ctx, const char *path, char hex[65])
+static int merged_sha256(struct pkg_ctx *ctx, const char *path, char hex[SHA256_HEX_SIZE])
 {
 	int fd = rootfs_open_read(&ctx->rf, path, NULL), r;
 
@@ -323,7 +323,7 @@ static int conf_changed(struct run *rn, const char *path, const char *res)
 {
 	struct pkg_ctx *ctx = rn->ctx;
 	sqlite3_stmt *st;
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 	int changed = 0;
 
 	if (merged_sha256(ctx, res, hex) < 0)
@@ -350,7 +350,7 @@ static int conf_foreign(struct run *rn, const char *path,
 			const unsigned char *sha)
 {
 	struct pkg_ctx *ctx = rn->ctx;
-	char hex[65], want[65], *o;
+	char hex[SHA256_HEX_SIZE], want[SHA256_HEX_SIZE], *o;
 	int foreign = 0;
 
 	if (merged_sha256(ctx, path, hex) < 0)

@@ -33,19 +33,18 @@ cp -r "$FX/rootfs/etc/opkg/keys" "$R/etc/opkg/"
 	done
 } > "$R/etc/opkg.conf"
 
-# run LABEL ARGS...: best wall time of 5 runs and peak RSS (KiB) of pkg on
-# root $ROOT (default $R); $PRE, when set, is run before each.
-run() {
-	label=$1
-	shift
+# measure ARGS...: best wall time ($best, s) of 5 runs and peak RSS ($rss,
+# KiB) of $PKG on root $ROOT (default $R); $PRE, when set, is run before
+# each. Non-zero (and $why) when pkg fails.
+measure() {
 	best=""
 	rss=0
 	for i in 1 2 3 4 5; do
 		[ -n "${PRE:-}" ] && eval "$PRE"
 		if ! /usr/bin/time -f '%e %M' -o "$W/t" "$PKG" \
 			-o "${ROOT:-$R}" "$@" >/dev/null 2>"$W/err"; then
-			printf '%-40s FAILED: %s\n' "$label" "$(head -1 "$W/err")"
-			return
+			why=$(head -1 "$W/err")
+			return 1
 		fi
 		read -r s k < "$W/t"
 		if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then
@@ -53,6 +52,17 @@ run() {
 		fi
 		[ "$k" -gt "$rss" ] && rss=$k
 	done
+	return 0
+}
+
+# run LABEL ARGS...: measure, print a row (peak RSS over the first row's).
+run() {
+	label=$1
+	shift
+	if ! measure "$@"; then
+		printf '%-40s FAILED: %s\n' "$label" "$why"
+		return
+	fi
 	if [ -z "${idle:-}" ]; then
 		idle=$rss
 		printf '%-40s %8s s %8s KiB peak RSS\n' "$label" "$best" "$rss"
@@ -113,6 +123,52 @@ if [ -d "$F23/feeds" ]; then
 		run "update (23.05.2, 4 feeds)" update
 	rm -rf "$W/r"
 fi
+
+# Crypto backends side by side (fetch/crypto.h): this build's and the
+# other one's, which make bench builds into $B/nettle (or $B/openssl when
+# $B is the Nettle build), on the same roots.
+backend() { "$1/bin/pkg" --version | sed -n 's/.*crypto: \([a-z]*\))$/\1/p'; }
+CB=
+for d in "$B/nettle" "$B/openssl"; do
+	[ -x "$d/bin/pkg" ] && [ "$(backend "$d")" != "$(backend "$B")" ] &&
+		CB=$d
+done
+# crypto_row LABEL ARGS...: the row's time and peak RSS with each build.
+crypto_row() {
+	label=$1
+	shift
+	line=$(printf '%-30s' "$label")
+	for cb in "$B" "$CB"; do
+		PKG=$cb/bin/pkg
+		if measure "$@"; then
+			line="$line$(printf '  %-7s %5s s %6s KiB' \
+				"$(backend "$cb")" "$best" "$rss")"
+		else
+			line="$line  $(backend "$cb") FAILED: $why"
+		fi
+	done
+	PKG=$B/bin/pkg
+	echo "$line"
+}
+echo
+if [ -z "$CB" ]; then
+	echo "crypto backends: no build of the other backend (make bench makes it)"
+else
+	echo "crypto backends (best wall time of 5, peak RSS)"
+	crypto_row "pkg --version (idle)" --version
+	crypto_row "list-installed" list-installed
+	PRE='rm -rf "$R/var/opkg-lists"' \
+		crypto_row "update (19.07.1, 7 feeds)" update
+	crypto_row "update (19.07.1, verify only)" update
+	if [ -d "$F23/feeds" ]; then
+		ROOT=$W/r PRE=$copy crypto_row "install nano (23.05.2)" \
+			install nano
+		ROOT=$W/r PRE="$copy && rm -rf \"\$W/r/var/opkg-lists\"" \
+			crypto_row "update (23.05.2, 4 feeds)" update
+		rm -rf "$W/r"
+	fi
+fi
+PKG_BUILD=$B sh "$TOP/tests/bench/crypto-static.sh"
 
 if [ -x "$B/bin/pkg-repo" ]; then
 	mkdir -p "$W/feed"

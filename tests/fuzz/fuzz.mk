@@ -22,7 +22,8 @@ FUZZ_CFLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-Ipkgd $(shell pkg-config --cflags $(PC_LIBS) 2>/dev/null)
 # Of pkgd only conf.c (conf_parse_text): the rest needs no fuzzing here
 # and is not linked, so work in progress there cannot break `make fuzz`.
-FUZZ_LIB_SRCS := $(wildcard rootfs/*.c fetch/*.c solver/*.c) pkgd/core/conf.c
+FUZZ_LIB_SRCS := $(call lib_srcs,rootfs) $(call lib_srcs,fetch) \
+	$(CRYPTO_SRCS) $(call lib_srcs,solver) pkgd/core/conf.c
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FZ)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FZ)/,$(FUZZ_NAMES))

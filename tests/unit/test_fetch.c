@@ -1,8 +1,10 @@
 /*
- * Unit tests for fetch/: checksums (known vectors), usign against the real
- * OpenWrt feed signatures of the fixtures and RFC 8032's vector, key
+ * Unit tests for fetch/: file checksums (known vectors), usign against the
+ * real OpenWrt feed signatures of the fixtures and RFC 8032's vector, key
  * generation and signing, decompression and file:// downloads. Each test
- * that writes gets a fresh temp directory.
+ * that writes gets a fresh temp directory. They run with both crypto
+ * backends (tests/t/15-crypto.t runs the Nettle build's copy); the crypto
+ * leaf itself is tested in test_crypto.c.
  */
 #include <errno.h>
 #include <glob.h>
@@ -17,10 +19,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <nettle/base64.h>
-#include <nettle/sha2.h>
 #include <zstd.h>
 
+#include "crypto.h"
 #include "fetch.h"
 #include "rootfs.h"
 #include "unit.h"
@@ -76,15 +77,21 @@ static void copy_file(const char *from, const char *to)
 /* Decoded length of a base64 line (padded to a multiple of 4). */
 static size_t b64_len(const char *line)
 {
-	unsigned char out[256];
-	struct base64_decode_ctx ctx;
-	size_t n = strlen(line), got = 0;
+	unsigned char out[192];
+	int got = crypto_base64_decode(line, strlen(line), out, sizeof(out));
 
-	assert_true(n % 4 == 0 && BASE64_DECODE_LENGTH(n) <= sizeof(out));
-	base64_decode_init(&ctx);
-	assert_true(base64_decode_update(&ctx, &got, out, n, line));
-	assert_true(base64_decode_final(&ctx));
-	return got;
+	assert_true(got >= 0);
+	return (size_t)got;
+}
+
+/* SHA-256 of a buffer as hex, through the crypto leaf. */
+static void sha256_hex(const void *buf, size_t len,
+		       char hex[SHA256_HEX_SIZE])
+{
+	unsigned char md[CRYPTO_SHA256_SIZE];
+
+	assert_int_equal(crypto_hash_buf(CRYPTO_SHA256, buf, len, md), 0);
+	rootfs_hex(md, sizeof(md), hex);
 }
 
 /* Bytes from hex (2 * n digits) into out. */
@@ -100,40 +107,13 @@ static void unhex(const char *hex, unsigned char *out, size_t n)
 	}
 }
 
-static void test_sha256_buf(void **state)
-{
-	char hex[65];
-
-	assert_int_equal(fetch_sha256_buf("", 0, hex), 0);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
-				 "27ae41e4649b934ca495991b7852b855");
-	assert_int_equal(fetch_sha256_buf("abc", 3, hex), 0);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
-				 "b00361a396177a9cb410ff61f20015ad");
-}
-
-static void test_file_checksums(void **state)
-{
-	struct tctx *t = *state;
-	char p[128], hex[65];
-
-	tpath(t, "abc", p, sizeof(p));
-	assert_int_equal(hostfs_write_atomic(p, "abc", 3, 0644), 0);
-	assert_int_equal(fetch_sha256_file(p, hex), 0);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
-				 "b00361a396177a9cb410ff61f20015ad");
-	assert_int_equal(fetch_md5_file(p, hex), 0);
-	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
-	assert_int_equal(fetch_sha256_file("/nonexistent/x", hex), -ENOENT);
-}
-
 static void test_verify_file(void **state)
 {
 	const char *ipk = FX_2305 "/feeds/packages/"
 			  "nano_7.2-2_arm_cortex-a9_vfpv3-d16.ipk";
-	char hex[65], bad[65];
+	char hex[SHA256_HEX_SIZE], bad[SHA256_HEX_SIZE];
 
-	assert_int_equal(fetch_sha256_file(ipk, hex), 0);
+	assert_int_equal(rootfs_sha256_file(ipk, hex), 0);
 	assert_int_equal(fetch_verify_file(ipk, hex, NULL, 70201), 0);
 	assert_int_equal(fetch_verify_file(ipk, hex, NULL, 0), 0);
 	memcpy(bad, hex, sizeof(bad));
@@ -142,41 +122,38 @@ static void test_verify_file(void **state)
 			 -PKGE_CHECKSUM);
 	assert_int_equal(fetch_verify_file(ipk, hex, NULL, 70200),
 			 -PKGE_CHECKSUM);
-	assert_int_equal(fetch_md5_file(ipk, hex), 0);
+	assert_int_equal(rootfs_md5_file(ipk, hex), 0);
 	assert_int_equal(fetch_verify_file(ipk, NULL, hex, 0), 0);
 	assert_int_equal(fetch_verify_file(ipk, NULL, NULL, 0),
 			 -PKGE_CHECKSUM);
 }
 
-/* Known digests through every hashing entry point, over a size that takes
- * many reads (1,000,000 times 'a': FIPS 180-2 and RFC 1321 vectors). */
+/* Known digests through the file digests, over a size that takes many
+ * reads (1,000,000 times 'a': FIPS 180-2 and RFC 1321 vectors), "abc",
+ * the empty file and a missing one. */
 static void test_digest_vectors(void **state)
 {
 	struct tctx *t = *state;
-	char p[128], hex[65];
+	char p[128], hex[SHA256_HEX_SIZE];
 	size_t n = 1000000;
 	char *a = malloc(n);
 
 	assert_non_null(a);
 	memset(a, 'a', n);
-	assert_int_equal(fetch_sha256_buf("abcdbcdecdefdefgefghfghighijhijki"
-					  "jkljklmklmnlmnomnopnopq", 56, hex),
-			 0);
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		   56, hex);
 	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039"
 				 "a33ce45964ff2167f6ecedd419db06c1");
-	assert_int_equal(fetch_sha256_buf(a, n, hex), 0);
+	sha256_hex(a, n, hex);
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
 				 "f1809a48a497200e046d39ccc7112cd0");
 	tpath(t, "million", p, sizeof(p));
 	assert_int_equal(hostfs_write_atomic(p, a, n, 0644), 0);
 	free(a);
-	assert_int_equal(fetch_sha256_file(p, hex), 0);
-	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
-				 "f1809a48a497200e046d39ccc7112cd0");
 	assert_int_equal(rootfs_sha256_file(p, hex), 0);
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
 				 "f1809a48a497200e046d39ccc7112cd0");
-	assert_int_equal(fetch_md5_file(p, hex), 0);
+	assert_int_equal(rootfs_md5_file(p, hex), 0);
 	assert_string_equal(hex, "7707d6ae4e027c70eea2a935c2296f21");
 	/* "abc" and the empty file through rootfs's SHA-256 and MD5 */
 	tpath(t, "abc", p, sizeof(p));
@@ -184,14 +161,14 @@ static void test_digest_vectors(void **state)
 	assert_int_equal(rootfs_sha256_file(p, hex), 0);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 				 "b00361a396177a9cb410ff61f20015ad");
-	assert_int_equal(fetch_md5_file(p, hex), 0);
+	assert_int_equal(rootfs_md5_file(p, hex), 0);
 	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
 	tpath(t, "empty", p, sizeof(p));
 	assert_int_equal(hostfs_write_atomic(p, "", 0, 0644), 0);
 	assert_int_equal(rootfs_sha256_file(p, hex), 0);
 	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
 				 "27ae41e4649b934ca495991b7852b855");
-	assert_int_equal(fetch_md5_file(p, hex), 0);
+	assert_int_equal(rootfs_md5_file(p, hex), 0);
 	assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
 	assert_int_equal(rootfs_sha256_file("/nonexistent/x", hex), -ENOENT);
 }
@@ -424,9 +401,8 @@ static void test_verify_gz_feed(void **state)
 static void write_seckey(const char *path, const unsigned char seed[32],
 			 const unsigned char pub[32])
 {
-	unsigned char b[104], md[SHA512_DIGEST_SIZE];
+	unsigned char b[104], md[CRYPTO_SHA512_SIZE];
 	char text[256];
-	struct sha512_ctx ctx;
 	int i, n;
 
 	memcpy(b, "EdBK\0\0\0\0", 8);
@@ -435,13 +411,11 @@ static void write_seckey(const char *path, const unsigned char seed[32],
 	memset(b + 32, 0xab, 8);
 	memcpy(b + 40, seed, 32);
 	memcpy(b + 72, pub, 32);
-	sha512_init(&ctx);
-	sha512_update(&ctx, 64, b + 40);
-	sha512_digest(&ctx, sizeof(md), md);
+	assert_int_equal(crypto_hash_buf(CRYPTO_SHA512, b + 40, 64, md), 0);
 	memcpy(b + 24, md, 8);
 	n = snprintf(text, sizeof(text), "untrusted comment: rfc8032\n");
-	base64_encode_raw(text + n, sizeof(b), b);
-	n += BASE64_ENCODE_RAW_LENGTH(sizeof(b));
+	crypto_base64_encode(b, sizeof(b), text + n);
+	n += CRYPTO_BASE64_LEN(sizeof(b));
 	text[n++] = '\n';
 	assert_int_equal(hostfs_write_atomic(path, text, (size_t)n, 0600), 0);
 }
@@ -659,21 +633,21 @@ static void test_fetch_file_url(void **state)
 	struct tctx *t = *state;
 #define SRC FX_2305 "/feeds/base/Packages.gz"
 	const char *src = SRC;
-	char dest[128], part[140], want[65], got[65];
+	char dest[128], part[140], want[SHA256_HEX_SIZE], got[SHA256_HEX_SIZE];
 	struct fetch_opts o = { 0 };
 
 	tpath(t, "Packages.gz", dest, sizeof(dest));
 	snprintf(part, sizeof(part), "%s.part", dest);
 	assert_int_equal(fetch_url("file://" SRC, dest, &o, 0), 0);
-	assert_int_equal(fetch_sha256_file(src, want), 0);
-	assert_int_equal(fetch_sha256_file(dest, got), 0);
+	assert_int_equal(rootfs_sha256_file(src, want), 0);
+	assert_int_equal(rootfs_sha256_file(dest, got), 0);
 	assert_string_equal(got, want);
 	assert_int_equal(access(part, F_OK), -1);
 	/* with progress on: output goes to stderr only */
 	o.progress = 1;
 	o.label = "Packages.gz";
 	assert_int_equal(fetch_url("file://" SRC, dest, &o, 0), 0);
-	assert_int_equal(fetch_sha256_file(dest, got), 0);
+	assert_int_equal(rootfs_sha256_file(dest, got), 0);
 	assert_string_equal(got, want);
 }
 
@@ -739,9 +713,6 @@ static void test_fetch_mem(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_buf),
-		cmocka_unit_test_setup_teardown(test_file_checksums, setup,
-						teardown),
 		cmocka_unit_test_setup_teardown(test_digest_vectors, setup,
 						teardown),
 		cmocka_unit_test(test_verify_file),

@@ -112,7 +112,7 @@ static void test_mkdir_p_remove_tree(void **state)
 static void test_sha256(void **state)
 {
 	char *f = unit_path(state, "abc");
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 
 	assert_int_equal(hostfs_write_atomic(f, "abc", 3, 0644), 0);
 	assert_int_equal(rootfs_sha256_file(f, hex), 0);

@@ -252,7 +252,7 @@ static void test_ipk_stage_nano(void **state)
 {
 	char *cmd = NULL, *host;
 	char *ref = unit_path(state, "ref/usr/bin/nano");
-	char h1[65], h2[65], h3[65];
+	char h1[SHA256_HEX_SIZE], h2[SHA256_HEX_SIZE], h3[SHA256_HEX_SIZE];
 	const struct stage_entry *e;
 	struct stage_list l;
 	struct ipk *ipk;
