@@ -20,10 +20,12 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-Wno-unused-parameter $(FUZZ_SAN) -Irootfs -Ifetch -Isolver -Ihooks \
 	-Ipkgd $(shell pkg-config --cflags $(PC_LIBS) 2>/dev/null)
-# Of pkgd only conf.c (conf_parse_text): the rest needs no fuzzing here
-# and is not linked, so work in progress there cannot break `make fuzz`.
+# Of pkgd only what conf.c (conf_parse_text) pulls in from the archive:
+# the library objects of pkgd are compiled, but only those a harness
+# needs are linked.
 FUZZ_LIB_SRCS := $(call lib_srcs,rootfs) $(call lib_srcs,fetch) \
-	$(CRYPTO_SRCS) $(call lib_srcs,solver) pkgd/core/conf.c
+	$(CRYPTO_SRCS) $(call lib_srcs,solver) \
+	$(filter-out pkgd/main.c,$(wildcard pkgd/*/*.c))
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FZ)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(addprefix $(FZ)/,$(FUZZ_NAMES))

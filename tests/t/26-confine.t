@@ -261,6 +261,94 @@ refused "6: a member name with a newline" "$PKG" -f "$C" -o "$R" install \
 	"$T/newline.ipk"
 like "$ERR" "control character" "6: the line says why"
 
+# ==== 7. Temporary files: private, and what was verified is installed ===
+# A signed feed of our own with one package; a forged archive of the same
+# name (same control, other content and a postinst) waits beside it.
+mk_key "$T/key" || diag "pkg-repo keygen failed"
+install_key "$T/key.pub" "$R/etc/opkg/keys"
+F=$T/feed
+mkdir -p "$F" "$T/forged"
+mk_standin "$F" swapme 1.0-1 || diag "mk_standin failed"
+"$PKG_REPO" index "$F" --sign "$T/key" >/dev/null 2>"$T/index.err" ||
+	diag "pkg-repo index: $(cat "$T/index.err")"
+_s=$(mktemp -d "$T/src.XXXXXX")
+mkdir -p "$_s/CONTROL" "$_s/usr/share/swapme"
+printf 'Package: swapme\nVersion: 1.0-1\nArchitecture: %s\nDescription: stand-in swapme for the pkg tests\n' \
+	"$ARCH" >"$_s/CONTROL/control"
+printf '#!/bin/sh\ntouch %s/pwned-postinst\n' "$O" >"$_s/CONTROL/postinst"
+echo forged >"$_s/usr/share/swapme/README"
+SOURCE_DATE_EPOCH=1700000000 "$PKG_REPO" build "$_s" -o "$T/forged" \
+	>/dev/null 2>&1 || diag "forged build failed"
+FORGED=$(ls "$T/forged"/*.ipk)
+C7=$T/c7.conf
+grep -v '^src' "$C" >"$C7"
+echo "src/gz own file://$F" >>"$C7"
+mkdir -p "$T/tmp7"
+chmod 1777 "$T/tmp7"
+run env TMPDIR="$T/tmp7" "$PKG" -f "$C7" -o "$R" update
+is "$RC" 0 "7: update of our own signed feed"
+
+# The archive is swapped (a rename over it, as the owner of a shared
+# directory could) between its check and its extraction: the hook of the
+# test build runs then. The verified bytes are what gets installed.
+{
+	echo '#!/bin/sh'
+	echo "cp '$FORGED' \"\$1.forged\" && mv -f \"\$1.forged\" \"\$1\""
+	echo "echo swapped >'$T/swapped'"
+} >"$T/swap.sh"
+run env TMPDIR="$T/tmp7" PKG_TEST_HOOK="verified:$T/swap.sh" \
+	"$PKG_FAULT_BIN" -f "$C7" -o "$R" install swapme
+is "$RC" 0 "7: install with the archive swapped after its check"
+[ "$RC" = 0 ] || show_run
+t_ok "7: ...the swap did happen" test -f "$T/swapped"
+is "$(cat "$R/usr/share/swapme/README" 2>/dev/null)" "swapme 1.0-1" \
+	"7: ...the verified package was installed, not the swapped file"
+t_nok "7: ...and the forged postinst never ran" test -e "$O/pwned-postinst"
+op remove swapme
+
+# A local user (nobody) tries the same from inside the hook: the run's
+# directory is private (0700, root's), so it cannot even look in.
+{
+	echo '#!/bin/sh'
+	echo 'd=$(dirname "$1")'
+	echo "setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \"cp '$FORGED' '\$d/x'\" 2>/dev/null || echo denied >'$T/nobody-denied'"
+	echo "stat -c '%a %u' \"\$d\" >'$T/privdir'"
+} >"$T/swap-nobody.sh"
+chmod 755 "$T"
+run env TMPDIR="$T/tmp7" PKG_TEST_HOOK="verified:$T/swap-nobody.sh" \
+	"$PKG_FAULT_BIN" -f "$C7" -o "$R" install swapme
+is "$RC" 0 "7: install with nobody trying to write into its directory"
+is "$(cat "$T/privdir" 2>/dev/null)" "700 0" \
+	"7: ...the run's directory is mode 700 and root's"
+t_ok "7: ...nobody was denied" test -f "$T/nobody-denied"
+is "$(cat "$R/usr/share/swapme/README" 2>/dev/null)" "swapme 1.0-1" \
+	"7: ...and the package is the verified one"
+op remove swapme
+
+# nobody plants links where predictable names would have been
+setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '
+	i=1
+	while [ $i -le 64 ]; do
+		ln -s "$1/secret" "$2/pkg-$(($$ + i))"
+		ln -s "$1/secret" "$2/pkg-script-$(($$ + i)).swapme.postinst"
+		i=$((i + 1))
+	done' sh "$O" "$T/tmp7" 2>/dev/null
+run env TMPDIR="$T/tmp7" "$PKG" -f "$C7" -o "$R" install swapme
+is "$RC" 0 "7: install beside links planted by nobody"
+outside_intact "7: planted links"
+op remove swapme
+
+# a temporary directory others may write in, not sticky: refused
+mkdir -p "$T/tmpopen"
+chmod 0777 "$T/tmpopen"
+refused "7: a temporary directory writable by all, not sticky" env \
+	TMPDIR="$T/tmpopen" "$PKG" -f "$C7" -o "$R" install swapme
+like "$ERR" "not safe" "7: the line says why"
+chown 65534 "$T/tmpopen"
+chmod 0755 "$T/tmpopen"
+refused "7: a temporary directory owned by another user" env \
+	TMPDIR="$T/tmpopen" "$PKG" -f "$C7" -o "$R" install swapme
+
 # ==== 8. A non-directory never replaces a directory ======================
 mkdir -p "$R/etc/config"
 echo "config x" >"$R/etc/config/network"
