@@ -19,6 +19,8 @@ endif
 
 PC_LIBS := libsolv libarchive libcurl libzstd sqlite3 hogweed nettle
 CPPFLAGS += -D_GNU_SOURCE -Irootfs -Ifetch -Isolver -Ihooks -Ipkgd
+# 64-bit off_t on 32-bit targets too (files over 2 GB, stat of any file).
+CPPFLAGS += -D_FILE_OFFSET_BITS=64
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
 # --as-needed: libcurl is dlopen'ed on the first download (fetch/), so a
@@ -88,7 +90,7 @@ $(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib
 
 $(B)/tests/unit/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
 
 deps:
 	@sh scripts/deps.sh
@@ -111,6 +113,8 @@ bench: deps
 
 # make fuzz FUZZ_SECONDS=N: libFuzzer harnesses (clang), tests/fuzz/.
 -include tests/fuzz/fuzz.mk
+# make cross / test-cross ARCH=armhf|s390x, make static: scripts/cross.mk.
+include scripts/cross.mk
 
 clean:
 	rm -rf build
