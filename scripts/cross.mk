@@ -81,3 +81,42 @@ test-cross-all:
 	done
 
 .PHONY: cross cross-deps cross-check-arch test-cross test-cross-all
+
+# ---- make static ---------------------------------------------------------
+# One size-optimised, statically linked build/static/bin/pkg: musl libc
+# (OpenWrt's; glibc's static libc alone is bigger than the goal), every
+# library built from its Debian source package with only what pkg uses
+# (scripts/static/build-lib.sh), -Os, LTO, --gc-sections. libcurl
+# (http/https, mbedTLS) is linked in and initialised on the first
+# download (PKG_STATIC in fetch/download.c); --dump-testcase links
+# libsolvext's writer (PKG_STATIC in solver/solve.c).
+# The crypto backend follows the Makefile's CRYPTO (nettle when unset):
+# STATIC_CRYPTO_LIBS_<backend> are its static libraries.
+STATIC_CC ?= musl-gcc
+STATIC_CFLAGS ?= -Os -flto -ffunction-sections -fdata-sections
+STATIC_B := build/static
+STATIC_PREFIX := $(CURDIR)/$(STATIC_B)/prefix
+STATIC_CRYPTO = $(if $(CRYPTO),$(CRYPTO),nettle)
+STATIC_CRYPTO_LIBS_nettle := -lhogweed -lnettle
+STATIC_CRYPTO_LIBS_openssl := -lcrypto
+STATIC_LIBS = zlib zstd $(STATIC_CRYPTO) mbedtls curl libarchive sqlite3 libsolv
+STATIC_LDLIBS = -lsolvext -lsolv -larchive -lcurl -lmbedtls -lmbedx509 \
+	-lmbedcrypto -lzstd -lsqlite3 $(STATIC_CRYPTO_LIBS_$(STATIC_CRYPTO)) -lz
+
+static-libs:
+	@sh scripts/cross/deps.sh static
+	@for l in $(STATIC_LIBS); do \
+		CC=$(STATIC_CC) CFLAGS="$(STATIC_CFLAGS)" \
+		sh scripts/static/build-lib.sh $$l $(STATIC_PREFIX) || exit 1; \
+	done
+
+static: static-libs
+	@CFLAGS="$(STATIC_CFLAGS)" \
+	CPPFLAGS="-DPKG_STATIC -I$(STATIC_PREFIX)/include" \
+	LDFLAGS="-static -Os -flto -Wl,--gc-sections -L$(STATIC_PREFIX)/lib" \
+	$(MAKE) --no-print-directory B=$(STATIC_B) CC=$(STATIC_CC) SAN= \
+		LDLIBS="$(STATIC_LDLIBS)" $(STATIC_B)/bin/pkg
+	@strip -o $(STATIC_B)/bin/pkg.stripped $(STATIC_B)/bin/pkg
+	@ls -l $(STATIC_B)/bin/pkg.stripped | awk '{ print "static pkg: " $$5 " bytes stripped" }'
+
+.PHONY: static static-libs

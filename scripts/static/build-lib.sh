@@ -1,0 +1,209 @@
+#!/bin/sh
+# build-lib.sh NAME PREFIX: build library NAME as a static library from
+# its Debian source package (apt-get source) and install its headers and
+# lib*.a under PREFIX. Debian ships no libsolv.a and builds the others
+# with every format, protocol and option; these builds keep what pkg
+# uses, nothing else (each recipe below says what and why).
+#
+# Environment: CC (default musl-gcc), CFLAGS (default -Os), AR (ar).
+# Sources are downloaded and unpacked once into PREFIX/../src; a library
+# is built again only when its version, CC or CFLAGS change (stamp
+# PREFIX/.stamp-NAME). NAMEs: zlib zstd nettle openssl mbedtls curl
+# libarchive sqlite3 libsolv.
+set -eu
+name=${1:?usage: build-lib.sh NAME PREFIX}
+prefix=${2:?usage: build-lib.sh NAME PREFIX}
+mkdir -p "$prefix/lib" "$prefix/include"
+prefix=$(cd "$prefix" && pwd)
+src=$prefix/../src
+mkdir -p "$src"
+src=$(cd "$src" && pwd)
+CC=${CC:-musl-gcc}
+CFLAGS=${CFLAGS:--Os}
+AR=${AR:-ar}
+jobs=${JOBS:-2}
+here=$(cd "$(dirname "$0")" && pwd)
+export CC CFLAGS AR
+
+say() { echo "build-lib($name): $*" >&2; }
+
+case $name in
+zstd) srcpkg=libzstd ;;
+*) srcpkg=$name ;;
+esac
+
+# The unpacked source: the newest version whose files the archive has
+# (a security suite can list a version its pool no longer serves).
+fetch_source() {
+	for d in "$src/$srcpkg"-*/; do
+		[ -f "$d/debian/changelog" ] && { echo "${d%/}"; return 0; }
+	done
+	sh "$here/deb-src.sh" >&2
+	for v in $(apt-cache showsrc "$srcpkg" | sed -n 's/^Version: //p' |
+		sort -r -V); do
+		if (cd "$src" && apt-get source -qq "$srcpkg=$v" >&2 2>/dev/null); then
+			for d in "$src/$srcpkg"-*/; do
+				[ -f "$d/debian/changelog" ] && { echo "${d%/}"; return 0; }
+			done
+		fi
+		say "source $srcpkg=$v not served, trying an older one"
+	done
+	say "no source package $srcpkg"
+	return 1
+}
+
+dir=$(fetch_source)
+version=$(basename "$dir")
+stamp=$prefix/.stamp-$name
+want="$version|$CC|$CFLAGS"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+	exit 0
+fi
+say "building $version ($CC $CFLAGS)"
+b=$prefix/../obj/$name
+rm -rf "$b"
+mkdir -p "$b"
+export PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig
+export CPPFLAGS="-I$prefix/include"
+export LDFLAGS="-L$prefix/lib"
+
+# autoconf projects: configure out of tree, static only.
+autoconf_build() {
+	(cd "$b" && "$dir/configure" -q --prefix="$prefix" --disable-shared \
+		--enable-static "$@" >configure.log) &&
+		make -s -C "$b" -j"$jobs" >/dev/null && make -s -C "$b" install >/dev/null
+}
+
+case $name in
+zlib)
+	# gzip (ipk members, Packages.gz) through libarchive and fetch/.
+	(cd "$b" && cp -a "$dir/." . && ./configure --static --prefix="$prefix" \
+		>/dev/null && make -s -j"$jobs" libz.a >/dev/null &&
+		make -s install >/dev/null)
+	;;
+zstd)
+	# zstd data members and lists; no legacy formats, no threads.
+	make -s -C "$dir/lib" -j"$jobs" libzstd.a ZSTD_LEGACY_SUPPORT=0 \
+		ZSTD_MULTITHREAD_SUPPORT=0 BUILD_DIR="$b" >/dev/null
+	cp "$dir/lib/libzstd.a" "$prefix/lib/"
+	cp "$dir/lib/zstd.h" "$dir/lib/zstd_errors.h" "$dir/lib/zdict.h" \
+		"$prefix/include/"
+	make -s -C "$dir/lib" clean >/dev/null
+	;;
+nettle)
+	# SHA-256, MD5, Ed25519 (usign). mini-gmp instead of GMP: Ed25519
+	# needs no bignum library, and one fewer to build.
+	autoconf_build --enable-mini-gmp --disable-documentation \
+		--disable-openssl --disable-fat --libdir="$prefix/lib"
+	;;
+openssl)
+	# libcrypto only (Ed25519, SHA-256), for CRYPTO=openssl; no TLS (curl
+	# uses mbedTLS), no engines, no dynamic modules.
+	(cd "$b" && "$dir/Configure" linux-generic64 no-shared no-module \
+		no-engine no-dso no-async no-tests no-apps no-docs no-ssl no-tls \
+		no-dtls no-comp no-ui-console no-deprecated no-legacy \
+		--prefix="$prefix" --libdir=lib $CFLAGS >configure.log &&
+		make -s -j"$jobs" build_libs >/dev/null &&
+		make -s install_dev >/dev/null)
+	;;
+mbedtls)
+	# TLS for libcurl's https: the smallest of Debian's TLS libraries
+	# with static builds in reach (OpenWrt's default too since 23.05).
+	cp -a "$dir/." "$b/"
+	make -s -C "$b/library" -j"$jobs" CC="$CC" AR="$AR" \
+		CFLAGS="$CFLAGS -I../include" libmbedtls.a libmbedx509.a \
+		libmbedcrypto.a >/dev/null
+	cp "$b"/library/*.a "$prefix/lib/"
+	cp -r "$b/include/mbedtls" "$b/include/psa" "$prefix/include/"
+	;;
+curl)
+	# http:// and https:// only (file:// is pkg's own), mbedTLS, the CA
+	# bundle OpenWrt installs; nothing of what Debian's libcurl links
+	# (GnuTLS, Kerberos, LDAP, SSH, IDN, PSL, brotli, HTTP/2).
+	autoconf_build --disable-ftp --disable-file --disable-ldap \
+		--disable-ldaps --disable-rtsp --disable-dict --disable-telnet \
+		--disable-tftp --disable-pop3 --disable-imap --disable-smb \
+		--disable-smtp --disable-gopher --disable-mqtt --disable-manual \
+		--disable-ntlm --disable-ntlm-wb --disable-cookies \
+		--disable-alt-svc --disable-hsts --disable-doh --disable-netrc \
+		--disable-unix-sockets --disable-progress-meter \
+		--disable-dateparse --disable-mime --disable-bindlocal \
+		--disable-verbose --disable-aws --disable-kerberos-auth \
+		--disable-negotiate-auth --disable-docs --without-libidn2 \
+		--without-libpsl --without-brotli --without-zstd \
+		--without-nghttp2 --without-libssh2 --without-librtmp \
+		--without-zlib --disable-threaded-resolver \
+		--with-mbedtls="$prefix" --without-ssl \
+		--with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
+		--with-ca-path=/etc/ssl/certs
+	;;
+libarchive)
+	# Reads ar (ipk) and tar, gzip (zlib) and zstd; writes ustar/gnutar
+	# and ar (backup, pkg-repo). No XML (xar), no crypto (zip, 7z, rar),
+	# no lzma/bzip2/lz4 libraries: libarchive runs the `xz` or `bzip2`
+	# program for those filters if one is ever met. No ACLs or xattrs
+	# (packages carry none), no iconv.
+	autoconf_build --disable-bsdtar --disable-bsdcpio --disable-bsdcat \
+		--disable-bsdunzip --disable-acl --disable-xattr --without-xml2 \
+		--without-expat --without-openssl --without-nettle \
+		--without-mbedtls --without-lzma --without-bz2lib --without-lz4 \
+		--without-libb2 --without-iconv --without-cng --with-zlib \
+		--with-zstd
+	;;
+sqlite3)
+	# The amalgamation made with the OMIT options pkg can live with (a
+	# few of them change the parser, so they are given when it is made);
+	# the same options again when compiling it.
+	opts="-DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_DEPRECATED \
+-DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_SHARED_CACHE \
+-DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE \
+-DSQLITE_OMIT_DECLTYPE -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_OMIT_TRACE \
+-DSQLITE_OMIT_GET_TABLE -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_INTROSPECTION_PRAGMAS \
+-DSQLITE_OMIT_AUTORESET -DSQLITE_OMIT_COMPILEOPTION_DIAGS \
+-DSQLITE_OMIT_BLOB_LITERAL -DSQLITE_OMIT_EXPLAIN -DSQLITE_OMIT_WINDOWFUNC \
+-DSQLITE_OMIT_JSON -DSQLITE_OMIT_DESERIALIZE -DSQLITE_OMIT_INCRBLOB \
+-DSQLITE_OMIT_VIRTUALTABLE -DSQLITE_OMIT_ANALYZE \
+-DSQLITE_OMIT_AUTOVACUUM -DSQLITE_OMIT_DATETIME_FUNCS \
+-DSQLITE_OMIT_LOCALTIME -DSQLITE_OMIT_CHECK -DSQLITE_OMIT_REINDEX \
+-DSQLITE_OMIT_BETWEEN_OPTIMIZATION \
+-DSQLITE_OMIT_LIKE_OPTIMIZATION -DSQLITE_OMIT_OR_OPTIMIZATION \
+-DSQLITE_OMIT_XFER_OPT -DSQLITE_OMIT_TRUNCATE_OPTIMIZATION \
+-DSQLITE_OMIT_QUICKBALANCE \
+-DSQLITE_THREADSAFE=0 -DSQLITE_DEFAULT_MEMSTATUS=0 \
+-DSQLITE_DQS=0 -DSQLITE_MAX_EXPR_DEPTH=0 -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=1 \
+-DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_USE_ALLOCA"
+	# configure for the build tools (lemon, mkkeywordhash) with the host
+	# compiler; the amalgamation is then plain C.
+	(cd "$b" && CC=cc CFLAGS=-O1 "$dir/configure" -q --disable-tcl \
+		--disable-shared >configure.log &&
+		make -s OPTS="$opts" sqlite3.c >make.log 2>&1)
+	$CC $CFLAGS $opts -c -o "$b/sqlite3.o" "$b/sqlite3.c"
+	rm -f "$prefix/lib/libsqlite3.a"
+	$AR rcs "$prefix/lib/libsqlite3.a" "$b/sqlite3.o"
+	cp "$b/sqlite3.h" "$prefix/include/"
+	;;
+libsolv)
+	# libsolv and libsolvext (testcase_write for --dump-testcase) with
+	# the semantics Debian builds (MULTI_SEMANTICS, DEBIAN, complex
+	# deps); none of the repository formats (pkg parses opkg's itself),
+	# no compression libraries.
+	(cd "$b" && cmake -S "$dir" -B . -DCMAKE_C_COMPILER="$CC" \
+		-DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_AR="$(command -v "$AR")" \
+		-DCMAKE_BUILD_TYPE=None -DCMAKE_INSTALL_PREFIX="$prefix" \
+		-DLIB=lib -DINCLUDE=include \
+		-DENABLE_STATIC=ON -DDISABLE_SHARED=ON -DMULTI_SEMANTICS=ON \
+		-DDEBIAN=ON -DENABLE_COMPLEX_DEPS=ON -DWITH_LIBXML2=OFF \
+		-DENABLE_RPMDB=OFF -DENABLE_RPMMD=OFF -DENABLE_SUSEREPO=OFF \
+		-DENABLE_COMPS=OFF -DENABLE_DEBIAN=OFF -DENABLE_HELIXREPO=OFF \
+		-DENABLE_ZLIB_COMPRESSION=OFF -DENABLE_LZMA_COMPRESSION=OFF \
+		-DENABLE_BZIP2_COMPRESSION=OFF -DENABLE_ZSTD_COMPRESSION=OFF \
+		-DENABLE_PERL=OFF -DENABLE_PYTHON=OFF -DENABLE_RUBY=OFF \
+		-DENABLE_TCL=OFF -DDISABLE_TOOLS=ON >configure.log &&
+		make -s -j"$jobs" >/dev/null 2>make.log && make -s install >/dev/null)
+	;;
+*)
+	say "unknown library"
+	exit 1
+	;;
+esac
+echo "$want" >"$stamp"
