@@ -1,6 +1,7 @@
 # pkg: transactional, opkg-compatible package manager.
 #   make            build/bin/{pkg,opkg,pkg-repo} and build/test/bin/pkg
-#   make test       install missing deps, build, run every test (prove)
+#   make test       install missing deps, build, run every test (prove),
+#                   then the cross builds' tests under qemu (scripts/cross.mk)
 #   make demo       install missing deps, build, run the demo
 #   make asan test  the same tests under AddressSanitizer + UBSan
 #   make bench      speed and memory figures (never fails on timing)
@@ -99,6 +100,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory B=$(B) SAN="$(SAN)" all
 	PKG_BUILD=$(CURDIR)/$(B) CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BINS) tests/t/*.t
+	@$(if $(SAN),:,$(MAKE) --no-print-directory test-cross-all)
 
 asan:
 	@:
@@ -110,6 +112,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	sh tests/bench/run.sh
+	sh tests/bench/static.sh
 
 # make fuzz FUZZ_SECONDS=N: libFuzzer harnesses (clang), tests/fuzz/.
 -include tests/fuzz/fuzz.mk

@@ -120,3 +120,6 @@ static: static-libs
 	@ls -l $(STATIC_B)/bin/pkg.stripped | awk '{ print "static pkg: " $$5 " bytes stripped" }'
 
 .PHONY: static static-libs
+
+# make bench prints the static binary's size and RSS (tests/bench/static.sh).
+bench: static

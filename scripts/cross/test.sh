@@ -47,6 +47,6 @@ cd "$top"
 start=$(date +%s)
 rc=0
 PKG_BUILD=$w CR_ONLY=${CROSS_CRASH:-upgrade} CMOCKA_MESSAGE_OUTPUT=TAP \
-	prove -f "$w"/tests/unit/test_* "$@" || rc=$?
+	prove -f --timer "$w"/tests/unit/test_* "$@" || rc=$?
 echo "test-cross $arch: $(( $(date +%s) - start )) s"
 exit $rc

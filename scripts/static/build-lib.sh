@@ -92,9 +92,11 @@ zstd)
 	;;
 nettle)
 	# SHA-256, MD5, Ed25519 (usign). mini-gmp instead of GMP: Ed25519
-	# needs no bignum library, and one fewer to build.
+	# needs no bignum library, and one fewer to build. Portable C (no
+	# assembler): the same code for every target, and no m4.
 	autoconf_build --enable-mini-gmp --disable-documentation \
-		--disable-openssl --disable-fat --libdir="$prefix/lib"
+		--disable-openssl --disable-fat --disable-assembler \
+		--libdir="$prefix/lib"
 	;;
 openssl)
 	# libcrypto only (Ed25519, SHA-256), for CRYPTO=openssl; no TLS (curl
