@@ -67,11 +67,15 @@ export PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig
 export CPPFLAGS="-I$prefix/include"
 export LDFLAGS="-L$prefix/lib"
 
-# autoconf projects: configure out of tree, static only.
+# autoconf projects: configure out of tree, static only. Debian's
+# patches leave configure newer than its inputs' stamps: the autotools
+# are not run again (not installed, and Debian's configure is current).
+noauto="AUTOHEADER=true AUTOCONF=true ACLOCAL=true AUTOMAKE=true"
 autoconf_build() {
 	(cd "$b" && "$dir/configure" -q --prefix="$prefix" --disable-shared \
 		--enable-static "$@" >configure.log) &&
-		make -s -C "$b" -j"$jobs" >/dev/null && make -s -C "$b" install >/dev/null
+		make -s -C "$b" -j"$jobs" $noauto >/dev/null &&
+		make -s -C "$b" $noauto install >/dev/null
 }
 
 case $name in
@@ -129,13 +133,12 @@ curl)
 		--disable-ntlm --disable-ntlm-wb --disable-cookies \
 		--disable-alt-svc --disable-hsts --disable-doh --disable-netrc \
 		--disable-unix-sockets --disable-progress-meter \
-		--disable-dateparse --disable-mime --disable-bindlocal \
-		--disable-verbose --disable-aws --disable-kerberos-auth \
-		--disable-negotiate-auth --disable-docs --without-libidn2 \
+		--disable-dateparse --disable-mime --without-libidn2 \
+		--disable-verbose \
 		--without-libpsl --without-brotli --without-zstd \
 		--without-nghttp2 --without-libssh2 --without-librtmp \
 		--without-zlib --disable-threaded-resolver \
-		--with-mbedtls="$prefix" --without-ssl \
+		--with-mbedtls="$prefix" \
 		--with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
 		--with-ca-path=/etc/ssl/certs
 	;;
@@ -146,7 +149,7 @@ libarchive)
 	# program for those filters if one is ever met. No ACLs or xattrs
 	# (packages carry none), no iconv.
 	autoconf_build --disable-bsdtar --disable-bsdcpio --disable-bsdcat \
-		--disable-bsdunzip --disable-acl --disable-xattr --without-xml2 \
+		--disable-acl --disable-xattr --without-xml2 \
 		--without-expat --without-openssl --without-nettle \
 		--without-mbedtls --without-lzma --without-bz2lib --without-lz4 \
 		--without-libb2 --without-iconv --without-cng --with-zlib \
@@ -186,21 +189,26 @@ sqlite3)
 	;;
 libsolv)
 	# libsolv and libsolvext (testcase_write for --dump-testcase) with
-	# the semantics Debian builds (MULTI_SEMANTICS, DEBIAN, complex
-	# deps); none of the repository formats (pkg parses opkg's itself),
-	# no compression libraries.
+	# MULTI_SEMANTICS, complex deps and -DDEBIAN (Debian's default
+	# disttype and version comparison), as Debian builds it, but without
+	# cmake's DEBIAN=ON, which also builds the .deb reader with liblzma;
+	# none of the repository formats (pkg parses opkg's itself),
+	# no compression library but zlib (libsolv always builds with it,
+	# ours: the host's headers must not be seen by musl-gcc).
 	(cd "$b" && cmake -S "$dir" -B . -DCMAKE_C_COMPILER="$CC" \
-		-DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_AR="$(command -v "$AR")" \
+		-DCMAKE_C_FLAGS="$CFLAGS -DDEBIAN" -DCMAKE_AR="$(command -v "$AR")" \
 		-DCMAKE_BUILD_TYPE=None -DCMAKE_INSTALL_PREFIX="$prefix" \
-		-DLIB=lib -DINCLUDE=include \
+		-DCMAKE_INSTALL_LIBDIR=lib \
+		-DZLIB_INCLUDE_DIR="$prefix/include" \
+		-DZLIB_LIBRARY="$prefix/lib/libz.a" \
 		-DENABLE_STATIC=ON -DDISABLE_SHARED=ON -DMULTI_SEMANTICS=ON \
-		-DDEBIAN=ON -DENABLE_COMPLEX_DEPS=ON -DWITH_LIBXML2=OFF \
+		-DENABLE_COMPLEX_DEPS=ON -DWITH_LIBXML2=OFF \
 		-DENABLE_RPMDB=OFF -DENABLE_RPMMD=OFF -DENABLE_SUSEREPO=OFF \
 		-DENABLE_COMPS=OFF -DENABLE_DEBIAN=OFF -DENABLE_HELIXREPO=OFF \
 		-DENABLE_ZLIB_COMPRESSION=OFF -DENABLE_LZMA_COMPRESSION=OFF \
 		-DENABLE_BZIP2_COMPRESSION=OFF -DENABLE_ZSTD_COMPRESSION=OFF \
 		-DENABLE_PERL=OFF -DENABLE_PYTHON=OFF -DENABLE_RUBY=OFF \
-		-DENABLE_TCL=OFF -DDISABLE_TOOLS=ON >configure.log &&
+		-DENABLE_TCL=OFF >configure.log &&
 		make -s -j"$jobs" >/dev/null 2>make.log && make -s install >/dev/null)
 	;;
 *)
