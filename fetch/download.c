@@ -65,17 +65,6 @@ struct dl {
 	int shown;	/* width of the progress line on screen */
 };
 
-/* Resolve one symbol of libcurl into *fn; 0 or -1. */
-static int curl_sym(void *fn, const char *name)
-{
-	void *f = dlsym(cu.lib, name);
-
-	if (!f)
-		return -1;
-	memcpy(fn, &f, sizeof(f)); /* object to function pointer */
-	return 0;
-}
-
 #ifdef PKG_STATIC
 /*
  * The static build (make static) cannot dlopen: its libcurl (http and
@@ -103,6 +92,17 @@ static int curl_init_once(void)
 	return 0;
 }
 #else
+/* Resolve one symbol of libcurl into *fn; 0 or -1. */
+static int curl_sym(void *fn, const char *name)
+{
+	void *f = dlsym(cu.lib, name);
+
+	if (!f)
+		return -1;
+	memcpy(fn, &f, sizeof(f)); /* object to function pointer */
+	return 0;
+}
+
 static int curl_init_once(void)
 {
 	if (cu.lib)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

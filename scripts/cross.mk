@@ -123,3 +123,5 @@ static: static-libs
 
 # make bench prints the static binary's size and RSS (tests/bench/static.sh).
 bench: static
+# Relinked when a library of the prefix is rebuilt.
+$(STATIC_B)/bin/pkg: $(wildcard $(STATIC_PREFIX)/lib/*.a)

@@ -7,8 +7,8 @@
 #
 # Environment: CC (default musl-gcc), CFLAGS (default -Os), AR (ar).
 # Sources are downloaded and unpacked once into PREFIX/../src; a library
-# is built again only when its version, CC or CFLAGS change (stamp
-# PREFIX/.stamp-NAME). NAMEs: zlib zstd nettle openssl mbedtls curl
+# is built again only when its version, CC, CFLAGS or recipe change
+# (stamp PREFIX/.stamp-NAME). NAMEs: zlib zstd nettle openssl mbedtls curl
 # libarchive sqlite3 libsolv.
 set -eu
 name=${1:?usage: build-lib.sh NAME PREFIX}
@@ -55,7 +55,9 @@ fetch_source() {
 dir=$(fetch_source)
 version=$(basename "$dir")
 stamp=$prefix/.stamp-$name
-want="$version|$CC|$CFLAGS"
+# The recipe below is part of what was built: a change to it rebuilds.
+recipe=$(sed -n "/^$name)\$/,/^	;;\$/p" "$0" | cksum | cut -d' ' -f1)
+want="$version|$CC|$CFLAGS|$recipe"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0
 fi
@@ -158,7 +160,9 @@ libarchive)
 sqlite3)
 	# The amalgamation made with the OMIT options pkg can live with (a
 	# few of them change the parser, so they are given when it is made);
-	# the same options again when compiling it.
+	# the same options again when compiling it. Kept: ALTER TABLE (schema
+	# migrations; SQLITE_OMIT_VIRTUALTABLE would drop it too), VACUUM,
+	# temporary tables, WITHOUT ROWID.
 	opts="-DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_DEPRECATED \
 -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_SHARED_CACHE \
 -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE \
@@ -167,7 +171,7 @@ sqlite3)
 -DSQLITE_OMIT_AUTORESET -DSQLITE_OMIT_COMPILEOPTION_DIAGS \
 -DSQLITE_OMIT_BLOB_LITERAL -DSQLITE_OMIT_EXPLAIN -DSQLITE_OMIT_WINDOWFUNC \
 -DSQLITE_OMIT_JSON -DSQLITE_OMIT_DESERIALIZE -DSQLITE_OMIT_INCRBLOB \
--DSQLITE_OMIT_VIRTUALTABLE -DSQLITE_OMIT_ANALYZE \
+-DSQLITE_OMIT_ANALYZE \
 -DSQLITE_OMIT_AUTOVACUUM -DSQLITE_OMIT_DATETIME_FUNCS \
 -DSQLITE_OMIT_LOCALTIME -DSQLITE_OMIT_CHECK -DSQLITE_OMIT_REINDEX \
 -DSQLITE_OMIT_BETWEEN_OPTIMIZATION \
@@ -191,8 +195,11 @@ libsolv)
 	# libsolv and libsolvext (testcase_write for --dump-testcase) with
 	# MULTI_SEMANTICS, complex deps and -DDEBIAN (Debian's default
 	# disttype and version comparison), as Debian builds it, but without
-	# cmake's DEBIAN=ON, which also builds the .deb reader with liblzma;
-	# none of the repository formats (pkg parses opkg's itself),
+	# cmake's DEBIAN=ON, which also builds the .deb reader with liblzma.
+	# libsolv's own sort, not qsort_r: it takes a libc that has qsort_r
+	# and is not glibc for BSD's argument order, and musl's has glibc's
+	# (solv_sort then calls the data pointer: a crash at the first
+	# repo_write). None of the repository formats (pkg parses opkg's itself),
 	# no compression library but zlib (libsolv always builds with it,
 	# ours: the host's headers must not be seen by musl-gcc).
 	(cd "$b" && cmake -S "$dir" -B . -DCMAKE_C_COMPILER="$CC" \
@@ -201,6 +208,7 @@ libsolv)
 		-DCMAKE_INSTALL_LIBDIR=lib \
 		-DZLIB_INCLUDE_DIR="$prefix/include" \
 		-DZLIB_LIBRARY="$prefix/lib/libz.a" \
+		-DHAVE_QSORT_R=OFF -DHAVE___QSORT_R=OFF \
 		-DENABLE_STATIC=ON -DDISABLE_SHARED=ON -DMULTI_SEMANTICS=ON \
 		-DENABLE_COMPLEX_DEPS=ON -DWITH_LIBXML2=OFF \
 		-DENABLE_RPMDB=OFF -DENABLE_RPMMD=OFF -DENABLE_SUSEREPO=OFF \
