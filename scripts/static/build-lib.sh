@@ -118,6 +118,37 @@ mbedtls)
 	# TLS for libcurl's https: the smallest of Debian's TLS libraries
 	# with static builds in reach (OpenWrt's default too since 23.05).
 	cp -a "$dir/." "$b/"
+	# A TLS 1.2 client for https feeds: no server side, DTLS, PSA,
+	# renegotiation, session tickets, DHE, PSK, old or rare ciphers and
+	# curves, key or certificate writing, error strings (curl says what
+	# failed), self tests.
+	for o in MBEDTLS_SSL_SRV_C MBEDTLS_SSL_PROTO_DTLS \
+		MBEDTLS_SSL_DTLS_ANTI_REPLAY MBEDTLS_SSL_DTLS_HELLO_VERIFY \
+		MBEDTLS_SSL_DTLS_CLIENT_PORT_REUSE MBEDTLS_SSL_DTLS_BADMAC_LIMIT \
+		MBEDTLS_SSL_COOKIE_C MBEDTLS_SSL_CACHE_C MBEDTLS_SSL_TICKET_C \
+		MBEDTLS_SSL_RENEGOTIATION MBEDTLS_PSA_CRYPTO_C \
+		MBEDTLS_PSA_CRYPTO_STORAGE_C MBEDTLS_PSA_ITS_FILE_C \
+		MBEDTLS_KEY_EXCHANGE_DHE_RSA_ENABLED \
+		MBEDTLS_KEY_EXCHANGE_DHE_PSK_ENABLED MBEDTLS_KEY_EXCHANGE_PSK_ENABLED \
+		MBEDTLS_KEY_EXCHANGE_RSA_PSK_ENABLED \
+		MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED MBEDTLS_DHM_C \
+		MBEDTLS_CAMELLIA_C MBEDTLS_ARIA_C MBEDTLS_DES_C MBEDTLS_BLOWFISH_C \
+		MBEDTLS_XTEA_C MBEDTLS_ARC4_C MBEDTLS_RIPEMD160_C MBEDTLS_CCM_C \
+		MBEDTLS_HKDF_C MBEDTLS_PKCS12_C MBEDTLS_PKCS5_C \
+		MBEDTLS_CIPHER_MODE_XTS MBEDTLS_CIPHER_MODE_OFB \
+		MBEDTLS_CIPHER_MODE_CFB MBEDTLS_ECP_DP_SECP192R1_ENABLED \
+		MBEDTLS_ECP_DP_SECP224R1_ENABLED MBEDTLS_ECP_DP_SECP192K1_ENABLED \
+		MBEDTLS_ECP_DP_SECP224K1_ENABLED MBEDTLS_ECP_DP_SECP256K1_ENABLED \
+		MBEDTLS_ECP_DP_BP256R1_ENABLED MBEDTLS_ECP_DP_BP384R1_ENABLED \
+		MBEDTLS_ECP_DP_BP512R1_ENABLED MBEDTLS_ECP_DP_CURVE448_ENABLED \
+		MBEDTLS_PEM_WRITE_C MBEDTLS_X509_CRT_WRITE_C \
+		MBEDTLS_X509_CSR_WRITE_C MBEDTLS_X509_CREATE_C \
+		MBEDTLS_X509_CSR_PARSE_C MBEDTLS_GENPRIME MBEDTLS_ERROR_C \
+		MBEDTLS_DEBUG_C MBEDTLS_VERSION_FEATURES MBEDTLS_SELF_TEST \
+		MBEDTLS_TIMING_C MBEDTLS_NET_C MBEDTLS_PADLOCK_C MBEDTLS_AESNI_C; do
+		python3 "$b/scripts/config.py" -f "$b/include/mbedtls/config.h" \
+			unset "$o"
+	done
 	make -s -C "$b/library" -j"$jobs" CC="$CC" AR="$AR" \
 		CFLAGS="$CFLAGS -I../include" libmbedtls.a libmbedx509.a \
 		libmbedcrypto.a >/dev/null
@@ -126,7 +157,8 @@ mbedtls)
 	;;
 curl)
 	# http:// and https:// only (file:// is pkg's own), mbedTLS, the CA
-	# bundle OpenWrt installs; nothing of what Debian's libcurl links
+	# bundle OpenWrt installs, curl's error texts (pkg's messages quote
+	# them: "Protocol "http" not supported", not "Error"); nothing of what Debian's libcurl links
 	# (GnuTLS, Kerberos, LDAP, SSH, IDN, PSL, brotli, HTTP/2).
 	autoconf_build --disable-ftp --disable-file --disable-ldap \
 		--disable-ldaps --disable-rtsp --disable-dict --disable-telnet \
@@ -136,7 +168,6 @@ curl)
 		--disable-alt-svc --disable-hsts --disable-doh --disable-netrc \
 		--disable-unix-sockets --disable-progress-meter \
 		--disable-dateparse --disable-mime --without-libidn2 \
-		--disable-verbose \
 		--without-libpsl --without-brotli --without-zstd \
 		--without-nghttp2 --without-libssh2 --without-librtmp \
 		--without-zlib --disable-threaded-resolver \
