@@ -46,7 +46,10 @@ echo "test-cross $arch: $(file -b "$build/bin/pkg" | cut -d, -f1-2) under $qemu"
 cd "$top"
 start=$(date +%s)
 rc=0
+# PKG_TEST_SLOWDOWN: the unit tests' time limits, scaled for emulation
+# (qemu-user runs this code 5 to 20 times slower than the host).
 PKG_BUILD=$w CR_ONLY=${CROSS_CRASH:-upgrade} CMOCKA_MESSAGE_OUTPUT=TAP \
+	PKG_TEST_SLOWDOWN=${PKG_TEST_SLOWDOWN:-50} \
 	prove -f --timer "$w"/tests/unit/test_* "$@" || rc=$?
 echo "test-cross $arch: $(( $(date +%s) - start )) s"
 exit $rc
