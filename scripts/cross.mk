@@ -90,13 +90,14 @@ test-cross-all:
 # (http/https, mbedTLS) is linked in and initialised on the first
 # download (PKG_STATIC in fetch/download.c); --dump-testcase links
 # libsolvext's writer (PKG_STATIC in solver/solve.c).
-# The crypto backend follows the Makefile's CRYPTO (nettle when unset):
-# STATIC_CRYPTO_LIBS_<backend> are its static libraries.
+# The crypto backend: STATIC_CRYPTO=nettle (the default: the smaller, and
+# the one tested here) or openssl; it is passed on as the Makefile's
+# CRYPTO, and STATIC_CRYPTO_LIBS_<backend> are its static libraries.
 STATIC_CC ?= musl-gcc
 STATIC_CFLAGS ?= -Os -flto -ffunction-sections -fdata-sections
 STATIC_B := build/static
 STATIC_PREFIX := $(CURDIR)/$(STATIC_B)/prefix
-STATIC_CRYPTO = $(if $(CRYPTO),$(CRYPTO),nettle)
+STATIC_CRYPTO ?= nettle
 STATIC_CRYPTO_LIBS_nettle := -lhogweed -lnettle
 STATIC_CRYPTO_LIBS_openssl := -lcrypto
 STATIC_LIBS = zlib zstd $(STATIC_CRYPTO) mbedtls curl libarchive sqlite3 libsolv
@@ -115,6 +116,7 @@ static: static-libs
 	CPPFLAGS="-DPKG_STATIC -I$(STATIC_PREFIX)/include" \
 	LDFLAGS="-static -Os -flto -Wl,--gc-sections -L$(STATIC_PREFIX)/lib" \
 	$(MAKE) --no-print-directory B=$(STATIC_B) CC=$(STATIC_CC) SAN= \
+		CRYPTO=$(STATIC_CRYPTO) \
 		LDLIBS="$(STATIC_LDLIBS)" $(STATIC_B)/bin/pkg
 	@strip -o $(STATIC_B)/bin/pkg.stripped $(STATIC_B)/bin/pkg
 	@ls -l $(STATIC_B)/bin/pkg.stripped | awk '{ print "static pkg: " $$5 " bytes stripped" }'
