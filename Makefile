@@ -1,6 +1,7 @@
 # pkg: transactional, opkg-compatible package manager.
 #   make            build/bin/{pkg,opkg,pkg-repo} and build/test/bin/pkg
-#   make test       install missing deps, build, run every test (prove)
+#   make test       install missing deps, build, run every test (prove),
+#                   then the cross builds' tests under qemu (scripts/cross.mk)
 #   make demo       install missing deps, build, run the demo
 #   make asan test  the same tests under AddressSanitizer + UBSan
 #   make bench      speed and memory figures (never fails on timing)
@@ -36,6 +37,8 @@ CRYPTO_OTHER := $(if $(filter openssl,$(CRYPTO)),nettle,openssl)
 
 PC_LIBS := libsolv libarchive libcurl libzstd sqlite3 $(CRYPTO_PC)
 CPPFLAGS += -D_GNU_SOURCE -Irootfs -Ifetch -Isolver -Ihooks -Ipkgd
+# 64-bit off_t on 32-bit targets too (files over 2 GB, stat of any file).
+CPPFLAGS += -D_FILE_OFFSET_BITS=64
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
 # --as-needed: libcurl is dlopen'ed on the first download (fetch/), so a
@@ -127,7 +130,7 @@ $(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib
 
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
 
 deps:
 	@sh scripts/deps.sh
@@ -136,6 +139,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory B=$(B) SAN="$(SAN)" all
 	PKG_BUILD=$(CURDIR)/$(B) CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BINS) tests/t/*.t
+	@$(if $(SAN),:,$(MAKE) --no-print-directory test-cross-all)
 
 asan:
 	@:
@@ -150,9 +154,12 @@ bench: deps
 	@$(MAKE) --no-print-directory CRYPTO=$(CRYPTO_OTHER) \
 		B=$(B)/$(CRYPTO_OTHER) all
 	PKG_BUILD=$(CURDIR)/$(B) sh tests/bench/run.sh
+	sh tests/bench/static.sh
 
 # make fuzz FUZZ_SECONDS=N: libFuzzer harnesses (clang), tests/fuzz/.
 -include tests/fuzz/fuzz.mk
+# make cross / test-cross ARCH=armhf|s390x, make static: scripts/cross.mk.
+include scripts/cross.mk
 
 clean:
 	rm -rf build

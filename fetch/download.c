@@ -65,6 +65,33 @@ struct dl {
 	int shown;	/* width of the progress line on screen */
 };
 
+#ifdef PKG_STATIC
+/*
+ * The static build (make static) cannot dlopen: its libcurl (http and
+ * https only, mbedTLS) is linked in, and what is deferred to the first
+ * http(s) download is curl_global_init, the TLS set-up and every
+ * allocation that comes with them. The table keeps one code path.
+ */
+static int curl_init_once(void)
+{
+	if (cu.lib)
+		return 0;
+	cu.global_init = curl_global_init;
+	cu.global_cleanup = curl_global_cleanup;
+	cu.easy_init = curl_easy_init;
+	cu.easy_setopt = curl_easy_setopt;
+	cu.easy_perform = curl_easy_perform;
+	cu.easy_getinfo = curl_easy_getinfo;
+	cu.easy_cleanup = curl_easy_cleanup;
+	cu.easy_strerror = curl_easy_strerror;
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		memset(&cu, 0, sizeof(cu));
+		return pkg_error(-PKGE_NETWORK, "cannot initialise libcurl");
+	}
+	cu.lib = &cu; /* initialised */
+	return 0;
+}
+#else
 /* Resolve one symbol of libcurl into *fn; 0 or -1. */
 static int curl_sym(void *fn, const char *name)
 {
@@ -99,6 +126,7 @@ static int curl_init_once(void)
 	}
 	return 0;
 }
+#endif
 
 void fetch_global_cleanup(void)
 {

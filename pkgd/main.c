@@ -505,8 +505,12 @@ int main(int argc, char **argv)
 
 	/* Big buffers (a feed list, a decompressed index) go back to the
 	 * system when freed instead of staying in the heap: a router has
-	 * little RAM, and update's peak drops by ~2 MB. */
+	 * little RAM, and update's peak drops by ~2 MB. glibc only: musl
+	 * (OpenWrt's libc) has no mallopt, and its malloc maps big blocks
+	 * and unmaps them when freed anyway. */
+#ifdef M_MMAP_THRESHOLD
 	mallopt(M_MMAP_THRESHOLD, 64 << 10);
+#endif
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.lock_fd = ctx.opkg_lock_fd = ctx.tmp_fd = -1;
 	ctx.out = stdout;

@@ -255,6 +255,17 @@ static int run(Solver *solv, Queue *job, int flags)
  * an option used when reporting a solver bug. It is loaded when asked. */
 #define LIBSOLVEXT "libsolvext.so.1"
 
+#ifdef PKG_STATIC
+/* The static build has libsolvext's testcase writer linked in. */
+static int dump_testcase(Solver *solv, const char *dir)
+{
+	if (!testcase_write(solv, dir, TESTCASE_RESULT_TRANSACTION |
+			    TESTCASE_RESULT_PROBLEMS, 0, 0))
+		return pkg_error(-EIO, "cannot write testcase to '%s': %s",
+				 dir, pool_errstr(solv->pool));
+	return 0;
+}
+#else
 static int dump_testcase(Solver *solv, const char *dir)
 {
 	__typeof__(testcase_write) *write_tc;
@@ -278,6 +289,7 @@ static int dump_testcase(Solver *solv, const char *dir)
 				 dir, pool_errstr(solv->pool));
 	return 0;
 }
+#endif
 
 /* Lock every installed package the solution would only swap for the
  * same version in another arch: opkg replaces a package for a newer
