@@ -39,7 +39,8 @@ void solver_release(struct pkg_solver *s);
 
 /*
  * Build the repo `name` from a Packages text. Stanzas without Package: or
- * Version: are skipped with one warning naming the feed and line. Stores
+ * Version: are skipped (without Version: with one warning naming the feed
+ * and line; without Package: silently, as opkg). Stores
  * name, evr, arch, Depends+Pre-Depends (requires), Provides, Conflicts,
  * Replaces (obsoletes when also in Conflicts), Recommends, Suggests,
  * Essential, ABIVersion, Size, Installed-Size and the stanza's byte

@@ -25,4 +25,59 @@ for op in '==' '!=' lt le eq ge gt '~'; do
 	is "$ERR" "opkg: Unknown operator: $op." "... 'Unknown operator: $op.'"
 done
 
+# ---- update: opkg's messages, feed by feed; file: URLs -------------------
+# opkg-lede on this root (without check_signature, see the docs) printed,
+# for each feed: "Downloading URL", "Updated list of available packages
+# in ROOT//var/opkg-lists/NAME"; for a feed it cannot read "*** Failed to
+# download the package list from URL" and a blank line; with signatures
+# "Downloading .../Packages.sig" and "Signature check passed.". It reads
+# "src NAME file:/path" (one slash) and decodes %XX in the path.
+R=$T/root
+mk_plain_root "$R"
+mkdir -p "$T/sp ace"
+cp -r "$F23/feeds/base" "$T/sp ace/"
+sed -i 's|file://|file:|' "$R/etc/opkg.conf"
+sed -i "s|^src/gz base .*|src/gz base file:$T/sp%20ace/base|" "$R/etc/opkg.conf"
+expect_update() {
+	for f in $FEEDS; do
+		u=file:$F23/feeds/$f
+		[ "$f" = base ] && u="file:$T/sp%20ace/base"
+		echo "Downloading $u/Packages.gz"
+		echo "Updated list of available packages in $R//var/opkg-lists/$f"
+		echo "Downloading $u/Packages.sig"
+		echo "Signature check passed."
+	done
+}
+run "$OPKG" -o "$R" update
+is "$RC" 0 "update with 'src/gz NAME file:/path' feeds (one slash) exits 0"
+is "$OUT" "$(expect_update)" \
+	"update: opkg's messages per feed, file:/path and %20 in a path read"
+is "$ERR" "" "update: nothing on stderr (the stanza without Package opkg skips silently)"
+run "$OPKG" -o "$R" install zlib
+is "$RC" 0 "install from a file:/path feed"
+t_ok "... zlib's files are there" test -f "$R/usr/lib/libz.so.1.2.13"
+
+echo "src/gz gone file:$T/nowhere" >>"$R/etc/opkg.conf"
+run "$OPKG" -o "$R" update
+is "$RC" 1 "update with a feed that cannot be read: exit 1 (one failure)"
+is "$(sed -n '17,$p' "$T/out")" "Downloading file:$T/nowhere/Packages.gz
+*** Failed to download the package list from file:$T/nowhere/Packages.gz" \
+	"... '*** Failed to download the package list from URL' and a blank line"
+is "$(tail -c 2 "$T/out" | od -An -c | tr -d ' ')" '\n\n' "... the blank line printed"
+like "$ERR" "nowhere/Packages.gz" "... the reason on stderr"
+sed -i '/^src\/gz gone/d' "$R/etc/opkg.conf"
+
+# A signature that does not match: opkg says "Signature check failed.";
+# pkg keeps the old list and fails (a deliberate difference: README).
+mk_key "$T/other"
+cp -r "$F23/feeds/luci" "$T/luci"
+"$PKG_REPO" sign "$T/luci/Packages" -k "$T/other" >/dev/null 2>&1
+sed -i "s|^src/gz luci .*|src/gz luci file:$T/luci|" "$R/etc/opkg.conf"
+run "$OPKG" -o "$R" update
+is "$RC" 1 "update with a bad signature: exit 1"
+is "$(tail -n 4 "$T/out")" "Downloading file:$T/luci/Packages.gz
+Updated list of available packages in $R//var/opkg-lists/luci
+Downloading file:$T/luci/Packages.sig
+Signature check failed." "... 'Signature check failed.'"
+
 done_testing
