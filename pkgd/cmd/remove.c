@@ -2,11 +2,15 @@
  * remove NAME|GLOB...: remove installed packages (--autoremove: and the
  * orphans they leave).
  */
+#include <stdlib.h>
+
 #include "cmd/cmd.h"
 
 /* Queue the removal of every installed package matching arg (a name or
- * a glob); *any is set when one matched. */
-static int remove_arg(struct pkg_ctx *ctx, const char *arg, int *any)
+ * a glob), each name added to *names (what the user asked for: the
+ * others --autoremove takes are orphans). */
+static int remove_arg(struct pkg_ctx *ctx, const char *arg, char ***names,
+		      size_t *nn)
 {
 	Queue q;
 	int i, r = 0;
@@ -14,8 +18,8 @@ static int remove_arg(struct pkg_ctx *ctx, const char *arg, int *any)
 	if (!arg_has_glob(arg) && !ctx->opt.nocase) {
 		if (!db_pkg_installed(ctx->db, arg))
 			return 0;
-		*any = 1;
-		return solver_job(&ctx->solv, SJ_REMOVE, arg, 0);
+		r = strv_add_unique(names, nn, arg);
+		return r < 0 ? r : solver_job(&ctx->solv, SJ_REMOVE, arg, 0);
 	}
 	queue_init(&q);
 	solver_match_glob(&ctx->solv, arg, ctx->opt.nocase, &q);
@@ -23,8 +27,9 @@ static int remove_arg(struct pkg_ctx *ctx, const char *arg, int *any)
 		const char *n = solver_name(&ctx->solv, q.elements[i]);
 		if (solver_is_installed(&ctx->solv, q.elements[i]) &&
 		    db_pkg_installed(ctx->db, n)) {
-			r = solver_job(&ctx->solv, SJ_REMOVE, n, 0);
-			*any = 1;
+			r = strv_add_unique(names, nn, n);
+			if (r == 0)
+				r = solver_job(&ctx->solv, SJ_REMOVE, n, 0);
 		}
 	}
 	queue_free(&q);
@@ -35,18 +40,22 @@ static int remove_arg(struct pkg_ctx *ctx, const char *arg, int *any)
  * says "No packages removed." and succeeds. */
 static int cmd_remove(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	int r = 0, k, any = 0;
+	char **names = NULL;
+	size_t nn = 0, i;
+	int r = 0, k;
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "remove: name a package");
 	for (k = 0; r == 0 && k < argc; k++)
-		r = remove_arg(ctx, argv[k], &any);
-	if (r == 0 && !any) {
+		r = remove_arg(ctx, argv[k], &names, &nn);
+	if (r == 0 && !nn)
 		ctx_note(ctx, 1, "No packages removed.\n");
-		return 0;
-	}
-	if (r == 0)
-		r = apply_jobs(ctx, 0, NULL, 0, NULL, NULL, 0);
+	else if (r == 0)
+		r = apply_jobs(ctx, 0, (const char *const *)names, nn, NULL,
+			       NULL, 0);
+	for (i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
 	return r;
 }
 

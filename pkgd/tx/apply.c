@@ -41,7 +41,30 @@ static int solve_flags(struct pkg_ctx *ctx, int flags)
 	return flags;
 }
 
-static void print_plan(struct pkg_ctx *ctx, const struct solver_result *res)
+/* Is the removal of name an --autoremove of an orphan: installed as a
+ * dependency (Auto-Installed), not named by the user? opkg says so
+ * before it removes one. */
+static int is_orphan(struct pkg_ctx *ctx, const char *name,
+		     const char *const *user, size_t nuser)
+{
+	struct db_pkg p;
+	size_t k;
+	int orphan;
+
+	if (!ctx->opt.autoremove)
+		return 0;
+	for (k = 0; k < nuser; k++)
+		if (!strcmp(user[k], name))
+			return 0;
+	if (db_pkg_get(ctx->db, name, &p) < 0)
+		return 0;
+	orphan = p.auto_installed;
+	db_pkg_release(&p);
+	return orphan;
+}
+
+static void print_plan(struct pkg_ctx *ctx, const struct solver_result *res,
+		       const char *const *user, size_t nuser)
 {
 	size_t i;
 
@@ -50,6 +73,9 @@ static void print_plan(struct pkg_ctx *ctx, const struct solver_result *res)
 		const char *n = solver_name(&ctx->solv, s->p);
 		const char *v = solver_evr(&ctx->solv, s->p);
 
+		if (s->type == STEP_REMOVE && is_orphan(ctx, n, user, nuser))
+			ctx_note(ctx, 1, "%s was autoinstalled and is now "
+				 "orphaned, removing.\n", n);
 		if (s->type == STEP_REMOVE)
 			ctx_note(ctx, 1, "Removing package %s from root...\n",
 				 n);
@@ -232,7 +258,7 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 		return r;
 	}
 	if (ctx->opt.noaction) {
-		print_plan(ctx, &res);
+		print_plan(ctx, &res, user, nuser);
 		solver_result_release(&res);
 		free(cache);
 		return 0;
@@ -248,6 +274,9 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 			cache_use(ctx, &res.steps[i], cache, cids, cpaths, &nc);
 	r = tx_plan(&tx, ctx, &res, user, nuser);
 	for (i = 0; r == 0 && i < tx.n; i++) {
+		tx.items[i].orphan = tx.items[i].type == STEP_REMOVE &&
+				     is_orphan(ctx, tx.items[i].name, user,
+					       nuser);
 		for (k = 0; k < nlocal; k++)
 			if (tx.items[i].p == local_ids[k] && !tx.items[i].ipk)
 				tx.items[i].ipk = strdup(local_paths[k]);

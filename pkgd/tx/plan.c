@@ -177,6 +177,7 @@ void tx_release(struct tx *tx)
 		free(tx->items[i].name);
 		free(tx->items[i].version);
 		free(tx->items[i].ipk);
+		free(tx->items[i].notes);
 	}
 	free(tx->items);
 	if (tx->dldir)

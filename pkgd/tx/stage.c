@@ -470,8 +470,10 @@ static int rm_file(const struct db_file *f, void *ud)
 	    staged_by_tx(rc->rn, f->path))
 		return 0;
 	if (f->conffile && conf_changed(rc->rn, f->package, f->path) &&
-	    !rc->keep)
-		return 0; /* opkg keeps locally changed conffiles on remove */
+	    !rc->keep) { /* opkg keeps locally changed conffiles on remove */
+		rc->r = owners_conffile_kept(rc->rn, f->package, f->path);
+		return rc->r;
+	}
 	if (db_file_owner(rc->rn->ctx->db, f->path, f->package))
 		return 0;
 	w = rootfs_wpath(&rc->rn->ctx->rf, f->path);

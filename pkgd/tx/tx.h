@@ -53,6 +53,9 @@ struct tx_item {
 	char *ipk;	/* verified local archive (install/upgrade) */
 	int user;	/* asked for by the user */
 	int from_rom;	/* restore the image's copy instead of the ipk */
+	int orphan;	/* removed by --autoremove: installed as a
+			 * dependency, nothing needs it now */
+	char *notes;	/* what opkg says after the step's line, or NULL */
 	Id p, old;
 };
 
@@ -150,6 +153,14 @@ void tx_run_free(struct run *rn);
 /* Drop the database rows of the files the new packages took over from
  * packages they Replace (inside the commit's SQLite transaction). */
 int tx_run_drop_taken(struct run *rn);
+
+/* ---- who owns what (owners.c) ---- */
+
+/* A changed conffile (root-relative path) of pkg stays when pkg is
+ * removed: opkg then says "Not deleting modified conffile ROOT/PATH.",
+ * kept in the removal's notes (said after "Removing package..."). 0 or
+ * -ENOMEM. */
+int owners_conffile_kept(struct run *rn, const char *pkg, const char *path);
 
 /* ---- maintainer scripts (scripts.c) ---- */
 

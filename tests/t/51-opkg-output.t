@@ -80,4 +80,36 @@ Updated list of available packages in $R//var/opkg-lists/luci
 Downloading file:$T/luci/Packages.sig
 Signature check failed." "... 'Signature check failed.'"
 
+# ---- remove: orphans and modified conffiles -------------------------------
+# opkg-lede, on a plain root with the 23.05.2 feeds: `install nano`, then
+# `--autoremove remove nano`; `install dropbear`, an edit to its conffile,
+# `remove dropbear`.
+sed -i "s|^src/gz luci .*|src/gz luci file:$F23/feeds/luci|" "$R/etc/opkg.conf"
+run "$OPKG" -o "$R" update
+run "$OPKG" -o "$R" install nano
+run "$OPKG" -o "$R" --autoremove remove nano
+is "$RC:$OUT" "0:Removing package nano from root...
+libncurses6 was autoinstalled and is now orphaned, removing.
+Removing package libncurses6 from root...
+terminfo was autoinstalled and is now orphaned, removing.
+Removing package terminfo from root..." \
+	"remove --autoremove: 'NAME was autoinstalled and is now orphaned, removing.'"
+run "$OPKG" -o "$R" install nano
+run "$OPKG" -o "$R" --noaction --autoremove remove nano
+is "$OUT" "Removing package nano from root...
+libncurses6 was autoinstalled and is now orphaned, removing.
+Removing package libncurses6 from root...
+terminfo was autoinstalled and is now orphaned, removing.
+Removing package terminfo from root..." "... also with --noaction"
+run "$OPKG" -o "$R" remove nano
+is "$OUT" "Removing package nano from root..." \
+	"remove without --autoremove: no orphan removed"
+run "$OPKG" -o "$R" install dropbear
+echo "# edited" >>"$R/etc/config/dropbear"
+run "$OPKG" -o "$R" remove dropbear
+is "$RC:$OUT" "0:Removing package dropbear from root...
+Not deleting modified conffile $R/etc/config/dropbear." \
+	"remove: 'Not deleting modified conffile ROOT/PATH.'"
+t_ok "... the file stays" grep -q edited "$R/etc/config/dropbear"
+
 done_testing
