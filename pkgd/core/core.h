@@ -270,6 +270,12 @@ void json_array_end(FILE *f, int first);
 char *desc_first_line(const char *desc);
 /* A description as opkg prints it on a pipe: one line. */
 char *desc_one_line(const char *desc);
+/* The Description of a raw stanza (len bytes) as opkg keeps it: the
+ * first line's value trimmed, each continuation line appended as it is
+ * (its leading space and trailing blanks too; a newline before each when
+ * tty), the whole trimmed at both ends. Malloc'd; NULL when there is none
+ * (or it is empty, or no memory). */
+char *desc_opkg(const char *stanza, size_t len, int tty);
 /* Create the parent directories of a host path. 0 or -errno. */
 int path_mkdir_parent(const char *path);
 

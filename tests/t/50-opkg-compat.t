@@ -352,7 +352,8 @@ is "$OUT" "busybox - 1.36.1-1" "--conf FILE, --offline-root DIR"
 run "$OPKG" -f "$Q/etc/opkg.conf" -o "$Q" -l "$Q/var/opkg-lists" list nano
 like "$OUT" "^nano - 7\.2-2" "-l DIR (lists dir)"
 run "$OPKG" -o "$Q" --lists-dir "$T/nolists" list nano
-is "$OUT" "" "--lists-dir elsewhere: no feeds there"
+is "$OUT" "nano - 8.1-1" \
+	"--lists-dir elsewhere: no feeds there (only the installed nano)"
 run "$OPKG" -o "$Q" --lists_dir "$Q/var/opkg-lists" list nano
 like "$OUT" "^nano - 7\.2-2" "--lists_dir (underscore spelling)"
 op --wait 1 list-installed busybox

@@ -112,4 +112,66 @@ Not deleting modified conffile $R/etc/config/dropbear." \
 	"remove: 'Not deleting modified conffile ROOT/PATH.'"
 t_ok "... the file stays" grep -q edited "$R/etc/config/dropbear"
 
+# ---- list and find on a real router's state -------------------------------
+# Q: the 23.05.0 router (270 packages in its status) with the 23.05.2
+# feeds, as in 50-opkg-compat.t. opkg-lede's list printed 4529 lines
+# there: every feed entry, then (sorted in) the 31 packages of the status
+# file no feed has by name, "name - version" (kernel, libc, bc...).
+RF=$F230/rootfs
+Q=$T/q
+mkdir -p "$Q/etc/opkg/keys" "$Q/usr/lib" "$Q/var/opkg-lists"
+cp -a "$RF/usr/lib/opkg" "$Q/usr/lib/"
+cp "$F23_KEY" "$Q/etc/opkg/keys/"
+{
+	cat "$RF/etc/opkg.conf"
+	echo "arch all 1"
+	echo "arch noarch 1"
+	echo "arch arm_arm1176jzf-s_vfp 10"
+	echo "arch $ARCH 10"
+	for f in $FEEDS; do echo "src/gz $f file://$F23/feeds/$f"; done
+} >"$Q/etc/opkg.conf"
+run "$OPKG" -o "$Q" update
+run "$OPKG" -o "$Q" list kernel
+is "$OUT" "kernel - 5.15.134-1-81d76c076a3bbb1ad06cf0d445055897" \
+	"list: a package only installed (kernel), 'name - version'"
+run "$OPKG" -o "$Q" list libc
+is "$OUT" "libc - 1.2.4-4" "list: libc (installed, in no feed)"
+run "$OPKG" -o "$Q" list nano
+like "$OUT" "^nano - 7\.2-2 - Nano is" \
+	"list nano: the feed's entry only (the installed 8.1-1 has a feed by name)"
+is "$(echo "$OUT" | wc -l)" 1 "... one line"
+run "$OPKG" -o "$Q" list comgt
+is "$OUT" "comgt - 0.32-35 - comgt is a scripting language interpreter useful for establishing communications on serial lines and through PCMCIA modems as well as GPRS  and 3G datacards." \
+	"list: description lines joined as they are (a line's trailing blank kept)"
+run "$OPKG" -o "$Q" list adblock
+is "$OUT" "adblock - 4.1.5-9 - Powerful adblock solution to block ad/abuse domains via dnsmasq, unbound, named or kresd. The script supports many domain blacklist sites plus manual black- and whitelist overrides. Please see https://github.com/openwrt/packages/blob/master/net/adblock/files/README.md for further information." \
+	"list: the joined description trimmed at its ends"
+# Every feed entry plus the status packages no feed has, from the files.
+zcat $(for f in $FEEDS; do echo "$F23/feeds/$f/Packages.gz"; done) |
+	awk '/^Package: / { print $2 }' | sort -u >"$T/feednames"
+nfeed=$(zcat $(for f in $FEEDS; do echo "$F23/feeds/$f/Packages.gz"; done) |
+	grep -c '^Package: ')
+nonly=$(awk '/^Package: / { print $2 }' "$Q/usr/lib/opkg/status" | sort -u |
+	comm -23 - "$T/feednames" | wc -l)
+run "$OPKG" -o "$Q" list
+is "$(wc -l <"$T/out")" "$((nfeed + nonly))" \
+	"list: one line per feed entry and per status-only package ($nfeed + $nonly)"
+is "$(cut -d' ' -f1 "$T/out")" "$(cut -d' ' -f1 "$T/out" | LC_ALL=C sort)" \
+	"list: sorted by name"
+run "$OPKG" -o "$Q" find '*sshtunnel*'
+is "$OUT" "luci-app-sshtunnel - 1.1.0 - LuCI support for SSH Tunnels (sshtunnel package)
+luci-i18n-sshtunnel-ru - git-24.072.73299-397b1b2 - Translation for luci-app-sshtunnel - Русский (Russian)
+sshtunnel - 4-5 - Creates openssh ssh(1) local and remote tunnels configured in UCI file. Can be used to allow remote connections, possibly over NATed connections or without public IP/DNS" \
+	"find: name or description matches, in list's order (by name)"
+run "$OPKG" -o "$Q" find 'libc'
+is "$OUT" "libc - 1.2.4-4" "find: a status-only package too"
+# The same feed twice: opkg lists each feed's entry.
+cp "$Q/etc/opkg.conf" "$T/twice.conf"
+echo "src/gz base2 file://$F23/feeds/base" >>"$T/twice.conf"
+run "$OPKG" -f "$T/twice.conf" -o "$Q" update
+run "$OPKG" -f "$T/twice.conf" -o "$Q" list zlib
+is "$OUT" "zlib - 1.2.13-1 - zlib is a lossless data-compression library. This package includes the shared library.
+zlib - 1.2.13-1 - zlib is a lossless data-compression library. This package includes the shared library." \
+	"list: a package in two feeds, one line per feed entry"
+
 done_testing
