@@ -10,6 +10,9 @@ need_pkg
 mk_tmp
 export LC_ALL=C
 
+# Installed-Time varies: replace its value by N.
+no_time() { sed 's/^Installed-Time: [0-9][0-9]*$/Installed-Time: N/'; }
+
 # ---- compare-versions: opkg's operators, nothing else ---------------------
 for c in "1.0 << 2.0 0" "1.0 << 1.0 1" "1.0 <= 1.0 0" "2.0 <= 1.0 1" \
 	"1.0 < 1.0 0" "2.0 < 1.0 1" "1.0 = 1.0 0" "1.0 = 2.0 1" \
@@ -173,5 +176,80 @@ run "$OPKG" -f "$T/twice.conf" -o "$Q" list zlib
 is "$OUT" "zlib - 1.2.13-1 - zlib is a lossless data-compression library. This package includes the shared library.
 zlib - 1.2.13-1 - zlib is a lossless data-compression library. This package includes the shared library." \
 	"list: a package in two feeds, one line per feed entry"
+
+# ---- info -----------------------------------------------------------------
+# opkg-lede's `info` on Q: for a package that is not installed, the fields
+# of pkg_formatted_info the feed entry has, "Status: unknown ok
+# not-installed" (or the entry's own Status), dependencies as opkg prints
+# them ("(=V)" as "(= V)", one constraint per entry), the description
+# joined; no SHA256sum, License, CPE-ID or Installed-Size.
+run "$OPKG" -o "$Q" info nano-plus
+is "$RC:$(cat "$T/out")" "0:Package: nano-plus
+Version: 7.2-2
+Depends: libc, libncurses6
+Status: unknown ok not-installed
+Section: utils
+Architecture: arm_cortex-a9_vfpv3-d16
+Size: 116692
+Filename: nano-plus_7.2-2_arm_cortex-a9_vfpv3-d16.ipk
+Description: nano-plus - Additional features enabled, larger size than default nano. (multibuffer, Unicode/UTF-8, help, justify, nanorc, some key bindings)  Nano is a small and simple text editor for use on the terminal.  Nano started as an enhanced clone of the Pico text editor. Nowadays Nano wants to be a generally useful editor with sensible defaults (linewise scrolling, no automatic line breaking).  Nano is an official GNU package." \
+	"info of a package not installed: opkg's fields and order, not the index stanza"
+run "$OPKG" -o "$Q" info wpad-basic-mbedtls
+like "$OUT" "Depends: hostapd-common \(= 2023-09-08-e5ccbfc6-6\), libc," \
+	"info: '(=V)' printed '(= V)'"
+run "$OPKG" -o "$Q" info nginx-full
+like "$OUT" "Depends: nginx-ssl-util \(>= 1\.5-1\), libc," \
+	"info: one constraint per dependency, as opkg keeps it"
+run "$OPKG" -o "$Q" info libgcc1
+is "$(awk 'BEGIN { RS = "" } /Architecture: arm_cortex/' "$T/out" | sed -n 3,5p)" \
+	"Provides: libgcc
+Status: unknown hold not-installed
+Section: libs" "info: a feed entry's own Status"
+# Every entry: each feed entry not installed as it is (name, version and
+# architecture), each installed package: the counts from the files.
+zcat $(for f in $FEEDS; do echo "$F23/feeds/$f/Packages.gz"; done) |
+	awk '/^Package: / { p = $2 } /^Version: / { v = $2 }
+	/^Architecture: / { print p " " v " " $2 }' | sort >"$T/feedpva"
+awk '/^Package: / { p = $2 } /^Version: / { v = $2 }
+	/^Architecture: / { print p " " v " " $2 }' "$Q/usr/lib/opkg/status" |
+	sort >"$T/statpva"
+ntwin=$(comm -12 "$T/feedpva" "$T/statpva" | wc -l)
+run "$OPKG" -o "$Q" info
+is "$(grep -c '^Package: ' "$T/out")" \
+	"$(($(wc -l <"$T/feedpva") + $(wc -l <"$T/statpva") - ntwin))" \
+	"info: every feed entry and every installed package, one entry each"
+is "$(grep -c '^Status: unknown ok not-installed$' "$T/out")" \
+	"$(($(wc -l <"$T/feedpva") - ntwin - 5))" \
+	"... 'unknown ok not-installed' for each feed entry not installed (5 have their own Status)"
+unlike "$OUT" "^(SHA256sum|License|CPE-ID|Installed-Size|Auto-Installed|ABIVersion): " \
+	"... no field opkg's info does not print"
+# An installed package that a feed has (same version and architecture):
+# opkg merges the feed entry's fields into the status ones.
+run "$OPKG" -o "$R" install nano
+run "$OPKG" -o "$R" info nano
+is "$(no_time <"$T/out")" "Package: nano
+Version: 7.2-2
+Depends: libc, libncurses6
+Status: install user installed
+Section: utils
+Architecture: $ARCH
+Size: 70201
+Filename: nano_7.2-2_$ARCH.ipk
+Description: Nano is a small and simple text editor for use on the terminal.  Nano started as an enhanced clone of the Pico text editor. Nowadays Nano wants to be a generally useful editor with sensible defaults (linewise scrolling, no automatic line breaking).  Nano is an official GNU package.
+Installed-Time: N" \
+	"info of an installed package: the status fields and its feed entry's"
+# Yocto's options (opkg-lede has neither): --fields keeps Package,
+# --short-description applies to info too.
+run "$OPKG" -o "$Q" --fields Version,Size info nano-plus
+is "$OUT" "Package: nano-plus
+Version: 7.2-2
+Size: 116692" "info --fields A,B: Package always comes along"
+run "$OPKG" -o "$Q" --fields Status status dropbear
+is "$OUT" "Package: dropbear
+Status: install user installed" "status --fields Status: with Package"
+run "$OPKG" -o "$Q" --short-description info nano-plus
+is "$(grep -A1 '^Description: ' "$T/out")" \
+	"Description: nano-plus - Additional features enabled, larger size than default nano." \
+	"info --short-description: the description's first line"
 
 done_testing
