@@ -92,6 +92,11 @@ static int conf_prio(const struct pkg_solver *s, Id a)
 	return INT_MIN;
 }
 
+int solver_arch_prio(const struct pkg_solver *s, Id a)
+{
+	return conf_prio(s, a);
+}
+
 /* Every arch in the pool, best first (stable for equal priorities). */
 static void archs_by_prio(const struct pkg_solver *s, Queue *q)
 {

@@ -171,6 +171,33 @@ static int solve_nodeps(struct pkg_solver *s, struct solver_result *res)
 
 /* ---- the real thing ---- */
 
+/* --prefer-arch-to-version (Yocto's opkg): a candidate of a worse arch
+ * than another of the same name is disfavoured, so that libsolv takes the
+ * better arch even when the worse one is newer; it stays installable
+ * (a dependency only it satisfies still gets it). */
+static void prefer_arch_jobs(struct pkg_solver *s, Queue *job)
+{
+	Pool *pool = s->pool;
+	Solvable *sp, *sq;
+	Id p, q, pp;
+
+	FOR_POOL_SOLVABLES(p) {
+		sp = pool->solvables + p;
+		if (sp->repo == s->installed)
+			continue;
+		FOR_PROVIDES(q, pp, sp->name) {
+			sq = pool->solvables + q;
+			if (sq->name == sp->name && sq->repo != s->installed &&
+			    solver_arch_prio(s, sq->arch) >
+				    solver_arch_prio(s, sp->arch)) {
+				queue_push2(job, SOLVER_DISFAVOR |
+						 SOLVER_SOLVABLE, p);
+				break;
+			}
+		}
+	}
+}
+
 /* Copy the jobs with flags applied; essential guards. Problems found
  * here (removing an essential package) go to res. */
 static int make_jobs(struct pkg_solver *s, int flags, Queue *job,
@@ -184,11 +211,23 @@ static int make_jobs(struct pkg_solver *s, int flags, Queue *job,
 
 	for (i = 0; i < s->jobs.count; i += 2) {
 		how = s->jobs.elements[i];
-		if ((how & SOLVER_JOBMASK) == SOLVER_ERASE &&
+		/* --autoremove: what a removed package, or the old version
+		 * of an upgraded one, alone needed goes too (a dependency
+		 * or recommendation the new version dropped) */
+		if (((how & SOLVER_JOBMASK) == SOLVER_ERASE ||
+		     (how & SOLVER_JOBMASK) == SOLVER_UPDATE) &&
 		    (flags & SOLVE_AUTOREMOVE))
 			how |= SOLVER_CLEANDEPS;
+		/* a hold keeps a package as it is, but a remove that names
+		 * it takes it (opkg removes held packages) */
+		if ((how & SOLVER_JOBMASK) == SOLVER_LOCK &&
+		    (how & SOLVER_SELECTMASK) == SOLVER_SOLVABLE_NAME &&
+		    solver_erase_queued(s, s->jobs.elements[i + 1]))
+			continue;
 		queue_push2(job, how, s->jobs.elements[i + 1]);
 	}
+	if (flags & SOLVE_PREFER_ARCH)
+		prefer_arch_jobs(s, job);
 	if (!s->installed)
 		return 0;
 	FOR_REPO_SOLVABLES(s->installed, p, so) {
@@ -279,9 +318,25 @@ static int dump_testcase(Solver *solv, const char *dir)
 	return 0;
 }
 
+/* Does a job ask for exactly solvable p (an archive named, a
+ * --force-reinstall)? */
+static int job_names_solvable(const Queue *job, Id p)
+{
+	int i;
+
+	for (i = 0; i < job->count; i += 2)
+		if ((job->elements[i] & SOLVER_JOBMASK) == SOLVER_INSTALL &&
+		    (job->elements[i] & SOLVER_SELECTMASK) == SOLVER_SOLVABLE &&
+		    job->elements[i + 1] == p)
+			return 1;
+	return 0;
+}
+
 /* Lock every installed package the solution would only swap for the
  * same version in another arch: opkg replaces a package for a newer
- * version, never for a better arch alone. How many were locked. */
+ * version, never for a better arch alone (unless that very package is
+ * asked for: --force-reinstall takes the best arch). How many were
+ * locked. */
 static int lock_arch_swaps(struct pkg_solver *s, Solver *solv, Queue *job)
 {
 	Pool *pool = s->pool;
@@ -298,7 +353,8 @@ static int lock_arch_swaps(struct pkg_solver *s, Solver *solv, Queue *job)
 			sq = pool->solvables + q;
 			if (sq->repo != s->installed && sq->name == so->name &&
 			    sq->evr == so->evr && sq->arch != so->arch &&
-			    solver_get_decisionlevel(solv, q) > 0) {
+			    solver_get_decisionlevel(solv, q) > 0 &&
+			    !job_names_solvable(job, q)) {
 				queue_push2(job, SOLVER_LOCK | SOLVER_SOLVABLE,
 					    p);
 				n++;
@@ -306,6 +362,64 @@ static int lock_arch_swaps(struct pkg_solver *s, Solver *solv, Queue *job)
 			}
 		}
 	}
+	return n;
+}
+
+/* Is the name of dependency d excluded from weak dependencies by a job
+ * (--add-ignore-recommends and kin)? */
+static int weak_excluded(const Queue *job, Pool *pool, Id d)
+{
+	int i;
+
+	while (ISRELDEP(d))
+		d = GETRELDEP(pool, d)->name;
+	for (i = 0; i < job->count; i += 2)
+		if ((job->elements[i] & SOLVER_JOBMASK) ==
+			    SOLVER_EXCLUDEFROMWEAK &&
+		    job->elements[i + 1] == d)
+			return 1;
+	return 0;
+}
+
+/* A package the solution installs recommends something the solution
+ * does not have, and an installed package of that name is older than
+ * what it recommends ("b (= 2.0)" with b 1.0 installed): opkg upgrades
+ * it, libsolv leaves installed packages alone for a recommendation. So
+ * ask for it, weakly (nothing fails for it), and solve again. How many
+ * were added. */
+static int recommend_upgrades(struct pkg_solver *s, Solver *solv, Queue *job)
+{
+	Pool *pool = s->pool;
+	Queue rec;
+	Id p, q, pp, d;
+	int i, n = 0, have, older;
+
+	queue_init(&rec);
+	FOR_POOL_SOLVABLES(p) {
+		if (pool->solvables[p].repo == s->installed ||
+		    solver_get_decisionlevel(solv, p) <= 0)
+			continue;
+		queue_empty(&rec);
+		solvable_lookup_deparray(pool->solvables + p,
+					 SOLVABLE_RECOMMENDS, &rec, -1);
+		for (i = 0; i < rec.count; i++) {
+			d = rec.elements[i];
+			have = older = 0;
+			FOR_PROVIDES(q, pp, d)
+				if (solver_get_decisionlevel(solv, q) > 0)
+					have = 1;
+			if (have || !ISRELDEP(d) || weak_excluded(job, pool, d))
+				continue;
+			older = solver_installed_by_name(
+					s, GETRELDEP(pool, d)->name) != 0;
+			if (older) {
+				queue_push2(job, SOLVER_INSTALL | SOLVER_WEAK |
+						 SOLVER_SOLVABLE_PROVIDES, d);
+				n++;
+			}
+		}
+	}
+	queue_free(&rec);
 	return n;
 }
 
@@ -326,6 +440,13 @@ int solver_run(struct pkg_solver *s, int flags, const char *testcase_dir,
 	/* An essential package the jobs would remove is the one problem:
 	 * what the solver would add about it says the same again. */
 	n = r < 0 || res->nproblems ? 0 : run(solv, &job, flags);
+	if (r == 0 && !res->nproblems && !n &&
+	    !(flags & SOLVE_NO_RECOMMENDS) &&
+	    recommend_upgrades(s, solv, &job)) {
+		solver_free(solv);
+		solv = make_solver(s->pool, flags);
+		n = run(solv, &job, flags);
+	}
 	if (r == 0 && !res->nproblems && !n &&
 	    lock_arch_swaps(s, solv, &job)) {
 		solver_free(solv);

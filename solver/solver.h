@@ -125,7 +125,9 @@ enum solver_job_kind {
 	SJ_REMOVE,	/* spec: name */
 	SJ_UPGRADE,	/* spec: name (installed) */
 	SJ_UPGRADE_ALL,
-	SJ_LOCK,	/* hold: keep this installed package as it is */
+	SJ_LOCK,	/* hold: keep this installed package as it is (no
+			 * other version, whatever needs one), unless a
+			 * remove job names it */
 	SJ_USERINSTALLED /* mark as asked for by the user (autoremove) */
 };
 
@@ -137,6 +139,9 @@ enum solver_job_kind {
 #define SOLVE_ALLOW_DOWNGRADE 16
 #define SOLVE_REMOVE_DEPENDENTS 32 /* --force-removal-of-dependent-packages */
 #define SOLVE_REMOVE_ESSENTIAL 64 /* --force-removal-of-essential-packages */
+#define SOLVE_PREFER_ARCH 128  /* --prefer-arch-to-version: of two
+				* candidates the better arch wins, before
+				* the newer version */
 
 enum step_type {
 	STEP_INSTALL,

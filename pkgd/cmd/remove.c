@@ -8,9 +8,11 @@
 
 /* Queue the removal of every installed package matching arg (a name or
  * a glob), each name added to *names (what the user asked for: the
- * others --autoremove takes are orphans). */
+ * others --autoremove takes are orphans). An essential package a glob
+ * matches is refused (*refused set) and the others go, as opkg does
+ * (`remove '*'`); one named plainly is the solver's problem. */
 static int remove_arg(struct pkg_ctx *ctx, const char *arg, char ***names,
-		      size_t *nn)
+		      size_t *nn, int *refused)
 {
 	Queue q;
 	int i, r = 0;
@@ -25,8 +27,17 @@ static int remove_arg(struct pkg_ctx *ctx, const char *arg, char ***names,
 	solver_match_glob(&ctx->solv, arg, ctx->opt.nocase, &q);
 	for (i = 0; r == 0 && i < q.count; i++) {
 		const char *n = solver_name(&ctx->solv, q.elements[i]);
-		if (solver_is_installed(&ctx->solv, q.elements[i]) &&
-		    db_pkg_installed(ctx->db, n)) {
+		if (!solver_is_installed(&ctx->solv, q.elements[i]) ||
+		    !db_pkg_installed(ctx->db, n))
+			continue;
+		if (solver_is_essential(&ctx->solv, q.elements[i]) &&
+		    !(ctx->opt.force & FORCE_REMOVE_ESSENTIAL)) {
+			pkg_error_plain(-PKGE_CONFLICT, "cannot remove essential "
+					"package '%s' "
+					"(--force-removal-of-essential-packages)",
+					n);
+			*refused = 1;
+		} else {
 			r = strv_add_unique(names, nn, n);
 			if (r == 0)
 				r = solver_job(&ctx->solv, SJ_REMOVE, n, 0);
@@ -37,17 +48,18 @@ static int remove_arg(struct pkg_ctx *ctx, const char *arg, char ***names,
 }
 
 /* remove NAME|GLOB...: opkg removes what matches; when nothing does it
- * says "No packages removed." and succeeds. */
+ * says "No packages removed." and succeeds (fails when it refused an
+ * essential package). */
 static int cmd_remove(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	char **names = NULL;
 	size_t nn = 0, i;
-	int r = 0, k;
+	int r = 0, k, refused = 0;
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "remove: name a package");
 	for (k = 0; r == 0 && k < argc; k++)
-		r = remove_arg(ctx, argv[k], &names, &nn);
+		r = remove_arg(ctx, argv[k], &names, &nn, &refused);
 	if (r == 0 && !nn)
 		ctx_note(ctx, 1, "No packages removed.\n");
 	else if (r == 0)
@@ -56,7 +68,7 @@ static int cmd_remove(struct pkg_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < nn; i++)
 		free(names[i]);
 	free(names);
-	return r;
+	return r == 0 && refused ? -PKGE_CONFLICT : r; /* reported */
 }
 
 const struct pkg_cmd cmd_remove_desc = {

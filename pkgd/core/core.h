@@ -105,6 +105,7 @@ struct pkg_opts {
 	int all;		/* -A */
 	int recursive;
 	int no_recommends;
+	int prefer_arch;	/* --prefer-arch-to-version */
 	int insecure;		/* --no-check-certificate */
 	int wait_s;		/* --wait: -1 refuse at once */
 	int from_rom, from_feed;

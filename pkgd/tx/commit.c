@@ -178,6 +178,11 @@ static void say_plan(struct tx *tx)
 				 it->name, dest);
 			if (it->notes)
 				ctx_note(tx->ctx, 1, "%s", it->notes);
+		} else if (it->type == STEP_REINSTALL && !it->from_rom) {
+			/* opkg's --force-reinstall: remove, then install */
+			ctx_note(tx->ctx, 1, "Removing package %s from %s...\n"
+				 "Installing %s (%s) to %s...\n", it->name,
+				 dest, it->name, it->version, dest);
 		} else if (it->from_rom)
 			ctx_note(tx->ctx, 1,
 				 "Restoring %s (%s) from the image...\n",

@@ -85,6 +85,11 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	       size_t nuser, const Id *local_ids, char *const *local_paths,
 	       size_t nlocal);
 
+/* Is name held (flag hold)? Then opkg's "Not upgrading package NAME
+ * which is marked hold (flags=0x...)." is said, and the caller queues
+ * nothing for it (apply_jobs keeps every held package as it is). */
+int apply_held(struct pkg_ctx *ctx, const char *name);
+
 /* The package cache directory (--cache, option cache; inside an offline
  * root unless --host-cache-dir), malloc'd, NULL when none (apply.c). */
 char *apply_cache_dir(struct pkg_ctx *ctx);
