@@ -16,12 +16,18 @@ struct hook_env {
 	 * old prerm and postrm, the new preinst and postinst), else NULL:
 	 * PKG_UPGRADE is 1 exactly when it is set. */
 	const char *upgrade_from;
+	/* Yocto's intercepts: a directory put first in PATH (its commands
+	 * shadow the real ones) and OPKG_INTERCEPT_DIR, where they leave
+	 * what is to run once at the end; NULL when none. */
+	const char *intercept_path;
+	const char *intercept_dir;
 };
 
 /*
  * Run the maintainer script `body` (len bytes; written to a temp file in
  * tmpdir, mode 0700) as `sh -c` style with argv[1..] = args (NULL-ended),
- * in a clean environment: PATH, PKG_ROOT (root with a trailing slash),
+ * in a clean environment: PATH (the intercept directory first when
+ * set), OPKG_INTERCEPT_DIR (when set), PKG_ROOT (root with a trailing slash),
  * PKG_UPGRADE (1 when upgrading, else 0), IPKG_INSTROOT passed through
  * from the caller's environment when offline (OpenWrt's image build sets
  * it), IPKG_OFFLINE_ROOT when offline. The working directory is the root.

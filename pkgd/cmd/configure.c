@@ -33,10 +33,13 @@ static int collect_unpacked(const struct db_pkg *p, void *ud)
 }
 
 /* Run name's postinst (none in an offline root without
- * --force-postinstall, as opkg) and mark it installed when it passes. */
-static int configure_one(struct pkg_ctx *ctx, const char *name)
+ * --force-postinstall, as opkg), with the intercepts ic, and mark it
+ * installed when it passes. */
+static int configure_one(struct pkg_ctx *ctx, const char *name,
+			 const struct tx_intercepts *ic)
 {
-	struct hook_env he = { ctx->root, ctx->offline, name, NULL };
+	struct hook_env he = { ctx->root, ctx->offline, name, NULL,
+			       ic->dir ? ic->path : NULL, ic->dir };
 	const char *args[] = { "configure", NULL };
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	struct db_pkg p;
@@ -125,15 +128,20 @@ static void configure_order(struct pkg_ctx *ctx, struct cfg_ctx *c)
 static int cmd_configure(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	struct cfg_ctx c = { ctx, argc > 0 ? argv[0] : NULL, NULL, 0 };
+	struct tx_intercepts ic = { NULL, NULL };
 	size_t i;
 	int r = db_pkg_each(ctx->db, collect_unpacked, &c), failed = 0;
 
 	configure_order(ctx, &c);
+	if (r == 0 && c.n && !ctx->opt.noaction)
+		tx_intercepts_begin(ctx, &ic);
 	for (i = 0; r == 0 && i < c.n; i++) {
-		int e = ctx->opt.noaction ? 0 : configure_one(ctx, c.names[i]);
+		int e = ctx->opt.noaction ? 0
+					  : configure_one(ctx, c.names[i], &ic);
 		if (e < 0)
 			failed = e;
 	}
+	tx_intercepts_end(ctx, &ic);
 	for (i = 0; i < c.n; i++)
 		free(c.names[i]);
 	free(c.names);

@@ -57,6 +57,8 @@ struct pkg_conf {
 	char *status_file;  /* "/usr/lib/opkg/status" */
 	char *lock_file;    /* "/var/lock/opkg.lock" */
 	char *keys_dir;	    /* "/etc/opkg/keys" */
+	char *intercepts_dir; /* option intercepts_dir (host path), or NULL:
+			       * the default, /usr/share/opkg/intercept */
 	int check_signature;
 	int force_postinstall;
 	char **excludes;

@@ -4,6 +4,7 @@
  * (postrm, postinst), kept as pending lists in the database with the
  * commit so that a crash runs them on recovery.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,18 +32,104 @@ static int item_trusted(struct pkg_ctx *ctx, const struct tx_item *it)
 	       !(ctx->opt.force & (FORCE_SIGNATURE | FORCE_CHECKSUM));
 }
 
-/* Run a maintainer script (no check whether scripts may run here). */
+static const char *script_tmp(void)
+{
+	return getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+}
+
+/* Run a maintainer script (no check whether scripts may run here), with
+ * the intercepts when ic is set. */
 static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 		       const char *script, const char *body, size_t len,
-		       const char *a1, const char *a2, const char *upgrade_from)
+		       const char *a1, const char *a2, const char *upgrade_from,
+		       const struct tx_intercepts *ic)
 {
-	struct hook_env he = { ctx->root, ctx->offline, pkg, upgrade_from };
+	struct hook_env he = { ctx->root, ctx->offline, pkg, upgrade_from,
+			       ic && ic->dir ? ic->path : NULL,
+			       ic ? ic->dir : NULL };
 	const char *args[3] = { a1, a2, NULL };
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
 	if (!body)
 		return 0;
-	return hooks_run_script(&he, script, body, len, tmp, args);
+	return hooks_run_script(&he, script, body, len, script_tmp(), args);
+}
+
+void tx_intercepts_begin(struct pkg_ctx *ctx, struct tx_intercepts *ic)
+{
+	ic->path = ctx->conf.intercepts_dir ? ctx->conf.intercepts_dir
+					    : "/usr/share/opkg/intercept";
+	/* "pkg-intercept-PID": a killed run's is removed by the next one */
+	if (asprintf(&ic->dir, "%s/pkg-intercept-%d", script_tmp(),
+		     (int)getpid()) < 0) {
+		ic->dir = NULL;
+		return;
+	}
+	rootfs_remove_tree(ic->dir);
+	if (fsop_mkdir(ic->dir, 0700) < 0) {
+		pkg_warn("cannot create '%s': scripts run without intercepts",
+			 ic->dir);
+		free(ic->dir);
+		ic->dir = NULL;
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The executables in dir, sorted by name, malloc'd (n of them). */
+static char **deferred_list(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL, **nv, *p;
+
+	*n = 0;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+			continue;
+		if (access(p, X_OK) < 0 ||
+		    !(nv = realloc(v, (*n + 1) * sizeof(*v)))) {
+			free(p);
+			continue;
+		}
+		v = nv;
+		v[(*n)++] = p;
+	}
+	if (d)
+		closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+void tx_intercepts_end(struct pkg_ctx *ctx, struct tx_intercepts *ic)
+{
+	size_t i, n;
+	char **v;
+
+	if (!ic->dir)
+		return;
+	v = deferred_list(ic->dir, &n);
+	for (i = 0; i < n; i++) {
+		/* opkg: "sh -c PATH", PATH without the intercepts again */
+		struct hook_env he = { ctx->root, ctx->offline,
+				       strrchr(v[i], '/') + 1, NULL, NULL,
+				       ic->dir };
+		char *body = NULL;
+		size_t len;
+		if (rootfs_read_file(v[i], 0, &body, &len) == 0)
+			hooks_run_script(&he, "intercept", body, len,
+					 script_tmp(), NULL);
+		free(body);
+		free(v[i]);
+	}
+	free(v);
+	rootfs_remove_tree(ic->dir);
+	free(ic->dir);
+	ic->dir = NULL;
 }
 
 static int run_script(struct pkg_ctx *ctx, const char *pkg,
@@ -52,7 +139,7 @@ static int run_script(struct pkg_ctx *ctx, const char *pkg,
 	if (!scripts_allowed(ctx))
 		return 0;
 	return exec_script(ctx, pkg, script, body, len, a1, a2,
-			   upgrade_from);
+			   upgrade_from, NULL);
 }
 
 /* Script of the archive being installed. */
@@ -214,8 +301,9 @@ static char *next_field(char **cur)
 
 /* Configure one package: its postinst from the database; a failure
  * marks it failed, in the database transaction that also takes it off
- * the pending list. */
-static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest)
+ * the pending list. ud: the intercepts. */
+static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest,
+			 void *ud)
 {
 	char *name = next_field(&line), *from = next_field(&line);
 	char *b = NULL;
@@ -226,7 +314,7 @@ static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest)
 	/* Listed: scripts were allowed. */
 	if (db_script_get(ctx->db, name, "postinst", &b, &len) == 0)
 		r = exec_script(ctx, name, "postinst", b, len, "configure",
-				NULL, *from ? from : NULL);
+				NULL, *from ? from : NULL, ud);
 	free(b);
 	w = db_begin(ctx->db);
 	if (w == 0 && r < 0)
@@ -242,9 +330,11 @@ static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest)
 }
 
 /* Run every call of the pending list in meta key (one runs a line and
- * takes it off, rest being the lines after it); the first failure. */
+ * takes it off, rest being the lines after it; ud passed on); the first
+ * failure. */
 static int run_pending(struct pkg_ctx *ctx, const char *key,
-		       int (*one)(struct pkg_ctx *, char *, const char *))
+		       int (*one)(struct pkg_ctx *, char *, const char *,
+				  void *), void *ud)
 {
 	char *list = NULL, *cur, *line;
 	int failed = 0, r;
@@ -252,7 +342,7 @@ static int run_pending(struct pkg_ctx *ctx, const char *key,
 	db_meta_get(ctx->db, key, &list);
 	cur = list;
 	while ((line = next_line(&cur))) {
-		r = one(ctx, line, cur);
+		r = one(ctx, line, cur, ud);
 		if (r < 0 && !failed)
 			failed = r;
 	}
@@ -260,10 +350,21 @@ static int run_pending(struct pkg_ctx *ctx, const char *key,
 	return failed;
 }
 
-/* Run every pending postinst (tx_configure); the first failure. */
+/* Run every pending postinst (tx_configure), with the intercepts; the
+ * first failure. */
 int tx_configure_pending(struct pkg_ctx *ctx)
 {
-	return run_pending(ctx, META_TX_CONFIGURE, configure_one);
+	struct tx_intercepts ic = { NULL, NULL };
+	char *list = NULL;
+	int r;
+
+	if (db_meta_get(ctx->db, META_TX_CONFIGURE, &list) < 0 || !list)
+		return 0;
+	free(list);
+	tx_intercepts_begin(ctx, &ic);
+	r = run_pending(ctx, META_TX_CONFIGURE, configure_one, &ic);
+	tx_intercepts_end(ctx, &ic);
+	return r;
 }
 
 /*
@@ -327,7 +428,8 @@ int tx_postrm_record(struct tx *tx)
 
 /* Run one pending postrm call and take it off the list (rest: the calls
  * after it). */
-static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
+static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest,
+		      void *ud)
 {
 	char *name = next_field(&line), *a1 = next_field(&line);
 	char *a2 = next_field(&line), *from = next_field(&line);
@@ -337,7 +439,7 @@ static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
 
 	if (db_script_get(ctx->db, POSTRM_KEY, name, &b, &len) == 0)
 		r = exec_script(ctx, name, "postrm", b, len, a1,
-				*a2 ? a2 : NULL, *from ? from : NULL);
+				*a2 ? a2 : NULL, *from ? from : NULL, ud);
 	free(b);
 	w = db_begin(ctx->db);
 	if (w == 0)
@@ -354,5 +456,5 @@ static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
 /* Run every pending postrm (tx_postrm); the first failure. */
 int tx_postrm_pending(struct pkg_ctx *ctx)
 {
-	return run_pending(ctx, META_TX_POSTRM, postrm_one);
+	return run_pending(ctx, META_TX_POSTRM, postrm_one, NULL);
 }

@@ -169,6 +169,20 @@ int owners_conffile_kept(struct run *rn, const char *pkg, const char *path);
 
 /* ---- maintainer scripts (scripts.c) ---- */
 
+/* Yocto's opkg intercepts, while postinst scripts run: the commands of
+ * the intercept directory (option intercepts_dir, a host path; default
+ * /usr/share/opkg/intercept) come first in PATH, and what they leave in
+ * OPKG_INTERCEPT_DIR (a fresh directory) runs once at the end (a
+ * deferred ldconfig, depmod...). */
+struct tx_intercepts {
+	const char *path; /* the intercept commands' directory */
+	char *dir;	  /* OPKG_INTERCEPT_DIR, NULL when none could be made */
+};
+void tx_intercepts_begin(struct pkg_ctx *ctx, struct tx_intercepts *ic);
+/* Run each executable left in the directory once (name order), remove
+ * it. A deferred action that fails is reported; it fails nothing. */
+void tx_intercepts_end(struct pkg_ctx *ctx, struct tx_intercepts *ic);
+
 /* Before the commit: the old packages' prerm, the new ones' preinst (a
  * failure aborts the transaction). */
 int tx_scripts_before(struct tx *tx, struct run *rn);

@@ -270,4 +270,61 @@ op upgrade
 is "$(sfield a Version):$(sfield d Auto-Installed):$(sfield f Auto-Installed)" \
 	"2.0:yes:yes" "Auto-Installed survives 'upgrade' of everything"
 
+# ---- Yocto's intercepts ------------------------------------------------------
+# While postinst scripts run, the commands of the intercept directory
+# come first in PATH; what they leave in $OPKG_INTERCEPT_DIR runs once at
+# the end. `option intercepts_dir` moves it (/dev/null: none).
+# mk_script_pkg OUTDIR NAME: a package whose postinst calls pkg-test-cmd,
+# a command no system has, and logs to $T/log what answered.
+mk_script_pkg() {
+	_s=$(mktemp -d "$T/src.XXXXXX") || return 1
+	mkdir -p "$_s/CONTROL" "$_s/usr/share/$2"
+	printf 'Package: %s\nVersion: 1.0\nArchitecture: %s\nDescription: calls pkg-test-cmd\n' \
+		"$2" "$ARCH" >"$_s/CONTROL/control"
+	printf '#!/bin/sh\npkg-test-cmd %s 2>/dev/null || echo "%s: no pkg-test-cmd" >>%s/log\nexit 0\n' \
+		"$2" "$2" "$T" >"$_s/CONTROL/postinst"
+	chmod 755 "$_s/CONTROL/postinst"
+	echo "$2" >"$_s/usr/share/$2/README"
+	"$PKG_REPO" build "$_s" -o "$1" >/dev/null 2>"$T/build.err"
+	_rc=$?
+	rm -rf "$_s"
+	return $_rc
+}
+newroot icpt
+mkdir -p "$T/icpt"
+cat >"$T/icpt/pkg-test-cmd" <<EOS
+#!/bin/sh
+echo "intercepted \$*" >>$T/log
+printf '#!/bin/sh\necho "deferred, once (\$(basename \$OPKG_INTERCEPT_DIR | cut -d- -f1,2))" >>$T/log\n' \
+	>"\$OPKG_INTERCEPT_DIR/pkg-test-cmd"
+chmod +x "\$OPKG_INTERCEPT_DIR/pkg-test-cmd"
+EOS
+chmod +x "$T/icpt/pkg-test-cmd"
+echo "option intercepts_dir $T/icpt" >>"$R/etc/opkg.conf"
+mk_script_pkg "$F" s1
+mk_script_pkg "$F" s2
+reindex
+: >"$T/log"
+op --force-postinstall install s1 s2
+is "$RC" 0 "install of two packages whose postinst calls an intercepted command"
+is "$(cat "$T/log")" "intercepted s1
+intercepted s2
+deferred, once (pkg-intercept)" "the intercept answers in each postinst; the deferred action runs once, at the end"
+is "$(ls "${TMPDIR:-/tmp}" | grep -c "^pkg-intercept-")" 0 \
+	"... and OPKG_INTERCEPT_DIR is gone"
+: >"$T/log"
+op flag unpacked s1
+op flag unpacked s2
+op --force-postinstall configure
+is "$(cat "$T/log")" "intercepted s1
+intercepted s2
+deferred, once (pkg-intercept)" "configure runs the postinsts with the intercepts too"
+sed -i "s|^option intercepts_dir .*|option intercepts_dir /dev/null|" \
+	"$R/etc/opkg.conf"
+: >"$T/log"
+op flag unpacked s1
+op --force-postinstall configure
+is "$(cat "$T/log")" "s1: no pkg-test-cmd" \
+	"option intercepts_dir /dev/null: no intercepts"
+
 done_testing
