@@ -31,6 +31,9 @@ int solver_init(struct pkg_solver *s, const char *const *archs,
 	if (!s->pool)
 		return pkg_error(-ENOMEM, "cannot create solver pool");
 	pool_setdisttype(s->pool, DISTTYPE_DEB);
+	/* "Replaces: x" with "Conflicts: x" (an obsolete) of a virtual x
+	 * replaces the installed package that provides x, as in Debian */
+	pool_set_flag(s->pool, POOL_FLAG_OBSOLETEUSESPROVIDES, 1);
 	s->key_offset = pool_str2id(s->pool, "pkg:offset", 1);
 	s->key_abi = pool_str2id(s->pool, "pkg:abiversion", 1);
 	s->key_essential = pool_str2id(s->pool, "pkg:essential", 1);

@@ -71,8 +71,25 @@ static enum step_type step_kind(Pool *pool, Id p, Id old)
 	return c > 0 ? STEP_UPGRADE : c < 0 ? STEP_DOWNGRADE : STEP_REINSTALL;
 }
 
+/* Does the transaction install a package named like installed o (its
+ * new version)? */
+static int upgraded_in(Pool *pool, Transaction *trans, Id o)
+{
+	int i;
+
+	for (i = 0; i < trans->steps.count; i++) {
+		Id q = trans->steps.elements[i];
+		if (pool->solvables[q].repo != pool->installed &&
+		    pool->solvables[q].name == pool->solvables[o].name)
+			return 1;
+	}
+	return 0;
+}
+
 /* One new package of the transaction: the installed packages it replaces
- * under another name are removed first; the same-named one is `old`. */
+ * under another name are removed first (unless their own new version
+ * comes too: "b Replaces a (<< 2)" with a 2 in the transaction); the
+ * same-named one is `old`. */
 static int add_new(struct pkg_solver *s, Transaction *trans, Id p,
 		   struct solver_result *res)
 {
@@ -88,7 +105,8 @@ static int add_new(struct pkg_solver *s, Transaction *trans, Id p,
 		    pool->solvables[p].name)
 			old = obs.elements[i];
 	for (i = 0; i < obs.count && r == 0; i++)
-		if (obs.elements[i] != old)
+		if (obs.elements[i] != old &&
+		    !upgraded_in(pool, trans, obs.elements[i]))
 			r = push_step(res, STEP_REMOVE, obs.elements[i], 0);
 	queue_free(&obs);
 	if (r == 0)
@@ -263,6 +281,10 @@ static Solver *make_solver(Pool *pool, int flags)
 	 * installed package may change arch. */
 	solver_set_flag(solv, SOLVER_FLAG_NO_INFARCHCHECK, 1);
 	solver_set_flag(solv, SOLVER_FLAG_ALLOW_ARCHCHANGE, 1);
+	/* opkg upgrades a package to its own newer version, not to another
+	 * package that Replaces it (that one comes in as the new version
+	 * needs it, and takes over its files) */
+	solver_set_flag(solv, SOLVER_FLAG_ALLOW_NAMECHANGE, 0);
 	return solv;
 }
 

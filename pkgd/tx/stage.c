@@ -109,23 +109,6 @@ static char *clash_owner(struct run *rn, const char *path, const char *self)
 	return o;
 }
 
-/* Whether item i's control lists pkg in Replaces ("a, b (<< 2)"). */
-static int replaces(struct run *rn, size_t i, const char *pkg)
-{
-	const char *v = ctl_get(ipk_control(rn->sp[i].ipk), "Replaces");
-	size_t n = strlen(pkg);
-
-	while (v && *v) {
-		size_t l;
-		v += strspn(v, " \t,");
-		l = strcspn(v, " \t,(");
-		if (l == n && !strncmp(v, pkg, n))
-			return 1;
-		v += strcspn(v, ",");
-	}
-	return 0;
-}
-
 /* Whether any package, installed or in the image, records path. */
 static int owned(struct run *rn, const char *path)
 {
@@ -234,7 +217,7 @@ int tx_run_drop_taken(struct run *rn)
 
 /* Clash check for a file (not a directory) at res that item i installs:
  * a file of another installed package is taken over if item i Replaces
- * it, else refused; a file that no package records is refused (opkg:
+ * it or with --force-overwrite (owners_takes_over), else refused; a file that no package records is refused (opkg:
  * "<no package>") unless it is a conffile (kept, see conf_foreign);
  * --force-overwrite allows both. */
 static int check_clash(struct run *rn, size_t i, const char *res, int conf)
@@ -245,7 +228,7 @@ static int check_clash(struct run *rn, size_t i, const char *res, int conf)
 	struct stat st;
 	int r = 0;
 
-	if (o && replaces(rn, i, o))
+	if (o && owners_takes_over(rn, i, o))
 		r = take_over(rn, res, o);
 	else if (o && !(ctx->opt.force & FORCE_OVERWRITE))
 		r = pkg_error_plain(-PKGE_CONFLICT,
@@ -338,13 +321,17 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e)
 	r = ctx_resolve(ctx, e->path, res, sizeof(res));
 	if (r < 0)
 		return pkg_error(r, "cannot resolve '/%s'", e->path);
+	r = owners_entry_check(rn, i, e, res);
+	if (r < 0)
+		return r;
 	if (e->type == ST_DIR) {
 		if (rootfs_lstat(&ctx->rf, res, &st, NULL) == 0)
 			return 0;
 		return tx_ops_add(&rn->ops, JOP_MKDIR, res, NULL, NULL,
 				  e->mode);
 	}
-	r = check_clash(rn, i, res, is_conffile(&rn->sp[i], e->path));
+	if (r != OWNERS_SHARED)
+		r = check_clash(rn, i, res, is_conffile(&rn->sp[i], e->path));
 	if (r < 0)
 		return r;
 	if (is_conffile(&rn->sp[i], e->path) &&
@@ -475,6 +462,8 @@ static int rm_file(const struct db_file *f, void *ud)
 		return rc->r;
 	}
 	if (db_file_owner(rc->rn->ctx->db, f->path, f->package))
+		return 0;
+	if (f->type == 'l' && owners_keep_dirlink(rc->rn, f->path, f->package))
 		return 0;
 	w = rootfs_wpath(&rc->rn->ctx->rf, f->path);
 	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;

@@ -166,6 +166,25 @@ int tx_run_drop_taken(struct run *rn);
  * kept in the removal's notes (said after "Removing package..."). 0 or
  * -ENOMEM. */
 int owners_conffile_kept(struct run *rn, const char *pkg, const char *path);
+/* A file item i installs belongs to owner, an installed package this
+ * transaction keeps: does item i take it over (it Replaces owner, or
+ * --force-overwrite: opkg moves the file to the new package, `files`
+ * shows it there only), rather than refuse it? */
+int owners_takes_over(struct run *rn, size_t i, const char *owner);
+/* A symlink and a real directory meet at res (root-relative, resolved),
+ * where item i's entry e goes: a non-directory over an existing
+ * directory, or a directory where another package has a symlink, is a
+ * conflict (reported, -PKGE_CONFLICT). The same symlink (same target)
+ * that another package has there is OWNERS_SHARED: both own it, no clash.
+ * 0 otherwise. */
+#define OWNERS_SHARED 1
+int owners_entry_check(struct run *rn, size_t i, const struct stage_entry *e,
+		       const char *res);
+/* pkg goes and with it its symlink rel to a directory: keep the symlink
+ * when another package (that stays) has files in that directory, which
+ * it may have put there through the symlink ("lib -> lib64", then a
+ * package with lib/x). */
+int owners_keep_dirlink(struct run *rn, const char *rel, const char *pkg);
 
 /* ---- maintainer scripts (scripts.c) ---- */
 
