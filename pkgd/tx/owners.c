@@ -189,3 +189,11 @@ int owners_keep_dirlink(struct run *rn, const char *rel, const char *pkg)
 	free(in_link);
 	return keep;
 }
+
+int owners_shared(struct run *rn, const char *rel, const char *pkg)
+{
+	char *o = db_file_owner(rn->ctx->db, rel, pkg);
+
+	free(o);
+	return o != NULL;
+}

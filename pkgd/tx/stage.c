@@ -461,9 +461,9 @@ static int rm_file(const struct db_file *f, void *ud)
 		rc->r = owners_conffile_kept(rc->rn, f->package, f->path);
 		return rc->r;
 	}
-	if (db_file_owner(rc->rn->ctx->db, f->path, f->package))
-		return 0;
-	if (f->type == 'l' && owners_keep_dirlink(rc->rn, f->path, f->package))
+	if (owners_shared(rc->rn, f->path, f->package) ||
+	    (f->type == 'l' && owners_keep_dirlink(rc->rn, f->path,
+						   f->package)))
 		return 0;
 	w = rootfs_wpath(&rc->rn->ctx->rf, f->path);
 	bak = w ? strf("%s%s", w, ".pkg-bak~") : NULL;

@@ -185,6 +185,9 @@ int owners_entry_check(struct run *rn, size_t i, const struct stage_entry *e,
  * it may have put there through the symlink ("lib -> lib64", then a
  * package with lib/x). */
 int owners_keep_dirlink(struct run *rn, const char *rel, const char *pkg);
+/* Does another package than pkg own rel too (the same symlink in two
+ * packages)? Then it stays when pkg goes. */
+int owners_shared(struct run *rn, const char *rel, const char *pkg);
 
 /* ---- maintainer scripts (scripts.c) ---- */
 
