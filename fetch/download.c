@@ -1,10 +1,10 @@
 /*
  * Downloads with libcurl's easy interface (http://, https://; libcurl is
- * loaded on the first such download) and local copies (file://: a plain
+ * loaded on the first such download) and local copies (file:: a plain
  * read, no libcurl and so no TLS start-up). A file is written through the
  * ops layer into "<dest>.part" beside its destination, fsynced and
  * renamed into place only when complete. A redirect may never leave
- * https, and file:// never redirects. Transient failures are retried;
+ * https, and file: never redirects. Transient failures are retried;
  * only the final failure is reported.
  */
 #include <ctype.h>
@@ -411,18 +411,21 @@ static int dl_reset(struct dl *d)
 	return 0;
 }
 
-/* The local path of a file:// URL ("file:///p" or "file://localhost/p",
- * %XX decoded), malloc'd; NULL when url is not one (or out of memory). */
+/* The local path of a file: URL, malloc'd; NULL when url is not one (or
+ * out of memory). As opkg, everything after "file:" is the path, %XX
+ * decoded: "file:/p" (one slash, as opkg's and Yocto's documentation
+ * write it), "file:///p" ("///p" is "/p"); "file://localhost/p" is
+ * RFC 8089's spelling of "/p". */
 static char *file_url_path(const char *url)
 {
-	const char *p = url + 7;
+	const char *p = url + 5;
 	char *out, *o;
 
-	if (strncasecmp(url, "file://", 7))
+	if (strncasecmp(url, "file:", 5))
 		return NULL;
-	if (!strncasecmp(p, "localhost/", 10))
-		p += 9;
-	if (*p != '/' || !(out = malloc(strlen(p) + 1)))
+	if (!strncasecmp(p, "//localhost/", 12))
+		p += 11;
+	if (!*p || !(out = malloc(strlen(p) + 1)))
 		return NULL;
 	for (o = out; *p; p++) {
 		if (p[0] == '%' && isxdigit((unsigned char)p[1]) &&

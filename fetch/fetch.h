@@ -1,5 +1,5 @@
 /*
- * fetch: downloads (libcurl: file://, http://, https://), checksums and
+ * fetch: downloads (libcurl: file:, http://, https://), checksums and
  * usign signatures (Ed25519 through the crypto leaf, crypto.h: OpenSSL's
  * libcrypto or GNU Nettle, chosen at build time). Libraries are
  * initialised lazily: a command that never downloads never pays for
@@ -121,7 +121,8 @@ struct fetch_opts {
  * 'URL' exceeds N bytes": callers pass the index's Size). Other failures:
  * PKGE_NETWORK with curl's reason, -errno for local write errors. Only
  * the final failure after opts->retries is reported. opts may be NULL.
- * file:// is a local copy; libcurl is loaded (dlopen) and initialised
+ * A file: URL ("file:/p", "file:///p", %XX decoded) is a local copy;
+ * libcurl is loaded (dlopen) and initialised
  * on the first http(s) download.
  */
 int fetch_url(const char *url, const char *dest_path,

@@ -17,6 +17,11 @@ struct hook_env {
 	 * old prerm and postrm, the new preinst and postinst), else NULL:
 	 * PKG_UPGRADE is 1 exactly when it is set. */
 	const char *upgrade_from;
+	/* Yocto's intercepts: a directory put first in PATH (its commands
+	 * shadow the real ones) and OPKG_INTERCEPT_DIR, where they leave
+	 * what is to run once at the end; NULL when none. */
+	const char *intercept_path;
+	const char *intercept_dir;
 };
 
 /*
@@ -24,7 +29,8 @@ struct hook_env {
  * "<tmpdir>/<pkg>.<script>", mode 0700, created O_EXCL|O_NOFOLLOW in the
  * run's private directory tmpdir_fd, so that $0 names the package as
  * opkg's info/<pkg>.<script> does) with argv[1..] = args (NULL-ended),
- * in a clean environment: PATH, PKG_ROOT (root with a trailing slash),
+ * in a clean environment: PATH (the intercept directory first when
+ * set), OPKG_INTERCEPT_DIR (when set), PKG_ROOT (root with a trailing slash),
  * PKG_UPGRADE (1 when upgrading, else 0), IPKG_INSTROOT passed through
  * from the caller's environment when offline (OpenWrt's image build sets
  * it), IPKG_OFFLINE_ROOT when offline. The working directory is the root.

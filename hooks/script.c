@@ -38,7 +38,12 @@ static size_t script_env(char env[][4200], const struct hook_env *he)
 	const char *inst = getenv("IPKG_INSTROOT");
 	size_t n = 0;
 
-	snprintf(env[n++], 4200, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+	snprintf(env[n++], 4200, "PATH=%s%s/usr/sbin:/usr/bin:/sbin:/bin",
+		 he->intercept_path ? he->intercept_path : "",
+		 he->intercept_path ? ":" : "");
+	if (he->intercept_dir)
+		snprintf(env[n++], 4200, "OPKG_INTERCEPT_DIR=%s",
+			 he->intercept_dir);
 	snprintf(env[n++], 4200, "PKG_ROOT=%s/", root);
 	snprintf(env[n++], 4200, "PKG_UPGRADE=%d", he->upgrade_from ? 1 : 0);
 	if (he->offline) {
@@ -52,8 +57,8 @@ static size_t script_env(char env[][4200], const struct hook_env *he)
 static int script_exec(const char *path, const struct hook_env *he,
 		       const char *const *args, int *status)
 {
-	char env[6][4200];
-	char *envp[7];
+	char env[7][4200];
+	char *envp[8];
 	char *argv[16];
 	size_t n = script_env(env, he), i, a = 0;
 	pid_t pid;

@@ -22,7 +22,7 @@ enum {
 	O_WAIT, O_FROM_ROM, O_FROM_FEED, O_CONFFILES, O_DRYRUN, O_FIELDS,
 	O_TESTCASE, O_DOWNLOAD_ONLY, O_VERSION, O_CACHE, O_RECURSIVE,
 	O_IGNORED, O_IGNORED_ARG, O_HELP, O_STRIP_ABI, O_HOST_CACHE,
-	O_VOLATILE_CACHE, O_VERIFY_PROGRAM, O_IGNORE_REC
+	O_VOLATILE_CACHE, O_VERIFY_PROGRAM, O_IGNORE_REC, O_PREFER_ARCH
 };
 
 static const struct { const char *name; unsigned flag; } force_opts[] = {
@@ -67,7 +67,7 @@ static const struct option base_opts[] = {
 	/* No effect needed: pkg's solver already does what these ask
 	 * (see README, opkg compatibility). */
 	{ "ignore-maintainer", 0, 0, O_IGNORED },
-	{ "prefer-arch-to-version", 0, 0, O_IGNORED },
+	{ "prefer-arch-to-version", 0, 0, O_PREFER_ARCH },
 	{ "combine", 0, 0, O_IGNORED },
 	{ "strip-abi", 0, 0, O_STRIP_ABI },
 	{ "verify-program", 1, 0, O_VERIFY_PROGRAM },
@@ -136,6 +136,7 @@ static int opt_one(struct pkg_opts *o, int c, const char *arg)
 	case O_ADD_DEST: return push(&o->add_dests, &o->nadd_dests, arg);
 	case O_ADD_EXCLUDE: return push(&o->add_excludes, &o->nadd_excludes, arg);
 	case O_NORECOMMENDS: o->no_recommends = 1; break;
+	case O_PREFER_ARCH: o->prefer_arch = 1; break;
 	case O_INSECURE: o->insecure = 1; break;
 	case O_WAIT: o->wait_s = arg ? atoi(arg) : -1; break;
 	case O_FROM_ROM: o->from_rom = 1; break;

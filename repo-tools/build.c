@@ -338,7 +338,7 @@ static int make_control(const struct build *b, struct repo_buf *out)
 	if (!a)
 		return -EIO;
 	rc = walk(&l, b->ctldir, "./", NULL);
-	if (rc == 0)
+	if (rc == 0 && l.n) /* no members: l.e is NULL */
 		qsort(l.e, l.n, sizeof(*l.e), bentry_cmp);
 	if (rc == 0)
 		rc = add_mem(a, "./", S_IFDIR | 0755, NULL, 0, b->mtime);
@@ -496,7 +496,8 @@ static int build_run(struct build *b)
 	if (rc == 0)
 		rc = walk(&l, b->dir, "./", b->ctlname);
 	if (rc == 0) {
-		qsort(l.e, l.n, sizeof(*l.e), bentry_cmp);
+		if (l.n) /* a package with no files: l.e is NULL */
+			qsort(l.e, l.n, sizeof(*l.e), bentry_cmp);
 		rc = render_control(b, raw, rawlen, l.installed);
 	}
 	rc = rc ? rc : make_control(b, &ctl);

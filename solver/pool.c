@@ -31,6 +31,9 @@ int solver_init(struct pkg_solver *s, const char *const *archs,
 	if (!s->pool)
 		return pkg_error(-ENOMEM, "cannot create solver pool");
 	pool_setdisttype(s->pool, DISTTYPE_DEB);
+	/* "Replaces: x" with "Conflicts: x" (an obsolete) of a virtual x
+	 * replaces the installed package that provides x, as in Debian */
+	pool_set_flag(s->pool, POOL_FLAG_OBSOLETEUSESPROVIDES, 1);
 	s->key_offset = pool_str2id(s->pool, "pkg:offset", 1);
 	s->key_abi = pool_str2id(s->pool, "pkg:abiversion", 1);
 	s->key_essential = pool_str2id(s->pool, "pkg:essential", 1);
@@ -90,6 +93,11 @@ static int conf_prio(const struct pkg_solver *s, Id a)
 		if (!strcmp(s->archs[i], n))
 			return s->arch_prio[i];
 	return INT_MIN;
+}
+
+int solver_arch_prio(const struct pkg_solver *s, Id a)
+{
+	return conf_prio(s, a);
 }
 
 /* Every arch in the pool, best first (stable for equal priorities). */

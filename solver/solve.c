@@ -71,8 +71,25 @@ static enum step_type step_kind(Pool *pool, Id p, Id old)
 	return c > 0 ? STEP_UPGRADE : c < 0 ? STEP_DOWNGRADE : STEP_REINSTALL;
 }
 
+/* Does the transaction install a package named like installed o (its
+ * new version)? */
+static int upgraded_in(Pool *pool, Transaction *trans, Id o)
+{
+	int i;
+
+	for (i = 0; i < trans->steps.count; i++) {
+		Id q = trans->steps.elements[i];
+		if (pool->solvables[q].repo != pool->installed &&
+		    pool->solvables[q].name == pool->solvables[o].name)
+			return 1;
+	}
+	return 0;
+}
+
 /* One new package of the transaction: the installed packages it replaces
- * under another name are removed first; the same-named one is `old`. */
+ * under another name are removed first (unless their own new version
+ * comes too: "b Replaces a (<< 2)" with a 2 in the transaction); the
+ * same-named one is `old`. */
 static int add_new(struct pkg_solver *s, Transaction *trans, Id p,
 		   struct solver_result *res)
 {
@@ -88,7 +105,8 @@ static int add_new(struct pkg_solver *s, Transaction *trans, Id p,
 		    pool->solvables[p].name)
 			old = obs.elements[i];
 	for (i = 0; i < obs.count && r == 0; i++)
-		if (obs.elements[i] != old)
+		if (obs.elements[i] != old &&
+		    !upgraded_in(pool, trans, obs.elements[i]))
 			r = push_step(res, STEP_REMOVE, obs.elements[i], 0);
 	queue_free(&obs);
 	if (r == 0)
@@ -171,6 +189,33 @@ static int solve_nodeps(struct pkg_solver *s, struct solver_result *res)
 
 /* ---- the real thing ---- */
 
+/* --prefer-arch-to-version (Yocto's opkg): a candidate of a worse arch
+ * than another of the same name is disfavoured, so that libsolv takes the
+ * better arch even when the worse one is newer; it stays installable
+ * (a dependency only it satisfies still gets it). */
+static void prefer_arch_jobs(struct pkg_solver *s, Queue *job)
+{
+	Pool *pool = s->pool;
+	Solvable *sp, *sq;
+	Id p, q, pp;
+
+	FOR_POOL_SOLVABLES(p) {
+		sp = pool->solvables + p;
+		if (sp->repo == s->installed)
+			continue;
+		FOR_PROVIDES(q, pp, sp->name) {
+			sq = pool->solvables + q;
+			if (sq->name == sp->name && sq->repo != s->installed &&
+			    solver_arch_prio(s, sq->arch) >
+				    solver_arch_prio(s, sp->arch)) {
+				queue_push2(job, SOLVER_DISFAVOR |
+						 SOLVER_SOLVABLE, p);
+				break;
+			}
+		}
+	}
+}
+
 /* Copy the jobs with flags applied; essential guards. Problems found
  * here (removing an essential package) go to res. */
 static int make_jobs(struct pkg_solver *s, int flags, Queue *job,
@@ -184,11 +229,23 @@ static int make_jobs(struct pkg_solver *s, int flags, Queue *job,
 
 	for (i = 0; i < s->jobs.count; i += 2) {
 		how = s->jobs.elements[i];
-		if ((how & SOLVER_JOBMASK) == SOLVER_ERASE &&
+		/* --autoremove: what a removed package, or the old version
+		 * of an upgraded one, alone needed goes too (a dependency
+		 * or recommendation the new version dropped) */
+		if (((how & SOLVER_JOBMASK) == SOLVER_ERASE ||
+		     (how & SOLVER_JOBMASK) == SOLVER_UPDATE) &&
 		    (flags & SOLVE_AUTOREMOVE))
 			how |= SOLVER_CLEANDEPS;
+		/* a hold keeps a package as it is, but a remove that names
+		 * it takes it (opkg removes held packages) */
+		if ((how & SOLVER_JOBMASK) == SOLVER_LOCK &&
+		    (how & SOLVER_SELECTMASK) == SOLVER_SOLVABLE_NAME &&
+		    solver_erase_queued(s, s->jobs.elements[i + 1]))
+			continue;
 		queue_push2(job, how, s->jobs.elements[i + 1]);
 	}
+	if (flags & SOLVE_PREFER_ARCH)
+		prefer_arch_jobs(s, job);
 	if (!s->installed)
 		return 0;
 	FOR_REPO_SOLVABLES(s->installed, p, so) {
@@ -224,6 +281,10 @@ static Solver *make_solver(Pool *pool, int flags)
 	 * installed package may change arch. */
 	solver_set_flag(solv, SOLVER_FLAG_NO_INFARCHCHECK, 1);
 	solver_set_flag(solv, SOLVER_FLAG_ALLOW_ARCHCHANGE, 1);
+	/* opkg upgrades a package to its own newer version, not to another
+	 * package that Replaces it (that one comes in as the new version
+	 * needs it, and takes over its files) */
+	solver_set_flag(solv, SOLVER_FLAG_ALLOW_NAMECHANGE, 0);
 	return solv;
 }
 
@@ -291,9 +352,25 @@ static int dump_testcase(Solver *solv, const char *dir)
 }
 #endif
 
+/* Does a job ask for exactly solvable p (an archive named, a
+ * --force-reinstall)? */
+static int job_names_solvable(const Queue *job, Id p)
+{
+	int i;
+
+	for (i = 0; i < job->count; i += 2)
+		if ((job->elements[i] & SOLVER_JOBMASK) == SOLVER_INSTALL &&
+		    (job->elements[i] & SOLVER_SELECTMASK) == SOLVER_SOLVABLE &&
+		    job->elements[i + 1] == p)
+			return 1;
+	return 0;
+}
+
 /* Lock every installed package the solution would only swap for the
  * same version in another arch: opkg replaces a package for a newer
- * version, never for a better arch alone. How many were locked. */
+ * version, never for a better arch alone (unless that very package is
+ * asked for: --force-reinstall takes the best arch). How many were
+ * locked. */
 static int lock_arch_swaps(struct pkg_solver *s, Solver *solv, Queue *job)
 {
 	Pool *pool = s->pool;
@@ -310,7 +387,8 @@ static int lock_arch_swaps(struct pkg_solver *s, Solver *solv, Queue *job)
 			sq = pool->solvables + q;
 			if (sq->repo != s->installed && sq->name == so->name &&
 			    sq->evr == so->evr && sq->arch != so->arch &&
-			    solver_get_decisionlevel(solv, q) > 0) {
+			    solver_get_decisionlevel(solv, q) > 0 &&
+			    !job_names_solvable(job, q)) {
 				queue_push2(job, SOLVER_LOCK | SOLVER_SOLVABLE,
 					    p);
 				n++;
@@ -318,6 +396,64 @@ static int lock_arch_swaps(struct pkg_solver *s, Solver *solv, Queue *job)
 			}
 		}
 	}
+	return n;
+}
+
+/* Is the name of dependency d excluded from weak dependencies by a job
+ * (--add-ignore-recommends and kin)? */
+static int weak_excluded(const Queue *job, Pool *pool, Id d)
+{
+	int i;
+
+	while (ISRELDEP(d))
+		d = GETRELDEP(pool, d)->name;
+	for (i = 0; i < job->count; i += 2)
+		if ((job->elements[i] & SOLVER_JOBMASK) ==
+			    SOLVER_EXCLUDEFROMWEAK &&
+		    job->elements[i + 1] == d)
+			return 1;
+	return 0;
+}
+
+/* A package the solution installs recommends something the solution
+ * does not have, and an installed package of that name is older than
+ * what it recommends ("b (= 2.0)" with b 1.0 installed): opkg upgrades
+ * it, libsolv leaves installed packages alone for a recommendation. So
+ * ask for it, weakly (nothing fails for it), and solve again. How many
+ * were added. */
+static int recommend_upgrades(struct pkg_solver *s, Solver *solv, Queue *job)
+{
+	Pool *pool = s->pool;
+	Queue rec;
+	Id p, q, pp, d;
+	int i, n = 0, have, older;
+
+	queue_init(&rec);
+	FOR_POOL_SOLVABLES(p) {
+		if (pool->solvables[p].repo == s->installed ||
+		    solver_get_decisionlevel(solv, p) <= 0)
+			continue;
+		queue_empty(&rec);
+		solvable_lookup_deparray(pool->solvables + p,
+					 SOLVABLE_RECOMMENDS, &rec, -1);
+		for (i = 0; i < rec.count; i++) {
+			d = rec.elements[i];
+			have = older = 0;
+			FOR_PROVIDES(q, pp, d)
+				if (solver_get_decisionlevel(solv, q) > 0)
+					have = 1;
+			if (have || !ISRELDEP(d) || weak_excluded(job, pool, d))
+				continue;
+			older = solver_installed_by_name(
+					s, GETRELDEP(pool, d)->name) != 0;
+			if (older) {
+				queue_push2(job, SOLVER_INSTALL | SOLVER_WEAK |
+						 SOLVER_SOLVABLE_PROVIDES, d);
+				n++;
+			}
+		}
+	}
+	queue_free(&rec);
 	return n;
 }
 
@@ -338,6 +474,13 @@ int solver_run(struct pkg_solver *s, int flags, const char *testcase_dir,
 	/* An essential package the jobs would remove is the one problem:
 	 * what the solver would add about it says the same again. */
 	n = r < 0 || res->nproblems ? 0 : run(solv, &job, flags);
+	if (r == 0 && !res->nproblems && !n &&
+	    !(flags & SOLVE_NO_RECOMMENDS) &&
+	    recommend_upgrades(s, solv, &job)) {
+		solver_free(solv);
+		solv = make_solver(s->pool, flags);
+		n = run(solv, &job, flags);
+	}
 	if (r == 0 && !res->nproblems && !n &&
 	    lock_arch_swaps(s, solv, &job)) {
 		solver_free(solv);

@@ -39,7 +39,8 @@ void solver_release(struct pkg_solver *s);
 
 /*
  * Build the repo `name` from a Packages text. Stanzas without Package: or
- * Version: are skipped with one warning naming the feed and line. Stores
+ * Version: are skipped (without Version: with one warning naming the feed
+ * and line; without Package: silently, as opkg). Stores
  * name, evr, arch, Depends+Pre-Depends (requires), Provides, Conflicts,
  * Replaces (obsoletes when also in Conflicts), Recommends, Suggests,
  * Essential, ABIVersion, Size, Installed-Size and the stanza's byte
@@ -124,7 +125,9 @@ enum solver_job_kind {
 	SJ_REMOVE,	/* spec: name */
 	SJ_UPGRADE,	/* spec: name (installed) */
 	SJ_UPGRADE_ALL,
-	SJ_LOCK,	/* hold: keep this installed package as it is */
+	SJ_LOCK,	/* hold: keep this installed package as it is (no
+			 * other version, whatever needs one), unless a
+			 * remove job names it */
 	SJ_USERINSTALLED /* mark as asked for by the user (autoremove) */
 };
 
@@ -136,6 +139,9 @@ enum solver_job_kind {
 #define SOLVE_ALLOW_DOWNGRADE 16
 #define SOLVE_REMOVE_DEPENDENTS 32 /* --force-removal-of-dependent-packages */
 #define SOLVE_REMOVE_ESSENTIAL 64 /* --force-removal-of-essential-packages */
+#define SOLVE_PREFER_ARCH 128  /* --prefer-arch-to-version: of two
+				* candidates the better arch wins, before
+				* the newer version */
 
 enum step_type {
 	STEP_INSTALL,

@@ -16,6 +16,8 @@ void solver_parse_deps(Pool *pool, const char *str, Queue *q);
 /* Make sure whatprovides exists (after repos were added). */
 void solver_ensure_prepared(struct pkg_solver *s);
 
+/* The opkg.conf priority of arch id a (INT_MIN when not configured). */
+int solver_arch_prio(const struct pkg_solver *s, Id a);
 /* Whether a is a better candidate than b (version, repo priority, arch
  * priority). */
 int solver_better(const struct pkg_solver *s, Id a, Id b);

@@ -411,11 +411,16 @@ static int feed_stanza(const struct ctl_stanza *st, void *ud)
 	int dup;
 
 	collect(st, v);
-	if (!v[F_PACKAGE] || !*v[F_PACKAGE] || !v[F_VERSION] ||
-	    !*v[F_VERSION]) {
-		pkg_warn("feed '%s': stanza at line %zu has no %s, skipped",
-			 c->name, c->base_line + st->line - 1,
-			 v[F_PACKAGE] ? "Version" : "Package");
+	/* opkg skips a stanza without a name silently (the 23.05 packages
+	 * feed starts with one: "Filename: __.ipk"); one without a version
+	 * it would take, pkg cannot: that one is worth a warning. */
+	if (!v[F_PACKAGE] || !*v[F_PACKAGE]) {
+		c->skipped++;
+		return 0;
+	}
+	if (!v[F_VERSION] || !*v[F_VERSION]) {
+		pkg_warn("feed '%s': stanza at line %zu has no Version, "
+			 "skipped", c->name, c->base_line + st->line - 1);
 		c->skipped++;
 		return 0;
 	}

@@ -96,6 +96,13 @@ const char *cmd_shown_name(const struct pkg_ctx *ctx, const char *name,
 /* Close a --json listing (json_array_end); nothing without --json. */
 void cmd_json_end(struct pkg_ctx *ctx, int first);
 
+/* ---- list and find (list.c) ---- */
+
+/* opkg's list: every feed entry and the status file's packages no feed
+ * has, sorted by name, those whose name matches glob (NULL: all) or with
+ * use_desc (find) whose description does. 0 or a negative code. */
+int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc);
+
 /* ---- info and status (info.c) ---- */
 
 /* Print the packages matching argv[0] (all when argc is 0) in opkg's

@@ -7,7 +7,9 @@
 #include "cmd/cmd.h"
 
 /* compare-versions V1 OP V2: exit 0 when the relation holds, else 1.
- * Bare '<' and '>' mean <= and >= as in opkg. */
+ * Bare '<' and '>' mean <= and >= as in opkg; opkg knows no other
+ * spelling ("==", "lt"...): it says "Unknown operator" and answers
+ * false (exit 1). */
 static int cmd_compare_versions(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	struct pkg_solver solv;
@@ -27,17 +29,17 @@ static int cmd_compare_versions(struct pkg_ctx *ctx, int argc, char **argv)
 	c = solver_vercmp(&solv, argv[0], argv[2]);
 	solver_release(&solv);
 	op = argv[1];
-	if (!strcmp(op, "<<") || !strcmp(op, "lt"))
+	if (!strcmp(op, "<<"))
 		return c < 0 ? 0 : 1;
-	if (!strcmp(op, "<=") || !strcmp(op, "<") || !strcmp(op, "le"))
+	if (!strcmp(op, "<=") || !strcmp(op, "<"))
 		return c <= 0 ? 0 : 1;
-	if (!strcmp(op, "=") || !strcmp(op, "==") || !strcmp(op, "eq"))
+	if (!strcmp(op, "="))
 		return c == 0 ? 0 : 1;
-	if (!strcmp(op, ">=") || !strcmp(op, ">") || !strcmp(op, "ge"))
+	if (!strcmp(op, ">=") || !strcmp(op, ">"))
 		return c >= 0 ? 0 : 1;
-	if (!strcmp(op, ">>") || !strcmp(op, "gt"))
+	if (!strcmp(op, ">>"))
 		return c > 0 ? 0 : 1;
-	return pkg_error_plain(-PKGE_USAGE, "unknown operator '%s'", op);
+	return pkg_error_plain(-PKGE_USAGE, "Unknown operator: %s.", op);
 }
 
 const struct pkg_cmd cmd_compare_versions_desc = {

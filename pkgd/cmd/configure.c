@@ -1,6 +1,7 @@
 /*
  * configure [GLOB]: run the postinst of unpacked packages (those whose
- * postinst failed, or flagged unpacked), as opkg's configure does.
+ * postinst failed, or flagged unpacked), as opkg's configure does,
+ * dependencies first.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,11 +33,13 @@ static int collect_unpacked(const struct db_pkg *p, void *ud)
 }
 
 /* Run name's postinst (none in an offline root without
- * --force-postinstall, as opkg) and mark it installed when it passes. */
-static int configure_one(struct pkg_ctx *ctx, const char *name)
+ * --force-postinstall, as opkg), with the intercepts ic, and mark it
+ * installed when it passes. */
+static int configure_one(struct pkg_ctx *ctx, const char *name,
+			 const struct tx_intercepts *ic)
 {
 	struct hook_env he = { ctx->root, ctx->rf.root_fd, ctx->offline, name,
-			       NULL };
+			       NULL, ic->dir ? ic->path : NULL, ic->dir };
 	const char *args[] = { "configure", NULL };
 	const char *tmp = NULL;
 	int tmpfd = -1;
@@ -63,17 +66,86 @@ static int configure_one(struct pkg_ctx *ctx, const char *name)
 	return r;
 }
 
+/* Depth first through the installed packages' dependencies, each one
+ * after what it depends on (opkg's opkg_recurse_pkgs_in_order): the
+ * order is pushed onto out, installed packages on the way included. */
+static void dep_order(struct pkg_ctx *ctx, Id p, Queue *seen, Queue *out)
+{
+	Pool *pool = ctx->solv.pool;
+	Queue req;
+	Id q, pp;
+	int i;
+
+	for (i = 0; i < seen->count; i++)
+		if (seen->elements[i] == p)
+			return;
+	queue_push(seen, p);
+	queue_init(&req);
+	solvable_lookup_deparray(pool->solvables + p, SOLVABLE_REQUIRES, &req,
+				 -1);
+	for (i = 0; i < req.count; i++)
+		FOR_PROVIDES(q, pp, req.elements[i])
+			if (pool->solvables[q].repo == pool->installed) {
+				dep_order(ctx, q, seen, out);
+				break;
+			}
+	queue_free(&req);
+	queue_push(out, p);
+}
+
+/* Sort the names to configure so that a package comes after the ones it
+ * depends on ("Configuring b." before "Configuring a." when a depends
+ * on b), name order otherwise. */
+static void configure_order(struct pkg_ctx *ctx, struct cfg_ctx *c)
+{
+	Pool *pool = ctx->solv.pool;
+	Queue seen, order;
+	size_t i, k = 0;
+	int j;
+
+	if (!ctx->solv_ready || !pool->installed || c->n < 2)
+		return;
+	solver_prepare(&ctx->solv); /* whatprovides */
+	queue_init(&seen);
+	queue_init(&order);
+	for (i = 0; i < c->n; i++) {
+		Id nid = pool_str2id(pool, c->names[i], 0), p;
+		Solvable *s;
+		FOR_REPO_SOLVABLES(pool->installed, p, s)
+			if (s->name == nid)
+				dep_order(ctx, p, &seen, &order);
+	}
+	for (j = 0; j < order.count; j++) { /* the unpacked ones, in order */
+		const char *n = solver_name(&ctx->solv, order.elements[j]);
+		for (i = k; i < c->n; i++)
+			if (!strcmp(c->names[i], n)) {
+				char *t = c->names[k];
+				c->names[k++] = c->names[i];
+				c->names[i] = t;
+				break;
+			}
+	}
+	queue_free(&seen);
+	queue_free(&order);
+}
+
 static int cmd_configure(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	struct cfg_ctx c = { ctx, argc > 0 ? argv[0] : NULL, NULL, 0 };
+	struct tx_intercepts ic = { NULL, NULL };
 	size_t i;
 	int r = db_pkg_each(ctx->db, collect_unpacked, &c), failed = 0;
 
+	configure_order(ctx, &c);
+	if (r == 0 && c.n && !ctx->opt.noaction)
+		tx_intercepts_begin(ctx, &ic);
 	for (i = 0; r == 0 && i < c.n; i++) {
-		int e = ctx->opt.noaction ? 0 : configure_one(ctx, c.names[i]);
+		int e = ctx->opt.noaction ? 0
+					  : configure_one(ctx, c.names[i], &ic);
 		if (e < 0)
 			failed = e;
 	}
+	tx_intercepts_end(ctx, &ic);
 	for (i = 0; i < c.n; i++)
 		free(c.names[i]);
 	free(c.names);
@@ -84,6 +156,6 @@ static int cmd_configure(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_configure_desc = {
 	"configure", "[GLOB]", "configure unpacked packages (run postinst)",
-	CMD_OPKG | CMD_WRITE | CMD_DB, cmd_configure
+	CMD_OPKG | CMD_WRITE | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_configure
 };
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 
@@ -26,8 +27,7 @@ static void info_field(FILE *f, const char *key, const char *v, int *first)
 }
 
 /* opkg's pkg_formatted_info order. Fields come from the status stanza,
- * and for info also from the installed control (opkg takes them from the
- * feed entry of the same version). */
+ * and for info also from the feed entry of the same package. */
 static const char *const info_order[] = {
 	"Package", "Version", "Depends", "Recommends", "Suggests", "Provides",
 	"Replaces", "Conflicts", "Status", "Section", "Essential",
@@ -56,17 +56,53 @@ static const char *raw_field(const char *text, const char *name, size_t *len)
 	return NULL;
 }
 
-/* Print an installed package as opkg's info/status do. */
+/* A description as info prints it: joined as opkg joins the lines of
+ * the stanza text, or its first line (v: the parsed value) with
+ * --short-description. Malloc'd or NULL. */
+static char *info_desc(struct pkg_ctx *ctx, const char *text, const char *v)
+{
+	if (ctx->opt.short_desc)
+		return desc_first_line(v);
+	return desc_opkg(text, strlen(text), isatty(fileno(ctx->out)));
+}
+
+/* The feed package of the same name, version and architecture as the
+ * installed p, or 0. */
+static Id feed_twin(struct pkg_ctx *ctx, const struct db_pkg *p)
+{
+	Pool *pool = ctx->solv.pool;
+	Id q;
+
+	if (!ctx->solv_ready)
+		return 0;
+	FOR_POOL_SOLVABLES(q)
+	{
+		Solvable *s = pool->solvables + q;
+		if (s->repo != pool->installed &&
+		    !strcmp(solver_name(&ctx->solv, q), p->name) &&
+		    !strcmp(solver_evr(&ctx->solv, q), p->version) &&
+		    p->arch && !strcmp(solver_arch(&ctx->solv, q), p->arch))
+			return q;
+	}
+	return 0;
+}
+
+/* Print an installed package as opkg's info/status do: the status
+ * stanza's fields; info adds (as opkg merges the entries) the feed
+ * entry's Section, Maintainer, Size, Filename, Source, Description...
+ * when a feed has the same package (name, version, architecture). */
 static void info_installed(struct pkg_ctx *ctx, const struct db_pkg *p,
 			   int is_status)
 {
 	struct ctl_stanza st = { 0 };
-	char *stanza = opkg_status_stanza(ctx, p);
+	char *stanza = opkg_status_stanza(ctx, p), *feed = NULL;
 	size_t i, len;
+	Id twin = is_status ? 0 : feed_twin(ctx, p);
 
 	if (!stanza)
 		return;
-	ctl_parse_one(p->control, strlen(p->control), &st);
+	if (twin && feed_stanza_text(ctx, twin, &feed) == 0)
+		ctl_parse_one(feed, strlen(feed), &st);
 	for (i = 0; info_order[i]; i++) {
 		const char *f = info_order[i], *v;
 		const char *raw = raw_field(stanza, f, &len);
@@ -74,21 +110,21 @@ static void info_installed(struct pkg_ctx *ctx, const struct db_pkg *p,
 			fwrite(raw, 1, len, ctx->out);
 			continue;
 		}
-		/* status masks Description and Source; the status file has
-		 * no Section or Maintainer */
-		if (is_status || !(v = ctl_get(&st, f)))
+		/* status masks Description and Source */
+		if (!feed || !(v = ctl_get(&st, f)) ||
+		    !strcmp(f, "Essential") || !strcmp(f, "Status"))
 			continue;
 		if (!strcmp(f, "Description")) {
-			char *one = desc_one_line(v);
+			char *one = info_desc(ctx, feed, v);
 			field(ctx->out, f, one ? one : v);
 			free(one);
-		} else if (strcmp(f, "Size") && strcmp(f, "MD5Sum") &&
-			   strcmp(f, "Filename")) {
+		} else {
 			field(ctx->out, f, v);
 		}
 	}
 	fputc('\n', ctx->out);
 	free(stanza);
+	free(feed);
 	ctl_stanza_release(&st);
 }
 
@@ -146,9 +182,83 @@ static int installed_same(struct pkg_ctx *ctx, Id p)
 	if (!pool->installed)
 		return 0;
 	FOR_REPO_SOLVABLES(pool->installed, q, o)
-		if (o->name == s->name && o->evr == s->evr)
+		if (o->name == s->name && o->evr == s->evr &&
+		    o->arch == s->arch)
 			return 1;
 	return 0;
+}
+
+/* A dependency list as opkg prints it (constraint_to_str): a blank after
+ * each operator, "<<" as "<" and ">>" as ">" ("(=V)" is "(= V)"), one
+ * constraint per entry.
+ * Malloc'd or NULL. */
+static char *info_deps(const char *v)
+{
+	char *out = malloc(strlen(v) * 2 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *v; v++) {
+		*o++ = *v;
+		if (*v == ')') { /* opkg keeps one constraint: "a (>= 1) (<< 2)" */
+			const char *n = v + 1 + strspn(v + 1, " ");
+			if (*n == '(' && strchr(n, ')'))
+				v = strchr(n, ')');
+			continue;
+		}
+		if (*v != '(')
+			continue;
+		while (v[1] == ' ')
+			v++;
+		if ((v[1] == '<' || v[1] == '>') && v[2] == v[1]) {
+			*o++ = v[1]; /* opkg's quirk: reads back as <= / >= */
+			v += 2;
+		} else {
+			while (v[1] == '<' || v[1] == '>' || v[1] == '=')
+				*o++ = *++v;
+		}
+		while (v[1] == ' ')
+			v++;
+		*o++ = ' ';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A feed package that is not installed, as opkg's info prints it
+ * (pkg_formatted_info): the fields it has, in opkg's order, with
+ * "Status: unknown ok not-installed" unless the stanza has its own;
+ * dependencies with opkg's operators ("<<" as "<"); no SHA256sum,
+ * Installed-Size or fields opkg does not know. */
+static void info_feed(struct pkg_ctx *ctx, const char *text)
+{
+	struct ctl_stanza st = { 0 };
+	size_t i;
+
+	if (ctl_parse_one(text, strlen(text), &st) < 0)
+		return;
+	for (i = 0; info_order[i]; i++) {
+		const char *f = info_order[i], *v = ctl_get(&st, f);
+		char *dup = NULL;
+
+		if (!strcmp(f, "Status") && !v)
+			v = "unknown ok not-installed";
+		else if (!strcmp(f, "Essential"))
+			v = v && !strcasecmp(v, "yes") ? "yes" : NULL;
+		else if (!strcmp(f, "Conffiles") ||
+			 !strcmp(f, "Installed-Time"))
+			v = NULL;
+		else if (v && !strcmp(f, "Description"))
+			v = dup = info_desc(ctx, text, v);
+		else if (v && (!strcmp(f, "Depends") ||
+			       !strcmp(f, "Recommends") ||
+			       !strcmp(f, "Suggests")))
+			v = dup = info_deps(v);
+		field(ctx->out, f, v);
+		free(dup);
+	}
+	fputc('\n', ctx->out);
+	ctl_stanza_release(&st);
 }
 
 static int info_available(struct info_ctx *ic)
@@ -171,17 +281,20 @@ static int info_available(struct info_ctx *ic)
 		if (feed_stanza_text(ctx, p, &text) < 0)
 			continue;
 		ic->found = 1;
-		fprintf(ctx->out, "%s\n", text);
+		info_feed(ctx, text);
 		free(text);
 	}
 	return 0;
 }
 
-/* Is the field named at line (up to ':') in the comma list? */
+/* Is the field named at line (up to ':') in the comma list? Package
+ * always is: it says which package the other lines are about. */
 static int field_wanted(const char *list, const char *line, size_t n)
 {
 	const char *f = list;
 
+	if (n == 7 && !strncasecmp(line, "Package", 7))
+		return 1;
 	while (f && *f) {
 		size_t l = strcspn(f, ",");
 		if (l == n && !strncasecmp(f, line, n))

@@ -112,10 +112,36 @@ static int from_rom_job(struct pkg_ctx *ctx, const char *name, int *r)
 	return 1;
 }
 
+/* A held package stays (Yocto's opkg; OpenWrt's upgrades it): an
+ * archive of another version of it is not installed, with opkg's note. */
+static int held_other(struct pkg_ctx *ctx, Id p)
+{
+	const char *name = solver_name(&ctx->solv, p);
+	struct db_pkg old;
+	int other;
+
+	if (db_pkg_get(ctx->db, name, &old) < 0)
+		return 0;
+	other = strcmp(old.version, solver_evr(&ctx->solv, p)) != 0;
+	db_pkg_release(&old);
+	return other && apply_held(ctx, name);
+}
+
+/* Installing a held package by name: nothing to do when it is installed
+ * (it is not upgraded); opkg's note when a newer one is there. */
+static int held_name(struct pkg_ctx *ctx, const char *name)
+{
+	Id best = solver_best_available(&ctx->solv, name);
+
+	return best && held_other(ctx, best);
+}
+
 static int install_name(struct pkg_ctx *ctx, const char *spec)
 {
 	int r = 0;
 
+	if (held_name(ctx, spec))
+		return 0;
 	if (reinstall_job(ctx, spec, &r) || from_rom_job(ctx, spec, &r))
 		return r;
 	return solver_job(&ctx->solv, SJ_INSTALL, spec, 0);
@@ -178,6 +204,8 @@ static int queue_arg(struct pkg_ctx *ctx, struct local_pkgs *lp,
 	}
 	if (arg_is_ipk(arg)) {
 		r = local_add(ctx, lp, arg);
+		if (r == 0 && held_other(ctx, lp->ids[lp->n - 1]))
+			return 0;
 		return r == 0 ? solver_job(&ctx->solv, SJ_INSTALL_ID, NULL,
 					   lp->ids[lp->n - 1])
 			      : r;

@@ -1,88 +1,212 @@
 /*
- * list [GLOB]: what the feeds offer, "name - version - description" as
- * opkg prints it, or --json.
+ * list [GLOB] and find GLOB (list_run): "name - version - description"
+ * as opkg prints it, or --json. As opkg: one line per feed entry (the
+ * same package in two feeds twice), and the packages of the status file
+ * that no feed has by name (an image's kernel, libc), all sorted by name;
+ * the description joined as opkg joins its lines.
  */
+#include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 
-static void print_line(struct pkg_ctx *ctx, const char *name,
-		       const char *ver, uint64_t size, const char *desc,
-		       int *first)
+/* One line: a feed package (p), or one only in the status file (p 0,
+ * name and version owned). */
+struct list_row {
+	char *name, *version;
+	Id p;
+};
+
+struct listing {
+	struct pkg_ctx *ctx;
+	struct list_row *rows;
+	size_t n;
+	int r;
+};
+
+static int row_add(struct listing *l, char *name, char *ver, Id p)
 {
+	struct list_row *v = realloc(l->rows, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->rows = v;
+	v[l->n++] = (struct list_row){ name, ver, p };
+	return 0;
+}
+
+/* Has a feed a package named name? */
+static int feed_has(struct pkg_ctx *ctx, const char *name)
+{
+	Pool *pool = ctx->solv.pool;
+	Id nid = pool_str2id(pool, name, 0), p;
+
+	if (!nid)
+		return 0;
+	FOR_POOL_SOLVABLES(p)
+		if (pool->solvables[p].name == nid &&
+		    pool->solvables[p].repo != pool->installed)
+			return 1;
+	return 0;
+}
+
+static int status_row(const struct ctl_stanza *st, void *ud)
+{
+	struct listing *l = ud;
+	const char *n = ctl_get(st, "Package"), *v = ctl_get(st, "Version");
+	char *dn, *dv;
+
+	if (!n || !v || feed_has(l->ctx, n))
+		return 0;
+	dn = strdup(n);
+	dv = strdup(v);
+	if (!dn || !dv || (l->r = row_add(l, dn, dv, 0)) < 0) {
+		free(dn);
+		free(dv);
+		l->r = -ENOMEM;
+		return 1;
+	}
+	return 0;
+}
+
+/* The status file's packages that no feed has (opkg's list reads the
+ * status file; pkg keeps it current after every change). */
+static int status_rows(struct listing *l)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = ctx_read_file(l->ctx, l->ctx->conf.status_file, 0, &text,
+			      &len);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return pkg_error(r, "cannot read opkg status '%s'",
+				 l->ctx->conf.status_file);
+	r = ctl_parse(text, len, 0, status_row, l);
+	free(text);
+	return r < 0 ? r : l->r;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct list_row *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : x->p - y->p; /* feed order, as the lists came */
+}
+
+static void print_line(struct pkg_ctx *ctx, const struct list_row *row,
+		       const char *desc, int *first)
+{
+	char nb[256];
+	const char *name = row->p ? cmd_shown_name(ctx, row->name,
+				      solver_abiversion(&ctx->solv, row->p),
+				      nb, sizeof(nb))
+				  : row->name;
+
 	if (ctx->opt.json) {
 		json_item(ctx->out, first);
 		json_field(ctx->out, "", "name", name);
-		json_field(ctx->out, ", ", "version", ver);
+		json_field(ctx->out, ", ", "version", row->version);
 		if (desc)
 			json_field(ctx->out, ", ", "description", desc);
 		fputc('}', ctx->out);
 		return;
 	}
-	fprintf(ctx->out, "%s - %s", name, ver);
+	fprintf(ctx->out, "%s - %s", name, row->version);
 	if (ctx->opt.size)
-		fprintf(ctx->out, " - %llu", (unsigned long long)size);
-	if (desc && *desc) {
-		char *one = ctx->opt.short_desc ? desc_first_line(desc)
-						: desc_one_line(desc);
-		fprintf(ctx->out, " - %s", one ? one : desc);
-		free(one);
-	}
+		fprintf(ctx->out, " - %llu", (unsigned long long)(
+			row->p ? solver_size(&ctx->solv, row->p) : 0));
+	if (desc && *desc)
+		fprintf(ctx->out, " - %s", desc);
 	fputc('\n', ctx->out);
 }
 
-/* Is p the same name and version as q (the same package in two feeds,
- * printed once)? */
-static int same_pkg(const struct pkg_solver *s, Id p, Id q)
+/* The description to show: opkg's joined one, or its first line with
+ * --short-description. Malloc'd or NULL. */
+static char *row_desc(struct pkg_ctx *ctx, const char *const *v)
 {
-	return !strcmp(solver_name(s, p), solver_name(s, q)) &&
-	       !strcmp(solver_evr(s, p), solver_evr(s, q));
+	if (!v || !v[0])
+		return NULL;
+	return ctx->opt.short_desc ? desc_first_line(v[0]) : strdup(v[0]);
 }
 
-static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
+static int print_rows(struct listing *l, const char *glob, int use_desc)
 {
-	Pool *pool = ctx->solv.pool;
-	static const char *const desc_field[] = { "Description" };
-	const char *glob = argc > 0 ? argv[0] : NULL;
+	static const char *const opkg_desc[] = { FEED_DESC_OPKG };
+	static const char *const parsed_desc[] = { "Description" };
+	struct pkg_ctx *ctx = l->ctx;
 	struct feed_fields *ff = NULL;
-	Queue q;
-	Id p;
-	int first = 1, i, n, r;
+	Id *ids = calloc(l->n + 1, sizeof(*ids));
+	size_t i, n = 0;
+	int first = 1, r, flags = ctx->opt.nocase ? FNM_CASEFOLD : 0;
 
-	queue_init(&q);
-	FOR_POOL_SOLVABLES(p)
-	{
-		Solvable *s = pool->solvables + p;
-		if (s->repo == pool->installed)
-			continue;
-		if (cmd_glob_ok(ctx, glob, solver_name(&ctx->solv, p)))
-			queue_push(&q, p);
-	}
-	cmd_sort_ids(&ctx->solv, &q);
-	for (i = n = 0; i < q.count; i++)
-		if (!n || !same_pkg(&ctx->solv, q.elements[i],
-				    q.elements[n - 1]))
-			q.elements[n++] = q.elements[i];
-	r = feed_fields_open(ctx, q.elements, (size_t)n, desc_field, 1, &ff);
-	for (i = 0; r == 0 && i < n; i++) {
-		const char *const *v;
-		char nb[256];
-		p = q.elements[i];
-		v = feed_fields_get(ff, p);
-		print_line(ctx,
-			   cmd_shown_name(ctx, solver_name(&ctx->solv, p),
-				      solver_abiversion(&ctx->solv, p), nb,
-				      sizeof(nb)),
-			   solver_evr(&ctx->solv, p),
-			   solver_size(&ctx->solv, p),
-			   v ? v[0] : solver_description(&ctx->solv, p), &first);
+	if (!ids)
+		return -ENOMEM;
+	for (i = 0; i < l->n; i++)
+		if (l->rows[i].p)
+			ids[n++] = l->rows[i].p;
+	r = feed_fields_open(ctx, ids, n,
+			     ctx->opt.short_desc || ctx->opt.json ? parsed_desc
+								  : opkg_desc,
+			     1, &ff);
+	for (i = 0; r == 0 && i < l->n; i++) {
+		const struct list_row *row = &l->rows[i];
+		char *d = row->p ? row_desc(ctx, feed_fields_get(ff, row->p))
+				 : NULL;
+		/* find: the name or the description matches */
+		if (!glob || !fnmatch(glob, row->name, flags) ||
+		    (use_desc && d && !fnmatch(glob, d, flags)))
+			print_line(ctx, row, d, &first);
+		free(d);
 	}
 	if (r == 0)
 		cmd_json_end(ctx, first);
 	feed_fields_close(ff);
-	queue_free(&q);
+	free(ids);
 	return r;
+}
+
+int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc)
+{
+	struct listing l = { ctx, NULL, 0, 0 };
+	Pool *pool = ctx->solv.pool;
+	size_t i;
+	Id p;
+	int r = 0;
+
+	FOR_POOL_SOLVABLES(p)
+	{
+		const char *name = solver_name(&ctx->solv, p);
+		if (pool->solvables[p].repo == pool->installed ||
+		    (!use_desc && !cmd_glob_ok(ctx, glob, name)))
+			continue;
+		r = row_add(&l, (char *)name,
+			    (char *)solver_evr(&ctx->solv, p), p);
+		if (r < 0)
+			break;
+	}
+	if (r == 0)
+		r = status_rows(&l);
+	if (r == 0) {
+		qsort(l.rows, l.n, sizeof(*l.rows), row_cmp);
+		r = print_rows(&l, glob, use_desc);
+	}
+	for (i = 0; i < l.n; i++)
+		if (!l.rows[i].p) {
+			free(l.rows[i].name);
+			free(l.rows[i].version);
+		}
+	free(l.rows);
+	return r;
+}
+
+static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	return list_run(ctx, argc > 0 ? argv[0] : NULL, 0);
 }
 
 const struct pkg_cmd cmd_list_desc = {

@@ -125,8 +125,10 @@ static int conf_option(struct pkg_conf *c, char **w, int n, const char *fname,
 		set_str(&c->lock_file, v);
 	else if (!strcmp(w[1], "force_postinstall"))
 		c->force_postinstall = 1;
-	/* Other options (http_proxy, signature_type, intercepts_dir, ...)
-	 * are accepted and have no effect here. */
+	else if (!strcmp(w[1], "intercepts_dir"))
+		set_str(&c->intercepts_dir, v);
+	/* Other options (http_proxy, signature_type, ...) are accepted and
+	 * have no effect here. */
 	return 0;
 }
 
@@ -320,5 +322,6 @@ void conf_release(struct pkg_conf *c)
 	free(c->status_file);
 	free(c->lock_file);
 	free(c->keys_dir);
+	free(c->intercepts_dir);
 	memset(c, 0, sizeof(*c));
 }

@@ -57,6 +57,8 @@ struct pkg_conf {
 	char *status_file;  /* "/usr/lib/opkg/status" */
 	char *lock_file;    /* "/var/lock/opkg.lock" */
 	char *keys_dir;	    /* "/etc/opkg/keys" */
+	char *intercepts_dir; /* option intercepts_dir (host path), or NULL:
+			       * the default, /usr/share/opkg/intercept */
 	int check_signature;
 	int force_postinstall;
 	char **excludes;
@@ -105,6 +107,7 @@ struct pkg_opts {
 	int all;		/* -A */
 	int recursive;
 	int no_recommends;
+	int prefer_arch;	/* --prefer-arch-to-version */
 	int insecure;		/* --no-check-certificate */
 	int wait_s;		/* --wait: -1 refuse at once */
 	int from_rom, from_feed;
@@ -294,5 +297,11 @@ void json_array_end(FILE *f, int first);
 char *desc_first_line(const char *desc);
 /* A description as opkg prints it on a pipe: one line. */
 char *desc_one_line(const char *desc);
+/* The Description of a raw stanza (len bytes) as opkg keeps it: the
+ * first line's value trimmed, each continuation line appended as it is
+ * (its leading space and trailing blanks too; a newline before each when
+ * tty), the whole trimmed at both ends. Malloc'd; NULL when there is none
+ * (or it is empty, or no memory). */
+char *desc_opkg(const char *stanza, size_t len, int tty);
 
 #endif

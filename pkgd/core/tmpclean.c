@@ -17,18 +17,20 @@
 
 #include "core/core.h"
 
-/* The pid in a name of ours ("pkg-123", "pkg-url-123" for directories,
+/* The pid in a name of ours ("pkg-123", "pkg-url-123", "pkg-intercept-123"
+ * for directories,
  * "pkg-script-123.name.postinst" for files), or 0. */
 static long stale_pid(const char *name, int is_dir)
 {
-	static const char *const dirs[] = { "pkg-url-", "pkg-" };
+	static const char *const dirs[] = { "pkg-url-", "pkg-intercept-",
+					    "pkg-" };
 	const char *p = NULL;
 	char *end;
 	long pid;
 	size_t i;
 
 	if (is_dir) {
-		for (i = 0; !p && i < 2; i++)
+		for (i = 0; !p && i < 3; i++)
 			if (!strncmp(name, dirs[i], strlen(dirs[i])))
 				p = name + strlen(dirs[i]);
 	} else if (!strncmp(name, "pkg-script-", 11)) {

@@ -101,3 +101,58 @@ char *desc_one_line(const char *desc)
 			*p = ' ';
 	return s;
 }
+
+/* Trim blanks (isspace) off both ends of s[0..*n): the new start. */
+static const char *trim_ends(const char *s, size_t *n)
+{
+	while (*n && strchr(" \t\r\n\v\f", *s)) {
+		s++;
+		(*n)--;
+	}
+	while (*n && strchr(" \t\r\n\v\f", s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
+char *desc_opkg(const char *stanza, size_t len, int tty)
+{
+	const char *l = stanza, *end = stanza + len, *v = NULL, *e;
+	char *out = NULL, *t;
+	size_t n = 0, vn;
+	FILE *f;
+
+	for (; l < end; l = e + (e < end)) {
+		e = memchr(l, '\n', (size_t)(end - l));
+		e = e ? e : end;
+		if ((size_t)(e - l) > 12 && !strncmp(l, "Description:", 12)) {
+			v = l;
+			break;
+		}
+	}
+	if (!v || !(f = open_memstream(&out, &n)))
+		return NULL;
+	vn = (size_t)(e - v) - 12;
+	t = (char *)trim_ends(v + 12, &vn);
+	fwrite(t, 1, vn, f);
+	/* continuation lines (a space first) as they are: leading space
+	 * kept, trailing blanks kept; a newline before each on a tty */
+	for (l = e + (e < end); l < end && *l == ' '; l = e + (e < end)) {
+		e = memchr(l, '\n', (size_t)(end - l));
+		e = e ? e : end;
+		if (tty)
+			fputc('\n', f);
+		fwrite(l, 1, (size_t)(e - l) - (e > l && e[-1] == '\r'), f);
+	}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	t = (char *)trim_ends(out, &n);
+	if (!n) {
+		free(out);
+		return NULL;
+	}
+	memmove(out, t, n);
+	out[n] = '\0';
+	return out;
+}

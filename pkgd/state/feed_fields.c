@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "state/state.h"
 
@@ -190,9 +191,13 @@ static void keep(struct feed_fields *d, struct ff_feed *f, size_t i,
 	f->state[i] = FF_KEPT;
 	if (ctl_parse_one(buf, len, &st) == 0 &&
 	    (f->vals[i] = calloc(d->nnames, sizeof(char *))))
-		for (k = 0; k < d->nnames; k++)
-			if ((v = ctl_get(&st, d->names[k])))
+		for (k = 0; k < d->nnames; k++) {
+			if (!strcmp(d->names[k], FEED_DESC_OPKG))
+				f->vals[i][k] = desc_opkg(
+					buf, len, isatty(fileno(d->ctx->out)));
+			else if ((v = ctl_get(&st, d->names[k])))
 				f->vals[i][k] = strdup(v);
+		}
 	ctl_stanza_release(&st);
 }
 

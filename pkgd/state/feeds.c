@@ -112,10 +112,7 @@ static int feed_verify(struct pkg_ctx *ctx, const char *list_tmp,
 		r = usign_verify_buf(text, len, sig_tmp, keys);
 	free(text);
 	free(keys);
-	if (r < 0)
-		return r; /* reported, naming the file or the key */
-	ctx_note(ctx, 2, "Signature check passed.\n");
-	return 0;
+	return r; /* a failure is reported, naming the file or the key */
 }
 
 /* Parse a list (as downloaded) into a scratch pool, writing the cache:
@@ -184,14 +181,37 @@ static int job_init(struct pkg_ctx *ctx, const struct conf_src *src,
 	return feed_mkdirs(j->list);
 }
 
+/* The list's path as opkg names it in update's messages: the lists
+ * directory under the offline root as given (opkg joins the two with a
+ * '/': "ROOT//var/opkg-lists/NAME"), or -l's directory. Malloc'd. */
+static char *list_shown(const struct pkg_ctx *ctx, const char *name)
+{
+	char *p = NULL;
+	int n;
+
+	if (ctx->opt.lists_dir)
+		n = asprintf(&p, "%s/%s", ctx->opt.lists_dir, name);
+	else if (ctx->offline && ctx->opt.root)
+		n = asprintf(&p, "%s/%s/%s", ctx->opt.root,
+			     ctx->conf.lists_dir, name);
+	else
+		n = asprintf(&p, "%s/%s", ctx->conf.lists_dir, name);
+	return n < 0 ? NULL : p;
+}
+
 /* Download one feed's list (and signature) beside the old one and check
- * it. */
+ * it, saying so on stdout as opkg does, feed by feed: "Downloading URL",
+ * then "Updated list of available packages in PATH" or "*** Failed to
+ * download the package list from URL" and a blank line; with signatures
+ * "Downloading URL.sig", then "Signature check passed." or "Signature
+ * check failed." (or "Signature file download failed."). The reason of
+ * a failure is the one line on stderr. */
 static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 		      struct feed_job *j)
 {
 	struct fetch_opts fo = { .progress = ctx->tty, .insecure =
 				 ctx->opt.insecure, .label = src->name };
-	char *url = NULL;
+	char *url = NULL, *shown;
 	int r = job_init(ctx, src, j);
 
 	if (r < 0)
@@ -201,6 +221,14 @@ static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 		return -ENOMEM;
 	ctx_note(ctx, 1, "Downloading %s\n", url);
 	r = fetch_url(url, j->tmp, &fo, 0);
+	if (r < 0) {
+		ctx_note(ctx, 1, "*** Failed to download the package list "
+			 "from %s\n\n", url);
+	} else if ((shown = list_shown(ctx, src->name))) {
+		ctx_note(ctx, 1, "Updated list of available packages in %s\n",
+			 shown);
+		free(shown);
+	}
 	free(url);
 	if (r < 0 || !feed_signed(ctx))
 		return r;
@@ -209,7 +237,14 @@ static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 	ctx_note(ctx, 1, "Downloading %s\n", url);
 	r = fetch_url(url, j->sigtmp, &fo, 0);
 	free(url);
-	return r < 0 ? r : feed_verify(ctx, j->tmp, j->sigtmp);
+	if (r < 0) {
+		ctx_note(ctx, 1, "Signature file download failed.\n");
+		return r;
+	}
+	r = feed_verify(ctx, j->tmp, j->sigtmp);
+	ctx_note(ctx, 1, r < 0 ? "Signature check failed.\n"
+			       : "Signature check passed.\n");
+	return r;
 }
 
 /* Same size and bytes? (0 when either cannot be read.) */
@@ -258,8 +293,6 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 		if (r < 0)
 			return pkg_error(r, "cannot store list of feed '%s'",
 					 src->name);
-		ctx_note(ctx, 1, "List of available packages in %s is up to "
-			 "date.\n", j->list);
 		return 0;
 	}
 	r = feed_parse(src->name, j->tmp, j->solvtmp);
@@ -273,8 +306,6 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 	if (r < 0)
 		return pkg_error(r, "cannot store list of feed '%s'",
 				 src->name);
-	ctx_note(ctx, 1, "Updated list of available packages in %s\n",
-		 j->list);
 	return 0;
 }
 

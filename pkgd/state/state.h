@@ -111,6 +111,9 @@ void feed_cursors_release(struct pkg_ctx *ctx);
  * returns the values of names (NULL for an absent field), valid until the
  * next get, or NULL for a package not from a feed list. */
 struct feed_fields;
+/* A name to ask for: the Description as opkg joins its lines (desc_opkg,
+ * with newlines when the output is a terminal). */
+#define FEED_DESC_OPKG "=Description"
 int feed_fields_open(struct pkg_ctx *ctx, const Id *ids, size_t n,
 		     const char *const *names, size_t nnames,
 		     struct feed_fields **out);

@@ -4,6 +4,8 @@
  * (download + verify) and run the transaction.
  */
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,10 +40,35 @@ static int solve_flags(struct pkg_ctx *ctx, int flags)
 		flags |= SOLVE_REMOVE_DEPENDENTS;
 	if (ctx->opt.force & FORCE_REMOVE_ESSENTIAL)
 		flags |= SOLVE_REMOVE_ESSENTIAL;
+	if (ctx->opt.prefer_arch)
+		flags |= SOLVE_PREFER_ARCH;
 	return flags;
 }
 
-static void print_plan(struct pkg_ctx *ctx, const struct solver_result *res)
+/* Is the removal of name an --autoremove of an orphan: installed as a
+ * dependency (Auto-Installed), not named by the user? opkg says so
+ * before it removes one. */
+static int is_orphan(struct pkg_ctx *ctx, const char *name,
+		     const char *const *user, size_t nuser)
+{
+	struct db_pkg p;
+	size_t k;
+	int orphan;
+
+	if (!ctx->opt.autoremove)
+		return 0;
+	for (k = 0; k < nuser; k++)
+		if (!strcmp(user[k], name))
+			return 0;
+	if (db_pkg_get(ctx->db, name, &p) < 0)
+		return 0;
+	orphan = p.auto_installed;
+	db_pkg_release(&p);
+	return orphan;
+}
+
+static void print_plan(struct pkg_ctx *ctx, const struct solver_result *res,
+		       const char *const *user, size_t nuser)
 {
 	size_t i;
 
@@ -50,9 +77,15 @@ static void print_plan(struct pkg_ctx *ctx, const struct solver_result *res)
 		const char *n = solver_name(&ctx->solv, s->p);
 		const char *v = solver_evr(&ctx->solv, s->p);
 
+		if (s->type == STEP_REMOVE && is_orphan(ctx, n, user, nuser))
+			ctx_note(ctx, 1, "%s was autoinstalled and is now "
+				 "orphaned, removing.\n", n);
 		if (s->type == STEP_REMOVE)
 			ctx_note(ctx, 1, "Removing package %s from root...\n",
 				 n);
+		else if (s->type == STEP_REINSTALL)
+			ctx_note(ctx, 1, "Removing package %s from root...\n"
+				 "Installing %s (%s) to root...\n", n, n, v);
 		else if (s->old)
 			ctx_note(ctx, 1,
 				 "Upgrading %s on root from %s to %s...\n", n,
@@ -81,20 +114,165 @@ static int refuse_essential(struct pkg_ctx *ctx,
 	return 0;
 }
 
-/* --add-exclude NAME: never install NAME; --add-ignore-recommends NAME:
- * do not pull NAME in as a recommendation (libsolv's own job kinds). */
-static void option_jobs(struct pkg_ctx *ctx)
+/* flag hold: a held package stays at its version (upgrade, install of a
+ * newer archive, a package that needs a newer one: Yocto's opkg; a
+ * remove that names it still removes it). */
+static int hold_lock(const struct db_pkg *p, void *ud)
+{
+	struct pkg_ctx *ctx = ud;
+
+	if (p->hold && !strcmp(p->state, "installed"))
+		solver_job(&ctx->solv, SJ_LOCK, p->name, 0);
+	return 0;
+}
+
+int apply_held(struct pkg_ctx *ctx, const char *name)
+{
+	struct db_pkg p;
+	int held;
+
+	if (db_pkg_get(ctx->db, name, &p) < 0)
+		return 0;
+	held = p.hold && !strcmp(p.state, "installed");
+	if (held) /* opkg's flags: hold, noprune, user and "need detail" */
+		ctx_note(ctx, 1, "Not upgrading package %s which is marked "
+			 "hold (flags=%#x).\n", name,
+			 0x202 | (p.noprune ? 0x8 : 0) | (p.user ? 0x100 : 0));
+	db_pkg_release(&p);
+	return held;
+}
+
+/* Queue how|SOLVER_SOLVABLE_NAME for each name the glob (or plain name)
+ * matches among the pool's packages, once per name. */
+static void name_jobs(struct pkg_ctx *ctx, Id how, const char *glob)
 {
 	Pool *pool = ctx->solv.pool;
+	Queue q;
+	int i, k;
+
+	if (!arg_has_glob(glob)) {
+		queue_push2(&ctx->solv.jobs, how | SOLVER_SOLVABLE_NAME,
+			    pool_str2id(pool, glob, 1));
+		return;
+	}
+	queue_init(&q);
+	solver_match_glob(&ctx->solv, glob, ctx->opt.nocase, &q);
+	for (i = 0; i < q.count; i++) {
+		Id name = pool->solvables[q.elements[i]].name;
+		for (k = 0; k < i; k++)
+			if (pool->solvables[q.elements[k]].name == name)
+				break;
+		if (k == i)
+			queue_push2(&ctx->solv.jobs,
+				    how | SOLVER_SOLVABLE_NAME, name);
+	}
+	queue_free(&q);
+}
+
+/* Names not to pull in as a recommendation: --add-ignore-recommends
+ * (Yocto's) and, as opkg, a package the status file says was removed
+ * and is held ("Status: deinstall hold not-installed"). */
+struct no_recs {
+	char **names; /* names and globs */
+	size_t n;
+};
+
+static int status_hold_stanza(const struct ctl_stanza *st, void *ud)
+{
+	struct no_recs *nr = ud;
+	const char *n = ctl_get(st, "Package"), *s = ctl_get(st, "Status");
+	char want[16], flag[64], state[32];
+
+	if (n && s && sscanf(s, "%15s %63s %31s", want, flag, state) == 3 &&
+	    !strcmp(want, "deinstall") && strstr(flag, "hold") &&
+	    !strcmp(state, "not-installed"))
+		strv_add_unique(&nr->names, &nr->n, n);
+	return 0;
+}
+
+static void no_recs_load(struct pkg_ctx *ctx, struct no_recs *nr)
+{
+	char *text = NULL;
+	size_t len, i;
+
+	for (i = 0; i < ctx->opt.nignore_recs; i++)
+		strv_add_unique(&nr->names, &nr->n, ctx->opt.ignore_recs[i]);
+	if (ctx_read_file(ctx, ctx->conf.status_file, 0, &text, &len) == 0)
+		ctl_parse(text, len, 0, status_hold_stanza, nr);
+	free(text);
+}
+
+static void no_recs_release(struct no_recs *nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr->n; i++)
+		free(nr->names[i]);
+	free(nr->names);
+}
+
+static int no_rec(const struct pkg_ctx *ctx, const struct no_recs *nr,
+		  const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr->n; i++)
+		if (!fnmatch(nr->names[i], name,
+			     ctx->opt.nocase ? FNM_CASEFOLD : 0))
+			return 1;
+	return 0;
+}
+
+/* --add-exclude NAME|GLOB: never install it (a dependency on it fails);
+ * the names of nr are not pulled in as recommendations (libsolv's own
+ * job kinds; "*" is --no-install-recommends). */
+static void option_jobs(struct pkg_ctx *ctx, const struct no_recs *nr)
+{
 	size_t i;
 
 	for (i = 0; i < ctx->opt.nadd_excludes; i++)
-		queue_push2(&ctx->solv.jobs, SOLVER_LOCK | SOLVER_SOLVABLE_NAME,
-			    pool_str2id(pool, ctx->opt.add_excludes[i], 1));
-	for (i = 0; i < ctx->opt.nignore_recs; i++)
-		queue_push2(&ctx->solv.jobs,
-			    SOLVER_EXCLUDEFROMWEAK | SOLVER_SOLVABLE_NAME,
-			    pool_str2id(pool, ctx->opt.ignore_recs[i], 1));
+		name_jobs(ctx, SOLVER_LOCK, ctx->opt.add_excludes[i]);
+	for (i = 0; i < nr->n; i++) {
+		if (!strcmp(nr->names[i], "*"))
+			ctx->opt.no_recommends = 1;
+		else
+			name_jobs(ctx, SOLVER_EXCLUDEFROMWEAK, nr->names[i]);
+	}
+}
+
+/* opkg's notes for each recommendation of a package being installed
+ * that is not pulled in at the user's request. */
+static void say_no_recs(struct pkg_ctx *ctx, const struct no_recs *nr,
+			const struct solver_result *res)
+{
+	Pool *pool = ctx->solv.pool;
+	Queue q;
+	size_t i;
+	int k;
+
+	queue_init(&q);
+	for (i = 0; nr->n && i < res->n; i++) {
+		const struct solver_step *st = &res->steps[i];
+		const char *who = solver_name(&ctx->solv, st->p);
+		if (st->type == STEP_REMOVE)
+			continue;
+		queue_empty(&q);
+		solvable_lookup_deparray(pool->solvables + st->p,
+					 SOLVABLE_RECOMMENDS, &q, -1);
+		for (k = 0; k < q.count; k++) {
+			Id d = q.elements[k];
+			const char *n;
+			while (ISRELDEP(d))
+				d = GETRELDEP(pool, d)->name;
+			n = pool_id2str(pool, d);
+			if (!no_rec(ctx, nr, n) || db_pkg_installed(ctx->db, n))
+				continue;
+			ctx_note(ctx, 1, "%s: ignoring recommendation for %s "
+				 "at user request\n%s: unsatisfied "
+				 "recommendation for %s\n", who, n, who, n);
+		}
+	}
+	queue_free(&q);
 }
 
 /* A step whose archive is in the cache and verifies (silently: a stale
@@ -179,6 +357,33 @@ static int prefetch_archives(struct pkg_ctx *ctx,
 	return r;
 }
 
+/* Solve the queued jobs with those of the options and the holds: 0 with
+ * res filled, or a negative code (problems reported). */
+static int apply_solve(struct pkg_ctx *ctx, int flags,
+		       struct solver_result *res)
+{
+	struct no_recs nr = { NULL, 0 };
+	size_t i;
+	int r;
+
+	no_recs_load(ctx, &nr);
+	option_jobs(ctx, &nr);
+	db_pkg_each(ctx->db, hold_lock, ctx);
+	if (ctx->opt.autoremove)
+		db_pkg_each(ctx->db, user_marks, ctx);
+	r = solver_run(&ctx->solv, solve_flags(ctx, flags),
+		       ctx->opt.testcase_dir, res);
+	if (r == -PKGE_UNSOLVABLE)
+		for (i = 0; i < res->nproblems; i++)
+			pkg_error_plain(r, "%s", res->problems[i]);
+	if (r == 0)
+		r = refuse_essential(ctx, res);
+	if (r == 0)
+		say_no_recs(ctx, &nr, res);
+	no_recs_release(&nr);
+	return r;
+}
+
 int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	       size_t nuser, const Id *local_ids, char *const *local_paths,
 	       size_t nlocal)
@@ -190,34 +395,18 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	int *cfds = NULL;
 	Id *cids = NULL;
 	size_t i, k, nc = 0;
-	int r;
+	int r = apply_solve(ctx, flags, &res);
 
+	if (r < 0 || ctx->opt.noaction) {
+		if (r == 0)
+			print_plan(ctx, &res, user, nuser);
+		solver_result_release(&res);
+		return r;
+	}
 	/* --volatile-cache: nothing is kept, nothing is reused */
-	if (!ctx->opt.volatile_cache && (r = cache_open(ctx, &cache)) < 0)
-		return r;
-
-	option_jobs(ctx);
-	if (ctx->opt.autoremove)
-		db_pkg_each(ctx->db, user_marks, ctx);
-	r = solver_run(&ctx->solv, solve_flags(ctx, flags),
-			 ctx->opt.testcase_dir, &res);
-	if (r == -PKGE_UNSOLVABLE) {
-		for (i = 0; i < res.nproblems; i++)
-			pkg_error_plain(r, "%s", res.problems[i]);
+	if (!ctx->opt.volatile_cache && (r = cache_open(ctx, &cache)) < 0) {
 		solver_result_release(&res);
 		return r;
-	}
-	if (r == 0)
-		r = refuse_essential(ctx, &res);
-	if (r < 0) {
-		solver_result_release(&res);
-		return r;
-	}
-	if (ctx->opt.noaction) {
-		print_plan(ctx, &res);
-		solver_result_release(&res);
-		cache_release(&cache);
-		return 0;
 	}
 	if ((r = prefetch_archives(ctx, &res)) < 0) {
 		solver_result_release(&res);
@@ -232,6 +421,9 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 				  cfds, &nc);
 	r = tx_plan(&tx, ctx, &res, user, nuser);
 	for (i = 0; r == 0 && i < tx.n; i++) {
+		tx.items[i].orphan = tx.items[i].type == STEP_REMOVE &&
+				     is_orphan(ctx, tx.items[i].name, user,
+					       nuser);
 		for (k = 0; k < nlocal; k++)
 			if (tx.items[i].p == local_ids[k] && !tx.items[i].ipk)
 				tx.items[i].ipk = strdup(local_paths[k]);

@@ -170,10 +170,20 @@ static void say_plan(struct tx *tx)
 
 	for (i = 0; i < tx->n; i++) {
 		struct tx_item *it = &tx->items[i];
-		if (it->type == STEP_REMOVE)
+		if (it->orphan)
+			ctx_note(tx->ctx, 1, "%s was autoinstalled and is "
+				 "now orphaned, removing.\n", it->name);
+		if (it->type == STEP_REMOVE) {
 			ctx_note(tx->ctx, 1, "Removing package %s from %s...\n",
 				 it->name, dest);
-		else if (it->from_rom)
+			if (it->notes)
+				ctx_note(tx->ctx, 1, "%s", it->notes);
+		} else if (it->type == STEP_REINSTALL && !it->from_rom) {
+			/* opkg's --force-reinstall: remove, then install */
+			ctx_note(tx->ctx, 1, "Removing package %s from %s...\n"
+				 "Installing %s (%s) to %s...\n", it->name,
+				 dest, it->name, it->version, dest);
+		} else if (it->from_rom)
 			ctx_note(tx->ctx, 1,
 				 "Restoring %s (%s) from the image...\n",
 				 it->name, it->version);

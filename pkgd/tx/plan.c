@@ -175,6 +175,7 @@ void tx_release(struct tx *tx)
 		free(tx->items[i].ipk);
 		if (tx->items[i].ipk_fd >= 0)
 			close(tx->items[i].ipk_fd);
+		free(tx->items[i].notes);
 	}
 	free(tx->items);
 	free(tx->dldir);

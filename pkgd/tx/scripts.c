@@ -4,7 +4,9 @@
  * (postrm, postinst), kept as pending lists in the database with the
  * commit so that a crash runs them on recovery.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +35,16 @@ static int item_trusted(struct pkg_ctx *ctx, const struct tx_item *it)
 	       !(ctx->opt.force & (FORCE_SIGNATURE | FORCE_CHECKSUM));
 }
 
-/* Run a maintainer script (no check whether scripts may run here). */
+/* Run a maintainer script (no check whether scripts may run here), with
+ * the intercepts when ic is set. */
 static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 		       const char *script, const char *body, size_t len,
-		       const char *a1, const char *a2, const char *upgrade_from)
+		       const char *a1, const char *a2, const char *upgrade_from,
+		       const struct tx_intercepts *ic)
 {
 	struct hook_env he = { ctx->root, ctx->rf.root_fd, ctx->offline, pkg,
-			       upgrade_from };
+			       upgrade_from, ic && ic->dir ? ic->path : NULL,
+			       ic ? ic->dir : NULL };
 	const char *args[3] = { a1, a2, NULL };
 	const char *tmp;
 	int tmpfd = -1;
@@ -51,6 +56,106 @@ static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 	return hooks_run_script(&he, script, body, len, tmp, tmpfd, args);
 }
 
+/* OPKG_INTERCEPT_DIR: "intercept" in the run's private directory (0700,
+ * ours, made fresh), so no one else can leave a deferred action there. */
+void tx_intercepts_begin(struct pkg_ctx *ctx, struct tx_intercepts *ic)
+{
+	const char *tmp;
+	int tmpfd = -1;
+
+	ic->path = ctx->conf.intercepts_dir ? ctx->conf.intercepts_dir
+					    : "/usr/share/opkg/intercept";
+	ic->dir = NULL;
+	if (!(tmp = ctx_tmpdir(ctx, &tmpfd)) ||
+	    asprintf(&ic->dir, "%s/intercept", tmp) < 0) {
+		ic->dir = NULL;
+		return;
+	}
+	if (mkdirat(tmpfd, "intercept", 0700) < 0) {
+		pkg_warn("cannot create '%s': scripts run without intercepts",
+			 ic->dir);
+		free(ic->dir);
+		ic->dir = NULL;
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the regular executable files in the directory dfd, sorted,
+ * malloc'd (n of them); links are not followed. */
+static char **deferred_list(int dfd, size_t *n)
+{
+	int fd = dfd < 0 ? -1 : openat(dfd, ".", O_RDONLY | O_DIRECTORY);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+	struct stat st;
+	char **v = NULL, **nv, *p;
+
+	*n = 0;
+	if (!d && fd >= 0)
+		close(fd);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
+		    !(p = strdup(de->d_name)))
+			continue;
+		if (!(nv = realloc(v, (*n + 1) * sizeof(*v)))) {
+			free(p);
+			continue;
+		}
+		v = nv;
+		v[(*n)++] = p;
+	}
+	if (d)
+		closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+void tx_intercepts_end(struct pkg_ctx *ctx, struct tx_intercepts *ic)
+{
+	const char *tmp;
+	size_t i, n = 0;
+	char **v = NULL;
+	int tmpfd = -1, dfd = -1;
+
+	if (!ic->dir)
+		return;
+	tmp = ctx_tmpdir(ctx, &tmpfd);
+	if (tmp)
+		dfd = openat(tmpfd, "intercept",
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	v = deferred_list(dfd, &n);
+	for (i = 0; i < n; i++) {
+		/* opkg: "sh -c PATH", PATH without the intercepts again */
+		struct hook_env he = { ctx->root, ctx->rf.root_fd,
+				       ctx->offline, v[i], NULL, NULL,
+				       ic->dir };
+		char *body = NULL;
+		size_t len = 0;
+		int fd = openat(dfd, v[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd >= 0 && fd_read_all(fd, 0, &body, &len) == 0)
+			hooks_run_script(&he, "intercept", body, len, tmp,
+					 tmpfd, NULL);
+		if (fd >= 0)
+			close(fd);
+		free(body);
+		free(v[i]);
+	}
+	free(v);
+	if (dfd >= 0)
+		close(dfd);
+	hostfs_remove_tree(ic->dir);
+	free(ic->dir);
+	ic->dir = NULL;
+}
+
 static int run_script(struct pkg_ctx *ctx, const char *pkg,
 		      const char *script, const char *body, size_t len,
 		      const char *a1, const char *a2, const char *upgrade_from)
@@ -58,7 +163,7 @@ static int run_script(struct pkg_ctx *ctx, const char *pkg,
 	if (!scripts_allowed(ctx))
 		return 0;
 	return exec_script(ctx, pkg, script, body, len, a1, a2,
-			   upgrade_from);
+			   upgrade_from, NULL);
 }
 
 /* Script of the archive being installed. */
@@ -223,8 +328,9 @@ static char *next_field(char **cur)
 
 /* Configure one package: its postinst from the database; a failure
  * marks it failed, in the database transaction that also takes it off
- * the pending list. */
-static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest)
+ * the pending list. ud: the intercepts. */
+static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest,
+			 void *ud)
 {
 	char *name = next_field(&line), *from = next_field(&line);
 	char *b = NULL;
@@ -235,7 +341,7 @@ static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest)
 	/* Listed: scripts were allowed. */
 	if (db_script_get(ctx->db, name, "postinst", &b, &len) == 0)
 		r = exec_script(ctx, name, "postinst", b, len, "configure",
-				NULL, *from ? from : NULL);
+				NULL, *from ? from : NULL, ud);
 	free(b);
 	w = db_begin(ctx->db);
 	if (w == 0 && r < 0)
@@ -251,9 +357,11 @@ static int configure_one(struct pkg_ctx *ctx, char *line, const char *rest)
 }
 
 /* Run every call of the pending list in meta key (one runs a line and
- * takes it off, rest being the lines after it); the first failure. */
+ * takes it off, rest being the lines after it; ud passed on); the first
+ * failure. */
 static int run_pending(struct pkg_ctx *ctx, const char *key,
-		       int (*one)(struct pkg_ctx *, char *, const char *))
+		       int (*one)(struct pkg_ctx *, char *, const char *,
+				  void *), void *ud)
 {
 	char *list = NULL, *cur, *line;
 	int failed = 0, r;
@@ -261,7 +369,7 @@ static int run_pending(struct pkg_ctx *ctx, const char *key,
 	db_meta_get(ctx->db, key, &list);
 	cur = list;
 	while ((line = next_line(&cur))) {
-		r = one(ctx, line, cur);
+		r = one(ctx, line, cur, ud);
 		if (r < 0 && !failed)
 			failed = r;
 	}
@@ -269,10 +377,21 @@ static int run_pending(struct pkg_ctx *ctx, const char *key,
 	return failed;
 }
 
-/* Run every pending postinst (tx_configure); the first failure. */
+/* Run every pending postinst (tx_configure), with the intercepts; the
+ * first failure. */
 int tx_configure_pending(struct pkg_ctx *ctx)
 {
-	return run_pending(ctx, META_TX_CONFIGURE, configure_one);
+	struct tx_intercepts ic = { NULL, NULL };
+	char *list = NULL;
+	int r;
+
+	if (db_meta_get(ctx->db, META_TX_CONFIGURE, &list) < 0 || !list)
+		return 0;
+	free(list);
+	tx_intercepts_begin(ctx, &ic);
+	r = run_pending(ctx, META_TX_CONFIGURE, configure_one, &ic);
+	tx_intercepts_end(ctx, &ic);
+	return r;
 }
 
 /*
@@ -336,7 +455,8 @@ int tx_postrm_record(struct tx *tx)
 
 /* Run one pending postrm call and take it off the list (rest: the calls
  * after it). */
-static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
+static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest,
+		      void *ud)
 {
 	char *name = next_field(&line), *a1 = next_field(&line);
 	char *a2 = next_field(&line), *from = next_field(&line);
@@ -346,7 +466,7 @@ static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
 
 	if (db_script_get(ctx->db, POSTRM_KEY, name, &b, &len) == 0)
 		r = exec_script(ctx, name, "postrm", b, len, a1,
-				*a2 ? a2 : NULL, *from ? from : NULL);
+				*a2 ? a2 : NULL, *from ? from : NULL, ud);
 	free(b);
 	w = db_begin(ctx->db);
 	if (w == 0)
@@ -363,5 +483,5 @@ static int postrm_one(struct pkg_ctx *ctx, char *line, const char *rest)
 /* Run every pending postrm (tx_postrm); the first failure. */
 int tx_postrm_pending(struct pkg_ctx *ctx)
 {
-	return run_pending(ctx, META_TX_POSTRM, postrm_one);
+	return run_pending(ctx, META_TX_POSTRM, postrm_one, NULL);
 }

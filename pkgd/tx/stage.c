@@ -153,23 +153,6 @@ static char *clash_owner(struct run *rn, const char *path, const char *self)
 	return o;
 }
 
-/* Whether item i's control lists pkg in Replaces ("a, b (<< 2)"). */
-static int replaces(struct run *rn, size_t i, const char *pkg)
-{
-	const char *v = ctl_get(ipk_control(rn->sp[i].ipk), "Replaces");
-	size_t n = strlen(pkg);
-
-	while (v && *v) {
-		size_t l;
-		v += strspn(v, " \t,");
-		l = strcspn(v, " \t,(");
-		if (l == n && !strncmp(v, pkg, n))
-			return 1;
-		v += strcspn(v, ",");
-	}
-	return 0;
-}
-
 /* Whether any package, installed or in the image, records path. */
 static int owned(struct run *rn, const char *path)
 {
@@ -276,7 +259,7 @@ int tx_run_drop_taken(struct run *rn)
 
 /* Clash check for a file (not a directory) at res that item i installs:
  * a file of another installed package is taken over if item i Replaces
- * it, else refused; a file that no package records is refused (opkg:
+ * it or with --force-overwrite (owners_takes_over), else refused; a file that no package records is refused (opkg:
  * "<no package>") unless it is a conffile (kept, see conf_foreign);
  * --force-overwrite allows both. */
 static int check_clash(struct run *rn, size_t i, const char *res, int conf)
@@ -287,7 +270,7 @@ static int check_clash(struct run *rn, size_t i, const char *res, int conf)
 	struct stat st;
 	int r = 0;
 
-	if (o && replaces(rn, i, o))
+	if (o && owners_takes_over(rn, i, o))
 		r = take_over(rn, res, o);
 	else if (o && !(ctx->opt.force & FORCE_OVERWRITE))
 		r = pkg_error_plain(-PKGE_CONFLICT,
@@ -384,13 +367,17 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e,
 	int r;
 
 	snprintf(res, sizeof(res), "%s", canon);
+	r = owners_entry_check(rn, i, e, res);
+	if (r < 0)
+		return r;
 	if (e->type == ST_DIR) {
 		if (rootfs_lstat(&ctx->rf, res, &st, NULL) == 0)
 			return 0; /* a directory, or a link to one */
 		return tx_ops_add(&rn->ops, JOP_MKDIR, res, NULL, NULL,
 				  e->mode);
 	}
-	r = check_clash(rn, i, res, is_conffile(&rn->sp[i], e->path));
+	if (r != OWNERS_SHARED)
+		r = check_clash(rn, i, res, is_conffile(&rn->sp[i], e->path));
 	if (r < 0)
 		return r;
 	if (is_conffile(&rn->sp[i], e->path) &&
@@ -467,7 +454,7 @@ static int entries_agree(struct run *rn, size_t i, const struct stage_entry *e,
 				       "%s",
 				       rn->tx->items[i].name, res,
 				       rn->tx->items[other].name);
-	if (replaces(rn, i, rn->tx->items[other].name))
+	if (owners_replaces(rn, i, rn->tx->items[other].name))
 		return 0;
 	return pkg_error_plain(-PKGE_CONFLICT,
 			       "cannot install %s: '/%s' is also in %s",
@@ -489,8 +476,9 @@ static int not_over_dir(struct run *rn, size_t i, const struct stage_entry *e,
 	    !S_ISDIR(st.st_mode))
 		return 0;
 	return pkg_error_plain(-PKGE_CONFLICT,
-			       "cannot install %s: '/%s' is a directory",
-			       rn->tx->items[i].name, res);
+			       "cannot install %s: '/%s' is a %s in it and "
+			       "a directory here", rn->tx->items[i].name, res,
+			       e->type == ST_SYMLINK ? "symlink" : "file");
 }
 
 /* Resolve entry k of item i and record it in the view. */
@@ -687,7 +675,7 @@ static int staged_by_tx(struct run *rn, const char *path)
 static int rm_file(const struct db_file *f, void *ud)
 {
 	struct rm_ctx *rc = ud;
-	char *res = NULL, *bak, *o;
+	char *res = NULL, *bak;
 	int r;
 
 	if (f->type == 'd' || in_stage(rc->keep, f->path) ||
@@ -699,18 +687,24 @@ static int rm_file(const struct db_file *f, void *ud)
 	if (r < 0)
 		return rc->r = pkg_error(r, "cannot remove '/%s' of %s",
 					 f->path, f->package);
-	if (!*res || tx_view_tag(&rc->rn->view, res) >= 0 ||
-	    (f->conffile && !rc->keep && conf_changed(rc->rn, f->path, res))) {
-		free(res); /* kept: opkg keeps changed conffiles on remove */
+	if (!*res || tx_view_tag(&rc->rn->view, res) >= 0) {
+		free(res);
 		return 0;
 	}
-	o = db_file_owner(rc->rn->ctx->db, f->path, f->package);
-	bak = o ? NULL : strf("%s%s", res, ".pkg-bak~");
-	if (!o)
-		rc->r = bak ? tx_ops_add(&rc->rn->ops, JOP_REMOVE, res, NULL,
-					 bak, 0)
-			    : -ENOMEM;
-	free(o);
+	if (f->conffile && !rc->keep && conf_changed(rc->rn, f->path, res)) {
+		free(res); /* opkg keeps locally changed conffiles on remove */
+		return rc->r = owners_conffile_kept(rc->rn, f->package,
+						    f->path);
+	}
+	if (owners_shared(rc->rn, f->path, f->package) ||
+	    (f->type == 'l' && owners_keep_dirlink(rc->rn, f->path,
+						   f->package))) {
+		free(res);
+		return 0;
+	}
+	bak = strf("%s%s", res, ".pkg-bak~");
+	rc->r = bak ? tx_ops_add(&rc->rn->ops, JOP_REMOVE, res, NULL, bak, 0)
+		    : -ENOMEM;
 	free(bak);
 	free(res);
 	return rc->r;

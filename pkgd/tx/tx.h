@@ -99,6 +99,9 @@ struct tx_item {
 	int ipk_fd;	/* ...opened once, verified through it, -1: none */
 	int user;	/* asked for by the user */
 	int from_rom;	/* restore the image's copy instead of the ipk */
+	int orphan;	/* removed by --autoremove: installed as a
+			 * dependency, nothing needs it now */
+	char *notes;	/* what opkg says after the step's line, or NULL */
 	Id p, old;
 };
 
@@ -130,6 +133,10 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	       size_t nuser, const Id *local_ids, char *const *local_paths,
 	       size_t nlocal);
 
+/* Is name held (flag hold)? Then opkg's "Not upgrading package NAME
+ * which is marked hold (flags=0x...)." is said, and the caller queues
+ * nothing for it (apply_jobs keeps every held package as it is). */
+int apply_held(struct pkg_ctx *ctx, const char *name);
 
 /* ---- the journal (journal.c) ---- */
 
@@ -199,7 +206,54 @@ void tx_run_free(struct run *rn);
  * packages they Replace (inside the commit's SQLite transaction). */
 int tx_run_drop_taken(struct run *rn);
 
+/* ---- who owns what (owners.c) ---- */
+
+/* Whether item i's control lists pkg in Replaces ("a, b (<< 2)"). */
+int owners_replaces(struct run *rn, size_t i, const char *pkg);
+
+/* A changed conffile (root-relative path) of pkg stays when pkg is
+ * removed: opkg then says "Not deleting modified conffile ROOT/PATH.",
+ * kept in the removal's notes (said after "Removing package..."). 0 or
+ * -ENOMEM. */
+int owners_conffile_kept(struct run *rn, const char *pkg, const char *path);
+/* A file item i installs belongs to owner, an installed package this
+ * transaction keeps: does item i take it over (it Replaces owner, or
+ * --force-overwrite: opkg moves the file to the new package, `files`
+ * shows it there only), rather than refuse it? */
+int owners_takes_over(struct run *rn, size_t i, const char *owner);
+/* A symlink and a real directory meet at res (root-relative, resolved),
+ * where item i's entry e goes: a non-directory over an existing
+ * directory, or a directory where another package has a symlink, is a
+ * conflict (reported, -PKGE_CONFLICT). The same symlink (same target)
+ * that another package has there is OWNERS_SHARED: both own it, no clash.
+ * 0 otherwise. */
+#define OWNERS_SHARED 1
+int owners_entry_check(struct run *rn, size_t i, const struct stage_entry *e,
+		       const char *res);
+/* pkg goes and with it its symlink rel to a directory: keep the symlink
+ * when another package (that stays) has files in that directory, which
+ * it may have put there through the symlink ("lib -> lib64", then a
+ * package with lib/x). */
+int owners_keep_dirlink(struct run *rn, const char *rel, const char *pkg);
+/* Does another package than pkg own rel too (the same symlink in two
+ * packages)? Then it stays when pkg goes. */
+int owners_shared(struct run *rn, const char *rel, const char *pkg);
+
 /* ---- maintainer scripts (scripts.c) ---- */
+
+/* Yocto's opkg intercepts, while postinst scripts run: the commands of
+ * the intercept directory (option intercepts_dir, a host path; default
+ * /usr/share/opkg/intercept) come first in PATH, and what they leave in
+ * OPKG_INTERCEPT_DIR (a fresh directory) runs once at the end (a
+ * deferred ldconfig, depmod...). */
+struct tx_intercepts {
+	const char *path; /* the intercept commands' directory */
+	char *dir;	  /* OPKG_INTERCEPT_DIR, NULL when none could be made */
+};
+void tx_intercepts_begin(struct pkg_ctx *ctx, struct tx_intercepts *ic);
+/* Run each executable left in the directory once (name order), remove
+ * it. A deferred action that fails is reported; it fails nothing. */
+void tx_intercepts_end(struct pkg_ctx *ctx, struct tx_intercepts *ic);
 
 /* Before the commit: the old packages' prerm, the new ones' preinst (a
  * failure aborts the transaction). */

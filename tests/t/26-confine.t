@@ -357,7 +357,7 @@ ln -s "$O" "$S/l1/etc/config"
 pkg_of linkconfig 1.0 -C l1 ./etc/config
 refused "8: a package symlink over /etc/config (a directory)" "$PKG" \
 	-f "$C" -o "$R" install "$T/linkconfig.ipk"
-like "$ERR" "is a directory" "8: the line says why"
+like "$ERR" "a directory here" "8: the line says why"
 t_ok "8: /etc/config is the user's directory still" \
 	test -d "$R/etc/config" -a ! -L "$R/etc/config"
 mkdir -p "$S/f1/etc"

@@ -9,7 +9,7 @@
  *                          userinstalled
  *   flags F[,F...]         nodeps force-depends autoremove no-recommends
  *                          allow-downgrade remove-dependents
- *                          remove-essential
+ *                          remove-essential prefer-arch
  *   expect LINE            expected output, in order: "install n-v",
  *                          "upgrade n-v (old-v)", "downgrade ...",
  *                          "reinstall n-v", "remove n-v", "problem TEXT",
@@ -96,6 +96,7 @@ static const struct {
 	{ "allow-downgrade", SOLVE_ALLOW_DOWNGRADE },
 	{ "remove-dependents", SOLVE_REMOVE_DEPENDENTS },
 	{ "remove-essential", SOLVE_REMOVE_ESSENTIAL },
+	{ "prefer-arch", SOLVE_PREFER_ARCH },
 };
 
 static void do_job(struct run *r, char *arg)
