@@ -423,7 +423,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	}
 	if (cmd->flags & CMD_NODB)
 		return 0; /* SQLite costs 1.2 MB of RSS update does not need */
-	r = session_open_db(ctx, (cmd->flags & CMD_WRITE) != 0);
+	/* Written only under the lock: --noaction reads as a query does. */
+	r = session_open_db(ctx, ctx->lock_fd >= 0);
 	if (r < 0)
 		return r;
 	db_meta_get(ctx->db, META_TX_STATE, &state);
