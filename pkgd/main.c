@@ -279,6 +279,9 @@ static int setup_root(struct pkg_ctx *ctx)
 		rootfs_release(&ctx->rf);
 		r = rootfs_open(&ctx->rf, real, ctx->conf.overlay_root);
 	}
+	/* The main root's, also when -d makes a dest the root. */
+	if (r == 0 && !(ctx->feed_cache = ctx_wpath(ctx, FEED_CACHE_DIR)))
+		r = -ENOMEM;
 	return r;
 }
 

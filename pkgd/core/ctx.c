@@ -296,5 +296,6 @@ void ctx_release(struct pkg_ctx *ctx)
 	conf_release(&ctx->conf);
 	rootfs_release(&ctx->rf);
 	free(ctx->root);
-	ctx->root = NULL;
+	free(ctx->feed_cache);
+	ctx->root = ctx->feed_cache = NULL;
 }

@@ -132,7 +132,7 @@ int conffiles_status(struct pkg_ctx *ctx, const char *glob);
 
 /* ---- feeds (feeds.c) ---- */
 
-/* Host path of a feed's list file and its .solv cache. */
+/* Host path of a feed's list file (its cache: FEED_CACHE_DIR). */
 char *feed_list_path(const struct pkg_ctx *ctx, const char *name);
 /* Update every feed; the last error, *nfailed the number that failed. */
 int feeds_update(struct pkg_ctx *ctx, int *nfailed);
