@@ -20,7 +20,8 @@
 #define PENDING_RESTORE_FILE PKG_DIR "/pending-restore"
 
 /* The feeds' libsolv caches (pkg's own, never in opkg's lists_dir), in
- * RAM as the lists are: NAME.<16 hex digits of the list's identity>.solv.
+ * RAM as the lists are: NAME.<16 hex digits of the list's size and
+ * mtime>.solv.
  * Recreated when missing. */
 #define FEED_CACHE_DIR "tmp/pkg-cache"
 

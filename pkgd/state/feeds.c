@@ -4,8 +4,8 @@
  * what opkg keeps there: the list as downloaded (NAME) and NAME.sig (LuCI
  * runs `find LISTS_DIR -type f ! -name '*.sig' | xargs gzip -cd`). pkg's
  * libsolv cache of each list lives in RAM beside it, in FEED_CACHE_DIR,
- * named after the list's identity (path, inode, size, mtime): a list
- * replaced (by pkg, opkg, or another -l DIR) is parsed again. Lists are
+ * named after the list's size and mtime: a list replaced (by pkg, by
+ * opkg) is parsed again. Lists are
  * read through a decompressing stream, one stanza at a time, except for
  * the signature check, which needs the whole text.
  */
@@ -44,26 +44,23 @@ static char *with_suffix(const char *path, const char *suffix)
 	return p;
 }
 
-/* The cache of feed name for the list at list (host path) as st
- * describes it: FEED_CACHE_DIR/NAME.<tag>.solv, the tag 16 hex digits of
- * the SHA-256 of the list's path, device, inode, size and mtime. */
+/* The cache of feed name for its list as st describes it:
+ * FEED_CACHE_DIR/NAME.<tag>.solv, the tag 16 hex digits of the SHA-256
+ * of the list's size and mtime (ns). A list replaced (by update, by
+ * opkg) gets a new cache; a copy that kept its mtime (cp -a) is the same
+ * list and keeps it. */
 static char *feed_cache_path(const struct pkg_ctx *ctx, const char *name,
-			     const char *list, const struct stat *st)
+			     const struct stat *st)
 {
-	char *id = NULL, *p = NULL, hex[65];
+	char id[96], *p = NULL, hex[65];
 	int n;
 
 	if (!ctx->feed_cache)
 		return NULL;
-	n = asprintf(&id, "%s\n%llu\n%llu\n%lld\n%lld.%09ld", list,
-		     (unsigned long long)st->st_dev,
-		     (unsigned long long)st->st_ino, (long long)st->st_size,
+	n = snprintf(id, sizeof(id), "%lld %lld.%09ld", (long long)st->st_size,
 		     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	if (n < 0 || fetch_sha256_buf(id, (size_t)n, hex) < 0) {
-		free(id);
+	if (n < 0 || fetch_sha256_buf(id, (size_t)n, hex) < 0)
 		return NULL;
-	}
-	free(id);
 	hex[16] = '\0';
 	if (asprintf(&p, "%s/%s.%s.solv", ctx->feed_cache, name, hex) < 0)
 		return NULL;
@@ -324,7 +321,7 @@ static void job_cache_install(struct pkg_ctx *ctx, const char *name,
 	char *cache;
 
 	if (!j->solvtmp || stat(j->list, &st) < 0 ||
-	    !(cache = feed_cache_path(ctx, name, j->list, &st)))
+	    !(cache = feed_cache_path(ctx, name, &st)))
 		return;
 	if (fsop_rename(j->solvtmp, cache) == 0)
 		feed_cache_prune(ctx, name, cache);
@@ -433,7 +430,7 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 		return -ENOMEM;
 	if (stat(list, &sl) < 0)
 		goto out; /* never updated: nothing to load */
-	cache = feed_cache_path(ctx, src->name, list, &sl);
+	cache = feed_cache_path(ctx, src->name, &sl);
 	if (cache && access(cache, R_OK) == 0 &&
 	    solver_feed_from_cache(&ctx->solv, src->name, cache, prio, NULL) ==
 		    0)
