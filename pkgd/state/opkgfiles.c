@@ -191,19 +191,8 @@ static int write_control(struct info_write *w, const struct db_pkg *p)
 		r = -ENOMEM;
 	if (r == 0 && len) {
 		cur = read_rel(w->ctx, rel, &curlen);
-		if (!cur || curlen != len || memcmp(cur, text, len)) {
-			char *copy = strdup(p->name);
-			struct opkg_nameset *s = &w->rewritten;
-			char **v = copy ? realloc(s->v, (s->n + 1) * sizeof(*v))
-					: NULL;
-			if (!v) {
-				free(copy);
-				r = -ENOMEM;
-			} else {
-				s->v = v;
-				v[s->n++] = copy; /* in name order */
-			}
-		}
+		if (!cur || curlen != len || memcmp(cur, text, len))
+			r = opkg_nameset_add(&w->rewritten, p->name);
 		free(cur);
 		if (r == 0)
 			r = ctx_write_file(w->ctx, rel, text, len, 0644);

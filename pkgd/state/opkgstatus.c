@@ -680,54 +680,52 @@ static int stanza_same(const struct ctl_stanza *disk,
 
 /* ---- a sorted set of names ---- */
 
-static int nameset_has(const struct opkg_nameset *s, const char *name)
+/* Is name in s? *at: its index, or where it would go. */
+static int nameset_find(const struct opkg_nameset *s, const char *name,
+			size_t *at)
 {
 	size_t lo = 0, hi = s->n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int c = strcmp(s->v[mid], name);
-		if (!c)
+		if (!c) {
+			*at = mid;
 			return 1;
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	*at = lo;
 	return 0;
 }
 
 int opkg_nameset_has(const struct opkg_nameset *s, const char *name)
 {
-	return nameset_has(s, name);
+	size_t at;
+
+	return nameset_find(s, name, &at);
 }
 
-static int nameset_add(struct opkg_nameset *s, const char *name)
+int opkg_nameset_add(struct opkg_nameset *s, const char *name)
 {
-	size_t lo = 0, hi = s->n;
+	size_t at;
 	char **v, *copy;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(s->v[mid], name);
-		if (!c)
-			return 0;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	if (nameset_find(s, name, &at))
+		return 0;
 	v = realloc(s->v, (s->n + 1) * sizeof(*v));
 	copy = strdup(name);
+	if (v)
+		s->v = v;
 	if (!v || !copy) {
-		if (v)
-			s->v = v;
 		free(copy);
 		return -ENOMEM;
 	}
-	s->v = v;
-	memmove(v + lo + 1, v + lo, (s->n - lo) * sizeof(*v));
-	v[lo] = copy;
+	memmove(v + at + 1, v + at, (s->n - at) * sizeof(*v));
+	v[at] = copy;
 	s->n++;
 	return 0;
 }
@@ -832,7 +830,7 @@ static int merge_one(struct merge *mg, const char *text, size_t tlen,
 		return 0;
 	}
 	name = ctl_get(&st, "Package");
-	have = name && !nameset_has(&mg->emitted, name) &&
+	have = name && !opkg_nameset_has(&mg->emitted, name) &&
 	       db_pkg_get(mg->ctx->db, name, &p) == 0;
 	if (have && !db_writes(&p)) {
 		db_pkg_release(&p);
@@ -841,21 +839,21 @@ static int merge_one(struct merge *mg, const char *text, size_t tlen,
 	if (have) {
 		ours = changed_stanza(mg, &p, &st, &r);
 		if (r == 0)
-			r = nameset_add(&mg->emitted, name);
+			r = opkg_nameset_add(&mg->emitted, name);
 		if (r == 0 && ours)
-			r = nameset_add(&mg->m->changed, name);
+			r = opkg_nameset_add(&mg->m->changed, name);
 		if (ours)
 			sb_add(&mg->out, ours, strlen(ours));
 		else if (r == 0)
 			sb_add(&mg->out, span, slen);
 		free(ours);
 		db_pkg_release(&p);
-	} else if (!name || (!nameset_has(&mg->emitted, name) &&
+	} else if (!name || (!opkg_nameset_has(&mg->emitted, name) &&
 			     !status_installed(ctl_get(&st, "Status")) &&
 			     status_kept(ctl_get(&st, "Status")))) {
 		sb_add(&mg->out, span, slen);
 		if (name)
-			r = nameset_add(&mg->m->foreign, name);
+			r = opkg_nameset_add(&mg->m->foreign, name);
 	}
 	ctl_stanza_release(&st);
 	return r;
@@ -923,7 +921,7 @@ static int merge_new(const struct db_pkg *p, void *ud)
 	char *text;
 	int r;
 
-	if (!db_writes(p) || nameset_has(&mg->emitted, p->name))
+	if (!db_writes(p) || opkg_nameset_has(&mg->emitted, p->name))
 		return 0;
 	text = changed_stanza(mg, p, NULL, &r);
 	if (!text)
@@ -931,8 +929,8 @@ static int merge_new(const struct db_pkg *p, void *ud)
 	sb_stanza_gap(&mg->out);
 	sb_str(&mg->out, text);
 	free(text);
-	r = nameset_add(&mg->emitted, p->name);
-	return r == 0 ? nameset_add(&mg->m->changed, p->name) : r;
+	r = opkg_nameset_add(&mg->emitted, p->name);
+	return r == 0 ? opkg_nameset_add(&mg->m->changed, p->name) : r;
 }
 
 int opkg_status_merge(struct pkg_ctx *ctx, struct opkg_status_merge *m)

@@ -40,6 +40,8 @@ struct opkg_nameset {
 	size_t n;
 };
 int opkg_nameset_has(const struct opkg_nameset *s, const char *name);
+/* Add a copy of name (nothing when it is there): 0 or -ENOMEM. */
+int opkg_nameset_add(struct opkg_nameset *s, const char *name);
 void opkg_nameset_release(struct opkg_nameset *s);
 
 /* The status file as the database says it, from the one on disk: text
