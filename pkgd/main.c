@@ -286,6 +286,9 @@ static int setup_root(struct pkg_ctx *ctx)
 		rootfs_release(&ctx->rf);
 		r = rootfs_open(&ctx->rf, real, ctx->conf.overlay_root);
 	}
+	/* The main root's, also when -d makes a dest the root. */
+	if (r == 0)
+		ctx->feed_cache = feed_cache_dir(ctx);
 	return r;
 }
 
@@ -449,7 +452,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	}
 	if (cmd->flags & CMD_NODB)
 		return 0; /* SQLite costs 1.2 MB of RSS update does not need */
-	r = session_open_db(ctx, (cmd->flags & CMD_WRITE) != 0);
+	/* Written only under the lock: --noaction reads as a query does. */
+	r = session_open_db(ctx, ctx->lock_fd >= 0);
 	if (r < 0)
 		return r;
 	db_meta_get(ctx->db, META_TX_STATE, &state);

@@ -356,11 +356,28 @@ int ctl_line_ok(const char *s)
 	return 1;
 }
 
+/* The relation fields: Debian lets them be folded over more lines (the
+ * parser keeps a newline where a continuation line began), and the
+ * writers put them back on one line; any other control character is
+ * refused. */
+static const char *const folded[] = {
+	"Depends", "Pre-Depends", "Recommends", "Suggests", "Provides",
+	"Replaces", "Conflicts",
+};
+
+static int folded_ok(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') ||
+		    *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* The fields that hold one line (opkg's own and OpenWrt's); the others
  * (Description, Conffiles, unknown ones) may continue on more lines. */
 static const char *const single_line[] = {
-	"Package", "Version", "Architecture", "Depends", "Pre-Depends",
-	"Recommends", "Suggests", "Provides", "Replaces", "Conflicts",
+	"Package", "Version", "Architecture",
 	"Status", "Section", "Essential", "Priority", "Maintainer", "Source",
 	"SourceName", "SourceDateEpoch", "License", "LicenseFiles", "CPE-ID",
 	"Installed-Size", "Size", "Filename", "MD5Sum", "SHA256sum",
@@ -383,6 +400,17 @@ int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen)
 			 name ? " of " : "", name ? name : "");
 		return -PKGE_FORMAT;
 	}
+	for (i = 0; i < st->nfields; i++)
+		for (k = 0; k < sizeof(folded) / sizeof(*folded); k++) {
+			if (strcasecmp(st->fields[i].name, folded[k]) ||
+			    folded_ok(st->fields[i].value))
+				continue;
+			snprintf(why, whylen,
+				 "control characters in field %s%s%s",
+				 folded[k], name ? " of " : "",
+				 name && ctl_name_ok(name) ? name : "");
+			return -PKGE_FORMAT;
+		}
 	for (i = 0; i < st->nfields; i++)
 		for (k = 0; k < sizeof(single_line) / sizeof(*single_line);
 		     k++) {

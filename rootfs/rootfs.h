@@ -198,9 +198,10 @@ int ctl_line_ok(const char *s);
  * blanks before), below 2^64. 0, -EINVAL or -ERANGE; *out untouched on
  * error. */
 int ctl_parse_u64(const char *s, uint64_t *out);
-/* A stanza's Package, Version and one-line fields (Depends, Status,
- * Filename, ...: every field but Description, Conffiles and unknown
- * ones): 0, or -PKGE_FORMAT with why ("invalid package name 'x'"). Not
+/* A stanza's Package, Version and one-line fields (Status, Filename,
+ * ...: every field but Description, Conffiles and unknown ones; the
+ * relation fields Depends... may be folded, a newline then a blank):
+ * 0, or -PKGE_FORMAT with why ("invalid package name 'x'"). Not
  * reported. */
 int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen);
 /* Parse exactly one stanza into an owned copy (for ./control). */

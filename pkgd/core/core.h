@@ -137,6 +137,7 @@ struct pkg_ctx {
 	struct pkg_conf conf;
 	struct rootfs rf;
 	char *root;	   /* absolute root, "" for "/" */
+	char *feed_cache;  /* host path of FEED_CACHE_DIR in the main root */
 	int offline;	   /* -o given */
 	sqlite3 *db;
 	int db_readonly;

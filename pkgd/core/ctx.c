@@ -260,5 +260,6 @@ void ctx_release(struct pkg_ctx *ctx)
 	ctx->tmp_path = NULL;
 	ctx->tmp_fd = -1;
 	free(ctx->root);
-	ctx->root = NULL;
+	free(ctx->feed_cache);
+	ctx->root = ctx->feed_cache = NULL;
 }

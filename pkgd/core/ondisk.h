@@ -19,6 +19,12 @@
 /* Paths a live restore could not show yet, for pkg-overlay-pending. */
 #define PENDING_RESTORE_FILE PKG_DIR "/pending-restore"
 
+/* The feeds' libsolv caches (pkg's own, never in opkg's lists_dir), in
+ * RAM as the lists are: NAME.<16 hex digits of the list's size and
+ * mtime>.solv.
+ * Recreated when missing. */
+#define FEED_CACHE_DIR "tmp/pkg-cache"
+
 /* sysupgrade continuity (docs/sysupgrade.md) */
 #define WORLD_FILE "etc/pkg/world"
 #define INSTALLED_TXT "etc/backup/installed_packages.txt"

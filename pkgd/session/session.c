@@ -1,6 +1,7 @@
 /*
  * The session a command runs in, set up by main from the command's flags:
- * the database opened (and opkg's state imported on the first run), the
+ * the database opened (built from opkg's state when there is none: in RAM
+ * for a command that writes nothing, on the root under the lock), the
  * image database rebuilt when the image changed, the solver pool loaded,
  * write access (the lock, the database reopened for writing) taken.
  */
@@ -11,6 +12,14 @@
 #include <unistd.h>
 
 #include "session/session.h"
+
+/* A database in RAM (":memory:"), not the one on the root. */
+static int db_in_memory(sqlite3 *db)
+{
+	const char *f = sqlite3_db_filename(db, "main");
+
+	return !f || !*f;
+}
 
 int session_write_access(struct pkg_ctx *ctx)
 {
@@ -34,7 +43,9 @@ int session_sync_image(struct pkg_ctx *ctx)
 	char fp[SHA256_HEX_SIZE], *old = NULL;
 	int first, r;
 
-	if (!rom_sync_needed(ctx, fp))
+	/* A database in RAM is opkg's files as they are: the image tables
+	 * wait for the first command that changes something. */
+	if (db_in_memory(ctx->db) || !rom_sync_needed(ctx, fp))
 		return 0;
 	/* The rebuild writes the packages table: not beside a transaction. */
 	if ((r = session_write_access(ctx)) < 0)
@@ -45,6 +56,92 @@ int session_sync_image(struct pkg_ctx *ctx)
 	return rom_sync(ctx, first);
 }
 
+/* A database with its schema (not an empty file a crash left)? */
+static int db_has_schema(sqlite3 *db)
+{
+	char *v = NULL;
+	int yes;
+
+	db_meta_get(db, META_SCHEMA, &v);
+	yes = v != NULL;
+	free(v);
+	return yes;
+}
+
+/* No database yet, and a command that writes nothing: opkg's status and
+ * info files imported into a database in RAM. Nothing is written to the
+ * root, and no lock is needed (a writer builds the real one beside it and
+ * renames it into place). Marked read-only, so that write access builds
+ * the one on the root. */
+static int db_build_in_memory(struct pkg_ctx *ctx)
+{
+	int created = 0, r = db_open(&ctx->db, ":memory:", 1, &created);
+
+	ctx->db_readonly = 1;
+	return r < 0 ? r : opkg_files_import(ctx);
+}
+
+/* Remove a file a crashed build left (its name built from rel). */
+static void unlink_suffix(struct pkg_ctx *ctx, const char *rel,
+			  const char *suffix)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s%s", rel, suffix) >= 0)
+		tree_unlink(&ctx->rf, TREE_WRITE, p);
+	free(p);
+}
+
+/* The host path SQLite opens for the canonical rel, no component of it a
+ * link (tree_checked_path). Reported. */
+static char *db_host_path(struct pkg_ctx *ctx, const char *rel, int *r)
+{
+	char *path = tree_checked_path(&ctx->rf, TREE_WRITE, rel, r);
+
+	if (!path)
+		*r = pkg_error(*r, "cannot open database '/%s'", rel);
+	return path;
+}
+
+/* The database on the root, built from opkg's files by a command that
+ * holds the lock: at REL.new, then renamed into place, so that a reader
+ * finds no database (and reads opkg's files) or a whole one, never a
+ * half-built one. rel is canonical. */
+static int db_build_on_root(struct pkg_ctx *ctx, const char *rel)
+{
+	char *tmp = NULL, *path = NULL;
+	int created = 0, r;
+
+	if (asprintf(&tmp, "%s.new", rel) < 0)
+		return -ENOMEM;
+	unlink_suffix(ctx, tmp, "");
+	unlink_suffix(ctx, tmp, "-journal");
+	r = rootfs_prepare_parent(&ctx->rf, rel);
+	if (r < 0)
+		r = pkg_error(r, "cannot create '/%s'", rel);
+	if (r == 0 && (path = db_host_path(ctx, tmp, &r)))
+		r = db_open(&ctx->db, path, 1, &created);
+	free(path);
+	path = NULL;
+	if (r == 0)
+		r = opkg_files_import(ctx);
+	db_close(ctx->db);
+	ctx->db = NULL;
+	if (r == 0 && (r = tree_rename(&ctx->rf, TREE_WRITE, tmp, rel)) < 0)
+		r = pkg_error(r, "cannot create '/%s'", rel);
+	if (r == 0)
+		tree_fsync_parent(&ctx->rf, TREE_WRITE, rel);
+	if (r < 0)
+		unlink_suffix(ctx, tmp, "");
+	free(tmp);
+	if (r == 0 && (path = db_host_path(ctx, rel, &r)))
+		r = db_open(&ctx->db, path, 1, NULL);
+	free(path);
+	ctx->db_readonly = 0;
+	/* The image tables too, whoever asked for write access. */
+	return r == 0 ? session_sync_image(ctx) : r;
+}
+
 int session_open_db(struct pkg_ctx *ctx, int write)
 {
 	struct stat st;
@@ -53,26 +150,22 @@ int session_open_db(struct pkg_ctx *ctx, int write)
 
 	if (r < 0)
 		return r;
-	/* First run by a read-only command: create it anyway so that the
-	 * opkg state gets imported once. */
-	if (!write && tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == -ENOENT)
-		write = 1;
-	if (write)
-		r = rootfs_prepare_parent(&ctx->rf, res);
-	/* SQLite opens by name: every component checked not a link */
-	if (r == 0 && !(path = tree_checked_path(&ctx->rf, TREE_WRITE, res,
-						 &r)))
-		r = pkg_error(r, "cannot open database '/%s'", res);
-	free(res);
-	if (r < 0)
-		return r;
-	r = db_open(&ctx->db, path, write, &created);
-	free(path);
-	if (r < 0)
-		return r;
+	if (tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == 0) {
+		if ((path = db_host_path(ctx, res, &r)))
+			r = db_open(&ctx->db, path, write, &created);
+		free(path);
+		if (r == 0 && !write && !db_has_schema(ctx->db)) {
+			db_close(ctx->db); /* an empty file: as if none */
+			ctx->db = NULL;
+		}
+	}
 	ctx->db_readonly = !write;
-	if (created)
-		r = opkg_files_import(ctx);
+	if (r == 0 && !ctx->db)
+		r = write ? db_build_on_root(ctx, res)
+			  : db_build_in_memory(ctx);
+	else if (r == 0 && created)
+		r = opkg_files_import(ctx); /* an empty file an old run left */
+	free(res);
 	return r;
 }
 

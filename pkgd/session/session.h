@@ -8,8 +8,10 @@
 
 #include "tx/tx.h"
 
-/* Open the database (created, and opkg's state imported, on the first
- * run; read-only unless write). */
+/* Open the database, read-only unless write. Without one, it is built
+ * from opkg's status and info files: with write (the caller holds the
+ * lock) on the root, atomically (beside it, then renamed into place);
+ * else in RAM, marked read-only, and nothing is written to the root. */
 int session_open_db(struct pkg_ctx *ctx, int write);
 /* Take the lock (when not held) and reopen the database for writing
  * (when it was opened read-only): a read command that must change

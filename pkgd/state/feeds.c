@@ -1,11 +1,15 @@
 /*
  * Feeds: `update` downloads each feed's list (Packages.gz or Packages) and
- * its signature, verifies before parsing, and keeps three files per feed
- * in lists_dir: the list as downloaded (like opkg), NAME.sig, and a libsolv
- * cache NAME.solv rebuilt only when the list changes. Lists are read
- * through a decompressing stream, one stanza at a time, except for the
- * signature check, which needs the whole text.
+ * its signature, verifies before parsing, and keeps in lists_dir exactly
+ * what opkg keeps there: the list as downloaded (NAME) and NAME.sig (LuCI
+ * runs `find LISTS_DIR -type f ! -name '*.sig' | xargs gzip -cd`). pkg's
+ * libsolv cache of each list lives in RAM beside it, in FEED_CACHE_DIR,
+ * named after the list's size and mtime: a list replaced (by pkg, by
+ * opkg) is parsed again. Lists are
+ * read through a decompressing stream, one stanza at a time, except for
+ * the signature check, which needs the whole text.
  */
+#include <dirent.h>
 #include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -15,11 +19,36 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "state/state.h"
 
 /* The lists directory: -l DIR (a host path the user named), else the
  * configuration's, resolved in the root and made (never a fallback to an
  * unresolved path). */
+char *feed_cache_dir(struct pkg_ctx *ctx)
+{
+	char *res = NULL, *dir = NULL, *slash;
+	struct stat st;
+	int r = rootfs_resolve(&ctx->rf, NULL, FEED_CACHE_DIR, 0, &res);
+
+	/* made in ROOT/tmp only when that is there (RAM on a device) */
+	if (r == 0 && tree_lstat(&ctx->rf, TREE_WRITE, res, &st) < 0 &&
+	    (slash = strrchr(res, '/'))) {
+		*slash = '\0';
+		r = tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == 0 &&
+				    S_ISDIR(st.st_mode)
+			    ? 0
+			    : -ENOENT;
+		*slash = '/';
+		if (r == 0)
+			r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755);
+	}
+	if (r == 0)
+		dir = tree_checked_path(&ctx->rf, TREE_WRITE, res, &r);
+	free(res);
+	return dir;
+}
+
 char *feed_list_path(const struct pkg_ctx *ctx, const char *name)
 {
 	char *res = NULL, *dir = NULL, *p = NULL;
@@ -49,6 +78,72 @@ static char *with_suffix(const char *path, const char *suffix)
 	if (asprintf(&p, "%s%s", path, suffix) < 0)
 		return NULL;
 	return p;
+}
+
+/* The cache of feed name for its list as st describes it:
+ * FEED_CACHE_DIR/NAME.<tag>.solv, the tag 16 hex digits of the SHA-256
+ * of the list's size and mtime (ns). A list replaced (by update, by
+ * opkg) gets a new cache; a copy that kept its mtime (cp -a) is the same
+ * list and keeps it. */
+static char *feed_cache_path(const struct pkg_ctx *ctx, const char *name,
+			     const struct stat *st)
+{
+	char id[96], *p = NULL, hex[SHA256_HEX_SIZE];
+	unsigned char md[CRYPTO_SHA256_SIZE];
+	struct crypto_hash h;
+	int n;
+
+	if (!ctx->feed_cache)
+		return NULL;
+	n = snprintf(id, sizeof(id), "%lld %lld.%09ld", (long long)st->st_size,
+		     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	if (n < 0 || crypto_hash_init(&h, CRYPTO_SHA256) < 0)
+		return NULL;
+	crypto_hash_update(&h, id, (size_t)n);
+	if (crypto_hash_final(&h, md) < 0)
+		return NULL;
+	rootfs_hex(md, 8, hex); /* 16 hex digits */
+	if (asprintf(&p, "%s/%s.%s.solv", ctx->feed_cache, name, hex) < 0)
+		return NULL;
+	return p;
+}
+
+/* Is file (a directory entry of the cache) a cache of feed name other
+ * than keep: NAME.<16 hex>.solv? */
+static int other_cache(const char *file, const char *name, const char *keep)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(file, name, n) && file[n] == '.' &&
+	       strspn(file + n + 1, "0123456789abcdef") == 16 &&
+	       !strcmp(file + n + 17, ".solv") && strcmp(file, keep);
+}
+
+/* Remove the caches of feed name but the one at keep (best effort: a
+ * cache is only a cache). */
+static void feed_cache_prune(const struct pkg_ctx *ctx, const char *name,
+			     const char *keep)
+{
+	DIR *d = ctx->feed_cache ? opendir(ctx->feed_cache) : NULL;
+	const char *base = strrchr(keep, '/') ? strrchr(keep, '/') + 1 : keep;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *p;
+		if (!other_cache(e->d_name, name, base) ||
+		    asprintf(&p, "%s/%s", ctx->feed_cache, e->d_name) < 0)
+			continue;
+		fsop_unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The cache directory is ready when main found or made it. */
+static int feed_cache_ready(const struct pkg_ctx *ctx)
+{
+	return ctx->feed_cache && access(ctx->feed_cache, W_OK) == 0;
 }
 
 static int feed_mkdirs(const char *list)
@@ -140,10 +235,12 @@ static int feed_signed(const struct pkg_ctx *ctx)
 	       !(ctx->opt.force & FORCE_SIGNATURE);
 }
 
-/* One feed's files during update: its list, signature and cache, and the
- * ".new" downloads that replace them once checked and parsed. */
+/* One feed's files during update: its list and signature, and the
+ * ".new" downloads that replace them once checked and parsed (the
+ * signature's ends in .sig, so that LuCI's pipeline skips it too); the
+ * cache is written at solvtmp and named after the list once in place. */
 struct feed_job {
-	char *list, *tmp, *sig, *sigtmp, *solv, *solvtmp;
+	char *list, *tmp, *sig, *sigtmp, *solvtmp;
 	int r;
 };
 
@@ -154,15 +251,31 @@ static void job_release(struct feed_job *j)
 			fsop_unlink(j->tmp);
 		if (j->sigtmp)
 			fsop_unlink(j->sigtmp);
-		if (j->solvtmp)
-			fsop_unlink(j->solvtmp);
 	}
+	if (j->solvtmp)
+		fsop_unlink(j->solvtmp);
 	free(j->list);
 	free(j->tmp);
 	free(j->sig);
 	free(j->sigtmp);
-	free(j->solv);
 	free(j->solvtmp);
+}
+
+/* What an older pkg kept in lists_dir: NAME.solv (and its temporary);
+ * opkg keeps only NAME and NAME.sig there. */
+static void job_drop_old_cache(const struct feed_job *j)
+{
+	char *p = with_suffix(j->list, ".solv");
+
+	if (p) {
+		fsop_unlink(p);
+		free(p);
+	}
+	p = with_suffix(j->list, ".solv.new");
+	if (p) {
+		fsop_unlink(p);
+		free(p);
+	}
 }
 
 static int job_init(struct pkg_ctx *ctx, const struct conf_src *src,
@@ -173,11 +286,14 @@ static int job_init(struct pkg_ctx *ctx, const struct conf_src *src,
 		return -ENOMEM;
 	j->tmp = with_suffix(j->list, ".new");
 	j->sig = with_suffix(j->list, ".sig");
-	j->sigtmp = with_suffix(j->list, ".sig.new");
-	j->solv = with_suffix(j->list, ".solv");
-	j->solvtmp = with_suffix(j->list, ".solv.new");
-	if (!j->tmp || !j->sig || !j->sigtmp || !j->solv || !j->solvtmp)
+	j->sigtmp = with_suffix(j->list, ".new.sig");
+	if (!j->tmp || !j->sig || !j->sigtmp)
 		return -ENOMEM;
+	if (feed_cache_ready(ctx) &&
+	    asprintf(&j->solvtmp, "%s/%s.new.solv", ctx->feed_cache,
+		     src->name) < 0)
+		return -ENOMEM;
+	job_drop_old_cache(j);
 	return feed_mkdirs(j->list);
 }
 
@@ -270,23 +386,31 @@ static int files_equal(const char *a, const char *b)
 	return eq;
 }
 
-/* The download is the list already in place, with its cache: keep
- * both (the cache is rebuilt only when the list changes). */
-static int feed_unchanged(const struct feed_job *j)
+/* Put the cache parsed from the list now at j->list in place under the
+ * list's identity, and drop the feed's other caches (best effort). */
+static void job_cache_install(struct pkg_ctx *ctx, const char *name,
+			      const struct feed_job *j)
 {
-	struct stat sl, sc;
+	struct stat st;
+	char *cache;
 
-	return stat(j->list, &sl) == 0 && stat(j->solv, &sc) == 0 &&
-	       sc.st_mtime >= sl.st_mtime && files_equal(j->tmp, j->list);
+	if (!j->solvtmp || stat(j->list, &st) < 0 ||
+	    !(cache = feed_cache_path(ctx, name, &st)))
+		return;
+	if (fsop_rename(j->solvtmp, cache) == 0)
+		feed_cache_prune(ctx, name, cache);
+	free(cache);
 }
 
-/* Parse a checked list into its cache and put both in place. */
+/* Parse a checked list into its cache and put both in place. The
+ * download that is the list already in place is dropped: the list keeps
+ * its identity, and so its cache. */
 static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 			struct feed_job *j)
 {
 	int r;
 
-	if (feed_unchanged(j)) {
+	if (files_equal(j->tmp, j->list)) {
 		r = fsop_unlink(j->tmp);
 		if (r == 0 && feed_signed(ctx))
 			r = fsop_rename(j->sigtmp, j->sig);
@@ -299,13 +423,12 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 	if (r < 0)
 		return r;
 	r = fsop_rename(j->tmp, j->list);
-	if (r == 0)
-		r = fsop_rename(j->solvtmp, j->solv);
 	if (r == 0 && feed_signed(ctx))
 		r = fsop_rename(j->sigtmp, j->sig);
 	if (r < 0)
 		return pkg_error(r, "cannot store list of feed '%s'",
 				 src->name);
+	job_cache_install(ctx, src->name, j);
 	return 0;
 }
 
@@ -369,42 +492,43 @@ int feeds_update(struct pkg_ctx *ctx, int *nfailed)
 	return failed;
 }
 
-/* Load a feed: .solv when newer than the list, else parse the list and
- * rewrite the cache (best effort: a read-only lists dir is fine). */
+/* Load a feed: from its cache when there is one for the list as it is,
+ * else parse the list and write the cache (best effort: without a
+ * writable cache directory the list is parsed each time). */
 static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 			 int prio)
 {
-	char *list = feed_list_path(ctx, src->name);
-	char *solv = list ? with_suffix(list, ".solv") : NULL;
-	struct stat sl, sc;
+	char *list = feed_list_path(ctx, src->name), *cache = NULL;
+	struct stat sl;
 	FILE *fp;
-	int r;
+	int r = 0;
 
-	if (!solv) {
-		free(list);
+	if (!list)
 		return -ENOMEM;
-	}
-	if (stat(list, &sl) < 0) {
-		r = 0; /* never updated: nothing to load */
+	if (stat(list, &sl) < 0)
+		goto out; /* never updated: nothing to load */
+	cache = feed_cache_path(ctx, src->name, &sl);
+	if (cache && access(cache, R_OK) == 0 &&
+	    solver_feed_from_cache(&ctx->solv, src->name, cache, prio, NULL) ==
+		    0)
 		goto out;
-	}
-	if (stat(solv, &sc) == 0 && sc.st_mtime >= sl.st_mtime &&
-	    solver_feed_from_cache(&ctx->solv, src->name, solv, prio, NULL) ==
-		    0) {
-		r = 0;
-		goto out;
-	}
 	fp = fetch_zopen(list, 0);
 	if (!fp) {
 		r = -PKGE_FORMAT; /* reported, naming the list */
 		goto out;
 	}
-	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio,
-				  access(list, W_OK) == 0 ? solv : NULL, NULL);
+	if (cache && !feed_cache_ready(ctx)) {
+		free(cache);
+		cache = NULL;
+	}
+	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio, cache,
+				  NULL);
 	fclose(fp);
+	if (r == 0 && cache)
+		feed_cache_prune(ctx, src->name, cache);
 out:
 	free(list);
-	free(solv);
+	free(cache);
 	return r;
 }
 

@@ -1,9 +1,11 @@
 /*
- * opkg's own files: usr/lib/opkg/status and info/<pkg>.* are written from
- * the database after every transaction (LuCI, sysupgrade and scripts read
- * them), and imported from on the first run. A file is rewritten only
- * when its content changes: flash wears, and an image file must not be
- * copied into the overlay for nothing.
+ * opkg's own files: usr/lib/opkg/status and info/<pkg>.* are brought in
+ * line with the database after every change (LuCI, sysupgrade and
+ * scripts read them), and imported from on the first run (opkgimport.c).
+ * Only what differs is written: a transaction changes the files of the
+ * packages it installs or removes and nothing else (flash wears, an image
+ * file must not be copied into the overlay for nothing, and nobody asked
+ * for the rest to change). The status file itself: opkgstatus.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,148 +15,145 @@
 
 #include "state/state.h"
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
+/* The paths the database records for one package. */
+struct pkg_paths {
+	char **path;
+	char *type;
+	size_t n;
+	int oom;
 };
 
-static void sb_add(struct sbuf *b, const char *s, size_t n)
+static int paths_collect(const struct db_file *f, void *ud)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap + n + 1) * 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			return;
-		b->s = p;
-		b->cap = cap;
+	struct pkg_paths *pp = ud;
+	char **v = realloc(pp->path, (pp->n + 1) * sizeof(*v));
+	char *t = v ? realloc(pp->type, pp->n + 1) : NULL;
+
+	if (v)
+		pp->path = v;
+	if (t)
+		pp->type = t;
+	if (!v || !t || !(v[pp->n] = strdup(f->path))) {
+		pp->oom = 1;
+		return 1;
 	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_field(struct sbuf *b, const char *name, const char *value)
-{
-	if (!value || !*value)
-		return;
-	sb_str(b, name);
-	sb_str(b, ": ");
-	sb_str(b, value);
-	sb_str(b, "\n");
-}
-
-struct conf_ctx {
-	struct sbuf *b;
-	int any;
-};
-
-static int add_conffile(const struct db_file *f, void *ud)
-{
-	struct conf_ctx *c = ud;
-
-	if (!f->conffile)
-		return 0;
-	if (!c->any)
-		sb_str(c->b, "Conffiles:\n");
-	c->any = 1;
-	sb_str(c->b, " /");
-	sb_str(c->b, f->path);
-	sb_str(c->b, " ");
-	sb_str(c->b, f->conf_sha256 ? f->conf_sha256 : "");
-	sb_str(c->b, "\n");
+	t[pp->n++] = f->type;
 	return 0;
 }
 
-/* opkg's state flags, in its own order (pkg_state_flag_to_str). */
-static const char *status_flags(const struct db_pkg *p, char *buf, size_t n)
+static void paths_release(struct pkg_paths *pp)
 {
-	snprintf(buf, n, "%s%s%s", p->hold ? "hold," : "",
-		 p->noprune ? "noprune," : "", p->user ? "user," : "");
-	if (!*buf)
-		snprintf(buf, n, "ok");
-	else
-		buf[strlen(buf) - 1] = '\0';
-	return buf;
-}
-
-/* A relation field as opkg writes it back: "(=V)" becomes "(= V)". */
-static char *rel_field(const char *v)
-{
-	char *out, *o;
-
-	if (!v || !(out = malloc(strlen(v) * 2 + 1)))
-		return NULL;
-	for (o = out; *v; v++) {
-		*o++ = *v;
-		if (*v != '(')
-			continue;
-		while (v[1] == '<' || v[1] == '>' || v[1] == '=')
-			*o++ = *++v;
-		if (v[1] && v[1] != ' ' && v[1] != ')')
-			*o++ = ' ';
-	}
-	*o = '\0';
-	return out;
-}
-
-char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p)
-{
-	static const char *const head[] = { "Package", "ABIVersion", "Version",
-					    "Depends", "Recommends", "Suggests",
-					    "Provides", "Replaces", "Conflicts" };
-	struct sbuf b = { 0 };
-	struct ctl_stanza st = { 0 };
-	struct conf_ctx cc = { &b, 0 };
-	char flags[32], line[128];
 	size_t i;
 
-	ctl_parse_one(p->control, strlen(p->control), &st);
-	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
-		char *rel = i >= 3 ? rel_field(ctl_get(&st, head[i])) : NULL;
-		sb_field(&b, head[i], i == 0 ? p->name
-				   : i == 2 ? p->version
-				   : i >= 3 ? rel
-					    : ctl_get(&st, head[i]));
-		free(rel);
-	}
-	snprintf(line, sizeof(line), "install %s %s",
-		 status_flags(p, flags, sizeof(flags)),
-		 strcmp(p->state, "failed") ? "installed" : "unpacked");
-	sb_field(&b, "Status", line);
-	sb_field(&b, "Essential", ctl_get(&st, "Essential"));
-	sb_field(&b, "Architecture", p->arch);
-	db_file_each(ctx->db, p->name, add_conffile, &cc);
-	snprintf(line, sizeof(line), "%lld", (long long)p->installed_time);
-	sb_field(&b, "Installed-Time", line);
-	if (p->auto_installed)
-		sb_field(&b, "Auto-Installed", "yes");
-	sb_str(&b, "\n");
-	ctl_stanza_release(&st);
-	return b.s;
+	for (i = 0; i < pp->n; i++)
+		free(pp->path[i]);
+	free(pp->path);
+	free(pp->type);
 }
 
-struct write_ctx {
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The index of path among pp's (sorted by path, as db_file_each gives
+ * them), or -1. */
+static long paths_find(const struct pkg_paths *pp, const char *path)
+{
+	char *const *hit = bsearch(&path, pp->path, pp->n, sizeof(char *),
+				   cmp_str);
+
+	return hit ? (long)(hit - pp->path) : -1;
+}
+
+/* Does the .list on disk (text, changed in place) name exactly the
+ * package's paths: each one the database has, and every one but the
+ * directories (which a .list may or may not name)? Order is opkg's hash
+ * order and does not count. */
+static int list_same(const struct pkg_paths *pp, char *text)
+{
+	char *line, *save = NULL, *seen = calloc(pp->n + 1, 1);
+	size_t i;
+	int same = seen != NULL;
+
+	for (line = strtok_r(text, "\n", &save); same && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		long k;
+		if (!(line = opkg_list_entry(line)))
+			continue;
+		k = paths_find(pp, line);
+		if (k < 0)
+			same = 0;
+		else
+			seen[k] = 1;
+	}
+	for (i = 0; same && i < pp->n; i++)
+		if (!seen[i] && pp->type[i] != 'd')
+			same = 0;
+	free(seen);
+	return same;
+}
+
+static char *info_rel(const struct pkg_ctx *ctx, const char *pkg,
+		      const char *ext)
+{
+	char *rel = NULL;
+
+	if (asprintf(&rel, "%s/%s.%s", ctx->conf.info_dir, pkg, ext) < 0)
+		return NULL;
+	return rel;
+}
+
+/* The text of a file of the merged view, or NULL. */
+static char *read_rel(struct pkg_ctx *ctx, const char *rel, size_t *len)
+{
+	char *text = NULL;
+
+	if (ctx_read_file(ctx, rel, 0, &text, len) < 0)
+		text = NULL;
+	return text;
+}
+
+/* info/<pkg>.list: written when its set of paths differs (a new package,
+ * an upgrade, a path another package took over); then in path order. */
+static int write_list(struct pkg_ctx *ctx, const char *pkg)
+{
+	struct pkg_paths pp = { 0 };
+	char *rel = info_rel(ctx, pkg, "list"), *cur = NULL, *out = NULL;
+	size_t len = 0, i, at = 0;
+	int r = rel ? 0 : -ENOMEM;
+
+	if (r == 0)
+		r = db_file_each(ctx->db, pkg, paths_collect, &pp);
+	if (r == 0 && pp.oom)
+		r = -ENOMEM;
+	if (r == 0)
+		cur = read_rel(ctx, rel, &len);
+	if (r == 0 && !(cur && list_same(&pp, cur))) {
+		for (i = 0, len = 0; i < pp.n; i++)
+			len += strlen(pp.path[i]) + 2;
+		out = malloc(len + 1);
+		for (i = 0; out && i < pp.n; i++) {
+			if (pp.type[i] == 'd')
+				continue;
+			at += (size_t)snprintf(out + at, len + 1 - at, "/%s\n",
+					       pp.path[i]);
+		}
+		r = out ? ctx_write_file(ctx, rel, out, at, 0644) : -ENOMEM;
+	}
+	free(out);
+	free(cur);
+	free(rel);
+	paths_release(&pp);
+	return r;
+}
+
+struct info_write {
 	struct pkg_ctx *ctx;
-	struct sbuf status;
+	const struct opkg_status_merge *m;
+	struct opkg_nameset rewritten; /* packages whose .control changed */
 	int r;
 };
-
-static int add_list_line(const struct db_file *f, void *ud)
-{
-	struct sbuf *b = ud;
-
-	if (f->type == 'd')
-		return 0;
-	sb_str(b, "/");
-	sb_str(b, f->path);
-	sb_str(b, "\n");
-	return 0;
-}
 
 struct script_ctx {
 	struct pkg_ctx *ctx;
@@ -166,51 +165,88 @@ static int write_script(const char *name, const char *body, size_t len,
 			void *ud)
 {
 	struct script_ctx *s = ud;
-	char rel[1024];
-	int r;
+	char *rel = info_rel(s->ctx, s->pkg, name);
+	int r = rel ? ctx_write_file(s->ctx, rel, body, len,
+				     strcmp(name, "conffiles") ? 0755 : 0644)
+		    : -ENOMEM;
 
-	snprintf(rel, sizeof(rel), "%s/%s.%s", s->ctx->conf.info_dir, s->pkg,
-		 name);
-	r = ctx_write_file(s->ctx, rel, body, len,
-			   strcmp(name, "conffiles") ? 0755 : 0644);
+	free(rel);
 	if (r < 0)
 		s->r = r;
-	return 0;
+	return r < 0;
+}
+
+/* info/<pkg>.control and the other control members of a package whose
+ * stanza changed; the package is noted when its .control did. */
+static int write_control(struct info_write *w, const struct db_pkg *p)
+{
+	struct script_ctx sc = { w->ctx, p->name, 0 };
+	char *rel = info_rel(w->ctx, p->name, "control"), *text, *cur;
+	size_t len = 0, curlen = 0;
+	int r = 0;
+
+	text = opkg_control_text(p->control ? p->control : "", &len);
+	if (!rel || !text)
+		r = -ENOMEM;
+	if (r == 0 && len) {
+		cur = read_rel(w->ctx, rel, &curlen);
+		if (!cur || curlen != len || memcmp(cur, text, len))
+			r = opkg_nameset_add(&w->rewritten, p->name);
+		free(cur);
+		if (r == 0)
+			r = ctx_write_file(w->ctx, rel, text, len, 0644);
+	}
+	free(text);
+	free(rel);
+	if (r == 0)
+		db_script_each(w->ctx->db, p->name, write_script, &sc);
+	return r < 0 ? r : sc.r;
 }
 
 static int write_pkg(const struct db_pkg *p, void *ud)
 {
-	struct write_ctx *w = ud;
-	struct sbuf list = { 0 };
-	struct script_ctx sc = { w->ctx, p->name, 0 };
-	char rel[1024];
-	char *st;
-	int r;
+	struct info_write *w = ud;
 
-	if (!strcmp(p->state, "removed"))
+	if (strcmp(p->state, "installed") && strcmp(p->state, "failed"))
 		return 0;
-	st = opkg_status_stanza(w->ctx, p);
-	if (st)
-		sb_str(&w->status, st);
-	free(st);
-	snprintf(rel, sizeof(rel), "%s/%s.control", w->ctx->conf.info_dir,
-		 p->name);
-	r = ctx_write_file(w->ctx, rel, p->control, strlen(p->control), 0644);
-	db_file_each(w->ctx->db, p->name, add_list_line, &list);
-	snprintf(rel, sizeof(rel), "%s/%s.list", w->ctx->conf.info_dir,
-		 p->name);
-	if (r == 0)
-		r = ctx_write_file(w->ctx, rel, list.s ? list.s : "", list.len,
-				   0644);
-	free(list.s);
-	db_script_each(w->ctx->db, p->name, write_script, &sc);
-	if (r < 0 || sc.r < 0)
-		w->r = r < 0 ? r : sc.r;
-	return 0;
+	w->r = write_list(w->ctx, p->name);
+	if (w->r == 0 && opkg_nameset_has(&w->m->changed, p->name))
+		w->r = write_control(w, p);
+	return w->r < 0;
 }
 
-/* Remove info files of packages the database no longer has installed. */
-static int prune_info(struct pkg_ctx *ctx)
+/* Is ext a control member the database keeps for pkg? */
+static int has_member(struct pkg_ctx *ctx, const char *pkg, const char *ext)
+{
+	char *body = NULL;
+	size_t len;
+	int r = db_script_get(ctx->db, pkg, ext, &body, &len);
+
+	free(body);
+	return r == 0;
+}
+
+/* Should info file name.ext go: its package is no longer installed (and
+ * the status file does not keep a stanza for it), or it is a control
+ * member the package's new version no longer has? */
+static int info_stale(struct pkg_ctx *ctx, const struct info_write *w,
+		      const char *name, const char *ext)
+{
+	struct db_pkg p;
+	int installed = 0;
+
+	if (db_pkg_get(ctx->db, name, &p) == 0) {
+		installed = strcmp(p.state, "removed") != 0;
+		db_pkg_release(&p);
+	}
+	if (!installed)
+		return !opkg_nameset_has(&w->m->foreign, name);
+	return opkg_nameset_has(&w->rewritten, name) &&
+	       strcmp(ext, "control") && strcmp(ext, "list") &&
+	       !has_member(ctx, name, ext);
+}
+
+static int prune_info(struct pkg_ctx *ctx, const struct info_write *w)
 {
 	char *dir = NULL;
 	struct dirent *e;
@@ -222,19 +258,14 @@ static int prune_info(struct pkg_ctx *ctx)
 		r = 0;
 	while (r == 0 && d && (e = readdir(d))) {
 		char *dot = strrchr(e->d_name, '.'), name[256], path[4096];
-		struct db_pkg p;
 
 		if (!dot || e->d_name[0] == '.' ||
 		    (size_t)(dot - e->d_name) >= sizeof(name))
 			continue;
 		memcpy(name, e->d_name, (size_t)(dot - e->d_name));
 		name[dot - e->d_name] = 0;
-		if (db_pkg_get(ctx->db, name, &p) == 0) {
-			int keep = strcmp(p.state, "removed") != 0;
-			db_pkg_release(&p);
-			if (keep)
-				continue;
-		}
+		if (!info_stale(ctx, w, name, dot + 1))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		r = tree_unlink(&ctx->rf, TREE_WRITE, path);
 		if (r < 0 && r != -ENOENT)
@@ -250,17 +281,22 @@ static int prune_info(struct pkg_ctx *ctx)
 
 int opkg_files_write(struct pkg_ctx *ctx)
 {
-	struct write_ctx w = { ctx, { 0 }, 0 };
-	int r = db_pkg_each(ctx->db, write_pkg, &w);
+	struct opkg_status_merge m;
+	struct info_write w = { ctx, &m, { 0 }, 0 };
+	int r = opkg_status_merge(ctx, &m);
 
+	if (r < 0)
+		return r;
+	r = ctx_write_file(ctx, ctx->conf.status_file, m.text, m.len, 0644);
+	if (r == 0)
+		r = db_pkg_each(ctx->db, write_pkg, &w);
 	if (r == 0)
 		r = w.r;
 	if (r == 0)
-		r = ctx_write_file(ctx, ctx->conf.status_file,
-				   w.status.s ? w.status.s : "", w.status.len,
-				   0644);
-	free(w.status.s);
-	if (r == 0)
-		r = prune_info(ctx);
+		r = prune_info(ctx, &w);
+	if (r == -ENOMEM)
+		pkg_error(r, "cannot write opkg's files");
+	opkg_nameset_release(&w.rewritten);
+	opkg_status_merge_release(&m);
 	return r;
 }

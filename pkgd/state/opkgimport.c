@@ -57,30 +57,6 @@ static char *info_read(struct pkg_ctx *ctx, const char *pkg, const char *ext,
 	return text;
 }
 
-/* A control stanza from the status stanza when info/<pkg>.control is
- * missing: the status-only fields left out. */
-char *opkg_control_from_status(const struct ctl_stanza *st)
-{
-	static const char *const skip[] = { "Status", "Conffiles",
-					    "Installed-Time", "Auto-Installed" };
-	char *out = NULL;
-	size_t len = 0, i, k;
-	FILE *f = open_memstream(&out, &len);
-
-	if (!f)
-		return NULL;
-	for (i = 0; i < st->nfields; i++) {
-		for (k = 0; k < 4; k++)
-			if (!strcasecmp(st->fields[i].name, skip[k]))
-				break;
-		if (k == 4)
-			fprintf(f, "%s: %s\n", st->fields[i].name,
-				st->fields[i].value);
-	}
-	fclose(f);
-	return out;
-}
-
 char *opkg_list_entry(char *line)
 {
 	char *tab = strchr(line, '\t'), *norm = NULL;
@@ -197,18 +173,34 @@ static void import_scripts(struct import_ctx *ic, const char *pkg)
 	}
 }
 
+/* The state of a Status value ("install user installed": the third
+ * word) when the package is installed as the import takes it: installed,
+ * or unpacked / half-configured (its postinst did not complete). */
+static const char *status_state(const char *status, char *state, size_t n)
+{
+	char want[32], flags[96], word[32];
+
+	if (!status || sscanf(status, "%31s %95s %31s", want, flags, word) != 3)
+		return NULL;
+	if (strcmp(word, "installed") && strcmp(word, "unpacked") &&
+	    strcmp(word, "half-configured"))
+		return NULL;
+	snprintf(state, n, "%s", word);
+	return state;
+}
+
 static int import_stanza(const struct ctl_stanza *st, void *ud)
 {
 	struct import_ctx *ic = ud;
 	const char *name = ctl_get(st, "Package"), *status;
 	const char *conff = ctl_get(st, "Conffiles"), *t;
 	struct db_pkg p = { 0 };
+	char state[32];
 	size_t len;
 	char *romv;
 
-	status = ctl_get(st, "Status");
-	if (!name || !ctl_get(st, "Version") || !status ||
-	    !strstr(status, "installed") || strstr(status, "not-installed"))
+	status = status_state(ctl_get(st, "Status"), state, sizeof(state));
+	if (!name || !ctl_get(st, "Version") || !status)
 		return 0;
 	{
 		char why[160];
@@ -221,17 +213,19 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 			return 1;
 		}
 	}
+	t = ctl_get(st, "Status");
 	romv = rom_version(ic, name);
 	p.name = (char *)name;
 	p.version = (char *)ctl_get(st, "Version");
 	p.arch = (char *)ctl_get(st, "Architecture");
 	p.rom_version = romv;
 	p.origin = romv && !strcmp(romv, p.version) ? "rom" : "overlay";
-	p.state = strstr(status, "unpacked") ? "failed" : "installed";
-	p.hold = strstr(status, "hold") != NULL;
+	p.state = strcmp(status, "installed") ? "failed" : "installed";
+	p.hold = strstr(t, "hold") != NULL;
+	p.noprune = strstr(t, "noprune") != NULL;
+	p.user = strstr(t, "user") != NULL;
 	t = ctl_get(st, "Auto-Installed");
 	p.auto_installed = t && !strcasecmp(t, "yes");
-	p.user = strstr(status, "user") != NULL;
 	t = ctl_get(st, "Installed-Time");
 	p.installed_time = t ? strtoll(t, NULL, 10) : 0;
 	p.control = info_read(ic->ctx, name, "control", &len);

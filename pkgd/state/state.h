@@ -10,16 +10,57 @@
 
 #include "core/core.h"
 
-/* ---- opkg's own files (opkgfiles.c) ---- */
+/* ---- opkg's own files (opkgfiles.c, opkgstatus.c, opkgimport.c) ---- */
 
-/* Write usr/lib/opkg/status and info/<pkg>.* from the database. */
+/* Bring usr/lib/opkg/status and info/<pkg>.* in line with the database,
+ * changing only what differs: the status stanza of a package whose
+ * recorded state is the database's stays as read, byte for byte; the
+ * info files of a package whose stanza stays are not written (its .list
+ * only when its set of paths differs); info files of packages no longer
+ * installed go. 0 or a negative code (reported). */
 int opkg_files_write(struct pkg_ctx *ctx);
 /* Import an existing opkg status + info into an empty database. */
 int opkg_files_import(struct pkg_ctx *ctx);
-/* Render a package's status stanza (opkg's field order) into a malloc'd
- * string. */
+/* Render a package's status stanza (opkg-lede's field order and format)
+ * into a malloc'd string; NULL when out of memory or when a one-line
+ * value holds a control character (reported). */
 char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p);
+/* Can s be written as a one-line value: no control character, and no
+ * blank when word is set (a name, a version)? NULL is. */
+int opkg_one_line_ok(const char *s, int word);
 
+/* Can the package's name, version and architecture be written to the
+ * status file, installed_packages.txt and the world file (one word each,
+ * no control character)? 0, or -PKGE_FORMAT reported. */
+int opkg_pkg_check(const struct db_pkg *p);
+
+/* A sorted set of package names. */
+struct opkg_nameset {
+	char **v;
+	size_t n;
+};
+int opkg_nameset_has(const struct opkg_nameset *s, const char *name);
+/* Add a copy of name (nothing when it is there): 0 or -ENOMEM. */
+int opkg_nameset_add(struct opkg_nameset *s, const char *name);
+void opkg_nameset_release(struct opkg_nameset *s);
+
+/* The status file as the database says it, from the one on disk: text
+ * (len bytes), the packages whose stanza was rendered anew (changed) and
+ * those whose stanza was kept though the database does not have them
+ * installed (foreign: a not-installed or config-files stanza opkg keeps
+ * too). */
+struct opkg_status_merge {
+	char *text;
+	size_t len;
+	struct opkg_nameset changed, foreign;
+};
+int opkg_status_merge(struct pkg_ctx *ctx, struct opkg_status_merge *m);
+void opkg_status_merge_release(struct opkg_status_merge *m);
+
+/* info/<pkg>.control's text for a control stanza (malloc'd, *len set):
+ * the text itself when it reads back as exactly one stanza (as opkg
+ * copies it), else its fields written so that each stays one field. */
+char *opkg_control_text(const char *control, size_t *len);
 /* A control stanza from an opkg status stanza (status-only fields left
  * out), malloc'd. */
 char *opkg_control_from_status(const struct ctl_stanza *st);
@@ -93,7 +134,12 @@ int conffiles_status(struct pkg_ctx *ctx, const char *glob);
 
 /* ---- feeds (feeds.c) ---- */
 
-/* Host path of a feed's list file and its .solv cache. */
+/* The host path of FEED_CACHE_DIR in the root (made when ROOT/tmp is
+ * there), every component checked not a link; NULL when there is none
+ * (then lists are parsed each time). Malloc'd. */
+char *feed_cache_dir(struct pkg_ctx *ctx);
+
+/* Host path of a feed's list file (its cache: FEED_CACHE_DIR). */
 char *feed_list_path(const struct pkg_ctx *ctx, const char *name);
 /* Update every feed; the last error, *nfailed the number that failed. */
 int feeds_update(struct pkg_ctx *ctx, int *nfailed);

@@ -22,6 +22,8 @@ static int itxt_add(const struct db_pkg *p, void *ud)
 
 	if (!strcmp(p->state, "removed"))
 		return 0;
+	if (opkg_pkg_check(p) < 0)
+		return -PKGE_FORMAT; /* a name must not add a line */
 	v = realloc(t->e, (t->n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;

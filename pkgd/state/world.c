@@ -133,8 +133,10 @@ static int carried(const struct from_db *f, const char *name)
 static int from_db_one(const struct db_pkg *p, void *ud)
 {
 	struct from_db *f = ud;
-	int rom = !strcmp(p->origin, "rom");
+	int rom = !strcmp(p->origin, "rom"), r = opkg_pkg_check(p);
 
+	if (r < 0)
+		return r; /* a line of its own for each value, or nothing */
 	if (!strcmp(p->state, "removed"))
 		return p->rom_version ? world_add(f->w, p->name, p->rom_version,
 						  WK_REMOVED, 0)
@@ -342,6 +344,8 @@ static int itxt_from_db(const struct db_pkg *p, void *ud)
 
 	if (!strcmp(p->state, "removed"))
 		return 0;
+	if (opkg_pkg_check(p) < 0)
+		return -PKGE_FORMAT;
 	return world_add(w, p->name, NULL,
 			 strcmp(p->origin, "rom") ? WK_USER : WK_ROM, 0);
 }

@@ -1,8 +1,12 @@
 /*
- * Maintainer scripts of a transaction: which may run (item_trusted), the
- * ones before the commit (old prerm, new preinst), and the ones after it
+ * Maintainer scripts of a transaction, run as opkg runs them: the ones
+ * before the commit (old prerm, new preinst), and the ones after it
  * (postrm, postinst), kept as pending lists in the database with the
- * commit so that a crash runs them on recovery.
+ * commit so that a crash runs them on recovery. They run also when the
+ * archive was not checked against a signed index (check_signature off,
+ * --force-signature, --force-checksum: the user's choice, as with opkg):
+ * skipping them would protect nothing, since the package's own programs
+ * and init scripts run as root anyway, and would leave it unconfigured.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,21 +26,7 @@ static int scripts_allowed(struct pkg_ctx *ctx)
 	       ctx->conf.force_postinstall;
 }
 
-/* Maintainer scripts run as root: only from an archive that was checked
- * (a feed package whose SHA-256 matched a signed index) or that the user
- * named on the command line (a local file or URL, as with opkg). */
-static int item_trusted(struct pkg_ctx *ctx, const struct tx_item *it)
-{
-	const char *repo = solver_repo_name(&ctx->solv, it->p);
-
-	if (it->from_rom || (repo && !strcmp(repo, "@commandline")))
-		return 1; /* the image itself, or the user's own file */
-	return ctx->conf.check_signature &&
-	       !(ctx->opt.force & (FORCE_SIGNATURE | FORCE_CHECKSUM));
-}
-
-/* Run a maintainer script (no check whether scripts may run here), with
- * the intercepts when ic is set. */
+/* Run a maintainer script (no check whether scripts may run here). */
 static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 		       const char *script, const char *body, size_t len,
 		       const char *a1, const char *a2, const char *upgrade_from,
@@ -213,12 +203,7 @@ int tx_scripts_before(struct tx *tx, struct run *rn)
 			r = db_script(tx->ctx,
 				      solver_name(&tx->ctx->solv, it->old),
 				      "prerm", "upgrade", it->version, oldv);
-		if (r == 0 && !item_trusted(tx->ctx, it) &&
-		    scripts_allowed(tx->ctx))
-			pkg_warn("not running the maintainer scripts of %s: its "
-				 "archive was not checked against a signed "
-				 "index", it->name);
-		else if (r == 0)
+		if (r == 0)
 			r = ipk_script(tx->ctx, tx_run_ipk(rn, i), it->name,
 				       "preinst", oldv ? "upgrade" : "install",
 				       oldv, oldv);
@@ -292,7 +277,7 @@ char *tx_configure_list(struct tx *tx, struct run *rn)
 							it->old)
 					   : NULL;
 		if (it->type == STEP_REMOVE || !scripts_allowed(tx->ctx) ||
-		    !item_trusted(tx->ctx, it) || !has_postinst(tx, rn, i))
+		    !has_postinst(tx, rn, i))
 			continue;
 		list = list_add(list, "%s%s%s%s\n", it->name,
 				from ? "\t" : "", from ? from : "", "");

@@ -31,7 +31,12 @@ is "$RC" 0 "update exits 0"
 [ "$RC" = 0 ] || show_run
 n=$(find "$R/var/opkg-lists" -type f | wc -l)
 t_ok "update stores the lists under ROOT/var/opkg-lists" test "$n" -ge 4
-solv_id() { stat -c '%i %Y' "$R"/var/opkg-lists/*.solv; }
+is "$(cd "$R/var/opkg-lists" && ls | tr '\n' ' ')" \
+	"base base.sig core core.sig luci luci.sig packages packages.sig " \
+	"lists_dir holds what opkg keeps there: NAME and NAME.sig"
+solv_id() { stat -c '%i %Y' "$R"/tmp/pkg-cache/*.solv; }
+t_ok "pkg's caches are in ROOT/tmp/pkg-cache, one per feed" \
+	test "$(solv_id | wc -l)" = 4
 solv_id >"$T/solv1"
 sleep 1
 op update

@@ -234,11 +234,24 @@ printf 'Package: ok\nVersion: 1.0 evil\nArchitecture: all\nDescription: x\n' \
 wrap_ipk "$T/badver.ipk" "$T/control" "$T/data.tar.gz"
 refused "5: a version with a blank" "$PKG" -f "$C" -o "$R" install \
 	"$T/badver.ipk"
-printf 'Package: ok\nVersion: 1.0\nDepends: libc\n Status: install ok installed\nArchitecture: all\nDescription: x\n' \
+printf 'Package: ok\nVersion: 1.0\nSection: base\n Status: install ok installed\nArchitecture: all\nDescription: x\n' \
 	>"$T/control"
 wrap_ipk "$T/badfield.ipk" "$T/control" "$T/data.tar.gz"
 refused "3: a one-line field continued on a second line" "$PKG" -f "$C" \
 	-o "$R" install "$T/badfield.ipk"
+# A relation folded over two lines (Debian's folding, which opkg-lede
+# reads too) is one field: installed, and written back on one line, so
+# its second line forges nothing (51-opkg-files.t has the status side).
+printf 'Package: ok\nVersion: 1.0\nDepends: libc,\n Status: install ok installed\nArchitecture: all\nDescription: x\n' \
+	>"$T/control"
+wrap_ipk "$T/folded.ipk" "$T/control" "$T/data.tar.gz"
+run "$PKG" -f "$C" -o "$R" --force-depends install "$T/folded.ipk"
+is "$RC" 0 "3: a folded relation field: installed"
+is "$(grep -c '^Package: ok$' "$R/usr/lib/opkg/status")" 1 \
+	"3: ...one stanza in the status file"
+is "$(grep -c '^Status: install ok installed$' "$R/usr/lib/opkg/status")" \
+	0 "3: ...and the folded line is no Status line of its own"
+op remove --force-depends ok
 refused "5: '../x' on the command line" "$PKG" -f "$C" -o "$R" install \
 	'../../x'
 # status: a forged name never reaches a path

@@ -56,6 +56,9 @@ is "$OUT" "democonf - 2.0 - conffile stand-in" "list reads the feeds alone"
 t_ok "update and list write no database" test ! -e "$DB"
 op list-installed
 is "$RC" 0 "the first command that reads the installed state exits 0"
+t_ok "...and writes no database (it reads opkg's files)" test ! -e "$DB"
+op recover
+is "$RC" 0 "the first command that may change the state exits 0"
 is "$(sql "SELECT count(*) FROM rom_packages")" 8 "first run: 8 image packages recorded"
 is "$(sql "SELECT count(*) FROM rom_files WHERE type='f' AND length(sha256)=64")" \
 	"$(sql "SELECT count(*) FROM rom_files WHERE type='f'")" "every image file has its SHA-256"
@@ -305,7 +308,7 @@ is "$(head -c 20 "$R3/rom/usr/lib/pkg/rom-manifest")" "#pkg-rom-manifest 1 " "..
 # A manifest hash that differs from the file proves it is used, not recomputed.
 sed -i 's|^\(usr/share/terminfo/x/xterm\t[0-9]*\t\)[0-9a-f]*|\1'"$(printf '%064d' 0)"'|' \
 	"$R3/rom/usr/lib/pkg/rom-manifest"
-run "$PKG" -o "$R3" list-installed
+run "$PKG" -o "$R3" recover
 is "$(sqlite3 "$R3/overlay/upper/usr/lib/pkg/pkg.db" "SELECT sha256 FROM rom_files WHERE path='usr/share/terminfo/x/xterm'")" \
 	"$(printf '%064d' 0)" "the first run takes the hashes from the manifest"
 is "$(sqlite3 "$R3/overlay/upper/usr/lib/pkg/pkg.db" "SELECT sha256 FROM rom_files WHERE path='usr/lib/libncursesw.so.6.4'")" \

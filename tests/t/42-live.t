@@ -71,6 +71,9 @@ XT=/usr/share/terminfo/x/xterm
 op list-installed
 is "$RC" 0 "list-installed on the live overlay exits 0"
 like "$OUT" "ca-bundle - 20230311-1" "the image's packages are seen"
+t_ok "...from opkg's files: no database written" \
+	test ! -e "$U/usr/lib/pkg/pkg.db"
+op recover
 is "$(sql "SELECT count(*) FROM rom_packages")" 8 "the image database is built from the mounted image"
 t_ok "the database lives in the upper layer" test -f "$U/usr/lib/pkg/pkg.db"
 

@@ -40,7 +40,7 @@ mk_plain_root "$P0"
 install_key "$T/key.pub" "$P0/etc/opkg/keys"
 echo "src/gz own file://$F" >>"$P0/etc/opkg.conf"
 p "$P0" update
-p "$P0" list-installed
+p "$P0" recover
 P_APP=$T/tpl/plain-app
 cp -a "$P0" "$P_APP" && p "$P_APP" install app
 if [ -n "${CR_FULL:-}" ]; then
@@ -56,7 +56,7 @@ cp -a "$P_FOO1" "$P_EDIT" && echo "	option local 1" >>"$P_EDIT/etc/foo.conf"
 I0=$T/tpl/image
 mk_image_root "$I0"
 p "$I0" update
-p "$I0" list-installed
+p "$I0" recover
 I_RM=$T/tpl/image-removed
 cp -a "$I0" "$I_RM" && p "$I_RM" remove ca-bundle
 
