@@ -151,9 +151,11 @@ int fetch_decompress(const void *in, size_t inlen, size_t max, char **out,
 	return err;
 }
 
-/* A reader of path's single raw entry (any of the filters, or plain);
- * *empty is set when there is no entry (an empty file). */
-static struct archive *open_file(const char *path, int *err, int *empty)
+/* A reader of fd's single raw entry (any of the filters, or plain), name
+ * for messages; *empty is set when there is no entry (an empty file).
+ * fd stays the caller's. */
+static struct archive *open_fd(int fd, const char *name, int *err,
+			       int *empty)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ent;
@@ -161,7 +163,7 @@ static struct archive *open_file(const char *path, int *err, int *empty)
 
 	*err = 0;
 	if (!a) {
-		*err = pkg_error(-ENOMEM, "cannot read '%s'", path);
+		*err = pkg_error(-ENOMEM, "cannot read '%s'", name);
 		return NULL;
 	}
 	archive_read_support_filter_gzip(a);
@@ -169,17 +171,17 @@ static struct archive *open_file(const char *path, int *err, int *empty)
 	archive_read_support_filter_xz(a);
 	archive_read_support_format_raw(a);
 	archive_read_support_format_empty(a);
-	r = archive_read_open_filename(a, path, 65536);
+	r = archive_read_open_fd(a, fd, 65536);
 	if (r == ARCHIVE_OK)
 		r = archive_read_next_header(a, &ent);
 	*empty = r == ARCHIVE_EOF; /* read as empty text */
 	if (r == ARCHIVE_OK || r == ARCHIVE_EOF)
 		return a;
 	if (archive_errno(a) > 0 && archive_filter_count(a) <= 1)
-		*err = pkg_error(-archive_errno(a), "cannot read '%s'", path);
+		*err = pkg_error(-archive_errno(a), "cannot read '%s'", name);
 	else
 		*err = pkg_error(-PKGE_FORMAT, "cannot decompress '%s': %s",
-				 path, aerr(a));
+				 name, aerr(a));
 	archive_read_free(a);
 	return NULL;
 }
@@ -214,6 +216,7 @@ static ssize_t zcap_result(struct zcap *c, ssize_t r, const char *why)
 struct zstream {
 	struct zcap c;
 	struct archive *a;
+	int fd; /* owned */
 	int empty;
 };
 
@@ -237,6 +240,7 @@ static int zs_close(void *cookie)
 	struct zstream *z = cookie;
 
 	archive_read_free(z->a);
+	close(z->fd);
 	free(z->c.path);
 	free(z);
 	return 0;
@@ -305,8 +309,8 @@ static FILE *gz_open(int fd, const char *path, size_t max)
 	return NULL;
 }
 
-/* Any format libarchive knows (zstd, xz, plain) as a stream. */
-static FILE *zopen_archive(const char *path, size_t max)
+/* Any format libarchive knows (zstd, xz, plain) as a stream; fd owned. */
+static FILE *zopen_archive(int fd, const char *name, size_t max)
 {
 	static const cookie_io_functions_t io = { .read = zs_read,
 						  .close = zs_close };
@@ -314,11 +318,13 @@ static FILE *zopen_archive(const char *path, size_t max)
 	FILE *fp = NULL;
 	int err;
 
-	if (z && (z->c.path = strdup(path)) != NULL) {
-		z->a = open_file(path, &err, &z->empty);
+	if (z && (z->c.path = strdup(name)) != NULL) {
+		z->fd = fd;
+		z->a = open_fd(fd, name, &err, &z->empty);
 		if (!z->a) {
 			free(z->c.path);
 			free(z);
+			close(fd);
 			return NULL; /* reported */
 		}
 		z->c.max = max ? max : DECOMP_DEFAULT_MAX;
@@ -330,26 +336,35 @@ static FILE *zopen_archive(const char *path, size_t max)
 	if (z)
 		free(z->c.path);
 	free(z);
-	pkg_error(-ENOMEM, "cannot read '%s'", path);
+	close(fd);
+	pkg_error(-ENOMEM, "cannot read '%s'", name);
 	return NULL;
+}
+
+FILE *fetch_zopen_fd(int fd, const char *name, size_t max)
+{
+	unsigned char magic[2];
+	FILE *gfp;
+
+	if (pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
+	    magic[1] == 0x8b) {
+		if ((gfp = gz_open(fd, name, max)))
+			return gfp;
+		pkg_error(-ENOMEM, "cannot read '%s'", name);
+		return NULL;
+	}
+	return zopen_archive(fd, name, max);
 }
 
 FILE *fetch_zopen(const char *path, size_t max)
 {
-	unsigned char magic[2];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	FILE *gfp;
 
-	if (fd >= 0 && pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
-	    magic[1] == 0x8b) {
-		if ((gfp = gz_open(fd, path, max)))
-			return gfp;
-		pkg_error(-ENOMEM, "cannot read '%s'", path);
+	if (fd < 0) {
+		pkg_error(-errno, "cannot read '%s'", path);
 		return NULL;
 	}
-	if (fd >= 0)
-		close(fd);
-	return zopen_archive(path, max);
+	return fetch_zopen_fd(fd, path, max);
 }
 
 /* Decompressed text gathered in fixed chunks mapped straight from the
@@ -400,10 +415,10 @@ static int chunks_read(struct chunks *c, FILE *fp)
 	}
 }
 
-int fetch_decompress_file(const char *path, size_t max, char **out,
-			  size_t *outlen)
+/* All of fp (a fetch_zopen stream, closed here) in one allocation. */
+static int decompress_stream(FILE *fp, const char *name, char **out,
+			     size_t *outlen)
 {
-	FILE *fp = fetch_zopen(path, max);
 	struct chunks c = { NULL, 0, 0 };
 	char *buf = NULL;
 	size_t i, k;
@@ -423,11 +438,24 @@ int fetch_decompress_file(const char *path, size_t max, char **out,
 	chunks_free(&c, r == 0 ? c.n : 0);
 	if (r < 0) {
 		free(buf);
-		return r == -ENOMEM ? pkg_error(r, "cannot read '%s'", path)
+		return r == -ENOMEM ? pkg_error(r, "cannot read '%s'", name)
 				    : r;
 	}
 	buf[c.len] = '\0';
 	*out = buf;
 	*outlen = c.len;
 	return 0;
+}
+
+int fetch_decompress_file(const char *path, size_t max, char **out,
+			  size_t *outlen)
+{
+	return decompress_stream(fetch_zopen(path, max), path, out, outlen);
+}
+
+int fetch_decompress_fd(int fd, const char *name, size_t max, char **out,
+			size_t *outlen)
+{
+	return decompress_stream(fetch_zopen_fd(fd, name, max), name, out,
+				 outlen);
 }

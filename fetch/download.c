@@ -346,8 +346,13 @@ static int dl_failure(CURL *c, struct dl *d, CURLcode rc, const char *ebuf,
 		return -PKGE_CHECKSUM;
 	}
 	if (d->werr) {
-		snprintf(msg, n, "cannot write '%s': %s",
-			 d->part ? d->part : "memory", pkg_strerror(d->werr));
+		if (d->part || d->fd < 0)
+			snprintf(msg, n, "cannot write '%s': %s",
+				 d->part ? d->part : "memory",
+				 pkg_strerror(d->werr));
+		else
+			snprintf(msg, n, "cannot download '%s': %s", d->url,
+				 pkg_strerror(d->werr));
 		return d->werr;
 	}
 	if (rc == CURLE_FILE_COULDNT_READ_FILE ||
@@ -403,6 +408,12 @@ static int dl_reset(struct dl *d)
 	d->werr = 0;
 	if (d->fd < 0)
 		return 0;
+	if (!d->part) { /* the caller's file: emptied for the next try */
+		if (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)
+			return pkg_error(-errno, "cannot download '%s'",
+					 d->url);
+		return 0;
+	}
 	fsop_close(d->fd);
 	d->fd = fsop_open(d->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			  0644);
@@ -581,6 +592,21 @@ int fetch_url(const char *url, const char *dest_path,
 		fsop_unlink(part);
 	}
 	free(part);
+	return err;
+}
+
+int fetch_url_fd(const char *url, int fd, const struct fetch_opts *opts,
+		 int quiet_404)
+{
+	const struct fetch_opts none = { 0 };
+	struct dl d;
+	int err;
+
+	dl_init(&d, url, opts ? opts : &none);
+	d.fd = fd;
+	err = dl_run(&d, opts ? opts : &none, quiet_404);
+	if (!err && (err = fsop_fsync(fd)) < 0)
+		err = pkg_error(err, "cannot download '%s'", url);
 	return err;
 }
 

@@ -83,6 +83,16 @@ int usign_verify_file(const char *data_path, const char *sig_path,
 int usign_verify_buf(const void *data, size_t len, const char *sig_path,
 		     const char *keypath);
 
+/* The same with everything already read by the caller (from a root it
+ * confines): data named name, the signature's text (sig_name in
+ * messages), the text of the key file named by the signature's key id in
+ * keydir, or NULL when there is none ("no key ID in 'KEYDIR'"). Reported;
+ * 0, PKGE_SIGNATURE or -ENOMEM/-ENOSYS. */
+int usign_verify_text(const char *name, const void *data, size_t len,
+		      const char *sig_text, size_t siglen,
+		      const char *sig_name, const char *key_text,
+		      size_t keylen, const char *keydir);
+
 /* Make a key pair; writes PREFIX (secret, mode 0600) and PREFIX.pub in
  * usign's layout, first lines "untrusted comment: <comment> secret key"
  * and "... public key" (comment NULL: "pkg key <id>"). The secret key is
@@ -127,6 +137,11 @@ struct fetch_opts {
  */
 int fetch_url(const char *url, const char *dest_path,
 	      const struct fetch_opts *opts, int quiet_404);
+/* The same into fd (an empty file the caller made and names, emptied
+ * again before a retry; synced, left open) with no part file nor
+ * rename: the caller places the file. */
+int fetch_url_fd(const char *url, int fd, const struct fetch_opts *opts,
+		 int quiet_404);
 /* Download into memory (malloc'd, NUL-terminated, *len without the NUL);
  * same rules and codes as fetch_url. */
 int fetch_url_mem(const char *url, const struct fetch_opts *opts,
@@ -150,5 +165,11 @@ int fetch_decompress_file(const char *path, size_t max, char **out,
  * fclose. Decompression errors are reported once, naming path, and make
  * reads fail (ferror). NULL when path cannot be opened (reported). */
 FILE *fetch_zopen(const char *path, size_t max);
+/* The same over fd (owned from here on: closed by fclose, or on failure),
+ * name for messages. */
+FILE *fetch_zopen_fd(int fd, const char *name, size_t max);
+/* fetch_decompress_file over fd (owned, closed), name for messages. */
+int fetch_decompress_fd(int fd, const char *name, size_t max, char **out,
+			size_t *outlen);
 
 #endif

@@ -240,6 +240,38 @@ static int verify_named(const char *name, const void *data, size_t len,
 	return 0;
 }
 
+int usign_verify_text(const char *name, const void *data, size_t len,
+		      const char *sig_text, size_t siglen,
+		      const char *sig_name, const char *key_text,
+		      size_t keylen, const char *keydir)
+{
+	struct usign_pubkey k;
+	struct usign_sig s;
+	char id[17];
+	int err;
+
+	if (usign_parse_sig(sig_text, siglen, &s))
+		return pkg_error(-PKGE_SIGNATURE, "signature check failed for "
+				 "'%s': malformed signature '%s'", name,
+				 sig_name);
+	usign_keyid_hex(s.keyid, id);
+	if (!key_text)
+		return pkg_error(-PKGE_SIGNATURE, "signature check failed for "
+				 "'%s': no key %s in '%s'", name, id, keydir);
+	if (usign_parse_pubkey(key_text, keylen, &k))
+		return pkg_error(-PKGE_SIGNATURE, "signature check failed for "
+				 "'%s': malformed key '%s/%s'", name, keydir,
+				 id);
+	err = usign_verify(data, len, &s, &k);
+	if (err == -PKGE_SIGNATURE)
+		return pkg_error(err, "signature check failed for '%s': bad "
+				 "signature (key %s)", name, id);
+	if (err)
+		return pkg_error(err, "signature check failed for '%s' (key %s)",
+				 name, id);
+	return 0;
+}
+
 int usign_verify_file(const char *data_path, const char *sig_path,
 		      const char *keypath)
 {

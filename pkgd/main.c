@@ -288,34 +288,16 @@ static int setup_root(struct pkg_ctx *ctx)
 	}
 	/* The main root's, also when -d makes a dest the root. */
 	if (r == 0)
-		ctx->feed_cache = feed_cache_dir(ctx);
+		ctx->cache_fd = feed_cache_open(ctx);
 	return r;
 }
 
-/* What -d DEST leaves for main() to free: the host path of the main
- * root's lists directory (checked free of links), and the text of its
+/* What -d DEST leaves for main() to free: the text of the main root's
  * opkg status file. */
 struct dest_state {
-	char *lists;
 	char *status;
 	size_t status_len;
 };
-
-/* The main root's lists directory as a host path, for a dest: resolved
- * and walked in the main root before the dest becomes the root. */
-static int dest_lists(struct pkg_ctx *ctx, struct dest_state *ds)
-{
-	char *res = NULL;
-	int r = ctx_resolve(ctx, ctx->conf.lists_dir, &res);
-
-	if (r == 0 && (r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755)) < 0)
-		r = pkg_error(r, "cannot use lists directory '/%s'", res);
-	if (r == 0 && !(ds->lists = tree_checked_path(&ctx->rf, TREE_WRITE,
-						       res, &r)))
-		r = pkg_error(r, "cannot use lists directory '/%s'", res);
-	free(res);
-	return r;
-}
 
 /* -d NAME: the dest must be known (opkg: "Unknown dest name"). A dest
  * whose path is not "/" becomes the root pkg installs into: it has its
@@ -338,10 +320,10 @@ static int setup_dest(struct pkg_ctx *ctx, struct dest_state *ds)
 				       ctx->opt.dest);
 	if (!d->path[strspn(d->path, "/")])
 		return 0;
-	if (!ctx->opt.lists_dir && (r = dest_lists(ctx, ds)) < 0)
+	/* the main root's lists directory, opened before the dest becomes
+	 * the root */
+	if ((r = feed_lists_fd(ctx, 1)) < 0)
 		return r;
-	if (!ctx->opt.lists_dir)
-		ctx->opt.lists_dir = ds->lists;
 	ctx_read_file(ctx, ctx->conf.status_file, 64 << 20, &ds->status,
 		      &ds->status_len);
 	/* the dest inside the root, never through a link out of it */
@@ -503,7 +485,7 @@ static int early_exit(struct pkg_ctx *ctx, int code)
 int main(int argc, char **argv)
 {
 	struct pkg_ctx ctx;
-	struct dest_state ds = { NULL, NULL, 0 };
+	struct dest_state ds = { NULL, 0 };
 	const struct pkg_cmd *cmd;
 	const char *base = strrchr(argv[0], '/');
 	int first = 1, r;
@@ -518,6 +500,7 @@ int main(int argc, char **argv)
 #endif
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.lock_fd = ctx.opkg_lock_fd = ctx.tmp_fd = -1;
+	ctx.lists_fd = ctx.cache_fd = -1;
 	ctx.out = stdout;
 	ctx.prog = base ? base + 1 : argv[0];
 	if (strncmp(ctx.prog, "opkg", 4) == 0)
@@ -567,7 +550,6 @@ int main(int argc, char **argv)
 			r = cmd->run(&ctx, nsub - at, sub + at);
 	}
 	session_release(&ctx);
-	free(ds.lists);
 	free(ds.status);
 	fetch_global_cleanup();
 	fflush(stdout);

@@ -45,25 +45,24 @@ void solver_release(struct pkg_solver *s);
  * Replaces (obsoletes when also in Conflicts), Recommends, Suggests,
  * Essential, ABIVersion, Size, Installed-Size and the stanza's byte
  * offset: not Description, Filename, SHA256sum or MD5Sum, which the caller
- * reads from the text at that offset when it needs them. When cache_path is set, writes the repo there (atomically).
+ * reads from the text at that offset when it needs them. When cache_fd
+ * is not -1, writes the repo into it (an empty file the caller made, and
+ * places once this returns 0) and syncs it.
  * priority: libsolv repo priority (higher wins). *repo_out may be NULL.
  */
 int solver_feed_from_text(struct pkg_solver *s, const char *name,
 			  const char *text, size_t len, int priority,
-			  const char *cache_path, Repo **repo_out);
+			  int cache_fd, Repo **repo_out);
 /* The same, reading the text from fp one stanza at a time (the whole
  * text is never in memory). Read errors of fp give -EIO unreported (the
  * stream reports them: fetch_zopen does). */
 int solver_feed_from_file(struct pkg_solver *s, const char *name, FILE *fp,
-			  int priority, const char *cache_path,
-			  Repo **repo_out);
-/* Load the repo `name` from a .solv written by solver_feed_from_text.
- * -ENOENT (any -errno of fopen) when missing, not reported; PKGE_FORMAT
- * when unreadable, reported (caller rebuilds). */
-int solver_feed_from_cache(struct pkg_solver *s, const char *name,
-			   const char *cache_path, int priority,
-			   Repo **repo_out);
-
+			  int priority, int cache_fd, Repo **repo_out);
+/* Load the repo `name` from a .solv written by solver_feed_from_text,
+ * read from fd (from its current offset; fd stays the caller's).
+ * PKGE_FORMAT when unreadable, reported (the caller rebuilds). */
+int solver_feed_from_cache(struct pkg_solver *s, const char *name, int fd,
+			   int priority, Repo **repo_out);
 /* Create the installed repo (empty) and set it as the pool's. */
 Repo *solver_installed_repo(struct pkg_solver *s);
 /* Add one package to repo from its control stanza (the fields above and

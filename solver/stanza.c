@@ -500,65 +500,49 @@ static ssize_t cache_write(void *cookie, const char *buf, size_t n)
 
 /* repo as a .solv into tmp, written as it is produced (no copy of the
  * whole file in memory) through the ops layer, and fsynced. */
-static int write_solv(struct pkg_solver *s, Repo *repo, const char *tmp)
+static int write_solv(struct pkg_solver *s, Repo *repo, int fd)
 {
 	static const cookie_io_functions_t io = { .write = cache_write };
-	struct cache_out o = { -1, 0 };
+	struct cache_out o = { fd, 0 };
 	FILE *fp;
 	int r, c;
 
-	o.fd = fsop_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (o.fd < 0)
-		return o.fd;
 	fp = fopencookie(&o, "w", io);
-	if (!fp) {
-		fsop_close(o.fd);
+	if (!fp)
 		return -ENOMEM;
-	}
 	r = repo_write_filtered(repo, fp, cache_keyfilter, s, NULL);
 	c = fclose(fp);
 	if (o.err)
 		r = o.err;
 	else if (r != 0 || c != 0)
 		r = -PKGE_FORMAT;
-	if (r == 0)
-		r = fsop_fsync(o.fd);
-	c = fsop_close(o.fd);
-	return r ? r : c;
+	return r == 0 ? fsop_fsync(fd) : r;
 }
 
-/* Write repo as a .solv file at path (temp file beside it, renamed). */
-static int write_cache(struct pkg_solver *s, Repo *repo, const char *path)
+/* Write repo as a .solv file into fd (an empty file the caller made and
+ * puts in place). */
+static int write_cache(struct pkg_solver *s, Repo *repo, const char *name,
+		       int fd)
 {
-	char *tmp = NULL;
-	int r;
+	int r = write_solv(s, repo, fd);
 
-	if (asprintf(&tmp, "%s.pkg-tmp.%ld", path, (long)getpid()) < 0)
-		return pkg_error(-ENOMEM, "cannot write cache '%s'", path);
-	r = write_solv(s, repo, tmp);
-	if (r == 0)
-		r = fsop_rename(tmp, path);
-	if (r < 0)
-		fsop_unlink(tmp);
-	else
-		r = fsop_fsync_dir(path);
-	free(tmp);
 	if (r == -PKGE_FORMAT)
-		return pkg_error(r, "cannot write cache '%s': %s", path,
-				 pool_errstr(repo->pool));
+		return pkg_error(r, "cannot write the cache of feed '%s': %s",
+				 name, pool_errstr(repo->pool));
 	if (r < 0)
-		return pkg_error(r, "cannot write cache '%s'", path);
+		return pkg_error(r, "cannot write the cache of feed '%s'",
+				 name);
 	return 0;
 }
 
 /* Internalize the parsed repo, write the cache, hand it out. */
-static int feed_finish(struct pkg_solver *s, Repo *repo,
-		       const char *cache_path, Repo **repo_out)
+static int feed_finish(struct pkg_solver *s, Repo *repo, const char *name,
+		       int cache_fd, Repo **repo_out)
 {
 	int r;
 
 	repo_internalize(repo);
-	if (cache_path && (r = write_cache(s, repo, cache_path)) < 0) {
+	if (cache_fd >= 0 && (r = write_cache(s, repo, name, cache_fd)) < 0) {
 		repo_free(repo, 1);
 		return r;
 	}
@@ -569,7 +553,7 @@ static int feed_finish(struct pkg_solver *s, Repo *repo,
 
 int solver_feed_from_text(struct pkg_solver *s, const char *name,
 			  const char *text, size_t len, int priority,
-			  const char *cache_path, Repo **repo_out)
+			  int cache_fd, Repo **repo_out)
 {
 	struct feed_ctx c = { .s = s, .name = name, .text = text,
 			      .end = text + len, .cur = text, .line = 1 };
@@ -589,7 +573,7 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
 					       "malformed: %s", name, why);
 		return pkg_error(r, "cannot read list of feed '%s'", name);
 	}
-	return feed_finish(s, c.repo, cache_path, repo_out);
+	return feed_finish(s, c.repo, name, cache_fd, repo_out);
 }
 
 /* Largest stanza accepted from a stream (fields are capped at 1 MB by
@@ -688,8 +672,7 @@ static int feed_stream(struct feed_ctx *c, FILE *fp, char *why, size_t n)
 }
 
 int solver_feed_from_file(struct pkg_solver *s, const char *name, FILE *fp,
-			  int priority, const char *cache_path,
-			  Repo **repo_out)
+			  int priority, int cache_fd, Repo **repo_out)
 {
 	struct feed_ctx c = { .s = s, .name = name };
 	char why[160];
@@ -710,27 +693,31 @@ int solver_feed_from_file(struct pkg_solver *s, const char *name, FILE *fp,
 			return r; /* the stream reported it */
 		return pkg_error(r, "cannot read list of feed '%s'", name);
 	}
-	return feed_finish(s, c.repo, cache_path, repo_out);
+	return feed_finish(s, c.repo, name, cache_fd, repo_out);
 }
 
-int solver_feed_from_cache(struct pkg_solver *s, const char *name,
-			   const char *cache_path, int priority,
-			   Repo **repo_out)
+int solver_feed_from_cache(struct pkg_solver *s, const char *name, int fd,
+			   int priority, Repo **repo_out)
 {
-	FILE *fp = fopen(cache_path, "re");
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	FILE *fp = dfd < 0 ? NULL : fdopen(dfd, "r");
 	Repo *repo;
 	int r;
 
-	if (!fp)
-		return -errno; /* not reported: the caller rebuilds */
+	if (!fp) {
+		r = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return pkg_error(r, "cannot read the cache of feed '%s'", name);
+	}
 	repo = repo_create(s->pool, name);
 	repo->priority = priority;
 	r = repo_add_solv(repo, fp, 0);
 	fclose(fp);
 	if (r != 0) {
 		repo_free(repo, 1);
-		return pkg_error(-PKGE_FORMAT, "cannot read cache '%s': %s",
-				 cache_path, pool_errstr(s->pool));
+		return pkg_error(-PKGE_FORMAT, "cannot read the cache of feed "
+				 "'%s': %s", name, pool_errstr(s->pool));
 	}
 	if (repo_out)
 		*repo_out = repo;

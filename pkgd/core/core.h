@@ -137,7 +137,8 @@ struct pkg_ctx {
 	struct pkg_conf conf;
 	struct rootfs rf;
 	char *root;	   /* absolute root, "" for "/" */
-	char *feed_cache;  /* host path of FEED_CACHE_DIR in the main root */
+	int lists_fd;	   /* the lists directory, -1 until opened */
+	int cache_fd;	   /* FEED_CACHE_DIR of the main root, or -1 */
 	int offline;	   /* -o given */
 	sqlite3 *db;
 	int db_readonly;

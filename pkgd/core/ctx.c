@@ -259,7 +259,11 @@ void ctx_release(struct pkg_ctx *ctx)
 	free(ctx->tmp_path);
 	ctx->tmp_path = NULL;
 	ctx->tmp_fd = -1;
+	if (ctx->lists_fd >= 0)
+		close(ctx->lists_fd);
+	if (ctx->cache_fd >= 0)
+		close(ctx->cache_fd);
+	ctx->lists_fd = ctx->cache_fd = -1;
 	free(ctx->root);
-	free(ctx->feed_cache);
-	ctx->root = ctx->feed_cache = NULL;
+	ctx->root = NULL;
 }

@@ -226,10 +226,7 @@ static int buf_add(char **buf, size_t *len, size_t *cap, const char *line,
 
 static void feed_open(struct feed_fields *d, struct ff_feed *f)
 {
-	char *list = feed_list_path(d->ctx, f->name);
-
-	f->fp = list ? fetch_zopen(list, 0) : NULL;
-	free(list);
+	f->fp = feed_list_open(d->ctx, f->name);
 	f->done = !f->fp;
 }
 

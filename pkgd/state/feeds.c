@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -22,12 +23,47 @@
 #include "crypto.h"
 #include "state/state.h"
 
-/* The lists directory: -l DIR (a host path the user named), else the
- * configuration's, resolved in the root and made (never a fallback to an
- * unresolved path). */
-char *feed_cache_dir(struct pkg_ctx *ctx)
+static char *list_shown(const struct pkg_ctx *ctx, const char *name);
+
+/* ---- the two directories, each opened once (ctx->lists_fd,
+ * ctx->cache_fd); every file in them is opened, renamed or removed by
+ * name from that descriptor, never through a link ---- */
+
+int feed_lists_fd(struct pkg_ctx *ctx, int create)
 {
-	char *res = NULL, *dir = NULL, *slash;
+	const char *shown = ctx->opt.lists_dir ? ctx->opt.lists_dir
+					       : ctx->conf.lists_dir;
+	char *res = NULL;
+	int r = 0;
+
+	if (ctx->lists_fd >= 0)
+		return ctx->lists_fd;
+	if (ctx->opt.lists_dir) { /* -l DIR: a host path the user named */
+		if (create)
+			r = hostfs_mkdir_p(ctx->opt.lists_dir, 0755);
+		if (r == 0)
+			r = hostfs_open(ctx->opt.lists_dir,
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	} else {
+		r = rootfs_resolve(&ctx->rf, NULL, ctx->conf.lists_dir, 0,
+				   &res);
+		if (r == 0 && create)
+			r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755);
+		if (r == 0)
+			r = tree_open(&ctx->rf, TREE_WRITE, res,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+		free(res);
+	}
+	if (r == -ENOENT && !create)
+		return r; /* never updated: nothing to read */
+	if (r < 0)
+		return pkg_error(r, "cannot use lists directory '%s'", shown);
+	return ctx->lists_fd = r;
+}
+
+int feed_cache_open(struct pkg_ctx *ctx)
+{
+	char *res = NULL, *slash;
 	struct stat st;
 	int r = rootfs_resolve(&ctx->rf, NULL, FEED_CACHE_DIR, 0, &res);
 
@@ -44,31 +80,54 @@ char *feed_cache_dir(struct pkg_ctx *ctx)
 			r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755);
 	}
 	if (r == 0)
-		dir = tree_checked_path(&ctx->rf, TREE_WRITE, res, &r);
+		r = tree_open(&ctx->rf, TREE_WRITE, res,
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	free(res);
-	return dir;
+	return r < 0 ? -1 : r;
 }
 
-char *feed_list_path(const struct pkg_ctx *ctx, const char *name)
+/* name in the directory dfd, for reading; never a link. -errno. */
+static int open_in(int dfd, const char *name)
 {
-	char *res = NULL, *dir = NULL, *p = NULL;
-	int r = 0;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (ctx->opt.lists_dir) {
-		if (asprintf(&p, "%s/%s", ctx->opt.lists_dir, name) < 0)
-			return NULL;
-		return p;
-	}
-	if (rootfs_resolve(&ctx->rf, NULL, ctx->conf.lists_dir, 0, &res) < 0 ||
-	    (r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755)) < 0 ||
-	    !(dir = tree_checked_path(&ctx->rf, TREE_WRITE, res, &r)))
-		pkg_error(r < 0 ? r : -ELOOP, "cannot use lists directory '%s'",
-			  ctx->conf.lists_dir);
-	else if (asprintf(&p, "%s/%s", dir, name) < 0)
-		p = NULL;
-	free(res);
-	free(dir);
-	return p;
+	return fd < 0 ? -errno : fd;
+}
+
+/* A fresh file name in dfd for writing (a stale one is removed first):
+ * O_EXCL, never a link. -errno. */
+static int create_in(int dfd, const char *name)
+{
+	fsop_unlinkat(dfd, name, 0);
+	return fsop_openat(dfd, name,
+			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   0644);
+}
+
+/* The text of name in dfd (a signature: small), or -errno. */
+static int read_in(int dfd, const char *name, char **text, size_t *len)
+{
+	int fd = open_in(dfd, name), r;
+
+	if (fd < 0)
+		return fd;
+	r = fd_read_all(fd, 4096, text, len);
+	close(fd);
+	return r;
+}
+
+FILE *feed_list_open(struct pkg_ctx *ctx, const char *name)
+{
+	int dfd = feed_lists_fd(ctx, 0), fd;
+	char *shown;
+	FILE *fp;
+
+	if (dfd < 0 || (fd = open_in(dfd, name)) < 0)
+		return NULL; /* gone: nothing to read */
+	shown = list_shown(ctx, name);
+	fp = fetch_zopen_fd(fd, shown ? shown : name, 0);
+	free(shown);
+	return fp;
 }
 
 static char *with_suffix(const char *path, const char *suffix)
@@ -84,26 +143,19 @@ static char *with_suffix(const char *path, const char *suffix)
  * FEED_CACHE_DIR/NAME.<tag>.solv, the tag 16 hex digits of the SHA-256
  * of the list's size and mtime (ns). A list replaced (by update, by
  * opkg) gets a new cache; a copy that kept its mtime (cp -a) is the same
- * list and keeps it. */
-static char *feed_cache_path(const struct pkg_ctx *ctx, const char *name,
-			     const struct stat *st)
+ * list and keeps it. The file's name, malloc'd. */
+static char *feed_cache_name(const char *name, const struct stat *st)
 {
-	char id[96], *p = NULL, hex[SHA256_HEX_SIZE];
 	unsigned char md[CRYPTO_SHA256_SIZE];
-	struct crypto_hash h;
-	int n;
+	char id[96], *p = NULL, hex[SHA256_HEX_SIZE];
+	int n = snprintf(id, sizeof(id), "%lld %lld.%09ld",
+			 (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+			 st->st_mtim.tv_nsec);
 
-	if (!ctx->feed_cache)
-		return NULL;
-	n = snprintf(id, sizeof(id), "%lld %lld.%09ld", (long long)st->st_size,
-		     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	if (n < 0 || crypto_hash_init(&h, CRYPTO_SHA256) < 0)
-		return NULL;
-	crypto_hash_update(&h, id, (size_t)n);
-	if (crypto_hash_final(&h, md) < 0)
+	if (n < 0 || crypto_hash_buf(CRYPTO_SHA256, id, (size_t)n, md) < 0)
 		return NULL;
 	rootfs_hex(md, 8, hex); /* 16 hex digits */
-	if (asprintf(&p, "%s/%s.%s.solv", ctx->feed_cache, name, hex) < 0)
+	if (asprintf(&p, "%s.%s.solv", name, hex) < 0)
 		return NULL;
 	return p;
 }
@@ -119,110 +171,85 @@ static int other_cache(const char *file, const char *name, const char *keep)
 	       !strcmp(file + n + 17, ".solv") && strcmp(file, keep);
 }
 
-/* Remove the caches of feed name but the one at keep (best effort: a
- * cache is only a cache). */
+/* Remove the caches of feed name but keep (best effort: a cache is only
+ * a cache). */
 static void feed_cache_prune(const struct pkg_ctx *ctx, const char *name,
 			     const char *keep)
 {
-	DIR *d = ctx->feed_cache ? opendir(ctx->feed_cache) : NULL;
-	const char *base = strrchr(keep, '/') ? strrchr(keep, '/') + 1 : keep;
+	int fd = ctx->cache_fd < 0 ? -1 : openat(ctx->cache_fd, ".",
+						 O_RDONLY | O_DIRECTORY |
+							 O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *e;
 
-	while (d && (e = readdir(d))) {
-		char *p;
-		if (!other_cache(e->d_name, name, base) ||
-		    asprintf(&p, "%s/%s", ctx->feed_cache, e->d_name) < 0)
-			continue;
-		fsop_unlink(p);
-		free(p);
-	}
+	if (!d && fd >= 0)
+		close(fd);
+	while (d && (e = readdir(d)))
+		if (other_cache(e->d_name, name, keep))
+			fsop_unlinkat(ctx->cache_fd, e->d_name, 0);
 	if (d)
 		closedir(d);
 }
 
-/* The cache directory is ready when main found or made it. */
-static int feed_cache_ready(const struct pkg_ctx *ctx)
-{
-	return ctx->feed_cache && access(ctx->feed_cache, W_OK) == 0;
-}
-
-static int feed_mkdirs(const char *list)
-{
-	char *d = strdup(list), *s;
-	int r = 0;
-
-	if (!d)
-		return -ENOMEM;
-	s = strrchr(d, '/');
-	if (s) {
-		*s = 0;
-		r = hostfs_mkdir_p(d, 0755);
-	}
-	free(d);
-	return r;
-}
-
-/* The key for the signature in sig_path, looked up through the merged
- * view (keys in the image and in the overlay alike): that key's file, or
- * the keys directory when no layer has it (usign then says so). */
-static char *feed_key(struct pkg_ctx *ctx, const char *sig_path)
-{
-	struct usign_sig sig;
-	char *text = NULL, *rel = NULL, *key = NULL, id[17];
-	size_t len;
-
-	if (hostfs_read_file(sig_path, 4096, &text, &len) == 0 &&
-	    usign_parse_sig(text, len, &sig) == 0) {
-		usign_keyid_hex(sig.keyid, id);
-		if (asprintf(&rel, "%s/%s", ctx->conf.keys_dir, id) >= 0)
-			key = ctx_checked_path(ctx, rel);
-		free(rel);
-	}
-	free(text);
-	if (!key)
-		key = ctx_checked_path(ctx, ctx->conf.keys_dir);
-	if (!key && asprintf(&key, "%s/%s", ctx->root,
-			     ctx->conf.keys_dir + strspn(ctx->conf.keys_dir,
-							 "/")) < 0)
-		key = NULL; /* none: usign names the directory it lacks */
-	return key;
-}
-
 /* Check the downloaded list (decompressed: usign signs the text) against
- * its signature. The text is freed before parsing starts, so update never
- * holds the text and a pool at once; usign needs the whole message
- * (Ed25519 is one-shot), which makes the largest list's text update's
- * peak memory. */
-static int feed_verify(struct pkg_ctx *ctx, const char *list_tmp,
-		       const char *sig_tmp)
+ * its signature, with the key the signature names, read through the
+ * merged view (keys in the image and in the overlay alike). The text is
+ * freed before parsing starts, so update never holds the text and a pool
+ * at once; usign needs the whole message (Ed25519 is one-shot), which
+ * makes the largest list's text update's peak memory. */
+static int feed_verify(struct pkg_ctx *ctx, const char *name,
+		       const char *list_tmp, const char *sig_tmp)
 {
-	char *keys = feed_key(ctx, sig_tmp), *text = NULL;
-	size_t len;
-	int r;
+	char *text = NULL, *sig = NULL, *key = NULL, *rel = NULL, id[17];
+	char *shown = list_shown(ctx, name);
+	size_t len = 0, siglen = 0, keylen = 0;
+	struct usign_sig us;
+	int dfd = ctx->lists_fd, fd, r;
 
-	if (!keys)
+	if (!shown)
 		return -ENOMEM;
-	r = fetch_decompress_file(list_tmp, 0, &text, &len);
+	r = read_in(dfd, sig_tmp, &sig, &siglen);
+	if (r < 0) {
+		r = pkg_error(r, "cannot read the signature of '%s'", shown);
+		goto out;
+	}
+	if (usign_parse_sig(sig, siglen, &us) == 0) {
+		usign_keyid_hex(us.keyid, id);
+		if (asprintf(&rel, "%s/%s", ctx->conf.keys_dir, id) >= 0 &&
+		    ctx_read_file(ctx, rel, 4096, &key, &keylen) < 0)
+			key = NULL; /* none: usign_verify_text says so */
+	}
+	fd = open_in(dfd, list_tmp);
+	r = fd < 0 ? pkg_error(fd, "cannot read '%s'", shown)
+		   : fetch_decompress_fd(fd, shown, 0, &text, &len);
 	if (r == 0)
-		r = usign_verify_buf(text, len, sig_tmp, keys);
+		r = usign_verify_text(shown, text, len, sig, siglen, shown, key,
+				      keylen, ctx->conf.keys_dir);
+out:
 	free(text);
-	free(keys);
-	return r; /* a failure is reported, naming the file or the key */
+	free(sig);
+	free(key);
+	free(rel);
+	free(shown);
+	return r; /* reported, naming the list or the key */
 }
 
-/* Parse a list (as downloaded) into a scratch pool, writing the cache:
- * a list that does not parse is not installed. */
-static int feed_parse(const char *name, const char *list, const char *solv)
+/* Parse a list (fd, owned) into a scratch pool, writing the cache into
+ * cache_fd (-1: none): a list that does not parse is not installed. */
+static int feed_parse(struct pkg_ctx *ctx, const char *name, int fd,
+		      int cache_fd)
 {
 	struct pkg_solver tmp;
-	FILE *fp = fetch_zopen(list, 0);
+	char *shown = list_shown(ctx, name);
+	FILE *fp = fetch_zopen_fd(fd, shown ? shown : name, 0);
 	int r;
 
+	free(shown);
 	if (!fp)
 		return -PKGE_FORMAT; /* reported */
 	r = solver_init(&tmp, NULL, NULL, 0);
 	if (r == 0) {
-		r = solver_feed_from_file(&tmp, name, fp, 0, solv, NULL);
+		r = solver_feed_from_file(&tmp, name, fp, 0, cache_fd, NULL);
 		solver_release(&tmp);
 	}
 	fclose(fp);
@@ -235,25 +262,26 @@ static int feed_signed(const struct pkg_ctx *ctx)
 	       !(ctx->opt.force & FORCE_SIGNATURE);
 }
 
-/* One feed's files during update: its list and signature, and the
- * ".new" downloads that replace them once checked and parsed (the
- * signature's ends in .sig, so that LuCI's pipeline skips it too); the
- * cache is written at solvtmp and named after the list once in place. */
+/* One feed's files during update, names in the lists directory: its list
+ * and signature, and the ".new" downloads that replace them once checked
+ * and parsed (the signature's ends in .sig, so that LuCI's pipeline skips
+ * it too); the cache is written at solvtmp in the cache directory and
+ * named after the list once in place. */
 struct feed_job {
 	char *list, *tmp, *sig, *sigtmp, *solvtmp;
 	int r;
 };
 
-static void job_release(struct feed_job *j)
+static void job_release(struct pkg_ctx *ctx, struct feed_job *j)
 {
-	if (j->r < 0) { /* the old list stays in place */
+	if (j->r < 0 && ctx->lists_fd >= 0) { /* the old list stays */
 		if (j->tmp)
-			fsop_unlink(j->tmp);
+			fsop_unlinkat(ctx->lists_fd, j->tmp, 0);
 		if (j->sigtmp)
-			fsop_unlink(j->sigtmp);
+			fsop_unlinkat(ctx->lists_fd, j->sigtmp, 0);
 	}
-	if (j->solvtmp)
-		fsop_unlink(j->solvtmp);
+	if (j->solvtmp && ctx->cache_fd >= 0)
+		fsop_unlinkat(ctx->cache_fd, j->solvtmp, 0);
 	free(j->list);
 	free(j->tmp);
 	free(j->sig);
@@ -261,40 +289,31 @@ static void job_release(struct feed_job *j)
 	free(j->solvtmp);
 }
 
-/* What an older pkg kept in lists_dir: NAME.solv (and its temporary);
- * opkg keeps only NAME and NAME.sig there. */
-static void job_drop_old_cache(const struct feed_job *j)
+/* Remove NAME+suffix from dfd (best effort). */
+static void drop_in(int dfd, const char *name, const char *suffix)
 {
-	char *p = with_suffix(j->list, ".solv");
+	char *p = with_suffix(name, suffix);
 
-	if (p) {
-		fsop_unlink(p);
-		free(p);
-	}
-	p = with_suffix(j->list, ".solv.new");
-	if (p) {
-		fsop_unlink(p);
-		free(p);
-	}
+	if (p)
+		fsop_unlinkat(dfd, p, 0);
+	free(p);
 }
 
 static int job_init(struct pkg_ctx *ctx, const struct conf_src *src,
 		    struct feed_job *j)
 {
-	j->list = feed_list_path(ctx, src->name);
-	if (!j->list)
+	j->list = strdup(src->name);
+	j->tmp = with_suffix(src->name, ".new");
+	j->sig = with_suffix(src->name, ".sig");
+	j->sigtmp = with_suffix(src->name, ".new.sig");
+	j->solvtmp = with_suffix(src->name, ".new.solv");
+	if (!j->list || !j->tmp || !j->sig || !j->sigtmp || !j->solvtmp)
 		return -ENOMEM;
-	j->tmp = with_suffix(j->list, ".new");
-	j->sig = with_suffix(j->list, ".sig");
-	j->sigtmp = with_suffix(j->list, ".new.sig");
-	if (!j->tmp || !j->sig || !j->sigtmp)
-		return -ENOMEM;
-	if (feed_cache_ready(ctx) &&
-	    asprintf(&j->solvtmp, "%s/%s.new.solv", ctx->feed_cache,
-		     src->name) < 0)
-		return -ENOMEM;
-	job_drop_old_cache(j);
-	return feed_mkdirs(j->list);
+	/* what an older pkg kept in lists_dir: NAME.solv and its
+	 * temporary NAME.solv.new; opkg keeps only NAME and NAME.sig */
+	drop_in(ctx->lists_fd, src->name, ".solv");
+	drop_in(ctx->lists_fd, src->name, ".solv.new");
+	return 0;
 }
 
 /* The list's path as opkg names it in update's messages: the lists
@@ -313,6 +332,21 @@ static char *list_shown(const struct pkg_ctx *ctx, const char *name)
 	else
 		n = asprintf(&p, "%s/%s", ctx->conf.lists_dir, name);
 	return n < 0 ? NULL : p;
+}
+
+/* Download url into name, a fresh file of the lists directory. */
+static int fetch_into(struct pkg_ctx *ctx, const char *url, const char *name,
+		      const struct fetch_opts *fo)
+{
+	int fd = create_in(ctx->lists_fd, name), r, c;
+
+	if (fd < 0)
+		return pkg_error(fd, "cannot download '%s'", url);
+	r = fetch_url_fd(url, fd, fo, 0);
+	c = fsop_close(fd);
+	if (r == 0 && c < 0)
+		r = pkg_error(c, "cannot download '%s'", url);
+	return r;
 }
 
 /* Download one feed's list (and signature) beside the old one and check
@@ -336,7 +370,7 @@ static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 		     src->gz ? "Packages.gz" : "Packages") < 0)
 		return -ENOMEM;
 	ctx_note(ctx, 1, "Downloading %s\n", url);
-	r = fetch_url(url, j->tmp, &fo, 0);
+	r = fetch_into(ctx, url, j->tmp, &fo);
 	if (r < 0) {
 		ctx_note(ctx, 1, "*** Failed to download the package list "
 			 "from %s\n\n", url);
@@ -351,38 +385,38 @@ static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 	if (asprintf(&url, "%s/Packages.sig", src->url) < 0)
 		return -ENOMEM;
 	ctx_note(ctx, 1, "Downloading %s\n", url);
-	r = fetch_url(url, j->sigtmp, &fo, 0);
+	r = fetch_into(ctx, url, j->sigtmp, &fo);
 	free(url);
 	if (r < 0) {
 		ctx_note(ctx, 1, "Signature file download failed.\n");
 		return r;
 	}
-	r = feed_verify(ctx, j->tmp, j->sigtmp);
+	r = feed_verify(ctx, src->name, j->tmp, j->sigtmp);
 	ctx_note(ctx, 1, r < 0 ? "Signature check failed.\n"
 			       : "Signature check passed.\n");
 	return r;
 }
 
-/* Same size and bytes? (0 when either cannot be read.) */
-static int files_equal(const char *a, const char *b)
+/* Same size and bytes, a and b in the directory dfd? (0 when either
+ * cannot be read.) */
+static int files_equal(int dfd, const char *a, const char *b)
 {
 	char ba[16384], bb[16384];
-	FILE *fa = fopen(a, "re"), *fb = fopen(b, "re");
-	size_t na, nb;
-	int eq = fa && fb;
+	int fa = open_in(dfd, a), fb = open_in(dfd, b);
+	ssize_t na, nb;
+	int eq = fa >= 0 && fb >= 0;
 
 	while (eq) {
-		na = fread(ba, 1, sizeof(ba), fa);
-		nb = fread(bb, 1, sizeof(bb), fb);
-		eq = na == nb && !memcmp(ba, bb, na) && !ferror(fa) &&
-		     !ferror(fb);
-		if (na < sizeof(ba))
+		na = read(fa, ba, sizeof(ba));
+		nb = read(fb, bb, sizeof(bb));
+		eq = na >= 0 && na == nb && !memcmp(ba, bb, (size_t)na);
+		if (na <= 0)
 			break;
 	}
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
 	return eq;
 }
 
@@ -394,10 +428,12 @@ static void job_cache_install(struct pkg_ctx *ctx, const char *name,
 	struct stat st;
 	char *cache;
 
-	if (!j->solvtmp || stat(j->list, &st) < 0 ||
-	    !(cache = feed_cache_path(ctx, name, &st)))
+	if (ctx->cache_fd < 0 ||
+	    fstatat(ctx->lists_fd, j->list, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !(cache = feed_cache_name(name, &st)))
 		return;
-	if (fsop_rename(j->solvtmp, cache) == 0)
+	if (fsop_renameat(ctx->cache_fd, j->solvtmp, ctx->cache_fd,
+			  cache) == 0)
 		feed_cache_prune(ctx, name, cache);
 	free(cache);
 }
@@ -408,27 +444,38 @@ static void job_cache_install(struct pkg_ctx *ctx, const char *name,
 static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 			struct feed_job *j)
 {
-	int r;
+	int dfd = ctx->lists_fd, fd, cfd = -1, r;
 
-	if (files_equal(j->tmp, j->list)) {
-		r = fsop_unlink(j->tmp);
+	if (files_equal(dfd, j->tmp, j->list)) {
+		r = fsop_unlinkat(dfd, j->tmp, 0);
 		if (r == 0 && feed_signed(ctx))
-			r = fsop_rename(j->sigtmp, j->sig);
+			r = fsop_renameat(dfd, j->sigtmp, dfd, j->sig);
 		if (r < 0)
 			return pkg_error(r, "cannot store list of feed '%s'",
 					 src->name);
 		return 0;
 	}
-	r = feed_parse(src->name, j->tmp, j->solvtmp);
+	if ((fd = open_in(dfd, j->tmp)) < 0)
+		return pkg_error(fd, "cannot read list of feed '%s'",
+				 src->name);
+	if (ctx->cache_fd >= 0 && (cfd = create_in(ctx->cache_fd,
+						    j->solvtmp)) < 0)
+		cfd = -1; /* no cache: the list is parsed each time */
+	r = feed_parse(ctx, src->name, fd, cfd);
+	if (cfd >= 0)
+		fsop_close(cfd);
 	if (r < 0)
 		return r;
-	r = fsop_rename(j->tmp, j->list);
+	r = fsop_renameat(dfd, j->tmp, dfd, j->list);
 	if (r == 0 && feed_signed(ctx))
-		r = fsop_rename(j->sigtmp, j->sig);
+		r = fsop_renameat(dfd, j->sigtmp, dfd, j->sig);
+	if (r == 0)
+		r = fsop_fsync(dfd);
 	if (r < 0)
 		return pkg_error(r, "cannot store list of feed '%s'",
 				 src->name);
-	job_cache_install(ctx, src->name, j);
+	if (cfd >= 0)
+		job_cache_install(ctx, src->name, j);
 	return 0;
 }
 
@@ -452,7 +499,6 @@ static void heap_trim(void)
 int feeds_update(struct pkg_ctx *ctx, int *nfailed)
 {
 	struct feed_job *jobs;
-	char *probe = NULL;
 	size_t i, n = ctx->conf.nsrcs;
 	int failed = 0;
 
@@ -460,11 +506,10 @@ int feeds_update(struct pkg_ctx *ctx, int *nfailed)
 	if (n == 0)
 		pkg_warn("no feeds configured (src lines in opkg.conf)");
 	/* the lists directory first: never a feed at an unresolved path */
-	if (n && !(probe = feed_list_path(ctx, "x"))) {
+	if (n && feed_lists_fd(ctx, 1) < 0) {
 		*nfailed = (int)n;
 		return -PKGE_CONFIG; /* reported */
 	}
-	free(probe);
 	jobs = calloc(n ? n : 1, sizeof(*jobs));
 	if (!jobs)
 		return pkg_error(-ENOMEM, "cannot update the feeds");
@@ -486,7 +531,7 @@ int feeds_update(struct pkg_ctx *ctx, int *nfailed)
 			failed = jobs[i].r;
 			(*nfailed)++;
 		}
-		job_release(&jobs[i]);
+		job_release(ctx, &jobs[i]);
 	}
 	free(jobs);
 	return failed;
@@ -494,41 +539,57 @@ int feeds_update(struct pkg_ctx *ctx, int *nfailed)
 
 /* Load a feed: from its cache when there is one for the list as it is,
  * else parse the list and write the cache (best effort: without a
- * writable cache directory the list is parsed each time). */
+ * writable cache directory the list is parsed each time). The cache is
+ * written under a name of this process and renamed into place, so that
+ * readers without the lock never see half of one. */
 static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 			 int prio)
 {
-	char *list = feed_list_path(ctx, src->name), *cache = NULL;
+	char *cache = NULL, *tmp = NULL, *shown;
+	int dfd = feed_lists_fd(ctx, 0), fd = -1, cfd = -1, r = 0;
 	struct stat sl;
 	FILE *fp;
-	int r = 0;
 
-	if (!list)
-		return -ENOMEM;
-	if (stat(list, &sl) < 0)
-		goto out; /* never updated: nothing to load */
-	cache = feed_cache_path(ctx, src->name, &sl);
-	if (cache && access(cache, R_OK) == 0 &&
-	    solver_feed_from_cache(&ctx->solv, src->name, cache, prio, NULL) ==
-		    0)
+	if (dfd == -ENOENT || (dfd >= 0 && fstatat(dfd, src->name, &sl,
+						   AT_SYMLINK_NOFOLLOW) < 0))
+		return 0; /* never updated: nothing to load */
+	if (dfd < 0)
+		return dfd; /* reported */
+	if (ctx->cache_fd >= 0 && (cache = feed_cache_name(src->name, &sl)) &&
+	    (fd = open_in(ctx->cache_fd, cache)) >= 0) {
+		r = solver_feed_from_cache(&ctx->solv, src->name, fd, prio,
+					   NULL);
+		close(fd);
+		if (r == 0)
+			goto out;
+	}
+	if ((fd = open_in(dfd, src->name)) < 0) {
+		r = pkg_error(fd, "cannot read list of feed '%s'", src->name);
 		goto out;
-	fp = fetch_zopen(list, 0);
+	}
+	shown = list_shown(ctx, src->name);
+	fp = fetch_zopen_fd(fd, shown ? shown : src->name, 0);
+	free(shown);
 	if (!fp) {
 		r = -PKGE_FORMAT; /* reported, naming the list */
 		goto out;
 	}
-	if (cache && !feed_cache_ready(ctx)) {
-		free(cache);
-		cache = NULL;
-	}
-	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio, cache,
-				  NULL);
+	if (cache && asprintf(&tmp, "%s.%ld", cache, (long)getpid()) >= 0 &&
+	    (cfd = create_in(ctx->cache_fd, tmp)) < 0)
+		cfd = -1;
+	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio, cfd, NULL);
 	fclose(fp);
-	if (r == 0 && cache)
-		feed_cache_prune(ctx, src->name, cache);
+	if (cfd >= 0) {
+		fsop_close(cfd);
+		if (r == 0 && fsop_renameat(ctx->cache_fd, tmp, ctx->cache_fd,
+					    cache) == 0)
+			feed_cache_prune(ctx, src->name, cache);
+		else
+			fsop_unlinkat(ctx->cache_fd, tmp, 0);
+	}
 out:
-	free(list);
 	free(cache);
+	free(tmp);
 	return r;
 }
 
@@ -573,7 +634,6 @@ static FILE *cursor_at(struct pkg_ctx *ctx, const char *name, size_t off,
 		       struct feed_cursor **out)
 {
 	struct feed_cursor *c = NULL, *v;
-	char *list;
 	size_t i;
 
 	for (i = 0; i < ctx->ncursors; i++)
@@ -602,10 +662,7 @@ static FILE *cursor_at(struct pkg_ctx *ctx, const char *name, size_t off,
 			ctx->cursors[i].fp = NULL;
 		}
 	if (!c->fp) {
-		list = feed_list_path(ctx, name);
-		if (list && access(list, R_OK) == 0) /* gone since read? */
-			c->fp = fetch_zopen(list, 0);
-		free(list);
+		c->fp = feed_list_open(ctx, name); /* NULL: gone since read */
 		c->pos = 0;
 	}
 	if (!c->fp || skip_bytes(c->fp, off - c->pos) < 0)

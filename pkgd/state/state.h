@@ -134,13 +134,19 @@ int conffiles_status(struct pkg_ctx *ctx, const char *glob);
 
 /* ---- feeds (feeds.c) ---- */
 
-/* The host path of FEED_CACHE_DIR in the root (made when ROOT/tmp is
- * there), every component checked not a link; NULL when there is none
- * (then lists are parsed each time). Malloc'd. */
-char *feed_cache_dir(struct pkg_ctx *ctx);
-
-/* Host path of a feed's list file (its cache: FEED_CACHE_DIR). */
-char *feed_list_path(const struct pkg_ctx *ctx, const char *name);
+/* The lists directory's descriptor (kept in ctx->lists_fd): -l DIR (a
+ * host path the user named), else the configuration's lists_dir resolved
+ * in the root, made when create (never a fallback to an unresolved path).
+ * -ENOENT unreported when it is not there and create is 0; other errors
+ * reported. */
+int feed_lists_fd(struct pkg_ctx *ctx, int create);
+/* FEED_CACHE_DIR in the root, opened (made when ROOT/tmp is there): a
+ * descriptor for ctx->cache_fd, or -1 when there is none (then lists are
+ * parsed each time). Not reported. */
+int feed_cache_open(struct pkg_ctx *ctx);
+/* A stream of feed name's stored list (decompressed), or NULL when it is
+ * not there (or reported when it cannot be read). */
+FILE *feed_list_open(struct pkg_ctx *ctx, const char *name);
 /* Update every feed; the last error, *nfailed the number that failed. */
 int feeds_update(struct pkg_ctx *ctx, int *nfailed);
 /* Add every feed to the pool, from the cache when fresh. */

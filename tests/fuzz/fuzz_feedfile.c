@@ -65,10 +65,16 @@ static int cached_count(void)
 	Repo *repo = NULL;
 	int n = -1;
 
-	if (solver_init(&s, NULL, NULL, 0))
+	int fd = open(solv, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || solver_init(&s, NULL, NULL, 0)) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
-	if (solver_feed_from_cache(&s, "fuzz", solv, 0, &repo) == 0 && repo)
+	}
+	if (solver_feed_from_cache(&s, "fuzz", fd, 0, &repo) == 0 && repo)
 		n = repo->nsolvables;
+	close(fd);
 	solver_release(&s);
 	return n;
 }
@@ -83,7 +89,7 @@ static int text_count(const uint8_t *data, size_t size)
 	if (solver_init(&s, NULL, NULL, 0))
 		return -1;
 	if (solver_feed_from_text(&s, "fuzz", (const char *)data, size, 0,
-				  NULL, &repo) == 0 && repo)
+				  -1, &repo) == 0 && repo)
 		n = repo->nsolvables;
 	solver_release(&s);
 	return n;
@@ -101,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pkg_solver s;
 	Repo *repo = NULL;
 	FILE *fp;
-	int r, n = -1;
+	int r, n = -1, cfd;
 
 	if (write_input(data, size))
 		abort();
@@ -109,13 +115,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fp = fetch_zopen(list, 16u << 20);
 	if (!fp)
 		return 0;
+	cfd = open(solv, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (cfd < 0)
+		abort();
 	r = solver_init(&s, NULL, NULL, 0);
 	if (r == 0) {
-		r = solver_feed_from_file(&s, "fuzz", fp, 0, solv, &repo);
+		r = solver_feed_from_file(&s, "fuzz", fp, 0, cfd, &repo);
 		if (r == 0 && repo)
 			n = repo->nsolvables;
 		solver_release(&s);
 	}
+	close(cfd);
 	fclose(fp);
 	if (r == 0 && n != cached_count())
 		abort();

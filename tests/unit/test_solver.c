@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,6 +115,36 @@ static int ref_vercmp(const char *a, const char *b)
 static const char *const arch23[] = { "all", "noarch", A23 };
 static const int prio23[] = { 1, 1, 10 };
 
+/* The solver writes and reads caches through descriptors: the tests
+ * open the files (host paths in their temporary directories). */
+static int text_to_cache(struct pkg_solver *s, const char *name,
+			 const char *text, size_t len, const char *cache,
+			 Repo **out)
+{
+	int fd = cache ? open(cache, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0644)
+		       : -1, r;
+
+	if (cache && fd < 0)
+		return -errno;
+	r = solver_feed_from_text(s, name, text, len, 0, fd, out);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int cache_load(struct pkg_solver *s, const char *name,
+		      const char *cache, int prio)
+{
+	int fd = open(cache, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = solver_feed_from_cache(s, name, fd, prio, NULL);
+	close(fd);
+	return r;
+}
+
 static Repo *feed_file(struct pkg_solver *s, const char *name,
 		       const char *path, const char *cache)
 {
@@ -121,8 +152,7 @@ static Repo *feed_file(struct pkg_solver *s, const char *name,
 	char *t = unit_slurp(path, &len);
 	Repo *r = NULL;
 
-	assert_int_equal(solver_feed_from_text(s, name, t, len, 0, cache,
-					       &r), 0);
+	assert_int_equal(text_to_cache(s, name, t, len, cache, &r), 0);
 	free(t);
 	return r;
 }
@@ -133,7 +163,7 @@ static Repo *feed_str(struct pkg_solver *s, const char *name,
 	Repo *r = NULL;
 
 	assert_int_equal(solver_feed_from_text(s, name, text, strlen(text),
-					       0, NULL, &r), 0);
+					       0, -1, &r), 0);
 	return r;
 }
 
@@ -741,8 +771,7 @@ static void test_cache_roundtrip(void **state)
 	assert_int_equal(solver_init(&a, arch23, prio23, 3), 0);
 	assert_int_equal(solver_init(&b, arch23, prio23, 3), 0);
 	snprintf(path, sizeof(path), "%s/all.solv", dir);
-	assert_int_equal(solver_feed_from_cache(&b, "all", path, 0, NULL),
-			 -ENOENT);
+	assert_int_equal(cache_load(&b, "all", path, 0), -ENOENT);
 	for (i = 0; i < 3; i++) {
 		static const char *const f[] = { "base", "packages", "core" };
 		char src[512], dst[256];
@@ -750,8 +779,7 @@ static void test_cache_roundtrip(void **state)
 		snprintf(src, sizeof(src), F23 "%s/Packages", f[i]);
 		snprintf(dst, sizeof(dst), "%s/%s.solv", dir, f[i]);
 		feed_file(&a, f[i], src, dst);
-		assert_int_equal(solver_feed_from_cache(&b, f[i], dst, 5,
-							NULL), 0);
+		assert_int_equal(cache_load(&b, f[i], dst, 5), 0);
 	}
 	solver_prepare(&a);
 	solver_prepare(&b);
@@ -782,8 +810,7 @@ static void test_cache_roundtrip(void **state)
 	assert_false(solver_is_essential(&b, pb));
 	/* garbage is PKGE_FORMAT */
 	assert_int_equal(hostfs_write_atomic(path, "junk", 4, 0644), 0);
-	assert_int_equal(solver_feed_from_cache(&b, "all", path, 0, NULL),
-			 -PKGE_FORMAT);
+	assert_int_equal(cache_load(&b, "all", path, 0), -PKGE_FORMAT);
 	solver_release(&a);
 	solver_release(&b);
 	assert_int_equal(hostfs_remove_tree(dir), 0);
@@ -818,13 +845,13 @@ static void test_load_19_fast(void **state)
 	for (i = 0; i < 7; i++) {
 		t0 = now_ms();
 		assert_int_equal(solver_feed_from_text(&s, feeds[i], text[i],
-				 len[i], 0, NULL, &r), 0);
+				 len[i], 0, -1, &r), 0);
 		parse += now_ms() - t0;
 		n += r->nsolvables;
 		snprintf(path, sizeof(path), "%s/%s.solv", dir, feeds[i]);
 		t0 = now_ms();
-		assert_int_equal(solver_feed_from_text(&s, "w", text[i],
-				 len[i], 0, path, NULL), 0);
+		assert_int_equal(text_to_cache(&s, "w", text[i], len[i], path,
+					       NULL), 0);
 		write += now_ms() - t0;
 		free(text[i]);
 	}
@@ -834,8 +861,7 @@ static void test_load_19_fast(void **state)
 	t0 = now_ms();
 	for (i = 0; i < 7; i++) {
 		snprintf(path, sizeof(path), "%s/%s.solv", dir, feeds[i]);
-		assert_int_equal(solver_feed_from_cache(&s, feeds[i], path, 0,
-							NULL), 0);
+		assert_int_equal(cache_load(&s, feeds[i], path, 0), 0);
 	}
 	solver_prepare(&s);
 	load = now_ms() - t0;

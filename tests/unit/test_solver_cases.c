@@ -150,7 +150,7 @@ static void do_line(struct run *r, char *line, char **rest)
 		ensure_init(r);
 		block(rest, &b, &n);
 		assert_int_equal(solver_feed_from_text(&r->s, arg, b, n,
-				 pr ? atoi(pr) : 0, NULL, NULL), 0);
+				 pr ? atoi(pr) : 0, -1, NULL), 0);
 	} else if (!strcmp(line, "installed")) {
 		ensure_init(r);
 		if (!r->s.installed)
