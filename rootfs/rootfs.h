@@ -335,13 +335,6 @@ enum origin { ORIGIN_NONE, ORIGIN_ROM, ORIGIN_UPPER, ORIGIN_WHITEOUT };
 int rootfs_open(struct rootfs *rf, const char *root, const char *overlay_root);
 void rootfs_release(struct rootfs *rf);
 
-/* Transition (to go once every caller is on the confined calls): host
- * paths of a canonical rel for writing / in the upper layer / in the
- * merged view (NULL when absent there). Malloc'd. */
-char *rootfs_wpath(const struct rootfs *rf, const char *rel);
-char *rootfs_upath(const struct rootfs *rf, const char *rel);
-char *rootfs_rpath(const struct rootfs *rf, const char *rel,
-		   enum origin *origin);
 /* Live: sync and drop the dentry cache after the upper layer was changed
  * directly; 1 when the merged view may be stale. */
 int rootfs_live_settle(const struct rootfs *rf);

@@ -179,10 +179,6 @@ int ctx_lookup(const struct pkg_ctx *ctx, const char *path, struct stat *st,
 	       enum origin *origin, enum tree_layer *layer, char **res);
 /* SHA-256 of the regular file at path in the merged view (silent). */
 int ctx_sha256(const struct pkg_ctx *ctx, const char *path, char hex[SHA256_HEX_SIZE]);
-/* For a library that opens by name (usign's key files): the host path
- * of path in the merged view, links followed inside the root, checked
- * free of links, or NULL when absent (not reported). Malloc'd. */
-char *ctx_checked_path(const struct pkg_ctx *ctx, const char *path);
 /* Resolve path for writing and make its parent directories (offline:
  * copied up from the image). *res: canonical, malloc'd. Reported. */
 int ctx_prepare_write(struct pkg_ctx *ctx, const char *path, char **res);

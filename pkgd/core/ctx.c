@@ -67,21 +67,6 @@ int ctx_sha256(const struct pkg_ctx *ctx, const char *path, char hex[SHA256_HEX_
 	return r;
 }
 
-char *ctx_checked_path(const struct pkg_ctx *ctx, const char *path)
-{
-	char *res = NULL, *host = NULL;
-	enum tree_layer l;
-	enum origin o;
-	struct stat st;
-	int r = rootfs_resolve(&ctx->rf, NULL, path, ROOTFS_RESOLVE_FOLLOW,
-			       &res);
-
-	if (r == 0 && rootfs_find(&ctx->rf, res, &st, &o, &l) == 0)
-		host = tree_checked_path(&ctx->rf, l, res, &r);
-	free(res);
-	return host;
-}
-
 int ctx_prepare_write(struct pkg_ctx *ctx, const char *path, char **res)
 {
 	int r = ctx_resolve(ctx, path, res);
