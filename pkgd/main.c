@@ -288,7 +288,7 @@ static int setup_root(struct pkg_ctx *ctx)
 	}
 	/* The main root's, also when -d makes a dest the root. */
 	if (r == 0)
-		ctx->cache_fd = feed_cache_open(ctx);
+		feed_cache_open(ctx);
 	return r;
 }
 
@@ -500,7 +500,7 @@ int main(int argc, char **argv)
 #endif
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.lock_fd = ctx.opkg_lock_fd = ctx.tmp_fd = -1;
-	ctx.lists_fd = ctx.cache_fd = -1;
+	ctx.lists_fd = ctx.cache_fd = ctx.cache_parent_fd = -1;
 	ctx.out = stdout;
 	ctx.prog = base ? base + 1 : argv[0];
 	if (strncmp(ctx.prog, "opkg", 4) == 0)

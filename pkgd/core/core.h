@@ -139,6 +139,7 @@ struct pkg_ctx {
 	char *root;	   /* absolute root, "" for "/" */
 	int lists_fd;	   /* the lists directory, -1 until opened */
 	int cache_fd;	   /* FEED_CACHE_DIR of the main root, or -1 */
+	int cache_parent_fd; /* its parent when it is not made yet, or -1 */
 	int offline;	   /* -o given */
 	sqlite3 *db;
 	int db_readonly;

@@ -248,7 +248,9 @@ void ctx_release(struct pkg_ctx *ctx)
 		close(ctx->lists_fd);
 	if (ctx->cache_fd >= 0)
 		close(ctx->cache_fd);
-	ctx->lists_fd = ctx->cache_fd = -1;
+	if (ctx->cache_parent_fd >= 0)
+		close(ctx->cache_parent_fd);
+	ctx->lists_fd = ctx->cache_fd = ctx->cache_parent_fd = -1;
 	free(ctx->root);
 	ctx->root = NULL;
 }

@@ -61,29 +61,43 @@ int feed_lists_fd(struct pkg_ctx *ctx, int create)
 	return ctx->lists_fd = r;
 }
 
-int feed_cache_open(struct pkg_ctx *ctx)
+void feed_cache_open(struct pkg_ctx *ctx)
 {
 	char *res = NULL, *slash;
-	struct stat st;
 	int r = rootfs_resolve(&ctx->rf, NULL, FEED_CACHE_DIR, 0, &res);
 
-	/* made in ROOT/tmp only when that is there (RAM on a device) */
-	if (r == 0 && tree_lstat(&ctx->rf, TREE_WRITE, res, &st) < 0 &&
-	    (slash = strrchr(res, '/'))) {
-		*slash = '\0';
-		r = tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == 0 &&
-				    S_ISDIR(st.st_mode)
-			    ? 0
-			    : -ENOENT;
-		*slash = '/';
-		if (r == 0)
-			r = tree_mkdir_p(&ctx->rf, TREE_WRITE, res, 0755);
-	}
 	if (r == 0)
 		r = tree_open(&ctx->rf, TREE_WRITE, res,
 			      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (r >= 0) {
+		ctx->cache_fd = r;
+	} else if (r == -ENOENT && (slash = strrchr(res, '/'))) {
+		/* made when a cache is first written, and only in ROOT/tmp
+		 * when that is there (RAM on a device) */
+		*slash = '\0';
+		r = tree_open(&ctx->rf, TREE_WRITE, res,
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+		ctx->cache_parent_fd = r < 0 ? -1 : r;
+	}
 	free(res);
-	return r < 0 ? -1 : r;
+}
+
+/* The cache directory for writing: made now if main found only ROOT/tmp.
+ * -1 when there is none. */
+static int cache_dir_made(struct pkg_ctx *ctx)
+{
+	const char *leaf = strrchr(FEED_CACHE_DIR, '/');
+	int fd;
+
+	if (ctx->cache_fd >= 0 || ctx->cache_parent_fd < 0)
+		return ctx->cache_fd;
+	leaf = leaf ? leaf + 1 : FEED_CACHE_DIR;
+	fsop_mkdirat(ctx->cache_parent_fd, leaf, 0755);
+	fd = openat(ctx->cache_parent_fd, leaf,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(ctx->cache_parent_fd);
+	ctx->cache_parent_fd = -1;
+	return ctx->cache_fd = fd < 0 ? -1 : fd;
 }
 
 /* name in the directory dfd, for reading; never a link. -errno. */
@@ -458,8 +472,8 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 	if ((fd = open_in(dfd, j->tmp)) < 0)
 		return pkg_error(fd, "cannot read list of feed '%s'",
 				 src->name);
-	if (ctx->cache_fd >= 0 && (cfd = create_in(ctx->cache_fd,
-						    j->solvtmp)) < 0)
+	if (cache_dir_made(ctx) >= 0 &&
+	    (cfd = create_in(ctx->cache_fd, j->solvtmp)) < 0)
 		cfd = -1; /* no cache: the list is parsed each time */
 	r = feed_parse(ctx, src->name, fd, cfd);
 	if (cfd >= 0)
@@ -555,7 +569,7 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 		return 0; /* never updated: nothing to load */
 	if (dfd < 0)
 		return dfd; /* reported */
-	if (ctx->cache_fd >= 0 && (cache = feed_cache_name(src->name, &sl)) &&
+	if ((cache = feed_cache_name(src->name, &sl)) && ctx->cache_fd >= 0 &&
 	    (fd = open_in(ctx->cache_fd, cache)) >= 0) {
 		r = solver_feed_from_cache(&ctx->solv, src->name, fd, prio,
 					   NULL);
@@ -574,7 +588,8 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 		r = -PKGE_FORMAT; /* reported, naming the list */
 		goto out;
 	}
-	if (cache && asprintf(&tmp, "%s.%ld", cache, (long)getpid()) >= 0 &&
+	if (cache && cache_dir_made(ctx) >= 0 &&
+	    asprintf(&tmp, "%s.%ld", cache, (long)getpid()) >= 0 &&
 	    (cfd = create_in(ctx->cache_fd, tmp)) < 0)
 		cfd = -1;
 	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio, cfd, NULL);

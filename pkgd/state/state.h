@@ -140,10 +140,10 @@ int conffiles_status(struct pkg_ctx *ctx, const char *glob);
  * -ENOENT unreported when it is not there and create is 0; other errors
  * reported. */
 int feed_lists_fd(struct pkg_ctx *ctx, int create);
-/* FEED_CACHE_DIR in the root, opened (made when ROOT/tmp is there): a
- * descriptor for ctx->cache_fd, or -1 when there is none (then lists are
- * parsed each time). Not reported. */
-int feed_cache_open(struct pkg_ctx *ctx);
+/* FEED_CACHE_DIR in the root, opened into ctx->cache_fd; when it is not
+ * there, ROOT/tmp into ctx->cache_parent_fd, where the first cache
+ * written makes it; neither: lists are parsed each time. Not reported. */
+void feed_cache_open(struct pkg_ctx *ctx);
 /* A stream of feed name's stored list (decompressed), or NULL when it is
  * not there (or reported when it cannot be read). */
 FILE *feed_list_open(struct pkg_ctx *ctx, const char *name);
