@@ -545,7 +545,9 @@ int main(int argc, char **argv)
 			return early_exit(&ctx, 0);
 		if (r < 0)
 			return early_exit(&ctx, 1);
-		r = prepare(&ctx, cmd, &ds);
+		r = cmd_check_names(cmd, nsub - at, sub + at);
+		if (r == 0)
+			r = prepare(&ctx, cmd, &ds);
 		if (r == 0)
 			r = cmd->run(&ctx, nsub - at, sub + at);
 	}

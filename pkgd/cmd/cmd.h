@@ -29,6 +29,10 @@
 #define CMD_SCOPE 256	/* with CMD_POOL: the installed packages alone
 			 * unless -A (the queries: depends, what*), so the
 			 * feeds are not loaded for nothing */
+#define CMD_NAMES 1024	/* its words are package names or globs: checked
+			 * against opkg's name alphabet before it runs */
+#define CMD_NAMES1 2048	/* the same after the first word (flag F NAME...) */
+#define CMD_FILES 4096	/* with CMD_NAMES: a word may be an archive or URL */
 
 struct pkg_cmd {
 	const char *name;
@@ -83,6 +87,14 @@ extern const struct pkg_cmd cmd_whatreplaces_desc;
 extern const struct pkg_cmd cmd_whatsuggests_desc;
 
 /* ---- shared by several commands (common.c) ---- */
+
+/* The words of a command flagged CMD_NAMES / CMD_NAMES1: each a package
+ * name or glob in opkg's alphabet (letters, digits, "+-._", and "*?[]!^"
+ * for globs; starting with a letter, a digit or a glob character), or,
+ * with CMD_FILES, an archive or URL (a '/' in it, or .ipk/.opk/.deb) or
+ * NAME with a version constraint (nano=7.2-1, 'nano>=7').
+ * 0, or -PKGE_USAGE reported ("invalid package name '...'"). */
+int cmd_check_names(const struct pkg_cmd *cmd, int argc, char **argv);
 
 /* Does name match glob (NULL: everything; -i: any case)? */
 int cmd_glob_ok(const struct pkg_ctx *ctx, const char *glob,

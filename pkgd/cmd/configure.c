@@ -156,6 +156,6 @@ static int cmd_configure(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_configure_desc = {
 	"configure", "[GLOB]", "configure unpacked packages (run postinst)",
-	CMD_OPKG | CMD_WRITE | CMD_DB | CMD_POOL | CMD_SCOPE, cmd_configure
+	CMD_OPKG | CMD_WRITE | CMD_DB | CMD_POOL | CMD_SCOPE | CMD_NAMES, cmd_configure
 };
 

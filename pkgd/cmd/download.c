@@ -45,5 +45,5 @@ static int cmd_download(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_download_desc = {
 	"download", "NAME...", "download packages into the current directory",
-	CMD_OPKG | CMD_DB | CMD_POOL, cmd_download
+	CMD_OPKG | CMD_DB | CMD_POOL | CMD_NAMES, cmd_download
 };

@@ -81,5 +81,5 @@ static int cmd_flag(struct pkg_ctx *ctx, int argc, char **argv)
 const struct pkg_cmd cmd_flag_desc = {
 	"flag", "FLAG NAME...",
 	"set a flag (hold, noprune, user, ok, installed, unpacked)",
-	CMD_OPKG | CMD_WRITE | CMD_DB, cmd_flag
+	CMD_OPKG | CMD_WRITE | CMD_DB | CMD_NAMES1, cmd_flag
 };

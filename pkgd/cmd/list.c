@@ -211,5 +211,5 @@ static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_list_desc = {
 	"list", "[GLOB]", "list available packages",
-	CMD_OPKG | CMD_FEEDS | CMD_LISTING, cmd_list
+	CMD_OPKG | CMD_FEEDS | CMD_LISTING | CMD_NAMES, cmd_list
 };

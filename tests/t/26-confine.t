@@ -254,6 +254,23 @@ is "$(grep -c '^Status: install ok installed$' "$R/usr/lib/opkg/status")" \
 op remove --force-depends ok
 refused "5: '../x' on the command line" "$PKG" -f "$C" -o "$R" install \
 	'../../x'
+# every command that takes package names checks them first
+for c in "remove ../../etc/x" "flag hold ../x" "info x/../y" \
+	"files ../../etc" "status 'a b'" "whatdepends ../x" \
+	"depends -- -rf" "list-installed 'x;y'" "configure ../x" \
+	"upgrade 'a b'" "download ../x"; do
+	eval "set -- $c"
+	refused "5: '$*' on the command line" "$PKG" -f "$C" -o "$R" "$@"
+	like "$ERR" "invalid package name" "5: '$*': the line says why"
+done
+# ...and still takes what opkg takes: globs, archives, constraints
+run "$PKG" -f "$C" -o "$R" list-installed 'lib*'
+is "$RC" 0 "5: a glob is a name"
+run "$PKG" -f "$C" -o "$R" install --noaction 'libc>=1.0'
+case $ERR in
+*"invalid package name"*) fail "5: NAME>=VERSION is a name" ;;
+*) pass "5: NAME>=VERSION is a name" ;;
+esac
 # status: a forged name never reaches a path
 R3=$T/root3
 mk_plain_root "$R3"
