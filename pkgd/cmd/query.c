@@ -3,6 +3,7 @@
  * commands share, in opkg's formats. Patterns are globs (-i: any case);
  * the packages scanned are the installed ones, or all with -A.
  */
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,14 +57,48 @@ void query_opkg_ops(char *s)
 		memmove(o + 2, o + 3, strlen(o + 3) + 1);
 }
 
-static int in_set(const Queue *set, Id name)
-{
-	int i;
+/*
+ * whatdepends and whatdependsrec as opkg runs them: passes over the scope
+ * (sorted by name) until one prints nothing; a package is printed, with
+ * the first entry of its list that names a marked name, when it is
+ * reached and such an entry exists; the recursive form marks each
+ * printed package (and what it provides) as it goes, so a package later
+ * in the same pass sees it and one earlier waits for the next pass.
+ * opkg rescans everything each pass, which is quadratic (a 5,000-deep
+ * chain takes minutes). Here the names are string ids with a flag each,
+ * every package's list is parsed once into the names it mentions, and a
+ * reverse index (name -> the positions mentioning it) wakes exactly the
+ * packages a new mark concerns: the current pass visits the woken
+ * positions after the cursor in order (a heap), the next pass those
+ * before it. The output is opkg's, in linear time (times a log).
+ */
+struct what {
+	struct pkg_ctx *ctx;
+	const Queue *scope;
+	Id key;
+	unsigned char *marked;	/* by string id: names in the set */
+	unsigned char *done;	/* by string id: names printed or roots */
+	unsigned char *woken;	/* by position: queued once */
+	int nids;
+	int *first, *rev;	/* name -> positions: rev[first[n]..first[n+1]) */
+	Queue heap, next;	/* positions to visit this pass, next pass */
+};
 
-	for (i = 0; i < set->count; i++)
-		if (set->elements[i] == name)
-			return 1;
-	return 0;
+/* The names (string ids) p's key list mentions, into q. */
+static void list_names(struct pkg_ctx *ctx, Id p, Id key, Queue *q)
+{
+	char *deps = solver_deps_str(&ctx->solv, p, key), *save, *d;
+
+	for (d = deps ? strtok_r(deps, ",|", &save) : NULL; d;
+	     d = strtok_r(NULL, ",|", &save)) {
+		Id n;
+		d += strspn(d, " ");
+		n = pool_strn2id(ctx->solv.pool, d,
+				 (unsigned)strcspn(d, " ("), 0);
+		if (n > 0)
+			queue_push(q, n);
+	}
+	free(deps);
 }
 
 /* Does any package (installed or in a feed) satisfy the dependency? */
@@ -79,24 +114,26 @@ static int satisfiable(struct pkg_ctx *ctx, const char *dep)
 	return n > 0;
 }
 
-/* The first entry (one alternative) of p's key list that names a package
- * of the set, malloc'd as opkg prints it ("name (op ver)" plus
+/* The first entry (one alternative) of p's key list that names a marked
+ * name, malloc'd as opkg prints it ("name (op ver)" plus
  * " unsatisfiable" when nothing satisfies it), or NULL. */
-static char *first_hit(struct pkg_ctx *ctx, Id p, Id key, const Queue *set)
+static char *first_hit(struct what *w, Id p)
 {
-	char *deps = solver_deps_str(&ctx->solv, p, key), *save, *d;
+	struct pkg_ctx *ctx = w->ctx;
+	char *deps = solver_deps_str(&ctx->solv, p, w->key), *save, *d;
 	char *hit = NULL;
 
 	for (d = deps ? strtok_r(deps, ",|", &save) : NULL; d && !hit;
 	     d = strtok_r(NULL, ",|", &save)) {
 		size_t n;
+		Id id;
 		d += strspn(d, " ");
 		n = strlen(d);
 		while (n && d[n - 1] == ' ')
 			d[--n] = 0;
 		n = strcspn(d, " (");
-		if (!in_set(set, pool_strn2id(ctx->solv.pool, d,
-					      (unsigned)n, 0)))
+		id = pool_strn2id(ctx->solv.pool, d, (unsigned)n, 0);
+		if (id <= 0 || id >= w->nids || !w->marked[id])
 			continue;
 		if (asprintf(&hit, "%s%s", d,
 			     satisfiable(ctx, d) ? "" : " unsatisfiable") < 0)
@@ -108,16 +145,66 @@ static char *first_hit(struct pkg_ctx *ctx, Id p, Id key, const Queue *set)
 	return hit;
 }
 
+/* A min-heap of positions in w->heap. */
+static void heap_push(Queue *h, Id v)
+{
+	int i = h->count, up;
+
+	queue_push(h, v);
+	for (; i > 0 && h->elements[up = (i - 1) / 2] > v; i = up) {
+		h->elements[i] = h->elements[up];
+	}
+	h->elements[i] = v;
+}
+
+static Id heap_pop(Queue *h)
+{
+	Id top = h->elements[0], last = h->elements[--h->count];
+	int i = 0, c;
+
+	while ((c = 2 * i + 1) < h->count) {
+		if (c + 1 < h->count && h->elements[c + 1] < h->elements[c])
+			c++;
+		if (h->elements[c] >= last)
+			break;
+		h->elements[i] = h->elements[c];
+		i = c;
+	}
+	if (h->count)
+		h->elements[i] = last;
+	return top;
+}
+
+/* Mark name n: wake the positions that mention it (after the cursor:
+ * this pass; before or at it: the next). */
+static void mark_name(struct what *w, Id n, int cursor)
+{
+	int k;
+
+	if (n <= 0 || n >= w->nids || w->marked[n])
+		return;
+	w->marked[n] = 1;
+	for (k = w->first[n]; k < w->first[n + 1]; k++) {
+		int pos = w->rev[k];
+		if (w->woken[pos])
+			continue;
+		w->woken[pos] = 1;
+		if (pos > cursor)
+			heap_push(&w->heap, pos);
+		else
+			queue_push(&w->next, pos);
+	}
+}
+
 /* Mark p: its name and every name it provides join the set (opkg's
  * pkg_mark_provides), so that dependents on a virtual name are found. */
-static void mark(struct pkg_ctx *ctx, Id p, Queue *set)
+static void mark(struct what *w, Id p, int cursor)
 {
-	Pool *pool = ctx->solv.pool;
+	Pool *pool = w->ctx->solv.pool;
 	Queue prov;
 	int i;
 
-	if (!in_set(set, pool->solvables[p].name))
-		queue_push(set, pool->solvables[p].name);
+	mark_name(w, pool->solvables[p].name, cursor);
 	queue_init(&prov);
 	solvable_lookup_deparray(pool->solvables + p, SOLVABLE_PROVIDES, &prov,
 				 0);
@@ -125,51 +212,105 @@ static void mark(struct pkg_ctx *ctx, Id p, Queue *set)
 		Id d = prov.elements[i];
 		if (ISRELDEP(d))
 			d = GETRELDEP(pool, d)->name;
-		if (!in_set(set, d))
-			queue_push(set, d);
+		mark_name(w, d, cursor);
 	}
 	queue_free(&prov);
 }
 
-/* One pass over the scope: print each package not yet marked with an
- * entry naming a marked one (its first such entry). With grow the
- * printed packages are marked as they go (whatdependsrec). Returns how
- * many were printed. */
-static int what_pass(struct pkg_ctx *ctx, const Queue *scope, Queue *set,
-		     Queue *done, Id key, const char *verb, int grow)
+/* The reverse index: for each name, the positions whose list mentions
+ * it (counted, then filled). 0 or -ENOMEM. */
+static int what_index(struct what *w)
 {
-	int i, n = 0;
+	Queue names;
+	int i, k, *fill;
 
-	for (i = 0; i < scope->count; i++) {
-		Id p = scope->elements[i];
-		char *hit;
-		if (in_set(done, ctx->solv.pool->solvables[p].name) ||
-		    !(hit = first_hit(ctx, p, key, set)))
-			continue;
-		fprintf(ctx->out, "\t%s %s\t%s %s\n",
-			solver_name(&ctx->solv, p), solver_evr(&ctx->solv, p),
-			verb, hit);
-		free(hit);
-		queue_push(done, ctx->solv.pool->solvables[p].name);
-		if (grow)
-			mark(ctx, p, set);
-		n++;
+	w->first = calloc((size_t)w->nids + 1, sizeof(int));
+	fill = calloc((size_t)w->nids + 1, sizeof(int));
+	if (!w->first || !fill) {
+		free(fill);
+		return -ENOMEM;
 	}
-	return n;
+	queue_init(&names);
+	for (i = 0; i < w->scope->count; i++) {
+		queue_empty(&names);
+		list_names(w->ctx, w->scope->elements[i], w->key, &names);
+		for (k = 0; k < names.count; k++)
+			if (names.elements[k] < w->nids)
+				w->first[names.elements[k] + 1]++;
+	}
+	for (i = 0; i < w->nids; i++)
+		w->first[i + 1] += w->first[i];
+	w->rev = malloc(((size_t)w->first[w->nids] + 1) * sizeof(int));
+	for (i = 0; w->rev && i < w->scope->count; i++) {
+		queue_empty(&names);
+		list_names(w->ctx, w->scope->elements[i], w->key, &names);
+		for (k = 0; k < names.count; k++) {
+			Id n = names.elements[k];
+			if (n < w->nids)
+				w->rev[w->first[n] + fill[n]++] = i;
+		}
+	}
+	queue_free(&names);
+	free(fill);
+	return w->rev ? 0 : -ENOMEM;
+}
+
+/* The passes: one (whatdepends: the direct dependents), or, recursive
+ * (whatdependsrec), until one prints nothing, each printed package marked
+ * at once so that a later package of the same pass sees it. */
+static void what_run(struct what *w, const char *verb, int recursive)
+{
+	struct pkg_ctx *ctx = w->ctx;
+	Pool *pool = ctx->solv.pool;
+	int i;
+
+	for (;;) {
+		while (w->heap.count) {
+			int pos = heap_pop(&w->heap);
+			Id p = w->scope->elements[pos];
+			Id name = pool->solvables[p].name;
+			char *hit;
+			if (w->done[name] || !(hit = first_hit(w, p))) {
+				w->woken[pos] = 0; /* may wake again */
+				continue;
+			}
+			fprintf(ctx->out, "\t%s %s\t%s %s\n",
+				solver_name(&ctx->solv, p),
+				solver_evr(&ctx->solv, p), verb, hit);
+			free(hit);
+			w->done[name] = 1;
+			if (recursive)
+				mark(w, p, pos);
+		}
+		if (!recursive || !w->next.count)
+			break;
+		for (i = 0; i < w->next.count; i++)
+			heap_push(&w->heap, w->next.elements[i]);
+		queue_empty(&w->next);
+	}
 }
 
 int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 	       const char *verb, int recursive)
 {
-	Queue set, scope, done;
-	int i, k;
+	struct what w = { .ctx = ctx, .key = key };
+	Queue scope;
+	int i, k, r;
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "name a package");
-	queue_init(&set);
 	queue_init(&scope);
-	queue_init(&done);
+	queue_init(&w.heap);
+	queue_init(&w.next);
 	query_scope_ids(ctx, &scope);
+	w.scope = &scope;
+	w.nids = ctx->solv.pool->ss.nstrings;
+	w.marked = calloc((size_t)w.nids + 1, 1);
+	w.done = calloc((size_t)w.nids + 1, 1);
+	w.woken = calloc((size_t)scope.count + 1, 1);
+	r = w.marked && w.done && w.woken ? what_index(&w) : -ENOMEM;
+	if (r < 0)
+		goto out;
 	fprintf(ctx->out, "Root set:\n");
 	for (i = 0; i < scope.count; i++) {
 		Id p = scope.elements[i];
@@ -180,17 +321,21 @@ int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 		if (k == argc)
 			continue;
 		fprintf(ctx->out, "  %s\n", solver_name(&ctx->solv, p));
-		mark(ctx, p, &set);
-		queue_push(&done, ctx->solv.pool->solvables[p].name);
+		w.done[ctx->solv.pool->solvables[p].name] = 1;
+		mark(&w, p, -1); /* everything woken is for the first pass */
 	}
 	fprintf(ctx->out, "What %s root set\n", verb);
-	while (what_pass(ctx, &scope, &set, &done, key, verb, recursive) &&
-	       recursive)
-		;
-	queue_free(&set);
+	what_run(&w, verb, recursive);
+out:
 	queue_free(&scope);
-	queue_free(&done);
-	return 0;
+	queue_free(&w.heap);
+	queue_free(&w.next);
+	free(w.marked);
+	free(w.done);
+	free(w.woken);
+	free(w.first);
+	free(w.rev);
+	return r < 0 ? pkg_error(r, "cannot answer the query") : 0;
 }
 
 /* The Provides (key SOLVABLE_PROVIDES) or Replaces (field text) entries
