@@ -95,9 +95,17 @@ test-cross-all:
 # CRYPTO, and STATIC_CRYPTO_LIBS_<backend> are its static libraries.
 STATIC_CC ?= musl-gcc
 STATIC_CFLAGS ?= -Os -flto -ffunction-sections -fdata-sections
-STATIC_B := build/static
-STATIC_PREFIX := $(CURDIR)/$(STATIC_B)/prefix
+# No unwind tables (.eh_frame: 157 KiB, 40 KiB of it after xz): C has no
+# exceptions and pkg never walks its stack. Everything is LTO, so the
+# code is generated at the link and the link's flags decide for every
+# library too (musl's libc.a is built without them).
+STATIC_LDFLAGS ?= -static -Os -flto -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -Wl,--gc-sections
 STATIC_CRYPTO ?= nettle
+# Each backend's binary in a folder of its own (both are kept for make
+# bench); the libraries are shared.
+STATIC_B := build/static$(if $(filter nettle,$(STATIC_CRYPTO)),,/$(STATIC_CRYPTO))
+STATIC_PREFIX := $(CURDIR)/build/static/prefix
 STATIC_CRYPTO_LIBS_nettle := -lhogweed -lnettle
 STATIC_CRYPTO_LIBS_openssl := -lcrypto
 STATIC_LIBS = zlib zstd $(STATIC_CRYPTO) mbedtls curl libarchive sqlite3 libsolv
@@ -111,10 +119,18 @@ static-libs:
 		sh scripts/static/build-lib.sh $$l $(STATIC_PREFIX) || exit 1; \
 	done
 
+# The compiler, flags and libraries of the link in a stamp: a change
+# relinks (with LTO the link is where the code is made).
+STATIC_LINK_ID = $(STATIC_CC) $(STATIC_CFLAGS) | $(STATIC_LDFLAGS) | $(STATIC_LDLIBS)
+
 static: static-libs
+	@mkdir -p $(STATIC_B)
+	@echo '$(STATIC_LINK_ID)' | cmp -s - $(STATIC_B)/link-flags || { \
+		echo '$(STATIC_LINK_ID)' >$(STATIC_B)/link-flags; \
+		rm -f $(STATIC_B)/bin/pkg; }
 	@CFLAGS="$(STATIC_CFLAGS)" \
 	CPPFLAGS="-DPKG_STATIC -I$(STATIC_PREFIX)/include" \
-	LDFLAGS="-static -Os -flto -Wl,--gc-sections -L$(STATIC_PREFIX)/lib" \
+	LDFLAGS="$(STATIC_LDFLAGS) -L$(STATIC_PREFIX)/lib" \
 	$(MAKE) --no-print-directory B=$(STATIC_B) CC=$(STATIC_CC) SAN= \
 		CRYPTO=$(STATIC_CRYPTO) \
 		LDLIBS="$(STATIC_LDLIBS)" $(STATIC_B)/bin/pkg
