@@ -14,6 +14,10 @@
 
 ARCH ?= armhf
 CROSS_ARCHES ?= armhf s390x
+# The crypto backend of the cross builds: the router's (make static and
+# the OpenWrt recipe use Nettle); CROSS_CRYPTO=openssl tests the other.
+CROSS_CRYPTO ?= nettle
+CROSS_PC_LIBS = $(filter-out $(CRYPTO_PC),$(PC_LIBS)) $(CRYPTO_PC_$(CROSS_CRYPTO))
 CROSS_TRIPLET_armhf := arm-linux-gnueabihf
 CROSS_TRIPLET_s390x := s390x-linux-gnu
 CROSS_QEMU_armhf := qemu-arm-static
@@ -23,7 +27,7 @@ CROSS_B = build/cross/$(ARCH)
 CROSS_SYSROOT = $(CURDIR)/$(CROSS_B)/sysroot
 
 # The target's Debian packages for each pkg-config name of PC_LIBS (the
-# crypto backend's too, whichever the Makefile chose): the -dev package
+# crypto backend's: CROSS_CRYPTO's): the -dev package
 # (headers, .so link) and the runtime library, whose dependencies the
 # sysroot gets as well. cmocka for the unit tests, libsolvext for
 # --dump-testcase (dlopen'ed), libcurl for downloads (dlopen'ed).
@@ -45,9 +49,9 @@ DEB_DEV_libcrypto := libssl-dev
 DEB_RT_libcrypto := libssl3
 DEB_DEV_openssl := libssl-dev
 DEB_RT_openssl := libssl3
-CROSS_DEV_DEBS = $(sort $(foreach p,$(PC_LIBS),$(DEB_DEV_$(p))) \
+CROSS_DEV_DEBS = $(sort $(foreach p,$(CROSS_PC_LIBS),$(DEB_DEV_$(p))) \
 	zlib1g-dev libcmocka-dev)
-CROSS_RT_DEBS = $(sort $(foreach p,$(PC_LIBS),$(DEB_RT_$(p))) \
+CROSS_RT_DEBS = $(sort $(foreach p,$(CROSS_PC_LIBS),$(DEB_RT_$(p))) \
 	zlib1g libcmocka0)
 
 # The environment of the cross sub-make: headers and libraries of the
@@ -70,7 +74,7 @@ cross-deps: cross-check-arch
 
 cross: cross-deps
 	@$(CROSS_ENV) $(MAKE) --no-print-directory B=$(CROSS_B) \
-		CC=$(CROSS_TRIPLET)-gcc SAN= all
+		CC=$(CROSS_TRIPLET)-gcc SAN= CRYPTO=$(CROSS_CRYPTO) all
 
 test-cross: cross
 	sh scripts/cross/test.sh $(ARCH) $(CURDIR)/$(CROSS_B) $(CROSS_QEMU_$(ARCH))
@@ -139,7 +143,12 @@ static: static-libs
 
 .PHONY: static static-libs
 
-# make bench prints the static binary's size and RSS (tests/bench/static.sh).
-bench: static
+# make bench prints the static binaries' sizes and RSS, one for each
+# crypto backend (tests/bench/static.sh); one after the other, as they
+# share the libraries' builds.
+bench: static static-openssl
+static-openssl: static
+	@$(MAKE) --no-print-directory static STATIC_CRYPTO=openssl
+.PHONY: static-openssl
 # Relinked when a library of the prefix is rebuilt.
 $(STATIC_B)/bin/pkg: $(wildcard $(STATIC_PREFIX)/lib/*.a)
