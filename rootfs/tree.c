@@ -25,8 +25,50 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+/*
+ * openat2 is used wherever the target has a number for it, whatever the
+ * C library's headers say: glibc >= 2.32 and musl >= 1.2 name the number
+ * but neither ships struct open_how (musl-gcc sees none of the kernel's
+ * <linux/...> headers), and OpenWrt's toolchains may be older. The number
+ * and the struct are the kernel's ABI (5.6, uapi/linux/openat2.h): from
+ * the kernel's headers when the build has them, otherwise defined here.
+ * An older kernel (4.14) answers ENOSYS, and qemu-user (7.2) too: the
+ * hand walk is used.
+ */
+#if !defined(SYS_openat2) && defined(__linux__)
+#if defined(__mips__) && defined(_ABIO32) && _MIPS_SIM == _ABIO32
+#define SYS_openat2 4437
+#elif defined(__mips__) && defined(_ABIN32) && _MIPS_SIM == _ABIN32
+#define SYS_openat2 6437
+#elif defined(__mips__)
+#define SYS_openat2 5437
+#elif defined(__alpha__)
+#define SYS_openat2 547
+#elif defined(__x86_64__) && defined(__ILP32__)
+#define SYS_openat2 (0x40000000 + 437) /* x32 */
+#elif !defined(__ia64__)
+#define SYS_openat2 437 /* the shared number of every other architecture */
+#endif
+#endif
+
 #ifdef SYS_openat2
+#if defined(__has_include)
+#if __has_include(<linux/openat2.h>)
 #include <linux/openat2.h>
+#define TREE_HAVE_OPENAT2_H 1
+#endif
+#endif
+#ifndef TREE_HAVE_OPENAT2_H
+#include <stdint.h>
+struct open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#endif
 #endif
 
 #include "rootfs.h"

@@ -14,6 +14,10 @@
 
 ARCH ?= armhf
 CROSS_ARCHES ?= armhf s390x
+# The crypto backend of the cross builds: the router's (make static and
+# the OpenWrt recipe use Nettle); CROSS_CRYPTO=openssl tests the other.
+CROSS_CRYPTO ?= nettle
+CROSS_PC_LIBS = $(filter-out $(CRYPTO_PC),$(PC_LIBS)) $(CRYPTO_PC_$(CROSS_CRYPTO))
 CROSS_TRIPLET_armhf := arm-linux-gnueabihf
 CROSS_TRIPLET_s390x := s390x-linux-gnu
 CROSS_QEMU_armhf := qemu-arm-static
@@ -23,7 +27,7 @@ CROSS_B = build/cross/$(ARCH)
 CROSS_SYSROOT = $(CURDIR)/$(CROSS_B)/sysroot
 
 # The target's Debian packages for each pkg-config name of PC_LIBS (the
-# crypto backend's too, whichever the Makefile chose): the -dev package
+# crypto backend's: CROSS_CRYPTO's): the -dev package
 # (headers, .so link) and the runtime library, whose dependencies the
 # sysroot gets as well. cmocka for the unit tests, libsolvext for
 # --dump-testcase (dlopen'ed), libcurl for downloads (dlopen'ed).
@@ -45,9 +49,9 @@ DEB_DEV_libcrypto := libssl-dev
 DEB_RT_libcrypto := libssl3
 DEB_DEV_openssl := libssl-dev
 DEB_RT_openssl := libssl3
-CROSS_DEV_DEBS = $(sort $(foreach p,$(PC_LIBS),$(DEB_DEV_$(p))) \
+CROSS_DEV_DEBS = $(sort $(foreach p,$(CROSS_PC_LIBS),$(DEB_DEV_$(p))) \
 	zlib1g-dev libcmocka-dev)
-CROSS_RT_DEBS = $(sort $(foreach p,$(PC_LIBS),$(DEB_RT_$(p))) \
+CROSS_RT_DEBS = $(sort $(foreach p,$(CROSS_PC_LIBS),$(DEB_RT_$(p))) \
 	zlib1g libcmocka0)
 
 # The environment of the cross sub-make: headers and libraries of the
@@ -70,7 +74,7 @@ cross-deps: cross-check-arch
 
 cross: cross-deps
 	@$(CROSS_ENV) $(MAKE) --no-print-directory B=$(CROSS_B) \
-		CC=$(CROSS_TRIPLET)-gcc SAN= all
+		CC=$(CROSS_TRIPLET)-gcc SAN= CRYPTO=$(CROSS_CRYPTO) all
 
 test-cross: cross
 	sh scripts/cross/test.sh $(ARCH) $(CURDIR)/$(CROSS_B) $(CROSS_QEMU_$(ARCH))
@@ -95,9 +99,17 @@ test-cross-all:
 # CRYPTO, and STATIC_CRYPTO_LIBS_<backend> are its static libraries.
 STATIC_CC ?= musl-gcc
 STATIC_CFLAGS ?= -Os -flto -ffunction-sections -fdata-sections
-STATIC_B := build/static
-STATIC_PREFIX := $(CURDIR)/$(STATIC_B)/prefix
+# No unwind tables (.eh_frame: 157 KiB, 40 KiB of it after xz): C has no
+# exceptions and pkg never walks its stack. Everything is LTO, so the
+# code is generated at the link and the link's flags decide for every
+# library too (musl's libc.a is built without them).
+STATIC_LDFLAGS ?= -static -Os -flto -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -Wl,--gc-sections
 STATIC_CRYPTO ?= nettle
+# Each backend's binary in a folder of its own (both are kept for make
+# bench); the libraries are shared.
+STATIC_B := build/static$(if $(filter nettle,$(STATIC_CRYPTO)),,/$(STATIC_CRYPTO))
+STATIC_PREFIX := $(CURDIR)/build/static/prefix
 STATIC_CRYPTO_LIBS_nettle := -lhogweed -lnettle
 STATIC_CRYPTO_LIBS_openssl := -lcrypto
 STATIC_LIBS = zlib zstd $(STATIC_CRYPTO) mbedtls curl libarchive sqlite3 libsolv
@@ -111,10 +123,18 @@ static-libs:
 		sh scripts/static/build-lib.sh $$l $(STATIC_PREFIX) || exit 1; \
 	done
 
+# The compiler, flags and libraries of the link in a stamp: a change
+# relinks (with LTO the link is where the code is made).
+STATIC_LINK_ID = $(STATIC_CC) $(STATIC_CFLAGS) | $(STATIC_LDFLAGS) | $(STATIC_LDLIBS)
+
 static: static-libs
+	@mkdir -p $(STATIC_B)
+	@echo '$(STATIC_LINK_ID)' | cmp -s - $(STATIC_B)/link-flags || { \
+		echo '$(STATIC_LINK_ID)' >$(STATIC_B)/link-flags; \
+		rm -f $(STATIC_B)/bin/pkg; }
 	@CFLAGS="$(STATIC_CFLAGS)" \
 	CPPFLAGS="-DPKG_STATIC -I$(STATIC_PREFIX)/include" \
-	LDFLAGS="-static -Os -flto -Wl,--gc-sections -L$(STATIC_PREFIX)/lib" \
+	LDFLAGS="$(STATIC_LDFLAGS) -L$(STATIC_PREFIX)/lib" \
 	$(MAKE) --no-print-directory B=$(STATIC_B) CC=$(STATIC_CC) SAN= \
 		CRYPTO=$(STATIC_CRYPTO) \
 		LDLIBS="$(STATIC_LDLIBS)" $(STATIC_B)/bin/pkg
@@ -123,7 +143,12 @@ static: static-libs
 
 .PHONY: static static-libs
 
-# make bench prints the static binary's size and RSS (tests/bench/static.sh).
-bench: static
+# make bench prints the static binaries' sizes and RSS, one for each
+# crypto backend (tests/bench/static.sh); one after the other, as they
+# share the libraries' builds.
+bench: static static-openssl
+static-openssl: static
+	@$(MAKE) --no-print-directory static STATIC_CRYPTO=openssl
+.PHONY: static-openssl
 # Relinked when a library of the prefix is rebuilt.
 $(STATIC_B)/bin/pkg: $(wildcard $(STATIC_PREFIX)/lib/*.a)

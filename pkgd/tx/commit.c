@@ -3,6 +3,7 @@
  * opkg files. A failure before the database commit undoes every file step.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -3,6 +3,7 @@
  * build the journal, commit, record in the database, finalize.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>

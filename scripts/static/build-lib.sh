@@ -106,9 +106,11 @@ nettle)
 	;;
 openssl)
 	# libcrypto only (Ed25519, SHA-256), for CRYPTO=openssl; no TLS (curl
-	# uses mbedTLS), no engines, no dynamic modules.
+	# uses mbedTLS), no engines, no dynamic modules, no secure heap (it
+	# needs the kernel's <linux/mman.h>, which musl-gcc does not see, and
+	# pkg never sets one up: it only verifies and hashes).
 	(cd "$b" && "$dir/Configure" linux-generic64 no-shared no-module \
-		no-engine no-dso no-async no-tests no-apps no-docs no-ssl no-tls \
+		no-engine no-dso no-async no-tests no-ssl no-tls no-secure-memory \
 		no-dtls no-comp no-ui-console no-deprecated no-legacy \
 		--prefix="$prefix" --libdir=lib $CFLAGS >configure.log &&
 		make -s -j"$jobs" build_libs >/dev/null &&

@@ -200,10 +200,7 @@ static void test_ctl_feed_19(void **state)
 		      c.stanzas, ms);
 	assert_int_equal(c.stanzas, 4202);
 	assert_int_equal(c.with_package, 4202);
-	/* PKG_TEST_SLOWDOWN: how many times slower than native this runs
-	 * (scripts/cross/test.sh sets it for qemu's emulation). */
-	assert_true(ms < 200.0 * (getenv("PKG_TEST_SLOWDOWN") ?
-				  atof(getenv("PKG_TEST_SLOWDOWN")) : 1.0));
+	assert_true(ms < unit_time_limit(200.0));
 	free(c.nano_desc), free(c.nano_version);
 }
 

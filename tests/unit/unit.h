@@ -70,6 +70,18 @@ static inline char *unit_path(void **state, const char *name)
 	return p;
 }
 
+/* ---- time limits ---- */
+
+/* A test's time limit in ms, times PKG_TEST_SLOWDOWN: how many times
+ * slower than native this runs (scripts/cross/test.sh sets it for qemu's
+ * emulation). */
+static inline double unit_time_limit(double native_ms)
+{
+	const char *slowdown = getenv("PKG_TEST_SLOWDOWN");
+
+	return native_ms * (slowdown ? atof(slowdown) : 1.0);
+}
+
 /* ---- reading ---- */
 
 /* The whole of PATH, NUL-terminated; its length in *len (when len is not
