@@ -10,9 +10,10 @@
  *
  * Ties: opkg-lede walks its package hash table (djb2 of the name modulo
  * 1024 buckets) and keeps the first of the highest priority: the package
- * whose name falls in the lower bucket wins. The same walk is done here
- * (with the width of unsigned long of this machine, as opkg built for it
- * does), name order within a bucket.
+ * whose name falls in the lower bucket wins. The same walk is done here,
+ * name order within a bucket (opkg: the order names entered the table).
+ * The bucket is the same on 32- and 64-bit devices: 1024 divides the
+ * modulus of unsigned long's wrap-around.
  *
  * The links are steps of the transaction's journal, resolved through the
  * tree as the transaction leaves it like every other entry: a new link is
