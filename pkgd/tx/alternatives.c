@@ -478,7 +478,7 @@ int alt_stage(struct run *rn)
 	if (r == 0)
 		r = alt_all_paths(&ar, &s);
 	alt_set_release(&s);
-	return r < 0 && r == -ENOMEM ? pkg_error(r, "alternatives") : r;
+	return r == -ENOMEM ? pkg_error(r, "alternatives") : r;
 }
 
 int alt_apply(struct pkg_ctx *ctx)
