@@ -368,7 +368,8 @@ static int alt_all_paths(struct alt_run *ar, struct alt_set *s)
 	size_t i;
 	int r = 0;
 
-	qsort(s->v, s->n, sizeof(*s->v), alt_cmp_path);
+	if (s->n) /* qsort wants a valid pointer even for none */
+		qsort(s->v, s->n, sizeof(*s->v), alt_cmp_path);
 	for (i = 0; r == 0 && i < s->n; i++) {
 		const struct alt_decl *w;
 		const char *want = NULL;
