@@ -1,7 +1,7 @@
 /*
  * configure [GLOB]: run the postinst of unpacked packages (those whose
  * postinst failed, or flagged unpacked), as opkg's configure does,
- * dependencies first.
+ * dependencies first; then every alternatives link (tx/alternatives.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -151,6 +151,10 @@ static int cmd_configure(struct pkg_ctx *ctx, int argc, char **argv)
 	free(c.names);
 	if (r == 0 && c.n && !ctx->opt.noaction)
 		r = opkg_files_write(ctx);
+	/* every package's alternatives links, as opkg's configure leaves
+	 * them (also a repair: links lost or made by hand) */
+	if (r == 0 && !ctx->opt.noaction)
+		r = alt_apply(ctx);
 	return r < 0 ? r : failed;
 }
 

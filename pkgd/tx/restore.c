@@ -386,13 +386,16 @@ int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	return r;
 }
 
-/* A transaction of uncover ops alone (reclaim, reset): journal, apply,
- * verify, commit the database change in the same SQLite transaction that
- * marks it committed (sql may be NULL), finish. Rolled back on failure. */
 int rom_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
 		   const char *sql)
 {
-	int r = journal_write(ctx, ops, NULL);
+	return tx_ops_commit(ctx, ops, NULL, sql);
+}
+
+int tx_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		  const char *staging, const char *sql)
+{
+	int r = journal_write(ctx, ops, staging);
 
 	if (r < 0)
 		return r;
@@ -411,8 +414,8 @@ int rom_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
 		db_rollback(ctx->db);
 	if (r < 0) {
 		journal_undo(ctx, ops);
-		journal_finish(ctx, ops, NULL, 0);
+		journal_finish(ctx, ops, staging, 0);
 		return r;
 	}
-	return journal_finish(ctx, ops, NULL, 1);
+	return journal_finish(ctx, ops, staging, 1);
 }

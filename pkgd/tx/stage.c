@@ -810,6 +810,8 @@ int tx_stage_all(struct run *rn)
 	}
 	if (r == 0)
 		r = build_ops(rn);
+	if (r == 0) /* once every package's steps are known */
+		r = alt_stage(rn);
 	return r;
 }
 

@@ -287,5 +287,28 @@ int rom_live_verify(struct pkg_ctx *ctx, const struct tx_ops *ops);
 /* Run uncover ops as one transaction; sql: the database change. */
 int rom_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
 		   const char *sql);
+/* A transaction of ops alone (reclaim, reset, alternatives): journal,
+ * apply, verify a live restore, commit the database change sql (may be
+ * NULL) in the SQLite transaction that marks it committed, finish;
+ * staging (may be NULL) holds what 'P' steps put in place and goes at
+ * the end. Rolled back on failure (reported). */
+int tx_ops_commit(struct pkg_ctx *ctx, const struct tx_ops *ops,
+		  const char *staging, const char *sql);
+
+/* ---- OpenWrt's alternatives (alternatives.c) ----
+ * "Alternatives: PRIO:PATH:TARGET, ..." in a package's control: PATH is
+ * a symlink to the TARGET of the highest priority among the installed
+ * packages (a tie goes to the package opkg-lede walks first), else to
+ * /bin/busybox when busybox's files hold PATH, else it goes; a PATH that
+ * is not a symlink is said and left alone. */
+
+/* Add to rn's steps those that leave every PATH declared before or
+ * after the transaction as the packages installed after it want it,
+ * resolved through the transaction's view; links are staged in rn's
+ * staging directory. 0 or reported. */
+int alt_stage(struct run *rn);
+/* The same for the packages installed now, as a transaction of its own
+ * (configure). 0 (also when nothing changes) or reported. */
+int alt_apply(struct pkg_ctx *ctx);
 
 #endif

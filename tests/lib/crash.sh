@@ -91,7 +91,7 @@ crash_state() {
 }
 
 crash_leftovers() {
-	find "$1" \( -name '*.pkg-tmp.*' -o -name '*.pkg-bak~' \
+	find "$1" \( -name '*.pkg-tmp.*' -o -name '*.pkg-bak~' -o -name '*.pkg-alt~' \
 		-o -name 'pkg.db-journal' -o -name 'pkg.db-wal' \
 		-o -path '*/usr/lib/pkg/staging' \) -print 2>/dev/null
 }
