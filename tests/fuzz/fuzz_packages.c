@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (solver_init(&s, archs, NULL, 2))
 		return 0;
 	if (solver_feed_from_text(&s, "fuzz", (const char *)data, size, 0,
-				  NULL, &repo) == 0) {
+				  -1, &repo) == 0) {
 		solver_prepare(&s);
 		touch_all(&s, repo);
 		queue_init(&q);
