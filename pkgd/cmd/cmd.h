@@ -25,6 +25,12 @@
 #define CMD_FEEDS 128	/* a pool of the feeds alone, no database: list
 			 * shows what the feeds offer (as opkg), and SQLite
 			 * would cost it 1.2 MB of RSS */
+#define CMD_DB_PKGS 1024 /* with CMD_DB, read-only: reads the packages and
+			  * their conffiles alone (opkg_files_import: the
+			  * .list files and scripts are not imported into a
+			  * database built in RAM) */
+#define CMD_DB_FILES 2048 /* with CMD_DB, read-only: the packages and files
+			   * tables (no scripts imported) */
 #define CMD_LISTING 512	/* a listing: --json, -i, --size... (help) */
 #define CMD_SCOPE 256	/* with CMD_POOL: the installed packages alone
 			 * unless -A (the queries: depends, what*), so the
