@@ -22,6 +22,11 @@ struct rom_pkg {
 struct import_ctx {
 	struct pkg_ctx *ctx;
 	enum opkg_import what;
+	char *info_res; /* info_dir resolved once, or NULL */
+	/* The parent directory of the last path resolved, as written and
+	 * resolved: a .list names its files directory by directory, so
+	 * most resolve their parent once. */
+	char *dir, *dir_res;
 	struct rom_pkg *rom; /* the image's packages, by name */
 	size_t nrom;
 	int count;
@@ -98,13 +103,22 @@ static char *rom_version(struct import_ctx *ic, const char *name)
 	return hit ? strdup(hit->version) : NULL;
 }
 
-static char *info_read(struct pkg_ctx *ctx, const char *pkg, const char *ext,
-		       size_t *len)
+/* info/<pkg>.<ext>: the directory resolved once (at the first read),
+ * then one open of the file (pkg is a checked name: one component). */
+static char *info_read(struct import_ctx *ic, const char *pkg,
+		       const char *ext, size_t *len)
 {
 	char rel[1024], *text = NULL;
+	int n;
 
-	snprintf(rel, sizeof(rel), "%s/%s.%s", ctx->conf.info_dir, pkg, ext);
-	if (ctx_read_file(ctx, rel, 0, &text, len) < 0)
+	if (!ic->info_res &&
+	    rootfs_resolve(&ic->ctx->rf, NULL, ic->ctx->conf.info_dir,
+			   ROOTFS_RESOLVE_FOLLOW, &ic->info_res) < 0)
+		return NULL;
+	n = snprintf(rel, sizeof(rel), "%s%s%s.%s", ic->info_res,
+		     *ic->info_res ? "/" : "", pkg, ext);
+	if (n < 0 || (size_t)n >= sizeof(rel) ||
+	    rootfs_read(&ic->ctx->rf, rel, 0, &text, len) < 0)
 		text = NULL;
 	return text;
 }
@@ -129,15 +143,36 @@ char *opkg_list_entry(char *line)
 	return line;
 }
 
-/* lstat of a recorded path, through its links inside the root. */
-static int import_stat(struct pkg_ctx *ctx, const char *path,
+/* lstat of a recorded path (normalised, root-relative), through its
+ * links inside the root: its parent resolved (links followed) as
+ * rootfs_resolve would, or taken from the last path's when it is the
+ * same directory, then the last component, not followed. */
+static int import_stat(struct import_ctx *ic, const char *path,
 		       struct stat *st)
 {
+	const char *slash = strrchr(path, '/');
+	const char *leaf = slash ? slash + 1 : path;
+	size_t dl = slash ? (size_t)(slash - path) : 0;
 	char *res = NULL;
-	int r = rootfs_resolve(&ctx->rf, NULL, path, 0, &res);
+	int r = 0;
 
-	if (r == 0)
-		r = rootfs_lstat(&ctx->rf, res, st, NULL);
+	if (!ic->dir || strlen(ic->dir) != dl || strncmp(ic->dir, path, dl)) {
+		free(ic->dir);
+		free(ic->dir_res);
+		ic->dir_res = NULL;
+		ic->dir = strndup(path, dl);
+		if (!ic->dir)
+			return -ENOMEM;
+		r = rootfs_resolve(&ic->ctx->rf, NULL, ic->dir,
+				   ROOTFS_RESOLVE_FOLLOW, &ic->dir_res);
+	}
+	if (r < 0 || !ic->dir_res)
+		return r < 0 ? r : -ENOENT;
+	if (asprintf(&res, "%s%s%s", ic->dir_res, *ic->dir_res ? "/" : "",
+		     leaf) < 0)
+		return -ENOMEM;
+	r = path_is_canonical(res) ? rootfs_lstat(&ic->ctx->rf, res, st, NULL)
+				   : -ENOENT;
 	free(res);
 	return r;
 }
@@ -146,7 +181,7 @@ static void import_files(struct import_ctx *ic, const char *pkg,
 			 const char *origin, const char *conffiles)
 {
 	size_t len = 0;
-	char *list = info_read(ic->ctx, pkg, "list", &len), *line, *save;
+	char *list = info_read(ic, pkg, "list", &len), *line, *save;
 
 	if (!list)
 		return;
@@ -161,7 +196,7 @@ static void import_files(struct import_ctx *ic, const char *pkg,
 		f.package = (char *)pkg;
 		f.type = 'f';
 		f.origin = (char *)origin;
-		if (import_stat(ic->ctx, line, &st) == 0) {
+		if (import_stat(ic, line, &st) == 0) {
 			f.type = S_ISLNK(st.st_mode)  ? 'l'
 				 : S_ISDIR(st.st_mode) ? 'd'
 						       : 'f';
@@ -200,7 +235,7 @@ static void import_conffiles(struct import_ctx *ic, const char *pkg,
 		f.conffile = 1;
 		f.conf_sha256 = hash[0] ? hash : NULL;
 		f.origin = (char *)origin;
-		if (import_stat(ic->ctx, f.path, &st) == 0) {
+		if (import_stat(ic, f.path, &st) == 0) {
 			f.mode = st.st_mode & 07777;
 			f.size = (uint64_t)st.st_size;
 		}
@@ -219,11 +254,11 @@ static void import_scripts(struct import_ctx *ic, const char *pkg,
 		"conffiles", "preinst", "postinst", "prerm", "postrm",
 		"postinst-pkg", "prerm-pkg"
 	};
-	size_t i, len, n = conffiles_only ? 1
-					  : sizeof(members) / sizeof(members[0]);
+	size_t all = sizeof(members) / sizeof(members[0]);
+	size_t i, len, n = conffiles_only ? 1 : all;
 
 	for (i = 0; i < n; i++) {
-		char *body = info_read(ic->ctx, pkg, members[i], &len);
+		char *body = info_read(ic, pkg, members[i], &len);
 		if (body)
 			db_script_put(ic->ctx->db, pkg, members[i], body, len);
 		free(body);
@@ -285,7 +320,7 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	p.auto_installed = t && !strcasecmp(t, "yes");
 	t = ctl_get(st, "Installed-Time");
 	p.installed_time = t ? strtoll(t, NULL, 10) : 0;
-	p.control = info_read(ic->ctx, name, "control", &len);
+	p.control = info_read(ic, name, "control", &len);
 	if (!p.control)
 		p.control = opkg_control_from_status(st);
 	if (db_pkg_put(ic->ctx->db, &p) < 0)
@@ -334,5 +369,8 @@ int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
 			 ic.count);
 	free(text);
 	rom_index_free(&ic);
+	free(ic.info_res);
+	free(ic.dir);
+	free(ic.dir_res);
 	return r < 0 ? r : ic.r;
 }
