@@ -46,6 +46,25 @@ CFLAGS += -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter $(SAN)
 # this by default, clang does not.
 LDFLAGS += -Wl,--as-needed $(SAN)
 LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolv -larchive -lcurl -lzstd -lsqlite3 $(CRYPTO_LDLIBS_$(CRYPTO))) -lz -lpthread
+# Start-up (issue 17): when the compiler finds Debian's static archives of
+# libarchive, SQLite, the crypto backend and the compressors, they are
+# linked in, so that a command maps libc, libm and libsolv only (libsolv
+# needs libc only) instead of some 20 libraries (libarchive.so alone
+# brings libxml2, ICU and libstdc++). --gc-sections keeps what is called:
+# libarchive's tar writer would otherwise pull every writer, xar's and
+# so libxml2 with it. A cross build whose compiler does not see the
+# archives keeps the shared libraries.
+STATIC_DEPS_openssl := -lcrypto
+STATIC_DEPS_nettle := -lhogweed -lnettle -lgmp
+STATIC_DEPS := -larchive -lsqlite3 $(STATIC_DEPS_$(CRYPTO)) -lnettle -lzstd \
+	-llzma -lbz2 -lz
+STATIC_DEPS_FOUND := $(foreach l,$(patsubst -l%,lib%.a,$(STATIC_DEPS)),\
+	$(filter /%,$(shell $(CC) -print-file-name=$(l))))
+ifeq ($(words $(STATIC_DEPS_FOUND)),$(words $(STATIC_DEPS)))
+LDLIBS := -Wl,--push-state,-Bstatic $(STATIC_DEPS) -Wl,--pop-state \
+	$(shell pkg-config --libs libsolv 2>/dev/null || echo -lsolv) -lm -lpthread
+LDFLAGS += -Wl,--gc-sections -Wl,-z,pack-relative-relocs
+endif
 
 LIBDIRS := rootfs fetch solver hooks
 # The crypto leaf is its own archive, linked last (below rootfs, which

@@ -434,6 +434,12 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	}
 	if (cmd->flags & CMD_NODB)
 		return 0; /* SQLite costs 1.2 MB of RSS update does not need */
+	/* A query without a database on the root imports into RAM only
+	 * what it reads (status --conffiles reads the files). */
+	if (cmd->flags & CMD_DB_PKGS && !ctx->opt.conffiles)
+		ctx->db_import = OPKG_IMPORT_PKGS;
+	else if (cmd->flags & (CMD_DB_PKGS | CMD_DB_FILES))
+		ctx->db_import = OPKG_IMPORT_FILES;
 	/* Written only under the lock: --noaction reads as a query does. */
 	r = session_open_db(ctx, ctx->lock_fd >= 0);
 	if (r < 0)

@@ -98,7 +98,12 @@ static const char *outer_check(const char *path, char *why, size_t wlen)
 
 	if (!a)
 		return "out of memory";
-	archive_read_support_filter_all(a);
+	/* The compressors an .ipk is made with (not _all: lz4 and the
+	 * others would be linked in for nothing). */
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_bzip2(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_ar(a);
 	if (archive_read_open_filename(a, path, 65536) == ARCHIVE_OK)

@@ -29,10 +29,16 @@
 #define CMD_SCOPE 256	/* with CMD_POOL: the installed packages alone
 			 * unless -A (the queries: depends, what*), so the
 			 * feeds are not loaded for nothing */
-#define CMD_NAMES 1024	/* its words are package names or globs: checked
+#define CMD_DB_PKGS 1024 /* with CMD_DB, read-only: reads the packages and
+			  * their conffiles alone (opkg_files_import: the
+			  * .list files and scripts are not imported into a
+			  * database built in RAM) */
+#define CMD_DB_FILES 2048 /* with CMD_DB, read-only: the packages and files
+			   * tables (no scripts imported) */
+#define CMD_NAMES 8192	/* its words are package names or globs: checked
 			 * against opkg's name alphabet before it runs */
-#define CMD_NAMES1 2048	/* the same after the first word (flag F NAME...) */
-#define CMD_FILES 4096	/* with CMD_NAMES: a word may be an archive or URL */
+#define CMD_NAMES1 16384 /* the same after the first word (flag F NAME...) */
+#define CMD_FILES 32768	/* with CMD_NAMES: a word may be an archive or URL */
 
 struct pkg_cmd {
 	const char *name;

@@ -368,5 +368,5 @@ static int cmd_info(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_info_desc = {
 	"info", "[GLOB]", "show package information",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_LISTING | CMD_NAMES, cmd_info
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_LISTING | CMD_NAMES, cmd_info
 };

@@ -46,5 +46,6 @@ static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_list_upgradable_desc = {
 	"list-upgradable", "[GLOB]", "list installed packages with a newer version",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_LISTING | CMD_NAMES, cmd_list_upgradable
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_LISTING | CMD_NAMES,
+	cmd_list_upgradable
 };

@@ -51,5 +51,5 @@ static int cmd_search(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_search_desc = {
 	"search", "FILE", "list installed packages that own a file (glob)",
-	CMD_OPKG | CMD_DB | CMD_LISTING, cmd_search
+	CMD_OPKG | CMD_DB | CMD_DB_FILES | CMD_LISTING, cmd_search
 };

@@ -12,5 +12,6 @@ static int cmd_whatdependsrec(struct pkg_ctx *ctx, int argc, char **argv)
 const struct pkg_cmd cmd_whatdependsrec_desc = {
 	"whatdependsrec", "[-A] GLOB...",
 	"list packages that depend on GLOB, recursively",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE | CMD_NAMES, cmd_whatdependsrec
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES,
+	cmd_whatdependsrec
 };

@@ -10,5 +10,6 @@ static int cmd_whatreplaces(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_whatreplaces_desc = {
 	"whatreplaces", "[-A] GLOB...", "list packages that replace GLOB",
-	CMD_OPKG | CMD_DB | CMD_POOL | CMD_SCOPE | CMD_NAMES, cmd_whatreplaces
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES,
+	cmd_whatreplaces
 };

@@ -143,6 +143,10 @@ struct pkg_ctx {
 	int offline;	   /* -o given */
 	sqlite3 *db;
 	int db_readonly;
+	/* What a database built in RAM imports from opkg's files (enum
+	 * opkg_import): a query that reads the packages table alone does
+	 * not pay for every listed file's lstat and every script's read. */
+	int db_import;
 	struct pkg_solver solv;
 	int solv_ready;
 	int pool_installed_only; /* CMD_SCOPE without -A */

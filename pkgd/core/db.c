@@ -200,7 +200,7 @@ int db_open(sqlite3 **out, const char *path, int write, int *created)
 	}
 	r = db_setup(db, write, created);
 	if (r < 0) {
-		sqlite3_close(db);
+		db_close(db);
 		return r;
 	}
 	*out = db;
@@ -209,8 +209,14 @@ int db_open(sqlite3 **out, const char *path, int write, int *created)
 
 void db_close(sqlite3 *db)
 {
-	if (db)
-		sqlite3_close(db);
+	sqlite3_stmt *st;
+
+	if (!db)
+		return;
+	/* the statements kept for the next call (db_prep_kept) */
+	while ((st = sqlite3_next_stmt(db, NULL)))
+		sqlite3_finalize(st);
+	sqlite3_close(db);
 }
 
 int db_begin(sqlite3 *db)
@@ -233,6 +239,39 @@ static int db_prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
 	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
 		return db_err(db, "prepare");
+	return 0;
+}
+
+/* The statements of the puts an import makes by the thousand (every file
+ * of every package) are kept on the connection between calls rather than
+ * parsed each time: found again by their text, which starts with KEPT so
+ * that no other statement is taken for one; reset after each step
+ * (step_kept), finalized by db_close. */
+#define KEPT "/* kept */ "
+
+static int db_prep_kept(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	sqlite3_stmt *s;
+
+	for (s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s)) {
+		const char *t = sqlite3_sql(s);
+
+		if (t && !sqlite3_stmt_busy(s) && !strcmp(t, sql)) {
+			sqlite3_clear_bindings(s);
+			*st = s;
+			return 0;
+		}
+	}
+	return db_prep(db, sql, st);
+}
+
+static int step_kept(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_err(db, what);
 	return 0;
 }
 
@@ -354,10 +393,10 @@ int db_pkg_installed(sqlite3 *db, const char *name)
 int db_pkg_put(sqlite3 *db, const struct db_pkg *p)
 {
 	sqlite3_stmt *st;
-	int r = db_prep(db,
-			"INSERT OR REPLACE INTO packages(" PKG_COLS
-			") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-			&st);
+	int r = db_prep_kept(db,
+			     KEPT "INSERT OR REPLACE INTO packages(" PKG_COLS
+			     ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+			     &st);
 
 	if (r < 0)
 		return r;
@@ -373,7 +412,7 @@ int db_pkg_put(sqlite3 *db, const struct db_pkg *p)
 	sqlite3_bind_int64(st, 9, p->installed_time);
 	bind_str(st, 10, p->control ? p->control : "");
 	bind_str(st, 11, p->rom_version);
-	r = step_done(db, st, "store package");
+	r = step_kept(db, st, "store package");
 	if (r < 0 || !p->origin || strcmp(p->origin, "rom"))
 		return r;
 	if ((r = db_prep(db, "UPDATE packages SET control=NULL WHERE name=?1"
@@ -445,10 +484,10 @@ int db_file_put(sqlite3 *db, const struct db_file *f)
 {
 	sqlite3_stmt *st;
 	char type[2] = { f->type, 0 };
-	int r = db_prep(db,
-			"INSERT OR REPLACE INTO files(" FILE_COLS
-			") VALUES(?,?,?,?,?,?,?,?,?,?)",
-			&st);
+	int r = db_prep_kept(db,
+			     KEPT "INSERT OR REPLACE INTO files(" FILE_COLS
+			     ") VALUES(?,?,?,?,?,?,?,?,?,?)",
+			     &st);
 
 	if (r < 0)
 		return r;
@@ -462,7 +501,7 @@ int db_file_put(sqlite3 *db, const struct db_file *f)
 	sqlite3_bind_int(st, 8, f->conffile);
 	bind_str(st, 9, f->conf_sha256);
 	bind_str(st, 10, f->origin ? f->origin : "overlay");
-	return step_done(db, st, "store file");
+	return step_kept(db, st, "store file");
 }
 
 int db_files_delete(sqlite3 *db, const char *package)
@@ -555,15 +594,15 @@ int db_script_put(sqlite3 *db, const char *pkg, const char *name,
 		  const char *body, size_t len)
 {
 	sqlite3_stmt *st;
-	int r = db_prep(db, "INSERT OR REPLACE INTO scripts VALUES(?,?,?)",
-			&st);
+	int r = db_prep_kept(db, KEPT "INSERT OR REPLACE INTO scripts "
+			     "VALUES(?,?,?)", &st);
 
 	if (r < 0)
 		return r;
 	bind_str(st, 1, pkg);
 	bind_str(st, 2, name);
 	sqlite3_bind_blob(st, 3, body, (int)len, SQLITE_TRANSIENT);
-	return step_done(db, st, "store script");
+	return step_kept(db, st, "store script");
 }
 
 int db_script_get(sqlite3 *db, const char *pkg, const char *name,

@@ -78,7 +78,9 @@ static int db_build_in_memory(struct pkg_ctx *ctx)
 	int created = 0, r = db_open(&ctx->db, ":memory:", 1, &created);
 
 	ctx->db_readonly = 1;
-	return r < 0 ? r : opkg_files_import(ctx);
+	/* only what the command reads (write access builds the whole one
+	 * on the root) */
+	return r < 0 ? r : opkg_files_import(ctx, ctx->db_import);
 }
 
 /* Remove a file a crashed build left (its name built from rel). */
@@ -124,7 +126,7 @@ static int db_build_on_root(struct pkg_ctx *ctx, const char *rel)
 	free(path);
 	path = NULL;
 	if (r == 0)
-		r = opkg_files_import(ctx);
+		r = opkg_files_import(ctx, OPKG_IMPORT_ALL);
 	db_close(ctx->db);
 	ctx->db = NULL;
 	if (r == 0 && (r = tree_rename(&ctx->rf, TREE_WRITE, tmp, rel)) < 0)
@@ -163,8 +165,8 @@ int session_open_db(struct pkg_ctx *ctx, int write)
 	if (r == 0 && !ctx->db)
 		r = write ? db_build_on_root(ctx, res)
 			  : db_build_in_memory(ctx);
-	else if (r == 0 && created)
-		r = opkg_files_import(ctx); /* an empty file an old run left */
+	else if (r == 0 && created) /* an empty file an old run left */
+		r = opkg_files_import(ctx, OPKG_IMPORT_ALL);
 	free(res);
 	return r;
 }

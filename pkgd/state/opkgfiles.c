@@ -60,6 +60,7 @@ static int cmp_str(const void *a, const void *b)
  * them), or -1. */
 static long paths_find(const struct pkg_paths *pp, const char *path)
 {
+	/* no paths: no array either (bsearch wants one, UBSan says) */
 	char *const *hit = pp->n ? bsearch(&path, pp->path, pp->n,
 					   sizeof(char *), cmp_str)
 				 : NULL;

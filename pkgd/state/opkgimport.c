@@ -1,7 +1,8 @@
 /*
  * First run: import an existing opkg state (status + info/<pkg>.*) into
  * the database. Packages that the image's own status lists at the same
- * version are recorded with origin "rom".
+ * version are recorded with origin "rom". A database built in RAM for a
+ * query imports only what the query reads (enum opkg_import).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,48 +12,113 @@
 
 #include "state/state.h"
 
+/* A package of the image's status: its name and version. */
+struct rom_pkg {
+	char *name;
+	char *version;
+	size_t pos; /* its stanza's rank: the first of a name wins */
+};
+
 struct import_ctx {
 	struct pkg_ctx *ctx;
-	char *rom_status; /* the image's status text, or NULL */
-	size_t rom_len;
+	enum opkg_import what;
+	char *info_res; /* info_dir resolved once, or NULL */
+	/* The parent directory of the last path resolved, as written and
+	 * resolved: a .list names its files directory by directory, so
+	 * most resolve their parent once. */
+	char *dir, *dir_res;
+	struct rom_pkg *rom; /* the image's packages, by name */
+	size_t nrom;
 	int count;
 	int r;
 };
 
-/* Version of name in the image's status, malloc'd, or NULL. */
-struct rom_find {
-	const char *name;
-	char *version;
-};
-
-static int rom_find_fn(const struct ctl_stanza *st, void *ud)
+static int rom_pkg_cmp(const void *a, const void *b)
 {
-	struct rom_find *f = ud;
-	const char *n = ctl_get(st, "Package"), *v = ctl_get(st, "Version");
+	const struct rom_pkg *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
 
-	if (n && v && !strcmp(n, f->name)) {
-		f->version = strdup(v);
-		return 1;
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int rom_name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct rom_pkg *)elem)->name);
+}
+
+static int rom_collect(const struct ctl_stanza *st, void *ud)
+{
+	struct import_ctx *ic = ud;
+	const char *n = ctl_get(st, "Package"), *v = ctl_get(st, "Version");
+	struct rom_pkg *grown;
+
+	if (!n || !v)
+		return 0;
+	grown = realloc(ic->rom, (ic->nrom + 1) * sizeof(*grown));
+	if (!grown)
+		return 1; /* fewer packages marked "rom": not an error */
+	ic->rom = grown;
+	grown[ic->nrom].name = strdup(n);
+	grown[ic->nrom].version = strdup(v);
+	grown[ic->nrom].pos = ic->nrom;
+	if (grown[ic->nrom].name && grown[ic->nrom].version)
+		ic->nrom++;
+	else {
+		free(grown[ic->nrom].name);
+		free(grown[ic->nrom].version);
 	}
 	return 0;
 }
 
-static char *rom_version(struct import_ctx *ic, const char *name)
+/* The image's status read once, sorted by name (not parsed again for
+ * each package: a router's status lists 150 to 400 of them). The first
+ * stanza of a name wins, as a linear search found it. */
+static void rom_index(struct import_ctx *ic, const char *text, size_t len)
 {
-	struct rom_find f = { name, NULL };
-
-	if (ic->rom_status)
-		ctl_parse(ic->rom_status, ic->rom_len, 0, rom_find_fn, &f);
-	return f.version;
+	ctl_parse(text, len, 0, rom_collect, ic);
+	if (ic->nrom)
+		qsort(ic->rom, ic->nrom, sizeof(*ic->rom), rom_pkg_cmp);
 }
 
-static char *info_read(struct pkg_ctx *ctx, const char *pkg, const char *ext,
-		       size_t *len)
+static void rom_index_free(struct import_ctx *ic)
+{
+	for (size_t i = 0; i < ic->nrom; i++) {
+		free(ic->rom[i].name);
+		free(ic->rom[i].version);
+	}
+	free(ic->rom);
+}
+
+/* Version of name in the image's status, malloc'd, or NULL. */
+static char *rom_version(struct import_ctx *ic, const char *name)
+{
+	struct rom_pkg *hit = ic->nrom ? bsearch(name, ic->rom, ic->nrom,
+						 sizeof(*ic->rom),
+						 rom_name_cmp)
+				       : NULL;
+
+	/* bsearch finds any of equal names: back to the first */
+	while (hit && hit > ic->rom && !strcmp(hit[-1].name, name))
+		hit--;
+	return hit ? strdup(hit->version) : NULL;
+}
+
+/* info/<pkg>.<ext>: the directory resolved once (at the first read),
+ * then one open of the file (pkg is a checked name: one component). */
+static char *info_read(struct import_ctx *ic, const char *pkg,
+		       const char *ext, size_t *len)
 {
 	char rel[1024], *text = NULL;
+	int n;
 
-	snprintf(rel, sizeof(rel), "%s/%s.%s", ctx->conf.info_dir, pkg, ext);
-	if (ctx_read_file(ctx, rel, 0, &text, len) < 0)
+	if (!ic->info_res &&
+	    rootfs_resolve(&ic->ctx->rf, NULL, ic->ctx->conf.info_dir,
+			   ROOTFS_RESOLVE_FOLLOW, &ic->info_res) < 0)
+		return NULL;
+	n = snprintf(rel, sizeof(rel), "%s%s%s.%s", ic->info_res,
+		     *ic->info_res ? "/" : "", pkg, ext);
+	if (n < 0 || (size_t)n >= sizeof(rel) ||
+	    rootfs_read(&ic->ctx->rf, rel, 0, &text, len) < 0)
 		text = NULL;
 	return text;
 }
@@ -77,15 +143,36 @@ char *opkg_list_entry(char *line)
 	return line;
 }
 
-/* lstat of a recorded path, through its links inside the root. */
-static int import_stat(struct pkg_ctx *ctx, const char *path,
+/* lstat of a recorded path (normalised, root-relative), through its
+ * links inside the root: its parent resolved (links followed) as
+ * rootfs_resolve would, or taken from the last path's when it is the
+ * same directory, then the last component, not followed. */
+static int import_stat(struct import_ctx *ic, const char *path,
 		       struct stat *st)
 {
+	const char *slash = strrchr(path, '/');
+	const char *leaf = slash ? slash + 1 : path;
+	size_t dl = slash ? (size_t)(slash - path) : 0;
 	char *res = NULL;
-	int r = rootfs_resolve(&ctx->rf, NULL, path, 0, &res);
+	int r = 0;
 
-	if (r == 0)
-		r = rootfs_lstat(&ctx->rf, res, st, NULL);
+	if (!ic->dir || strlen(ic->dir) != dl || strncmp(ic->dir, path, dl)) {
+		free(ic->dir);
+		free(ic->dir_res);
+		ic->dir_res = NULL;
+		ic->dir = strndup(path, dl);
+		if (!ic->dir)
+			return -ENOMEM;
+		r = rootfs_resolve(&ic->ctx->rf, NULL, ic->dir,
+				   ROOTFS_RESOLVE_FOLLOW, &ic->dir_res);
+	}
+	if (r < 0 || !ic->dir_res)
+		return r < 0 ? r : -ENOENT;
+	if (asprintf(&res, "%s%s%s", ic->dir_res, *ic->dir_res ? "/" : "",
+		     leaf) < 0)
+		return -ENOMEM;
+	r = path_is_canonical(res) ? rootfs_lstat(&ic->ctx->rf, res, st, NULL)
+				   : -ENOENT;
 	free(res);
 	return r;
 }
@@ -94,7 +181,7 @@ static void import_files(struct import_ctx *ic, const char *pkg,
 			 const char *origin, const char *conffiles)
 {
 	size_t len = 0;
-	char *list = info_read(ic->ctx, pkg, "list", &len), *line, *save;
+	char *list = info_read(ic, pkg, "list", &len), *line, *save;
 
 	if (!list)
 		return;
@@ -109,7 +196,7 @@ static void import_files(struct import_ctx *ic, const char *pkg,
 		f.package = (char *)pkg;
 		f.type = 'f';
 		f.origin = (char *)origin;
-		if (import_stat(ic->ctx, line, &st) == 0) {
+		if (import_stat(ic, line, &st) == 0) {
 			f.type = S_ISLNK(st.st_mode)  ? 'l'
 				 : S_ISDIR(st.st_mode) ? 'd'
 						       : 'f';
@@ -148,7 +235,7 @@ static void import_conffiles(struct import_ctx *ic, const char *pkg,
 		f.conffile = 1;
 		f.conf_sha256 = hash[0] ? hash : NULL;
 		f.origin = (char *)origin;
-		if (import_stat(ic->ctx, f.path, &st) == 0) {
+		if (import_stat(ic, f.path, &st) == 0) {
 			f.mode = st.st_mode & 07777;
 			f.size = (uint64_t)st.st_size;
 		}
@@ -157,16 +244,21 @@ static void import_conffiles(struct import_ctx *ic, const char *pkg,
 	free(copy);
 }
 
-static void import_scripts(struct import_ctx *ic, const char *pkg)
+/* The info members kept in the scripts table: the conffiles list (the
+ * order status shows the conffiles in), then the scripts unless
+ * conffiles_only. */
+static void import_scripts(struct import_ctx *ic, const char *pkg,
+			   int conffiles_only)
 {
 	static const char *const members[] = {
 		"conffiles", "preinst", "postinst", "prerm", "postrm",
 		"postinst-pkg", "prerm-pkg"
 	};
-	size_t i, len;
+	size_t all = sizeof(members) / sizeof(members[0]);
+	size_t i, len, n = conffiles_only ? 1 : all;
 
-	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
-		char *body = info_read(ic->ctx, pkg, members[i], &len);
+	for (i = 0; i < n; i++) {
+		char *body = info_read(ic, pkg, members[i], &len);
 		if (body)
 			db_script_put(ic->ctx->db, pkg, members[i], body, len);
 		free(body);
@@ -228,26 +320,28 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	p.auto_installed = t && !strcasecmp(t, "yes");
 	t = ctl_get(st, "Installed-Time");
 	p.installed_time = t ? strtoll(t, NULL, 10) : 0;
-	p.control = info_read(ic->ctx, name, "control", &len);
+	p.control = info_read(ic, name, "control", &len);
 	if (!p.control)
 		p.control = opkg_control_from_status(st);
 	if (db_pkg_put(ic->ctx->db, &p) < 0)
 		ic->r = -PKGE_DB;
-	import_files(ic, name, p.origin, conff);
-	if (conff)
+	if (ic->what != OPKG_IMPORT_PKGS)
+		import_files(ic, name, p.origin, conff);
+	if (conff) /* the status's own field (info and status show it) */
 		import_conffiles(ic, name, p.origin, conff);
-	import_scripts(ic, name);
+	if (ic->what == OPKG_IMPORT_ALL || conff)
+		import_scripts(ic, name, ic->what != OPKG_IMPORT_ALL);
 	free(p.control);
 	free(romv);
 	ic->count++;
 	return 0;
 }
 
-int opkg_files_import(struct pkg_ctx *ctx)
+int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
 {
-	struct import_ctx ic = { .ctx = ctx };
-	char *text = NULL, *rel = NULL;
-	size_t len = 0;
+	struct import_ctx ic = { .ctx = ctx, .what = what };
+	char *text = NULL, *rel = NULL, *rom_text = NULL;
+	size_t len = 0, rom_len = 0;
 	int r = ctx_read_file(ctx, ctx->conf.status_file, 0, &text, &len);
 
 	if (r == -ENOENT)
@@ -257,9 +351,11 @@ int opkg_files_import(struct pkg_ctx *ctx)
 				 ctx->conf.status_file);
 	if (ctx->rf.rom_fd >= 0 &&
 	    path_normalise(ctx->conf.status_file, &rel) == 0 &&
-	    path_is_canonical(rel))
-		tree_read_file(&ctx->rf, TREE_ROM, rel, 0, &ic.rom_status,
-			       &ic.rom_len);
+	    path_is_canonical(rel) &&
+	    tree_read_file(&ctx->rf, TREE_ROM, rel, 0, &rom_text,
+			   &rom_len) == 0)
+		rom_index(&ic, rom_text, rom_len);
+	free(rom_text);
 	free(rel);
 	r = db_begin(ctx->db);
 	if (r == 0)
@@ -272,6 +368,9 @@ int opkg_files_import(struct pkg_ctx *ctx)
 		ctx_note(ctx, 2, "Imported %d packages from opkg status.\n",
 			 ic.count);
 	free(text);
-	free(ic.rom_status);
+	rom_index_free(&ic);
+	free(ic.info_res);
+	free(ic.dir);
+	free(ic.dir_res);
 	return r < 0 ? r : ic.r;
 }

@@ -19,8 +19,12 @@
  * only when its set of paths differs); info files of packages no longer
  * installed go. 0 or a negative code (reported). */
 int opkg_files_write(struct pkg_ctx *ctx);
-/* Import an existing opkg status + info into an empty database. */
-int opkg_files_import(struct pkg_ctx *ctx);
+/* Import an existing opkg status + info into an empty database: what
+ * (enum opkg_import) the packages and their conffiles alone (the status
+ * file, info/<pkg>.control and .conffiles), with the files of their
+ * .list, or all (the scripts too: a database that is to be written). */
+enum opkg_import { OPKG_IMPORT_ALL, OPKG_IMPORT_PKGS, OPKG_IMPORT_FILES };
+int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what);
 /* Render a package's status stanza (opkg-lede's field order and format)
  * into a malloc'd string; NULL when out of memory or when a one-line
  * value holds a control character (reported). */

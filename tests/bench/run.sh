@@ -1,128 +1,211 @@
 #!/bin/sh
 # make bench: wall time and peak RSS of pkg's commands on the real 19.07.1
 # workload (7 feeds, 9,263 packages, the status and info of the router that
-# downloaded them). Prints figures; never fails on timing.
+# downloaded them), on the 23.05.0 router's state (270 packages) and real
+# transactions from the 23.05.2 feeds. Each figure: the median wall time of
+# 7 runs (tests/bench/timeit.c, a monotonic clock) and the largest peak
+# RSS. With OPKG_PEER=/path/to/opkg (OpenWrt's opkg-lede), the same
+# commands on a copy of the same root with that binary, and pkg's ratio.
+# Prints figures; never fails on timing.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${PKG_BUILD:-$TOP/build}
 PKG=$B/bin/pkg
+PEER=${OPKG_PEER:-}
+RUNS=${BENCH_RUNS:-7}
 # The fixtures: $FX as the tests take it (tests/lib/common.sh), by default
 # the repository's tests/fixtures.
 FXROOT=${FX:-$TOP/tests/fixtures}
 FX=$FXROOT/openwrt-19.07.1-official_aarch64_cortex-a53_brcm2708-bcm2710
+F230=$FXROOT/openwrt-23.05.0-official_rootfs_arm_arm1176jzf-s_vfp_bcm27xx-bcm2708
 if [ ! -d "$FX/feeds" ]; then
 	echo "bench: no fixtures at $FXROOT (set FX)" >&2
 	exit 1
 fi
+if [ -n "$PEER" ] && [ ! -x "$PEER" ]; then
+	echo "bench: OPKG_PEER=$PEER is not an executable" >&2
+	exit 1
+fi
 W=$(mktemp -d /dev/shm/pkg-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+TIMEIT=$W/timeit
+${CC:-cc} -O2 -o "$TIMEIT" "$TOP/tests/bench/timeit.c" || exit 1
 
-R=$W/root
-mkdir -p "$R/etc/opkg" "$R/usr/lib"
-cp -r "$FX/rootfs/usr/lib/opkg" "$R/usr/lib/"
-cp -r "$FX/rootfs/etc/opkg/keys" "$R/etc/opkg/"
-{
-	echo "dest root /"
-	echo "lists_dir ext /var/opkg-lists"
-	echo "option check_signature 1"
-	echo "arch all 1"
-	echo "arch noarch 1"
-	echo "arch aarch64_cortex-a53 10"
-	for f in "$FX"/feeds/*; do
-		echo "src/gz $(basename "$f") file://$f"
-	done
-} > "$R/etc/opkg.conf"
-
-# measure ARGS...: best wall time ($best, s) of 5 runs and peak RSS ($rss,
-# KiB) of $PKG on root $ROOT (default $R); $PRE, when set, is run before
-# each. Non-zero (and $why) when pkg fails.
-measure() {
-	best=""
-	rss=0
-	for i in 1 2 3 4 5; do
-		[ -n "${PRE:-}" ] && eval "$PRE"
-		if ! /usr/bin/time -f '%e %M' -o "$W/t" "$PKG" \
-			-o "${ROOT:-$R}" "$@" >/dev/null 2>"$W/err"; then
-			why=$(head -1 "$W/err")
-			return 1
-		fi
-		read -r s k < "$W/t"
-		if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then
-			best=$s
-		fi
-		[ "$k" -gt "$rss" ] && rss=$k
-	done
-	return 0
-}
-
-# run LABEL ARGS...: measure, print a row (peak RSS over the first row's).
-run() {
-	label=$1
-	shift
-	if ! measure "$@"; then
-		printf '%-40s FAILED: %s\n' "$label" "$why"
-		return
-	fi
-	if [ -z "${idle:-}" ]; then
-		idle=$rss
-		printf '%-40s %8s s %8s KiB peak RSS\n' "$label" "$best" "$rss"
-	else
-		printf '%-40s %8s s %8s KiB peak RSS (%+d over idle)\n' \
-			"$label" "$best" "$rss" $((rss - idle))
-	fi
-}
-
-echo "pkg bench: 19.07.1 feeds (9,263 packages), 153 installed"
-run "pkg --version (idle)" --version
-"$PKG" -o "$R" list-installed >/dev/null 2>&1 # first run imports opkg state
-PRE='rm -rf "$R/var/opkg-lists"' \
-	run "update (verify + parse + cache, 7 feeds)" update
-run "update (lists unchanged: verify only)" update
-run "list-installed" list-installed
-run "list" list
-run "list-upgradable" list-upgradable
-run "install --noaction nano" install --noaction nano
-run "install --noaction luci-ssl-openssl" install --noaction luci-ssl-openssl
-run "info nano" info nano
-run "info 'lib*'" info 'lib*'
-run "find '*editor*'" find '*editor*'
-run "status" status
-run "files busybox" files busybox
-run "search '/usr/bin/*'" search '/usr/bin/*'
-run "whatdepends libc" whatdepends libc
-run "list-changed-conffiles" list-changed-conffiles
-
-# Real transactions: the 23.05.2 feeds (file://, signed) into a root that
-# has libc and libgcc1, a fresh copy of it for each run.
-F23=$FXROOT/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_mvebu-cortexa9
-if [ -d "$F23/feeds" ]; then
-	R23=$W/r23
-	mkdir -p "$R23/etc/opkg/keys" "$R23/usr/lib/opkg/info"
-	cp "$F23/keys/"* "$R23/etc/opkg/keys/"
+# mk_conf ROOT SIG ARCH FEED...: ROOT/etc/opkg.conf with those file://
+# feeds (SIG: 1 checks signatures; 0 for the peer: it has no opkg-key).
+mk_conf() {
+	_r=$1 _sig=$2 _arch=$3
+	shift 3
 	{
 		echo "dest root /"
 		echo "lists_dir ext /var/opkg-lists"
-		echo "option check_signature 1"
+		# opkg-lede takes "option check_signature 0" as on
+		[ "$_sig" = 1 ] && echo "option check_signature 1"
 		echo "arch all 1"
 		echo "arch noarch 1"
-		echo "arch arm_cortex-a9_vfpv3-d16 10"
-		for f in base core packages luci; do
-			echo "src/gz $f file://$F23/feeds/$f"
+		echo "arch $_arch 10"
+		for _f in "$@"; do
+			echo "src/gz $(basename "$_f") file://$_f"
 		done
-	} >"$R23/etc/opkg.conf"
-	printf 'Package: libc\nVersion: 1.2.4-4\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\nPackage: libgcc1\nVersion: 13.1.0-4\nProvides: libgcc\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\n' \
-		>"$R23/usr/lib/opkg/status"
-	"$PKG" -o "$R23" update >/dev/null 2>&1
-	"$PKG" -o "$R23" list-installed >/dev/null 2>&1
-	# Each run on a new copy of the 23.05.2 root.
-	copy='rm -rf "$W/r" && cp -a "$R23" "$W/r"'
-	ROOT=$W/r PRE=$copy run "install nano (23.05.2, real)" install nano
-	ROOT=$W/r PRE="$copy && \"\$PKG\" -o \"\$W/r\" install nano >/dev/null 2>&1" \
-		run "remove nano (23.05.2, real)" remove nano
-	ROOT=$W/r PRE="$copy && rm -rf \"\$W/r/var/opkg-lists\"" \
-		run "update (23.05.2, 4 feeds)" update
-	rm -rf "$W/r"
+	} >"$_r/etc/opkg.conf"
+}
+
+# The 19.07.1 root: pkg's ($R) and the peer's ($RP), with a /tmp as a
+# device has (pkg keeps its feed caches there, opkg its temporary files).
+R=$W/root
+RP=$W/peer
+for r in "$R" "$RP"; do
+	mkdir -p "$r/etc/opkg" "$r/usr/lib" "$r/var/lock" "$r/tmp"
+	cp -r "$FX/rootfs/usr/lib/opkg" "$r/usr/lib/"
+	cp -r "$FX/rootfs/etc/opkg/keys" "$r/etc/opkg/"
+done
+mk_conf "$R" 1 aarch64_cortex-a53 "$FX"/feeds/*
+mk_conf "$RP" 0 aarch64_cortex-a53 "$FX"/feeds/*
+# The 23.05.0 router's state (270 packages, no feeds).
+R230=$W/r230
+RP230=$W/p230
+for r in "$R230" "$RP230"; do
+	mkdir -p "$r/etc/opkg" "$r/usr/lib" "$r/var/lock" "$r/tmp"
+	cp -r "$F230/rootfs/usr/lib/opkg" "$r/usr/lib/"
+	mk_conf "$r" 0 arm_arm1176jzf-s_vfp
+done
+
+# measure PROG ROOT ARGS...: $best (median ms), $cpu (median CPU ms:
+# user + system), $rss (KiB) of PROG -o ROOT
+# -f ROOT/etc/opkg.conf ARGS; $PRE, when set, runs before each run with
+# $root set to ROOT. Non-zero (and $why) when PROG fails ($KEEP: the
+# peer's failure is expected, its time counted).
+measure() {
+	_prog=$1 root=$2
+	shift 2
+	export root PKG W
+	set -- "$TIMEIT" -n "$RUNS" ${PRE:+-p "$PRE"} ${KEEP:+-k} -- \
+		"$_prog" -o "$root" -f "$root/etc/opkg.conf" "$@"
+	if ! out=$("$@"); then
+		why="failed ($out)"
+		return 1
+	fi
+	read -r best rss _ cpu <<EOF_
+$out
+EOF_
+	return 0
+}
+
+# run LABEL [ROOT PEERROOT] -- ARGS...: a row: pkg's median ms and peak RSS,
+# then the peer's and pkg's speed-up (how many times faster: >1 is pkg
+# faster) when OPKG_PEER is set.
+run() {
+	label=$1
+	root=$R proot=$RP
+	shift
+	if [ "$1" != -- ]; then
+		root=$1 proot=$2
+		shift 2
+	fi
+	shift
+	if ! measure "$PKG" "$root" "$@"; then
+		printf '%-42s FAILED: %s\n' "$label" "$why"
+		return
+	fi
+	line=$(printf '%-40s %7.2f ms (%6.2f cpu) %6d KiB' "$label" "$best" \
+		"$cpu" "$rss")
+	if [ -n "$PEER" ]; then
+		pb=$best
+		if measure "$PEER" "$proot" "$@"; then
+			line="$line$(printf ' | %7.2f ms (%6.2f cpu) %6d KiB %6.2fx' \
+				"$best" "$cpu" "$rss" \
+				"$(awk "BEGIN{print $best / $pb}")")"
+		else
+			line="$line | peer $why"
+		fi
+	fi
+	echo "$line"
+}
+
+echo "pkg bench: median of $RUNS runs, largest peak RSS"
+if [ -n "$PEER" ]; then
+	printf '%-40s %-31s | %-31s %s\n' "" "pkg: wall (CPU), peak RSS" \
+		"$(basename "$PEER")" "pkg is Nx faster"
 fi
+# The machine's floor: fork, exec and exit of a program that does
+# nothing (a loaded machine's figures are all above it).
+if measure /bin/true "$R"; then
+	printf '%-40s %7.2f ms (%6.2f cpu) %6d KiB\n' "/bin/true (this machine's floor)" \
+		"$best" "$cpu" "$rss"
+fi
+run "--version (start-up)" -- --version
+run "print-architecture" -- print-architecture
+run "compare-versions 1.0-1 '<<' 1.0-2" -- compare-versions 1.0-1 '<<' 1.0-2
+echo "19.07.1 router state (153 packages):"
+run "list-installed" -- list-installed
+run "status" -- status
+run "files busybox" -- files busybox
+run "search '/usr/bin/*'" -- search '/usr/bin/*'
+run "list-changed-conffiles" -- list-changed-conffiles
+echo "23.05.0 router state (270 packages):"
+run "list-installed (270)" "$R230" "$RP230" -- list-installed
+run "status (270)" "$R230" "$RP230" -- status
+run "files busybox (270)" "$R230" "$RP230" -- files busybox
+run "search '/usr/bin/*' (270)" "$R230" "$RP230" -- search '/usr/bin/*'
+run "list-changed-conffiles (270)" "$R230" "$RP230" -- list-changed-conffiles
+echo "19.07.1 feeds (7 feeds, 9,263 packages):"
+PRE='rm -rf "$root/var/opkg-lists"' \
+	run "update (verify + parse + cache, 7 feeds)" -- update
+run "update (lists unchanged)" -- update
+run "list" -- list
+run "list-upgradable" -- list-upgradable
+KEEP=1 run "install --noaction nano" -- install --noaction nano
+KEEP=1 run "install --noaction luci-ssl-openssl" -- install --noaction luci-ssl-openssl
+KEEP=1 run "upgrade --noaction" -- upgrade --noaction
+run "info nano" -- info nano
+run "info 'lib*'" -- info 'lib*'
+run "find '*editor*'" -- find '*editor*'
+run "depends -A luci" -- depends -A luci
+run "whatdepends -A libc" -- whatdepends -A libc
+run "whatprovides -A libc" -- whatprovides -A libc
+
+# Real transactions: the 23.05.2 feeds (file://, signed for pkg) into a
+# root that has libc and libgcc1; each run on a new copy of a prepared
+# root: $W/src/NAME$V for the run's root $W/run/NAME (r23: pkg's, p23: the
+# peer's; V: "" fresh, .nano with nano installed by the same program,
+# .old with libgcc1 one release older).
+F23=$FXROOT/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_mvebu-cortexa9
+copy='rm -rf "$root" && cp -a "$W/src/$(basename "$root")$V" "$root"'
+if [ -d "$F23/feeds" ]; then
+	mkdir -p "$W/src" "$W/run"
+	for r in r23 p23; do
+		d=$W/src/$r
+		mkdir -p "$d/etc/opkg/keys" "$d/usr/lib/opkg/info" "$d/var/lock" \
+			"$d/tmp"
+		cp "$F23/keys/"* "$d/etc/opkg/keys/"
+		printf 'Package: libc\nVersion: 1.2.4-4\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\nPackage: libgcc1\nVersion: 13.1.0-4\nProvides: libgcc\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\n' \
+			>"$d/usr/lib/opkg/status"
+		sig=1
+		[ $r = p23 ] && sig=0
+		mk_conf "$d" $sig arm_cortex-a9_vfpv3-d16 "$F23"/feeds/base \
+			"$F23"/feeds/core "$F23"/feeds/packages "$F23"/feeds/luci
+		prog=$PKG
+		[ $r = p23 ] && prog=$PEER
+		[ -n "$prog" ] || continue
+		"$prog" -o "$d" -f "$d/etc/opkg.conf" update >/dev/null 2>&1
+		cp -a "$d" "$d.nano"
+		"$prog" -o "$d.nano" -f "$d.nano/etc/opkg.conf" install nano \
+			>/dev/null 2>&1
+		cp -a "$d.nano" "$d.old"
+		sed -i 's/^Version: 13.1.0-4$/Version: 13.1.0-3/' \
+			"$d.old/usr/lib/opkg/status"
+	done
+	R23=$W/run/r23 RP23=$W/run/p23
+	export V=
+	PRE=$copy run "install nano (23.05.2, real)" "$R23" "$RP23" -- install nano
+	V=.nano PRE=$copy run "remove nano (23.05.2, real)" "$R23" "$RP23" -- remove nano
+	V=.old PRE=$copy run "upgrade libgcc1 (23.05.2, real)" "$R23" "$RP23" -- upgrade libgcc1
+	PRE="$copy"' && rm -rf "$root/var/opkg-lists"' \
+		run "update (23.05.2, 4 feeds)" "$R23" "$RP23" -- update
+fi
+
+# BENCH_MAIN_ONLY=1: the table above only (before/after comparisons).
+[ -n "${BENCH_MAIN_ONLY:-}" ] && exit 0
 
 # Crypto backends side by side (fetch/crypto.h): this build's and the
 # other one's, which make bench builds into $B/nettle (or $B/openssl when
@@ -133,39 +216,37 @@ for d in "$B/nettle" "$B/openssl"; do
 	[ -x "$d/bin/pkg" ] && [ "$(backend "$d")" != "$(backend "$B")" ] &&
 		CB=$d
 done
-# crypto_row LABEL ARGS...: the row's time and peak RSS with each build.
+# crypto_row LABEL ROOT ARGS...: the row's time and peak RSS with each
+# build.
 crypto_row() {
-	label=$1
-	shift
+	label=$1 croot=$2
+	shift 2
 	line=$(printf '%-30s' "$label")
 	for cb in "$B" "$CB"; do
-		PKG=$cb/bin/pkg
-		if measure "$@"; then
-			line="$line$(printf '  %-7s %5s s %6s KiB' \
+		if measure "$cb/bin/pkg" "$croot" "$@"; then
+			line="$line$(printf '  %-7s %8.2f ms %6s KiB' \
 				"$(backend "$cb")" "$best" "$rss")"
 		else
 			line="$line  $(backend "$cb") FAILED: $why"
 		fi
 	done
-	PKG=$B/bin/pkg
 	echo "$line"
 }
 echo
 if [ -z "$CB" ]; then
 	echo "crypto backends: no build of the other backend (make bench makes it)"
 else
-	echo "crypto backends (best wall time of 5, peak RSS)"
-	crypto_row "pkg --version (idle)" --version
-	crypto_row "list-installed" list-installed
-	PRE='rm -rf "$R/var/opkg-lists"' \
-		crypto_row "update (19.07.1, 7 feeds)" update
-	crypto_row "update (19.07.1, verify only)" update
+	echo "crypto backends (median wall time of $RUNS, peak RSS)"
+	crypto_row "pkg --version (idle)" "$R" --version
+	crypto_row "list-installed" "$R" list-installed
+	PRE='rm -rf "$root/var/opkg-lists"' \
+		crypto_row "update (19.07.1, 7 feeds)" "$R" update
+	crypto_row "update (19.07.1, verify only)" "$R" update
 	if [ -d "$F23/feeds" ]; then
-		ROOT=$W/r PRE=$copy crypto_row "install nano (23.05.2)" \
+		PRE=$copy crypto_row "install nano (23.05.2)" "$R23" \
 			install nano
-		ROOT=$W/r PRE="$copy && rm -rf \"\$W/r/var/opkg-lists\"" \
-			crypto_row "update (23.05.2, 4 feeds)" update
-		rm -rf "$W/r"
+		PRE="$copy"' && rm -rf "$root/var/opkg-lists"' \
+			crypto_row "update (23.05.2, 4 feeds)" "$R23" update
 	fi
 fi
 PKG_BUILD=$B sh "$TOP/tests/bench/crypto-static.sh"
