@@ -419,32 +419,6 @@ static Id best_of(struct pkg_solver *s, Queue *q, int *inst)
 	return best;
 }
 
-/* Feed packages that obsolete name (Replaces together with Conflicts). */
-static void obsoleters(struct pkg_solver *s, const char *name, Queue *q)
-{
-	Pool *pool = s->pool;
-	Id nid = pool_str2id(pool, name, 0), p;
-
-	if (!nid)
-		return;
-	FOR_POOL_SOLVABLES(p) {
-		Solvable *sv = pool->solvables + p;
-		Id *pp;
-
-		if (!sv->repo || !sv->obsoletes)
-			continue;
-		for (pp = sv->repo->idarraydata + sv->obsoletes; *pp; pp++) {
-			Id d = *pp;
-			while (ISRELDEP(d))
-				d = GETRELDEP(pool, d)->name;
-			if (d == nid) {
-				queue_push(q, p);
-				break;
-			}
-		}
-	}
-}
-
 /* Another package that stands for name: a provider, else a package
  * that replaces it. */
 static Id renamed_to(struct pkg_solver *s, const char *name, int *inst)
@@ -459,7 +433,7 @@ static Id renamed_to(struct pkg_solver *s, const char *name, int *inst)
 		if (!strcmp(solver_name(s, q.elements[i]), name))
 			queue_delete(&q, i--);
 	if (q.count == 0)
-		obsoleters(s, name, &q);
+		solver_obsoleters(s, name, &q);
 	best = best_of(s, &q, inst);
 	queue_free(&q);
 	return best;

@@ -3,18 +3,10 @@
  * commands share, in opkg's formats. Patterns are globs (-i: any case);
  * the packages scanned are the installed ones, or all with -A.
  */
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
-
-static int in_scope(const struct pkg_ctx *ctx, Id p)
-{
-	Pool *pool = ctx->solv.pool;
-
-	return ctx->opt.all || pool->solvables[p].repo == pool->installed;
-}
 
 static int by_name(const void *a, const void *b, void *ud)
 {
@@ -27,13 +19,12 @@ static int by_name(const void *a, const void *b, void *ud)
 
 void query_scope_ids(const struct pkg_ctx *ctx, Queue *q)
 {
-	Pool *pool = ctx->solv.pool;
-	Id p;
 	int i, j;
 
-	FOR_POOL_SOLVABLES(p)
-		if (in_scope(ctx, p))
-			queue_push(q, p);
+	if (ctx->opt.all)
+		solver_all_ids(&ctx->solv, q);
+	else
+		solver_installed_ids(&ctx->solv, q);
 	qsort_r(q->elements, (size_t)q->count, sizeof(Id), by_name,
 		(void *)&ctx->solv);
 	for (i = j = 0; i < q->count; i++) {
@@ -112,22 +103,16 @@ static char *first_hit(struct pkg_ctx *ctx, Id p, Id key, const Queue *set)
  * pkg_mark_provides), so that dependents on a virtual name are found. */
 static void mark(struct pkg_ctx *ctx, Id p, Queue *set)
 {
-	Pool *pool = ctx->solv.pool;
 	Queue prov;
 	int i;
 
-	if (!in_set(set, pool->solvables[p].name))
-		queue_push(set, pool->solvables[p].name);
+	if (!in_set(set, solver_name_id(&ctx->solv, p)))
+		queue_push(set, solver_name_id(&ctx->solv, p));
 	queue_init(&prov);
-	solvable_lookup_deparray(pool->solvables + p, SOLVABLE_PROVIDES, &prov,
-				 0);
-	for (i = 0; i < prov.count; i++) {
-		Id d = prov.elements[i];
-		if (ISRELDEP(d))
-			d = GETRELDEP(pool, d)->name;
-		if (!in_set(set, d))
-			queue_push(set, d);
-	}
+	solver_dep_names(&ctx->solv, p, SOLVABLE_PROVIDES, &prov);
+	for (i = 0; i < prov.count; i++)
+		if (!in_set(set, prov.elements[i]))
+			queue_push(set, prov.elements[i]);
 	queue_free(&prov);
 }
 
@@ -143,14 +128,14 @@ static int what_pass(struct pkg_ctx *ctx, const Queue *scope, Queue *set,
 	for (i = 0; i < scope->count; i++) {
 		Id p = scope->elements[i];
 		char *hit;
-		if (in_set(done, ctx->solv.pool->solvables[p].name) ||
+		if (in_set(done, solver_name_id(&ctx->solv, p)) ||
 		    !(hit = first_hit(ctx, p, key, set)))
 			continue;
 		fprintf(ctx->out, "\t%s %s\t%s %s\n",
 			solver_name(&ctx->solv, p), solver_evr(&ctx->solv, p),
 			verb, hit);
 		free(hit);
-		queue_push(done, ctx->solv.pool->solvables[p].name);
+		queue_push(done, solver_name_id(&ctx->solv, p));
 		if (grow)
 			mark(ctx, p, set);
 		n++;
@@ -174,14 +159,14 @@ int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 	for (i = 0; i < scope.count; i++) {
 		Id p = scope.elements[i];
 		for (k = 0; k < argc; k++)
-			if (cmd_glob_ok(ctx, argv[k],
+			if (pkg_glob_match(ctx, argv[k],
 					solver_name(&ctx->solv, p)))
 				break;
 		if (k == argc)
 			continue;
 		fprintf(ctx->out, "  %s\n", solver_name(&ctx->solv, p));
 		mark(ctx, p, &set);
-		queue_push(&done, ctx->solv.pool->solvables[p].name);
+		queue_push(&done, solver_name_id(&ctx->solv, p));
 	}
 	fprintf(ctx->out, "What %s root set\n", verb);
 	while (what_pass(ctx, &scope, &set, &done, key, verb, recursive) &&
@@ -207,7 +192,7 @@ static int rel_lines(struct pkg_ctx *ctx, Id p, const char *list,
 	     d = strtok_r(NULL, ",", &save)) {
 		d += strspn(d, " ");
 		d[strcspn(d, " (")] = 0;
-		if (!*d || fnmatch(glob, d, 0))
+		if (!*d || !pkg_glob_match(ctx, glob, d))
 			continue;
 		/* opkg: a line per matching entry; "\t<rel> <entry>\n"
 		 * when the entry is not the pattern, then "\n" */
