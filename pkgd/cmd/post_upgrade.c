@@ -211,9 +211,12 @@ static int pu_report(struct pu *pu)
 static int pu_show_status(struct pu *pu)
 {
 	char *v = NULL;
+	int r = db_meta_get(pu->ctx->db, pu->json ? META_POST_UPGRADE_JSON
+						  : META_POST_UPGRADE_REPORT,
+			    &v);
 
-	db_meta_get(pu->ctx->db, pu->json ? META_POST_UPGRADE_JSON
-					  : META_POST_UPGRADE_REPORT, &v);
+	if (r < 0)
+		return r;
 	if (!v)
 		fputs(pu->json ? "{\"state\":\"never\",\"items\":[]}\n"
 			       : "post-upgrade: never run\n",
@@ -247,9 +250,9 @@ static int pu_list_text(struct pu *pu, const char *rel, const char *key,
 	*text = NULL;
 	*len = 0;
 	if (stashed) {
-		db_meta_get(pu->ctx->db, key, text);
+		r = db_meta_get(pu->ctx->db, key, text);
 		*len = *text ? strlen(*text) : 0;
-		return 0;
+		return r;
 	}
 	if (ctx_read_file(pu->ctx, rel, 1 << 20, text, len) < 0)
 		*text = NULL;
@@ -298,7 +301,8 @@ static int pu_load(struct pu *pu)
 	size_t wl, il;
 	int stashed, r;
 
-	db_meta_get(pu->ctx->db, META_POST_UPGRADE_STASH, &st);
+	if ((r = db_meta_get(pu->ctx->db, META_POST_UPGRADE_STASH, &st)) < 0)
+		return r;
 	stashed = st && !strcmp(st, pu->fp);
 	free(st);
 	r = pu_list_text(pu, WORLD_FILE, META_POST_UPGRADE_WORLD, stashed, &wt,
@@ -631,7 +635,7 @@ static int cmd_post_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
 	if (r == 0)
 		r = world_image_fingerprint(ctx, &pu.fp);
 	if (r == 0)
-		db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done);
+		r = db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done);
 	if (r == 0 && done && !strcmp(done, pu.fp) && !pu.force) {
 		ctx_note(ctx, 1, "post-upgrade: already done for this image "
 				 "(see --status)\n");

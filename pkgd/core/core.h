@@ -242,6 +242,9 @@ int db_exec(sqlite3 *db, const char *sql);
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 int db_rollback(sqlite3 *db);
+/* *value: the key's value (malloc'd), NULL when it is not set or the
+ * database has no meta table yet (a fresh one, read-only). 0, or
+ * -PKGE_DB / -ENOMEM reported (*value NULL). */
 int db_meta_get(sqlite3 *db, const char *key, char **value);
 int db_meta_set(sqlite3 *db, const char *key, const char *value);
 /* An image package's control text and an image file's hash are stored

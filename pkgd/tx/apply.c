@@ -388,22 +388,17 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	size_t i, k, nc = 0;
 	int r = apply_solve(ctx, flags, &res);
 
-	if (r < 0 || ctx->opt.noaction) {
-		if (r == 0)
-			print_plan(ctx, &res, user, nuser);
-		solver_result_release(&res);
-		return r;
-	}
+	if (r == 0 && ctx->opt.noaction)
+		print_plan(ctx, &res, user, nuser);
+	if (r < 0 || ctx->opt.noaction)
+		goto out;
 	/* --volatile-cache: nothing is kept, nothing is reused */
-	if (!ctx->opt.volatile_cache && (r = cache_open(ctx, &cache)) < 0) {
-		solver_result_release(&res);
-		return r;
-	}
-	if ((r = prefetch_archives(ctx, &res)) < 0) {
-		solver_result_release(&res);
-		cache_release(&cache);
-		return r;
-	}
+	if (!ctx->opt.volatile_cache && (r = cache_open(ctx, &cache)) < 0)
+		goto out;
+	if ((r = prefetch_archives(ctx, &res)) < 0)
+		goto out;
+	/* the cache is an optimisation: without memory for its lists the
+	 * archives are downloaded */
 	if (cache.dir && (cids = calloc(res.n + 1, sizeof(*cids))) &&
 	    (cnames = calloc(res.n + 1, sizeof(*cnames))) &&
 	    (cfds = calloc(res.n + 1, sizeof(*cfds))))
@@ -412,16 +407,20 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 				  cfds, &nc);
 	r = tx_plan(&tx, ctx, &res, user, nuser);
 	for (i = 0; r == 0 && i < tx.n; i++) {
-		tx.items[i].orphan = tx.items[i].type == STEP_REMOVE &&
-				     is_orphan(ctx, tx.items[i].name, user,
-					       nuser);
-		for (k = 0; k < nlocal; k++)
-			if (tx.items[i].p == local_ids[k] && !tx.items[i].ipk)
-				tx.items[i].ipk = strdup(local_paths[k]);
-		for (k = 0; k < nc; k++)
-			if (tx.items[i].p == cids[k] && !tx.items[i].ipk) {
-				tx.items[i].ipk = strdup(cnames[k]);
-				tx.items[i].ipk_fd = cfds[k];
+		struct tx_item *it = &tx.items[i];
+		it->orphan = it->type == STEP_REMOVE &&
+			     is_orphan(ctx, it->name, user, nuser);
+		for (k = 0; k < nlocal && !it->ipk; k++)
+			if (it->p == local_ids[k] &&
+			    !(it->ipk = strdup(local_paths[k])))
+				r = pkg_error(-ENOMEM, "cannot plan '%s'",
+					      local_paths[k]);
+		for (k = 0; r == 0 && k < nc && !it->ipk; k++)
+			if (it->p == cids[k]) {
+				if (!(it->ipk = strdup(cnames[k])))
+					r = pkg_error(-ENOMEM, "cannot plan "
+						      "'%s'", cnames[k]);
+				it->ipk_fd = cfds[k];
 				cfds[k] = -1;
 			}
 	}
@@ -429,6 +428,7 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 		cache_keep(ctx, &tx, &cache);
 	if (r == 0 && !ctx->opt.download_only)
 		r = tx_run(&tx);
+out:
 	tx_release(&tx);
 	solver_result_release(&res);
 	for (k = 0; k < nc; k++) {
