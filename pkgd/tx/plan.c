@@ -1,6 +1,6 @@
 /*
  * A transaction: plan -> download and verify all -> preflight -> stage ->
- * journal -> commit -> finalize -> clean (DESIGN.md "A transaction").
+ * journal -> commit -> finalize -> clean (docs/DESIGN.md "A transaction").
  */
 #include <errno.h>
 #include <fcntl.h>
