@@ -444,7 +444,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	r = session_open_db(ctx, ctx->lock_fd >= 0);
 	if (r < 0)
 		return r;
-	db_meta_get(ctx->db, META_TX_STATE, &state);
+	if ((r = db_meta_get(ctx->db, META_TX_STATE, &state)) < 0)
+		return r;
 	if (!state && tx_staging_left(ctx))
 		state = strdup("staging");
 	if (state && ctx->lock_fd < 0 && tx_lock_busy(ctx)) {

@@ -1,6 +1,6 @@
 /*
- * pkg-repo: the server side of pkg (DESIGN.md "Feeds are served from a
- * repository built by a server-side indexer").
+ * pkg-repo: the server side of pkg, the feeds pkg reads (docs/DESIGN.md
+ * "Layers").
  *
  *   build   make an .ipk from a directory with CONTROL/ (ipkg-build)
  *   index   write Packages, Packages.gz, Packages.zst (+ .sig) for a

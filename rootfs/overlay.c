@@ -1,5 +1,6 @@
 /*
- * The rom/overlay model of a target root: the two views (docs/DESIGN.md).
+ * The rom/overlay model of a target root: its layers and merged view
+ * (docs/DESIGN.md "The rom/overlay model").
  *
  * Offline, pkg itself merges rom/ and overlay/upper/ with overlayfs's own
  * encoding: a whiteout is a character device 0/0 in upper, an opaque

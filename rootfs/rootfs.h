@@ -302,7 +302,8 @@ int rootfs_md5_fd(int fd, char hex[MD5_HEX_SIZE]);
 void rootfs_hex(const unsigned char *bin, size_t n, char *hex);
 
 /* ------------------------------------------------------------------ */
-/* The rom/overlay model of a target root (DESIGN.md "two views"). */
+/* The rom/overlay model of a target root (docs/DESIGN.md, "The rom/overlay
+ * model"). */
 
 enum rootfs_mode {
 	ROOTFS_PLAIN,	/* no image: files live in root directly */

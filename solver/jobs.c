@@ -104,6 +104,15 @@ int solver_job(struct pkg_solver *s, enum solver_job_kind kind,
 		return job_installed(s, SOLVER_LOCK, spec);
 	case SJ_USERINSTALLED:
 		return job_installed(s, SOLVER_USERINSTALLED, spec);
+	case SJ_EXCLUDE:
+		queue_push2(&s->jobs, SOLVER_LOCK | SOLVER_SOLVABLE_NAME,
+			    pool_str2id(s->pool, spec, 1));
+		return 0;
+	case SJ_NO_RECOMMEND:
+		queue_push2(&s->jobs,
+			    SOLVER_EXCLUDEFROMWEAK | SOLVER_SOLVABLE_NAME,
+			    pool_str2id(s->pool, spec, 1));
+		return 0;
 	}
 	return pkg_error(-PKGE_USAGE, "unknown solver job %d", (int)kind);
 }

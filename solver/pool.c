@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,23 +372,6 @@ int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b)
 	free(ta);
 	free(tb);
 	return r < 0 ? -1 : r > 0;
-}
-
-void solver_match_glob(const struct pkg_solver *s, const char *glob,
-		       int nocase, Queue *q)
-{
-	Pool *pool = s->pool;
-	Solvable *so;
-	Id p;
-
-	FOR_POOL_SOLVABLES(p) {
-		so = pool->solvables + p;
-		if (!so->repo)
-			continue;
-		if (!fnmatch(glob, pool_id2str(pool, so->name),
-			     nocase ? FNM_CASEFOLD : 0))
-			queue_push(q, p);
-	}
 }
 
 void solver_whatprovides(const struct pkg_solver *s, const char *dep,

@@ -105,16 +105,56 @@ int solver_is_essential(const struct pkg_solver *s, Id p);
 char *solver_deps_str(const struct pkg_solver *s, Id p, Id key);
 /* opkg-style version comparison (Debian order): <0, 0, >0. */
 int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b);
-/* Solvables whose name matches the glob (fnmatch; nocase flag), all repos,
- * appended to q. */
-void solver_match_glob(const struct pkg_solver *s, const char *glob,
-		       int nocase, Queue *q);
 /* Solvables providing the dependency string ("name", "name (>= 1)"). */
 void solver_whatprovides(const struct pkg_solver *s, const char *dep,
 			 Queue *q);
 /* The best candidate for name among the feeds (highest version, then
  * repo priority), 0 when none. */
 Id solver_best_available(const struct pkg_solver *s, const char *name);
+
+/* ---- package sets (sets.c) ----
+ * What the commands need of the pool, without libsolv's Pool, its
+ * solvables or its FOR_* macros: ids pushed onto q (in id order), names
+ * as pool string ids (two packages have the same name when their name
+ * ids are equal). */
+
+/* Every package of every repo, the installed ones included. */
+void solver_all_ids(const struct pkg_solver *s, Queue *q);
+/* The installed packages. */
+void solver_installed_ids(const struct pkg_solver *s, Queue *q);
+/* The packages (all repos) whose name match(name, ud) accepts: pkgd's
+ * one glob matcher, pkg_glob_match, decides. */
+void solver_match_names(const struct pkg_solver *s,
+			int (*match)(const char *name, const void *ud),
+			const void *ud, Queue *q);
+/* The packages (all repos) named exactly name. */
+void solver_named_ids(const struct pkg_solver *s, const char *name,
+		      Queue *q);
+/* p's name as a string id, and the string of such an id. */
+Id solver_name_id(const struct pkg_solver *s, Id p);
+const char *solver_id_str(const struct pkg_solver *s, Id id);
+/* The string id of the len bytes at str, or 0 when the pool has no such
+ * string (nothing is added: a query must not grow the pool). */
+Id solver_str_id(const struct pkg_solver *s, const char *str, size_t len);
+/* How many string ids there are: every id is below it. */
+Id solver_nstrings(const struct pkg_solver *s);
+/* Is a package of p's name, version and architecture installed? */
+int solver_installed_same(const struct pkg_solver *s, Id p);
+/* The names (versions dropped) of p's list key (SOLVABLE_PROVIDES, with
+ * the self-provide; SOLVABLE_RECOMMENDS...), as name ids. */
+void solver_dep_names(const struct pkg_solver *s, Id p, Id key, Queue *q);
+/* For each Depends entry of p, the first installed package that
+ * satisfies it (prepares the pool's whatprovides). */
+void solver_installed_deps(struct pkg_solver *s, Id p, Queue *q);
+/* The packages that obsolete name (Replaces together with Conflicts). */
+void solver_obsoleters(const struct pkg_solver *s, const char *name,
+		       Queue *q);
+/* Add a local archive's control stanza to the repo of local archives
+ * (made once, on first use); its id, or 0 when the stanza lacks
+ * Package/Version. Call solver_prepare before queueing jobs for it. */
+Id solver_add_local(struct pkg_solver *s, const struct ctl_stanza *st);
+/* Is p a local archive's package (solver_add_local)? */
+int solver_is_local(const struct pkg_solver *s, Id p);
 
 /* ---- jobs and solving ---- */
 
@@ -127,7 +167,11 @@ enum solver_job_kind {
 	SJ_LOCK,	/* hold: keep this installed package as it is (no
 			 * other version, whatever needs one), unless a
 			 * remove job names it */
-	SJ_USERINSTALLED /* mark as asked for by the user (autoremove) */
+	SJ_USERINSTALLED, /* mark as asked for by the user (autoremove) */
+	SJ_EXCLUDE,	/* spec: a name never to install, known or not
+			 * (--add-exclude); a dependency on it fails */
+	SJ_NO_RECOMMEND	/* spec: a name not to pull in as a
+			 * recommendation (--add-ignore-recommends) */
 };
 
 /* Flags for solver_run. */

@@ -5,7 +5,8 @@
  * missing or whited out; the files of image packages the user removed
  * must stay hidden; whiteouts nobody accounts for and overlay files no
  * package owns are listed. Exit 1 when something is wrong (a changed
- * conffile or an unowned file is not wrong).
+ * conffile or an unowned file is not wrong); a database error is
+ * reported and fails the command (its exit status, not 1).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +21,7 @@ struct audit {
 	struct pkg_ctx *ctx;
 	size_t checked, problems, notes;
 	int first;
+	int err; /* the first database error (reported), or 0 */
 };
 
 static const char *origin_name(enum origin o)
@@ -80,23 +82,32 @@ static int check_file(const struct db_file *f, void *ud)
 	return 0;
 }
 
-/* Files of image packages the user removed must stay hidden. */
+static int audit_db_error(struct audit *a, const char *what)
+{
+	return pkg_error_plain(-PKGE_DB, "audit: %s: %s", what,
+			       sqlite3_errmsg(a->ctx->db));
+}
+
+/* Files of image packages the user removed must stay hidden. 0, or a
+ * negative code (reported), which stops db_pkg_each. */
 static int check_removed(const struct db_pkg *p, void *ud)
 {
 	struct audit *a = ud;
 	sqlite3_stmt *st;
+	int r;
 
-	if (strcmp(p->state, "removed") ||
-	    sqlite3_prepare_v2(a->ctx->db,
+	if (strcmp(p->state, "removed"))
+		return 0;
+	if (sqlite3_prepare_v2(a->ctx->db,
 			       "SELECT path,conffile FROM rom_files WHERE "
 			       "package=? AND "
 			       "type!='d' AND path NOT IN (SELECT f.path FROM "
 			       "files f JOIN packages q ON q.name=f.package "
 			       "WHERE q.state='installed')",
 			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
+		return audit_db_error(a, "image files");
 	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(st, 0);
 		enum origin o;
 		struct stat sb;
@@ -106,15 +117,22 @@ static int check_removed(const struct db_pkg *p, void *ud)
 		if (visible && !(o == ORIGIN_UPPER && sqlite3_column_int(st, 1)))
 			report(a, path, p->name, o, "visible", 1);
 	}
+	r = r == SQLITE_DONE ? 0 : audit_db_error(a, "image files");
 	sqlite3_finalize(st);
-	return 0;
+	return r;
 }
 
+/* Does the database account for rel (a whiteout: a removed image
+ * package's file or a hidden path; else a package's file)? 1 or 0; on a
+ * database error, reported once, a->err is set and 1 returned (nothing
+ * more is reported on that path). */
 static int known(struct audit *a, const char *rel, int whiteout)
 {
 	sqlite3_stmt *st;
 	int k = 0;
 
+	if (a->err)
+		return 1;
 	if (sqlite3_prepare_v2(a->ctx->db,
 			       whiteout
 				       ? "SELECT 1 FROM rom_files r JOIN packages "
@@ -122,12 +140,16 @@ static int known(struct audit *a, const char *rel, int whiteout)
 					 "AND p.state='removed' UNION ALL "
 					 "SELECT 1 FROM hidden WHERE path=?1"
 				       : "SELECT 1 FROM files WHERE path=?",
-			       -1, &st, NULL) != SQLITE_OK)
+			       -1, &st, NULL) != SQLITE_OK) {
+		a->err = audit_db_error(a, "owners");
 		return 1;
+	}
 	sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
-	k = sqlite3_step(st) == SQLITE_ROW;
+	k = sqlite3_step(st);
+	if (k != SQLITE_ROW && k != SQLITE_DONE)
+		a->err = audit_db_error(a, "owners");
 	sqlite3_finalize(st);
-	return k;
+	return k != SQLITE_DONE;
 }
 
 static int own_state(const char *rel)
@@ -180,21 +202,27 @@ static int check_pkg(const struct db_pkg *p, void *ud)
 	struct audit *a = ud;
 
 	if (!strcmp(p->state, "installed") || !strcmp(p->state, "failed"))
-		db_file_each(a->ctx->db, p->name, check_file, a);
+		return db_file_each(a->ctx->db, p->name, check_file, a);
 	return 0;
 }
 
 static int cmd_audit(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	struct audit a = { ctx, 0, 0, 0, 1 };
+	struct audit a = { ctx, 0, 0, 0, 1, 0 };
+	int r;
 
 	if (ctx->opt.json)
 		fprintf(ctx->out, "{\"findings\": [");
-	db_pkg_each(ctx->db, check_pkg, &a);
-	if (ctx->rf.mode != ROOTFS_PLAIN && ctx->rf.upper) {
-		db_pkg_each(ctx->db, check_removed, &a);
-		walk_upper(&a, "");
+	r = db_pkg_each(ctx->db, check_pkg, &a);
+	if (r == 0 && ctx->rf.mode != ROOTFS_PLAIN && ctx->rf.upper) {
+		r = db_pkg_each(ctx->db, check_removed, &a);
+		if (r == 0)
+			walk_upper(&a, "");
+		if (r == 0)
+			r = a.err;
 	}
+	if (r < 0)
+		return r; /* reported; no summary over a partial scan */
 	if (ctx->opt.json)
 		fprintf(ctx->out,
 			"\n], \"checked\": %zu, \"problems\": %zu, "

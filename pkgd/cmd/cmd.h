@@ -102,9 +102,6 @@ extern const struct pkg_cmd cmd_whatsuggests_desc;
  * 0, or -PKGE_USAGE reported ("invalid package name '...'"). */
 int cmd_check_names(const struct pkg_cmd *cmd, int argc, char **argv);
 
-/* Does name match glob (NULL: everything; -i: any case)? */
-int cmd_glob_ok(const struct pkg_ctx *ctx, const char *glob,
-		const char *name);
 /* Sort package ids by name, then version (then id: a stable order). */
 void cmd_sort_ids(const struct pkg_solver *s, Queue *q);
 /* name as a listing shows it: without its ABIVersion suffix under

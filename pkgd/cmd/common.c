@@ -1,9 +1,8 @@
 /*
- * Helpers several commands share: globs as opkg matches them, the
- * order and the names of listings.
+ * Helpers several commands share: the order and the names of listings
+ * (globs: pkg_glob_match in core/util.c).
  */
 #include <ctype.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,14 +24,6 @@ static int id_cmp(const void *a, const void *b, void *ud)
 void cmd_sort_ids(const struct pkg_solver *s, Queue *q)
 {
 	qsort_r(q->elements, (size_t)q->count, sizeof(Id), id_cmp, (void *)s);
-}
-
-/* Does name match glob (NULL: everything; -i: any case)? */
-int cmd_glob_ok(const struct pkg_ctx *ctx, const char *glob,
-		const char *name)
-{
-	return !glob ||
-	       fnmatch(glob, name, ctx->opt.nocase ? FNM_CASEFOLD : 0) == 0;
 }
 
 /* --strip-abi: "libncurses6" with ABIVersion 6 prints as "libncurses"

@@ -22,7 +22,7 @@ static int collect_unpacked(const struct db_pkg *p, void *ud)
 	char **v;
 
 	if (strcmp(p->state, "failed") ||
-	    !cmd_glob_ok(c->ctx, c->glob, p->name))
+	    !pkg_glob_match(c->ctx, c->glob, p->name))
 		return 0;
 	v = realloc(c->names, (c->n + 1) * sizeof(*v));
 	if (!v)
@@ -71,25 +71,18 @@ static int configure_one(struct pkg_ctx *ctx, const char *name,
  * order is pushed onto out, installed packages on the way included. */
 static void dep_order(struct pkg_ctx *ctx, Id p, Queue *seen, Queue *out)
 {
-	Pool *pool = ctx->solv.pool;
-	Queue req;
-	Id q, pp;
+	Queue deps;
 	int i;
 
 	for (i = 0; i < seen->count; i++)
 		if (seen->elements[i] == p)
 			return;
 	queue_push(seen, p);
-	queue_init(&req);
-	solvable_lookup_deparray(pool->solvables + p, SOLVABLE_REQUIRES, &req,
-				 -1);
-	for (i = 0; i < req.count; i++)
-		FOR_PROVIDES(q, pp, req.elements[i])
-			if (pool->solvables[q].repo == pool->installed) {
-				dep_order(ctx, q, seen, out);
-				break;
-			}
-	queue_free(&req);
+	queue_init(&deps);
+	solver_installed_deps(&ctx->solv, p, &deps);
+	for (i = 0; i < deps.count; i++)
+		dep_order(ctx, deps.elements[i], seen, out);
+	queue_free(&deps);
 	queue_push(out, p);
 }
 
@@ -98,23 +91,24 @@ static void dep_order(struct pkg_ctx *ctx, Id p, Queue *seen, Queue *out)
  * on b), name order otherwise. */
 static void configure_order(struct pkg_ctx *ctx, struct cfg_ctx *c)
 {
-	Pool *pool = ctx->solv.pool;
-	Queue seen, order;
+	Queue seen, order, named;
 	size_t i, k = 0;
 	int j;
 
-	if (!ctx->solv_ready || !pool->installed || c->n < 2)
+	if (!ctx->solv_ready || !ctx->solv.installed || c->n < 2)
 		return;
-	solver_prepare(&ctx->solv); /* whatprovides */
 	queue_init(&seen);
 	queue_init(&order);
+	queue_init(&named);
 	for (i = 0; i < c->n; i++) {
-		Id nid = pool_str2id(pool, c->names[i], 0), p;
-		Solvable *s;
-		FOR_REPO_SOLVABLES(pool->installed, p, s)
-			if (s->name == nid)
-				dep_order(ctx, p, &seen, &order);
+		queue_empty(&named);
+		solver_named_ids(&ctx->solv, c->names[i], &named);
+		for (j = 0; j < named.count; j++)
+			if (solver_is_installed(&ctx->solv, named.elements[j]))
+				dep_order(ctx, named.elements[j], &seen,
+					  &order);
 	}
+	queue_free(&named);
 	for (j = 0; j < order.count; j++) { /* the unpacked ones, in order */
 		const char *n = solver_name(&ctx->solv, order.elements[j]);
 		for (i = k; i < c->n; i++)

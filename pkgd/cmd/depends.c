@@ -20,7 +20,7 @@ static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < q.count; i++) {
 			Id p = q.elements[i];
 			char *deps, *save, *d;
-			if (!cmd_glob_ok(ctx, argv[k],
+			if (!pkg_glob_match(ctx, argv[k],
 					 solver_name(&ctx->solv, p)))
 				continue;
 			deps = solver_deps_str(&ctx->solv, p,

@@ -3,7 +3,6 @@
  * --json; info_run is status's too (installed only).
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -70,21 +69,23 @@ static char *info_desc(struct pkg_ctx *ctx, const char *text, const char *v)
  * installed p, or 0. */
 static Id feed_twin(struct pkg_ctx *ctx, const struct db_pkg *p)
 {
-	Pool *pool = ctx->solv.pool;
-	Id q;
+	Queue named;
+	Id twin = 0;
+	int i;
 
-	if (!ctx->solv_ready)
+	if (!ctx->solv_ready || !p->arch)
 		return 0;
-	FOR_POOL_SOLVABLES(q)
-	{
-		Solvable *s = pool->solvables + q;
-		if (s->repo != pool->installed &&
-		    !strcmp(solver_name(&ctx->solv, q), p->name) &&
+	queue_init(&named);
+	solver_named_ids(&ctx->solv, p->name, &named);
+	for (i = 0; i < named.count && !twin; i++) {
+		Id q = named.elements[i];
+		if (!solver_is_installed(&ctx->solv, q) &&
 		    !strcmp(solver_evr(&ctx->solv, q), p->version) &&
-		    p->arch && !strcmp(solver_arch(&ctx->solv, q), p->arch))
-			return q;
+		    !strcmp(solver_arch(&ctx->solv, q), p->arch))
+			twin = q;
 	}
-	return 0;
+	queue_free(&named);
+	return twin;
 }
 
 /* Print an installed package as opkg's info/status do: the status
@@ -141,8 +142,7 @@ static int info_one(const struct db_pkg *p, void *ud)
 	struct info_ctx *ic = ud;
 	struct pkg_ctx *ctx = ic->ctx;
 
-	if (ic->glob && fnmatch(ic->glob, p->name,
-				ctx->opt.nocase ? FNM_CASEFOLD : 0))
+	if (!pkg_glob_match(ctx, ic->glob, p->name))
 		return 0;
 	if (!strcmp(p->state, "removed") && !ctx->opt.json)
 		return 0;
@@ -175,17 +175,7 @@ static int info_one(const struct db_pkg *p, void *ud)
  * available package (9,000 queries made `info nano` take 0.3 s). */
 static int installed_same(struct pkg_ctx *ctx, Id p)
 {
-	Pool *pool = ctx->solv.pool;
-	Solvable *s = pool->solvables + p, *o;
-	Id q;
-
-	if (!pool->installed)
-		return 0;
-	FOR_REPO_SOLVABLES(pool->installed, q, o)
-		if (o->name == s->name && o->evr == s->evr &&
-		    o->arch == s->arch)
-			return 1;
-	return 0;
+	return solver_installed_same(&ctx->solv, p);
 }
 
 /* A dependency list as opkg prints it (constraint_to_str): a blank after
@@ -264,17 +254,18 @@ static void info_feed(struct pkg_ctx *ctx, const char *text)
 static int info_available(struct info_ctx *ic)
 {
 	struct pkg_ctx *ctx = ic->ctx;
-	Pool *pool = ctx->solv.pool;
-	Id p;
+	Queue all;
+	int i;
 
-	FOR_POOL_SOLVABLES(p)
-	{
+	queue_init(&all);
+	solver_all_ids(&ctx->solv, &all);
+	for (i = 0; i < all.count; i++) {
+		Id p = all.elements[i];
 		char *text = NULL;
-		if (pool->solvables[p].repo == pool->installed)
+		if (solver_is_installed(&ctx->solv, p))
 			continue;
-		if (ic->glob &&
-		    fnmatch(ic->glob, solver_name(&ctx->solv, p),
-			    ctx->opt.nocase ? FNM_CASEFOLD : 0))
+		if (!pkg_glob_match(ctx, ic->glob,
+				    solver_name(&ctx->solv, p)))
 			continue;
 		if (installed_same(ctx, p))
 			continue;
@@ -284,6 +275,7 @@ static int info_available(struct info_ctx *ic)
 		info_feed(ctx, text);
 		free(text);
 	}
+	queue_free(&all);
 	return 0;
 }
 

@@ -20,29 +20,29 @@ static int local_add(struct pkg_ctx *ctx, struct local_pkgs *lp,
 		     const char *path)
 {
 	struct ipk *ipk = NULL;
-	Pool *pool = ctx->solv.pool;
-	Repo *repo = NULL, *it;
-	Id p;
-	int r = ipk_open(&ipk, path), i;
+	Id p, *ids;
+	char **paths, *copy;
+	int r = ipk_open(&ipk, path);
 
 	if (r < 0)
 		return r;
-	FOR_REPOS(i, it)
-		if (!strcmp(it->name, "@commandline"))
-			repo = it;
-	if (!repo)
-		repo = repo_create(ctx->solv.pool, "@commandline");
-	p = solver_add_stanza(&ctx->solv, repo, ipk_control(ipk), 0);
+	p = solver_add_local(&ctx->solv, ipk_control(ipk));
 	ipk_free(ipk);
 	if (!p)
 		return pkg_error_plain(-PKGE_FORMAT, "'%s' has no usable control",
 				       path);
-	lp->ids = realloc(lp->ids, (lp->n + 1) * sizeof(*lp->ids));
-	lp->paths = realloc(lp->paths, (lp->n + 1) * sizeof(*lp->paths));
-	if (!lp->ids || !lp->paths)
-		return -ENOMEM;
-	lp->ids[lp->n] = p;
-	lp->paths[lp->n++] = strdup(path);
+	if (!(ids = realloc(lp->ids, (lp->n + 1) * sizeof(*ids))))
+		return pkg_error(-ENOMEM, "cannot add '%s'", path);
+	lp->ids = ids;
+	if (!(paths = realloc(lp->paths, (lp->n + 1) * sizeof(*paths))) ||
+	    !(copy = strdup(path))) {
+		if (paths)
+			lp->paths = paths;
+		return pkg_error(-ENOMEM, "cannot add '%s'", path);
+	}
+	lp->paths = paths;
+	ids[lp->n] = p;
+	paths[lp->n++] = copy;
 	return 0;
 }
 
@@ -155,17 +155,14 @@ static int glob_jobs(struct pkg_ctx *ctx, const char *glob, char ***names,
 	int i, r = 0, found = 0;
 
 	queue_init(&q);
-	solver_match_glob(&ctx->solv, glob, ctx->opt.nocase, &q);
+	pkg_glob_ids(ctx, glob, &q);
 	for (i = 0; r == 0 && i < q.count; i++) {
 		const char *n = solver_name(&ctx->solv, q.elements[i]);
-		size_t k;
-		for (k = 0; k < *nnames; k++)
-			if (!strcmp((*names)[k], n))
-				break;
-		if (k < *nnames)
-			continue;
-		*names = realloc(*names, (*nnames + 1) * sizeof(**names));
-		(*names)[(*nnames)++] = strdup(n);
+		size_t had = *nnames;
+		if (strv_add_unique(names, nnames, n) < 0)
+			r = pkg_error(-ENOMEM, "cannot queue '%s'", n);
+		if (r < 0 || *nnames == had)
+			continue; /* a name queued already */
 		r = install_name(ctx, n);
 		found = 1;
 	}
@@ -213,8 +210,8 @@ static int queue_arg(struct pkg_ctx *ctx, struct local_pkgs *lp,
 	if (arg_has_glob(arg))
 		return glob_jobs(ctx, arg, names, nn);
 	spec_name(arg, name, sizeof(name));
-	*names = realloc(*names, (*nn + 1) * sizeof(**names));
-	(*names)[(*nn)++] = strdup(name);
+	if (strv_add_unique(names, nn, name) < 0)
+		return pkg_error(-ENOMEM, "cannot queue '%s'", arg);
 	return install_name(ctx, arg);
 }
 
@@ -259,10 +256,11 @@ static int cmd_install(struct pkg_ctx *ctx, int argc, char **argv)
 		r = queue_arg(ctx, &lp, argv[k], &names, &nn);
 	if (r == 0 && lp.n)
 		solver_prepare(&ctx->solv);
-	for (i = 0; r == 0 && i < lp.n; i++) {
-		names = realloc(names, (nn + 1) * sizeof(*names));
-		names[nn++] = strdup(solver_name(&ctx->solv, lp.ids[i]));
-	}
+	for (i = 0; r == 0 && i < lp.n; i++)
+		if (strv_add_unique(&names, &nn,
+				    solver_name(&ctx->solv, lp.ids[i])) < 0)
+			r = pkg_error(-ENOMEM, "cannot queue '%s'",
+				      lp.paths[i]);
 	if (r == 0)
 		say_up_to_date(ctx, names, nn);
 	if (r == 0)

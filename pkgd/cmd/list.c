@@ -6,7 +6,6 @@
  * the description joined as opkg joins its lines.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,16 +39,15 @@ static int row_add(struct listing *l, char *name, char *ver, Id p)
 /* Has a feed a package named name? */
 static int feed_has(struct pkg_ctx *ctx, const char *name)
 {
-	Pool *pool = ctx->solv.pool;
-	Id nid = pool_str2id(pool, name, 0), p;
+	Queue q;
+	int i, has = 0;
 
-	if (!nid)
-		return 0;
-	FOR_POOL_SOLVABLES(p)
-		if (pool->solvables[p].name == nid &&
-		    pool->solvables[p].repo != pool->installed)
-			return 1;
-	return 0;
+	queue_init(&q);
+	solver_named_ids(&ctx->solv, name, &q);
+	for (i = 0; i < q.count && !has; i++)
+		has = !solver_is_installed(&ctx->solv, q.elements[i]);
+	queue_free(&q);
+	return has;
 }
 
 static int status_row(const struct ctl_stanza *st, void *ud)
@@ -142,7 +140,7 @@ static int print_rows(struct listing *l, const char *glob, int use_desc)
 	struct feed_fields *ff = NULL;
 	Id *ids = calloc(l->n + 1, sizeof(*ids));
 	size_t i, n = 0;
-	int first = 1, r, flags = ctx->opt.nocase ? FNM_CASEFOLD : 0;
+	int first = 1, r;
 
 	if (!ids)
 		return -ENOMEM;
@@ -158,8 +156,8 @@ static int print_rows(struct listing *l, const char *glob, int use_desc)
 		char *d = row->p ? row_desc(ctx, feed_fields_get(ff, row->p))
 				 : NULL;
 		/* find: the name or the description matches */
-		if (!glob || !fnmatch(glob, row->name, flags) ||
-		    (use_desc && d && !fnmatch(glob, d, flags)))
+		if (pkg_glob_match(ctx, glob, row->name) ||
+		    (use_desc && d && pkg_glob_match(ctx, glob, d)))
 			print_line(ctx, row, d, &first);
 		free(d);
 	}
@@ -173,22 +171,22 @@ static int print_rows(struct listing *l, const char *glob, int use_desc)
 int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc)
 {
 	struct listing l = { ctx, NULL, 0, 0 };
-	Pool *pool = ctx->solv.pool;
+	Queue all;
 	size_t i;
-	Id p;
-	int r = 0;
+	int r = 0, k;
 
-	FOR_POOL_SOLVABLES(p)
-	{
+	queue_init(&all);
+	solver_all_ids(&ctx->solv, &all);
+	for (k = 0; r == 0 && k < all.count; k++) {
+		Id p = all.elements[k];
 		const char *name = solver_name(&ctx->solv, p);
-		if (pool->solvables[p].repo == pool->installed ||
-		    (!use_desc && !cmd_glob_ok(ctx, glob, name)))
+		if (solver_is_installed(&ctx->solv, p) ||
+		    (!use_desc && !pkg_glob_match(ctx, glob, name)))
 			continue;
 		r = row_add(&l, (char *)name,
 			    (char *)solver_evr(&ctx->solv, p), p);
-		if (r < 0)
-			break;
 	}
+	queue_free(&all);
 	if (r == 0)
 		r = status_rows(&l);
 	if (r == 0) {

@@ -2,7 +2,6 @@
  * list-changed-conffiles [GLOB]: conffiles changed (or missing) since
  * their package was installed, as opkg lists them.
  */
-#include <fnmatch.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -21,7 +20,7 @@ static int conf_one(const struct db_file *f, void *ud)
 
 	if (!f->conffile || !f->conf_sha256 || !*f->conf_sha256)
 		return 0;
-	if (cs->glob && fnmatch(cs->glob, f->package, 0))
+	if (!pkg_glob_match(cs->ctx, cs->glob, f->package))
 		return 0;
 	st = conffile_state(cs->ctx, f);
 	if (st == CONF_CHANGED_HERE || st == CONF_BOTH || st == CONF_MISSING)

@@ -43,7 +43,7 @@ static int li_one(const struct db_pkg *p, void *ud)
 	struct li_ctx *l = ud;
 	struct pkg_ctx *ctx = l->ctx;
 
-	if (!cmd_glob_ok(ctx, l->glob, p->name))
+	if (!pkg_glob_match(ctx, l->glob, p->name))
 		return 0;
 	if (!strcmp(p->state, "removed") && !ctx->opt.json)
 		return 0;

@@ -6,22 +6,18 @@
 
 static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	Pool *pool = ctx->solv.pool;
 	Queue q;
-	Solvable *sv;
-	Id p;
 	int i, first = 1;
 
 	queue_init(&q);
-	FOR_REPO_SOLVABLES(pool->installed, p, sv)
-		queue_push(&q, p);
+	solver_installed_ids(&ctx->solv, &q);
 	cmd_sort_ids(&ctx->solv, &q);
 	for (i = 0; i < q.count; i++) {
 		const char *n = solver_name(&ctx->solv, q.elements[i]);
 		const char *v = solver_evr(&ctx->solv, q.elements[i]);
 		Id best = solver_best_available(&ctx->solv, n);
 
-		if (argc > 0 && !cmd_glob_ok(ctx, argv[0], n))
+		if (argc > 0 && !pkg_glob_match(ctx, argv[0], n))
 			continue;
 		if (!best ||
 		    solver_vercmp(&ctx->solv, solver_evr(&ctx->solv, best), v) <=

@@ -211,9 +211,12 @@ static int pu_report(struct pu *pu)
 static int pu_show_status(struct pu *pu)
 {
 	char *v = NULL;
+	int r = db_meta_get(pu->ctx->db, pu->json ? META_POST_UPGRADE_JSON
+						  : META_POST_UPGRADE_REPORT,
+			    &v);
 
-	db_meta_get(pu->ctx->db, pu->json ? META_POST_UPGRADE_JSON
-					  : META_POST_UPGRADE_REPORT, &v);
+	if (r < 0)
+		return r;
 	if (!v)
 		fputs(pu->json ? "{\"state\":\"never\",\"items\":[]}\n"
 			       : "post-upgrade: never run\n",
@@ -247,9 +250,9 @@ static int pu_list_text(struct pu *pu, const char *rel, const char *key,
 	*text = NULL;
 	*len = 0;
 	if (stashed) {
-		db_meta_get(pu->ctx->db, key, text);
+		r = db_meta_get(pu->ctx->db, key, text);
 		*len = *text ? strlen(*text) : 0;
-		return 0;
+		return r;
 	}
 	if (ctx_read_file(pu->ctx, rel, 1 << 20, text, len) < 0)
 		*text = NULL;
@@ -298,7 +301,8 @@ static int pu_load(struct pu *pu)
 	size_t wl, il;
 	int stashed, r;
 
-	db_meta_get(pu->ctx->db, META_POST_UPGRADE_STASH, &st);
+	if ((r = db_meta_get(pu->ctx->db, META_POST_UPGRADE_STASH, &st)) < 0)
+		return r;
 	stashed = st && !strcmp(st, pu->fp);
 	free(st);
 	r = pu_list_text(pu, WORLD_FILE, META_POST_UPGRADE_WORLD, stashed, &wt,
@@ -419,32 +423,6 @@ static Id best_of(struct pkg_solver *s, Queue *q, int *inst)
 	return best;
 }
 
-/* Feed packages that obsolete name (Replaces together with Conflicts). */
-static void obsoleters(struct pkg_solver *s, const char *name, Queue *q)
-{
-	Pool *pool = s->pool;
-	Id nid = pool_str2id(pool, name, 0), p;
-
-	if (!nid)
-		return;
-	FOR_POOL_SOLVABLES(p) {
-		Solvable *sv = pool->solvables + p;
-		Id *pp;
-
-		if (!sv->repo || !sv->obsoletes)
-			continue;
-		for (pp = sv->repo->idarraydata + sv->obsoletes; *pp; pp++) {
-			Id d = *pp;
-			while (ISRELDEP(d))
-				d = GETRELDEP(pool, d)->name;
-			if (d == nid) {
-				queue_push(q, p);
-				break;
-			}
-		}
-	}
-}
-
 /* Another package that stands for name: a provider, else a package
  * that replaces it. */
 static Id renamed_to(struct pkg_solver *s, const char *name, int *inst)
@@ -459,7 +437,7 @@ static Id renamed_to(struct pkg_solver *s, const char *name, int *inst)
 		if (!strcmp(solver_name(s, q.elements[i]), name))
 			queue_delete(&q, i--);
 	if (q.count == 0)
-		obsoleters(s, name, &q);
+		solver_obsoleters(s, name, &q);
 	best = best_of(s, &q, inst);
 	queue_free(&q);
 	return best;
@@ -657,7 +635,7 @@ static int cmd_post_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
 	if (r == 0)
 		r = world_image_fingerprint(ctx, &pu.fp);
 	if (r == 0)
-		db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done);
+		r = db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done);
 	if (r == 0 && done && !strcmp(done, pu.fp) && !pu.force) {
 		ctx_note(ctx, 1, "post-upgrade: already done for this image "
 				 "(see --status)\n");

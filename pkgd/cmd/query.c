@@ -4,18 +4,10 @@
  * the packages scanned are the installed ones, or all with -A.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
-
-static int in_scope(const struct pkg_ctx *ctx, Id p)
-{
-	Pool *pool = ctx->solv.pool;
-
-	return ctx->opt.all || pool->solvables[p].repo == pool->installed;
-}
 
 static int by_name(const void *a, const void *b, void *ud)
 {
@@ -28,13 +20,12 @@ static int by_name(const void *a, const void *b, void *ud)
 
 void query_scope_ids(const struct pkg_ctx *ctx, Queue *q)
 {
-	Pool *pool = ctx->solv.pool;
-	Id p;
 	int i, j;
 
-	FOR_POOL_SOLVABLES(p)
-		if (in_scope(ctx, p))
-			queue_push(q, p);
+	if (ctx->opt.all)
+		solver_all_ids(&ctx->solv, q);
+	else
+		solver_installed_ids(&ctx->solv, q);
 	qsort_r(q->elements, (size_t)q->count, sizeof(Id), by_name,
 		(void *)&ctx->solv);
 	for (i = j = 0; i < q->count; i++) {
@@ -93,8 +84,7 @@ static void list_names(struct pkg_ctx *ctx, Id p, Id key, Queue *q)
 	     d = strtok_r(NULL, ",|", &save)) {
 		Id n;
 		d += strspn(d, " ");
-		n = pool_strn2id(ctx->solv.pool, d,
-				 (unsigned)strcspn(d, " ("), 0);
+		n = solver_str_id(&ctx->solv, d, strcspn(d, " ("));
 		if (n > 0)
 			queue_push(q, n);
 	}
@@ -132,7 +122,7 @@ static char *first_hit(struct what *w, Id p)
 		while (n && d[n - 1] == ' ')
 			d[--n] = 0;
 		n = strcspn(d, " (");
-		id = pool_strn2id(ctx->solv.pool, d, (unsigned)n, 0);
+		id = solver_str_id(&ctx->solv, d, n);
 		if (id <= 0 || id >= w->nids || !w->marked[id])
 			continue;
 		if (asprintf(&hit, "%s%s", d,
@@ -200,20 +190,14 @@ static void mark_name(struct what *w, Id n, int cursor)
  * pkg_mark_provides), so that dependents on a virtual name are found. */
 static void mark(struct what *w, Id p, int cursor)
 {
-	Pool *pool = w->ctx->solv.pool;
 	Queue prov;
 	int i;
 
-	mark_name(w, pool->solvables[p].name, cursor);
+	mark_name(w, solver_name_id(&w->ctx->solv, p), cursor);
 	queue_init(&prov);
-	solvable_lookup_deparray(pool->solvables + p, SOLVABLE_PROVIDES, &prov,
-				 0);
-	for (i = 0; i < prov.count; i++) {
-		Id d = prov.elements[i];
-		if (ISRELDEP(d))
-			d = GETRELDEP(pool, d)->name;
-		mark_name(w, d, cursor);
-	}
+	solver_dep_names(&w->ctx->solv, p, SOLVABLE_PROVIDES, &prov);
+	for (i = 0; i < prov.count; i++)
+		mark_name(w, prov.elements[i], cursor);
 	queue_free(&prov);
 }
 
@@ -261,14 +245,13 @@ static int what_index(struct what *w)
 static void what_run(struct what *w, const char *verb, int recursive)
 {
 	struct pkg_ctx *ctx = w->ctx;
-	Pool *pool = ctx->solv.pool;
 	int i;
 
 	for (;;) {
 		while (w->heap.count) {
 			int pos = heap_pop(&w->heap);
 			Id p = w->scope->elements[pos];
-			Id name = pool->solvables[p].name;
+			Id name = solver_name_id(&ctx->solv, p);
 			char *hit;
 			if (w->done[name] || !(hit = first_hit(w, p))) {
 				w->woken[pos] = 0; /* may wake again */
@@ -304,7 +287,7 @@ int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 	queue_init(&w.next);
 	query_scope_ids(ctx, &scope);
 	w.scope = &scope;
-	w.nids = ctx->solv.pool->ss.nstrings;
+	w.nids = solver_nstrings(&ctx->solv);
 	w.marked = calloc((size_t)w.nids + 1, 1);
 	w.done = calloc((size_t)w.nids + 1, 1);
 	w.woken = calloc((size_t)scope.count + 1, 1);
@@ -315,13 +298,13 @@ int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 	for (i = 0; i < scope.count; i++) {
 		Id p = scope.elements[i];
 		for (k = 0; k < argc; k++)
-			if (cmd_glob_ok(ctx, argv[k],
-					solver_name(&ctx->solv, p)))
+			if (pkg_glob_match(ctx, argv[k],
+					   solver_name(&ctx->solv, p)))
 				break;
 		if (k == argc)
 			continue;
 		fprintf(ctx->out, "  %s\n", solver_name(&ctx->solv, p));
-		w.done[ctx->solv.pool->solvables[p].name] = 1;
+		w.done[solver_name_id(&ctx->solv, p)] = 1;
 		mark(&w, p, -1); /* everything woken is for the first pass */
 	}
 	fprintf(ctx->out, "What %s root set\n", verb);
@@ -352,7 +335,7 @@ static int rel_lines(struct pkg_ctx *ctx, Id p, const char *list,
 	     d = strtok_r(NULL, ",", &save)) {
 		d += strspn(d, " ");
 		d[strcspn(d, " (")] = 0;
-		if (!*d || fnmatch(glob, d, 0))
+		if (!*d || !pkg_glob_match(ctx, glob, d))
 			continue;
 		/* opkg: a line per matching entry; "\t<rel> <entry>\n"
 		 * when the entry is not the pattern, then "\n" */

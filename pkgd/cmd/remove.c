@@ -24,7 +24,7 @@ static int remove_arg(struct pkg_ctx *ctx, const char *arg, char ***names,
 		return r < 0 ? r : solver_job(&ctx->solv, SJ_REMOVE, arg, 0);
 	}
 	queue_init(&q);
-	solver_match_glob(&ctx->solv, arg, ctx->opt.nocase, &q);
+	pkg_glob_ids(ctx, arg, &q);
 	for (i = 0; r == 0 && i < q.count; i++) {
 		const char *n = solver_name(&ctx->solv, q.elements[i]);
 		if (!solver_is_installed(&ctx->solv, q.elements[i]) ||

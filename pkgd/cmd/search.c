@@ -1,7 +1,6 @@
 /*
  * search FILE-GLOB: which installed packages own the matching files.
  */
-#include <fnmatch.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -19,7 +18,7 @@ static int search_one(const struct db_file *f, void *ud)
 	struct db_pkg p;
 
 	snprintf(path, sizeof(path), "/%s", f->path);
-	if (fnmatch(s->glob, path, 0) || f->type == 'd')
+	if (!pkg_glob_match(s->ctx, s->glob, path) || f->type == 'd')
 		return 0;
 	if (db_pkg_get(s->ctx->db, f->package, &p) < 0)
 		return 0;

@@ -36,7 +36,7 @@ static void installed_matches(struct pkg_ctx *ctx, const char *arg, Queue *q)
 
 	queue_init(&all);
 	if (arg_has_glob(arg) || ctx->opt.nocase)
-		solver_match_glob(&ctx->solv, arg, ctx->opt.nocase, &all);
+		pkg_glob_ids(ctx, arg, &all);
 	else
 		solver_whatprovides(&ctx->solv, arg, &all);
 	for (i = 0; i < all.count; i++)

@@ -24,7 +24,7 @@ static int verify_file(const struct db_file *f, void *ud)
 	struct stat st;
 
 	if (f->type != 'f' || f->conffile || !f->sha256 || !*f->sha256 ||
-	    !cmd_glob_ok(v->ctx, v->glob, f->package) ||
+	    !pkg_glob_match(v->ctx, v->glob, f->package) ||
 	    !db_pkg_installed(v->ctx->db, f->package))
 		return 0;
 	if (ctx_lookup(v->ctx, f->path, &st, NULL, NULL, NULL) < 0)

@@ -244,6 +244,9 @@ int db_exec(sqlite3 *db, const char *sql);
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 int db_rollback(sqlite3 *db);
+/* *value: the key's value (malloc'd), NULL when it is not set or the
+ * database has no meta table yet (a fresh one, read-only). 0, or
+ * -PKGE_DB / -ENOMEM reported (*value NULL). */
 int db_meta_get(sqlite3 *db, const char *key, char **value);
 int db_meta_set(sqlite3 *db, const char *key, const char *value);
 /* An image package's control text and an image file's hash are stored
@@ -286,6 +289,15 @@ int db_script_each(sqlite3 *db, const char *pkg,
 int strv_add_unique(char ***v, size_t *n, const char *s);
 /* Is arg a glob (has * ? or [)? A local .ipk path? A URL? */
 int arg_has_glob(const char *s);
+/* The one glob matcher, for every pattern the user gives (package names,
+ * file paths, --add-exclude, --add-ignore-recommends...): fnmatch as
+ * opkg calls it, any case with -i (ctx->opt.nocase; a NULL ctx: exact
+ * case). A NULL glob matches everything. 1 when s matches, else 0. */
+int pkg_glob_match(const struct pkg_ctx *ctx, const char *glob,
+		   const char *s);
+/* The packages of the pool (every repo) whose name pkg_glob_match
+ * accepts, pushed onto q in id order. */
+void pkg_glob_ids(const struct pkg_ctx *ctx, const char *glob, Queue *q);
 int arg_is_ipk(const char *arg);
 int arg_is_url(const char *arg);
 /* JSON string output. */

@@ -303,16 +303,26 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
 int db_meta_get(sqlite3 *db, const char *key, char **value)
 {
 	sqlite3_stmt *st;
+	int r;
 
 	*value = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key=?", -1,
 			       &st, NULL) != SQLITE_OK)
-		return 0; /* no meta table yet (read-only, fresh db) */
+		/* no meta table yet (read-only, fresh db): no value */
+		return strstr(sqlite3_errmsg(db), "no such table")
+			       ? 0
+			       : db_err(db, "read meta");
 	bind_str(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*value = col_dup(st, 0);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    !(*value = col_dup(st, 0)))
+		r = pkg_error(-ENOMEM, "database: read meta '%s'", key);
+	else if (r == SQLITE_ROW || r == SQLITE_DONE)
+		r = 0;
+	else
+		r = db_err(db, "read meta");
 	sqlite3_finalize(st);
-	return 0;
+	return r;
 }
 
 int db_meta_set(sqlite3 *db, const char *key, const char *value)

@@ -2,6 +2,7 @@
  * Small helpers shared by the commands.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,10 @@ int strv_add_unique(char ***v, size_t *n, const char *s)
 	if (!nv)
 		return -ENOMEM;
 	*v = nv;
-	nv[*n] = strdup(s);
-	return nv[(*n)++] ? 0 : -ENOMEM;
+	if (!(nv[*n] = strdup(s)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
 }
 
 int arg_is_url(const char *arg)
@@ -33,6 +36,32 @@ int arg_is_url(const char *arg)
 int arg_has_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
+}
+
+int pkg_glob_match(const struct pkg_ctx *ctx, const char *glob,
+		   const char *s)
+{
+	return !glob ||
+	       !fnmatch(glob, s, ctx && ctx->opt.nocase ? FNM_CASEFOLD : 0);
+}
+
+struct glob_arg {
+	const struct pkg_ctx *ctx;
+	const char *glob;
+};
+
+static int glob_name(const char *name, const void *ud)
+{
+	const struct glob_arg *g = ud;
+
+	return pkg_glob_match(g->ctx, g->glob, name);
+}
+
+void pkg_glob_ids(const struct pkg_ctx *ctx, const char *glob, Queue *q)
+{
+	struct glob_arg g = { ctx, glob };
+
+	solver_match_names(&ctx->solv, glob_name, &g, q);
 }
 
 int arg_is_ipk(const char *arg)

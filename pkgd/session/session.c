@@ -50,7 +50,8 @@ int session_sync_image(struct pkg_ctx *ctx)
 	/* The rebuild writes the packages table: not beside a transaction. */
 	if ((r = session_write_access(ctx)) < 0)
 		return r;
-	db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old);
+	if ((r = db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old)) < 0)
+		return r;
 	first = !old;
 	free(old);
 	return rom_sync(ctx, first);
@@ -62,8 +63,9 @@ static int db_has_schema(sqlite3 *db)
 	char *v = NULL;
 	int yes;
 
-	db_meta_get(db, META_SCHEMA, &v);
-	yes = v != NULL;
+	/* an error reads as no schema: the caller's open of the tables
+	 * reports it */
+	yes = db_meta_get(db, META_SCHEMA, &v) == 0 && v != NULL;
 	free(v);
 	return yes;
 }

@@ -6,7 +6,6 @@
  * current file (which moves when a new image is flashed).
  * Used by list-changed-conffiles (sysupgrade) and status --conffiles.
  */
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,7 +72,7 @@ static int conf_status_one(const struct db_file *f, void *ud)
 	FILE *out = cl->ctx->out;
 	enum conf_state s;
 
-	if (!f->conffile || (cl->glob && fnmatch(cl->glob, f->package, 0)))
+	if (!f->conffile || !pkg_glob_match(cl->ctx, cl->glob, f->package))
 		return 0;
 	s = conffile_state(cl->ctx, f);
 	if (!cl->ctx->opt.json) {

@@ -60,10 +60,11 @@ static int cmp_str(const void *a, const void *b)
  * them), or -1. */
 static long paths_find(const struct pkg_paths *pp, const char *path)
 {
-	/* no paths: no array either (bsearch wants one, UBSan says) */
-	char *const *hit = pp->n ? bsearch(&path, pp->path, pp->n,
-					   sizeof(char *), cmp_str)
-				 : NULL;
+	char *const *hit;
+
+	if (!pp->n)
+		return -1; /* pp->path is NULL: not bsearch's to take */
+	hit = bsearch(&path, pp->path, pp->n, sizeof(char *), cmp_str);
 
 	return hit ? (long)(hit - pp->path) : -1;
 }

@@ -1,5 +1,5 @@
 /*
- * The image database (DESIGN.md "the two views of a root"): what the
+ * The image database (docs/DESIGN.md "The rom/overlay model"): what the
  * read-only image holds, file by file, and which image package owns each
  * file, read from the image's own opkg data (usr/lib/opkg/status and
  * info/<pkg>.list): the image may have been made by opkg or ImageBuilder

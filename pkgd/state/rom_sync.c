@@ -326,8 +326,9 @@ int rom_sync_needed(struct pkg_ctx *ctx, char fp[SHA256_HEX_SIZE])
 		return 0;
 	if (rom_fingerprint(ctx, TREE_ROM, fp) < 0)
 		snprintf(fp, 65, "none");
-	db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old);
-	need = !old || strcmp(old, fp);
+	/* unreadable (reported): sync, which rewrites it */
+	need = db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old) < 0 || !old ||
+	       strcmp(old, fp);
 	free(old);
 	return need;
 }

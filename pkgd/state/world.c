@@ -18,11 +18,11 @@ int world_image_fingerprint(struct pkg_ctx *ctx, char **out)
 					   "usr/lib/os-release" };
 	char hex[SHA256_HEX_SIZE], *res = NULL;
 	size_t i;
-	int fd = -1;
+	int fd = -1, r;
 
 	*out = NULL;
-	if (ctx->db)
-		db_meta_get(ctx->db, META_ROM_FINGERPRINT, out);
+	if (ctx->db && (r = db_meta_get(ctx->db, META_ROM_FINGERPRINT, out)))
+		return r;
 	if (*out)
 		return 0;
 	if (ctx->rf.rom_fd >= 0) {
@@ -160,7 +160,7 @@ int world_from_db(struct pkg_ctx *ctx, struct world *w)
 	if (r == 0 && arch && !(w->arch = strdup(arch)))
 		r = -ENOMEM;
 	if (r == 0)
-		db_meta_get(ctx->db, META_WORLD_CARRY, &f.carry);
+		r = db_meta_get(ctx->db, META_WORLD_CARRY, &f.carry);
 	if (r == 0)
 		r = db_pkg_each(ctx->db, from_db_one, &f);
 	free(f.carry);
@@ -381,11 +381,10 @@ static char *world_pending(struct pkg_ctx *ctx, size_t *len)
 
 	if (ctx_read_file(ctx, WORLD_FILE, 1 << 20, &text, len) == 0 &&
 	    world_parse(text, *len, WORLD_FILE, &w, NULL, NULL) == 0 &&
-	    w.image && world_image_fingerprint(ctx, &fp) == 0) {
-		db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done);
+	    w.image && world_image_fingerprint(ctx, &fp) == 0 &&
+	    db_meta_get(ctx->db, META_POST_UPGRADE_DONE, &done) == 0)
 		pending = strcmp(w.image, fp) &&
 			  !(done && !strcmp(done, fp));
-	}
 	world_release(&w);
 	free(fp);
 	free(done);

@@ -4,7 +4,6 @@
  * (download + verify) and run the transaction.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,29 +141,29 @@ int apply_held(struct pkg_ctx *ctx, const char *name)
 	return held;
 }
 
-/* Queue how|SOLVER_SOLVABLE_NAME for each name the glob (or plain name)
- * matches among the pool's packages, once per name. */
-static void name_jobs(struct pkg_ctx *ctx, Id how, const char *glob)
+/* Queue a job of kind (SJ_EXCLUDE, SJ_NO_RECOMMEND) for each name the
+ * glob matches among the pool's packages, once per name; a plain name
+ * (without -i) is queued as it is, known or not. */
+static void name_jobs(struct pkg_ctx *ctx, enum solver_job_kind kind,
+		      const char *glob)
 {
-	Pool *pool = ctx->solv.pool;
 	Queue q;
 	int i, k;
 
-	if (!arg_has_glob(glob)) {
-		queue_push2(&ctx->solv.jobs, how | SOLVER_SOLVABLE_NAME,
-			    pool_str2id(pool, glob, 1));
+	if (!arg_has_glob(glob) && !ctx->opt.nocase) {
+		solver_job(&ctx->solv, kind, glob, 0);
 		return;
 	}
 	queue_init(&q);
-	solver_match_glob(&ctx->solv, glob, ctx->opt.nocase, &q);
+	pkg_glob_ids(ctx, glob, &q);
 	for (i = 0; i < q.count; i++) {
-		Id name = pool->solvables[q.elements[i]].name;
+		Id name = solver_name_id(&ctx->solv, q.elements[i]);
 		for (k = 0; k < i; k++)
-			if (pool->solvables[q.elements[k]].name == name)
+			if (solver_name_id(&ctx->solv, q.elements[k]) == name)
 				break;
 		if (k == i)
-			queue_push2(&ctx->solv.jobs,
-				    how | SOLVER_SOLVABLE_NAME, name);
+			solver_job(&ctx->solv, kind,
+				   solver_id_str(&ctx->solv, name), 0);
 	}
 	queue_free(&q);
 }
@@ -217,8 +216,7 @@ static int no_rec(const struct pkg_ctx *ctx, const struct no_recs *nr,
 	size_t i;
 
 	for (i = 0; i < nr->n; i++)
-		if (!fnmatch(nr->names[i], name,
-			     ctx->opt.nocase ? FNM_CASEFOLD : 0))
+		if (pkg_glob_match(ctx, nr->names[i], name))
 			return 1;
 	return 0;
 }
@@ -231,12 +229,12 @@ static void option_jobs(struct pkg_ctx *ctx, const struct no_recs *nr)
 	size_t i;
 
 	for (i = 0; i < ctx->opt.nadd_excludes; i++)
-		name_jobs(ctx, SOLVER_LOCK, ctx->opt.add_excludes[i]);
+		name_jobs(ctx, SJ_EXCLUDE, ctx->opt.add_excludes[i]);
 	for (i = 0; i < nr->n; i++) {
 		if (!strcmp(nr->names[i], "*"))
 			ctx->opt.no_recommends = 1;
 		else
-			name_jobs(ctx, SOLVER_EXCLUDEFROMWEAK, nr->names[i]);
+			name_jobs(ctx, SJ_NO_RECOMMEND, nr->names[i]);
 	}
 }
 
@@ -245,7 +243,6 @@ static void option_jobs(struct pkg_ctx *ctx, const struct no_recs *nr)
 static void say_no_recs(struct pkg_ctx *ctx, const struct no_recs *nr,
 			const struct solver_result *res)
 {
-	Pool *pool = ctx->solv.pool;
 	Queue q;
 	size_t i;
 	int k;
@@ -257,14 +254,10 @@ static void say_no_recs(struct pkg_ctx *ctx, const struct no_recs *nr,
 		if (st->type == STEP_REMOVE)
 			continue;
 		queue_empty(&q);
-		solvable_lookup_deparray(pool->solvables + st->p,
-					 SOLVABLE_RECOMMENDS, &q, -1);
+		solver_dep_names(&ctx->solv, st->p, SOLVABLE_RECOMMENDS, &q);
 		for (k = 0; k < q.count; k++) {
-			Id d = q.elements[k];
-			const char *n;
-			while (ISRELDEP(d))
-				d = GETRELDEP(pool, d)->name;
-			n = pool_id2str(pool, d);
+			const char *n = solver_id_str(&ctx->solv,
+						      q.elements[k]);
 			if (!no_rec(ctx, nr, n) || db_pkg_installed(ctx->db, n))
 				continue;
 			ctx_note(ctx, 1, "%s: ignoring recommendation for %s "
@@ -277,8 +270,8 @@ static void say_no_recs(struct pkg_ctx *ctx, const struct no_recs *nr,
 
 /* A step whose archive is in the cache and verifies (silently: a stale
  * copy is just downloaded again): point it at a copy of the package in
- * the @commandline repo, with the open, verified file, so that tx_plan
- * uses it instead of downloading. */
+ * the solver's repo of local archives (solver_add_local), with the open,
+ * verified file, so that tx_plan uses it instead of downloading. */
 static void cache_use(struct pkg_ctx *ctx, struct solver_step *st,
 		      const struct pkg_cache *c, Id *ids, char **names,
 		      int *fds, size_t *n)
@@ -288,7 +281,6 @@ static void cache_use(struct pkg_ctx *ctx, struct solver_step *st,
 	const char *fn = a ? a->filename : NULL, *base;
 	struct ipk *ipk = NULL;
 	int fd;
-	Repo *repo;
 	Id np;
 
 	if (st->type == STEP_REMOVE || !fn)
@@ -302,8 +294,7 @@ static void cache_use(struct pkg_ctx *ctx, struct solver_step *st,
 		close(fd);
 		return;
 	}
-	repo = repo_create(ctx->solv.pool, "@commandline");
-	np = solver_add_stanza(&ctx->solv, repo, ipk_control(ipk), 0);
+	np = solver_add_local(&ctx->solv, ipk_control(ipk));
 	ipk_free(ipk);
 	if (!np || !(names[*n] = strdup(base))) {
 		close(fd);
@@ -397,22 +388,17 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 	size_t i, k, nc = 0;
 	int r = apply_solve(ctx, flags, &res);
 
-	if (r < 0 || ctx->opt.noaction) {
-		if (r == 0)
-			print_plan(ctx, &res, user, nuser);
-		solver_result_release(&res);
-		return r;
-	}
+	if (r == 0 && ctx->opt.noaction)
+		print_plan(ctx, &res, user, nuser);
+	if (r < 0 || ctx->opt.noaction)
+		goto out;
 	/* --volatile-cache: nothing is kept, nothing is reused */
-	if (!ctx->opt.volatile_cache && (r = cache_open(ctx, &cache)) < 0) {
-		solver_result_release(&res);
-		return r;
-	}
-	if ((r = prefetch_archives(ctx, &res)) < 0) {
-		solver_result_release(&res);
-		cache_release(&cache);
-		return r;
-	}
+	if (!ctx->opt.volatile_cache && (r = cache_open(ctx, &cache)) < 0)
+		goto out;
+	if ((r = prefetch_archives(ctx, &res)) < 0)
+		goto out;
+	/* the cache is an optimisation: without memory for its lists the
+	 * archives are downloaded */
 	if (cache.dir && (cids = calloc(res.n + 1, sizeof(*cids))) &&
 	    (cnames = calloc(res.n + 1, sizeof(*cnames))) &&
 	    (cfds = calloc(res.n + 1, sizeof(*cfds))))
@@ -421,16 +407,20 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 				  cfds, &nc);
 	r = tx_plan(&tx, ctx, &res, user, nuser);
 	for (i = 0; r == 0 && i < tx.n; i++) {
-		tx.items[i].orphan = tx.items[i].type == STEP_REMOVE &&
-				     is_orphan(ctx, tx.items[i].name, user,
-					       nuser);
-		for (k = 0; k < nlocal; k++)
-			if (tx.items[i].p == local_ids[k] && !tx.items[i].ipk)
-				tx.items[i].ipk = strdup(local_paths[k]);
-		for (k = 0; k < nc; k++)
-			if (tx.items[i].p == cids[k] && !tx.items[i].ipk) {
-				tx.items[i].ipk = strdup(cnames[k]);
-				tx.items[i].ipk_fd = cfds[k];
+		struct tx_item *it = &tx.items[i];
+		it->orphan = it->type == STEP_REMOVE &&
+			     is_orphan(ctx, it->name, user, nuser);
+		for (k = 0; k < nlocal && !it->ipk; k++)
+			if (it->p == local_ids[k] &&
+			    !(it->ipk = strdup(local_paths[k])))
+				r = pkg_error(-ENOMEM, "cannot plan '%s'",
+					      local_paths[k]);
+		for (k = 0; r == 0 && k < nc && !it->ipk; k++)
+			if (it->p == cids[k]) {
+				if (!(it->ipk = strdup(cnames[k])))
+					r = pkg_error(-ENOMEM, "cannot plan "
+						      "'%s'", cnames[k]);
+				it->ipk_fd = cfds[k];
 				cfds[k] = -1;
 			}
 	}
@@ -438,6 +428,7 @@ int apply_jobs(struct pkg_ctx *ctx, int flags, const char *const *user,
 		cache_keep(ctx, &tx, &cache);
 	if (r == 0 && !ctx->opt.download_only)
 		r = tx_run(&tx);
+out:
 	tx_release(&tx);
 	solver_result_release(&res);
 	for (k = 0; k < nc; k++) {

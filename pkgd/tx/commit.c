@@ -408,7 +408,8 @@ int tx_recover(struct pkg_ctx *ctx, int verbose)
 	char *state = NULL, *staging = NULL;
 	int r, committed;
 
-	db_meta_get(ctx->db, META_TX_STATE, &state);
+	if ((r = db_meta_get(ctx->db, META_TX_STATE, &state)) < 0)
+		return r;
 	if (!state)
 		return recover_staging(ctx, verbose);
 	committed = !strcmp(state, TX_STATE_COMMITTED);

@@ -128,7 +128,8 @@ int journal_read(struct pkg_ctx *ctx, struct tx_ops *ops, char **staging)
 	int r = 0;
 
 	memset(ops, 0, sizeof(*ops));
-	db_meta_get(ctx->db, META_TX_STAGING, staging);
+	if ((r = db_meta_get(ctx->db, META_TX_STAGING, staging)) < 0)
+		return r;
 	if (*staging && (r = journal_rel(ctx, staging)) < 0)
 		return r;
 	if (sqlite3_prepare_v2(ctx->db,
@@ -623,9 +624,10 @@ int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
 {
 	char *staging = NULL;
 	size_t i;
-	int r = 0;
+	int r = db_meta_get(ctx->db, META_TX_STAGING, &staging);
 
-	db_meta_get(ctx->db, META_TX_STAGING, &staging);
+	if (r < 0)
+		return r;
 	if (staging && (r = journal_rel(ctx, &staging)) < 0) {
 		free(staging);
 		return r;
@@ -688,8 +690,10 @@ void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	size_t i;
 
 	remove_state_temps(ctx); /* so that new directories are empty */
-	db_meta_get(ctx->db, META_TX_STAGING, &staging);
-	if (staging && journal_rel(ctx, &staging) < 0) {
+	/* undo goes on without it (an error is reported): the
+	 * journal's own paths are enough to put the root back */
+	if (db_meta_get(ctx->db, META_TX_STAGING, &staging) == 0 &&
+	    staging && journal_rel(ctx, &staging) < 0) {
 		free(staging);
 		staging = NULL;
 	}

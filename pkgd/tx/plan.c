@@ -1,6 +1,6 @@
 /*
  * A transaction: plan -> download and verify all -> preflight -> stage ->
- * journal -> commit -> finalize -> clean (DESIGN.md "A transaction").
+ * journal -> commit -> finalize -> clean (docs/DESIGN.md "A transaction").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -143,9 +143,7 @@ int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
 				it->user = 1;
 		if (r < 0 || it->type == STEP_REMOVE)
 			continue;
-		if (!solver_is_installed(&ctx->solv, it->p) &&
-		    solver_repo_name(&ctx->solv, it->p) &&
-		    !strcmp(solver_repo_name(&ctx->solv, it->p), "@commandline"))
+		if (solver_is_local(&ctx->solv, it->p))
 			continue; /* local archive: set by the caller */
 		if (item_restorable(ctx, it) && !ctx->opt.from_feed) {
 			it->from_rom = 1;

@@ -349,9 +349,9 @@ static int run_pending(struct pkg_ctx *ctx, const char *key,
 				  void *), void *ud)
 {
 	char *list = NULL, *cur, *line;
-	int failed = 0, r;
+	int failed, r;
 
-	db_meta_get(ctx->db, key, &list);
+	failed = db_meta_get(ctx->db, key, &list);
 	cur = list;
 	while ((line = next_line(&cur))) {
 		r = one(ctx, line, cur, ud);
@@ -370,8 +370,8 @@ int tx_configure_pending(struct pkg_ctx *ctx)
 	char *list = NULL;
 	int r;
 
-	if (db_meta_get(ctx->db, META_TX_CONFIGURE, &list) < 0 || !list)
-		return 0;
+	if ((r = db_meta_get(ctx->db, META_TX_CONFIGURE, &list)) < 0 || !list)
+		return r;
 	free(list);
 	tx_intercepts_begin(ctx, &ic);
 	r = run_pending(ctx, META_TX_CONFIGURE, configure_one, &ic);

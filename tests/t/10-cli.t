@@ -98,12 +98,18 @@ t_ok "an unknown command exits non-zero" test "$RC" -ne 0
 t_ok "an unknown command prints one line on stderr" one_err_line
 like "$ERR" '^pkg: ' "the error line starts with 'pkg: '"
 
-run "$PKG" install
+# each on a root where the command itself would succeed, so that only
+# the error can make it fail (and the host's / is never read)
+run "$PKG" -o "$R" -f "$R/etc/opkg.conf" install
 t_ok "install without a package exits non-zero" test "$RC" -ne 0
-like "$ERR" '^pkg: ' "install without a package says why"
+t_ok "...with one line on stderr" one_err_line
+like "$ERR" '^pkg: install: name a package' "install without a package says why"
 
-run "$PKG" --no-such-option list
+run "$PKG" --no-such-option -o "$R" -f "$R/etc/opkg.conf" list-installed
 t_ok "an unknown option exits non-zero" test "$RC" -ne 0
+t_ok "...with one line on stderr" one_err_line
+like "$ERR" "--no-such-option" "...naming the option"
+is "$OUT" "" "...and nothing on stdout"
 
 run "$PKG" -f /nonexistent/opkg.conf -o "$R" list-installed
 t_ok "-f of a missing file exits non-zero" test "$RC" -ne 0

@@ -207,6 +207,18 @@ op install democonf=1.0
 t_ok "a restore leaves the unknown whiteout alone" test -c "$U/usr/share/terminfo/x/xterm"
 rm -f "$U/usr/share/terminfo/x/xterm"
 
+# ---- a database error fails audit (not a finding, not a clean exit) ----
+cp "$DB" "$T/pkg.db.good"
+sql "ALTER TABLE rom_files RENAME TO rom_files_gone"
+op audit
+t_ok "audit with an unreadable image table fails" test "$RC" -ne 0
+unlike "$OUT" "files checked" "...with no summary of a partial scan"
+like "$ERR" "rom_files" "...and says what it could not read"
+t_ok "...in one line" one_err_line
+cp "$T/pkg.db.good" "$DB"
+op audit
+is "$RC" 0 "audit is clean again with the table back"
+
 # ---- a failure mid-restore changes nothing ----
 # state: the files (the database file's bytes aside) and the database rows.
 state() {

@@ -106,6 +106,46 @@ op -i list-installed 'LIBOPENSSL*'
 is "$OUT" "libopenssl3 - 3.0.14-2" "-i: globs ignore case"
 op --nocase list-installed 'LibOpenSSL3'
 is "$OUT" "libopenssl3 - 3.0.14-2" "--nocase"
+
+# -i everywhere a pattern is taken (one glob matcher): the upper-case
+# pattern with -i prints what the lower-case one prints without it, and
+# without -i it matches nothing.
+# nocase_same LOWER UPPER ARGS...: `opkg ARGS PATTERN` three ways.
+nocase_same() {
+	_lo=$1 _up=$2
+	shift 2
+	op "$@" "$_lo"
+	_want=$OUT _wrc=$RC
+	t_ok "$* $_lo: matches something" test -n "$_want"
+	op -i "$@" "$_up"
+	is "$RC:$OUT" "$_wrc:$_want" "-i $* $_up: as $* $_lo"
+	op "$@" "$_up"
+	t_ok "$* $_up without -i: not as $_lo" test "$RC:$OUT" != "$_wrc:$_want"
+}
+nocase_same 'nano*' 'NANO*' list
+nocase_same 'nano*' 'NaNo*' find
+nocase_same busybox BUSYBOX list-installed
+nocase_same dropbear DROPBEAR info
+nocase_same nano-full NANO-FULL info
+nocase_same dropbear DROPBEAR status
+nocase_same /usr/sbin/dropbear /USR/SBIN/DROPBEAR search
+nocase_same 'dropbear*' 'DROPBEAR*' list-changed-conffiles
+nocase_same 'kmod-cfg*' 'KMOD-CFG*' list-upgradable
+nocase_same dropbear DROPBEAR depends
+nocase_same 'libubox*' 'LIBUBOX*' whatdepends
+op whatprovides 'libubox*'
+want=$(printf '%s\n' "$OUT" | sed 1d)
+op -i whatprovides 'LIBUBOX*'
+is "$(printf '%s\n' "$OUT" | sed 1d)" "$want" \
+	"-i whatprovides LIBUBOX*: the providers of libubox* (after its header)"
+t_ok "...which are some" test -n "$want"
+nocase_same dropbear DROPBEAR remove --noaction
+nocase_same 'nano-f*' 'NANO-F*' install --noaction
+# --add-exclude: a glob any case keeps nano-plus out (the request fails)
+op install --noaction nano-plus --add-exclude 'NANO-P*'
+is "$RC" 0 "--add-exclude 'NANO-P*' without -i: nano-plus is not excluded"
+op -i install --noaction nano-plus --add-exclude 'NANO-P*'
+is "$RC" 255 "-i --add-exclude 'NANO-P*': nano-plus is excluded"
 op list-installed --size 'libopenssl*'
 is "$OUT" "libopenssl3 - 3.0.14-2 - 0" \
 	"--size: ' - SIZE', 0 as the status file has no Size"

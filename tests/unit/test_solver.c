@@ -208,7 +208,7 @@ static Id find(struct pkg_solver *s, const char *name, const char *repo)
 	int i;
 
 	queue_init(&q);
-	solver_match_glob(s, name, 0, &q);
+	solver_named_ids(s, name, &q);
 	for (i = 0; i < q.count && !p; i++)
 		if (!repo || !strcmp(solver_repo_name(s, q.elements[i]), repo))
 			p = q.elements[i];
@@ -309,11 +309,14 @@ static void vlist_add(struct vlist *v, const char *name, size_t nl,
 		      const char *ver, size_t vl)
 {
 	if (v->n == v->cap) {
+		char **nn, **nv;
 		v->cap = v->cap ? 2 * v->cap : 1024;
-		v->name = realloc(v->name, v->cap * sizeof(char *));
-		v->ver = realloc(v->ver, v->cap * sizeof(char *));
-		assert_non_null(v->name);
-		assert_non_null(v->ver);
+		nn = realloc(v->name, v->cap * sizeof(char *));
+		assert_non_null(nn);
+		v->name = nn;
+		nv = realloc(v->ver, v->cap * sizeof(char *));
+		assert_non_null(nv);
+		v->ver = nv;
 	}
 	v->name[v->n] = strndup(name, nl);
 	v->ver[v->n++] = strndup(ver, vl);

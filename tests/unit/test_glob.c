@@ -1,0 +1,115 @@
+/*
+ * Unit tests for pkgd's one glob matcher (pkgd/core/util.c):
+ * pkg_glob_match with and without -i (ctx->opt.nocase), and
+ * pkg_glob_ids over a pool (solver_match_names) with both.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/core.h"
+
+static void test_glob_match_case(void **state)
+{
+	struct pkg_ctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	assert_true(pkg_glob_match(&ctx, NULL, "anything"));
+	assert_true(pkg_glob_match(&ctx, "nano", "nano"));
+	assert_true(pkg_glob_match(&ctx, "na*", "nano"));
+	assert_true(pkg_glob_match(&ctx, "?ano", "nano"));
+	assert_true(pkg_glob_match(&ctx, "libncurses[0-9]", "libncurses6"));
+	assert_false(pkg_glob_match(&ctx, "NANO", "nano"));
+	assert_false(pkg_glob_match(&ctx, "NA*", "nano"));
+	assert_false(pkg_glob_match(&ctx, "/USR/BIN/*", "/usr/bin/nano"));
+	assert_false(pkg_glob_match(&ctx, "nan", "nano"));
+	assert_false(pkg_glob_match(NULL, "NANO", "nano"));
+
+	ctx.opt.nocase = 1;
+	assert_true(pkg_glob_match(&ctx, "NANO", "nano"));
+	assert_true(pkg_glob_match(&ctx, "NA*", "nano"));
+	assert_true(pkg_glob_match(&ctx, "LibNcurses[0-9]", "libncurses6"));
+	assert_true(pkg_glob_match(&ctx, "/USR/BIN/*", "/usr/bin/nano"));
+	assert_true(pkg_glob_match(&ctx, "nano", "NANO"));
+	assert_false(pkg_glob_match(&ctx, "nan", "nano"));
+	assert_false(pkg_glob_match(&ctx, "vim*", "nano"));
+}
+
+static const char feed[] = "Package: nano\nVersion: 7.2-2\n"
+			   "Architecture: all\n\n"
+			   "Package: nano-full\nVersion: 7.2-2\n"
+			   "Architecture: all\n\n"
+			   "Package: Nanotools\nVersion: 1.0-1\n"
+			   "Architecture: all\n\n"
+			   "Package: vim\nVersion: 9.0-1\n"
+			   "Architecture: all\n\n";
+
+/* The names pkg_glob_ids finds for glob, sorted, joined by spaces. */
+static void names_of(struct pkg_ctx *ctx, const char *glob, char *out,
+		     size_t cap)
+{
+	const char *v[8];
+	Queue q;
+	size_t n = 0, i, k;
+
+	queue_init(&q);
+	pkg_glob_ids(ctx, glob, &q);
+	for (i = 0; i < (size_t)q.count && n < 8; i++)
+		v[n++] = solver_name(&ctx->solv, q.elements[i]);
+	queue_free(&q);
+	for (i = 1; i < n; i++)
+		for (k = i; k > 0 && strcmp(v[k - 1], v[k]) > 0; k--) {
+			const char *t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	*out = 0;
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s",
+			 i ? " " : "", v[i]);
+}
+
+static void test_glob_ids(void **state)
+{
+	struct pkg_ctx ctx;
+	char got[256];
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	assert_int_equal(solver_init(&ctx.solv, NULL, NULL, 0), 0);
+	assert_int_equal(solver_feed_from_text(&ctx.solv, "t", feed,
+					       strlen(feed), 0, -1, NULL),
+			 0);
+	solver_internalize(&ctx.solv);
+
+	names_of(&ctx, "nano*", got, sizeof(got));
+	assert_string_equal(got, "nano nano-full");
+	names_of(&ctx, "NANO*", got, sizeof(got));
+	assert_string_equal(got, "");
+	names_of(&ctx, "vim", got, sizeof(got));
+	assert_string_equal(got, "vim");
+
+	ctx.opt.nocase = 1;
+	names_of(&ctx, "NANO*", got, sizeof(got));
+	assert_string_equal(got, "Nanotools nano nano-full");
+	names_of(&ctx, "VIM", got, sizeof(got));
+	assert_string_equal(got, "vim");
+	names_of(&ctx, "emacs*", got, sizeof(got));
+	assert_string_equal(got, "");
+	solver_release(&ctx.solv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_glob_match_case),
+		cmocka_unit_test(test_glob_ids),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
