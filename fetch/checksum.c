@@ -13,7 +13,7 @@
 
 #include "fetch.h"
 #include "fetch_int.h"
-#include "rootfs.h"
+#include "base.h"
 
 int fetch_read_file(const char *path, size_t max, char **out, size_t *len)
 {

@@ -19,7 +19,7 @@
 #include <zlib.h>
 
 #include "fetch.h"
-#include "rootfs.h"
+#include "base.h"
 
 #define DECOMP_DEFAULT_MAX ((size_t)256 << 20)
 

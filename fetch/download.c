@@ -22,7 +22,7 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
-#include "rootfs.h"
+#include "base.h"
 
 #define DL_DEFAULT_MAX ((uint64_t)512 << 20)
 #define DL_DEFAULT_TIMEOUT 300L

@@ -17,7 +17,7 @@
 
 #include "fetch.h"
 #include "fetch_int.h"
-#include "rootfs.h"
+#include "base.h"
 
 #define COMMENT_PREFIX "untrusted comment:"
 

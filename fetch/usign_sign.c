@@ -12,7 +12,7 @@
 
 #include "fetch.h"
 #include "fetch_int.h"
-#include "rootfs.h"
+#include "base.h"
 
 /* Write "untrusted comment: <comment>\n<base64 of blob>\n" atomically. */
 static int write_usign(const char *path, const char *comment,

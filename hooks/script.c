@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
-#include "rootfs.h"
+#include "base.h"
 
 static int script_write(int dirfd, const char *name, const char *body,
 			size_t len)

@@ -22,7 +22,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "repo.h"
 
 enum outer_fmt { OUTER_GZ, OUTER_AR };

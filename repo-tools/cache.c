@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "repo.h"
 
 /* Bump when the stanza rendering changes: old caches are dropped. */

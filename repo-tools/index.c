@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "fetch.h"
 #include "repo.h"
 

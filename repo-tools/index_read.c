@@ -16,7 +16,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "fetch.h"
 #include "repo.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "fetch.h"
 #include "repo.h"
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "repo.h"
 
 static const struct repo_cmd commands[] = {

@@ -12,7 +12,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "repo.h"
 
 static int buf_reserve(struct repo_buf *b, size_t extra)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "rootfs_int.h"
 
 struct ctl_parser {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rootfs.h"
+#include "base.h"
 
 /* The program name is set once by main before anything runs; it is the
  * only process-wide setting outside the command context, kept here so

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rootfs.h"
+#include "base.h"
 
 /* Write data to a fresh temp file and fsync it; -errno on failure (the
  * temp file is removed). */

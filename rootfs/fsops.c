@@ -16,7 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "rootfs.h"
+#include "base.h"
 
 #ifdef PKG_FAULT_INJECT
 

@@ -13,7 +13,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "rootfs.h"
+#include "base.h"
 #include "rootfs_int.h"
 
 #define IPK_MAX_CONTROL_TOTAL (8u * IPK_MAX_CONTROL_MEMBER)

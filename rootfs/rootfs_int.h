@@ -2,7 +2,7 @@
 #ifndef PKG_ROOTFS_INT_H
 #define PKG_ROOTFS_INT_H
 
-#include "rootfs.h"
+#include "base.h"
 
 /* ctl_parse_one that does not report: on -PKGE_FORMAT, why holds
  * "line N: what" (or what is missing) for the caller's message.

@@ -2,8 +2,12 @@
 # check-layers.sh [-o OBJDIR] [TOP]: no layer includes or calls a higher one.
 #
 # Layers, lowest first (README.md, "Layout"):
-#   rootfs < fetch < solver, hooks < pkgd/core < pkgd/state < pkgd/tx
-#   < pkgd/session < pkgd/cmd < pkgd/main.c;  repo-tools uses rootfs, fetch.
+#   base < fetch < solver, hooks < pkgd/core < pkgd/state < pkgd/tx
+#   < pkgd/session < pkgd/cmd < pkgd/main.c;  repo-tools uses base, fetch.
+# base is rootfs/base.h and the files that implement it (errors, ops
+# layer, control parser, .ipk reader); the rest of rootfs/ (rootfs.h: a
+# target root, its rom/overlay model, confined resolution, staging into
+# it) sits on base and is used by pkgd/core and above alone.
 # solver and hooks are peers: neither uses the other.
 #
 # Includes: every `#include "..."` of every .c and .h under TOP's layer
@@ -33,6 +37,8 @@ cd "$top" || exit 2
 LAYERS='
 function layer(p) {
 	if (p ~ /^fetch\/crypto[_.a-z]*$/) return "crypto"
+	if (p ~ /^rootfs\/(base\.h|rootfs_int\.h|(err|fsops|control|fileutil|ipk)\.[co])$/)
+		return "base"
 	if (p ~ /^rootfs\//) return "rootfs"
 	if (p ~ /^fetch\//) return "fetch"
 	if (p ~ /^solver\//) return "solver"
@@ -48,12 +54,13 @@ function layer(p) {
 }
 function may_use(l) {
 	if (l == "crypto") return "crypto"
-	if (l == "rootfs") return "rootfs crypto"
-	if (l == "fetch") return "fetch rootfs crypto"
-	if (l == "solver") return "solver fetch rootfs crypto"
-	if (l == "hooks") return "hooks fetch rootfs crypto"
-	if (l == "repo-tools") return "repo-tools fetch rootfs crypto"
-	if (l == "core") return "core solver hooks fetch rootfs crypto"
+	if (l == "base") return "base crypto"
+	if (l == "rootfs") return "rootfs base crypto"
+	if (l == "fetch") return "fetch base crypto"
+	if (l == "solver") return "solver fetch base crypto"
+	if (l == "hooks") return "hooks fetch base crypto"
+	if (l == "repo-tools") return "repo-tools fetch base crypto"
+	if (l == "core") return "core solver hooks fetch rootfs base crypto"
 	if (l == "state") return "state " may_use("core")
 	if (l == "tx") return "tx " may_use("state")
 	if (l == "session") return "session " may_use("tx")

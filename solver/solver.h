@@ -14,7 +14,7 @@
 #include <solv/repo.h>
 #include <solv/queue.h>
 
-#include "rootfs.h"
+#include "base.h"
 
 struct pkg_solver {
 	Pool *pool;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "rootfs.h"
+#include "base.h"
 
 struct seen {
 	size_t stanzas;

@@ -1,9 +1,10 @@
 #!/bin/sh
 # The layers hold (scripts/check-layers.sh): no file includes a higher
 # layer's header, no object calls a function only a higher layer defines.
-# Order, lowest first: rootfs < fetch < solver, hooks < pkgd/core <
-# pkgd/state < pkgd/tx < pkgd/session < pkgd/cmd < pkgd/main.c;
-# repo-tools uses rootfs and fetch. Then the check is shown to fail, on a
+# Order, lowest first: base (rootfs/base.h) < fetch < solver, hooks <
+# pkgd/core < pkgd/state < pkgd/tx < pkgd/session < pkgd/cmd <
+# pkgd/main.c; repo-tools uses base and fetch; the rest of rootfs/ (a
+# target root: rootfs/rootfs.h) sits on base, for pkgd/core and above. Then the check is shown to fail, on a
 # copy of the tree with a bad include and on objects with a bad call.
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -52,6 +53,10 @@ bad_include pkgd/session/session.c cmd/cmd.h "session includes cmd"
 bad_include rootfs/err.c fetch.h "rootfs includes fetch"
 bad_include fetch/crypto.c rootfs.h "the crypto leaf includes rootfs"
 bad_include fetch/download.c solver.h "fetch includes solver"
+bad_include fetch/download.c rootfs.h "fetch includes the root model"
+bad_include solver/pool.c rootfs.h "solver includes the root model"
+bad_include repo-tools/index.c rootfs.h "repo-tools includes the root model"
+bad_include rootfs/control.c rootfs.h "the base includes the root model"
 bad_include hooks/script.c solver.h "hooks includes its peer solver"
 bad_include solver/pool.c core/core.h "solver includes pkgd"
 bad_include repo-tools/main.c hooks.h "repo-tools includes hooks"
@@ -88,8 +93,18 @@ if [ -d "$PKG_BUILD/obj/pkgd/core" ] && command -v "$CC" >/dev/null; then
 	run sh "$CHECK" -o "$T/obj" "$TOP"
 	is "$RC" 1 "an object of rootfs calling into fetch fails"
 	like "$OUT" "^rootfs/up2.o: calls $sym \(layer fetch" "...named"
+	rm -f "$T/obj/rootfs/up2.o"
+	# fetch calls the root model's resolver
+	printf 'int rootfs_resolve();
+int layers_up3(void) { return rootfs_resolve(); }\n' \
+		>"$T/up3.c"
+	"$CC" -c -o "$T/obj/fetch/up3.o" "$T/up3.c"
+	run sh "$CHECK" -o "$T/obj" "$TOP"
+	is "$RC" 1 "an object of fetch calling the root model fails"
+	like "$OUT" "^fetch/up3.o: calls rootfs_resolve \(layer rootfs" \
+		"...named"
 else
-	skip 4 "no objects or no C compiler"
+	skip 6 "no objects or no C compiler"
 fi
 
 done_testing

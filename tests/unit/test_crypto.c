@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "crypto.h"
-#include "rootfs.h"
+#include "base.h"
 
 /* Bytes from hex (2 * n digits) into out. */
 static void unhex(const char *hex, unsigned char *out, size_t n)

@@ -23,7 +23,7 @@
 
 #include "crypto.h"
 #include "fetch.h"
-#include "rootfs.h"
+#include "base.h"
 #include "unit.h"
 
 #define KEYS1907 FX_1907 "/rootfs/etc/opkg/keys"
