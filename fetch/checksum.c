@@ -45,7 +45,7 @@ int fetch_verify_fd(int fd, const char *name, const char *sha256,
 	base = base ? base + 1 : name;
 	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return pkg_error(-errno, "cannot read '%s'", name);
-	if (size && (uint64_t)st.st_size != size)
+	if (size != FETCH_SIZE_UNKNOWN && (uint64_t)st.st_size != size)
 		return pkg_error(-PKGE_CHECKSUM,
 				 "size mismatch for '%s': expected %llu, "
 				 "got %llu bytes", base,

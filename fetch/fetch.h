@@ -20,8 +20,11 @@
 /* File digests are rootfs_sha256_file and rootfs_md5_file (rootfs.h),
  * over the crypto leaf (crypto.h). */
 
+/* A size not given (the index has no Size): no size check. 0 is a size. */
+#define FETCH_SIZE_UNKNOWN UINT64_MAX
+
 /* Check a file against the index: sha256 (64 hex) or md5 (32 hex) and
- * size (0 = unknown). sha256 wins when both are given; neither given is
+ * size (FETCH_SIZE_UNKNOWN: none given). sha256 wins when both are given; neither given is
  * refused. PKGE_CHECKSUM with a clear message on mismatch ("checksum
  * mismatch for 'nano_7.2-2.ipk': expected <hex>, got <hex>"). */
 /* The same on an open file (read from its start, left at its start):

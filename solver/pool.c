@@ -255,6 +255,12 @@ uint64_t solver_size(const struct pkg_solver *s, Id p)
 	return solvable_lookup_num(sv(s, p), SOLVABLE_DOWNLOADSIZE, 0);
 }
 
+int solver_has_size(const struct pkg_solver *s, Id p)
+{
+	return solvable_lookup_num(sv(s, p), SOLVABLE_DOWNLOADSIZE,
+				   UINT64_MAX) != UINT64_MAX;
+}
+
 uint64_t solver_installed_size(const struct pkg_solver *s, Id p)
 {
 	return solvable_lookup_num(sv(s, p), SOLVABLE_INSTALLSIZE, 0);

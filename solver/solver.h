@@ -93,6 +93,9 @@ const char *solver_sha256(const struct pkg_solver *s, Id p);
 const char *solver_md5(const struct pkg_solver *s, Id p);
 const char *solver_abiversion(const struct pkg_solver *s, Id p);
 uint64_t solver_size(const struct pkg_solver *s, Id p);
+/* Does p's stanza give a Size (solver_size is 0 both for "Size: 0" and
+ * for none)? */
+int solver_has_size(const struct pkg_solver *s, Id p);
 uint64_t solver_installed_size(const struct pkg_solver *s, Id p);
 uint64_t solver_offset(const struct pkg_solver *s, Id p);
 const char *solver_repo_name(const struct pkg_solver *s, Id p);

@@ -73,5 +73,6 @@ static int cmd_remove(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_remove_desc = {
 	"remove", "NAME...", "remove packages (--autoremove: and orphans)",
-	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB | CMD_NAMES, cmd_remove
+	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_SCOPE | CMD_DB | CMD_NAMES,
+	cmd_remove
 };

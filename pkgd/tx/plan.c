@@ -64,7 +64,10 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out,
 				       "no archive known for '%s'",
 				       solver_name(s, p));
 	base = strrchr(fn, '/') ? strrchr(fn, '/') + 1 : fn;
-	fo.max_bytes = solver_size(s, p) ? solver_size(s, p) : 0;
+	/* the index's Size caps the download (0 is a size: one byte gets
+	 * through, for the size check to name the mismatch) */
+	if (solver_has_size(s, p))
+		fo.max_bytes = solver_size(s, p) ? solver_size(s, p) : 1;
 	if (asprintf(&u, "%s/%s", url, fn) < 0 ||
 	    asprintf(&dest, "%s/%s", dir, base) < 0) {
 		free(u);
@@ -77,7 +80,8 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out,
 		r = pkg_error(*fd, "cannot open '%s'", dest);
 	if (r == 0 && !(ctx->opt.force & FORCE_CHECKSUM))
 		r = fetch_verify_fd(*fd, dest, a->sha256, a->md5,
-				    solver_size(s, p));
+				    solver_has_size(s, p) ? solver_size(s, p)
+							  : FETCH_SIZE_UNKNOWN);
 	free(u);
 	if (r < 0) {
 		if (*fd >= 0)

@@ -470,4 +470,44 @@ is "$(grep -c '^	p' "$T/out")" 5000 \
 	"10: whatdependsrec over a 5,000-deep chain finds all 5,000"
 t_ok "10: ...in under $((10 * SLOW)) s ($((t1 - t0)) s)" \
 	test $((t1 - t0)) -le $((10 * SLOW))
+# Sizes are what they are: "Size: 0" is a size (an archive of more bytes
+# does not match it, and the download stops past it), "Size: -5" is not a
+# size (the stanza is refused at update, never shown as 2^64 - 5); the
+# same feed with the true size installs.
+R11=$T/root11
+mkdir -p "$R11/etc/opkg" "$R11/usr/lib/opkg" "$T/feed11" "$S/sz/usr/share"
+: >"$R11/usr/lib/opkg/status"
+printf 'arch all 1\noption check_signature 0\nsrc/gz f file://%s\n' \
+	"$T/feed11" >"$R11/etc/opkg.conf"
+echo sized >"$S/sz/usr/share/sz"
+pkg_of sz 1.0 -C sz ./usr/share/sz
+cp "$T/sz.ipk" "$T/feed11/sz.ipk"
+sz_sum=$(sha256sum "$T/sz.ipk" | cut -d' ' -f1)
+sz_len=$(wc -c <"$T/sz.ipk")
+feed11() {
+	printf 'Package: sz\nVersion: 1.0\nArchitecture: all\nFilename: sz.ipk\nSize: %s\nSHA256sum: %s\nDescription: x\n\n' \
+		"$1" "$sz_sum" | gzip >"$T/feed11/Packages.gz"
+	"$PKG" -o "$R11" update >/dev/null 2>&1
+}
+_R=$R
+R=$R11
+feed11 0
+"$PKG" -o "$R11" remove sz >/dev/null 2>&1 # the database is made
+refused "10: Size: 0 for a $sz_len-byte archive" "$PKG" -o "$R11" install sz
+like "$ERR" "size mismatch|exceeds" "10: ...the line says the size is wrong"
+feed11 -5
+run "$PKG" -o "$R11" list
+unlike "$OUT" "18446744073709551611" "10: Size: -5 is never shown as 2^64 - 5"
+unlike "$OUT" "^sz " "10: ...the stanza is refused: sz is not listed"
+run "$PKG" -o "$R11" install sz
+t_ok "10: Size: -5: nothing to install (exit status != 0)" test "$RC" -ne 0
+like "$ERR" "invalid name, version, field or size skipped" \
+	"10: ...the feed's stanza is said to be skipped"
+like "$ERR" "unknown package 'sz'" "10: ...and sz is unknown"
+outside_intact "10: Size: -5"
+feed11 "$sz_len"
+run "$PKG" -o "$R11" install sz
+is "$RC" 0 "10: the true Size: installed"
+t_ok "10: ...its file is there" test -f "$R11/usr/share/sz"
+R=$_R
 done_testing

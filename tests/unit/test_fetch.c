@@ -115,7 +115,8 @@ static void test_verify_file(void **state)
 
 	assert_int_equal(rootfs_sha256_file(ipk, hex), 0);
 	assert_int_equal(fetch_verify_file(ipk, hex, NULL, 70201), 0);
-	assert_int_equal(fetch_verify_file(ipk, hex, NULL, 0), 0);
+	assert_int_equal(fetch_verify_file(ipk, hex, NULL, FETCH_SIZE_UNKNOWN),
+			 0);
 	memcpy(bad, hex, sizeof(bad));
 	bad[0] = bad[0] == '0' ? '1' : '0';
 	assert_int_equal(fetch_verify_file(ipk, bad, NULL, 70201),
@@ -123,7 +124,8 @@ static void test_verify_file(void **state)
 	assert_int_equal(fetch_verify_file(ipk, hex, NULL, 70200),
 			 -PKGE_CHECKSUM);
 	assert_int_equal(rootfs_md5_file(ipk, hex), 0);
-	assert_int_equal(fetch_verify_file(ipk, NULL, hex, 0), 0);
+	assert_int_equal(
+		fetch_verify_file(ipk, NULL, hex, FETCH_SIZE_UNKNOWN), 0);
 	assert_int_equal(fetch_verify_file(ipk, NULL, NULL, 0),
 			 -PKGE_CHECKSUM);
 }
