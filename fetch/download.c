@@ -542,12 +542,13 @@ static void dl_init(struct dl *d, const char *url, const struct fetch_opts *o)
 		d->label = base && base[1] ? base + 1 : url;
 }
 
-/* fsync, close and rename the finished part file into place. */
-static int dl_commit(struct dl *d, const char *dest)
+/* fsync (unless no_sync), close and rename the finished part file into
+ * place. */
+static int dl_commit(struct dl *d, const char *dest, int no_sync)
 {
 	int err, cerr;
 
-	err = fsop_fsync(d->fd);
+	err = no_sync ? 0 : fsop_fsync(d->fd);
 	cerr = fsop_close(d->fd);
 	d->fd = -1;
 	if (err || cerr)
@@ -557,7 +558,7 @@ static int dl_commit(struct dl *d, const char *dest)
 	if (err)
 		return pkg_error(err, "cannot rename '%s' to '%s'", d->part,
 				 dest);
-	err = fsop_fsync_dir(dest);
+	err = no_sync ? 0 : fsop_fsync_dir(dest);
 	if (err)
 		return pkg_error(err, "cannot sync the directory of '%s'",
 				 dest);
@@ -576,7 +577,11 @@ int fetch_url(const char *url, const char *dest_path,
 	if (asprintf(&part, "%s.part", dest_path) < 0)
 		return pkg_error(-ENOMEM, "cannot download '%s'", url);
 	d.part = part;
-	d.fd = fsop_open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	/* a leftover goes; whatever is planted at the name after that
+	 * (a link) makes the open fail rather than be followed */
+	fsop_unlink(part);
+	d.fd = fsop_open(part,
+			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			 0644);
 	if (d.fd < 0) {
 		err = pkg_error(d.fd, "cannot create '%s'", part);
@@ -585,7 +590,7 @@ int fetch_url(const char *url, const char *dest_path,
 	}
 	err = dl_run(&d, opts ? opts : &none, quiet_404);
 	if (!err)
-		err = dl_commit(&d, dest_path);
+		err = dl_commit(&d, dest_path, opts && opts->no_sync);
 	if (err) {
 		if (d.fd >= 0)
 			fsop_close(d.fd);

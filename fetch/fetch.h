@@ -121,6 +121,7 @@ struct fetch_opts {
 	long connect_timeout_s; /* 0 = 15 s */
 	int retries;	     /* extra tries on transient errors */
 	const char *label;   /* what is shown in progress ("nano") */
+	int no_sync;	     /* a private temporary file: no fsync */
 };
 
 /*

@@ -110,6 +110,8 @@ int fsop_fsetxattr(int fd, const char *name, const void *val, size_t len);
 int fsop_fremovexattr(int fd, const char *name);
 /* fsync an open directory. */
 int fsop_fsync_dirfd(int dirfd);
+/* syncfs: everything written to the filesystem holding fd. */
+int fsop_syncfs(int fd);
 /* fsync the directory holding path (or path itself if a directory). */
 int fsop_fsync_dir(const char *dir);
 /* Whether fsyncs are done (tests and `bench` turn them off with

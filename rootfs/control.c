@@ -7,6 +7,7 @@
  * the buffer may move), both reused from stanza to stanza: a feed of
  * thousands of stanzas costs a handful of allocations.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,11 +386,28 @@ static const char *const single_line[] = {
 	"Require-User", "Tags", "Homepage",
 };
 
+/* The entry of list (n names) that name is, any case, or NULL. The first
+ * letters are compared before strcasecmp: this runs for every field of
+ * every stanza of a feed or a status file. */
+static const char *field_in(const char *name, const char *const *list,
+			    size_t n)
+{
+	int c = tolower((unsigned char)*name);
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (tolower((unsigned char)*list[k]) == c &&
+		    !strcasecmp(name, list[k]))
+			return list[k];
+	return NULL;
+}
+
 int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen)
 {
 	const char *name = ctl_get(st, "Package");
 	const char *ver = ctl_get(st, "Version");
-	size_t i, k;
+	const char *f;
+	size_t i;
 
 	if (name && !ctl_name_ok(name)) {
 		snprintf(why, whylen, "invalid package name '%.64s'", name);
@@ -400,29 +418,26 @@ int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen)
 			 name ? " of " : "", name ? name : "");
 		return -PKGE_FORMAT;
 	}
-	for (i = 0; i < st->nfields; i++)
-		for (k = 0; k < sizeof(folded) / sizeof(*folded); k++) {
-			if (strcasecmp(st->fields[i].name, folded[k]) ||
-			    folded_ok(st->fields[i].value))
-				continue;
-			snprintf(why, whylen,
-				 "control characters in field %s%s%s",
-				 folded[k], name ? " of " : "",
-				 name && ctl_name_ok(name) ? name : "");
-			return -PKGE_FORMAT;
-		}
-	for (i = 0; i < st->nfields; i++)
-		for (k = 0; k < sizeof(single_line) / sizeof(*single_line);
-		     k++) {
-			if (strcasecmp(st->fields[i].name, single_line[k]) ||
-			    ctl_line_ok(st->fields[i].value))
-				continue;
-			snprintf(why, whylen,
-				 "control characters in field %s%s%s",
-				 single_line[k], name ? " of " : "",
-				 name && ctl_name_ok(name) ? name : "");
-			return -PKGE_FORMAT;
-		}
+	for (i = 0; i < st->nfields; i++) {
+		f = field_in(st->fields[i].name, folded,
+			     sizeof(folded) / sizeof(*folded));
+		if (!f || folded_ok(st->fields[i].value))
+			continue;
+		snprintf(why, whylen, "control characters in field %s%s%s", f,
+			 name ? " of " : "",
+			 name && ctl_name_ok(name) ? name : "");
+		return -PKGE_FORMAT;
+	}
+	for (i = 0; i < st->nfields; i++) {
+		f = field_in(st->fields[i].name, single_line,
+			     sizeof(single_line) / sizeof(*single_line));
+		if (!f || ctl_line_ok(st->fields[i].value))
+			continue;
+		snprintf(why, whylen, "control characters in field %s%s%s", f,
+			 name ? " of " : "",
+			 name && ctl_name_ok(name) ? name : "");
+		return -PKGE_FORMAT;
+	}
 	return 0;
 }
 

@@ -354,6 +354,14 @@ int fsop_fsync_dirfd(int dirfd)
 	return rc_of(fsync(dirfd));
 }
 
+int fsop_syncfs(int fd)
+{
+	FAULT_CHECK();
+	if (!fsop_fsync_enabled())
+		return 0;
+	return rc_of(syncfs(fd));
+}
+
 #ifdef PKG_FAULT_INJECT
 /* Test builds: PKG_TEST_HOOK="POINT:PROGRAM" runs PROGRAM ARG (through
  * /bin/sh) when the run reaches POINT, and waits for it: the tests drive

@@ -33,6 +33,8 @@ struct rootfs {
 	int rom_fd;
 	int upper_fd;
 	int openat2; /* the kernel walks for us (openat2 RESOLVE_BENEATH) */
+	int sync_later; /* tree_write_atomic skips its fsyncs: the caller
+			   makes a batch durable with one tree_sync */
 };
 
 enum origin { ORIGIN_NONE, ORIGIN_ROM, ORIGIN_UPPER, ORIGIN_WHITEOUT };
@@ -153,6 +155,11 @@ int tree_getxattr(const struct rootfs *rf, enum tree_layer l, const char *rel,
 /* fsync the directory rel / the directory holding rel. */
 int tree_fsync_dir(const struct rootfs *rf, enum tree_layer l,
 		   const char *rel);
+/* Make what was written to the layers pkg writes (TREE_WRITE, and
+ * TREE_UPPER when it is another directory) durable: one syncfs per layer,
+ * where a sync per file and per directory costs a journal commit each.
+ * 0 or -errno, not reported; a no-op with PKG_NO_FSYNC. */
+int tree_sync(const struct rootfs *rf);
 int tree_fsync_parent(const struct rootfs *rf, enum tree_layer l,
 		      const char *rel);
 /* For a library that opens files by name (SQLite and its journal): the
@@ -174,7 +181,8 @@ int tree_remove_tree(const struct rootfs *rf, enum tree_layer l,
 int tree_read_file(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		   size_t max, char **out, size_t *len);
 /* hostfs_write_atomic's contract on rel: temp file beside it, fsync,
- * rename, fsync of the directory. Not reported. */
+ * rename, fsync of the directory (no fsync with rf->sync_later: the
+ * caller's tree_sync). Not reported. */
 int tree_write_atomic(const struct rootfs *rf, enum tree_layer l,
 		      const char *rel, const void *data, size_t len,
 		      mode_t mode);
@@ -241,8 +249,10 @@ int rootfs_resolve(const struct rootfs *rf, const struct rootfs_view *v,
 /*
  * Extract the data part into the directory staging (a canonical path in
  * rf's write layer, created if missing), each regular file as a flat name
- * "<staging>/<index>" written through the confined layer and fsynced;
- * directories, symlinks and hardlinks are only recorded. Refuses
+ * "<staging>/<index>" written through the confined layer, not synced
+ * (the caller makes all it staged durable with one tree_sync before
+ * anything refers to it); directories, symlinks and hardlinks are only
+ * recorded. Refuses
  * (PKGE_UNSAFE, nothing kept) paths with "..", absolute paths, control
  * characters in names or link targets, entries under a symlink earlier in
  * the same archive, hardlinks to paths not in the archive, device nodes /

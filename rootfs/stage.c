@@ -153,7 +153,8 @@ static int copy_data(struct stager *st, struct archive *a, int fd,
 	return rc;
 }
 
-/* Write a regular file's data to "<staging>/<index>" (0600), fsynced. */
+/* Write a regular file's data to "<staging>/<index>" (0600), not synced:
+ * the caller makes the whole staging durable at once (ipk_stage). */
 static int stage_file(struct stager *st, struct archive *a,
 		      struct stage_entry *e, size_t idx)
 {
@@ -174,8 +175,6 @@ static int stage_file(struct stager *st, struct archive *a,
 	}
 	e->size = 0;
 	rc = copy_data(st, a, fd, e);
-	if (!rc)
-		rc = fsop_fsync(fd);
 	if (!rc)
 		rc = fsop_close(fd);
 	else

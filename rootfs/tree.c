@@ -512,6 +512,17 @@ int tree_fsync_dir(const struct rootfs *rf, enum tree_layer l, const char *rel)
 	return r;
 }
 
+int tree_sync(const struct rootfs *rf)
+{
+	int w = tree_layer_fd(rf, TREE_WRITE), u = rf->upper_fd, r = 0;
+
+	if (w >= 0)
+		r = fsop_syncfs(w);
+	if (r == 0 && u >= 0 && u != w)
+		r = fsop_syncfs(u);
+	return r;
+}
+
 int tree_fsync_parent(const struct rootfs *rf, enum tree_layer l,
 		      const char *rel)
 {
@@ -694,10 +705,10 @@ int tree_read_file(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	return r;
 }
 
-/* Write data to the new file tmp in dfd and fsync it; the temp file is
- * removed on failure. */
+/* Write data to the new file tmp in dfd and fsync it (unless sync is
+ * 0); the temp file is removed on failure. */
 static int atomic_fill(int dfd, const char *tmp, const void *data, size_t len,
-		       mode_t mode)
+		       mode_t mode, int sync)
 {
 	int fd, rc;
 	ssize_t w;
@@ -711,7 +722,7 @@ static int atomic_fill(int dfd, const char *tmp, const void *data, size_t len,
 	/* the mode was filtered by the umask at creation */
 	if (!rc)
 		rc = fsop_fchmod(fd, mode & 07777);
-	if (!rc)
+	if (!rc && sync)
 		rc = fsop_fsync(fd);
 	if (!rc)
 		rc = fsop_close(fd);
@@ -740,13 +751,13 @@ int tree_write_atomic(const struct rootfs *rf, enum tree_layer l,
 	/* a leftover of an earlier crashed run with our pid */
 	if (faccessat(dfd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		fsop_unlinkat(dfd, tmp, 0);
-	rc = atomic_fill(dfd, tmp, data, len, mode);
+	rc = atomic_fill(dfd, tmp, data, len, mode, !rf->sync_later);
 	if (!rc) {
 		rc = fsop_renameat(dfd, tmp, dfd, leaf);
 		if (rc)
 			fsop_unlinkat(dfd, tmp, 0);
 	}
-	if (!rc && fsop_fsync_enabled())
+	if (!rc && !rf->sync_later && fsop_fsync_enabled())
 		rc = fsop_fsync_dirfd(dfd);
 	close(dfd);
 	return rc;

@@ -6,7 +6,7 @@ PKGS="gcc make pkg-config libsolv-dev libsolvext-dev libarchive-dev
 libcurl4-openssl-dev libssl-dev nettle-dev libgmp-dev openssl
 libzstd-dev libsqlite3-dev zlib1g-dev liblzma-dev libcmocka-dev
 nginx-light squashfs-tools perl clang libclang-rt-14-dev util-linux
-xz-utils zstd attr time sqlite3"
+xz-utils zstd attr time sqlite3 strace"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

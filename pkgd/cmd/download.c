@@ -32,7 +32,7 @@ static int cmd_download(struct pkg_ctx *ctx, int argc, char **argv)
 				r = 0;
 			continue;
 		}
-		r = tx_fetch_pkg(ctx, p, cwd, &out, &fd);
+		r = tx_fetch_pkg(ctx, p, cwd, 0, &out, &fd);
 		if (fd >= 0)
 			close(fd);
 		if (r == 0)

@@ -172,9 +172,16 @@ static int db_setup(sqlite3 *db, int write, int *created)
 		return 0;
 	if (v == 1)
 		return migrate_1(db);
-	r = db_exec(db, db_schema);
+	/* one transaction: one set of syncs, not one per CREATE */
+	r = db_exec(db, "BEGIN IMMEDIATE");
+	if (r == 0)
+		r = db_exec(db, db_schema);
 	if (r == 0)
 		r = set_version(db);
+	if (r == 0)
+		r = db_exec(db, "COMMIT");
+	else
+		db_exec(db, "ROLLBACK");
 	if (r == 0 && created)
 		*created = 1;
 	return r;

@@ -6,6 +6,7 @@
  * write access (the lock, the database reopened for writing) taken.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -107,6 +108,19 @@ static char *db_host_path(struct pkg_ctx *ctx, const char *rel, int *r)
 	return path;
 }
 
+/* fsync the root's file rel. 0 or reported. */
+static int sync_file(struct pkg_ctx *ctx, const char *rel)
+{
+	int fd, r;
+
+	fd = tree_open(&ctx->rf, TREE_WRITE, rel, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return pkg_error(fd, "cannot open '/%s'", rel);
+	r = fsop_fsync(fd);
+	close(fd);
+	return r < 0 ? pkg_error(r, "cannot sync '/%s'", rel) : 0;
+}
+
 /* The database on the root, built from opkg's files by a command that
  * holds the lock: at REL.new, then renamed into place, so that a reader
  * finds no database (and reads opkg's files) or a whole one, never a
@@ -127,10 +141,17 @@ static int db_build_on_root(struct pkg_ctx *ctx, const char *rel)
 		r = db_open(&ctx->db, path, 1, &created);
 	free(path);
 	path = NULL;
+	/* No sync per SQLite transaction: a file nobody reads until it is
+	 * whole and renamed; one fsync below before the rename. */
+	if (r == 0)
+		r = db_exec(ctx->db, "PRAGMA synchronous=OFF;"
+				     "PRAGMA journal_mode=MEMORY;");
 	if (r == 0)
 		r = opkg_files_import(ctx, OPKG_IMPORT_ALL);
 	db_close(ctx->db);
 	ctx->db = NULL;
+	if (r == 0)
+		r = sync_file(ctx, tmp);
 	if (r == 0 && (r = tree_rename(&ctx->rf, TREE_WRITE, tmp, rel)) < 0)
 		r = pkg_error(r, "cannot create '/%s'", rel);
 	if (r == 0)

@@ -154,8 +154,14 @@ static int record_all(struct tx *tx, struct run *rn)
 		r = db_meta_set(tx->ctx->db, META_TX_CONFIGURE, conf);
 	if (r == 0)
 		r = db_meta_set(tx->ctx->db, META_TX_STATE, TX_STATE_COMMITTED);
+	/* the state files in one batch, made durable before the commit
+	 * that names them (a crash before it undoes them) */
+	tx->ctx->rf.sync_later = 1;
 	if (r == 0)
 		r = state_files_write(tx->ctx);
+	tx->ctx->rf.sync_later = 0;
+	if (r == 0 && (r = tree_sync(&tx->ctx->rf)) < 0)
+		r = pkg_error(r, "cannot sync the root");
 	if (r == 0)
 		r = db_commit(tx->ctx->db);
 	else if (conf)

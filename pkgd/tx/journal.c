@@ -548,76 +548,14 @@ static int apply_one(struct pkg_ctx *ctx, const struct tx_op *o,
 	return r;
 }
 
-/* The set of directories to fsync once each: (layer, path). */
-struct dirset {
-	char **v;
-	size_t n;
-};
-
-static int dirset_sync(struct pkg_ctx *ctx, struct dirset *ds,
-		       enum tree_layer l, char *dir)
-{
-	size_t i;
-	char **v;
-	int r;
-
-	if (dir && l == TREE_UPPER && tree_layer_fd(&ctx->rf, TREE_UPPER) ==
-					      tree_layer_fd(&ctx->rf,
-							    TREE_WRITE))
-		l = TREE_WRITE;
-	for (i = 0; dir && i < ds->n; i++)
-		if (ds->v[i][0] == (char)('0' + l) &&
-		    !strcmp(ds->v[i] + 1, dir)) {
-			free(dir);
-			return 0;
-		}
-	v = dir ? realloc(ds->v, (ds->n + 1) * sizeof(*v)) : NULL;
-	if (!v || !(v[ds->n] = malloc(strlen(dir) + 2))) {
-		if (v)
-			ds->v = v;
-		free(dir);
-		return -ENOMEM;
-	}
-	ds->v = v;
-	v[ds->n][0] = (char)('0' + l);
-	memcpy(v[ds->n] + 1, dir, strlen(dir) + 1);
-	ds->n++;
-	r = exists_in(ctx, l, dir) ? tree_fsync_dir(&ctx->rf, l, dir) : 0;
-	if (r < 0)
-		r = pkg_error(r, "cannot sync directory '/%s'", dir);
-	free(dir);
-	return r;
-}
-
-static char *parent_of(const char *p)
-{
-	const char *s = p ? strrchr(p, '/') : NULL;
-
-	return s ? strndup(p, (size_t)(s - p)) : p ? strdup("") : NULL;
-}
-
 /* Make the steps durable (a rename is only on flash once its directory
- * is synced): every directory an op changed, once, and the staging
- * directories that hold the saved state files. */
-static int sync_dirs(struct pkg_ctx *ctx, const struct tx_ops *ops,
-		     const char *staging)
+ * is synced): one syncfs of the layers written, where a fsync of every
+ * directory an op changed cost a journal commit each. 0 or reported. */
+static int sync_steps(struct pkg_ctx *ctx)
 {
-	struct dirset ds = { NULL, 0 };
-	size_t i;
-	int r = staging ? dirset_sync(ctx, &ds, TREE_WRITE, strdup(staging))
-			: 0;
+	int r = tree_sync(&ctx->rf);
 
-	for (i = 0; r == 0 && i < ops->n; i++) {
-		r = dirset_sync(ctx, &ds, op_layer(&ops->v[i]),
-				parent_of(ops->v[i].path));
-		if (r == 0 && staging && ops->v[i].op == JOP_INFO_FILES)
-			r = dirset_sync(ctx, &ds, TREE_WRITE,
-					save_name(staging, 'i', i, ""));
-	}
-	for (i = 0; i < ds.n; i++)
-		free(ds.v[i]);
-	free(ds.v);
-	return r;
+	return r < 0 ? pkg_error(r, "cannot sync the root") : 0;
 }
 
 int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
@@ -635,7 +573,7 @@ int journal_apply(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	for (i = 0; r == 0 && i < ops->n; i++)
 		r = apply_one(ctx, &ops->v[i], staging, i);
 	if (r == 0)
-		r = sync_dirs(ctx, ops, staging);
+		r = sync_steps(ctx);
 	free(staging);
 	return r;
 }
@@ -699,7 +637,7 @@ void journal_undo(struct pkg_ctx *ctx, const struct tx_ops *ops)
 	}
 	for (i = ops->n; i > 0; i--)
 		undo_one(ctx, &ops->v[i - 1], staging, i - 1);
-	sync_dirs(ctx, ops, NULL);
+	sync_steps(ctx);
 	free(staging);
 }
 
@@ -745,15 +683,9 @@ int journal_finish(struct pkg_ctx *ctx, const struct tx_ops *ops,
 	if (r == 0 && staging &&
 	    (r = tree_remove_tree(&ctx->rf, TREE_WRITE, staging)) < 0)
 		r = pkg_error(r, "cannot remove '/%s'", staging);
-	if (r == 0 && committed && ops)
-		r = sync_dirs(ctx, ops, NULL);
-	if (r == 0 && staging) {
-		r = tree_fsync_parent(&ctx->rf, TREE_WRITE, staging);
-		if (r < 0 && r != -ENOENT)
-			r = pkg_error(r, "cannot sync '/%s'", staging);
-		else
-			r = 0;
-	}
+	/* the backups and the staging gone for good before the journal */
+	if (r == 0)
+		r = sync_steps(ctx);
 	if (r < 0) /* reported; the journal stays, the next run finishes */
 		return 0;
 	remove_state_temps(ctx);

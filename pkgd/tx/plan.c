@@ -46,8 +46,8 @@ static const char *feed_url(struct pkg_ctx *ctx, const char *repo)
 /* Download the archive of feed package p into dir and check it against
  * the index (SHA-256, or MD5 for old feeds, and size) through one open
  * file, kept in *fd: what was verified is what gets extracted. */
-int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out,
-		 int *fd)
+int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, int flags,
+		 char **out, int *fd)
 {
 	struct pkg_solver *s = &ctx->solv;
 	const struct feed_archive *a = feed_archive(ctx, p);
@@ -55,7 +55,8 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out,
 	const char *url = feed_url(ctx, solver_repo_name(s, p));
 	struct fetch_opts fo = { .progress = ctx->tty,
 				 .insecure = ctx->opt.insecure,
-				 .label = solver_name(s, p) };
+				 .label = solver_name(s, p),
+				 .no_sync = flags & TX_FETCH_PRIVATE };
 	char *u = NULL, *dest = NULL;
 	int r;
 
@@ -158,8 +159,8 @@ int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
 		if (!dir && !(dir = ctx_tmpdir(ctx, NULL)))
 			r = -EIO; /* reported by ctx_tmpdir */
 		if (r == 0)
-			r = tx_fetch_pkg(ctx, it->p, dir, &it->ipk,
-					 &it->ipk_fd);
+			r = tx_fetch_pkg(ctx, it->p, dir, TX_FETCH_PRIVATE,
+					 &it->ipk, &it->ipk_fd);
 	}
 	if (dir && !(tx->dldir = strdup(dir)))
 		r = -ENOMEM;

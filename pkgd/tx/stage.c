@@ -812,6 +812,10 @@ int tx_stage_all(struct run *rn)
 		r = build_ops(rn);
 	if (r == 0) /* once every package's steps are known */
 		r = alt_stage(rn);
+	/* what was staged is on disk before the journal names it: one sync
+	 * for all (ipk_stage syncs nothing per file) */
+	if (r == 0 && (r = tree_sync(&rn->ctx->rf)) < 0)
+		r = pkg_error(r, "cannot sync '/%s'", rn->staging);
 	return r;
 }
 

@@ -117,9 +117,11 @@ int tx_plan(struct tx *tx, struct pkg_ctx *ctx,
 	    const struct solver_result *res, const char *const *user_names,
 	    size_t nuser);
 /* Download feed package p into dir, verified against the index through
- * the open file left in *fd. */
-int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, char **out,
-		 int *fd);
+ * the open file left in *fd; synced unless dir is the run's private
+ * directory (TX_FETCH_PRIVATE in flags: it goes with the run). */
+#define TX_FETCH_PRIVATE 1
+int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, int flags,
+		 char **out, int *fd);
 /* Run stage -> journal -> commit -> finalize -> clean. */
 int tx_run(struct tx *tx);
 void tx_release(struct tx *tx);
