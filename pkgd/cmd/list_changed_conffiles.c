@@ -35,7 +35,7 @@ static int conf_pkg(const struct db_pkg *p, void *ud)
 
 	if (!strcmp(p->state, "removed"))
 		return 0;
-	return db_file_each(cs->ctx->db, p->name, conf_one, cs);
+	return db_conffile_each(cs->ctx->db, p->name, conf_one, cs);
 }
 
 static int cmd_list_changed_conffiles(struct pkg_ctx *ctx, int argc,

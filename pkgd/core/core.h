@@ -268,8 +268,13 @@ int db_pkg_each(sqlite3 *db, int (*fn)(const struct db_pkg *p, void *ud),
 /* Files. */
 int db_file_put(sqlite3 *db, const struct db_file *f);
 int db_files_delete(sqlite3 *db, const char *package);
+/* The files of package (NULL: of every package) in path order; fn returns
+ * non-zero to stop, and that is returned; 0, or a database error reported. */
 int db_file_each(sqlite3 *db, const char *package,
 		 int (*fn)(const struct db_file *f, void *ud), void *ud);
+/* The same for package's conffiles alone. */
+int db_conffile_each(sqlite3 *db, const char *package,
+		     int (*fn)(const struct db_file *f, void *ud), void *ud);
 /* Owner of a path other than `except` (NULL: any); malloc'd name or NULL. */
 char *db_file_owner(sqlite3 *db, const char *path, const char *except);
 void db_file_release(struct db_file *f);

@@ -559,34 +559,60 @@ void db_file_release(struct db_file *f)
 	memset(f, 0, sizeof(*f));
 }
 
-int db_file_each(sqlite3 *db, const char *package,
-		 int (*fn)(const struct db_file *f, void *ud), void *ud)
+/* Run fn on each row of st (package bound when given); a kept statement
+ * is reset for the next call, another finalized. fn's non-zero result,
+ * 0, or reported. */
+static int each_file(sqlite3 *db, sqlite3_stmt *st, const char *package,
+		     int kept, int (*fn)(const struct db_file *f, void *ud),
+		     void *ud)
 {
-	sqlite3_stmt *st;
-	int r = db_prep(db,
-			package ? "SELECT " FILE_SELECT
-				  " FROM files WHERE package=? ORDER BY path"
-				: "SELECT " FILE_SELECT " FROM files ORDER BY path",
-			&st);
+	int r, stop = 0;
 
-	if (r < 0)
-		return r;
 	if (package)
 		bind_str(st, 1, package);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct db_file f;
-		int stop;
 
 		file_from_row(st, &f);
 		stop = fn(&f, ud);
 		db_file_release(&f);
-		if (stop) {
-			sqlite3_finalize(st);
-			return stop;
-		}
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : db_err(db, "list files");
+	if (!stop && r != SQLITE_DONE)
+		stop = db_err(db, "list files"); /* before the reset clears it */
+	if (kept)
+		sqlite3_reset(st);
+	else
+		sqlite3_finalize(st);
+	return stop;
+}
+
+int db_file_each(sqlite3 *db, const char *package,
+		 int (*fn)(const struct db_file *f, void *ud), void *ud)
+{
+	sqlite3_stmt *st;
+	/* one package's files: asked once per package by status, info and
+	 * the state files, so the statement is kept (db_prep_kept) */
+	int r = package ? db_prep_kept(db,
+				       KEPT "SELECT " FILE_SELECT " FROM files"
+					    " WHERE package=? ORDER BY path",
+				       &st)
+			: db_prep(db,
+				  "SELECT " FILE_SELECT " FROM files ORDER BY path",
+				  &st);
+
+	return r < 0 ? r : each_file(db, st, package, package != NULL, fn, ud);
+}
+
+int db_conffile_each(sqlite3 *db, const char *package,
+		     int (*fn)(const struct db_file *f, void *ud), void *ud)
+{
+	sqlite3_stmt *st;
+	int r = db_prep_kept(db,
+			     KEPT "SELECT " FILE_SELECT " FROM files"
+				  " WHERE package=? AND conffile ORDER BY path",
+			     &st);
+
+	return r < 0 ? r : each_file(db, st, package, 1, fn, ud);
 }
 
 char *db_file_owner(sqlite3 *db, const char *path, const char *except)

@@ -334,9 +334,11 @@ static int put_conffiles(struct sbuf *b, struct pkg_ctx *ctx,
 	size_t len, i;
 	int any = 0, r = 0;
 
-	db_file_each(ctx->db, pkg, conf_collect, &c);
+	r = db_conffile_each(ctx->db, pkg, conf_collect, &c);
 	if (c.oom)
 		r = -ENOMEM;
+	else if (r > 0)
+		r = 0;
 	if (r == 0 && c.n && db_script_get(ctx->db, pkg, "conffiles", &list,
 					   &len) < 0)
 		list = NULL;
