@@ -408,8 +408,10 @@ static int tx_lock_busy(struct pkg_ctx *ctx)
 	return busy;
 }
 
+/* What the command needs before it runs; word1: its first word, or NULL
+ * (a `files NAME` without a database reads NAME's .list alone). */
 static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
-		   struct dest_state *ds)
+		   struct dest_state *ds, const char *word1)
 {
 	char *state = NULL;
 	int r;
@@ -440,6 +442,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		ctx->db_import = OPKG_IMPORT_PKGS;
 	else if (cmd->flags & (CMD_DB_PKGS | CMD_DB_FILES))
 		ctx->db_import = OPKG_IMPORT_FILES;
+	if (ctx->db_import == OPKG_IMPORT_FILES && cmd->flags & CMD_DB_FILES1)
+		ctx->db_import_files_of = word1;
 	/* Written only under the lock: --noaction reads as a query does. */
 	r = session_open_db(ctx, ctx->lock_fd >= 0);
 	if (r < 0)
@@ -554,7 +558,8 @@ int main(int argc, char **argv)
 			return early_exit(&ctx, 1);
 		r = cmd_check_names(cmd, nsub - at, sub + at);
 		if (r == 0)
-			r = prepare(&ctx, cmd, &ds);
+			r = prepare(&ctx, cmd, &ds,
+				    nsub - at > 0 ? sub[at] : NULL);
 		if (r == 0)
 			r = cmd->run(&ctx, nsub - at, sub + at);
 	}

@@ -39,6 +39,8 @@
 			 * against opkg's name alphabet before it runs */
 #define CMD_NAMES1 16384 /* the same after the first word (flag F NAME...) */
 #define CMD_FILES 32768	/* with CMD_NAMES: a word may be an archive or URL */
+#define CMD_DB_FILES1 65536 /* with CMD_DB_FILES: the files of the package
+			     * its first word names, no other's (files) */
 
 struct pkg_cmd {
 	const char *name;

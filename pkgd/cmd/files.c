@@ -66,5 +66,7 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_files_desc = {
 	"files", "NAME", "list the files of an installed package",
-	CMD_OPKG | CMD_DB | CMD_DB_FILES | CMD_LISTING | CMD_NAMES, cmd_files
+	CMD_OPKG | CMD_DB | CMD_DB_FILES | CMD_DB_FILES1 | CMD_LISTING |
+		CMD_NAMES,
+	cmd_files
 };

@@ -147,6 +147,9 @@ struct pkg_ctx {
 	 * opkg_import): a query that reads the packages table alone does
 	 * not pay for every listed file's lstat and every script's read. */
 	int db_import;
+	/* With OPKG_IMPORT_FILES: the one package whose files are read
+	 * (`files NAME`), or NULL for every package's. */
+	const char *db_import_files_of;
 	struct pkg_solver solv;
 	int solv_ready;
 	int pool_installed_only; /* CMD_SCOPE without -A */

@@ -325,7 +325,10 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 		p.control = opkg_control_from_status(st);
 	if (db_pkg_put(ic->ctx->db, &p) < 0)
 		ic->r = -PKGE_DB;
-	if (ic->what != OPKG_IMPORT_PKGS)
+	if (ic->what == OPKG_IMPORT_ALL ||
+	    (ic->what == OPKG_IMPORT_FILES &&
+	     (!ic->ctx->db_import_files_of ||
+	      !strcmp(ic->ctx->db_import_files_of, name))))
 		import_files(ic, name, p.origin, conff);
 	if (conff) /* the status's own field (info and status show it) */
 		import_conffiles(ic, name, p.origin, conff);
