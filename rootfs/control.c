@@ -249,10 +249,14 @@ int ctl_parse(const char *buf, size_t len, size_t max_field, ctl_stanza_fn fn,
 
 const char *ctl_get(const struct ctl_stanza *st, const char *name)
 {
+	int c = tolower((unsigned char)*name);
 	size_t i;
 
+	/* the first letter before strcasecmp: called for every field of
+	 * every stanza of a feed */
 	for (i = 0; i < st->nfields; i++)
-		if (!strcasecmp(st->fields[i].name, name))
+		if (tolower((unsigned char)*st->fields[i].name) == c &&
+		    !strcasecmp(st->fields[i].name, name))
 			return st->fields[i].value;
 	return NULL;
 }
