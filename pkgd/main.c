@@ -438,7 +438,10 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		return 0; /* SQLite costs 1.2 MB of RSS update does not need */
 	/* A query without a database on the root imports into RAM only
 	 * what it reads (status --conffiles reads the files). */
-	if (cmd->flags & CMD_DB_PKGS && !ctx->opt.conffiles)
+	if (cmd->flags & CMD_DB_STATUS && !ctx->opt.strip_abi &&
+	    !ctx->opt.size)
+		ctx->db_import = OPKG_IMPORT_STATUS; /* no control field shown */
+	else if (cmd->flags & CMD_DB_PKGS && !ctx->opt.conffiles)
 		ctx->db_import = OPKG_IMPORT_PKGS;
 	else if (cmd->flags & (CMD_DB_PKGS | CMD_DB_FILES))
 		ctx->db_import = OPKG_IMPORT_FILES;

@@ -41,6 +41,8 @@
 #define CMD_FILES 32768	/* with CMD_NAMES: a word may be an archive or URL */
 #define CMD_DB_FILES1 65536 /* with CMD_DB_FILES: the files of the package
 			     * its first word names, no other's (files) */
+#define CMD_DB_STATUS 131072 /* with CMD_DB_PKGS: opkg's status file alone
+			      * is enough, no info/ file read */
 
 struct pkg_cmd {
 	const char *name;

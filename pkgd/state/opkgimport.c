@@ -320,7 +320,9 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	p.auto_installed = t && !strcasecmp(t, "yes");
 	t = ctl_get(st, "Installed-Time");
 	p.installed_time = t ? strtoll(t, NULL, 10) : 0;
-	p.control = info_read(ic, name, "control", &len);
+	p.control = ic->what == OPKG_IMPORT_STATUS
+			    ? NULL
+			    : info_read(ic, name, "control", &len);
 	if (!p.control)
 		p.control = opkg_control_from_status(st);
 	if (db_pkg_put(ic->ctx->db, &p) < 0)
@@ -330,6 +332,14 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	     (!ic->ctx->db_import_files_of ||
 	      !strcmp(ic->ctx->db_import_files_of, name))))
 		import_files(ic, name, p.origin, conff);
+	if (ic->what == OPKG_IMPORT_STATUS) {
+		/* nothing but the stanza: the package as list-installed
+		 * shows it */
+		free(p.control);
+		free(romv);
+		ic->count++;
+		return 0;
+	}
 	if (conff) /* the status's own field (info and status show it) */
 		import_conffiles(ic, name, p.origin, conff);
 	if (ic->what == OPKG_IMPORT_ALL || conff)

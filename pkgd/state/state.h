@@ -22,8 +22,16 @@ int opkg_files_write(struct pkg_ctx *ctx);
 /* Import an existing opkg status + info into an empty database: what
  * (enum opkg_import) the packages and their conffiles alone (the status
  * file, info/<pkg>.control and .conffiles), with the files of their
- * .list, or all (the scripts too: a database that is to be written). */
-enum opkg_import { OPKG_IMPORT_ALL, OPKG_IMPORT_PKGS, OPKG_IMPORT_FILES };
+ * .list, or all (the scripts too: a database that is to be written);
+ * OPKG_IMPORT_STATUS reads the status file and nothing else (a package's
+ * control text is its status stanza, its conffiles are not looked at on
+ * disk): what list-installed shows. */
+enum opkg_import {
+	OPKG_IMPORT_ALL,
+	OPKG_IMPORT_PKGS,
+	OPKG_IMPORT_FILES,
+	OPKG_IMPORT_STATUS
+};
 int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what);
 /* Render a package's status stanza (opkg-lede's field order and format)
  * into a malloc'd string; NULL when out of memory or when a one-line

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Queries without a database read what they show and no more (issue 17),
+# on the real 23.05.0 router state (270 packages), counted with strace:
+# list-installed reads opkg's status file and opens nothing under info/
+# (--size and --strip-abi read the control files: they show their
+# fields); files NAME opens NAME's .list and no other package's;
+# list-changed-conffiles opens no .list at all (the status's Conffiles
+# carry path and hash). The output is the same as with every file read
+# (tests/t/51-opkg-output.t, 53-opkg-files.t compare it with opkg-lede).
+
+. "$(dirname "$0")/../lib/common.sh"
+need_pkg
+need_cmd strace
+mk_tmp
+
+R=$T/root
+mkdir -p "$R/etc/opkg" "$R/usr/lib" "$R/var/lock" "$R/tmp"
+cp -r "$F230/rootfs/usr/lib/opkg" "$R/usr/lib/"
+printf 'dest root /\narch all 1\narch noarch 1\narch arm_arm1176jzf-s_vfp 10\n' \
+	>"$R/etc/opkg.conf"
+t_ok "the 23.05.0 router state has its 270 packages" \
+	test "$(grep -c '^Package:' "$R/usr/lib/opkg/status")" -eq 270
+
+# opens CMD...: the last component of every path pkg -o $R CMD opened
+# ($T/opened, one a line: files in info/ are opened by name from the
+# directory's descriptor); $OUT and $RC as run sets them.
+opens() {
+	strace -f -qq -e trace=open,openat,openat2 -o "$T/strace" \
+		"$PKG" -o "$R" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	OUT=$(cat "$T/out")
+	grep -o '"[^"]*"' "$T/strace" | tr -d '"' | sed 's|.*/||' |
+		sort -u >"$T/opened"
+}
+
+opens list-installed
+is "$RC" 0 "list-installed"
+is "$(printf '%s\n' "$OUT" | wc -l)" 270 "...lists the 270 packages"
+t_ok "...opens the status file" grep -qx status "$T/opened"
+is "$(grep -cE '\.(control|list|conffiles)$' "$T/opened")" 0 \
+	"...and no file of info/"
+is "$(grep -cx info "$T/opened")" 0 "...nor the info/ directory"
+
+opens list-installed --size
+is "$RC" 0 "list-installed --size"
+t_ok "...reads the control files, whose Size it shows" \
+	grep -q '\.control$' "$T/opened"
+
+opens files busybox
+is "$RC" 0 "files busybox"
+like "$OUT" "/bin/busybox" "...lists busybox's files"
+is "$(grep '\.list$' "$T/opened" | tr '\n' ' ')" "busybox.list " \
+	"...and opens busybox.list alone"
+
+opens list-changed-conffiles
+is "$RC" 0 "list-changed-conffiles"
+is "$(grep -c '\.list$' "$T/opened")" 0 "...opens no .list"
+t_ok "the root is as it was (no database written)" \
+	test ! -e "$R/usr/lib/pkg/pkg.db"
+
+done_testing
