@@ -381,8 +381,11 @@ static void pkg_from_row(sqlite3_stmt *st, struct db_pkg *p)
 int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p)
 {
 	sqlite3_stmt *st;
-	int r = db_prep(db, "SELECT " PKG_SELECT " FROM packages WHERE name=?",
-			&st);
+	/* asked for every package a transaction writes back: kept */
+	int r = db_prep_kept(db,
+			     KEPT "SELECT " PKG_SELECT
+				  " FROM packages WHERE name=?",
+			     &st);
 
 	memset(p, 0, sizeof(*p));
 	if (r < 0)
@@ -391,8 +394,10 @@ int db_pkg_get(sqlite3 *db, const char *name, struct db_pkg *p)
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
 		pkg_from_row(st, p);
-	sqlite3_finalize(st);
-	return r == SQLITE_ROW ? 0 : -PKGE_NOTFOUND;
+	else if (r != SQLITE_DONE)
+		r = db_err(db, "read package");
+	sqlite3_reset(st);
+	return r == SQLITE_ROW ? 0 : r < 0 ? r : -PKGE_NOTFOUND;
 }
 
 int db_pkg_installed(sqlite3 *db, const char *name)
