@@ -112,13 +112,15 @@ c: unsatisfied recommendation for r" "... opkg's notes"
 is "$(installed)" "c - 1.0" "... r not pulled in"
 t_ok "the stanza stays in the status file" grep -q '^Status: deinstall hold not-installed' \
 	"$R/usr/lib/opkg/status"
-printf 'Package: r\nVersion: 1.0\nStatus: deinstall hold not-installed\nArchitecture: %s\n\n' \
-	"$ARCH" >>"$R/usr/lib/opkg/status"
 op install d
 is "$RC" 0 "install d (Depends: r)"
 is "$(installed)" "c - 1.0
 d - 1.0
 r - 1.0" "... a dependency on r still installs it"
+is "$(grep -c '^Package: r$' "$R/usr/lib/opkg/status")" 1 \
+	"... one stanza for r in the status file"
+t_nok "... no longer 'deinstall hold not-installed'" \
+	grep -q '^Status: deinstall hold not-installed' "$R/usr/lib/opkg/status"
 
 # ---- --add-exclude, --add-ignore-recommends ---------------------------------
 newroot excl
