@@ -1,10 +1,11 @@
 # Crash, ENOSPC and EIO loops over a scenario (SQLite's way: fail every
 # operation once). Source after common.sh, with $T set (mk_tmp).
 #
-#   crash_pkg NAME VERSION DIR [DEPENDS [POSTINST]]
+#   crash_pkg NAME VERSION DIR [DEPENDS [POSTINST [CONTROL-LINE]]]
 #       build a package with a binary, a library and its symlink, a
 #       conffile /etc/NAME.conf and a data file that changes name between
-#       versions (1.x: README, 2.x: NEWS) into DIR
+#       versions (1.x: README, 2.x: NEWS) into DIR; CONTROL-LINE is added
+#       to its control (e.g. an Alternatives: field)
 #   crash_state ROOT          canonical state of ROOT on stdout: every
 #       entry (type, mode, owner, link target, device), file hashes, opkg
 #       status with Installed-Time blanked, the database's packages,
@@ -32,6 +33,7 @@ crash_pkg() {
 		echo "Package: $_n"
 		echo "Version: $_v"
 		[ -n "${4:-}" ] && echo "Depends: $4"
+		[ -n "${6:-}" ] && echo "$6"
 		echo "Architecture: $ARCH"
 		echo "Description: crash-test package $_n"
 	} >"$_s/CONTROL/control"

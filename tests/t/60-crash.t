@@ -26,6 +26,9 @@ crash_pkg bar 1.0-1 "$F" libc "echo configuring bar; exit 1"
 crash_pkg foo 1.0-1 "$T/v1" libc
 crash_pkg app 1.0-1 "$F" "libc, applib"
 crash_pkg applib 1.0-1 "$F" libc
+# OpenWrt's Alternatives: /usr/bin/alt links to the higher priority
+crash_pkg alta 1.0-1 "$F" libc "" "Alternatives: 100:/usr/bin/alt:/usr/bin/alta"
+crash_pkg altb 1.0-1 "$F" libc "" "Alternatives: 200:/usr/bin/alt:/usr/bin/altb"
 "$PKG_REPO" index "$F" --sign "$T/key" >/dev/null 2>"$T/index.err" ||
 	diag "pkg-repo index failed: $(cat "$T/index.err")"
 FOO1=$(ls "$T"/v1/foo_1.0-1_*.ipk)
@@ -51,6 +54,14 @@ P_FOO1=$T/tpl/plain-foo1
 cp -a "$P0" "$P_FOO1" && p "$P_FOO1" install "$FOO1"
 P_EDIT=$T/tpl/plain-foo1-edited
 cp -a "$P_FOO1" "$P_EDIT" && echo "	option local 1" >>"$P_EDIT/etc/foo.conf"
+P_ALTA=$T/tpl/plain-alta
+cp -a "$P0" "$P_ALTA" && p "$P_ALTA" install alta
+P_ALTAB=$T/tpl/plain-altab
+cp -a "$P_ALTA" "$P_ALTAB" && p "$P_ALTAB" install altb
+t_ok "alternatives: with both, /usr/bin/alt -> the higher priority's" \
+	test "$(readlink "$P_ALTAB/usr/bin/alt")" = /usr/bin/altb
+P_ALTLOST=$T/tpl/plain-altab-lost
+cp -a "$P_ALTAB" "$P_ALTLOST" && rm "$P_ALTLOST/usr/bin/alt"
 
 # ---- image + overlay templates ----
 I0=$T/tpl/image
@@ -82,6 +93,12 @@ if [ -n "${CR_FULL:-}" ]; then # the real nano: 3 packages, 350 points
 		remove --autoremove nano
 fi
 want conffile-upgrade && crash_scenario conffile-upgrade "$P_EDIT" 0 upgrade foo
+# the link moves to the new provider, and back when it goes: steps of
+# the same journal
+want alt-install && crash_scenario alt-install "$P_ALTA" 0 install altb
+want alt-remove && crash_scenario alt-remove "$P_ALTAB" 0 remove altb
+# configure mends a link lost by hand: a transaction of its own
+want alt-configure && crash_scenario alt-configure "$P_ALTLOST" 0 configure
 want failing-postinst &&
 	crash_scenario failing-postinst "$P0" 1 --force-postinstall install bar
 want remove-image && crash_scenario remove-image "$I0" 0 remove ca-bundle
