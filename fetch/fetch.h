@@ -17,7 +17,7 @@
 
 /* ---- checksums ---- */
 
-/* File digests are rootfs_sha256_file and rootfs_md5_file (rootfs.h),
+/* File digests are rootfs_sha256_file and rootfs_md5_file (base.h),
  * over the crypto leaf (crypto.h). */
 
 /* A size not given (the index has no Size): no size check. 0 is a size. */
