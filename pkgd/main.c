@@ -439,7 +439,7 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	/* A query without a database on the root imports into RAM only
 	 * what it reads (status --conffiles reads the files). */
 	if (cmd->flags & CMD_DB_STATUS && !ctx->opt.strip_abi &&
-	    !ctx->opt.size)
+	    !ctx->opt.size && !ctx->opt.conffiles && !ctx->opt.json)
 		ctx->db_import = OPKG_IMPORT_STATUS; /* no control field shown */
 	else if (cmd->flags & CMD_DB_PKGS && !ctx->opt.conffiles)
 		ctx->db_import = OPKG_IMPORT_PKGS;

@@ -42,7 +42,8 @@
 #define CMD_DB_FILES1 65536 /* with CMD_DB_FILES: the files of the package
 			     * its first word names, no other's (files) */
 #define CMD_DB_STATUS 131072 /* with CMD_DB_PKGS: opkg's status file alone
-			      * is enough, no info/ file read */
+			      * is enough, no info/ file read (list-installed,
+			      * status: what they show is the stanza's) */
 
 struct pkg_cmd {
 	const char *name;

@@ -265,6 +265,32 @@ static void import_scripts(struct import_ctx *ic, const char *pkg,
 	}
 }
 
+/* The conffiles list kept with the scripts (import_scripts reads it from
+ * info/<pkg>.conffiles) made from the status's Conffiles: one path a
+ * line, in the stanza's order. */
+static void conffiles_order(struct import_ctx *ic, const char *pkg,
+			    const char *value)
+{
+	size_t n = strlen(value) + 2, len = 0;
+	char *body = malloc(n), *copy = strdup(value), *line, *save;
+
+	for (line = body && copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t k;
+		line += strspn(line, " \t");
+		k = strcspn(line, " \t");
+		if (!k)
+			continue;
+		memcpy(body + len, line, k);
+		len += k;
+		body[len++] = '\n';
+	}
+	if (body && copy && len)
+		db_script_put(ic->ctx->db, pkg, "conffiles", body, len);
+	free(body);
+	free(copy);
+}
+
 /* The state of a Status value ("install user installed": the third
  * word) when the package is installed as the import takes it: installed,
  * or unpacked / half-configured (its postinst did not complete). */
@@ -333,8 +359,12 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	      !strcmp(ic->ctx->db_import_files_of, name))))
 		import_files(ic, name, p.origin, conff);
 	if (ic->what == OPKG_IMPORT_STATUS) {
-		/* nothing but the stanza: the package as list-installed
-		 * shows it */
+		/* nothing but the stanza: its conffiles in its order (the
+		 * order status shows them in), no info/ file read */
+		if (conff) {
+			import_conffiles(ic, name, p.origin, conff);
+			conffiles_order(ic, name, conff);
+		}
 		free(p.control);
 		free(romv);
 		ic->count++;

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Queries without a database read what they show and no more (issue 17),
 # on the real 23.05.0 router state (270 packages), counted with strace:
-# list-installed reads opkg's status file and opens nothing under info/
-# (--size and --strip-abi read the control files: they show their
-# fields); files NAME opens NAME's .list and no other package's;
+# list-installed and status read opkg's status file and open nothing
+# under info/ (list-installed --size and --strip-abi read the control
+# files: they show their fields); files NAME opens NAME's .list and no other package's;
 # list-changed-conffiles opens no .list at all (the status's Conffiles
 # carry path and hash). The output is the same as with every file read
 # (tests/t/51-opkg-output.t, 53-opkg-files.t compare it with opkg-lede).
@@ -40,6 +40,12 @@ t_ok "...opens the status file" grep -qx status "$T/opened"
 is "$(grep -cE '\.(control|list|conffiles)$' "$T/opened")" 0 \
 	"...and no file of info/"
 is "$(grep -cx info "$T/opened")" 0 "...nor the info/ directory"
+
+opens status
+is "$RC" 0 "status"
+like "$OUT" "Conffiles:" "...shows the conffiles"
+is "$(grep -cE '\.(control|list|conffiles)$' "$T/opened")" 0 \
+	"...and opens no file of info/"
 
 opens list-installed --size
 is "$RC" 0 "list-installed --size"
