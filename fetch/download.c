@@ -534,7 +534,7 @@ static void dl_init(struct dl *d, const char *url, const struct fetch_opts *o)
 	memset(d, 0, sizeof(*d));
 	d->url = url;
 	d->fd = -1;
-	d->max = o->max_bytes ? o->max_bytes : DL_DEFAULT_MAX;
+	d->max = o->max_bytes || o->max_is_size ? o->max_bytes : DL_DEFAULT_MAX;
 	if (!o->progress)
 		return;
 	d->label = o->label;

@@ -24,9 +24,10 @@
 #define FETCH_SIZE_UNKNOWN UINT64_MAX
 
 /* Check a file against the index: sha256 (64 hex) or md5 (32 hex) and
- * size (FETCH_SIZE_UNKNOWN: none given). sha256 wins when both are given; neither given is
- * refused. PKGE_CHECKSUM with a clear message on mismatch ("checksum
- * mismatch for 'nano_7.2-2.ipk': expected <hex>, got <hex>"). */
+ * size (FETCH_SIZE_UNKNOWN: none given). sha256 wins when both are
+ * given; neither given is refused. PKGE_CHECKSUM with a clear message
+ * on mismatch ("checksum mismatch for 'nano_7.2-2.ipk': expected <hex>,
+ * got <hex>"). */
 /* The same on an open file (read from its start, left at its start):
  * what is verified through fd is what the caller then reads from it.
  * name is for messages. */
@@ -117,6 +118,8 @@ struct fetch_opts {
 	int progress;	     /* show progress on stderr (callers pass isatty) */
 	int insecure;	     /* --no-check-certificate */
 	uint64_t max_bytes;  /* abort past this many bytes (0 = 512 MiB) */
+	int max_is_size;     /* max_bytes is the index's Size: 0 is a size
+				(nothing may come), not the default */
 	long timeout_s;	     /* overall timeout (0 = 300 s) */
 	long connect_timeout_s; /* 0 = 15 s */
 	int retries;	     /* extra tries on transient errors */

@@ -53,6 +53,8 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, int flags,
 	const struct feed_archive *a = feed_archive(ctx, p);
 	const char *fn = a ? a->filename : NULL, *base;
 	const char *url = feed_url(ctx, solver_repo_name(s, p));
+	uint64_t size = solver_has_size(s, p) ? solver_size(s, p)
+					      : FETCH_SIZE_UNKNOWN;
 	struct fetch_opts fo = { .progress = ctx->tty,
 				 .insecure = ctx->opt.insecure,
 				 .label = solver_name(s, p),
@@ -65,10 +67,11 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, int flags,
 				       "no archive known for '%s'",
 				       solver_name(s, p));
 	base = strrchr(fn, '/') ? strrchr(fn, '/') + 1 : fn;
-	/* the index's Size caps the download (0 is a size: one byte gets
-	 * through, for the size check to name the mismatch) */
-	if (solver_has_size(s, p))
-		fo.max_bytes = solver_size(s, p) ? solver_size(s, p) : 1;
+	/* the index's Size caps the download */
+	if (size != FETCH_SIZE_UNKNOWN) {
+		fo.max_bytes = size;
+		fo.max_is_size = 1;
+	}
 	if (asprintf(&u, "%s/%s", url, fn) < 0 ||
 	    asprintf(&dest, "%s/%s", dir, base) < 0) {
 		free(u);
@@ -80,9 +83,7 @@ int tx_fetch_pkg(struct pkg_ctx *ctx, Id p, const char *dir, int flags,
 	if (r == 0 && (*fd = hostfs_open(dest, O_RDONLY | O_NOFOLLOW, 0)) < 0)
 		r = pkg_error(*fd, "cannot open '%s'", dest);
 	if (r == 0 && !(ctx->opt.force & FORCE_CHECKSUM))
-		r = fetch_verify_fd(*fd, dest, a->sha256, a->md5,
-				    solver_has_size(s, p) ? solver_size(s, p)
-							  : FETCH_SIZE_UNKNOWN);
+		r = fetch_verify_fd(*fd, dest, a->sha256, a->md5, size);
 	free(u);
 	if (r < 0) {
 		if (*fd >= 0)

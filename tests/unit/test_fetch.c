@@ -126,8 +126,10 @@ static void test_verify_file(void **state)
 	assert_int_equal(rootfs_md5_file(ipk, hex), 0);
 	assert_int_equal(
 		fetch_verify_file(ipk, NULL, hex, FETCH_SIZE_UNKNOWN), 0);
-	assert_int_equal(fetch_verify_file(ipk, NULL, NULL, 0),
+	assert_int_equal(fetch_verify_file(ipk, NULL, NULL, FETCH_SIZE_UNKNOWN),
 			 -PKGE_CHECKSUM);
+	/* 0 is a size, not "none" */
+	assert_int_equal(fetch_verify_file(ipk, NULL, hex, 0), -PKGE_CHECKSUM);
 }
 
 /* Known digests through the file digests, over a size that takes many
