@@ -272,14 +272,26 @@ static int db_prep_kept(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 	return db_prep(db, sql, st);
 }
 
-static int step_kept(sqlite3 *db, sqlite3_stmt *st, const char *what)
+/* One step, then the statement reset (kept) or finalized; 0 or
+ * reported. */
+static int step_end(sqlite3 *db, sqlite3_stmt *st, const char *what,
+		    int kept)
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_reset(st);
+	if (kept)
+		sqlite3_reset(st);
+	else
+		sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return db_err(db, what);
 	return 0;
+}
+
+/* One step of a kept statement, reset for its next call. */
+static int step_kept(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	return step_end(db, st, what, 1);
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)
@@ -299,12 +311,7 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
 
 static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_err(db, what);
-	return 0;
+	return step_end(db, st, what, 0);
 }
 
 int db_meta_get(sqlite3 *db, const char *key, char **value)

@@ -235,7 +235,9 @@ static void import_conffiles(struct import_ctx *ic, const char *pkg,
 		f.conffile = 1;
 		f.conf_sha256 = hash[0] ? hash : NULL;
 		f.origin = (char *)origin;
-		if (import_stat(ic, f.path, &st) == 0) {
+		/* mode and size: not shown from the stanza alone */
+		if (ic->what != OPKG_IMPORT_STATUS &&
+		    import_stat(ic, f.path, &st) == 0) {
 			f.mode = st.st_mode & 07777;
 			f.size = (uint64_t)st.st_size;
 		}
@@ -358,21 +360,14 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	     (!ic->ctx->db_import_files_of ||
 	      !strcmp(ic->ctx->db_import_files_of, name))))
 		import_files(ic, name, p.origin, conff);
-	if (ic->what == OPKG_IMPORT_STATUS) {
-		/* nothing but the stanza: its conffiles in its order (the
-		 * order status shows them in), no info/ file read */
-		if (conff) {
-			import_conffiles(ic, name, p.origin, conff);
-			conffiles_order(ic, name, conff);
-		}
-		free(p.control);
-		free(romv);
-		ic->count++;
-		return 0;
-	}
 	if (conff) /* the status's own field (info and status show it) */
 		import_conffiles(ic, name, p.origin, conff);
-	if (ic->what == OPKG_IMPORT_ALL || conff)
+	/* the order status shows the conffiles in: the stanza's own with
+	 * nothing but the stanza read, else info/<pkg>.conffiles */
+	if (ic->what == OPKG_IMPORT_STATUS && conff)
+		conffiles_order(ic, name, conff);
+	else if (ic->what == OPKG_IMPORT_ALL ||
+		 (ic->what != OPKG_IMPORT_STATUS && conff))
 		import_scripts(ic, name, ic->what != OPKG_IMPORT_ALL);
 	free(p.control);
 	free(romv);
