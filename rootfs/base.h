@@ -188,6 +188,9 @@ int ctl_parse_why(const char *buf, size_t len, size_t max_field,
 		  ctl_stanza_fn fn, void *ud, char *why, size_t whylen);
 /* Case-insensitive field lookup; NULL when absent. */
 const char *ctl_get(const struct ctl_stanza *st, const char *name);
+/* Is field the field name, in any case? (The first letters are compared
+ * before strcasecmp: it runs for every field of every stanza of a feed.) */
+int ctl_field_is(const char *field, const char *name);
 /* Validation where packages are parsed (archives, indexes, status):
  * a package name is opkg's alphabet (letters, digits, "+-._", starting
  * with a letter or digit), a version the same plus "~:", both at most

@@ -247,16 +247,18 @@ int ctl_parse(const char *buf, size_t len, size_t max_field, ctl_stanza_fn fn,
 	return rc;
 }
 
+int ctl_field_is(const char *field, const char *name)
+{
+	return tolower((unsigned char)*field) == tolower((unsigned char)*name) &&
+	       !strcasecmp(field, name);
+}
+
 const char *ctl_get(const struct ctl_stanza *st, const char *name)
 {
-	int c = tolower((unsigned char)*name);
 	size_t i;
 
-	/* the first letter before strcasecmp: called for every field of
-	 * every stanza of a feed */
 	for (i = 0; i < st->nfields; i++)
-		if (tolower((unsigned char)*st->fields[i].name) == c &&
-		    !strcasecmp(st->fields[i].name, name))
+		if (ctl_field_is(st->fields[i].name, name))
 			return st->fields[i].value;
 	return NULL;
 }
@@ -390,18 +392,26 @@ static const char *const single_line[] = {
 	"Require-User", "Tags", "Homepage",
 };
 
-/* The entry of list (n names) that name is, any case, or NULL. The first
- * letters are compared before strcasecmp: this runs for every field of
- * every stanza of a feed or a status file. */
+/* The checks on field values: the fields each applies to, and the test
+ * their values pass. */
+static const struct {
+	const char *const *names;
+	size_t n;
+	int (*ok)(const char *value);
+} value_checks[] = {
+	{ folded, sizeof(folded) / sizeof(*folded), folded_ok },
+	{ single_line, sizeof(single_line) / sizeof(*single_line),
+	  ctl_line_ok },
+};
+
+/* The entry of list (n names) that name is, any case, or NULL. */
 static const char *field_in(const char *name, const char *const *list,
 			    size_t n)
 {
-	int c = tolower((unsigned char)*name);
 	size_t k;
 
 	for (k = 0; k < n; k++)
-		if (tolower((unsigned char)*list[k]) == c &&
-		    !strcasecmp(name, list[k]))
+		if (ctl_field_is(name, list[k]))
 			return list[k];
 	return NULL;
 }
@@ -411,7 +421,7 @@ int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen)
 	const char *name = ctl_get(st, "Package");
 	const char *ver = ctl_get(st, "Version");
 	const char *f;
-	size_t i;
+	size_t c, i;
 
 	if (name && !ctl_name_ok(name)) {
 		snprintf(why, whylen, "invalid package name '%.64s'", name);
@@ -422,26 +432,18 @@ int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen)
 			 name ? " of " : "", name ? name : "");
 		return -PKGE_FORMAT;
 	}
-	for (i = 0; i < st->nfields; i++) {
-		f = field_in(st->fields[i].name, folded,
-			     sizeof(folded) / sizeof(*folded));
-		if (!f || folded_ok(st->fields[i].value))
-			continue;
-		snprintf(why, whylen, "control characters in field %s%s%s", f,
-			 name ? " of " : "",
-			 name && ctl_name_ok(name) ? name : "");
-		return -PKGE_FORMAT;
-	}
-	for (i = 0; i < st->nfields; i++) {
-		f = field_in(st->fields[i].name, single_line,
-			     sizeof(single_line) / sizeof(*single_line));
-		if (!f || ctl_line_ok(st->fields[i].value))
-			continue;
-		snprintf(why, whylen, "control characters in field %s%s%s", f,
-			 name ? " of " : "",
-			 name && ctl_name_ok(name) ? name : "");
-		return -PKGE_FORMAT;
-	}
+	for (c = 0; c < sizeof(value_checks) / sizeof(*value_checks); c++)
+		for (i = 0; i < st->nfields; i++) {
+			f = field_in(st->fields[i].name, value_checks[c].names,
+				     value_checks[c].n);
+			if (!f || value_checks[c].ok(st->fields[i].value))
+				continue;
+			snprintf(why, whylen,
+				 "control characters in field %s%s%s", f,
+				 name ? " of " : "",
+				 name && ctl_name_ok(name) ? name : "");
+			return -PKGE_FORMAT;
+		}
 	return 0;
 }
 

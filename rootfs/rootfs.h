@@ -152,14 +152,12 @@ int tree_removexattr(const struct rootfs *rf, enum tree_layer l,
 		     const char *rel, const char *name);
 int tree_getxattr(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		  const char *name, void *val, size_t cap);
-/* fsync the directory rel / the directory holding rel. */
-int tree_fsync_dir(const struct rootfs *rf, enum tree_layer l,
-		   const char *rel);
 /* Make what was written to the layers pkg writes (TREE_WRITE, and
  * TREE_UPPER when it is another directory) durable: one syncfs per layer,
  * where a sync per file and per directory costs a journal commit each.
  * 0 or -errno, not reported; a no-op with PKG_NO_FSYNC. */
 int tree_sync(const struct rootfs *rf);
+/* fsync the directory holding rel. */
 int tree_fsync_parent(const struct rootfs *rf, enum tree_layer l,
 		      const char *rel);
 /* For a library that opens files by name (SQLite and its journal): the

@@ -498,20 +498,6 @@ int tree_getxattr(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	return n < 0 ? -errno : (int)n;
 }
 
-int tree_fsync_dir(const struct rootfs *rf, enum tree_layer l, const char *rel)
-{
-	int fd, r;
-
-	if (!fsop_fsync_enabled())
-		return 0;
-	fd = tree_opendir_fd(rf, l, rel);
-	if (fd < 0)
-		return fd;
-	r = fsop_fsync_dirfd(fd);
-	close(fd);
-	return r;
-}
-
 int tree_sync(const struct rootfs *rf)
 {
 	int w = tree_layer_fd(rf, TREE_WRITE), u = rf->upper_fd, r = 0;

@@ -5,7 +5,6 @@
  * libsolv's repo_add_debpackages is not used: OpenWrt writes SHA256sum,
  * ABIVersion and dependency forms ("foo(>=1)") it does not know.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -200,18 +199,13 @@ static void collect(const struct ctl_stanza *st, const char *v[F_COUNT])
 	int f;
 
 	memset(v, 0, sizeof(*v) * F_COUNT);
-	for (i = 0; i < st->nfields; i++) {
-		const char *n = st->fields[i].name;
-		int c = tolower((unsigned char)*n);
-
+	for (i = 0; i < st->nfields; i++)
 		for (f = 0; f < F_COUNT; f++)
 			if (!v[f] &&
-			    tolower((unsigned char)*fld_names[f]) == c &&
-			    !strcasecmp(n, fld_names[f])) {
+			    ctl_field_is(st->fields[i].name, fld_names[f])) {
 				v[f] = st->fields[i].value;
 				break;
 			}
-	}
 }
 
 /* A size as it is written: digits only (ctl_parse_u64). "Size: 0" is
