@@ -408,10 +408,9 @@ static int tx_lock_busy(struct pkg_ctx *ctx)
 	return busy;
 }
 
-/* What the command needs before it runs; word1: its first word, or NULL
- * (a `files NAME` without a database reads NAME's .list alone). */
+/* What the command needs before it runs. */
 static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
-		   struct dest_state *ds, const char *word1)
+		   struct dest_state *ds)
 {
 	char *state = NULL;
 	int r;
@@ -438,15 +437,13 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		return 0; /* SQLite costs 1.2 MB of RSS update does not need */
 	/* A query without a database on the root imports into RAM only
 	 * what it reads (status --conffiles reads the files). */
-	if (cmd->flags & CMD_DB_STATUS && !ctx->opt.strip_abi &&
-	    !ctx->opt.size && !ctx->opt.conffiles && !ctx->opt.json)
+	if (cmd->flags & CMD_DB_STATUS &&
+	    !(cmd->flags & CMD_FIELDS &&
+	      (ctx->opt.strip_abi || ctx->opt.size || ctx->opt.conffiles ||
+	       ctx->opt.json)))
 		ctx->db_import = OPKG_IMPORT_STATUS; /* no control field shown */
 	else if (cmd->flags & CMD_DB_PKGS && !ctx->opt.conffiles)
 		ctx->db_import = OPKG_IMPORT_PKGS;
-	else if (cmd->flags & (CMD_DB_PKGS | CMD_DB_FILES))
-		ctx->db_import = OPKG_IMPORT_FILES;
-	if (ctx->db_import == OPKG_IMPORT_FILES && cmd->flags & CMD_DB_FILES1)
-		ctx->db_import_files_of = word1;
 	/* Written only under the lock: --noaction reads as a query does. */
 	r = session_open_db(ctx, ctx->lock_fd >= 0);
 	if (r < 0)
@@ -561,8 +558,7 @@ int main(int argc, char **argv)
 			return early_exit(&ctx, 1);
 		r = cmd_check_names(cmd, nsub - at, sub + at);
 		if (r == 0)
-			r = prepare(&ctx, cmd, &ds,
-				    nsub - at > 0 ? sub[at] : NULL);
+			r = prepare(&ctx, cmd, &ds);
 		if (r == 0)
 			r = cmd->run(&ctx, nsub - at, sub + at);
 	}

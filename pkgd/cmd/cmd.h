@@ -33,17 +33,18 @@
 			  * their conffiles alone (opkg_files_import: the
 			  * .list files and scripts are not imported into a
 			  * database built in RAM) */
-#define CMD_DB_FILES 2048 /* with CMD_DB, read-only: the packages and files
-			   * tables (no scripts imported) */
 #define CMD_NAMES 8192	/* its words are package names or globs: checked
 			 * against opkg's name alphabet before it runs */
 #define CMD_NAMES1 16384 /* the same after the first word (flag F NAME...) */
 #define CMD_FILES 32768	/* with CMD_NAMES: a word may be an archive or URL */
-#define CMD_DB_FILES1 65536 /* with CMD_DB_FILES: the files of the package
-			     * its first word names, no other's (files) */
 #define CMD_DB_STATUS 131072 /* with CMD_DB_PKGS: opkg's status file alone
-			      * is enough, no info/ file read (list-installed,
-			      * status: what they show is the stanza's) */
+			      * is imported, no info/ file read (list-installed
+			      * and status show the stanza, list-changed-
+			      * conffiles its Conffiles; search and files read
+			      * the .list files themselves) */
+#define CMD_FIELDS 262144 /* with CMD_DB_STATUS: --size, --strip-abi,
+			   * --conffiles and --json show fields the status
+			   * file lacks (info/<pkg>.control is read then) */
 
 struct pkg_cmd {
 	const char *name;

@@ -1,38 +1,96 @@
 /*
  * files NAME: the files an installed package owns, as opkg lists them.
+ *
+ * With pkg's database, its files table; without one, info/NAME.list as
+ * opkg reads it (nothing imported into the database in RAM but the
+ * status file). Either way in path order.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "state/state.h"
 
 struct files_ctx {
 	struct pkg_ctx *ctx;
 	int first;
+	char **path; /* without a database: the .list's paths */
+	size_t n, cap;
 };
 
-static int print_file(const struct db_file *f, void *ud)
+static void show_file(struct files_ctx *fc, const char *rel)
 {
-	struct files_ctx *fc = ud;
 	struct pkg_ctx *ctx = fc->ctx;
 
-	if (f->type == 'd')
-		return 0;
 	if (ctx->opt.json) {
 		char path[4096];
-		snprintf(path, sizeof(path), "/%s", f->path);
+		snprintf(path, sizeof(path), "/%s", rel);
 		fputs(fc->first ? "\n    " : ",\n    ", ctx->out);
 		fc->first = 0;
 		json_str(ctx->out, path);
-		return 0;
+		return;
 	}
 	/* opkg prints the dest's root in front (the offline root too) */
-	fprintf(ctx->out, "%s/%s\n", ctx->root ? ctx->root : "", f->path);
+	fprintf(ctx->out, "%s/%s\n", ctx->root ? ctx->root : "", rel);
+}
+
+static int print_file(const struct db_file *f, void *ud)
+{
+	if (f->type != 'd')
+		show_file(ud, f->path);
 	return 0;
+}
+
+static int collect_path(const char *path, void *ud)
+{
+	struct files_ctx *fc = ud;
+
+	if (fc->n == fc->cap) {
+		size_t cap = fc->cap ? 2 * fc->cap : 64;
+		char **p = realloc(fc->path, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		fc->path = p;
+		fc->cap = cap;
+	}
+	if (!(fc->path[fc->n] = strdup(path)))
+		return -ENOMEM;
+	fc->n++;
+	return 0;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Without a database: NAME's .list, sorted as the files table is (a path
+ * it names twice shown once). */
+static int list_files(struct files_ctx *fc, const char *name)
+{
+	struct opkg_lists lists = { fc->ctx, NULL };
+	size_t i;
+	int r = opkg_list_each(&lists, name, collect_path, fc);
+
+	opkg_lists_release(&lists);
+	if (r < 0)
+		r = pkg_error(r, "cannot read the files of '%s'", name);
+	if (r == 0 && fc->n)
+		qsort(fc->path, fc->n, sizeof(*fc->path), cmp_path);
+	for (i = 0; i < fc->n; i++) {
+		if (r == 0 && (!i || strcmp(fc->path[i - 1], fc->path[i])))
+			show_file(fc, fc->path[i]);
+	}
+	for (i = 0; i < fc->n; i++)
+		free(fc->path[i]);
+	free(fc->path);
+	return r;
 }
 
 static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	struct files_ctx fc = { ctx, 1 };
+	struct files_ctx fc = { ctx, 1, NULL, 0, 0 };
 	struct db_pkg p;
 	int r;
 
@@ -57,7 +115,10 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 			"following files:\n", p.name, p.version,
 			ctx->opt.dest ? ctx->opt.dest : "root");
 	}
-	r = db_file_each(ctx->db, p.name, print_file, &fc);
+	if (db_in_memory(ctx->db))
+		r = list_files(&fc, p.name);
+	else
+		r = db_file_each(ctx->db, p.name, print_file, &fc);
 	if (ctx->opt.json)
 		fputs(fc.first ? "]}\n" : "\n  ]}\n", ctx->out);
 	db_pkg_release(&p);
@@ -66,7 +127,7 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_files_desc = {
 	"files", "NAME", "list the files of an installed package",
-	CMD_OPKG | CMD_DB | CMD_DB_FILES | CMD_DB_FILES1 | CMD_LISTING |
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_LISTING |
 		CMD_NAMES,
 	cmd_files
 };

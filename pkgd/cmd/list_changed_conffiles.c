@@ -49,5 +49,6 @@ static int cmd_list_changed_conffiles(struct pkg_ctx *ctx, int argc,
 const struct pkg_cmd cmd_list_changed_conffiles_desc = {
 	"list-changed-conffiles", "[GLOB]",
 	"list conffiles changed since they were installed",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS, cmd_list_changed_conffiles
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS,
+	cmd_list_changed_conffiles
 };

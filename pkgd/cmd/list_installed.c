@@ -84,7 +84,7 @@ static int cmd_list_installed(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_list_installed_desc = {
 	"list-installed", "[GLOB]", "list installed packages",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_LISTING |
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_FIELDS | CMD_LISTING |
 		CMD_NAMES,
 	cmd_list_installed
 };

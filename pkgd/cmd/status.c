@@ -13,7 +13,7 @@ static int cmd_status(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_status_desc = {
 	"status", "[GLOB]", "show the status of installed packages",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_LISTING |
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_FIELDS | CMD_LISTING |
 		CMD_NAMES,
 	cmd_status
 };

@@ -147,9 +147,6 @@ struct pkg_ctx {
 	 * opkg_import): a query that reads the packages table alone does
 	 * not pay for every listed file's lstat and every script's read. */
 	int db_import;
-	/* With OPKG_IMPORT_FILES: the one package whose files are read
-	 * (`files NAME`), or NULL for every package's. */
-	const char *db_import_files_of;
 	struct pkg_solver solv;
 	int solv_ready;
 	int pool_installed_only; /* CMD_SCOPE without -A */
@@ -243,6 +240,9 @@ struct db_file {
 
 int db_open(sqlite3 **db, const char *path, int write, int *created);
 void db_close(sqlite3 *db);
+/* A database in RAM (":memory:", opkg's files imported for a query), not
+ * the one on the root. */
+int db_in_memory(sqlite3 *db);
 int db_exec(sqlite3 *db, const char *sql);
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);

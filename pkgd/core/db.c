@@ -214,6 +214,13 @@ int db_open(sqlite3 **out, const char *path, int write, int *created)
 	return 0;
 }
 
+int db_in_memory(sqlite3 *db)
+{
+	const char *f = sqlite3_db_filename(db, "main");
+
+	return !f || !*f;
+}
+
 void db_close(sqlite3 *db)
 {
 	sqlite3_stmt *st;

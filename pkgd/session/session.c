@@ -14,14 +14,6 @@
 
 #include "session/session.h"
 
-/* A database in RAM (":memory:"), not the one on the root. */
-static int db_in_memory(sqlite3 *db)
-{
-	const char *f = sqlite3_db_filename(db, "main");
-
-	return !f || !*f;
-}
-
 int session_write_access(struct pkg_ctx *ctx)
 {
 	int r;

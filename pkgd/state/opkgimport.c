@@ -22,7 +22,7 @@ struct rom_pkg {
 struct import_ctx {
 	struct pkg_ctx *ctx;
 	enum opkg_import what;
-	char *info_res; /* info_dir resolved once, or NULL */
+	struct opkg_lists lists; /* info/, resolved once */
 	/* The parent directory of the last path resolved, as written and
 	 * resolved: a .list names its files directory by directory, so
 	 * most resolve their parent once. */
@@ -105,22 +105,51 @@ static char *rom_version(struct import_ctx *ic, const char *name)
 
 /* info/<pkg>.<ext>: the directory resolved once (at the first read),
  * then one open of the file (pkg is a checked name: one component). */
-static char *info_read(struct import_ctx *ic, const char *pkg,
-		       const char *ext, size_t *len)
+char *opkg_info_read(struct opkg_lists *ol, const char *pkg, const char *ext,
+		     size_t *len)
 {
 	char rel[1024], *text = NULL;
 	int n;
 
-	if (!ic->info_res &&
-	    rootfs_resolve(&ic->ctx->rf, NULL, ic->ctx->conf.info_dir,
-			   ROOTFS_RESOLVE_FOLLOW, &ic->info_res) < 0)
+	if (!ol->info_res &&
+	    rootfs_resolve(&ol->ctx->rf, NULL, ol->ctx->conf.info_dir,
+			   ROOTFS_RESOLVE_FOLLOW, &ol->info_res) < 0)
 		return NULL;
-	n = snprintf(rel, sizeof(rel), "%s%s%s.%s", ic->info_res,
-		     *ic->info_res ? "/" : "", pkg, ext);
+	n = snprintf(rel, sizeof(rel), "%s%s%s.%s", ol->info_res,
+		     *ol->info_res ? "/" : "", pkg, ext);
 	if (n < 0 || (size_t)n >= sizeof(rel) ||
-	    rootfs_read(&ic->ctx->rf, rel, 0, &text, len) < 0)
+	    rootfs_read(&ol->ctx->rf, rel, 0, &text, len) < 0)
 		text = NULL;
 	return text;
+}
+
+static char *info_read(struct import_ctx *ic, const char *pkg,
+		       const char *ext, size_t *len)
+{
+	return opkg_info_read(&ic->lists, pkg, ext, len);
+}
+
+int opkg_list_each(struct opkg_lists *ol, const char *pkg,
+		   int (*fn)(const char *path, void *ud), void *ud)
+{
+	size_t len = 0;
+	char *list = opkg_info_read(ol, pkg, "list", &len), *line, *save;
+	int r = 0;
+
+	if (!list)
+		return 0;
+	for (line = strtok_r(list, "\n", &save); line && !r;
+	     line = strtok_r(NULL, "\n", &save))
+		if ((line = opkg_list_entry(line)))
+			r = fn(line, ud);
+	free(list);
+	return r;
+}
+
+void opkg_lists_release(struct opkg_lists *ol)
+{
+	free(ol->info_res);
+	ol->info_res = NULL;
 }
 
 char *opkg_list_entry(char *line)
@@ -177,36 +206,38 @@ static int import_stat(struct import_ctx *ic, const char *path,
 	return r;
 }
 
-static void import_files(struct import_ctx *ic, const char *pkg,
-			 const char *origin, const char *conffiles)
+struct import_file {
+	struct import_ctx *ic;
+	const char *pkg, *origin;
+};
+
+static int import_file(const char *path, void *ud)
 {
-	size_t len = 0;
-	char *list = info_read(ic, pkg, "list", &len), *line, *save;
+	struct import_file *fi = ud;
+	struct db_file f = { 0 };
+	struct stat st;
 
-	if (!list)
-		return;
-	for (line = strtok_r(list, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct db_file f = { 0 };
-		struct stat st;
-
-		if (!(line = opkg_list_entry(line)))
-			continue;
-		f.path = line;
-		f.package = (char *)pkg;
-		f.type = 'f';
-		f.origin = (char *)origin;
-		if (import_stat(ic, line, &st) == 0) {
-			f.type = S_ISLNK(st.st_mode)  ? 'l'
-				 : S_ISDIR(st.st_mode) ? 'd'
-						       : 'f';
-			f.mode = st.st_mode & 07777;
-			f.size = (uint64_t)st.st_size;
-		}
-		db_file_put(ic->ctx->db, &f);
+	f.path = (char *)path;
+	f.package = (char *)fi->pkg;
+	f.type = 'f';
+	f.origin = (char *)fi->origin;
+	if (import_stat(fi->ic, path, &st) == 0) {
+		f.type = S_ISLNK(st.st_mode)  ? 'l'
+			 : S_ISDIR(st.st_mode) ? 'd'
+					       : 'f';
+		f.mode = st.st_mode & 07777;
+		f.size = (uint64_t)st.st_size;
 	}
-	free(list);
-	(void)conffiles;
+	db_file_put(fi->ic->ctx->db, &f);
+	return 0;
+}
+
+static void import_files(struct import_ctx *ic, const char *pkg,
+			 const char *origin)
+{
+	struct import_file fi = { ic, pkg, origin };
+
+	opkg_list_each(&ic->lists, pkg, import_file, &fi);
 }
 
 /* "Conffiles:" value: lines "/etc/x <hash>". */
@@ -355,11 +386,8 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 		p.control = opkg_control_from_status(st);
 	if (db_pkg_put(ic->ctx->db, &p) < 0)
 		ic->r = -PKGE_DB;
-	if (ic->what == OPKG_IMPORT_ALL ||
-	    (ic->what == OPKG_IMPORT_FILES &&
-	     (!ic->ctx->db_import_files_of ||
-	      !strcmp(ic->ctx->db_import_files_of, name))))
-		import_files(ic, name, p.origin, conff);
+	if (ic->what == OPKG_IMPORT_ALL)
+		import_files(ic, name, p.origin);
 	if (conff) /* the status's own field (info and status show it) */
 		import_conffiles(ic, name, p.origin, conff);
 	/* the order status shows the conffiles in: the stanza's own with
@@ -377,7 +405,7 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 
 int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
 {
-	struct import_ctx ic = { .ctx = ctx, .what = what };
+	struct import_ctx ic = { .ctx = ctx, .what = what, .lists = { .ctx = ctx } };
 	char *text = NULL, *rel = NULL, *rom_text = NULL;
 	size_t len = 0, rom_len = 0;
 	int r = ctx_read_file(ctx, ctx->conf.status_file, 0, &text, &len);
@@ -407,7 +435,7 @@ int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
 			 ic.count);
 	free(text);
 	rom_index_free(&ic);
-	free(ic.info_res);
+	opkg_lists_release(&ic.lists);
 	free(ic.dir);
 	free(ic.dir_res);
 	return r < 0 ? r : ic.r;

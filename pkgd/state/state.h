@@ -21,15 +21,15 @@
 int opkg_files_write(struct pkg_ctx *ctx);
 /* Import an existing opkg status + info into an empty database: what
  * (enum opkg_import) the packages and their conffiles alone (the status
- * file, info/<pkg>.control and .conffiles), with the files of their
- * .list, or all (the scripts too: a database that is to be written);
+ * file, info/<pkg>.control and .conffiles), or all (the files of their
+ * .list and the scripts too: a database that is to be written);
  * OPKG_IMPORT_STATUS reads the status file and nothing else (a package's
  * control text is its status stanza, its conffiles are not looked at on
- * disk): what list-installed shows. */
+ * disk): what list-installed shows; search and files read the .list
+ * files themselves (opkg_list_each). */
 enum opkg_import {
 	OPKG_IMPORT_ALL,
 	OPKG_IMPORT_PKGS,
-	OPKG_IMPORT_FILES,
 	OPKG_IMPORT_STATUS
 };
 int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what);
@@ -79,6 +79,23 @@ char *opkg_control_from_status(const struct ctl_stanza *st);
 /* One line of an info/<pkg>.list, in place: the root-relative path (no
  * leading or trailing '/', upstream's "\t<mode>" cut), NULL to skip. */
 char *opkg_list_entry(char *line);
+/* The info/<pkg>.list files read one after the other, the info directory
+ * resolved once (at the first read). */
+struct opkg_lists {
+	struct pkg_ctx *ctx;
+	char *info_res; /* info_dir resolved, or NULL */
+};
+/* info/<pkg>.<ext> as read through the lists' directory: malloc'd text
+ * and its length, or NULL (missing or unreadable). */
+char *opkg_info_read(struct opkg_lists *ol, const char *pkg, const char *ext,
+		     size_t *len);
+/* Each entry of info/<pkg>.list (opkg_list_entry's path, in the file's
+ * order, nothing looked at on disk: opkg shows a .list as it is) to fn,
+ * until fn returns non-zero. 0 when the .list is missing or unreadable
+ * (opkg shows no files then), -ENOMEM, or fn's value. */
+int opkg_list_each(struct opkg_lists *ol, const char *pkg,
+		   int (*fn)(const char *path, void *ud), void *ud);
+void opkg_lists_release(struct opkg_lists *ol);
 
 /* ---- the image database (rom.c, rom_sync.c) ---- */
 

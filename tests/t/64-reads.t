@@ -62,7 +62,22 @@ is "$(grep '\.list$' "$T/opened" | tr '\n' ' ')" "busybox.list " \
 
 opens list-changed-conffiles
 is "$RC" 0 "list-changed-conffiles"
-is "$(grep -c '\.list$' "$T/opened")" 0 "...opens no .list"
+is "$(grep -cE '\.(control|list|conffiles)$' "$T/opened")" 0 \
+	"...opens no file of info/ (the status's Conffiles is what it checks)"
+
+# search reads the .list files as opkg does, not through an import that
+# lstat'ed every listed path: base-files.list names /var, a link on the
+# router and a directory here, and opkg-lede shows its owner either way.
+mkdir -p "$R/var"
+opens search '/va*'
+is "$RC" 0 "search"
+is "$OUT" "base-files - 1545-r23497-6637af95aa" \
+	"...shows a listed path as opkg does, whatever it is on disk"
+is "$(grep -cE '\.(control|conffiles)$' "$T/opened")" 0 \
+	"...opens no control or conffiles file"
+is "$(grep -c '\.list$' "$T/opened")" 270 "...and the 270 packages' .list files"
+opens files base-files
+like "$OUT" "$R/var" "files shows /var as opkg does"
 t_ok "the root is as it was (no database written)" \
 	test ! -e "$R/usr/lib/pkg/pkg.db"
 
