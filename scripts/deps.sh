@@ -19,5 +19,5 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+sh "$(dirname "$0")/apt-update.sh"
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -43,7 +43,7 @@ if ! dpkg --print-foreign-architectures | grep -qx "$arch" &&
 fi
 if ! apt-cache show "libc6:$arch" >/dev/null 2>&1; then
 	say "apt-get update"
-	apt-get update -qq
+	sh "$(dirname "$0")/../apt-update.sh"
 fi
 
 # The runtime closure: every package (of ARCH) the runtime set needs.

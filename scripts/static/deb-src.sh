@@ -14,4 +14,4 @@ src=/etc/apt/sources.list.d/debian.sources
 sed -n 's/^Types:.*/Types: deb-src/; /^Types:\|^URIs:\|^Suites:\|^Components:\|^Signed-By:\|^$/p' \
 	"$src" >"$out"
 echo "deb-src.sh: added $out; apt-get update" >&2
-apt-get update -qq
+sh "$(dirname "$0")/../apt-update.sh"
