@@ -53,16 +53,36 @@ LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolv -larch
 # brings libxml2, ICU and libstdc++). --gc-sections keeps what is called:
 # libarchive's tar writer would otherwise pull every writer, xar's and
 # so libxml2 with it. A cross build whose compiler does not see the
-# archives keeps the shared libraries.
-STATIC_DEPS_openssl := -lcrypto
+# archives keeps the shared libraries. OpenSSL's libcrypto is neither:
+# fetch/crypto_openssl.c loads it on first use (its relocated tables
+# cost every command's start 1.8 ms when linked in, statically or not).
+STATIC_DEPS_openssl :=
 STATIC_DEPS_nettle := -lhogweed -lnettle -lgmp
 STATIC_DEPS := -larchive -lsqlite3 $(STATIC_DEPS_$(CRYPTO)) -lnettle -lzstd \
 	-llzma -lbz2 -lz
 STATIC_DEPS_FOUND := $(foreach l,$(patsubst -l%,lib%.a,$(STATIC_DEPS)),\
 	$(filter /%,$(shell $(CC) -print-file-name=$(l))))
+# libsolv too, when `make deps` built it from Debian's source package
+# into DEPS_PREFIX (Debian ships no libsolv.a): then only libc and libm
+# are loaded. libsolvext (--dump-testcase) is linked in with it: a
+# dlopen'ed libsolvext.so would bring a second libsolv with it.
+# DEPS_PREFIX is per target machine: a cross or clang build does not
+# pick the native gcc's archive.
+TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
+DEPS_PREFIX := $(CURDIR)/build/deps/$(TARGET_MACHINE)
+LIBSOLV_STATIC := $(wildcard $(DEPS_PREFIX)/lib/libsolv.a)
 ifeq ($(words $(STATIC_DEPS_FOUND)),$(words $(STATIC_DEPS)))
-LDLIBS := -Wl,--push-state,-Bstatic $(STATIC_DEPS) -Wl,--pop-state \
-	$(shell pkg-config --libs libsolv 2>/dev/null || echo -lsolv) -lm -lpthread
+ifneq ($(LIBSOLV_STATIC),)
+CPPFLAGS += -I$(DEPS_PREFIX)/include -DPKG_LIBSOLVEXT_LINKED
+LIBSOLV_LDLIBS := -L$(DEPS_PREFIX)/lib -lsolvext -lsolv
+LIBSOLV_LINK := static
+else
+LIBSOLV_LINK := shared
+endif
+LDLIBS := -Wl,--push-state,-Bstatic $(LIBSOLV_LDLIBS) $(STATIC_DEPS) \
+	-Wl,--pop-state \
+	$(if $(LIBSOLV_LDLIBS),,$(shell pkg-config --libs libsolv 2>/dev/null || echo -lsolv)) \
+	-lm -lpthread
 LDFLAGS += -Wl,--gc-sections -Wl,-z,pack-relative-relocs
 endif
 
@@ -130,6 +150,14 @@ $(B)/crypto-backend: FORCE
 	@mkdir -p $(dir $@)
 	@echo $(CRYPTO) | cmp -s - $@ || echo $(CRYPTO) >$@
 
+# How libsolv is linked, in a stamp: solve.c calls libsolvext's writer
+# directly or through dlopen (PKG_LIBSOLVEXT_LINKED); its archive, and so
+# every program, is made again when that changes.
+$(B)/obj/solver/solve.o: $(B)/libsolv-link
+$(B)/libsolv-link: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIBSOLV_LINK)' | cmp -s - $@ || echo '$(LIBSOLV_LINK)' >$@
+
 FORCE:
 
 $(B)/bin/pkg: $(B)/obj/pkgd/main.o $(LIBS)
@@ -151,8 +179,12 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
 
+# Debian's packages, then libsolv's static archive for the native build
+# (see LIBSOLV_STATIC; without it, Debian's libsolv.so is linked).
 deps:
 	@sh scripts/deps.sh
+	@CC="$(CC)" CFLAGS="-O2 -g" sh scripts/static/build-lib.sh libsolv \
+		$(DEPS_PREFIX) || echo "deps: no static libsolv: linking Debian's libsolv.so" >&2
 
 # Unit binaries speak TAP (cmocka), the shell tests are TAP scripts.
 test: deps

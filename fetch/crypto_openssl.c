@@ -1,6 +1,16 @@
 /*
  * The crypto interface through OpenSSL 3's libcrypto (the default build).
  *
+ * libcrypto is loaded (dlopen) on the first hash, signature or base64
+ * call, as libcurl is on the first download: a command that does none
+ * (list, info, status, --version...) neither maps nor relocates it.
+ * Linked in, statically or not, its default provider's algorithm tables
+ * are 340 KB of pointers that the loader relocates at every start: about
+ * 90 pages written and 1.8 ms of this machine's 4 ms `--version` (README
+ * "Speed and memory"). libcurl's TLS, once loaded, uses the same
+ * libcrypto.so. The static build (make static, PKG_STATIC) cannot dlopen:
+ * it links the library and fills the same table.
+ *
  * OpenSSL is set up for what pkg uses and no more, on first use:
  *  - a library context of our own (OSSL_LIB_CTX) with only the default
  *    provider loaded into it, so no configuration file is read for it
@@ -11,16 +21,14 @@
  *  - no error strings loaded (pkg never prints OpenSSL's errors: the
  *    callers say what failed), and the error queue cleared after a
  *    failure so that a later libcurl call does not find our errors there.
- * A command that never hashes nor verifies (list, info...) only maps the
- * library. What is left costs about 3 MB of peak RSS in update, most of
- * it clean pages of libcrypto.so: figures in README.md ("Crypto: OpenSSL
- * or Nettle").
  *
- * Process state: the context and the fetched digests below, behind
- * CRYPTO_THREAD_run_once, because pkg-repo hashes from several threads.
- * They stay until exit, as the library's own state does.
+ * Process state: the library's table, the context and the fetched
+ * digests below, each set once behind pthread_once, because pkg-repo
+ * hashes from several threads. They stay until exit, as the library's
+ * own state does (unloading it would take libcurl's TLS with it).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 /* Nothing deprecated by OpenSSL 3.0 may creep in (the low-level SHA256_*
@@ -29,7 +37,12 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 #include <openssl/provider.h>
+
+#ifndef PKG_STATIC
+#include <dlfcn.h>
+#endif
 
 #include "crypto.h"
 #include "crypto_int.h"
@@ -42,33 +55,93 @@ static const char *const md_names[NALGO] = {
 	[CRYPTO_SHA512] = "SHA2-512",
 };
 
+/* Every libcrypto function pkg calls, each through the table (OSSL()). */
+#define OSSL_FUNCTIONS(X)                                                     \
+	X(OSSL_LIB_CTX_new) X(OSSL_LIB_CTX_free) X(OSSL_PROVIDER_load)        \
+	X(ERR_clear_error) X(EVP_MD_fetch) X(EVP_MD_CTX_new)                  \
+	X(EVP_MD_CTX_free) X(EVP_DigestInit_ex2) X(EVP_DigestUpdate)          \
+	X(EVP_DigestFinal_ex) X(EVP_PKEY_new_raw_private_key_ex)             \
+	X(EVP_PKEY_new_raw_public_key_ex) X(EVP_PKEY_get_raw_public_key)      \
+	X(EVP_PKEY_free) X(EVP_DigestVerifyInit_ex) X(EVP_DigestVerify)       \
+	X(EVP_DigestSignInit_ex) X(EVP_DigestSign) X(EVP_EncodeBlock)         \
+	X(EVP_DecodeBlock)
+
+#define OSSL_FIELD(f) __typeof__(f) *f;
+#define OSSL(f) (ossl.fn.f)
+
 static struct {
-	CRYPTO_ONCE lib_once;
-	OSSL_LIB_CTX *lib;
-	CRYPTO_ONCE md_once;
+	pthread_once_t lib_once;
+	struct {
+		OSSL_FUNCTIONS(OSSL_FIELD)
+	} fn;
+	OSSL_LIB_CTX *lib; /* NULL: libcrypto or its provider is missing */
+	pthread_once_t md_once;
 	EVP_MD *md[NALGO];
 } ossl = {
-	.lib_once = CRYPTO_ONCE_STATIC_INIT,
-	.md_once = CRYPTO_ONCE_STATIC_INIT,
+	.lib_once = PTHREAD_ONCE_INIT,
+	.md_once = PTHREAD_ONCE_INIT,
 };
+
+#ifdef PKG_STATIC
+static int lib_load(void)
+{
+#define OSSL_LINK(f) ossl.fn.f = f;
+	OSSL_FUNCTIONS(OSSL_LINK)
+	return 0;
+}
+#else
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* The soname of the headers we were built with: libcrypto.so.3. */
+#define LIBCRYPTO "libcrypto.so." STR(OPENSSL_SHLIB_VERSION)
+
+/* dlsym into a function pointer (ISO C has no cast between the two). */
+static int lib_sym(void *lib, void *fn, const char *name)
+{
+	void *f = dlsym(lib, name);
+
+	if (!f)
+		return -1;
+	memcpy(fn, &f, sizeof(f));
+	return 0;
+}
+
+static int lib_load(void)
+{
+	void *lib = dlopen(LIBCRYPTO, RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib)
+		return -1;
+#define OSSL_SYM(f) || lib_sym(lib, &ossl.fn.f, #f)
+	if (0 OSSL_FUNCTIONS(OSSL_SYM)) {
+		dlclose(lib);
+		memset(&ossl.fn, 0, sizeof(ossl.fn));
+		return -1;
+	}
+	return 0;
+}
+#endif
 
 static void lib_init(void)
 {
-	OSSL_LIB_CTX *lib = OSSL_LIB_CTX_new();
+	OSSL_LIB_CTX *lib;
 
-	if (lib && !OSSL_PROVIDER_load(lib, "default")) {
-		OSSL_LIB_CTX_free(lib);
+	if (lib_load())
+		return;
+	lib = OSSL(OSSL_LIB_CTX_new)();
+	if (lib && !OSSL(OSSL_PROVIDER_load)(lib, "default")) {
+		OSSL(OSSL_LIB_CTX_free)(lib);
 		lib = NULL;
 	}
 	ossl.lib = lib;
-	ERR_clear_error();
+	OSSL(ERR_clear_error)();
 }
 
-/* Our library context, made on the first call; NULL if that failed. */
+/* Our library context, made on the first call (libcrypto loaded); NULL
+ * if that failed, and then no function of the table may be called. */
 static OSSL_LIB_CTX *lib_ctx(void)
 {
-	if (!CRYPTO_THREAD_run_once(&ossl.lib_once, lib_init))
-		return NULL;
+	pthread_once(&ossl.lib_once, lib_init);
 	return ossl.lib;
 }
 
@@ -79,16 +152,16 @@ static void md_init(void)
 	int i;
 
 	for (i = 0; i < NALGO; i++)
-		ossl.md[i] = EVP_MD_fetch(ossl.lib, md_names[i], NULL);
-	ERR_clear_error();
+		ossl.md[i] = OSSL(EVP_MD_fetch)(ossl.lib, md_names[i], NULL);
+	OSSL(ERR_clear_error)();
 }
 
 /* The digest of algo, fetched on the first hash; NULL if unavailable. */
 static const EVP_MD *md_get(enum crypto_hash_algo algo)
 {
-	if ((unsigned)algo >= NALGO || !lib_ctx() ||
-	    !CRYPTO_THREAD_run_once(&ossl.md_once, md_init))
+	if ((unsigned)algo >= NALGO || !lib_ctx())
 		return NULL;
+	pthread_once(&ossl.md_once, md_init);
 	return ossl.md[algo];
 }
 
@@ -103,12 +176,12 @@ int crypto_hash_init(struct crypto_hash *h, enum crypto_hash_algo algo)
 		return -EINVAL;
 	if (!md)
 		return -ENOSYS;
-	c = EVP_MD_CTX_new();
+	c = OSSL(EVP_MD_CTX_new)();
 	if (!c)
 		return -ENOMEM;
-	if (!EVP_DigestInit_ex2(c, md, NULL)) {
-		EVP_MD_CTX_free(c);
-		ERR_clear_error();
+	if (!OSSL(EVP_DigestInit_ex2)(c, md, NULL)) {
+		OSSL(EVP_MD_CTX_free)(c);
+		OSSL(ERR_clear_error)();
 		return -ENOMEM;
 	}
 	h->u.ptr = c;
@@ -119,18 +192,18 @@ void crypto_hash_update(struct crypto_hash *h, const void *data, size_t len)
 {
 	/* SHA-2 and MD5 updates cannot fail once initialised */
 	if (h->u.ptr)
-		EVP_DigestUpdate(h->u.ptr, data, len);
+		OSSL(EVP_DigestUpdate)(h->u.ptr, data, len);
 }
 
 int crypto_hash_final(struct crypto_hash *h, unsigned char *digest)
 {
 	unsigned int n = 0;
-	int ok = h->u.ptr && EVP_DigestFinal_ex(h->u.ptr, digest, &n) &&
+	int ok = h->u.ptr && OSSL(EVP_DigestFinal_ex)(h->u.ptr, digest, &n) &&
 		 n == crypto_hash_size(h->algo);
 
 	crypto_hash_release(h);
 	if (!ok) {
-		ERR_clear_error();
+		OSSL(ERR_clear_error)();
 		return -EIO;
 	}
 	return 0;
@@ -138,43 +211,55 @@ int crypto_hash_final(struct crypto_hash *h, unsigned char *digest)
 
 void crypto_hash_release(struct crypto_hash *h)
 {
-	EVP_MD_CTX_free(h->u.ptr); /* cleanses the digest state */
+	/* a context was made: the library is there */
+	if (h->u.ptr)
+		OSSL(EVP_MD_CTX_free)(h->u.ptr); /* cleanses the digest state */
 	h->u.ptr = NULL;
 }
 
-/* A key of seed (priv) or pub in our context; NULL on failure. */
-static EVP_PKEY *ed25519_key(const unsigned char *key, int priv)
+/* A key of seed (priv) or pub in our context into *pk: 0, -ENOSYS (no
+ * libcrypto) or -ENOMEM. */
+static int ed25519_key(const unsigned char *key, int priv, EVP_PKEY **pk)
 {
 	OSSL_LIB_CTX *lib = lib_ctx();
 
 	if (!lib)
-		return NULL;
+		return -ENOSYS;
 	if (priv)
-		return EVP_PKEY_new_raw_private_key_ex(lib, "ED25519", NULL,
-						       key,
-						       CRYPTO_ED25519_KEY_SIZE);
-	return EVP_PKEY_new_raw_public_key_ex(lib, "ED25519", NULL, key,
-					      CRYPTO_ED25519_KEY_SIZE);
+		*pk = OSSL(EVP_PKEY_new_raw_private_key_ex)(
+			lib, "ED25519", NULL, key, CRYPTO_ED25519_KEY_SIZE);
+	else
+		*pk = OSSL(EVP_PKEY_new_raw_public_key_ex)(
+			lib, "ED25519", NULL, key, CRYPTO_ED25519_KEY_SIZE);
+	if (!*pk) {
+		OSSL(ERR_clear_error)();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int crypto_ed25519_verify(const unsigned char pub[CRYPTO_ED25519_KEY_SIZE],
 			  const void *data, size_t len,
 			  const unsigned char sig[CRYPTO_ED25519_SIG_SIZE])
 {
-	EVP_PKEY *pk = ed25519_key(pub, 0);
-	EVP_MD_CTX *c = pk ? EVP_MD_CTX_new() : NULL;
-	int r = -ENOMEM;
+	EVP_PKEY *pk;
+	EVP_MD_CTX *c;
+	int r = ed25519_key(pub, 0, &pk);
 
+	if (r)
+		return r;
+	c = OSSL(EVP_MD_CTX_new)();
+	r = -ENOMEM;
 	/* Ed25519 hashes the message itself: no digest (NULL md) */
-	if (c && EVP_DigestVerifyInit_ex(c, NULL, NULL, ossl.lib, NULL, pk,
+	if (c && OSSL(EVP_DigestVerifyInit_ex)(c, NULL, NULL, ossl.lib, NULL, pk,
 					 NULL) == 1)
-		r = EVP_DigestVerify(c, sig, CRYPTO_ED25519_SIG_SIZE,
+		r = OSSL(EVP_DigestVerify)(c, sig, CRYPTO_ED25519_SIG_SIZE,
 				     data ? data : (const void *)"", len) == 1
 			    ? 0
 			    : -EBADMSG;
-	EVP_MD_CTX_free(c);
-	EVP_PKEY_free(pk);
-	ERR_clear_error();
+	OSSL(EVP_MD_CTX_free)(c);
+	OSSL(EVP_PKEY_free)(pk);
+	OSSL(ERR_clear_error)();
 	return r;
 }
 
@@ -182,52 +267,64 @@ int crypto_ed25519_sign(const unsigned char seed[CRYPTO_ED25519_KEY_SIZE],
 			const void *data, size_t len,
 			unsigned char sig[CRYPTO_ED25519_SIG_SIZE])
 {
-	EVP_PKEY *pk = ed25519_key(seed, 1);
-	EVP_MD_CTX *c = pk ? EVP_MD_CTX_new() : NULL;
+	EVP_PKEY *pk;
+	EVP_MD_CTX *c;
 	size_t n = CRYPTO_ED25519_SIG_SIZE;
-	int r = -ENOMEM;
+	int r = ed25519_key(seed, 1, &pk);
 
-	if (c && EVP_DigestSignInit_ex(c, NULL, NULL, ossl.lib, NULL, pk,
+	if (r)
+		return r;
+	c = OSSL(EVP_MD_CTX_new)();
+	r = -ENOMEM;
+	if (c && OSSL(EVP_DigestSignInit_ex)(c, NULL, NULL, ossl.lib, NULL, pk,
 				       NULL) == 1)
-		r = EVP_DigestSign(c, sig, &n, data ? data : (const void *)"",
+		r = OSSL(EVP_DigestSign)(c, sig, &n, data ? data : (const void *)"",
 				   len) == 1 && n == CRYPTO_ED25519_SIG_SIZE
 			    ? 0
 			    : -EIO;
-	EVP_MD_CTX_free(c);
-	EVP_PKEY_free(pk); /* cleanses the key */
-	ERR_clear_error();
+	OSSL(EVP_MD_CTX_free)(c);
+	OSSL(EVP_PKEY_free)(pk); /* cleanses the key */
+	OSSL(ERR_clear_error)();
 	return r;
 }
 
 int crypto_ed25519_public(const unsigned char seed[CRYPTO_ED25519_KEY_SIZE],
 			  unsigned char pub[CRYPTO_ED25519_KEY_SIZE])
 {
-	EVP_PKEY *pk = ed25519_key(seed, 1);
+	EVP_PKEY *pk;
 	size_t n = CRYPTO_ED25519_KEY_SIZE;
-	int r = -ENOMEM;
+	int r = ed25519_key(seed, 1, &pk);
 
-	if (pk)
-		r = EVP_PKEY_get_raw_public_key(pk, pub, &n) == 1 &&
-				    n == CRYPTO_ED25519_KEY_SIZE
-			    ? 0
-			    : -EIO;
-	EVP_PKEY_free(pk);
-	ERR_clear_error();
+	if (r)
+		return r;
+	r = OSSL(EVP_PKEY_get_raw_public_key)(pk, pub, &n) == 1 &&
+			    n == CRYPTO_ED25519_KEY_SIZE
+		    ? 0
+		    : -EIO;
+	OSSL(EVP_PKEY_free)(pk);
+	OSSL(ERR_clear_error)();
 	return r;
 }
 
 void crypto_base64_encode(const void *in, size_t n, char *out)
 {
+	/* Without libcrypto, the empty string: no caller gets this far, it
+	 * signed or decoded through the library first. */
+	*out = '\0';
 	/* writes the NUL too; n is a key or signature, far below INT_MAX */
-	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	if (lib_ctx())
+		OSSL(EVP_EncodeBlock)((unsigned char *)out, in, (int)n);
 }
 
 int crypto_base64_decode_checked(const char *in, size_t n, size_t pad,
 				 unsigned char *out)
 {
-	/* EVP_DecodeBlock counts the padding as zero bytes */
-	int r = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
+	int r;
 
+	if (!lib_ctx())
+		return -ENOSYS;
+	/* EVP_DecodeBlock counts the padding as zero bytes */
+	r = OSSL(EVP_DecodeBlock)(out, (const unsigned char *)in, (int)n);
 	return r < 0 || (size_t)r != n / 4 * 3 ? -EINVAL : r - (int)pad;
 }
 

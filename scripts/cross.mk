@@ -93,7 +93,7 @@ test-cross-all:
 # (scripts/static/build-lib.sh), -Os, LTO, --gc-sections. libcurl
 # (http/https, mbedTLS) is linked in and initialised on the first
 # download (PKG_STATIC in fetch/download.c); --dump-testcase links
-# libsolvext's writer (PKG_STATIC in solver/solve.c).
+# libsolvext's writer (PKG_LIBSOLVEXT_LINKED in solver/solve.c).
 # The crypto backend: STATIC_CRYPTO=nettle (the default: the smaller, and
 # the one tested here) or openssl; it is passed on as the Makefile's
 # CRYPTO, and STATIC_CRYPTO_LIBS_<backend> are its static libraries.
@@ -133,7 +133,7 @@ static: static-libs
 		echo '$(STATIC_LINK_ID)' >$(STATIC_B)/link-flags; \
 		rm -f $(STATIC_B)/bin/pkg; }
 	@CFLAGS="$(STATIC_CFLAGS)" \
-	CPPFLAGS="-DPKG_STATIC -I$(STATIC_PREFIX)/include" \
+	CPPFLAGS="-DPKG_STATIC -DPKG_LIBSOLVEXT_LINKED -I$(STATIC_PREFIX)/include" \
 	LDFLAGS="$(STATIC_LDFLAGS) -L$(STATIC_PREFIX)/lib" \
 	$(MAKE) --no-print-directory B=$(STATIC_B) CC=$(STATIC_CC) SAN= \
 		CRYPTO=$(STATIC_CRYPTO) \

@@ -316,8 +316,9 @@ static int run(Solver *solv, Queue *job, int flags)
  * an option used when reporting a solver bug. It is loaded when asked. */
 #define LIBSOLVEXT "libsolvext.so.1"
 
-#ifdef PKG_STATIC
-/* The static build has libsolvext's testcase writer linked in. */
+#ifdef PKG_LIBSOLVEXT_LINKED
+/* A build that links libsolv statically (make static; the native build
+ * when make deps built libsolv.a) has libsolvext's writer linked in. */
 static int dump_testcase(Solver *solv, const char *dir)
 {
 	if (!testcase_write(solv, dir, TESTCASE_RESULT_TRANSACTION |

@@ -234,13 +234,16 @@ libsolv)
 	# (solv_sort then calls the data pointer: a crash at the first
 	# repo_write). None of the repository formats (pkg parses opkg's itself),
 	# no compression library but zlib (libsolv always builds with it,
-	# ours: the host's headers must not be seen by musl-gcc).
+	# ours when PREFIX has one: the host's headers must not be seen by
+	# musl-gcc; the native build's, `make deps`, uses the system's).
+	zlib=
+	[ -f "$prefix/lib/libz.a" ] &&
+		zlib="-DZLIB_INCLUDE_DIR=$prefix/include -DZLIB_LIBRARY=$prefix/lib/libz.a"
+	# shellcheck disable=SC2086 # zlib is two words or none
 	(cd "$b" && cmake -S "$dir" -B . -DCMAKE_C_COMPILER="$CC" \
 		-DCMAKE_C_FLAGS="$CFLAGS -DDEBIAN" -DCMAKE_AR="$(command -v "$AR")" \
 		-DCMAKE_BUILD_TYPE=None -DCMAKE_INSTALL_PREFIX="$prefix" \
-		-DCMAKE_INSTALL_LIBDIR=lib \
-		-DZLIB_INCLUDE_DIR="$prefix/include" \
-		-DZLIB_LIBRARY="$prefix/lib/libz.a" \
+		-DCMAKE_INSTALL_LIBDIR=lib $zlib \
 		-DHAVE_QSORT_R=OFF -DHAVE___QSORT_R=OFF \
 		-DENABLE_STATIC=ON -DDISABLE_SHARED=ON -DMULTI_SEMANTICS=ON \
 		-DENABLE_COMPLEX_DEPS=ON -DWITH_LIBXML2=OFF \
@@ -249,8 +252,9 @@ libsolv)
 		-DENABLE_ZLIB_COMPRESSION=OFF -DENABLE_LZMA_COMPRESSION=OFF \
 		-DENABLE_BZIP2_COMPRESSION=OFF -DENABLE_ZSTD_COMPRESSION=OFF \
 		-DENABLE_PERL=OFF -DENABLE_PYTHON=OFF -DENABLE_RUBY=OFF \
-		-DENABLE_TCL=OFF >configure.log &&
-		make -s -j"$jobs" >/dev/null 2>make.log && make -s install >/dev/null)
+		-DENABLE_TCL=OFF >configure.log 2>&1 &&
+		make -s -j"$jobs" >/dev/null 2>make.log && make -s install >/dev/null) ||
+		{ say "failed: see $b/configure.log and make.log"; exit 1; }
 	;;
 *)
 	say "unknown library"
