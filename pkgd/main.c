@@ -444,6 +444,15 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		ctx->db_import = OPKG_IMPORT_STATUS; /* no control field shown */
 	else if (cmd->flags & CMD_DB_PKGS && !ctx->opt.conffiles)
 		ctx->db_import = OPKG_IMPORT_PKGS;
+	if (cmd->flags & CMD_STATUS_READ &&
+	    ctx->db_import == OPKG_IMPORT_STATUS) {
+		r = session_has_db(ctx);
+		if (r < 0)
+			return r;
+		/* a transaction left staged needs the database path */
+		if (!r && !tx_staging_left(ctx))
+			return 0; /* ctx->db stays NULL */
+	}
 	/* Written only under the lock: --noaction reads as a query does. */
 	r = session_open_db(ctx, ctx->lock_fd >= 0);
 	if (r < 0)

@@ -76,7 +76,9 @@ static int li_one(const struct db_pkg *p, void *ud)
 static int cmd_list_installed(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	struct li_ctx l = { ctx, argc > 0 ? argv[0] : NULL, 1 };
-	int r = db_pkg_each(ctx->db, li_one, &l);
+	/* no database: opkg's status read straight (CMD_STATUS_READ) */
+	int r = ctx->db ? db_pkg_each(ctx->db, li_one, &l)
+			: opkg_status_each(ctx, li_one, &l);
 
 	cmd_json_end(ctx, l.first);
 	return r;
@@ -84,7 +86,7 @@ static int cmd_list_installed(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_list_installed_desc = {
 	"list-installed", "[GLOB]", "list installed packages",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_FIELDS | CMD_LISTING |
-		CMD_NAMES,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_FIELDS |
+		CMD_STATUS_READ | CMD_LISTING | CMD_NAMES,
 	cmd_list_installed
 };

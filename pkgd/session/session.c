@@ -159,6 +159,19 @@ static int db_build_on_root(struct pkg_ctx *ctx, const char *rel)
 	return r == 0 ? session_sync_image(ctx) : r;
 }
 
+int session_has_db(struct pkg_ctx *ctx)
+{
+	struct stat st;
+	char *res = NULL;
+	int r = ctx_resolve(ctx, PKG_DB_FILE, &res);
+
+	if (r < 0)
+		return r;
+	r = tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == 0;
+	free(res);
+	return r;
+}
+
 int session_open_db(struct pkg_ctx *ctx, int write)
 {
 	struct stat st;

@@ -8,6 +8,9 @@
 
 #include "tx/tx.h"
 
+/* Is there a database on the root (its file, empty or not)? 1, 0, or
+ * an error reported. */
+int session_has_db(struct pkg_ctx *ctx);
 /* Open the database, read-only unless write. Without one, it is built
  * from opkg's status and info files: with write (the caller holds the
  * lock) on the root, atomically (beside it, then renamed into place);

@@ -340,45 +340,59 @@ static const char *status_state(const char *status, char *state, size_t n)
 	return state;
 }
 
-static int import_stanza(const struct ctl_stanza *st, void *ud)
+/* The package of a status stanza as the import takes it into *p, its
+ * strings the stanza's but rom_version (malloc'd: the caller frees it);
+ * control is left NULL. 1, 0 when the stanza is not an installed
+ * package (skipped), or -PKGE_FORMAT reported (a forged stanza). */
+static int stanza_pkg(struct import_ctx *ic, const struct ctl_stanza *st,
+		      struct db_pkg *p)
 {
-	struct import_ctx *ic = ud;
-	const char *name = ctl_get(st, "Package"), *status;
-	const char *conff = ctl_get(st, "Conffiles"), *t;
-	struct db_pkg p = { 0 };
-	char state[32];
-	size_t len;
-	char *romv;
+	const char *name = ctl_get(st, "Package"), *status, *t;
+	char state[32], why[160];
 
 	status = status_state(ctl_get(st, "Status"), state, sizeof(state));
 	if (!name || !ctl_get(st, "Version") || !status)
 		return 0;
-	{
-		char why[160];
-		/* a forged stanza (a name with "/" or a newline) goes no
-		 * further than here: not into the database, never to a path */
-		if (ctl_check_stanza(st, why, sizeof(why)) < 0) {
-			ic->r = pkg_error_plain(-PKGE_FORMAT,
-						"opkg status, line %zu: %s",
-						st->line, why);
-			return 1;
-		}
-	}
+	/* a forged stanza (a name with "/" or a newline) goes no further
+	 * than here: not into the database, never to a path */
+	if (ctl_check_stanza(st, why, sizeof(why)) < 0)
+		return pkg_error_plain(-PKGE_FORMAT, "opkg status, line %zu: %s",
+				       st->line, why);
+	memset(p, 0, sizeof(*p));
 	t = ctl_get(st, "Status");
-	romv = rom_version(ic, name);
-	p.name = (char *)name;
-	p.version = (char *)ctl_get(st, "Version");
-	p.arch = (char *)ctl_get(st, "Architecture");
-	p.rom_version = romv;
-	p.origin = romv && !strcmp(romv, p.version) ? "rom" : "overlay";
-	p.state = strcmp(status, "installed") ? "failed" : "installed";
-	p.hold = strstr(t, "hold") != NULL;
-	p.noprune = strstr(t, "noprune") != NULL;
-	p.user = strstr(t, "user") != NULL;
+	p->rom_version = rom_version(ic, name);
+	p->name = (char *)name;
+	p->version = (char *)ctl_get(st, "Version");
+	p->arch = (char *)ctl_get(st, "Architecture");
+	p->origin = p->rom_version && !strcmp(p->rom_version, p->version)
+			    ? "rom"
+			    : "overlay";
+	p->state = strcmp(status, "installed") ? "failed" : "installed";
+	p->hold = strstr(t, "hold") != NULL;
+	p->noprune = strstr(t, "noprune") != NULL;
+	p->user = strstr(t, "user") != NULL;
 	t = ctl_get(st, "Auto-Installed");
-	p.auto_installed = t && !strcasecmp(t, "yes");
+	p->auto_installed = t && !strcasecmp(t, "yes");
 	t = ctl_get(st, "Installed-Time");
-	p.installed_time = t ? strtoll(t, NULL, 10) : 0;
+	p->installed_time = t ? strtoll(t, NULL, 10) : 0;
+	return 1;
+}
+
+static int import_stanza(const struct ctl_stanza *st, void *ud)
+{
+	struct import_ctx *ic = ud;
+	const char *name = ctl_get(st, "Package");
+	const char *conff = ctl_get(st, "Conffiles");
+	struct db_pkg p;
+	size_t len;
+	int r = stanza_pkg(ic, st, &p);
+
+	if (r < 0) {
+		ic->r = r;
+		return 1;
+	}
+	if (r == 0)
+		return 0;
 	p.control = ic->what == OPKG_IMPORT_STATUS
 			    ? NULL
 			    : info_read(ic, name, "control", &len);
@@ -398,20 +412,24 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 		 (ic->what != OPKG_IMPORT_STATUS && conff))
 		import_scripts(ic, name, ic->what != OPKG_IMPORT_ALL);
 	free(p.control);
-	free(romv);
+	free(p.rom_version);
 	ic->count++;
 	return 0;
 }
 
-int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
+/* opkg's status file into *text (NULL when there is none: 0), and the
+ * image's status indexed into ic (origin "rom"). 0 or reported. */
+static int status_read(struct import_ctx *ic, char **text, size_t *len)
 {
-	struct import_ctx ic = { .ctx = ctx, .what = what, .lists = { .ctx = ctx } };
-	char *text = NULL, *rel = NULL, *rom_text = NULL;
-	size_t len = 0, rom_len = 0;
-	int r = ctx_read_file(ctx, ctx->conf.status_file, 0, &text, &len);
+	struct pkg_ctx *ctx = ic->ctx;
+	char *rel = NULL, *rom_text = NULL;
+	size_t rom_len = 0;
+	int r = ctx_read_file(ctx, ctx->conf.status_file, 0, text, len);
 
-	if (r == -ENOENT)
+	if (r == -ENOENT) {
+		*text = NULL;
 		return 0;
+	}
 	if (r < 0)
 		return pkg_error(r, "cannot read opkg status '%s'",
 				 ctx->conf.status_file);
@@ -420,9 +438,23 @@ int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
 	    path_is_canonical(rel) &&
 	    tree_read_file(&ctx->rf, TREE_ROM, rel, 0, &rom_text,
 			   &rom_len) == 0)
-		rom_index(&ic, rom_text, rom_len);
+		rom_index(ic, rom_text, rom_len);
 	free(rom_text);
 	free(rel);
+	return 0;
+}
+
+int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
+{
+	struct import_ctx ic = { .ctx = ctx, .what = what, .lists = { .ctx = ctx } };
+	char *text = NULL;
+	size_t len = 0;
+	int r = status_read(&ic, &text, &len);
+
+	if (r < 0 || !text) {
+		rom_index_free(&ic);
+		return r;
+	}
 	r = db_begin(ctx->db);
 	if (r == 0)
 		r = ctl_parse(text, len, 0, import_stanza, &ic);
@@ -439,4 +471,100 @@ int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
 	free(ic.dir);
 	free(ic.dir_res);
 	return r < 0 ? r : ic.r;
+}
+
+/* opkg_status_each: the installed packages of the status file, copied
+ * (the text is freed before they are shown) with their stanza's rank. */
+struct status_ent {
+	struct db_pkg p;
+	size_t pos;
+};
+
+struct status_pkgs {
+	struct import_ctx ic;
+	struct status_ent *v;
+	size_t n, cap;
+};
+
+static int status_collect(const struct ctl_stanza *st, void *ud)
+{
+	struct status_pkgs *sp = ud;
+	struct db_pkg p, *c;
+	int r = stanza_pkg(&sp->ic, st, &p);
+
+	if (r < 0) {
+		sp->ic.r = r;
+		return 1;
+	}
+	if (r == 0)
+		return 0;
+	if (sp->n == sp->cap) {
+		size_t cap = sp->cap ? 2 * sp->cap : 256;
+		struct status_ent *v = realloc(sp->v, cap * sizeof(*v));
+
+		if (!v) {
+			free(p.rom_version);
+			sp->ic.r = pkg_error(-ENOMEM, "cannot read opkg status");
+			return 1;
+		}
+		sp->v = v;
+		sp->cap = cap;
+	}
+	sp->v[sp->n].pos = sp->n;
+	c = &sp->v[sp->n++].p;
+	*c = (struct db_pkg){
+		.name = strdup(p.name),
+		.version = strdup(p.version),
+		.arch = p.arch ? strdup(p.arch) : NULL,
+		.origin = strdup(p.origin),
+		.state = strdup(p.state),
+		.user = p.user,
+		.auto_installed = p.auto_installed,
+		.hold = p.hold,
+		.noprune = p.noprune,
+		.installed_time = p.installed_time,
+		.rom_version = p.rom_version,
+	};
+	if (!c->name || !c->version || (p.arch && !c->arch) || !c->origin ||
+	    !c->state) {
+		sp->ic.r = pkg_error(-ENOMEM, "cannot read opkg status");
+		return 1;
+	}
+	return 0;
+}
+
+/* By name, then by rank: of a name given twice, the last stanza is the
+ * one the import keeps (INSERT OR REPLACE). */
+static int status_ent_cmp(const void *a, const void *b)
+{
+	const struct status_ent *x = a, *y = b;
+	int c = strcmp(x->p.name, y->p.name);
+
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+int opkg_status_each(struct pkg_ctx *ctx,
+		     int (*fn)(const struct db_pkg *p, void *ud), void *ud)
+{
+	struct status_pkgs sp = { .ic = { .ctx = ctx,
+					  .what = OPKG_IMPORT_STATUS } };
+	char *text = NULL;
+	size_t len = 0, i;
+	int r = status_read(&sp.ic, &text, &len);
+
+	if (r == 0 && text)
+		r = ctl_parse(text, len, 0, status_collect, &sp);
+	free(text);
+	if (r >= 0 && sp.ic.r < 0)
+		r = sp.ic.r; /* the parse stopped at it */
+	if (r == 0 && sp.n)
+		qsort(sp.v, sp.n, sizeof(*sp.v), status_ent_cmp);
+	for (i = 0; r == 0 && i < sp.n; i++)
+		if (i + 1 == sp.n || strcmp(sp.v[i].p.name, sp.v[i + 1].p.name))
+			r = fn(&sp.v[i].p, ud);
+	for (i = 0; i < sp.n; i++)
+		db_pkg_release(&sp.v[i].p);
+	free(sp.v);
+	rom_index_free(&sp.ic);
+	return r;
 }

@@ -33,6 +33,13 @@ enum opkg_import {
 	OPKG_IMPORT_STATUS
 };
 int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what);
+/* The installed packages of opkg's status file, read straight (no
+ * database), as OPKG_IMPORT_STATUS would import them but without a
+ * control text (NULL), to fn in db_pkg_each's order (by name; of a name
+ * given twice, the last stanza). fn returns non-zero to stop, which is
+ * returned; 0 without a status file, or an error reported. */
+int opkg_status_each(struct pkg_ctx *ctx,
+		     int (*fn)(const struct db_pkg *p, void *ud), void *ud);
 /* Render a package's status stanza (opkg-lede's field order and format)
  * into a malloc'd string; NULL when out of memory or when a one-line
  * value holds a control character (reported). */

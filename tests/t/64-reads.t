@@ -3,7 +3,8 @@
 # on the real 23.05.0 router state (270 packages), counted with strace:
 # list-installed and status read opkg's status file and open nothing
 # under info/ (list-installed --size and --strip-abi read the control
-# files: they show their fields); files NAME opens NAME's .list and no other package's;
+# files: they show their fields), and list-installed builds no database
+# at all; files NAME opens NAME's .list and no other package's;
 # list-changed-conffiles opens no .list at all (the status's Conffiles
 # carry path and hash). The output is the same as with every file read
 # (tests/t/51-opkg-output.t, 53-opkg-files.t compare it with opkg-lede).
@@ -42,6 +43,59 @@ t_ok "...opens the status file" grep -qx status "$T/opened"
 is "$(grep -cE '\.(control|list|conffiles)$' "$T/opened")" 0 \
 	"...and no file of info/"
 is "$(grep -cx info "$T/opened")" 0 "...nor the info/ directory"
+
+# No database at all for list-installed (CMD_STATUS_READ): the import
+# into RAM says "Imported N packages" at -V2, list-installed does not.
+run "$PKG" -V2 -o "$R" list-installed
+is "$(printf '%s\n' "$OUT" | grep -c ' - ')" 270 \
+	"list-installed -V2: the 270 packages"
+unlike "$OUT" "Imported" "...read from the status file, no database built"
+run "$PKG" -V2 -o "$R" status
+like "$OUT" "Imported 270 packages" "status builds one in RAM (and says so)"
+run "$PKG" -V2 -o "$R" list-installed --size
+like "$OUT" "Imported 270 packages" \
+	"list-installed --size: the database path (control files read)"
+like "$OUT" "base-files - 1545-r23497-6637af95aa - [0-9]" "...with a size"
+
+# The status read straight takes what the import takes: a package given
+# twice is its last stanza, a package not installed is left out, a
+# forged stanza stops it with the import's one line and nothing shown.
+D=$T/dup
+mkdir -p "$D/etc" "$D/usr/lib/opkg"
+printf 'dest root /\narch all 1\n' >"$D/etc/opkg.conf"
+cat >"$D/usr/lib/opkg/status" <<'EOS'
+Package: zed
+Version: 1
+Status: install user installed
+Architecture: all
+
+Package: abc
+Version: 1
+Status: install ok installed
+Architecture: all
+
+Package: gone
+Version: 1
+Status: deinstall ok not-installed
+Architecture: all
+
+Package: abc
+Version: 2
+Status: install ok installed
+Architecture: all
+EOS
+run "$PKG" -o "$D" -f "$D/etc/opkg.conf" list-installed
+is "$OUT" "abc - 2
+zed - 1" "list-installed: by name, the last stanza of a name, installed only"
+run "$PKG" -o "$D" -f "$D/etc/opkg.conf" list-installed --json
+like "$OUT" '"name": "abc", "version": "2"' "...as the import (--json) takes them"
+printf '\nPackage: ev/il\nVersion: 1\nStatus: install ok installed\n' \
+	>>"$D/usr/lib/opkg/status"
+run "$PKG" -o "$D" -f "$D/etc/opkg.conf" list-installed
+is "$RC" 1 "a forged name in the status file fails list-installed"
+is "$OUT" "" "...which shows nothing"
+like "$ERR" "^pkg: opkg status, line 2[0-9]: " "...and says where, in one line"
+is "$(printf '%s\n' "$ERR" | wc -l)" 1 "...one line"
 
 opens status
 is "$RC" 0 "status"
