@@ -48,8 +48,8 @@ LDFLAGS += -Wl,--as-needed $(SAN)
 LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null || echo -lsolv -larchive -lcurl -lzstd -lsqlite3 $(CRYPTO_LDLIBS_$(CRYPTO))) -lz -lpthread
 # Start-up (issue 17): when the compiler finds Debian's static archives of
 # libarchive, SQLite, the crypto backend and the compressors, they are
-# linked in, so that a command maps libc, libm and libsolv only (libsolv
-# needs libc only) instead of some 20 libraries (libarchive.so alone
+# linked in, so that a command maps libc, libm and libsolv only (libc
+# alone with the archives of make deps, below) instead of some 20 libraries (libarchive.so alone
 # brings libxml2, ICU and libstdc++). --gc-sections keeps what is called:
 # libarchive's tar writer would otherwise pull every writer, xar's and
 # so libxml2 with it. A cross build whose compiler does not see the
@@ -62,27 +62,32 @@ STATIC_DEPS := -larchive -lsqlite3 $(STATIC_DEPS_$(CRYPTO)) -lnettle -lzstd \
 	-llzma -lbz2 -lz
 STATIC_DEPS_FOUND := $(foreach l,$(patsubst -l%,lib%.a,$(STATIC_DEPS)),\
 	$(filter /%,$(shell $(CC) -print-file-name=$(l))))
-# libsolv too, when `make deps` built it from Debian's source package
-# into DEPS_PREFIX (Debian ships no libsolv.a): then only libc and libm
-# are loaded. libsolvext (--dump-testcase) is linked in with it: a
-# dlopen'ed libsolvext.so would bring a second libsolv with it.
+# libsolv and SQLite too, when `make deps` built them from Debian's
+# source packages into DEPS_PREFIX (scripts/static/build-lib.sh, the
+# router build's recipes): Debian ships no libsolv.a, and its SQLite has
+# the math functions, whose glibc libm cannot be linked into a dynamic
+# program (loading libm.so costs a start 0.45 ms and 0.45 MB). Then only
+# libc is loaded. libsolvext (--dump-testcase) is linked in with libsolv:
+# a dlopen'ed libsolvext.so would bring a second libsolv with it.
 # DEPS_PREFIX is per target machine: a cross or clang build does not
-# pick the native gcc's archive.
+# pick the native gcc's archives.
 TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
 DEPS_PREFIX := $(CURDIR)/build/deps/$(TARGET_MACHINE)
-LIBSOLV_STATIC := $(wildcard $(DEPS_PREFIX)/lib/libsolv.a)
+DEPS_BUILT := $(notdir $(wildcard $(DEPS_PREFIX)/lib/libsolv.a \
+	$(DEPS_PREFIX)/lib/libsqlite3.a))
 ifeq ($(words $(STATIC_DEPS_FOUND)),$(words $(STATIC_DEPS)))
-ifneq ($(LIBSOLV_STATIC),)
-CPPFLAGS += -I$(DEPS_PREFIX)/include -DPKG_LIBSOLVEXT_LINKED
-LIBSOLV_LDLIBS := -L$(DEPS_PREFIX)/lib -lsolvext -lsolv
-LIBSOLV_LINK := static
-else
-LIBSOLV_LINK := shared
+ifneq ($(DEPS_BUILT),)
+CPPFLAGS += -I$(DEPS_PREFIX)/include
+DEPS_LDFLAGS := -L$(DEPS_PREFIX)/lib
 endif
-LDLIBS := -Wl,--push-state,-Bstatic $(LIBSOLV_LDLIBS) $(STATIC_DEPS) \
-	-Wl,--pop-state \
+ifneq ($(filter libsolv.a,$(DEPS_BUILT)),)
+CPPFLAGS += -DPKG_LIBSOLVEXT_LINKED
+LIBSOLV_LDLIBS := -lsolvext -lsolv
+endif
+LDLIBS := -Wl,--push-state,-Bstatic $(DEPS_LDFLAGS) $(LIBSOLV_LDLIBS) \
+	$(STATIC_DEPS) -Wl,--pop-state \
 	$(if $(LIBSOLV_LDLIBS),,$(shell pkg-config --libs libsolv 2>/dev/null || echo -lsolv)) \
-	-lm -lpthread
+	$(if $(filter libsqlite3.a,$(DEPS_BUILT)),,-lm) -lpthread
 LDFLAGS += -Wl,--gc-sections -Wl,-z,pack-relative-relocs
 endif
 
@@ -150,13 +155,14 @@ $(B)/crypto-backend: FORCE
 	@mkdir -p $(dir $@)
 	@echo $(CRYPTO) | cmp -s - $@ || echo $(CRYPTO) >$@
 
-# How libsolv is linked, in a stamp: solve.c calls libsolvext's writer
-# directly or through dlopen (PKG_LIBSOLVEXT_LINKED); its archive, and so
-# every program, is made again when that changes.
-$(B)/obj/solver/solve.o: $(B)/libsolv-link
-$(B)/libsolv-link: FORCE
+# Which of libsolv and SQLite make deps built, in a stamp: solve.c calls
+# libsolvext's writer directly or through dlopen (PKG_LIBSOLVEXT_LINKED),
+# and the programs link one or the other; its archive, and so every
+# program, is made again when that changes.
+$(B)/obj/solver/solve.o: $(B)/deps-built
+$(B)/deps-built: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(LIBSOLV_LINK)' | cmp -s - $@ || echo '$(LIBSOLV_LINK)' >$@
+	@echo '$(DEPS_BUILT)' | cmp -s - $@ || echo '$(DEPS_BUILT)' >$@
 
 FORCE:
 
@@ -179,12 +185,16 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
 
-# Debian's packages, then libsolv's static archive for the native build
-# (see LIBSOLV_STATIC; without it, Debian's libsolv.so is linked).
+# Debian's packages, then libsolv's and SQLite's static archives for the
+# native build (see DEPS_BUILT; without them, Debian's libsolv.so and
+# libsqlite3.a with libm are linked).
 deps:
 	@sh scripts/deps.sh
-	@CC="$(CC)" CFLAGS="-O2 -g" sh scripts/static/build-lib.sh libsolv \
-		$(DEPS_PREFIX) || echo "deps: no static libsolv: linking Debian's libsolv.so" >&2
+	@for l in libsolv sqlite3; do \
+		CC="$(CC)" CFLAGS="-O2 -g" sh scripts/static/build-lib.sh $$l \
+			$(DEPS_PREFIX) || \
+		echo "deps: no $$l built: linking Debian's" >&2; \
+	done
 
 # Unit binaries speak TAP (cmocka), the shell tests are TAP scripts.
 test: deps
