@@ -96,7 +96,11 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "files: name a package");
-	r = db_pkg_get(ctx->db, argv[0], &p);
+	/* no database: opkg's status read straight (CMD_STATUS_READ) */
+	r = ctx->db ? db_pkg_get(ctx->db, argv[0], &p)
+		    : opkg_status_get(ctx, argv[0], &p);
+	if (r < 0 && r != -PKGE_NOTFOUND)
+		return r; /* reported */
 	if (r < 0 || !strcmp(p.state, "removed")) {
 		if (r == 0)
 			db_pkg_release(&p);
@@ -115,7 +119,7 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 			"following files:\n", p.name, p.version,
 			ctx->opt.dest ? ctx->opt.dest : "root");
 	}
-	if (db_in_memory(ctx->db))
+	if (!ctx->db || db_in_memory(ctx->db))
 		r = list_files(&fc, p.name);
 	else
 		r = db_file_each(ctx->db, p.name, print_file, &fc);
@@ -127,7 +131,7 @@ static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_files_desc = {
 	"files", "NAME", "list the files of an installed package",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_LISTING |
-		CMD_NAMES,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_STATUS_READ |
+		CMD_LISTING | CMD_NAMES,
 	cmd_files
 };

@@ -112,7 +112,8 @@ static int hit_cmp(const void *a, const void *b)
 static int search_lists(struct search_ctx *s)
 {
 	size_t i;
-	int r = db_pkg_each(s->ctx->db, list_pkg, s);
+	int r = s->ctx->db ? db_pkg_each(s->ctx->db, list_pkg, s)
+			   : opkg_status_each(s->ctx, list_pkg, s);
 
 	if (r < 0 && r == s->r) /* a .list's, not reported yet */
 		r = pkg_error(r, "search: cannot read the packages' file lists");
@@ -141,7 +142,7 @@ static int cmd_search(struct pkg_ctx *ctx, int argc, char **argv)
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "search: name a file");
-	if (db_in_memory(ctx->db))
+	if (!ctx->db || db_in_memory(ctx->db))
 		r = search_lists(&s);
 	else
 		r = db_file_each(ctx->db, NULL, search_one, &s);
@@ -150,11 +151,12 @@ static int cmd_search(struct pkg_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
-/* CMD_DB_STATUS: without a database, the status file is what is imported
- * (the packages' names, versions and states); the .list files are read
- * here. */
+/* CMD_STATUS_READ: without a database, the status file is read straight
+ * (the packages' names, versions and states), no database built; the
+ * .list files are read here. */
 const struct pkg_cmd cmd_search_desc = {
 	"search", "FILE", "list installed packages that own a file (glob)",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_LISTING,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_STATUS_READ |
+		CMD_LISTING,
 	cmd_search
 };

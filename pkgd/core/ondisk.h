@@ -34,6 +34,9 @@
 
 #define META_SCHEMA "schema"		   /* DB_SCHEMA_VERSION */
 #define META_ROM_FINGERPRINT "rom_fingerprint" /* image the tables hold */
+/* The image status file's "SIZE MTIME_NS CRC32" when the fingerprint was
+ * taken (rom_quick_id): while they stay, the fingerprint stands. */
+#define META_ROM_QUICK "rom_quick"
 /* The transaction in progress: TX_STATE_STAGED once the journal is
  * written, TX_STATE_COMMITTED once the database change is; unset when
  * none. */

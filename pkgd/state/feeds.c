@@ -19,8 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
-#include "crypto.h"
 #include "state/state.h"
 
 static char *list_shown(const struct pkg_ctx *ctx, const char *name);
@@ -154,22 +154,26 @@ static char *with_suffix(const char *path, const char *suffix)
 }
 
 /* The cache of feed name for its list as st describes it:
- * FEED_CACHE_DIR/NAME.<tag>.solv, the tag 16 hex digits of the SHA-256
- * of the list's size and mtime (ns). A list replaced (by update, by
- * opkg) gets a new cache; a copy that kept its mtime (cp -a) is the same
- * list and keeps it. The file's name, malloc'd. */
+ * FEED_CACHE_DIR/NAME.<tag>.solv, the tag 16 hex digits: zlib's CRC-32
+ * and Adler-32 of the list's size and mtime (ns). A list replaced (by
+ * update, by opkg) gets a new cache; a copy that kept its mtime (cp -a)
+ * is the same list and keeps it. A name, not a secret: no SHA-256, whose
+ * library (OpenSSL's, loaded on first use) reading a feed does not need
+ * otherwise. The file's name, malloc'd. */
 static char *feed_cache_name(const char *name, const struct stat *st)
 {
-	unsigned char md[CRYPTO_SHA256_SIZE];
-	char id[96], *p = NULL, hex[SHA256_HEX_SIZE];
+	char id[96], *p = NULL;
+	uLong crc = crc32(0L, Z_NULL, 0), adler = adler32(0L, Z_NULL, 0);
 	int n = snprintf(id, sizeof(id), "%lld %lld.%09ld",
 			 (long long)st->st_size, (long long)st->st_mtim.tv_sec,
 			 st->st_mtim.tv_nsec);
 
-	if (n < 0 || crypto_hash_buf(CRYPTO_SHA256, id, (size_t)n, md) < 0)
+	if (n < 0)
 		return NULL;
-	rootfs_hex(md, 8, hex); /* 16 hex digits */
-	if (asprintf(&p, "%s.%s.solv", name, hex) < 0)
+	crc = crc32(crc, (const Bytef *)id, (uInt)n);
+	adler = adler32(adler, (const Bytef *)id, (uInt)n);
+	if (asprintf(&p, "%s.%08lx%08lx.solv", name, (unsigned long)crc,
+		     (unsigned long)adler) < 0)
 		return NULL;
 	return p;
 }

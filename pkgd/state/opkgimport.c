@@ -486,6 +486,27 @@ struct status_pkgs {
 	size_t n, cap;
 };
 
+/* *dst: a copy of src, every string its own (db_pkg_release). 0 or
+ * -ENOMEM (dst is released then). */
+static int pkg_copy(struct db_pkg *dst, const struct db_pkg *src)
+{
+	*dst = *src;
+	dst->name = strdup(src->name);
+	dst->version = strdup(src->version);
+	dst->arch = src->arch ? strdup(src->arch) : NULL;
+	dst->origin = strdup(src->origin);
+	dst->state = strdup(src->state);
+	dst->control = src->control ? strdup(src->control) : NULL;
+	dst->rom_version = src->rom_version ? strdup(src->rom_version) : NULL;
+	if (!dst->name || !dst->version || (src->arch && !dst->arch) ||
+	    !dst->origin || !dst->state || (src->control && !dst->control) ||
+	    (src->rom_version && !dst->rom_version)) {
+		db_pkg_release(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int status_collect(const struct ctl_stanza *st, void *ud)
 {
 	struct status_pkgs *sp = ud;
@@ -512,22 +533,10 @@ static int status_collect(const struct ctl_stanza *st, void *ud)
 	}
 	sp->v[sp->n].pos = sp->n;
 	c = &sp->v[sp->n++].p;
-	*c = (struct db_pkg){
-		.name = strdup(p.name),
-		.version = strdup(p.version),
-		.arch = p.arch ? strdup(p.arch) : NULL,
-		.origin = strdup(p.origin),
-		.state = strdup(p.state),
-		.user = p.user,
-		.auto_installed = p.auto_installed,
-		.hold = p.hold,
-		.noprune = p.noprune,
-		.installed_time = p.installed_time,
-		.rom_version = p.rom_version,
-	};
-	if (!c->name || !c->version || (p.arch && !c->arch) || !c->origin ||
-	    !c->state) {
-		sp->ic.r = pkg_error(-ENOMEM, "cannot read opkg status");
+	r = pkg_copy(c, &p);
+	free(p.rom_version);
+	if (r < 0) {
+		sp->ic.r = pkg_error(r, "cannot read opkg status");
 		return 1;
 	}
 	return 0;
@@ -567,4 +576,34 @@ int opkg_status_each(struct pkg_ctx *ctx,
 	free(sp.v);
 	rom_index_free(&sp.ic);
 	return r;
+}
+
+struct status_find {
+	const char *name;
+	struct db_pkg *p;
+	int found;
+};
+
+static int status_find_one(const struct db_pkg *p, void *ud)
+{
+	struct status_find *f = ud;
+	int r;
+
+	if (strcmp(p->name, f->name))
+		return 0;
+	r = pkg_copy(f->p, p);
+	if (r < 0)
+		return pkg_error(r, "cannot read opkg status");
+	f->found = 1;
+	return 1;
+}
+
+int opkg_status_get(struct pkg_ctx *ctx, const char *name, struct db_pkg *p)
+{
+	struct status_find f = { name, p, 0 };
+	int r = opkg_status_each(ctx, status_find_one, &f);
+
+	if (r < 0)
+		return r;
+	return f.found ? 0 : -PKGE_NOTFOUND;
 }

@@ -8,17 +8,23 @@
  * The scan runs on the first run and whenever the image changes. The
  * fingerprint is the SHA-256 of the image's status file: every image build
  * rewrites it (Installed-Time), so a new image always changes it, and it is
- * a few hundred KiB to hash where the image itself is megabytes.
+ * a few hundred KiB to hash where the image itself is megabytes. Every
+ * command with a database looks: its size, mtime and CRC-32 (zlib, no
+ * libcrypto to load) are checked first, and only a change among them
+ * costs the SHA-256 (rom_sync_needed).
  * File hashes are computed up front (restore and reclaim need them), unless
  * the image carries a manifest made at build time by `pkg image-manifest`
  * (usr/lib/pkg/rom-manifest), whose hashes are used when its status hash
  * matches, so a router does not hash its whole image on first boot.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "state/state.h"
 
@@ -70,6 +76,35 @@ int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[SHA256_HEX_
 
 	free(p);
 	return r;
+}
+
+int rom_quick_id(struct pkg_ctx *ctx, char out[ROM_QUICK_SIZE])
+{
+	char *p = image_rel(ctx->conf.status_file), buf[16384];
+	struct stat st;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	ssize_t n;
+	int fd = p ? tree_open(&ctx->rf, TREE_ROM, p, O_RDONLY, 0) : -EINVAL;
+
+	free(p);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		crc = crc32(crc, (const Bytef *)buf, (uInt)n);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	snprintf(out, ROM_QUICK_SIZE, "%lld %lld.%09ld %08lx",
+		 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec, (unsigned long)crc);
+	return 0;
 }
 
 /* One manifest line at s (up to end): path's hash when it matches. */

@@ -282,6 +282,7 @@ static int restore_conf_bases(struct pkg_ctx *ctx)
 static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 {
 	struct sync s = { .ctx = ctx };
+	char quick[ROM_QUICK_SIZE];
 	int r = db_begin(ctx->db);
 
 	if (r == 0)
@@ -303,6 +304,9 @@ static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 	if (r == 0)
 		r = db_meta_set(ctx->db, META_ROM_FINGERPRINT, fp);
 	if (r == 0)
+		r = db_meta_set(ctx->db, META_ROM_QUICK,
+				rom_quick_id(ctx, quick) == 0 ? quick : "none");
+	if (r == 0)
 		r = db_commit(ctx->db);
 	else
 		db_rollback(ctx->db);
@@ -317,12 +321,34 @@ static int sync_locked(struct pkg_ctx *ctx, const char *fp, int *changed)
 	return r;
 }
 
+/* Is the image the one the tables were built from, by its quick id (no
+ * SHA-256)? Then fp is the fingerprint stored. */
+static int rom_same_quick(struct pkg_ctx *ctx, char fp[SHA256_HEX_SIZE])
+{
+	char quick[ROM_QUICK_SIZE], *oldq = NULL, *old = NULL;
+	int same = rom_quick_id(ctx, quick) == 0 &&
+		   db_meta_get(ctx->db, META_ROM_QUICK, &oldq) == 0 && oldq &&
+		   !strcmp(oldq, quick) &&
+		   db_meta_get(ctx->db, META_ROM_FINGERPRINT, &old) == 0 &&
+		   old && strlen(old) < SHA256_HEX_SIZE;
+
+	if (same)
+		strcpy(fp, old);
+	free(oldq);
+	free(old);
+	return same;
+}
+
 int rom_sync_needed(struct pkg_ctx *ctx, char fp[SHA256_HEX_SIZE])
 {
 	char *old = NULL;
 	int need;
 
 	if (!ctx->rf.rom)
+		return 0;
+	/* every command with a database asks: no SHA-256 (and no libcrypto
+	 * loaded) while the status file's size, mtime and CRC-32 stay */
+	if (rom_same_quick(ctx, fp))
 		return 0;
 	if (rom_fingerprint(ctx, TREE_ROM, fp) < 0)
 		snprintf(fp, 65, "none");

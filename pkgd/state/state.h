@@ -40,6 +40,10 @@ int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what);
  * returned; 0 without a status file, or an error reported. */
 int opkg_status_each(struct pkg_ctx *ctx,
 		     int (*fn)(const struct db_pkg *p, void *ud), void *ud);
+/* Package name as opkg_status_each shows it, copied into *p (release
+ * it with db_pkg_release): 0, -PKGE_NOTFOUND (not reported) or an error
+ * reported; db_pkg_get's contract. */
+int opkg_status_get(struct pkg_ctx *ctx, const char *name, struct db_pkg *p);
 /* Render a package's status stanza (opkg-lede's field order and format)
  * into a malloc'd string; NULL when out of memory or when a one-line
  * value holds a control character (reported). */
@@ -133,6 +137,11 @@ typedef int (*rom_pkg_fn)(const char *name, const char *version,
 
 /* SHA-256 of the image's opkg status under base (host path). */
 int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[SHA256_HEX_SIZE]);
+/* The image's status file as "SIZE MTIME_NS CRC32" (zlib's CRC-32 of its
+ * text): what tells, without SHA-256, that the image is the one the
+ * fingerprint was taken of. 0, or -errno (not reported). */
+#define ROM_QUICK_SIZE 64
+int rom_quick_id(struct pkg_ctx *ctx, char out[ROM_QUICK_SIZE]);
 /* Walk the image rooted at base (host path): each installed package of its
  * opkg status, then each path of its .list. */
 int rom_scan(struct pkg_ctx *ctx, enum tree_layer l, rom_pkg_fn on_pkg,

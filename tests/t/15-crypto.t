@@ -160,6 +160,8 @@ for a in $OTHER $DEF; do
 	is "$RC" 0 "audit by the $a build: the hashes recorded match"
 	[ $a = openssl ] && t_ok "...loading libcrypto to hash" \
 		loads_libcrypto "$p" -f "$C" -o "$R" audit
+	[ $a = openssl ] && t_nok "...and not to read the feeds (info nano)" \
+		loads_libcrypto "$p" -f "$C" -o "$R" info nano
 done
 echo changed >>"$R/usr/bin/nano"
 for a in $OTHER $DEF; do

@@ -67,6 +67,33 @@ is "$(sql "SELECT sha256 FROM rom_files WHERE path='etc/democonf.conf'")" \
 is "$(sql "SELECT conffile FROM rom_files WHERE path='etc/democonf.conf'")" 1 "...and it is marked a conffile"
 is "$(sql "SELECT value FROM meta WHERE key='rom_fingerprint'")" \
 	"$(sha256sum <"$R/rom/usr/lib/opkg/status" | cut -d' ' -f1)" "fingerprint: the image status's SHA-256"
+# The quick id: size, mtime and CRC-32 (gzip's trailer holds it) of the
+# image status; while it stays, a command hashes nothing to know the
+# image is the same, and the OpenSSL build does not load libcrypto.
+RS=$R/rom/usr/lib/opkg/status
+crc=$(gzip -c <"$RS" | tail -c 8 | head -c 4 | od -An -tx4 | tr -d ' ')
+is "$(sql "SELECT value FROM meta WHERE key='rom_quick'")" \
+	"$(stat -c '%s %.9Y' "$RS") $crc" "...taken with the status's size, mtime and CRC-32"
+if "$PKG" --version | grep -q 'crypto: openssl'; then
+	t_nok "a query with the database hashes nothing (libcrypto not loaded)" \
+		sh -c 'LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -q "file=libcrypto"' \
+		- "$PKG" -o "$R" list-installed
+fi
+# A new image whose status has the same size and mtime: the CRC-32 sees it.
+cp -a "$RS" "$T/status.orig"
+sed -i '0,/^Installed-Time: 17/s//Installed-Time: 18/' "$RS"
+touch -r "$T/status.orig" "$RS"
+t_ok "(an image status of the same size and mtime, another text)" \
+	test "$(stat -c '%s %.9Y' "$RS")" = "$(stat -c '%s %.9Y' "$T/status.orig")" -a \
+	"$(sha256sum <"$RS")" != "$(sha256sum <"$T/status.orig")"
+op list-installed
+like "$OUT" "The image changed: image database rebuilt" \
+	"...is noticed (the CRC-32 differs), and the database rebuilt"
+is "$(sql "SELECT value FROM meta WHERE key='rom_fingerprint'")" \
+	"$(sha256sum <"$RS" | cut -d' ' -f1)" "...with the new fingerprint"
+cp -a "$T/status.orig" "$RS"
+op list-installed
+like "$OUT" "The image changed" "(the first image back)"
 # A key the user added in the overlay does not hide the image's keys.
 mk_key "$T/key2"
 install_key "$T/key2.pub" "$U/etc/opkg/keys"

@@ -52,6 +52,15 @@ is "$(printf '%s\n' "$OUT" | grep -c ' - ')" 270 \
 unlike "$OUT" "Imported" "...read from the status file, no database built"
 run "$PKG" -V2 -o "$R" status
 like "$OUT" "Imported 270 packages" "status builds one in RAM (and says so)"
+run "$PKG" -V2 -o "$R" search '/bin/busybox'
+is "$OUT" "busybox - 1.36.1-1" "search -V2: reads the status and the .list files..."
+run "$PKG" -V2 -o "$R" files busybox
+like "$OUT" "^Package busybox \(1.36.1-1\) is installed on root" \
+	"files -V2: the package from the status read straight..."
+unlike "$OUT" "Imported" "...no database built either"
+run "$PKG" -o "$R" files no-such-package
+is "$RC" 1 "files of a package not installed fails"
+is "$ERR" "pkg: package 'no-such-package' is not installed" "...saying so"
 run "$PKG" -V2 -o "$R" list-installed --size
 like "$OUT" "Imported 270 packages" \
 	"list-installed --size: the database path (control files read)"
@@ -89,6 +98,8 @@ is "$OUT" "abc - 2
 zed - 1" "list-installed: by name, the last stanza of a name, installed only"
 run "$PKG" -o "$D" -f "$D/etc/opkg.conf" list-installed --json
 like "$OUT" '"name": "abc", "version": "2"' "...as the import (--json) takes them"
+run "$PKG" -o "$D" -f "$D/etc/opkg.conf" files abc
+like "$OUT" "^Package abc \(2\) is installed" "files: the last stanza of a name too"
 printf '\nPackage: ev/il\nVersion: 1\nStatus: install ok installed\n' \
 	>>"$D/usr/lib/opkg/status"
 run "$PKG" -o "$D" -f "$D/etc/opkg.conf" list-installed
