@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "state/state.h"
 
 struct conf_scan {
 	struct pkg_ctx *ctx;
@@ -43,12 +44,15 @@ static int cmd_list_changed_conffiles(struct pkg_ctx *ctx, int argc,
 {
 	struct conf_scan cs = { ctx, argc > 0 ? argv[0] : NULL };
 
+	/* no database: the status's Conffiles read straight */
+	if (!ctx->db)
+		return opkg_conffiles_each(ctx, conf_one, &cs);
 	return db_pkg_each(ctx->db, conf_pkg, &cs);
 }
 
 const struct pkg_cmd cmd_list_changed_conffiles_desc = {
 	"list-changed-conffiles", "[GLOB]",
 	"list conffiles changed since they were installed",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_STATUS_READ,
 	cmd_list_changed_conffiles
 };

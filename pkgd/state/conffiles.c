@@ -49,7 +49,8 @@ enum conf_state conffile_state(struct pkg_ctx *ctx, const struct db_file *f)
 	if (r < 0)
 		return CONF_MISSING;
 	here = strcmp(hex, base) != 0;
-	if (ctx->rf.rom && strlen(base) == 64 &&
+	/* no database (opkg's status read straight): no image tables */
+	if (ctx->db && ctx->rf.rom && strlen(base) == 64 &&
 	    rom_file_get(ctx, f->path, &rf) == 0) {
 		image = rf.sha256 && strcmp(rf.sha256, base) != 0;
 		rom_file_release(&rf);

@@ -607,3 +607,131 @@ int opkg_status_get(struct pkg_ctx *ctx, const char *name, struct db_pkg *p)
 		return r;
 	return f.found ? 0 : -PKGE_NOTFOUND;
 }
+
+/* opkg_conffiles_each: the Conffiles of the installed packages' stanzas,
+ * each with its rank, so that of a (package, path) given twice the last
+ * one is kept, as the files table keeps it. */
+struct conf_ent {
+	char *pkg, *path, *hash; /* hash NULL when the line has none */
+	const char *origin;	 /* its package's: "rom" or "overlay" */
+	size_t pos;
+};
+
+struct status_conffiles {
+	struct import_ctx ic;
+	struct conf_ent *v;
+	size_t n, cap;
+};
+
+static int conf_ent_add(struct status_conffiles *sc, const struct db_pkg *p,
+			const char *path, const char *hash)
+{
+	struct conf_ent *e;
+
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap ? 2 * sc->cap : 128;
+		e = realloc(sc->v, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		sc->v = e;
+		sc->cap = cap;
+	}
+	e = &sc->v[sc->n];
+	e->pkg = strdup(p->name);
+	e->origin = p->origin;
+	e->path = strdup(path);
+	e->hash = *hash ? strdup(hash) : NULL;
+	e->pos = sc->n++;
+	return e->pkg && e->path && (e->hash || !*hash) ? 0 : -ENOMEM;
+}
+
+static int conffiles_collect(const struct ctl_stanza *st, void *ud)
+{
+	struct status_conffiles *sc = ud;
+	const char *conff = ctl_get(st, "Conffiles");
+	char *copy, *line, *save;
+	struct db_pkg p;
+	int r = stanza_pkg(&sc->ic, st, &p);
+
+	if (r < 0) {
+		sc->ic.r = r;
+		return 1;
+	}
+	if (r == 0)
+		return 0;
+	free(p.rom_version);
+	if (!conff)
+		return 0;
+	/* the lines as import_conffiles takes them */
+	copy = strdup(conff);
+	r = copy ? 0 : -ENOMEM;
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; r == 0 && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char path[4096], hash[129];
+
+		if (sscanf(line, " %4095s %128s", path, hash) < 1)
+			continue;
+		if (sscanf(line, " %*s %128s", hash) != 1)
+			hash[0] = 0;
+		if (opkg_list_entry(path))
+			r = conf_ent_add(sc, &p, path, hash);
+	}
+	free(copy);
+	if (r < 0) {
+		sc->ic.r = pkg_error(r, "cannot read opkg status");
+		return 1;
+	}
+	return 0;
+}
+
+/* By package, path, then rank. */
+static int conf_ent_cmp(const void *a, const void *b)
+{
+	const struct conf_ent *x = a, *y = b;
+	int c = strcmp(x->pkg, y->pkg);
+
+	if (!c)
+		c = strcmp(x->path, y->path);
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+int opkg_conffiles_each(struct pkg_ctx *ctx,
+			int (*fn)(const struct db_file *f, void *ud), void *ud)
+{
+	struct status_conffiles sc = { .ic = { .ctx = ctx,
+					       .what = OPKG_IMPORT_STATUS } };
+	char *text = NULL;
+	size_t len = 0, i;
+	int r = status_read(&sc.ic, &text, &len);
+
+	if (r == 0 && text)
+		r = ctl_parse(text, len, 0, conffiles_collect, &sc);
+	free(text);
+	if (r >= 0 && sc.ic.r < 0)
+		r = sc.ic.r; /* the parse stopped at it */
+	if (r == 0 && sc.n)
+		qsort(sc.v, sc.n, sizeof(*sc.v), conf_ent_cmp);
+	for (i = 0; r == 0 && i < sc.n; i++) {
+		const struct conf_ent *e = &sc.v[i], *next = e + 1;
+		struct db_file f = { 0 };
+
+		if (i + 1 < sc.n && !strcmp(e->pkg, next->pkg) &&
+		    !strcmp(e->path, next->path))
+			continue; /* a later line of the same file wins */
+		f.path = e->path;
+		f.package = e->pkg;
+		f.type = 'f';
+		f.conffile = 1;
+		f.conf_sha256 = e->hash;
+		f.origin = (char *)e->origin;
+		r = fn(&f, ud);
+	}
+	for (i = 0; i < sc.n; i++) {
+		free(sc.v[i].pkg);
+		free(sc.v[i].path);
+		free(sc.v[i].hash);
+	}
+	free(sc.v);
+	rom_index_free(&sc.ic);
+	return r;
+}

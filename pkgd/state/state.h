@@ -44,6 +44,12 @@ int opkg_status_each(struct pkg_ctx *ctx,
  * it with db_pkg_release): 0, -PKGE_NOTFOUND (not reported) or an error
  * reported; db_pkg_get's contract. */
 int opkg_status_get(struct pkg_ctx *ctx, const char *name, struct db_pkg *p);
+/* The conffiles of opkg's status (each installed package's Conffiles),
+ * read straight, to fn in db_conffile_each's order over db_pkg_each's
+ * (package name, then path; of a line given twice, the last). fn returns
+ * non-zero to stop, which is returned; or an error reported. */
+int opkg_conffiles_each(struct pkg_ctx *ctx,
+			int (*fn)(const struct db_file *f, void *ud), void *ud);
 /* Render a package's status stanza (opkg-lede's field order and format)
  * into a malloc'd string; NULL when out of memory or when a one-line
  * value holds a control character (reported). */

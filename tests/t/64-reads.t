@@ -108,6 +108,51 @@ is "$OUT" "" "...which shows nothing"
 like "$ERR" "^pkg: opkg status, line 2[0-9]: " "...and says where, in one line"
 is "$(printf '%s\n' "$ERR" | wc -l)" 1 "...one line"
 
+# list-changed-conffiles reads the status's Conffiles straight too: what
+# changed or is missing, by package then path; a line without a hash is
+# not looked at; of a file a package lists twice, its last hash counts.
+C=$T/conf
+mkdir -p "$C/etc" "$C/usr/lib/opkg"
+printf 'dest root /\narch all 1\n' >"$C/etc/opkg.conf"
+printf 'same\n' >"$C/etc/same.conf"
+printf 'edited\n' >"$C/etc/edited.conf"
+printf 'old\n' >"$C/etc/md5.conf"
+printf 'twice\n' >"$C/etc/twice.conf"
+h() { printf '%s\n' "$1" | sha256sum | cut -d' ' -f1; }
+cat >"$C/usr/lib/opkg/status" <<EOS
+Package: zed
+Version: 1
+Status: install user installed
+Architecture: all
+Conffiles:
+ /etc/same.conf $(h same)
+ /etc/edited.conf $(h original)
+ /etc/gone.conf $(h gone)
+ /etc/nohash.conf
+
+Package: abc
+Version: 1
+Status: install ok installed
+Architecture: all
+Conffiles:
+ /etc/md5.conf $(printf 'new\n' | md5sum | cut -d' ' -f1)
+ /etc/twice.conf $(h first)
+ /etc/twice.conf $(h twice)
+EOS
+run "$PKG" -V2 -o "$C" -f "$C/etc/opkg.conf" list-changed-conffiles
+is "$OUT" "/etc/md5.conf
+/etc/edited.conf
+/etc/gone.conf" "list-changed-conffiles: changed (SHA-256, MD5) and missing, by package and path"
+run "$PKG" -o "$C" -f "$C/etc/opkg.conf" list-changed-conffiles 'z*'
+is "$OUT" "/etc/edited.conf
+/etc/gone.conf" "...of the packages a glob names"
+run "$PKG" -o "$C" -f "$C/etc/opkg.conf" list-changed-conffiles
+want=$OUT
+run "$PKG" -o "$C" -f "$C/etc/opkg.conf" recover
+t_ok "(recover builds the database on the root)" test -s "$C/usr/lib/pkg/pkg.db"
+run "$PKG" -o "$C" -f "$C/etc/opkg.conf" list-changed-conffiles
+is "$OUT" "$want" "...the same list as from the database"
+
 opens status
 is "$RC" 0 "status"
 like "$OUT" "Conffiles:" "...shows the conffiles"
