@@ -69,10 +69,10 @@ STATIC_DEPS_FOUND := $(foreach l,$(patsubst -l%,lib%.a,$(STATIC_DEPS)),\
 # program (loading libm.so costs a start 0.45 ms and 0.45 MB). Then only
 # libc is loaded. libsolvext (--dump-testcase) is linked in with libsolv:
 # a dlopen'ed libsolvext.so would bring a second libsolv with it.
-# DEPS_PREFIX is per target machine: a cross or clang build does not
-# pick the native gcc's archives.
+# DEPS_PREFIX is per compiler and target machine: a cross, clang or
+# musl-gcc build does not pick the native gcc's archives.
 TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
-DEPS_PREFIX := $(CURDIR)/build/deps/$(TARGET_MACHINE)
+DEPS_PREFIX := $(CURDIR)/build/deps/$(notdir $(firstword $(CC)))-$(TARGET_MACHINE)
 DEPS_BUILT := $(notdir $(wildcard $(DEPS_PREFIX)/lib/libsolv.a \
 	$(DEPS_PREFIX)/lib/libsqlite3.a))
 ifeq ($(words $(STATIC_DEPS_FOUND)),$(words $(STATIC_DEPS)))

@@ -22,6 +22,7 @@
  * image's is the image's entry uncovered ('W'), never a copy.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
