@@ -241,40 +241,66 @@ static void import_files(struct import_ctx *ic, const char *pkg,
 }
 
 /* "Conffiles:" value: lines "/etc/x <hash>". */
-static void import_conffiles(struct import_ctx *ic, const char *pkg,
-			     const char *origin, const char *value)
+/* Each line of a status Conffiles value ("/path hash"): fn gets the
+ * root-relative path, through the same normaliser as every other path
+ * ("/../../x" is refused, not taken), and the hash ("" when the line has
+ * none). Stops at fn's non-zero, returned; -ENOMEM. */
+static int conffiles_lines(const char *value,
+			   int (*fn)(const char *path, const char *hash,
+				     void *ud),
+			   void *ud)
 {
 	char *copy = strdup(value), *line, *save;
+	int r = copy ? 0 : -ENOMEM;
 
-	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; !r && line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char path[4096], hash[129];
-		struct db_file f = { 0 };
-		struct stat st;
 
 		if (sscanf(line, " %4095s %128s", path, hash) < 1)
 			continue;
 		if (sscanf(line, " %*s %128s", hash) != 1)
 			hash[0] = 0;
-		/* the same normaliser as every other path ("/../../x" is
-		 * refused, not imported) */
-		if (!opkg_list_entry(path))
-			continue;
-		f.path = path;
-		f.package = (char *)pkg;
-		f.type = 'f';
-		f.conffile = 1;
-		f.conf_sha256 = hash[0] ? hash : NULL;
-		f.origin = (char *)origin;
-		/* mode and size: not shown from the stanza alone */
-		if (ic->what != OPKG_IMPORT_STATUS &&
-		    import_stat(ic, f.path, &st) == 0) {
-			f.mode = st.st_mode & 07777;
-			f.size = (uint64_t)st.st_size;
-		}
-		db_file_put(ic->ctx->db, &f);
+		if (opkg_list_entry(path))
+			r = fn(path, hash, ud);
 	}
 	free(copy);
+	return r;
+}
+
+struct import_conf {
+	struct import_ctx *ic;
+	const char *pkg, *origin;
+};
+
+static int import_conffile(const char *path, const char *hash, void *ud)
+{
+	struct import_conf *c = ud;
+	struct db_file f = { 0 };
+	struct stat st;
+
+	f.path = (char *)path;
+	f.package = (char *)c->pkg;
+	f.type = 'f';
+	f.conffile = 1;
+	f.conf_sha256 = *hash ? (char *)hash : NULL;
+	f.origin = (char *)c->origin;
+	/* mode and size: not shown from the stanza alone */
+	if (c->ic->what != OPKG_IMPORT_STATUS &&
+	    import_stat(c->ic, f.path, &st) == 0) {
+		f.mode = st.st_mode & 07777;
+		f.size = (uint64_t)st.st_size;
+	}
+	db_file_put(c->ic->ctx->db, &f);
+	return 0;
+}
+
+static void import_conffiles(struct import_ctx *ic, const char *pkg,
+			     const char *origin, const char *value)
+{
+	struct import_conf c = { ic, pkg, origin };
+
+	conffiles_lines(value, import_conffile, &c);
 }
 
 /* The info members kept in the scripts table: the conffiles list (the
@@ -473,6 +499,22 @@ int opkg_files_import(struct pkg_ctx *ctx, enum opkg_import what)
 	return r < 0 ? r : ic.r;
 }
 
+/* Parse opkg's status (and index the image's, status_read) into fn:
+ * 0, the parse's error, or the error fn left in ic->r. */
+static int status_parse(struct import_ctx *ic, ctl_stanza_fn fn, void *ud)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = status_read(ic, &text, &len);
+
+	if (r == 0 && text)
+		r = ctl_parse(text, len, 0, fn, ud);
+	free(text);
+	if (r >= 0 && ic->r < 0)
+		r = ic->r; /* the parse stopped at it */
+	return r;
+}
+
 /* opkg_status_each: the installed packages of the status file, copied
  * (the text is freed before they are shown) with their stanza's rank. */
 struct status_ent {
@@ -557,15 +599,9 @@ int opkg_status_each(struct pkg_ctx *ctx,
 {
 	struct status_pkgs sp = { .ic = { .ctx = ctx,
 					  .what = OPKG_IMPORT_STATUS } };
-	char *text = NULL;
-	size_t len = 0, i;
-	int r = status_read(&sp.ic, &text, &len);
+	size_t i;
+	int r = status_parse(&sp.ic, status_collect, &sp);
 
-	if (r == 0 && text)
-		r = ctl_parse(text, len, 0, status_collect, &sp);
-	free(text);
-	if (r >= 0 && sp.ic.r < 0)
-		r = sp.ic.r; /* the parse stopped at it */
 	if (r == 0 && sp.n)
 		qsort(sp.v, sp.n, sizeof(*sp.v), status_ent_cmp);
 	for (i = 0; r == 0 && i < sp.n; i++)
@@ -621,11 +657,13 @@ struct status_conffiles {
 	struct import_ctx ic;
 	struct conf_ent *v;
 	size_t n, cap;
+	const struct db_pkg *pkg; /* the stanza's package, while read */
 };
 
-static int conf_ent_add(struct status_conffiles *sc, const struct db_pkg *p,
-			const char *path, const char *hash)
+static int conf_ent_add(const char *path, const char *hash, void *ud)
 {
+	struct status_conffiles *sc = ud;
+	const struct db_pkg *p = sc->pkg;
 	struct conf_ent *e;
 
 	if (sc->n == sc->cap) {
@@ -649,7 +687,6 @@ static int conffiles_collect(const struct ctl_stanza *st, void *ud)
 {
 	struct status_conffiles *sc = ud;
 	const char *conff = ctl_get(st, "Conffiles");
-	char *copy, *line, *save;
 	struct db_pkg p;
 	int r = stanza_pkg(&sc->ic, st, &p);
 
@@ -663,20 +700,9 @@ static int conffiles_collect(const struct ctl_stanza *st, void *ud)
 	if (!conff)
 		return 0;
 	/* the lines as import_conffiles takes them */
-	copy = strdup(conff);
-	r = copy ? 0 : -ENOMEM;
-	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; r == 0 && line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char path[4096], hash[129];
-
-		if (sscanf(line, " %4095s %128s", path, hash) < 1)
-			continue;
-		if (sscanf(line, " %*s %128s", hash) != 1)
-			hash[0] = 0;
-		if (opkg_list_entry(path))
-			r = conf_ent_add(sc, &p, path, hash);
-	}
-	free(copy);
+	sc->pkg = &p;
+	r = conffiles_lines(conff, conf_ent_add, sc);
+	sc->pkg = NULL;
 	if (r < 0) {
 		sc->ic.r = pkg_error(r, "cannot read opkg status");
 		return 1;
@@ -700,15 +726,9 @@ int opkg_conffiles_each(struct pkg_ctx *ctx,
 {
 	struct status_conffiles sc = { .ic = { .ctx = ctx,
 					       .what = OPKG_IMPORT_STATUS } };
-	char *text = NULL;
-	size_t len = 0, i;
-	int r = status_read(&sc.ic, &text, &len);
+	size_t i;
+	int r = status_parse(&sc.ic, conffiles_collect, &sc);
 
-	if (r == 0 && text)
-		r = ctl_parse(text, len, 0, conffiles_collect, &sc);
-	free(text);
-	if (r >= 0 && sc.ic.r < 0)
-		r = sc.ic.r; /* the parse stopped at it */
 	if (r == 0 && sc.n)
 		qsort(sc.v, sc.n, sizeof(*sc.v), conf_ent_cmp);
 	for (i = 0; r == 0 && i < sc.n; i++) {
