@@ -88,20 +88,52 @@ static Id feed_twin(struct pkg_ctx *ctx, const struct db_pkg *p)
 	return twin;
 }
 
+/* status: the stanza's fields of info_order, in one pass. The rendered
+ * stanza (opkg_status_stanza) has its fields in that order already;
+ * what info_order lacks (ABIVersion, Auto-Installed, Alternatives) is
+ * left out, as opkg's status leaves it out. */
+static void status_fields(FILE *out, const char *stanza)
+{
+	const char *l = stanza;
+	int keep = 0;
+	size_t i;
+
+	while (*l) {
+		size_t len = strcspn(l, "\n");
+
+		if (*l != ' ' && *l != '\t') {
+			size_t n = strcspn(l, ":");
+			keep = 0;
+			for (i = 0; !keep && info_order[i]; i++)
+				keep = strlen(info_order[i]) == n &&
+				       !strncasecmp(l, info_order[i], n);
+		}
+		if (keep && len)
+			fwrite(l, 1, len + (l[len] == '\n'), out);
+		l += len + (l[len] == '\n');
+	}
+	fputc('\n', out);
+}
+
 /* Print an installed package as opkg's info/status do: the status
  * stanza's fields; info adds (as opkg merges the entries) the feed
  * entry's Section, Maintainer, Size, Filename, Source, Description...
  * when a feed has the same package (name, version, architecture). */
 static void info_installed(struct pkg_ctx *ctx, const struct db_pkg *p,
-			   int is_status)
+			   char *stanza, int is_status)
 {
 	struct ctl_stanza st = { 0 };
-	char *stanza = opkg_status_stanza(ctx, p), *feed = NULL;
+	char *feed = NULL;
 	size_t i, len;
 	Id twin = is_status ? 0 : feed_twin(ctx, p);
 
 	if (!stanza)
 		return;
+	if (is_status) {
+		status_fields(ctx->out, stanza);
+		free(stanza);
+		return;
+	}
 	if (twin && feed_stanza_text(ctx, twin, &feed) == 0)
 		ctl_parse_one(feed, strlen(feed), &st);
 	for (i = 0; info_order[i]; i++) {
@@ -164,7 +196,22 @@ static int info_one(const struct db_pkg *p, void *ud)
 		fputs("}", ctx->out);
 		return 0;
 	}
-	info_installed(ctx, p, ic->is_status);
+	info_installed(ctx, p, opkg_status_stanza(ctx, p), ic->is_status);
+	return 0;
+}
+
+/* status without a database (CMD_STATUS_READ): the stanza rendered from
+ * the status file's own, as the import would store it. */
+static int status_read_one(const struct db_pkg *p, const char *conffiles,
+			   const char *order, void *ud)
+{
+	struct info_ctx *ic = ud;
+
+	if (!pkg_glob_match(ic->ctx, ic->glob, p->name))
+		return 0;
+	ic->found = 1;
+	info_installed(ic->ctx, p, opkg_status_stanza_read(p, conffiles, order),
+		       1);
 	return 0;
 }
 
@@ -344,7 +391,8 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 			int status)
 {
 	struct info_ctx ic = { ctx, argc > 0 ? argv[0] : NULL, status, 1, 0 };
-	int r = db_pkg_each(ctx->db, info_one, &ic);
+	int r = ctx->db ? db_pkg_each(ctx->db, info_one, &ic)
+			: opkg_status_full_each(ctx, status_read_one, &ic);
 
 	if (ctx->opt.json)
 		json_array_end(ctx->out, ic.first);

@@ -240,15 +240,10 @@ static void import_files(struct import_ctx *ic, const char *pkg,
 	opkg_list_each(&ic->lists, pkg, import_file, &fi);
 }
 
-/* "Conffiles:" value: lines "/etc/x <hash>". */
-/* Each line of a status Conffiles value ("/path hash"): fn gets the
- * root-relative path, through the same normaliser as every other path
- * ("/../../x" is refused, not taken), and the hash ("" when the line has
- * none). Stops at fn's non-zero, returned; -ENOMEM. */
-static int conffiles_lines(const char *value,
-			   int (*fn)(const char *path, const char *hash,
-				     void *ud),
-			   void *ud)
+int opkg_conffiles_lines(const char *value,
+			 int (*fn)(const char *path, const char *hash,
+				   void *ud),
+			 void *ud)
 {
 	char *copy = strdup(value), *line, *save;
 	int r = copy ? 0 : -ENOMEM;
@@ -300,7 +295,7 @@ static void import_conffiles(struct import_ctx *ic, const char *pkg,
 {
 	struct import_conf c = { ic, pkg, origin };
 
-	conffiles_lines(value, import_conffile, &c);
+	opkg_conffiles_lines(value, import_conffile, &c);
 }
 
 /* The info members kept in the scripts table: the conffiles list (the
@@ -330,24 +325,12 @@ static void import_scripts(struct import_ctx *ic, const char *pkg,
 static void conffiles_order(struct import_ctx *ic, const char *pkg,
 			    const char *value)
 {
-	size_t n = strlen(value) + 2, len = 0;
-	char *body = malloc(n), *copy = strdup(value), *line, *save;
+	size_t len;
+	char *body = opkg_conffiles_order(value, &len);
 
-	for (line = body && copy ? strtok_r(copy, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		size_t k;
-		line += strspn(line, " \t");
-		k = strcspn(line, " \t");
-		if (!k)
-			continue;
-		memcpy(body + len, line, k);
-		len += k;
-		body[len++] = '\n';
-	}
-	if (body && copy && len)
+	if (body && len)
 		db_script_put(ic->ctx->db, pkg, "conffiles", body, len);
 	free(body);
-	free(copy);
 }
 
 /* The state of a Status value ("install user installed": the third
@@ -519,11 +502,13 @@ static int status_parse(struct import_ctx *ic, ctl_stanza_fn fn, void *ud)
  * (the text is freed before they are shown) with their stanza's rank. */
 struct status_ent {
 	struct db_pkg p;
+	char *conffiles; /* the stanza's Conffiles value, when full */
 	size_t pos;
 };
 
 struct status_pkgs {
 	struct import_ctx ic;
+	int full; /* control text and Conffiles kept (opkg_status_full_each) */
 	struct status_ent *v;
 	size_t n, cap;
 };
@@ -552,7 +537,9 @@ static int pkg_copy(struct db_pkg *dst, const struct db_pkg *src)
 static int status_collect(const struct ctl_stanza *st, void *ud)
 {
 	struct status_pkgs *sp = ud;
-	struct db_pkg p, *c;
+	struct status_ent *e;
+	const char *conff;
+	struct db_pkg p;
 	int r = stanza_pkg(&sp->ic, st, &p);
 
 	if (r < 0) {
@@ -573,10 +560,23 @@ static int status_collect(const struct ctl_stanza *st, void *ud)
 		sp->v = v;
 		sp->cap = cap;
 	}
-	sp->v[sp->n].pos = sp->n;
-	c = &sp->v[sp->n++].p;
-	r = pkg_copy(c, &p);
+	e = &sp->v[sp->n];
+	e->pos = sp->n;
+	e->conffiles = NULL;
+	/* what OPKG_IMPORT_STATUS stores for the stanza (import_stanza) */
+	if (sp->full && !(p.control = opkg_control_from_status(st)))
+		r = -ENOMEM;
+	else
+		r = pkg_copy(&e->p, &p);
+	if (r == 0 && sp->full && (conff = ctl_get(st, "Conffiles")) &&
+	    !(e->conffiles = strdup(conff))) {
+		db_pkg_release(&e->p);
+		r = -ENOMEM;
+	}
+	if (r == 0)
+		sp->n++;
 	free(p.rom_version);
+	free(p.control);
 	if (r < 0) {
 		sp->ic.r = pkg_error(r, "cannot read opkg status");
 		return 1;
@@ -594,24 +594,109 @@ static int status_ent_cmp(const void *a, const void *b)
 	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-int opkg_status_each(struct pkg_ctx *ctx,
-		     int (*fn)(const struct db_pkg *p, void *ud), void *ud)
+/* The Conffiles of the stanzas v[first..last] of one name, as the
+ * database holds them after importing each in turn: every line (the
+ * files table keeps each (package, path) of every stanza, the last
+ * hash) in *all, and the order list (the scripts table's "conffiles",
+ * replaced by each stanza with a non-empty Conffiles) in *order. One
+ * stanza, by far the common case, copies nothing. 0 or -ENOMEM. */
+static int name_conffiles(const struct status_ent *v, size_t first,
+			  size_t last, const char **all, const char **order,
+			  char **owned)
+{
+	size_t i, len = 0;
+	char *s;
+
+	*owned = NULL;
+	*all = *order = NULL;
+	for (i = first; i <= last; i++)
+		if (v[i].conffiles) {
+			if (v[i].conffiles[strspn(v[i].conffiles, " \t\n")])
+				*order = v[i].conffiles;
+			len += strlen(v[i].conffiles) + 1;
+		}
+	if (first == last) {
+		*all = v[first].conffiles;
+		return 0;
+	}
+	if (!len)
+		return 0;
+	s = *owned = malloc(len + 1);
+	if (!s)
+		return -ENOMEM;
+	for (i = first; i <= last; i++)
+		if (v[i].conffiles)
+			s += sprintf(s, "%s\n", v[i].conffiles);
+	*all = *owned;
+	return 0;
+}
+
+static int status_each(struct pkg_ctx *ctx, int full,
+		       int (*fn)(const struct db_pkg *p, const char *conffiles,
+				 const char *order, void *ud),
+		       void *ud)
 {
 	struct status_pkgs sp = { .ic = { .ctx = ctx,
-					  .what = OPKG_IMPORT_STATUS } };
-	size_t i;
+					  .what = OPKG_IMPORT_STATUS },
+				  .full = full };
+	size_t i, first = 0;
 	int r = status_parse(&sp.ic, status_collect, &sp);
 
 	if (r == 0 && sp.n)
 		qsort(sp.v, sp.n, sizeof(*sp.v), status_ent_cmp);
-	for (i = 0; r == 0 && i < sp.n; i++)
-		if (i + 1 == sp.n || strcmp(sp.v[i].p.name, sp.v[i + 1].p.name))
-			r = fn(&sp.v[i].p, ud);
-	for (i = 0; i < sp.n; i++)
+	for (i = 0; r == 0 && i < sp.n; i++) {
+		const char *all, *order;
+		char *owned;
+
+		if (i + 1 < sp.n && !strcmp(sp.v[i].p.name, sp.v[i + 1].p.name))
+			continue; /* the last stanza of a name is shown */
+		r = name_conffiles(sp.v, first, i, &all, &order, &owned);
+		if (r < 0)
+			r = pkg_error(r, "cannot read opkg status");
+		else
+			r = fn(&sp.v[i].p, all, order, ud);
+		free(owned);
+		first = i + 1;
+	}
+	for (i = 0; i < sp.n; i++) {
 		db_pkg_release(&sp.v[i].p);
+		free(sp.v[i].conffiles);
+	}
 	free(sp.v);
 	rom_index_free(&sp.ic);
 	return r;
+}
+
+struct status_plain {
+	int (*fn)(const struct db_pkg *p, void *ud);
+	void *ud;
+};
+
+static int status_plain_one(const struct db_pkg *p, const char *conffiles,
+			    const char *order, void *ud)
+{
+	struct status_plain *sp = ud;
+
+	(void)conffiles;
+	(void)order;
+	return sp->fn(p, sp->ud);
+}
+
+int opkg_status_each(struct pkg_ctx *ctx,
+		     int (*fn)(const struct db_pkg *p, void *ud), void *ud)
+{
+	struct status_plain sp = { fn, ud };
+
+	return status_each(ctx, 0, status_plain_one, &sp);
+}
+
+int opkg_status_full_each(struct pkg_ctx *ctx,
+			  int (*fn)(const struct db_pkg *p,
+				    const char *conffiles, const char *order,
+				    void *ud),
+			  void *ud)
+{
+	return status_each(ctx, 1, fn, ud);
 }
 
 struct status_find {
@@ -701,7 +786,7 @@ static int conffiles_collect(const struct ctl_stanza *st, void *ud)
 		return 0;
 	/* the lines as import_conffiles takes them */
 	sc->pkg = &p;
-	r = conffiles_lines(conff, conf_ent_add, sc);
+	r = opkg_conffiles_lines(conff, conf_ent_add, sc);
 	sc->pkg = NULL;
 	if (r < 0) {
 		sc->ic.r = pkg_error(r, "cannot read opkg status");

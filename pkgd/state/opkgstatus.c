@@ -279,29 +279,50 @@ struct conf_row {
 struct conf_rows {
 	struct conf_row *v;
 	size_t n;
-	int oom;
+	int oom, any;
 };
+
+/* One conffile row, its hash replaced (a path given twice keeps the
+ * last hash, as the files table does). */
+static int conf_row_add(struct conf_rows *c, const char *path,
+			const char *hash)
+{
+	struct conf_row *v;
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].path, path))
+			break;
+	if (i == c->n) {
+		v = realloc(c->v, (c->n + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		v[c->n].path = strdup(path);
+		v[c->n].hash = NULL;
+		v[c->n].done = 0;
+		if (!v[c->n++].path)
+			return -ENOMEM;
+	}
+	free(c->v[i].hash);
+	c->v[i].hash = hash && *hash ? strdup(hash) : NULL;
+	return hash && *hash && !c->v[i].hash ? -ENOMEM : 0;
+}
 
 static int conf_collect(const struct db_file *f, void *ud)
 {
 	struct conf_rows *c = ud;
-	struct conf_row *v;
 
-	if (!f->conffile)
-		return 0;
-	v = realloc(c->v, (c->n + 1) * sizeof(*v));
-	if (!v) {
+	if (f->conffile && conf_row_add(c, f->path, f->conf_sha256) < 0) {
 		c->oom = 1;
 		return 1;
 	}
-	c->v = v;
-	v[c->n].path = strdup(f->path);
-	v[c->n].hash = f->conf_sha256 ? strdup(f->conf_sha256) : NULL;
-	v[c->n].done = 0;
-	if (!v[c->n].path)
-		c->oom = 1;
-	c->n++;
 	return 0;
+}
+
+static int conf_line_collect(const char *path, const char *hash, void *ud)
+{
+	return conf_row_add(ud, path, hash);
 }
 
 static int conf_put(struct sbuf *b, const char *pkg, struct conf_row *row,
@@ -326,40 +347,91 @@ static int conf_put(struct sbuf *b, const char *pkg, struct conf_row *row,
 	return 0;
 }
 
-static int put_conffiles(struct sbuf *b, struct pkg_ctx *ctx,
-			 const char *pkg)
+/* The Conffiles field: the rows (by path) in the order of list (the
+ * package's conffiles list, one path a line, changed by this), then
+ * those it does not name. */
+static int conf_rows_put(struct sbuf *b, const char *pkg, struct conf_rows *c,
+			 char *list)
 {
-	struct conf_rows c = { 0 };
-	char *list = NULL, *line, *save = NULL;
-	size_t len, i;
-	int any = 0, r = 0;
+	char *line, *save = NULL;
+	size_t i;
+	int r = c->oom ? -ENOMEM : 0;
 
-	r = db_conffile_each(ctx->db, pkg, conf_collect, &c);
-	if (c.oom)
-		r = -ENOMEM;
-	else if (r > 0)
-		r = 0;
-	if (r == 0 && c.n && db_script_get(ctx->db, pkg, "conffiles", &list,
-					   &len) < 0)
-		list = NULL;
-	for (line = list ? strtok_r(list, "\n", &save) : NULL; r == 0 && line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (line = list && r == 0 ? strtok_r(list, "\n", &save) : NULL;
+	     r == 0 && line; line = strtok_r(NULL, "\n", &save)) {
 		char *e = line + strlen(line);
 		while (*line == ' ' || *line == '\t' || *line == '/')
 			line++;
 		while (e > line && is_blank(e[-1]))
 			*--e = '\0';
-		for (i = 0; r == 0 && i < c.n; i++)
-			if (!strcmp(c.v[i].path, line))
-				r = conf_put(b, pkg, &c.v[i], &any);
+		for (i = 0; r == 0 && i < c->n; i++)
+			if (!strcmp(c->v[i].path, line))
+				r = conf_put(b, pkg, &c->v[i], &c->any);
 	}
-	for (i = 0; r == 0 && i < c.n; i++)
-		r = conf_put(b, pkg, &c.v[i], &any);
-	for (i = 0; i < c.n; i++) {
-		free(c.v[i].path);
-		free(c.v[i].hash);
+	for (i = 0; r == 0 && i < c->n; i++)
+		r = conf_put(b, pkg, &c->v[i], &c->any);
+	return r;
+}
+
+static void conf_rows_free(struct conf_rows *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].path);
+		free(c->v[i].hash);
 	}
-	free(c.v);
+	free(c->v);
+}
+
+static int conf_row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct conf_row *)a)->path,
+		      ((const struct conf_row *)b)->path);
+}
+
+/* The conffiles of pkg in the database, in the order of its conffiles
+ * list (the scripts table's). */
+static int put_conffiles_db(struct sbuf *b, struct pkg_ctx *ctx,
+			    const char *pkg)
+{
+	struct conf_rows c = { 0 };
+	char *list = NULL;
+	size_t len;
+	int r = db_conffile_each(ctx->db, pkg, conf_collect, &c);
+
+	if (r > 0)
+		r = 0;
+	if (r == 0 && c.n && !c.oom &&
+	    db_script_get(ctx->db, pkg, "conffiles", &list, &len) < 0)
+		list = NULL;
+	if (r == 0)
+		r = conf_rows_put(b, pkg, &c, list);
+	conf_rows_free(&c);
+	free(list);
+	return r;
+}
+
+/* The same from the status's Conffiles values (opkg_status_full_each):
+ * the rows as the files table would hold them (by path), the list as
+ * the import makes it (opkg_conffiles_order). */
+static int put_conffiles_read(struct sbuf *b, const char *pkg,
+			      const char *conffiles, const char *order)
+{
+	struct conf_rows c = { 0 };
+	char *list = NULL;
+	size_t len;
+	int r = conffiles ? opkg_conffiles_lines(conffiles, conf_line_collect,
+						  &c)
+			  : 0;
+
+	if (r == 0 && c.n > 1)
+		qsort(c.v, c.n, sizeof(*c.v), conf_row_cmp);
+	if (r == 0 && c.n && order && !(list = opkg_conffiles_order(order, &len)))
+		r = -ENOMEM;
+	if (r == 0)
+		r = conf_rows_put(b, pkg, &c, list);
+	conf_rows_free(&c);
 	free(list);
 	return r;
 }
@@ -376,7 +448,14 @@ static const char *status_flags(const struct db_pkg *p, char *buf, size_t n)
 	return buf;
 }
 
-static int render(struct pkg_ctx *ctx, const struct db_pkg *p,
+/* Where a stanza's conffiles come from: the database (ctx), or the
+ * status's values (opkg_status_full_each). */
+struct stanza_conffiles {
+	struct pkg_ctx *ctx;
+	const char *conffiles, *order;
+};
+
+static int render(const struct stanza_conffiles *cs, const struct db_pkg *p,
 		  const struct ctl_stanza *st, struct sbuf *b)
 {
 	static const char *const rels[] = { "Depends", "Recommends",
@@ -406,7 +485,9 @@ static int render(struct pkg_ctx *ctx, const struct db_pkg *p,
 	if (r == 0)
 		r = put_line(b, p->name, "Architecture", p->arch, 1, 0);
 	if (r == 0)
-		r = put_conffiles(b, ctx, p->name);
+		r = cs->ctx ? put_conffiles_db(b, cs->ctx, p->name)
+			    : put_conffiles_read(b, p->name, cs->conffiles,
+						 cs->order);
 	if (r == 0 && p->installed_time) {
 		snprintf(line, sizeof(line), "Installed-Time: %lld\n",
 			 (long long)p->installed_time);
@@ -423,7 +504,7 @@ static int render(struct pkg_ctx *ctx, const struct db_pkg *p,
 
 /* p's stanza in *out (malloc'd): 0, -ENOMEM, or -PKGE_FORMAT (reported)
  * when a value cannot be written. */
-static int stanza_render(struct pkg_ctx *ctx, const struct db_pkg *p,
+static int stanza_render(const struct stanza_conffiles *cs, const struct db_pkg *p,
 			 char **out)
 {
 	struct sbuf b = { 0 };
@@ -433,7 +514,7 @@ static int stanza_render(struct pkg_ctx *ctx, const struct db_pkg *p,
 	*out = NULL;
 	if (!p->control || parse_quiet(p->control, strlen(p->control), &st) < 0)
 		memset(&st, 0, sizeof(st)); /* no control: the row alone */
-	r = render(ctx, p, &st, &b);
+	r = render(cs, p, &st, &b);
 	ctl_stanza_release(&st);
 	if (r < 0) {
 		free(b.s);
@@ -445,9 +526,45 @@ static int stanza_render(struct pkg_ctx *ctx, const struct db_pkg *p,
 
 char *opkg_status_stanza(struct pkg_ctx *ctx, const struct db_pkg *p)
 {
+	struct stanza_conffiles cs = { ctx, NULL, NULL };
 	char *text;
 
-	return stanza_render(ctx, p, &text) == 0 ? text : NULL;
+	return stanza_render(&cs, p, &text) == 0 ? text : NULL;
+}
+
+char *opkg_status_stanza_read(const struct db_pkg *p, const char *conffiles,
+			      const char *order)
+{
+	struct stanza_conffiles cs = { NULL, conffiles, order };
+	char *text;
+
+	return stanza_render(&cs, p, &text) == 0 ? text : NULL;
+}
+
+/* The conffiles list the import keeps for a Conffiles value (the order
+ * status shows them in): the first word of each line, a line each. */
+char *opkg_conffiles_order(const char *value, size_t *len)
+{
+	char *body = malloc(strlen(value) + 2), *out = body;
+	const char *line = value;
+
+	if (!body)
+		return NULL;
+	while (*line) {
+		size_t k, end = strcspn(line, "\n");
+
+		k = strspn(line, " \t");
+		if (k < end) {
+			size_t w = strcspn(line + k, " \t\n");
+			memcpy(out, line + k, w);
+			out += w;
+			*out++ = '\n';
+		}
+		line += end + (line[end] == '\n');
+	}
+	*out = '\0';
+	*len = (size_t)(out - body);
+	return body;
 }
 
 /* ---- control text for info/<pkg>.control ---- */
@@ -475,11 +592,16 @@ static void put_field_text(struct sbuf *b, const char *name,
 			sb_str(b, n ? "\n " : "\n .");
 		else if (n)
 			sb_str(b, " ");
-		for (k = 0; k < n; k++)
-			sb_add(b, is_ctl((unsigned char)s[k]) && s[k] != '\t'
-					  ? "?"
-					  : s + k,
-			       1);
+		for (k = 0; k < n;) { /* runs of plain characters at once */
+			size_t run = k;
+			while (run < n &&
+			       (!is_ctl((unsigned char)s[run]) || s[run] == '\t'))
+				run++;
+			sb_add(b, s + k, run - k);
+			if (run < n)
+				sb_add(b, "?", 1);
+			k = run + 1;
+		}
 	}
 	sb_str(b, "\n");
 }
@@ -801,8 +923,9 @@ static char *changed_stanza(struct merge *mg, const struct db_pkg *p,
 {
 	struct ctl_stanza ours;
 	char *text;
+	struct stanza_conffiles cs = { mg->ctx, NULL, NULL };
 
-	*r = stanza_render(mg->ctx, p, &text);
+	*r = stanza_render(&cs, p, &text);
 	if (*r < 0)
 		return NULL;
 	if (disk && parse_quiet(text, strlen(text), &ours) == 0) {

@@ -50,6 +50,32 @@ int opkg_status_get(struct pkg_ctx *ctx, const char *name, struct db_pkg *p);
  * non-zero to stop, which is returned; or an error reported. */
 int opkg_conffiles_each(struct pkg_ctx *ctx,
 			int (*fn)(const struct db_file *f, void *ud), void *ud);
+/* opkg_status_each with what status shows: p->control as the import
+ * stores it (opkg_control_from_status), conffiles every Conffiles value
+ * of the name's stanzas (newline-joined; NULL when none) and order the
+ * last non-empty one (the order status shows them in), as the database
+ * holds them after OPKG_IMPORT_STATUS. */
+int opkg_status_full_each(struct pkg_ctx *ctx,
+			  int (*fn)(const struct db_pkg *p,
+				    const char *conffiles, const char *order,
+				    void *ud),
+			  void *ud);
+/* Each line of a status Conffiles value ("/path hash"): fn gets the
+ * root-relative path, through the same normaliser as every other path
+ * ("/../../x" is refused, not taken), and the hash ("" when the line has
+ * none). Stops at fn's non-zero, returned; -ENOMEM. */
+int opkg_conffiles_lines(const char *value,
+			 int (*fn)(const char *path, const char *hash,
+				   void *ud),
+			 void *ud);
+/* p's status stanza as opkg_status_stanza renders it from the database,
+ * from what opkg_status_full_each gives (no database); NULL as there. */
+char *opkg_status_stanza_read(const struct db_pkg *p, const char *conffiles,
+			      const char *order);
+/* The conffiles list (one path a line, *len bytes; malloc'd, NULL when
+ * out of memory) of a status Conffiles value: the first word of each
+ * line, in its order. */
+char *opkg_conffiles_order(const char *value, size_t *len);
 /* Render a package's status stanza (opkg-lede's field order and format)
  * into a malloc'd string; NULL when out of memory or when a one-line
  * value holds a control character (reported). */

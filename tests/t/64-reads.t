@@ -2,7 +2,7 @@
 # Queries without a database read what they show and no more (issue 17),
 # on the real 23.05.0 router state (270 packages), counted with strace:
 # list-installed and status read opkg's status file and open nothing
-# under info/ (list-installed --size and --strip-abi read the control
+# under info/ and build no database (list-installed --size and --strip-abi read the control
 # files: they show their fields), and list-installed builds no database
 # at all; files NAME opens NAME's .list and no other package's;
 # list-changed-conffiles opens no .list at all (the status's Conffiles
@@ -50,8 +50,9 @@ run "$PKG" -V2 -o "$R" list-installed
 is "$(printf '%s\n' "$OUT" | grep -c ' - ')" 270 \
 	"list-installed -V2: the 270 packages"
 unlike "$OUT" "Imported" "...read from the status file, no database built"
-run "$PKG" -V2 -o "$R" status
-like "$OUT" "Imported 270 packages" "status builds one in RAM (and says so)"
+run "$PKG" -o "$R" status --json
+is "$(printf '%s\n' "$OUT" | grep -c '"name": ')" 270 \
+	"status --json (the database's fields, built in RAM): 270 packages"
 run "$PKG" -V2 -o "$R" search '/bin/busybox'
 is "$OUT" "busybox - 1.36.1-1" "search -V2: reads the status and the .list files..."
 run "$PKG" -V2 -o "$R" files busybox
@@ -158,6 +159,85 @@ is "$RC" 0 "status"
 like "$OUT" "Conffiles:" "...shows the conffiles"
 is "$(grep -cE '\.(control|list|conffiles)$' "$T/opened")" 0 \
 	"...and opens no file of info/"
+is "$(grep -c '^Package: ' "$T/out")" 270 "...shows the 270 packages"
+cp "$T/out" "$T/status.read"
+run "$PKG" -V2 -o "$R" status 'busybox'
+unlike "$OUT" "Imported" "status: no database built (the status read straight)"
+cp -a "$R" "$T/rdb"
+run "$PKG" -o "$T/rdb" recover
+t_ok "(recover builds the database on a copy)" test -s "$T/rdb/usr/lib/pkg/pkg.db"
+"$PKG" -o "$T/rdb" status >"$T/status.db" 2>&1
+t_ok "...whose status is the same, byte for byte" \
+	cmp -s "$T/status.read" "$T/status.db"
+
+# status read straight renders what the import stores: the last stanza
+# of a name with the Conffiles of all its stanzas (the last hash of a
+# path), in the order of the last stanza that has some, then the rest;
+# paths through the normaliser ("/../../x" left out, "//" made one);
+# relations as opkg writes them.
+S=$T/stat
+mkdir -p "$S/etc" "$S/usr/lib/opkg"
+printf 'dest root /\narch all 1\n' >"$S/etc/opkg.conf"
+cat >"$S/usr/lib/opkg/status" <<'EOS'
+Package: abc
+Version: 1
+Status: install ok installed
+Architecture: all
+Conffiles:
+ /etc/a.conf 1111
+ /etc/b.conf 2222
+
+Package: zed
+Version: 1
+Depends: abc (>=1), libc
+ABIVersion: 1
+Status: install user installed
+Architecture: all
+Conffiles:
+ /etc/z.conf 3333
+ /etc//y.conf
+ /../../x.conf 4444
+ /etc/c.conf 5555
+ /etc/z.conf 6666
+Installed-Time: 1700000000
+Auto-Installed: yes
+
+Package: abc
+Version: 2
+Status: install hold installed
+Architecture: all
+Conffiles:
+ /etc/b.conf 7777
+EOS
+run "$PKG" -o "$S" -f "$S/etc/opkg.conf" status
+is "$OUT" "Package: abc
+Version: 2
+Status: install hold installed
+Architecture: all
+Conffiles:
+ /etc/b.conf 7777
+ /etc/a.conf 1111
+
+Package: zed
+Version: 1
+Depends: abc (>= 1), libc
+Status: install user installed
+Architecture: all
+Conffiles:
+ /etc/z.conf 6666
+ /etc/c.conf 5555
+ /etc/y.conf
+Installed-Time: 1700000000" "status: stanzas as the import stores them"
+run "$PKG" -o "$S" -f "$S/etc/opkg.conf" status 'z*' --fields Package,Depends
+is "$OUT" "Package: zed
+Depends: abc (>= 1), libc" "...of the packages a glob names, the fields asked for"
+t_ok "...and no database written" test ! -e "$S/usr/lib/pkg/pkg.db"
+printf '\nPackage: bad\nVersion: 1 2\nStatus: install ok installed\n' \
+	>>"$S/usr/lib/opkg/status"
+run "$PKG" -o "$S" -f "$S/etc/opkg.conf" status
+is "$RC" 1 "a forged version in the status file fails status"
+is "$OUT" "" "...which shows nothing"
+is "$(printf '%s\n' "$ERR" | wc -l)" 1 "...in one line"
 
 opens list-installed --size
 is "$RC" 0 "list-installed --size"
