@@ -88,6 +88,68 @@ static int splice_link(char *work, size_t cap, const char *link,
 	return 0;
 }
 
+/* Does the view leave every directory of path (path itself too when
+ * follow) to the disk? */
+static int view_silent(const struct rootfs_view *v, const char *path,
+		       int follow)
+{
+	char prefix[PATH_MAX];
+	const char *target, *e = path;
+	size_t plen = strlen(path);
+	mode_t type;
+
+	if (!v || !v->lookup)
+		return 1;
+	memcpy(prefix, path, plen + 1);
+	while ((e = strchr(e, '/')) || follow) {
+		size_t n = e ? (size_t)(e - path) : plen;
+
+		prefix[n] = '\0';
+		if (v->lookup(v->ud, prefix, &type, &target) != ROOTFS_VIEW_NONE)
+			return 0;
+		prefix[n] = n < plen ? '/' : '\0';
+		if (!e)
+			break;
+		e++;
+	}
+	return 1;
+}
+
+/* The short cut: a canonical path on a one-tree root (plain or live:
+ * the kernel's merged view) whose directories the kernel walks without
+ * meeting a symlink (tree_probe_nolinks) resolves to itself, whether it
+ * ends there or a component is missing: the component walk below would
+ * lstat each one to find the same. 1 (*out set), 0 to walk, or -ENOMEM. */
+static int resolve_direct(const struct rootfs *rf, const struct rootfs_view *v,
+			  const char *path, unsigned flags, char **out)
+{
+	int follow = (flags & ROOTFS_RESOLVE_FOLLOW) != 0;
+	const char *slash;
+	char dir[PATH_MAX];
+	int r;
+
+	while (*path == '/') /* "/etc/x" is "etc/x" of the root */
+		path++;
+	slash = strrchr(path, '/');
+	if (rf->mode == ROOTFS_OFFLINE || !path_is_canonical(path) || !*path)
+		return 0;
+	if (!follow && !slash)
+		return 0; /* one component, not followed: nothing to look up */
+	if (!view_silent(v, path, follow))
+		return 0;
+	if (follow) {
+		r = tree_probe_nolinks(rf, TREE_ROOT, path, 0);
+	} else { /* the directories only: the walk stops before the last */
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		r = tree_probe_nolinks(rf, TREE_ROOT, dir, 1);
+	}
+	if (r != 0 && r != -ENOENT)
+		return 0;
+	*out = strdup(path);
+	return *out ? 1 : -ENOMEM;
+}
+
 int rootfs_resolve(const struct rootfs *rf, const struct rootfs_view *v,
 		   const char *path, unsigned flags, char **out)
 {
@@ -99,6 +161,9 @@ int rootfs_resolve(const struct rootfs *rf, const struct rootfs_view *v,
 	*out = NULL;
 	if (plen >= PATH_MAX)
 		return -ENAMETOOLONG;
+	r = resolve_direct(rf, v, path, flags, out);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	memcpy(work, path, plen + 1);
 	res[0] = '\0';
 	for (;;) {

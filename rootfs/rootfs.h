@@ -102,6 +102,14 @@ int tree_layer_fd(const struct rootfs *rf, enum tree_layer l);
 /* Whether openat2(RESOLVE_BENEATH) works on dirfd (PKG_NO_OPENAT2=1
  * says no: the tests run the hand walk that way). */
 int tree_openat2_works(int dirfd);
+/* One kernel walk of rel (canonical, not "") in layer l that meets no
+ * symlink, the last component's included (a directory when dir is set):
+ * 0 when rel is there, -ENOENT when a component is missing (none before
+ * it a link), -EAGAIN for anything else (a link, a file on the way, no
+ * openat2): the caller then walks it itself. The resolver's short cut
+ * (resolve.c). */
+int tree_probe_nolinks(const struct rootfs *rf, enum tree_layer l,
+		       const char *rel, int dir);
 
 /*
  * Physical walk: open the directory holding rel's last component in

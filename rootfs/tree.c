@@ -213,6 +213,37 @@ int tree_openat2_works(int dirfd)
 #endif
 }
 
+int tree_probe_nolinks(const struct rootfs *rf, enum tree_layer l,
+		       const char *rel, int dir)
+{
+#ifdef SYS_openat2
+	/* O_PATH without O_NOFOLLOW: a link as the last component is met
+	 * too (ELOOP), as every other one */
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	int top = tree_layer_fd(rf, l);
+	long fd;
+
+	if (!rf->openat2 || top < 0 || !*rel || !path_is_canonical(rel))
+		return -EAGAIN;
+	fd = syscall(SYS_openat2, top, rel, &how, sizeof(how));
+	if (fd >= 0) {
+		close((int)fd);
+		return 0;
+	}
+	return errno == ENOENT ? -ENOENT : -EAGAIN;
+#else
+	(void)rf;
+	(void)l;
+	(void)rel;
+	(void)dir;
+	return -EAGAIN;
+#endif
+}
+
 /*
  * Open directory dir (a canonical path, "" = the layer itself) of the
  * tree under top, never following a symlink. With mode >= 0 missing
