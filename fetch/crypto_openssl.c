@@ -70,14 +70,17 @@ static const char *const md_names[NALGO] = {
 #define OSSL(f) (ossl.fn.f)
 
 static struct {
-	pthread_once_t lib_once;
+	pthread_once_t load_once;
+	int loaded; /* the table below is filled */
 	struct {
 		OSSL_FUNCTIONS(OSSL_FIELD)
 	} fn;
+	pthread_once_t lib_once;
 	OSSL_LIB_CTX *lib; /* NULL: libcrypto or its provider is missing */
 	pthread_once_t md_once;
 	EVP_MD *md[NALGO];
 } ossl = {
+	.load_once = PTHREAD_ONCE_INIT,
 	.lib_once = PTHREAD_ONCE_INIT,
 	.md_once = PTHREAD_ONCE_INIT,
 };
@@ -122,11 +125,25 @@ static int lib_load(void)
 }
 #endif
 
+static void load_init(void)
+{
+	ossl.loaded = lib_load() == 0;
+}
+
+/* libcrypto's functions, loaded on the first call: 1, or 0 when it is
+ * missing (no function of the table may be called then). The base64
+ * codec needs nothing more: no provider (its tables cost 2.3 MB). */
+static int lib_loaded(void)
+{
+	pthread_once(&ossl.load_once, load_init);
+	return ossl.loaded;
+}
+
 static void lib_init(void)
 {
 	OSSL_LIB_CTX *lib;
 
-	if (lib_load())
+	if (!lib_loaded())
 		return;
 	lib = OSSL(OSSL_LIB_CTX_new)();
 	if (lib && !OSSL(OSSL_PROVIDER_load)(lib, "default")) {
@@ -312,7 +329,7 @@ void crypto_base64_encode(const void *in, size_t n, char *out)
 	 * signed or decoded through the library first. */
 	*out = '\0';
 	/* writes the NUL too; n is a key or signature, far below INT_MAX */
-	if (lib_ctx())
+	if (lib_loaded())
 		OSSL(EVP_EncodeBlock)((unsigned char *)out, in, (int)n);
 }
 
@@ -321,7 +338,7 @@ int crypto_base64_decode_checked(const char *in, size_t n, size_t pad,
 {
 	int r;
 
-	if (!lib_ctx())
+	if (!lib_loaded())
 		return -ENOSYS;
 	/* EVP_DecodeBlock counts the padding as zero bytes */
 	r = OSSL(EVP_DecodeBlock)(out, (const unsigned char *)in, (int)n);

@@ -415,9 +415,43 @@ static int chunks_read(struct chunks *c, FILE *fp)
 	}
 }
 
-/* All of fp (a fetch_zopen stream, closed here) in one allocation. */
-static int decompress_stream(FILE *fp, const char *name, char **out,
-			     size_t *outlen)
+/* All of fp in *out (*len bytes, NUL-terminated), allocated for hint
+ * bytes (the size the gzip trailer gives): the text is written once,
+ * where it stays. A trailer that is wrong (a member more, a lie) costs
+ * a realloc, not the text. 0, -ENOMEM or -EIO (fp reported it). */
+static int read_sized(FILE *fp, size_t hint, char **out, size_t *len)
+{
+	size_t cap = hint + 1, got = 0, k;
+	char *buf = malloc(cap), *nb;
+
+	while (buf) {
+		if (got == cap) { /* more than the trailer said */
+			nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		k = fread(buf + got, 1, cap - got, fp);
+		if (k == 0)
+			break;
+		got += k;
+	}
+	if (!buf || got == cap || ferror(fp)) {
+		int r = buf && got < cap ? -EIO : -ENOMEM;
+		free(buf);
+		return r;
+	}
+	buf[got] = '\0'; /* got < cap: room for it */
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+/* All of fp (a fetch_zopen stream, closed here) in one allocation;
+ * hint: its size when known (0: not known). */
+static int decompress_stream(FILE *fp, const char *name, size_t hint,
+			     char **out, size_t *outlen)
 {
 	struct chunks c = { NULL, 0, 0 };
 	char *buf = NULL;
@@ -426,6 +460,11 @@ static int decompress_stream(FILE *fp, const char *name, char **out,
 
 	if (!fp)
 		return -EIO; /* reported */
+	if (hint) {
+		r = read_sized(fp, hint, out, outlen);
+		fclose(fp);
+		return r == -ENOMEM ? pkg_error(r, "cannot read '%s'", name) : r;
+	}
 	r = chunks_read(&c, fp);
 	fclose(fp);
 	if (r == 0 && !(buf = malloc(c.len + 1)))
@@ -450,12 +489,32 @@ static int decompress_stream(FILE *fp, const char *name, char **out,
 int fetch_decompress_file(const char *path, size_t max, char **out,
 			  size_t *outlen)
 {
-	return decompress_stream(fetch_zopen(path, max), path, out, outlen);
+	return decompress_stream(fetch_zopen(path, max), path, 0, out, outlen);
+}
+
+/* A gzip file's size once decompressed, as its trailer says (ISIZE: the
+ * size modulo 2^32 of the last member), or 0. A hint only: the stream
+ * decides (read_sized). */
+static size_t gzip_size_hint(int fd, size_t max)
+{
+	unsigned char m[4];
+	struct stat st;
+	size_t n;
+
+	if (pread(fd, m, 2, 0) != 2 || m[0] != 0x1f || m[1] != 0x8b ||
+	    fstat(fd, &st) < 0 || st.st_size < 18 ||
+	    pread(fd, m, 4, st.st_size - 4) != 4)
+		return 0;
+	n = (size_t)m[0] | (size_t)m[1] << 8 | (size_t)m[2] << 16 |
+	    (size_t)m[3] << 24;
+	return n <= (max ? max : DECOMP_DEFAULT_MAX) ? n : 0;
 }
 
 int fetch_decompress_fd(int fd, const char *name, size_t max, char **out,
 			size_t *outlen)
 {
-	return decompress_stream(fetch_zopen_fd(fd, name, max), name, out,
-				 outlen);
+	size_t hint = gzip_size_hint(fd, max);
+
+	return decompress_stream(fetch_zopen_fd(fd, name, max), name, hint,
+				 out, outlen);
 }

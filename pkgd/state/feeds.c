@@ -209,35 +209,49 @@ static void feed_cache_prune(const struct pkg_ctx *ctx, const char *name,
 		closedir(d);
 }
 
+/* The downloaded signature (*sig) and the key it names (*key, NULL when
+ * the keys directory has none), read through the merged view (keys in
+ * the image and in the overlay alike). 0 or reported. */
+static int feed_sig_key(struct pkg_ctx *ctx, const char *shown,
+			const char *sig_tmp, char **sig, size_t *siglen,
+			char **key, size_t *keylen)
+{
+	struct usign_sig us;
+	char *rel = NULL, id[17];
+	int r = read_in(ctx->lists_fd, sig_tmp, sig, siglen);
+
+	*key = NULL;
+	if (r < 0)
+		return pkg_error(r, "cannot read the signature of '%s'", shown);
+	if (usign_parse_sig(*sig, *siglen, &us) == 0) {
+		usign_keyid_hex(us.keyid, id);
+		if (asprintf(&rel, "%s/%s", ctx->conf.keys_dir, id) >= 0 &&
+		    ctx_read_file(ctx, rel, 4096, key, keylen) < 0)
+			*key = NULL; /* none: usign_verify_text says so */
+	}
+	free(rel);
+	return 0;
+}
+
 /* Check the downloaded list (decompressed: usign signs the text) against
- * its signature, with the key the signature names, read through the
- * merged view (keys in the image and in the overlay alike). The text is
- * freed before parsing starts, so update never holds the text and a pool
- * at once; usign needs the whole message (Ed25519 is one-shot), which
- * makes the largest list's text update's peak memory. */
+ * its signature, with the key the signature names. The text is freed
+ * before parsing starts, so update never holds the text and a pool at
+ * once; usign needs the whole message (Ed25519 is one-shot), which makes
+ * the largest list's text update's peak memory. */
 static int feed_verify(struct pkg_ctx *ctx, const char *name,
 		       const char *list_tmp, const char *sig_tmp)
 {
-	char *text = NULL, *sig = NULL, *key = NULL, *rel = NULL, id[17];
+	char *text = NULL, *sig = NULL, *key = NULL;
 	char *shown = list_shown(ctx, name);
 	size_t len = 0, siglen = 0, keylen = 0;
-	struct usign_sig us;
-	int dfd = ctx->lists_fd, fd, r;
+	int fd, r;
 
 	if (!shown)
 		return -ENOMEM;
-	r = read_in(dfd, sig_tmp, &sig, &siglen);
-	if (r < 0) {
-		r = pkg_error(r, "cannot read the signature of '%s'", shown);
+	r = feed_sig_key(ctx, shown, sig_tmp, &sig, &siglen, &key, &keylen);
+	if (r < 0)
 		goto out;
-	}
-	if (usign_parse_sig(sig, siglen, &us) == 0) {
-		usign_keyid_hex(us.keyid, id);
-		if (asprintf(&rel, "%s/%s", ctx->conf.keys_dir, id) >= 0 &&
-		    ctx_read_file(ctx, rel, 4096, &key, &keylen) < 0)
-			key = NULL; /* none: usign_verify_text says so */
-	}
-	fd = open_in(dfd, list_tmp);
+	fd = open_in(ctx->lists_fd, list_tmp);
 	r = fd < 0 ? pkg_error(fd, "cannot read '%s'", shown)
 		   : fetch_decompress_fd(fd, shown, 0, &text, &len);
 	if (r == 0)
@@ -247,7 +261,6 @@ out:
 	free(text);
 	free(sig);
 	free(key);
-	free(rel);
 	free(shown);
 	return r; /* reported, naming the list or the key */
 }
@@ -352,6 +365,60 @@ static char *list_shown(const struct pkg_ctx *ctx, const char *name)
 	return n < 0 ? NULL : p;
 }
 
+/* Same size and bytes, a and b in the directory dfd? (0 when either
+ * cannot be read.) */
+static int files_equal(int dfd, const char *a, const char *b)
+{
+	char ba[16384], bb[16384];
+	int fa = open_in(dfd, a), fb = open_in(dfd, b);
+	ssize_t na, nb;
+	int eq = fa >= 0 && fb >= 0;
+
+	while (eq) {
+		na = read(fa, ba, sizeof(ba));
+		nb = read(fb, bb, sizeof(bb));
+		eq = na >= 0 && na == nb && !memcmp(ba, bb, (size_t)na);
+		if (na <= 0)
+			break;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return eq;
+}
+
+/* Were the list and signature just downloaded checked already: the
+ * same bytes as the pair in place, and the key the signature names still
+ * in the keys directory? A list is put in place with its signature only
+ * once it passed (and an unchecked one loses its old signature,
+ * feed_install), so the answer would be the same: the whole list need
+ * not be read, decompressed and checked again. A key taken away since
+ * is a check to make again (it fails, and says why). */
+static int feed_checked_before(struct pkg_ctx *ctx, const char *name,
+			       const struct feed_job *j)
+{
+	struct usign_pubkey k;
+	struct usign_sig us;
+	char *sig = NULL, *key = NULL, *shown;
+	size_t siglen = 0, keylen = 0;
+	int same;
+
+	if (!files_equal(ctx->lists_fd, j->tmp, j->list) ||
+	    !files_equal(ctx->lists_fd, j->sigtmp, j->sig) ||
+	    !(shown = list_shown(ctx, name)))
+		return 0;
+	same = feed_sig_key(ctx, shown, j->sigtmp, &sig, &siglen, &key,
+			    &keylen) == 0 &&
+	       key && usign_parse_sig(sig, siglen, &us) == 0 &&
+	       usign_parse_pubkey(key, keylen, &k) == 0 &&
+	       !memcmp(us.keyid, k.keyid, sizeof(k.keyid));
+	free(sig);
+	free(key);
+	free(shown);
+	return same;
+}
+
 /* Download url into name, a fresh file of the lists directory. */
 static int fetch_into(struct pkg_ctx *ctx, const char *url, const char *name,
 		      const struct fetch_opts *fo)
@@ -409,33 +476,12 @@ static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 		ctx_note(ctx, 1, "Signature file download failed.\n");
 		return r;
 	}
-	r = feed_verify(ctx, src->name, j->tmp, j->sigtmp);
+	r = feed_checked_before(ctx, src->name, j)
+		    ? 0
+		    : feed_verify(ctx, src->name, j->tmp, j->sigtmp);
 	ctx_note(ctx, 1, r < 0 ? "Signature check failed.\n"
 			       : "Signature check passed.\n");
 	return r;
-}
-
-/* Same size and bytes, a and b in the directory dfd? (0 when either
- * cannot be read.) */
-static int files_equal(int dfd, const char *a, const char *b)
-{
-	char ba[16384], bb[16384];
-	int fa = open_in(dfd, a), fb = open_in(dfd, b);
-	ssize_t na, nb;
-	int eq = fa >= 0 && fb >= 0;
-
-	while (eq) {
-		na = read(fa, ba, sizeof(ba));
-		nb = read(fb, bb, sizeof(bb));
-		eq = na >= 0 && na == nb && !memcmp(ba, bb, (size_t)na);
-		if (na <= 0)
-			break;
-	}
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
-	return eq;
 }
 
 /* Put the cache parsed from the list now at j->list in place under the
@@ -464,6 +510,12 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 {
 	int dfd = ctx->lists_fd, fd, cfd = -1, r;
 
+	/* a list stored unchecked keeps no signature: one left beside it
+	 * would vouch for it (feed_checked_before) */
+	if (!feed_signed(ctx) && (r = fsop_unlinkat(dfd, j->sig, 0)) < 0 &&
+	    r != -ENOENT)
+		return pkg_error(r, "cannot store list of feed '%s'",
+				 src->name);
 	if (files_equal(dfd, j->tmp, j->list)) {
 		r = fsop_unlinkat(dfd, j->tmp, 0);
 		if (r == 0 && feed_signed(ctx))

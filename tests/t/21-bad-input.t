@@ -190,10 +190,43 @@ like "$ERR" "own|$F" "bad signature: the line names the feed"
 
 cp "$T/Packages.good" "$F/Packages"
 cp "$T/Packages.gz.good" "$F/Packages.gz"
+cp "$F/Packages.sig" "$T/Packages.sig.good"
 rm -f "$F/Packages.sig"
 bad "missing Packages.sig" "$PKG" -f "$C" -o "$R" update
 op list good
 like "$OUT" "^good - 1\.0-1" "the old list is still in place and usable"
+
+# Lists and signatures that are the ones in place (checked when they
+# were put there) are not read and checked again, unless the key they
+# name is gone; a list stored unchecked keeps no signature to vouch for
+# it, so the next checked update checks it.
+cp "$T/Packages.sig.good" "$F/Packages.sig"
+op update
+is "$RC" 0 "update: the good list and its signature again"
+L=$R/var/opkg-lists
+op update
+is "$RC" 0 "update, lists and signatures unchanged: exit 0"
+is "$(printf '%s\n' "$OUT" | grep -c 'Signature check passed')" \
+	"$(grep -c '^src' "$C")" "...every feed's check passed (checked before)"
+own_key=$(ls "$R/etc/opkg/keys" | grep -vx "$(basename "$F23_KEY")")
+mv "$R/etc/opkg/keys/$own_key" "$T/key.away"
+snap "$R" >"$T/base"
+bad "an unchanged list whose key is gone" "$PKG" -f "$C" -o "$R" update
+like "$ERR" "no key $own_key" "...is checked again: no key, the line says"
+mv "$T/key.away" "$R/etc/opkg/keys/$own_key"
+sed 's/^Description: stand-in good/Description: stand-In good/' \
+	"$T/Packages.good" >"$F/Packages"
+gzip -9nc "$F/Packages" >"$F/Packages.gz"
+op update --force-signature
+is "$RC" 0 "update --force-signature takes a list whose signature fails"
+t_ok "...which keeps no signature beside it" test ! -e "$L/own.sig"
+cp "$L/own" "$T/own.unchecked"
+cp "$T/Packages.sig.good" "$F/Packages.sig"
+op update
+t_ok "that list again with its old signature: exit != 0" test "$RC" -ne 0
+like "$ERR" "bad signature" "...it is checked, and fails"
+t_ok "...and stays as it was, with no signature" \
+	sh -c "cmp -s '$T/own.unchecked' '$L/own' && test ! -e '$L/own.sig'"
 unset IGNORE_ERR
 
 done_testing
