@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -25,6 +26,9 @@
 #include "rootfs.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+/* statfs's f_type of overlayfs (the kernel's OVERLAYFS_SUPER_MAGIC,
+ * which musl's headers do not carry) */
+#define OVERLAYFS_MAGIC 0x794c7630UL
 
 static int st_whiteout(const struct stat *st)
 {
@@ -287,7 +291,13 @@ int rootfs_read(const struct rootfs *rf, const char *rel, size_t max,
 static int open_live(struct rootfs *rf, const char *real)
 {
 	char *lower, *upper;
+	struct statfs sfs;
 
+	/* only an overlayfs can be an overlay's mount point: any other
+	 * root (a build host's, a test's) reads no mount table */
+	if (fstatfs(rf->root_fd, &sfs) == 0 &&
+	    (unsigned long)sfs.f_type != OVERLAYFS_MAGIC)
+		return 0;
 	if (!find_overlay_mount(real, &lower, &upper))
 		return 0;
 	rf->mode = ROOTFS_LIVE;

@@ -57,6 +57,10 @@ static void clean_dir(const char *dir)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
+		/* every name of ours starts so: the rest of a shared /tmp
+		 * is not even looked at */
+		if (strncmp(e->d_name, "pkg-", 4))
+			continue;
 		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
 			break;
 		if (lstat(path, &st) == 0 && st.st_uid == geteuid() &&

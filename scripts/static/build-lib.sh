@@ -193,9 +193,10 @@ libarchive)
 sqlite3)
 	# The amalgamation made with the OMIT options pkg can live with (a
 	# few of them change the parser, so they are given when it is made);
-	# the same options again when compiling it. Kept: ALTER TABLE (schema
-	# migrations; SQLITE_OMIT_VIRTUALTABLE would drop it too), VACUUM,
-	# temporary tables, WITHOUT ROWID.
+	# the same options again when compiling it (USE_PREAD: pread and
+	# pwrite, not an lseek before each read and write). Kept: ALTER
+	# TABLE (schema migrations; SQLITE_OMIT_VIRTUALTABLE would drop it
+	# too), VACUUM, temporary tables, WITHOUT ROWID.
 	opts="-DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_DEPRECATED \
 -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_SHARED_CACHE \
 -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_COMPLETE \
@@ -213,7 +214,7 @@ sqlite3)
 -DSQLITE_OMIT_QUICKBALANCE \
 -DSQLITE_THREADSAFE=0 -DSQLITE_DEFAULT_MEMSTATUS=0 \
 -DSQLITE_DQS=0 -DSQLITE_MAX_EXPR_DEPTH=0 -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=1 \
--DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_USE_ALLOCA"
+-DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_USE_ALLOCA -DUSE_PREAD"
 	# configure for the build tools (lemon, mkkeywordhash) with the host
 	# compiler; the amalgamation is then plain C.
 	(cd "$b" && CC=cc CFLAGS=-O1 "$dir/configure" -q --disable-tcl \
