@@ -210,12 +210,21 @@ static void say_plan(struct tx *tx)
 static int add_updirs(struct pkg_ctx *ctx, struct tx_ops *out,
 		      const char *rel)
 {
-	char *p = strdup(rel), *s;
+	char *p = strdup(rel), *s = p ? strrchr(p, '/') : NULL;
 	struct stat st;
 	size_t i;
 	int r = p ? 0 : -ENOMEM;
 
-	for (s = p ? strchr(p, '/') : NULL; r == 0 && s;
+	/* rel's directory there: so is every one above it (one lstat,
+	 * not one a level) */
+	if (s) {
+		*s = 0;
+		if (tree_lstat(&ctx->rf, TREE_WRITE, p, &st) == 0)
+			s = NULL;
+		else
+			*s = '/';
+	}
+	for (s = s ? strchr(p, '/') : NULL; r == 0 && s;
 	     s = strchr(s + 1, '/')) {
 		int known = 0;
 		*s = 0;
