@@ -271,6 +271,13 @@ int rootfs_readlink(const struct rootfs *rf, const char *rel, char *buf,
 	return tree_readlink(rf, l, rel, buf, cap);
 }
 
+int rootfs_dir_open(const struct rootfs *rf, const char *rel)
+{
+	if (rf->mode == ROOTFS_OFFLINE)
+		return -EOPNOTSUPP;
+	return tree_opendir_fd(rf, TREE_ROOT, rel);
+}
+
 int rootfs_read(const struct rootfs *rf, const char *rel, size_t max,
 		char **out, size_t *len)
 {

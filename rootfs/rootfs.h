@@ -197,6 +197,11 @@ int tree_remove_temps(const struct rootfs *rf, enum tree_layer l,
 		      const char *dir);
 /* Read an open fd to its end (cap as tree_read_file). */
 int fd_read_all(int fd, size_t max, char **out, size_t *len);
+/* Read whole the file name (one component, never followed) of the
+ * directory dirfd (rootfs_dir_open's): as rootfs_read of dir/name, with
+ * one open instead of a walk per file. */
+int tree_read_at(int dirfd, const char *name, size_t max, char **out,
+		 size_t *len);
 
 /* The merged view (what the router sees), on a canonical rel. */
 /* Where rel is: 0 with *st, *origin and *layer (NULL: not wanted), or
@@ -210,6 +215,11 @@ int rootfs_readlink(const struct rootfs *rf, const char *rel, char *buf,
 		    size_t cap);
 int rootfs_read(const struct rootfs *rf, const char *rel, size_t max,
 		char **out, size_t *len);
+/* The directory rel (canonical) of a one-tree root (plain or live: the
+ * merged view is the root's own) opened for tree_read_at; -EOPNOTSUPP
+ * on an offline root, whose merged view is two trees (rootfs_read each
+ * path there), or the walk's error. */
+int rootfs_dir_open(const struct rootfs *rf, const char *rel);
 
 /* SHA-256 of the regular file rel in the merged view / in layer l. */
 int rootfs_sha256(const struct rootfs *rf, const char *rel, char hex[SHA256_HEX_SIZE]);

@@ -709,6 +709,23 @@ int fd_read_all(int fd, size_t max, char **out, size_t *len)
 	return 0;
 }
 
+int tree_read_at(int dirfd, const char *name, size_t max, char **out,
+		 size_t *len)
+{
+	int fd, r;
+
+	*out = NULL;
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return -PKGE_UNSAFE;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -PKGE_UNSAFE : -errno;
+	r = fd_read_all(fd, max, out, len);
+	close(fd);
+	return r;
+}
+
 int tree_read_file(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		   size_t max, char **out, size_t *len)
 {

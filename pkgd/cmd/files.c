@@ -69,7 +69,7 @@ static int cmp_path(const void *a, const void *b)
  * it names twice shown once). */
 static int list_files(struct files_ctx *fc, const char *name)
 {
-	struct opkg_lists lists = { fc->ctx, NULL };
+	struct opkg_lists lists = { .ctx = fc->ctx };
 	size_t i;
 	int r = opkg_list_each(&lists, name, collect_path, fc);
 

@@ -107,19 +107,10 @@ static char *info_rel(const struct pkg_ctx *ctx, const char *pkg,
 	return rel;
 }
 
-/* The text of a file of the merged view, or NULL. */
-static char *read_rel(struct pkg_ctx *ctx, const char *rel, size_t *len)
-{
-	char *text = NULL;
-
-	if (ctx_read_file(ctx, rel, 0, &text, len) < 0)
-		text = NULL;
-	return text;
-}
-
 /* info/<pkg>.list: written when its set of paths differs (a new package,
  * an upgrade, a path another package took over); then in path order. */
-static int write_list(struct pkg_ctx *ctx, const char *pkg)
+static int write_list(struct pkg_ctx *ctx, struct opkg_lists *lists,
+		      const char *pkg)
 {
 	struct pkg_paths pp = { 0 };
 	char *rel = info_rel(ctx, pkg, "list"), *cur = NULL, *out = NULL;
@@ -131,7 +122,7 @@ static int write_list(struct pkg_ctx *ctx, const char *pkg)
 	if (r == 0 && pp.oom)
 		r = -ENOMEM;
 	if (r == 0)
-		cur = read_rel(ctx, rel, &len);
+		cur = opkg_info_read(lists, pkg, "list", &len);
 	if (r == 0 && !(cur && list_same(&pp, cur))) {
 		for (i = 0, len = 0; i < pp.n; i++)
 			len += strlen(pp.path[i]) + 2;
@@ -155,6 +146,7 @@ struct info_write {
 	struct pkg_ctx *ctx;
 	const struct opkg_status_merge *m;
 	struct opkg_nameset rewritten; /* packages whose .control changed */
+	struct opkg_lists lists;       /* info/, opened once */
 	int r;
 };
 
@@ -192,7 +184,7 @@ static int write_control(struct info_write *w, const struct db_pkg *p)
 	if (!rel || !text)
 		r = -ENOMEM;
 	if (r == 0 && len) {
-		cur = read_rel(w->ctx, rel, &curlen);
+		cur = opkg_info_read(&w->lists, p->name, "control", &curlen);
 		if (!cur || curlen != len || memcmp(cur, text, len))
 			r = opkg_nameset_add(&w->rewritten, p->name);
 		free(cur);
@@ -212,7 +204,7 @@ static int write_pkg(const struct db_pkg *p, void *ud)
 
 	if (strcmp(p->state, "installed") && strcmp(p->state, "failed"))
 		return 0;
-	w->r = write_list(w->ctx, p->name);
+	w->r = write_list(w->ctx, &w->lists, p->name);
 	if (w->r == 0 && opkg_nameset_has(&w->m->changed, p->name))
 		w->r = write_control(w, p);
 	return w->r < 0;
@@ -285,7 +277,7 @@ static int prune_info(struct pkg_ctx *ctx, const struct info_write *w)
 int opkg_files_write(struct pkg_ctx *ctx)
 {
 	struct opkg_status_merge m;
-	struct info_write w = { ctx, &m, { 0 }, 0 };
+	struct info_write w = { ctx, &m, { 0 }, { .ctx = ctx }, 0 };
 	int r = opkg_status_merge(ctx, &m);
 
 	if (r < 0)
@@ -300,6 +292,7 @@ int opkg_files_write(struct pkg_ctx *ctx)
 	if (r == -ENOMEM)
 		pkg_error(r, "cannot write opkg's files");
 	opkg_nameset_release(&w.rewritten);
+	opkg_lists_release(&w.lists);
 	opkg_status_merge_release(&m);
 	return r;
 }

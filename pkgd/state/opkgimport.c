@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "state/state.h"
 
@@ -103,8 +104,10 @@ static char *rom_version(struct import_ctx *ic, const char *name)
 	return hit ? strdup(hit->version) : NULL;
 }
 
-/* info/<pkg>.<ext>: the directory resolved once (at the first read),
- * then one open of the file (pkg is a checked name: one component). */
+/* info/<pkg>.<ext>: the directory resolved once (at the first read)
+ * and opened once where the root is one tree, then one open of the file
+ * (pkg is a checked name: one component). A router's transaction reads
+ * every package's .list (opkg_files_write): one open each, not a walk. */
 char *opkg_info_read(struct opkg_lists *ol, const char *pkg, const char *ext,
 		     size_t *len)
 {
@@ -115,6 +118,17 @@ char *opkg_info_read(struct opkg_lists *ol, const char *pkg, const char *ext,
 	    rootfs_resolve(&ol->ctx->rf, NULL, ol->ctx->conf.info_dir,
 			   ROOTFS_RESOLVE_FOLLOW, &ol->info_res) < 0)
 		return NULL;
+	if (!ol->info_opened) {
+		ol->info_opened = 1;
+		ol->info_fd = rootfs_dir_open(&ol->ctx->rf, ol->info_res);
+	}
+	if (ol->info_fd >= 0) {
+		n = snprintf(rel, sizeof(rel), "%s.%s", pkg, ext);
+		if (n < 0 || (size_t)n >= sizeof(rel) ||
+		    tree_read_at(ol->info_fd, rel, 0, &text, len) < 0)
+			text = NULL;
+		return text;
+	}
 	n = snprintf(rel, sizeof(rel), "%s%s%s.%s", ol->info_res,
 		     *ol->info_res ? "/" : "", pkg, ext);
 	if (n < 0 || (size_t)n >= sizeof(rel) ||
@@ -150,6 +164,9 @@ void opkg_lists_release(struct opkg_lists *ol)
 {
 	free(ol->info_res);
 	ol->info_res = NULL;
+	if (ol->info_opened && ol->info_fd >= 0)
+		close(ol->info_fd);
+	ol->info_opened = 0;
 }
 
 char *opkg_list_entry(char *line)

@@ -127,6 +127,8 @@ char *opkg_list_entry(char *line);
 struct opkg_lists {
 	struct pkg_ctx *ctx;
 	char *info_res; /* info_dir resolved, or NULL */
+	int info_opened; /* info_fd tried (zeroed: not yet) */
+	int info_fd;	 /* info_res opened (rootfs_dir_open), or < 0 */
 };
 /* info/<pkg>.<ext> as read through the lists' directory: malloc'd text
  * and its length, or NULL (missing or unreadable). */

@@ -390,6 +390,20 @@ static void test_calls(void **state)
 	free(text);
 	assert_int_equal(tree_link(&f->rf, TREE_WRITE, "a/g", "a/h"), 0);
 	assert_int_equal(tree_symlink(&f->rf, TREE_WRITE, "/x", "a/l"), 0);
+	/* a directory opened once, its files read by name: a link, a path
+	 * of more than one component and ".." are refused */
+	fd = rootfs_dir_open(&f->rf, "a");
+	assert_true(fd >= 0);
+	assert_int_equal(tree_read_at(fd, "g", 0, &text, &len), 0);
+	assert_string_equal(text, "hello");
+	free(text);
+	assert_int_equal(tree_read_at(fd, "l", 0, &text, &len), -PKGE_UNSAFE);
+	assert_null(text);
+	assert_int_equal(tree_read_at(fd, "b/c", 0, &text, &len), -PKGE_UNSAFE);
+	assert_int_equal(tree_read_at(fd, "..", 0, &text, &len), -PKGE_UNSAFE);
+	assert_int_equal(tree_read_at(fd, "none", 0, &text, &len), -ENOENT);
+	close(fd);
+	assert_int_equal(rootfs_dir_open(&f->rf, "a/l"), -PKGE_UNSAFE);
 	assert_int_equal(tree_chmod(&f->rf, TREE_WRITE, "a/g", 0600), 0);
 	assert_int_equal(tree_lstat(&f->rf, TREE_WRITE, "a/h", &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
@@ -419,6 +433,8 @@ static void test_resolve_merged(void **state)
 	   f->root, f->outside);
 	assert_int_equal(rootfs_open(&rf, f->root, NULL), 0);
 	assert_int_equal(rf.mode, ROOTFS_OFFLINE);
+	/* two trees: no one directory to read the merged view's files in */
+	assert_int_equal(rootfs_dir_open(&rf, "var"), -EOPNOTSUPP);
 	assert_int_equal(rootfs_resolve(&rf, NULL, "var/run/x.pid", 0, &out),
 			 0);
 	assert_string_equal(out, "tmp/run/x.pid");
