@@ -286,13 +286,11 @@ static int gzs_close(void *cookie)
 	return 0;
 }
 
-/* fd (owned, at its start) as a gzip stream; NULL on no memory. */
-static FILE *gz_open(int fd, const char *path, size_t max)
+/* fd (owned, at its start) as a gzip stream read with gzs_read; NULL
+ * on no memory. */
+static struct gzstream *gz_stream(int fd, const char *path, size_t max)
 {
-	static const cookie_io_functions_t io = { .read = gzs_read,
-						  .close = gzs_close };
 	struct gzstream *z = calloc(1, sizeof(*z));
-	FILE *fp;
 
 	if (!z || !(z->c.path = strdup(path)) || !(z->gz = gzdopen(fd, "rb"))) {
 		if (z)
@@ -303,6 +301,19 @@ static FILE *gz_open(int fd, const char *path, size_t max)
 	}
 	gzbuffer(z->gz, 8192);
 	z->c.max = max ? max : DECOMP_DEFAULT_MAX;
+	return z;
+}
+
+/* The same as a stdio stream. */
+static FILE *gz_open(int fd, const char *path, size_t max)
+{
+	static const cookie_io_functions_t io = { .read = gzs_read,
+						  .close = gzs_close };
+	struct gzstream *z = gz_stream(fd, path, max);
+	FILE *fp;
+
+	if (!z)
+		return NULL;
 	if ((fp = fopencookie(z, "r", io)))
 		return fp;
 	gzs_close(z);
@@ -415,14 +426,18 @@ static int chunks_read(struct chunks *c, FILE *fp)
 	}
 }
 
-/* All of fp in *out (*len bytes, NUL-terminated), allocated for hint
- * bytes (the size the gzip trailer gives): the text is written once,
- * where it stays. A trailer that is wrong (a member more, a lie) costs
- * a realloc, not the text. 0, -ENOMEM or -EIO (fp reported it). */
-static int read_sized(FILE *fp, size_t hint, char **out, size_t *len)
+/* All of a gzip stream (gzs_read, straight: zlib inflates into the
+ * buffer itself, no stdio copy) in *out (*len bytes, NUL-terminated),
+ * allocated for hint bytes (the size its trailer gives): the text is
+ * written once, where it stays. A trailer that is wrong (a member more,
+ * a lie) costs a realloc, not the text. 0, -ENOMEM or -EIO (reported
+ * by the stream). */
+static int read_sized(struct gzstream *z, size_t hint, char **out,
+		      size_t *len)
 {
-	size_t cap = hint + 1, got = 0, k;
+	size_t cap = hint + 1, got = 0;
 	char *buf = malloc(cap), *nb;
+	ssize_t k = 0;
 
 	while (buf) {
 		if (got == cap) { /* more than the trailer said */
@@ -432,12 +447,12 @@ static int read_sized(FILE *fp, size_t hint, char **out, size_t *len)
 			buf = nb;
 			cap *= 2;
 		}
-		k = fread(buf + got, 1, cap - got, fp);
-		if (k == 0)
+		k = gzs_read(z, buf + got, cap - got);
+		if (k <= 0)
 			break;
-		got += k;
+		got += (size_t)k;
 	}
-	if (!buf || got == cap || ferror(fp)) {
+	if (!buf || got == cap || k < 0) {
 		int r = buf && got < cap ? -EIO : -ENOMEM;
 		free(buf);
 		return r;
@@ -448,10 +463,9 @@ static int read_sized(FILE *fp, size_t hint, char **out, size_t *len)
 	return 0;
 }
 
-/* All of fp (a fetch_zopen stream, closed here) in one allocation;
- * hint: its size when known (0: not known). */
-static int decompress_stream(FILE *fp, const char *name, size_t hint,
-			     char **out, size_t *outlen)
+/* All of fp (a fetch_zopen stream, closed here) in one allocation. */
+static int decompress_stream(FILE *fp, const char *name, char **out,
+			     size_t *outlen)
 {
 	struct chunks c = { NULL, 0, 0 };
 	char *buf = NULL;
@@ -460,11 +474,6 @@ static int decompress_stream(FILE *fp, const char *name, size_t hint,
 
 	if (!fp)
 		return -EIO; /* reported */
-	if (hint) {
-		r = read_sized(fp, hint, out, outlen);
-		fclose(fp);
-		return r == -ENOMEM ? pkg_error(r, "cannot read '%s'", name) : r;
-	}
 	r = chunks_read(&c, fp);
 	fclose(fp);
 	if (r == 0 && !(buf = malloc(c.len + 1)))
@@ -489,7 +498,7 @@ static int decompress_stream(FILE *fp, const char *name, size_t hint,
 int fetch_decompress_file(const char *path, size_t max, char **out,
 			  size_t *outlen)
 {
-	return decompress_stream(fetch_zopen(path, max), path, 0, out, outlen);
+	return decompress_stream(fetch_zopen(path, max), path, out, outlen);
 }
 
 /* A gzip file's size once decompressed, as its trailer says (ISIZE: the
@@ -507,6 +516,10 @@ static size_t gzip_size_hint(int fd, size_t max)
 		return 0;
 	n = (size_t)m[0] | (size_t)m[1] << 8 | (size_t)m[2] << 16 |
 	    (size_t)m[3] << 24;
+	/* a trailer is input too: no more than deflate can give (1032
+	 * to 1) from this many bytes, nor than the cap */
+	if (n / 1032 > (size_t)st.st_size)
+		return 0;
 	return n <= (max ? max : DECOMP_DEFAULT_MAX) ? n : 0;
 }
 
@@ -514,7 +527,15 @@ int fetch_decompress_fd(int fd, const char *name, size_t max, char **out,
 			size_t *outlen)
 {
 	size_t hint = gzip_size_hint(fd, max);
+	struct gzstream *z;
+	int r;
 
-	return decompress_stream(fetch_zopen_fd(fd, name, max), name, hint,
-				 out, outlen);
+	if (!hint)
+		return decompress_stream(fetch_zopen_fd(fd, name, max), name,
+					 out, outlen);
+	if (!(z = gz_stream(fd, name, max)))
+		return pkg_error(-ENOMEM, "cannot read '%s'", name);
+	r = read_sized(z, hint, out, outlen);
+	gzs_close(z);
+	return r == -ENOMEM ? pkg_error(r, "cannot read '%s'", name) : r;
 }

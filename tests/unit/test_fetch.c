@@ -7,6 +7,7 @@
  * leaf itself is tested in test_crypto.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -632,6 +633,59 @@ static void test_decompress(void **state)
 	free(plain);
 }
 
+/* fetch_decompress_fd of a gzip file sizes its buffer by the trailer:
+ * the same text for one member, for two (the trailer gives the last
+ * one's size only), a lying trailer and a cut stream fail, the cap
+ * holds. */
+static int decomp_fd(struct tctx *t, const char *data, size_t n, size_t max,
+		     char **out, size_t *olen)
+{
+	char p[256];
+	int fd;
+
+	tpath(t, "list.gz", p, sizeof(p));
+	assert_int_equal(hostfs_write_atomic(p, data, n, 0644), 0);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fetch_decompress_fd(fd, p, max, out, olen);
+}
+
+static void test_decompress_fd(void **state)
+{
+	struct tctx *t = *state;
+	size_t glen, plen, olen;
+	char *gz = unit_slurp(FX_2305 "/feeds/base/Packages.gz", &glen);
+	char *plain = unit_slurp(FX_2305 "/feeds/base/Packages", &plen);
+	char *two = malloc(2 * glen), *out = NULL;
+
+	assert_non_null(two);
+	assert_int_equal(decomp_fd(t, gz, glen, 0, &out, &olen), 0);
+	assert_int_equal(olen, plen);
+	assert_memory_equal(out, plain, plen);
+	assert_int_equal(out[olen], '\0');
+	free(out);
+	memcpy(two, gz, glen);
+	memcpy(two + glen, gz, glen);
+	assert_int_equal(decomp_fd(t, two, 2 * glen, 0, &out, &olen), 0);
+	assert_int_equal(olen, 2 * plen);
+	assert_memory_equal(out, plain, plen);
+	assert_memory_equal(out + plen, plain, plen);
+	assert_int_equal(out[olen], '\0');
+	free(out);
+	memcpy(two, gz, glen);
+	two[glen - 1] ^= 1; /* ISIZE's top byte: 16 MB more than there is */
+	out = NULL;
+	assert_true(decomp_fd(t, two, glen, 0, &out, &olen) < 0);
+	assert_null(out);
+	assert_true(decomp_fd(t, gz, glen / 2, 0, &out, &olen) < 0);
+	assert_null(out);
+	assert_true(decomp_fd(t, gz, glen, plen - 1, &out, &olen) < 0);
+	assert_null(out);
+	free(two);
+	free(gz);
+	free(plain);
+}
+
 static void test_fetch_file_url(void **state)
 {
 	struct tctx *t = *state;
@@ -736,6 +790,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keygen_roundtrip, setup,
 						teardown),
 		cmocka_unit_test(test_decompress),
+		cmocka_unit_test_setup_teardown(test_decompress_fd, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_file_url, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_max_bytes, setup,
