@@ -263,7 +263,9 @@ static int db_prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
  * (step_kept), finalized by db_close. */
 #define KEPT "/* kept */ "
 
-static int db_prep_kept(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+/* A kept statement of this text not in use (reset, bindings cleared),
+ * or NULL. */
+static sqlite3_stmt *kept_find(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *s;
 
@@ -272,11 +274,16 @@ static int db_prep_kept(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 
 		if (t && !sqlite3_stmt_busy(s) && !strcmp(t, sql)) {
 			sqlite3_clear_bindings(s);
-			*st = s;
-			return 0;
+			return s;
 		}
 	}
-	return db_prep(db, sql, st);
+	return NULL;
+}
+
+static int db_prep_kept(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	*st = kept_find(db, sql);
+	return *st ? 0 : db_prep(db, sql, st);
 }
 
 /* One step, then the statement reset (kept) or finalized; 0 or
@@ -327,8 +334,10 @@ int db_meta_get(sqlite3 *db, const char *key, char **value)
 	int r;
 
 	*value = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key=?", -1,
-			       &st, NULL) != SQLITE_OK)
+	/* kept: every command asks several keys */
+	if (!(st = kept_find(db, KEPT "SELECT value FROM meta WHERE key=?")) &&
+	    sqlite3_prepare_v2(db, KEPT "SELECT value FROM meta WHERE key=?",
+			       -1, &st, NULL) != SQLITE_OK)
 		/* no meta table yet (read-only, fresh db): no value */
 		return strstr(sqlite3_errmsg(db), "no such table")
 			       ? 0
@@ -342,7 +351,7 @@ int db_meta_get(sqlite3 *db, const char *key, char **value)
 		r = 0;
 	else
 		r = db_err(db, "read meta");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 
@@ -352,18 +361,19 @@ int db_meta_set(sqlite3 *db, const char *key, const char *value)
 	int r;
 
 	if (!value) {
-		r = db_prep(db, "DELETE FROM meta WHERE key=?", &st);
+		r = db_prep_kept(db, KEPT "DELETE FROM meta WHERE key=?", &st);
 		if (r < 0)
 			return r;
 		bind_str(st, 1, key);
-		return step_done(db, st, "meta");
+		return step_kept(db, st, "meta");
 	}
-	r = db_prep(db, "INSERT OR REPLACE INTO meta VALUES(?,?)", &st);
+	r = db_prep_kept(db, KEPT "INSERT OR REPLACE INTO meta VALUES(?,?)",
+			 &st);
 	if (r < 0)
 		return r;
 	bind_str(st, 1, key);
 	bind_str(st, 2, value);
-	return step_done(db, st, "meta");
+	return step_kept(db, st, "meta");
 }
 
 #define PKG_COLS                                                             \
@@ -487,8 +497,12 @@ int db_pkg_each(sqlite3 *db, int (*fn)(const struct db_pkg *p, void *ud),
 		void *ud)
 {
 	sqlite3_stmt *st;
-	int r = db_prep(db, "SELECT " PKG_SELECT " FROM packages ORDER BY name",
-			&st);
+	/* kept: a transaction walks the packages several times (64,000
+	 * instructions to parse this one each time) */
+	int r = db_prep_kept(db,
+			     KEPT "SELECT " PKG_SELECT
+				  " FROM packages ORDER BY name",
+			     &st);
 
 	if (r < 0)
 		return r;
@@ -500,12 +514,16 @@ int db_pkg_each(sqlite3 *db, int (*fn)(const struct db_pkg *p, void *ud),
 		stop = fn(&p, ud);
 		db_pkg_release(&p);
 		if (stop) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return stop;
 		}
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : db_err(db, "list packages");
+	if (r != SQLITE_DONE)
+		r = db_err(db, "list packages"); /* before the reset clears it */
+	else
+		r = 0;
+	sqlite3_reset(st);
+	return r;
 }
 
 #define FILE_COLS                                                          \
@@ -671,9 +689,11 @@ int db_script_get(sqlite3 *db, const char *pkg, const char *name,
 		  char **body, size_t *len)
 {
 	sqlite3_stmt *st;
-	int r = db_prep(db, "SELECT body FROM scripts WHERE package=? AND "
-			    "name=?",
-			&st);
+	/* kept: asked for each package a transaction writes back */
+	int r = db_prep_kept(db,
+			     KEPT "SELECT body FROM scripts WHERE package=? "
+				  "AND name=?",
+			     &st);
 
 	*body = NULL;
 	*len = 0;
@@ -697,7 +717,7 @@ int db_script_get(sqlite3 *db, const char *pkg, const char *name,
 			r = -ENOMEM;
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 
@@ -718,9 +738,10 @@ int db_script_each(sqlite3 *db, const char *pkg,
 		   void *ud)
 {
 	sqlite3_stmt *st;
-	int r = db_prep(db, "SELECT name, body FROM scripts WHERE package=? "
-			    "ORDER BY name",
-			&st);
+	int r = db_prep_kept(db,
+			     KEPT "SELECT name, body FROM scripts WHERE "
+				  "package=? ORDER BY name",
+			     &st);
 
 	if (r < 0)
 		return r;
@@ -730,10 +751,14 @@ int db_script_each(sqlite3 *db, const char *pkg,
 			      sqlite3_column_blob(st, 1),
 			      (size_t)sqlite3_column_bytes(st, 1), ud);
 		if (stop) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return stop;
 		}
 	}
-	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : db_err(db, "list scripts");
+	if (r != SQLITE_DONE)
+		r = db_err(db, "list scripts");
+	else
+		r = 0;
+	sqlite3_reset(st);
+	return r;
 }
