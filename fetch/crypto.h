@@ -52,6 +52,7 @@ enum crypto_hash_algo {
  */
 struct crypto_hash {
 	enum crypto_hash_algo algo;
+	int direct; /* OpenSSL: state holds the digest's own context */
 	union {
 		void *ptr;
 		uint64_t align;

@@ -36,6 +36,7 @@ static union nettle_state *state(struct crypto_hash *h)
 int crypto_hash_init(struct crypto_hash *h, enum crypto_hash_algo algo)
 {
 	h->algo = algo;
+	h->direct = 0; /* OpenSSL's distinction: Nettle's state is its own */
 	switch (algo) {
 	case CRYPTO_MD5:
 		md5_init(&state(h)->md5);

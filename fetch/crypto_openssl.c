@@ -17,7 +17,10 @@
  *    (the process-wide default context, which libcurl's TLS uses once it
  *    is loaded, is left as it is: the system's openssl.cnf still applies
  *    there, whichever of the two comes first);
- *  - the digests fetched once (EVP_MD_fetch) at the first hash, and kept;
+ *  - a file's digest through the digest's own functions (SHA256_Init...)
+ *    where the library exports them: no provider is loaded to hash
+ *    (its tables cost 2.3 MB and milliseconds to set up); otherwise, and
+ *    for Ed25519, the digests fetched once (EVP_MD_fetch), and kept;
  *  - no error strings loaded (pkg never prints OpenSSL's errors: the
  *    callers say what failed), and the error queue cleared after a
  *    failure so that a later libcurl call does not find our errors there.
@@ -29,6 +32,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Nothing deprecated by OpenSSL 3.0 may creep in (the low-level SHA256_*
@@ -69,12 +74,28 @@ static const char *const md_names[NALGO] = {
 #define OSSL_FIELD(f) __typeof__(f) *f;
 #define OSSL(f) (ossl.fn.f)
 
+/* The digests' own functions (MD5_Init, SHA256_Update...), deprecated
+ * in OpenSSL 3 but exported by a library built with its deprecated API
+ * (Debian's; OpenWrt's by default). Looked up by name, optionally: the
+ * headers we build with (OPENSSL_API_COMPAT 30000) do not declare them,
+ * and a library built no-deprecated (the static build's) has none; then
+ * digests go through EVP. Their contexts are plain structs (SHA512_CTX:
+ * 216 bytes) kept in struct crypto_hash's state. */
+typedef int (*direct_init_fn)(void *ctx);
+typedef int (*direct_update_fn)(void *ctx, const void *data, size_t len);
+typedef int (*direct_final_fn)(unsigned char *md, void *ctx);
+
 static struct {
 	pthread_once_t load_once;
 	int loaded; /* the table below is filled */
 	struct {
 		OSSL_FUNCTIONS(OSSL_FIELD)
 	} fn;
+	struct {
+		direct_init_fn init;
+		direct_update_fn update;
+		direct_final_fn final;
+	} direct[NALGO]; /* all three, or none */
 	pthread_once_t lib_once;
 	OSSL_LIB_CTX *lib; /* NULL: libcrypto or its provider is missing */
 	pthread_once_t md_once;
@@ -109,6 +130,29 @@ static int lib_sym(void *lib, void *fn, const char *name)
 	return 0;
 }
 
+/* The direct digest functions, where the library has all three. */
+static void direct_load(void *lib)
+{
+	static const char *const names[NALGO] = { "MD5", "SHA256", "SHA512" };
+	char name[32];
+	size_t i;
+
+	/* PKG_OPENSSL_EVP=1: every digest through EVP (the tests run both) */
+	if (getenv("PKG_OPENSSL_EVP") && !strcmp(getenv("PKG_OPENSSL_EVP"), "1"))
+		return;
+	for (i = 0; i < NALGO; i++) {
+		snprintf(name, sizeof(name), "%s_Init", names[i]);
+		if (lib_sym(lib, &ossl.direct[i].init, name))
+			continue;
+		snprintf(name, sizeof(name), "%s_Update", names[i]);
+		if (lib_sym(lib, &ossl.direct[i].update, name))
+			ossl.direct[i].init = NULL;
+		snprintf(name, sizeof(name), "%s_Final", names[i]);
+		if (lib_sym(lib, &ossl.direct[i].final, name))
+			ossl.direct[i].init = NULL;
+	}
+}
+
 static int lib_load(void)
 {
 	void *lib = dlopen(LIBCRYPTO, RTLD_NOW | RTLD_LOCAL);
@@ -121,6 +165,7 @@ static int lib_load(void)
 		memset(&ossl.fn, 0, sizeof(ossl.fn));
 		return -1;
 	}
+	direct_load(lib);
 	return 0;
 }
 #endif
@@ -184,13 +229,21 @@ static const EVP_MD *md_get(enum crypto_hash_algo algo)
 
 int crypto_hash_init(struct crypto_hash *h, enum crypto_hash_algo algo)
 {
-	const EVP_MD *md = md_get(algo);
+	const EVP_MD *md;
 	EVP_MD_CTX *c;
 
 	h->algo = algo;
+	h->direct = 0;
 	h->u.ptr = NULL;
 	if ((unsigned)algo >= NALGO)
 		return -EINVAL;
+	if (lib_loaded() && ossl.direct[algo].init) {
+		if (!ossl.direct[algo].init(h->u.state))
+			return -EIO;
+		h->direct = 1;
+		return 0;
+	}
+	md = md_get(algo);
 	if (!md)
 		return -ENOSYS;
 	c = OSSL(EVP_MD_CTX_new)();
@@ -208,15 +261,19 @@ int crypto_hash_init(struct crypto_hash *h, enum crypto_hash_algo algo)
 void crypto_hash_update(struct crypto_hash *h, const void *data, size_t len)
 {
 	/* SHA-2 and MD5 updates cannot fail once initialised */
-	if (h->u.ptr)
+	if (h->direct)
+		ossl.direct[h->algo].update(h->u.state, data, len);
+	else if (h->u.ptr)
 		OSSL(EVP_DigestUpdate)(h->u.ptr, data, len);
 }
 
 int crypto_hash_final(struct crypto_hash *h, unsigned char *digest)
 {
 	unsigned int n = 0;
-	int ok = h->u.ptr && OSSL(EVP_DigestFinal_ex)(h->u.ptr, digest, &n) &&
-		 n == crypto_hash_size(h->algo);
+	int ok = h->direct ? ossl.direct[h->algo].final(digest, h->u.state)
+		 : h->u.ptr &&
+			 OSSL(EVP_DigestFinal_ex)(h->u.ptr, digest, &n) &&
+			 n == crypto_hash_size(h->algo);
 
 	crypto_hash_release(h);
 	if (!ok) {
@@ -228,9 +285,11 @@ int crypto_hash_final(struct crypto_hash *h, unsigned char *digest)
 
 void crypto_hash_release(struct crypto_hash *h)
 {
-	/* a context was made: the library is there */
-	if (h->u.ptr)
+	if (h->direct) /* the digest's state, in place */
+		explicit_bzero(h->u.state, sizeof(h->u.state));
+	else if (h->u.ptr) /* a context was made: the library is there */
 		OSSL(EVP_MD_CTX_free)(h->u.ptr); /* cleanses the digest state */
+	h->direct = 0;
 	h->u.ptr = NULL;
 }
 

@@ -90,6 +90,22 @@ for u in "$NB"/tests/unit/test_*; do
 	fi
 done
 
+# ---- OpenSSL's two ways to a digest ----
+# The OpenSSL build hashes through the digests' own functions (SHA256_Init,
+# no provider loaded) where libcrypto exports them, else through EVP:
+# test_crypto's vectors and test_fetch's file hashes both ways.
+OB=$PKG_BUILD
+[ "$DEF" = openssl ] || OB=$NB
+for u in test_crypto test_fetch; do
+	run env CMOCKA_MESSAGE_OUTPUT=TAP PKG_OPENSSL_EVP=1 "$OB/tests/unit/$u"
+	if [ "$RC" = 0 ] && ! grep -q '^not ok' "$T/out"; then
+		pass "OpenSSL build, digests through EVP: unit $u"
+	else
+		fail "OpenSSL build, digests through EVP: unit $u"
+		grep '^not ok' "$T/out" | head -5 | sed 's/^/# /'
+	fi
+done
+
 # ---- keys and signatures across the two builds ----
 # The pkg-repo of each build, by backend name.
 eval "R_$DEF=\$PKG_REPO R_$OTHER=\$NB/bin/pkg-repo"

@@ -5,6 +5,7 @@
  * 180-2, RFC 1321, RFC 8032, RFC 4648), so that both backends are held
  * to the same answers.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -251,6 +252,32 @@ static void test_backend_name(void **state)
 	assert_true(!strcmp(name, "openssl") || !strcmp(name, "nettle"));
 }
 
+/* The OpenSSL build hashes through the digests' own functions when the
+ * libcrypto.so it loads exports them (no provider set up for a file's
+ * hash), through EVP when told so (PKG_OPENSSL_EVP=1: 15-crypto.t runs
+ * the vectors that way too) or when they are missing. */
+static void test_hash_direct(void **state)
+{
+	const char *evp = getenv("PKG_OPENSSL_EVP");
+	struct crypto_hash h;
+	void *lib;
+	int want;
+
+	(void)state;
+	/* Nettle's: one way, never this one */
+	lib = strcmp(crypto_backend_name(), "openssl")
+		      ? NULL
+		      : dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+	want = lib && dlsym(lib, "SHA256_Init") && dlsym(lib, "MD5_Final") &&
+	       !(evp && !strcmp(evp, "1"));
+	assert_int_equal(crypto_hash_init(&h, CRYPTO_SHA256), 0);
+	assert_int_equal(h.direct, want);
+	crypto_hash_release(&h);
+	assert_int_equal(h.direct, 0);
+	if (lib)
+		dlclose(lib);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_backend_name),
+		cmocka_unit_test(test_hash_direct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
