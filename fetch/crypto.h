@@ -52,7 +52,7 @@ enum crypto_hash_algo {
  */
 struct crypto_hash {
 	enum crypto_hash_algo algo;
-	int direct; /* OpenSSL: state holds the digest's own context */
+	int way; /* the backend's: how the state below is held */
 	union {
 		void *ptr;
 		uint64_t align;
@@ -114,5 +114,9 @@ int crypto_base64_decode(const char *in, size_t n, unsigned char *out,
 
 /* "openssl" or "nettle": the backend of this build (pkg --version). */
 const char *crypto_backend_name(void);
+/* The caller is about to hash much (pkg-repo: whole feeds): digests
+ * through the library's fastest code from now on, whatever it costs to
+ * load. Without it a backend may pick what is cheapest to set up. */
+void crypto_hash_fast(void);
 
 #endif

@@ -99,6 +99,8 @@ int main(int argc, char **argv)
 	int i, rc;
 
 	pkg_error_set_prog("pkg-repo");
+	/* a feed's every package is hashed: the library's fastest digests */
+	crypto_hash_fast();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

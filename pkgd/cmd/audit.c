@@ -211,6 +211,7 @@ static int cmd_audit(struct pkg_ctx *ctx, int argc, char **argv)
 	struct audit a = { ctx, 0, 0, 0, 1, 0 };
 	int r;
 
+	crypto_hash_fast(); /* every file of every package is hashed */
 	if (ctx->opt.json)
 		fprintf(ctx->out, "{\"findings\": [");
 	r = db_pkg_each(ctx->db, check_pkg, &a);

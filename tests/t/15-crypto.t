@@ -47,10 +47,12 @@ uses() {
 	fi
 }
 # loads_libcrypto BIN ARGS...: running BIN ARGS maps OpenSSL's libcrypto
-# (the OpenSSL build dlopens it at the first hash, signature or base64;
-# the dynamic loader says which files it maps).
+# (the OpenSSL build dlopens it at the first signature or base64, or
+# hash once it is loaded; the dynamic loader says which files it maps
+# and initialises: a lookup with RTLD_NOLOAD names the file too).
 loads_libcrypto() {
-	LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -q 'file=libcrypto\.so'
+	LD_DEBUG=files "$@" 2>&1 >/dev/null |
+		grep -q 'calling init: .*libcrypto\.so'
 }
 for b in "$PKG" "$PKG_REPO" "$NB/bin/pkg" "$NB/bin/pkg-repo"; do
 	case $b in
@@ -90,21 +92,42 @@ for u in "$NB"/tests/unit/test_*; do
 	fi
 done
 
-# ---- OpenSSL's two ways to a digest ----
-# The OpenSSL build hashes through the digests' own functions (SHA256_Init,
-# no provider loaded) where libcrypto exports them, else through EVP:
-# test_crypto's vectors and test_fetch's file hashes both ways.
+# ---- OpenSSL's three ways to a digest ----
+# The OpenSSL build hashes MD5 and SHA-256 with libsolv's checksums until
+# libcrypto is loaded, then with the digests' own functions (SHA256_Init:
+# no provider) where libcrypto exports them, else through EVP (fetch/
+# crypto_openssl.c): test_crypto's vectors and test_fetch's file hashes
+# each way.
 OB=$PKG_BUILD
 [ "$DEF" = openssl ] || OB=$NB
-for u in test_crypto test_fetch; do
-	run env CMOCKA_MESSAGE_OUTPUT=TAP PKG_OPENSSL_EVP=1 "$OB/tests/unit/$u"
-	if [ "$RC" = 0 ] && ! grep -q '^not ok' "$T/out"; then
-		pass "OpenSSL build, digests through EVP: unit $u"
-	else
-		fail "OpenSSL build, digests through EVP: unit $u"
-		grep '^not ok' "$T/out" | head -5 | sed 's/^/# /'
-	fi
+for way in libsolv own evp; do
+	for u in test_crypto test_fetch; do
+		run env CMOCKA_MESSAGE_OUTPUT=TAP PKG_OPENSSL_DIGEST=$way \
+			"$OB/tests/unit/$u"
+		if [ "$RC" = 0 ] && ! grep -q '^not ok' "$T/out"; then
+			pass "OpenSSL build, digests by $way: unit $u"
+		else
+			fail "OpenSSL build, digests by $way: unit $u"
+			grep '^not ok' "$T/out" | head -5 | sed 's/^/# /'
+		fi
+	done
 done
+# A query that hashes conffiles loads no libcrypto (libsolv's digests).
+C15=$T/conf
+mkdir -p "$C15/etc" "$C15/usr/lib/opkg"
+printf 'dest root /\narch all 1\n' >"$C15/etc/opkg.conf"
+printf 'x\n' >"$C15/etc/x.conf"
+printf 'Package: a\nVersion: 1\nStatus: install ok installed\nArchitecture: all\nConffiles:\n /etc/x.conf %s\n /etc/m.conf %s\n' \
+	"$(printf 'y\n' | sha256sum | cut -d' ' -f1)" \
+	"$(printf 'x\n' | md5sum | cut -d' ' -f1)" >"$C15/usr/lib/opkg/status"
+printf 'x\n' >"$C15/etc/m.conf"
+run "$PKG" -o "$C15" -f "$C15/etc/opkg.conf" list-changed-conffiles
+is "$OUT" "/etc/x.conf" "list-changed-conffiles: SHA-256 and MD5 compared"
+if [ "$DEF" = openssl ]; then
+	t_nok "...with no libcrypto loaded (libsolv's digests)" \
+		loads_libcrypto "$PKG" -o "$C15" -f "$C15/etc/opkg.conf" \
+		list-changed-conffiles
+fi
 
 # ---- keys and signatures across the two builds ----
 # The pkg-repo of each build, by backend name.

@@ -252,28 +252,74 @@ static void test_backend_name(void **state)
 	assert_true(!strcmp(name, "openssl") || !strcmp(name, "nettle"));
 }
 
-/* The OpenSSL build hashes through the digests' own functions when the
- * libcrypto.so it loads exports them (no provider set up for a file's
- * hash), through EVP when told so (PKG_OPENSSL_EVP=1: 15-crypto.t runs
- * the vectors that way too) or when they are missing. */
-static void test_hash_direct(void **state)
+/* Which way the OpenSSL build takes to a digest (crypto_openssl.c's
+ * WAY_*: 0 EVP, 1 the digest's own functions, 2 libsolv's): libsolv's
+ * for MD5 and SHA-256 while libcrypto is not in the process (this test
+ * runs first) and for the first MB, never for SHA-512; the library's once it is loaded (own
+ * where it exports them, else EVP); PKG_OPENSSL_DIGEST=evp|own|libsolv
+ * asks for one (15-crypto.t runs the vectors each way). Nettle's has
+ * one way (0). */
+static int way_of(enum crypto_hash_algo algo)
 {
-	const char *evp = getenv("PKG_OPENSSL_EVP");
 	struct crypto_hash h;
+	int way;
+
+	assert_int_equal(crypto_hash_init(&h, algo), 0);
+	way = h.way;
+	crypto_hash_release(&h);
+	assert_int_equal(h.way, 0);
+	return way;
+}
+
+static void test_hash_way(void **state)
+{
+	const char *ask = getenv("PKG_OPENSSL_DIGEST");
+	int openssl = !strcmp(crypto_backend_name(), "openssl");
+	unsigned char out[8];
 	void *lib;
-	int want;
+	int own;
 
 	(void)state;
-	/* Nettle's: one way, never this one */
-	lib = strcmp(crypto_backend_name(), "openssl")
-		      ? NULL
-		      : dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
-	want = lib && dlsym(lib, "SHA256_Init") && dlsym(lib, "MD5_Final") &&
-	       !(evp && !strcmp(evp, "1"));
-	assert_int_equal(crypto_hash_init(&h, CRYPTO_SHA256), 0);
-	assert_int_equal(h.direct, want);
-	crypto_hash_release(&h);
-	assert_int_equal(h.direct, 0);
+	if (ask && !*ask)
+		ask = NULL;
+	if (!openssl) {
+		assert_int_equal(way_of(CRYPTO_SHA256), 0);
+		assert_int_equal(way_of(CRYPTO_SHA512), 0);
+		return;
+	}
+	if (!ask) { /* before anything maps libcrypto */
+		struct crypto_hash h;
+		unsigned char md[CRYPTO_SHA256_SIZE];
+		char *mb = calloc(1, (size_t)1 << 20);
+
+		assert_int_equal(way_of(CRYPTO_SHA256), 2);
+		assert_int_equal(way_of(CRYPTO_MD5), 2);
+		/* past 1 MB hashed by libsolv, the library's digests */
+		assert_non_null(mb);
+		assert_int_equal(crypto_hash_init(&h, CRYPTO_SHA256), 0);
+		assert_int_equal(h.way, 2);
+		crypto_hash_update(&h, mb, (size_t)1 << 20);
+		assert_int_equal(crypto_hash_final(&h, md), 0);
+		free(mb);
+		assert_int_not_equal(way_of(CRYPTO_SHA256), 2);
+	}
+	/* (OpenSSL pins itself once loaded: no dlclose) */
+	lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+	own = lib && dlsym(lib, "SHA256_Init") && dlsym(lib, "SHA512_Final");
+	if (!ask) {
+		assert_int_equal(way_of(CRYPTO_SHA512), own ? 1 : 0);
+		/* libcrypto now loaded: its digests */
+		assert_int_equal(crypto_base64_decode("Zm9v", 4, out, sizeof(out)),
+				 3);
+		assert_int_equal(way_of(CRYPTO_SHA256), own ? 1 : 0);
+	} else if (!strcmp(ask, "libsolv")) {
+		assert_int_equal(way_of(CRYPTO_SHA256), 2);
+		assert_int_equal(way_of(CRYPTO_SHA512), own ? 1 : 0);
+	} else if (!strcmp(ask, "own")) {
+		assert_int_equal(way_of(CRYPTO_SHA256), own ? 1 : 0);
+	} else {
+		assert_int_equal(way_of(CRYPTO_SHA256), 0);
+	}
 	if (lib)
 		dlclose(lib);
 }
@@ -281,6 +327,7 @@ static void test_hash_direct(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash_way), /* first: nothing loaded */
 		cmocka_unit_test(test_hash_vectors),
 		cmocka_unit_test(test_hash_pieces),
 		cmocka_unit_test(test_hash_release),
@@ -289,7 +336,6 @@ int main(void)
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_backend_name),
-		cmocka_unit_test(test_hash_direct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
