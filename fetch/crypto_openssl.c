@@ -22,18 +22,20 @@
  *    set up, for conffiles or a few packages) until libcrypto is loaded
  *    anyway (a signature, libcurl's TLS), the process has hashed 1 MB
  *    that way, or the caller asked for speed (crypto_hash_fast:
- *    OpenSSL's assembly is 3.5x faster here); then the digest's own functions (SHA256_Init...)
- *    where the library exports them, with no provider (its tables cost
- *    2.3 MB and milliseconds to set up); else, and for Ed25519, the
- *    digests fetched once (EVP_MD_fetch), and kept;
+ *    OpenSSL's assembly is 3.5x faster here); then the digest's own
+ *    functions (SHA256_Init...) where the library exports them, with no
+ *    provider (its tables cost 2.3 MB and milliseconds to set up); else,
+ *    and for Ed25519, the digests fetched once (EVP_MD_fetch), and kept;
  *  - no error strings loaded (pkg never prints OpenSSL's errors: the
  *    callers say what failed), and the error queue cleared after a
  *    failure so that a later libcurl call does not find our errors there.
  *
  * Process state: the library's table, the context and the fetched
  * digests below, each set once behind pthread_once, because pkg-repo
- * hashes from several threads (it sets `fast` before it starts them). They stay until exit, as the library's
- * own state does (unloading it would take libcurl's TLS with it).
+ * hashes from several threads (it sets `fast` before it starts them,
+ * and the count of bytes libsolv hashed is atomic). They stay until
+ * exit, as the library's own state does (unloading it would take
+ * libcurl's TLS with it).
  */
 #include <errno.h>
 #include <limits.h>
