@@ -209,22 +209,22 @@ static void feed_cache_prune(const struct pkg_ctx *ctx, const char *name,
 		closedir(d);
 }
 
-/* The downloaded signature (*sig) and the key it names (*key, NULL when
- * the keys directory has none), read through the merged view (keys in
- * the image and in the overlay alike). 0 or reported. */
+/* The downloaded signature (*sig, parsed into *us) and the key it names
+ * (*key, NULL when the signature does not parse or the keys directory
+ * has none), read through the merged view (keys in the image and in the
+ * overlay alike). 0 or reported. */
 static int feed_sig_key(struct pkg_ctx *ctx, const char *shown,
 			const char *sig_tmp, char **sig, size_t *siglen,
-			char **key, size_t *keylen)
+			struct usign_sig *us, char **key, size_t *keylen)
 {
-	struct usign_sig us;
 	char *rel = NULL, id[17];
 	int r = read_in(ctx->lists_fd, sig_tmp, sig, siglen);
 
 	*key = NULL;
 	if (r < 0)
 		return pkg_error(r, "cannot read the signature of '%s'", shown);
-	if (usign_parse_sig(*sig, *siglen, &us) == 0) {
-		usign_keyid_hex(us.keyid, id);
+	if (usign_parse_sig(*sig, *siglen, us) == 0) {
+		usign_keyid_hex(us->keyid, id);
 		if (asprintf(&rel, "%s/%s", ctx->conf.keys_dir, id) >= 0 &&
 		    ctx_read_file(ctx, rel, 4096, key, keylen) < 0)
 			*key = NULL; /* none: usign_verify_text says so */
@@ -244,11 +244,13 @@ static int feed_verify(struct pkg_ctx *ctx, const char *name,
 	char *text = NULL, *sig = NULL, *key = NULL;
 	char *shown = list_shown(ctx, name);
 	size_t len = 0, siglen = 0, keylen = 0;
+	struct usign_sig us;
 	int fd, r;
 
 	if (!shown)
 		return -ENOMEM;
-	r = feed_sig_key(ctx, shown, sig_tmp, &sig, &siglen, &key, &keylen);
+	r = feed_sig_key(ctx, shown, sig_tmp, &sig, &siglen, &us, &key,
+			 &keylen);
 	if (r < 0)
 		goto out;
 	fd = open_in(ctx->lists_fd, list_tmp);
@@ -300,6 +302,7 @@ static int feed_signed(const struct pkg_ctx *ctx)
  * named after the list once in place. */
 struct feed_job {
 	char *list, *tmp, *sig, *sigtmp, *solvtmp;
+	int unchanged; /* tmp has the bytes of list (files_equal, once) */
 	int r;
 };
 
@@ -404,14 +407,12 @@ static int feed_checked_before(struct pkg_ctx *ctx, const char *name,
 	size_t siglen = 0, keylen = 0;
 	int same;
 
-	if (!files_equal(ctx->lists_fd, j->tmp, j->list) ||
-	    !files_equal(ctx->lists_fd, j->sigtmp, j->sig) ||
+	if (!j->unchanged || !files_equal(ctx->lists_fd, j->sigtmp, j->sig) ||
 	    !(shown = list_shown(ctx, name)))
 		return 0;
-	same = feed_sig_key(ctx, shown, j->sigtmp, &sig, &siglen, &key,
+	same = feed_sig_key(ctx, shown, j->sigtmp, &sig, &siglen, &us, &key,
 			    &keylen) == 0 &&
-	       key && usign_parse_sig(sig, siglen, &us) == 0 &&
-	       usign_parse_pubkey(key, keylen, &k) == 0 &&
+	       key && usign_parse_pubkey(key, keylen, &k) == 0 &&
 	       !memcmp(us.keyid, k.keyid, sizeof(k.keyid));
 	free(sig);
 	free(key);
@@ -465,6 +466,8 @@ static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 		free(shown);
 	}
 	free(url);
+	if (r == 0)
+		j->unchanged = files_equal(ctx->lists_fd, j->tmp, j->list);
 	if (r < 0 || !feed_signed(ctx))
 		return r;
 	if (asprintf(&url, "%s/Packages.sig", src->url) < 0)
@@ -502,6 +505,20 @@ static void job_cache_install(struct pkg_ctx *ctx, const char *name,
 	free(cache);
 }
 
+/* The signature beside a list being stored: the one just checked, or
+ * none for a list taken unchecked (check_signature 0, --force-signature),
+ * so that an old one never vouches for it (feed_checked_before). */
+static int job_sig_put(struct pkg_ctx *ctx, const struct feed_job *j)
+{
+	int r;
+
+	if (feed_signed(ctx))
+		return fsop_renameat(ctx->lists_fd, j->sigtmp, ctx->lists_fd,
+				     j->sig);
+	r = fsop_unlinkat(ctx->lists_fd, j->sig, 0);
+	return r == -ENOENT ? 0 : r;
+}
+
 /* Parse a checked list into its cache and put both in place. The
  * download that is the list already in place is dropped: the list keeps
  * its identity, and so its cache. */
@@ -510,16 +527,10 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 {
 	int dfd = ctx->lists_fd, fd, cfd = -1, r;
 
-	/* a list stored unchecked keeps no signature: one left beside it
-	 * would vouch for it (feed_checked_before) */
-	if (!feed_signed(ctx) && (r = fsop_unlinkat(dfd, j->sig, 0)) < 0 &&
-	    r != -ENOENT)
-		return pkg_error(r, "cannot store list of feed '%s'",
-				 src->name);
-	if (files_equal(dfd, j->tmp, j->list)) {
+	if (j->unchanged) {
 		r = fsop_unlinkat(dfd, j->tmp, 0);
-		if (r == 0 && feed_signed(ctx))
-			r = fsop_renameat(dfd, j->sigtmp, dfd, j->sig);
+		if (r == 0)
+			r = job_sig_put(ctx, j);
 		if (r < 0)
 			return pkg_error(r, "cannot store list of feed '%s'",
 					 src->name);
@@ -536,9 +547,9 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 		fsop_close(cfd);
 	if (r < 0)
 		return r;
-	r = fsop_renameat(dfd, j->tmp, dfd, j->list);
-	if (r == 0 && feed_signed(ctx))
-		r = fsop_renameat(dfd, j->sigtmp, dfd, j->sig);
+	r = job_sig_put(ctx, j); /* before the list: never a stale one */
+	if (r == 0)
+		r = fsop_renameat(dfd, j->tmp, dfd, j->list);
 	if (r == 0)
 		r = fsop_fsync(dfd);
 	if (r < 0)
