@@ -519,13 +519,20 @@ static int status_parse(struct import_ctx *ic, ctl_stanza_fn fn, void *ud)
  * (the text is freed before they are shown) with their stanza's rank. */
 struct status_ent {
 	struct db_pkg p;
-	char *conffiles; /* the stanza's Conffiles value, when full */
+	char *conffiles; /* the stanza's Conffiles value, when kept */
 	size_t pos;
+};
+
+/* What status_each keeps of a stanza besides its package. */
+enum status_keep {
+	KEEP_PKG,
+	KEEP_CONFFILES, /* its Conffiles value (opkg_conffiles_each) */
+	KEEP_ALL	/* and the control text (opkg_status_full_each) */
 };
 
 struct status_pkgs {
 	struct import_ctx ic;
-	int full; /* control text and Conffiles kept (opkg_status_full_each) */
+	enum status_keep keep;
 	struct status_ent *v;
 	size_t n, cap;
 };
@@ -581,11 +588,13 @@ static int status_collect(const struct ctl_stanza *st, void *ud)
 	e->pos = sp->n;
 	e->conffiles = NULL;
 	/* what OPKG_IMPORT_STATUS stores for the stanza (import_stanza) */
-	if (sp->full && !(p.control = opkg_control_from_status(st)))
+	if (sp->keep == KEEP_ALL &&
+	    !(p.control = opkg_control_from_status(st)))
 		r = -ENOMEM;
 	else
 		r = pkg_copy(&e->p, &p);
-	if (r == 0 && sp->full && (conff = ctl_get(st, "Conffiles")) &&
+	if (r == 0 && sp->keep != KEEP_PKG &&
+	    (conff = ctl_get(st, "Conffiles")) &&
 	    !(e->conffiles = strdup(conff))) {
 		db_pkg_release(&e->p);
 		r = -ENOMEM;
@@ -648,14 +657,14 @@ static int name_conffiles(const struct status_ent *v, size_t first,
 	return 0;
 }
 
-static int status_each(struct pkg_ctx *ctx, int full,
+static int status_each(struct pkg_ctx *ctx, enum status_keep keep,
 		       int (*fn)(const struct db_pkg *p, const char *conffiles,
 				 const char *order, void *ud),
 		       void *ud)
 {
 	struct status_pkgs sp = { .ic = { .ctx = ctx,
 					  .what = OPKG_IMPORT_STATUS },
-				  .full = full };
+				  .keep = keep };
 	size_t i, first = 0;
 	int r = status_parse(&sp.ic, status_collect, &sp);
 
@@ -704,7 +713,7 @@ int opkg_status_each(struct pkg_ctx *ctx,
 {
 	struct status_plain sp = { fn, ud };
 
-	return status_each(ctx, 0, status_plain_one, &sp);
+	return status_each(ctx, KEEP_PKG, status_plain_one, &sp);
 }
 
 int opkg_status_full_each(struct pkg_ctx *ctx,
@@ -713,7 +722,7 @@ int opkg_status_full_each(struct pkg_ctx *ctx,
 				    void *ud),
 			  void *ud)
 {
-	return status_each(ctx, 1, fn, ud);
+	return status_each(ctx, KEEP_ALL, fn, ud);
 }
 
 struct status_find {
@@ -746,114 +755,28 @@ int opkg_status_get(struct pkg_ctx *ctx, const char *name, struct db_pkg *p)
 	return f.found ? 0 : -PKGE_NOTFOUND;
 }
 
-/* opkg_conffiles_each: the Conffiles of the installed packages' stanzas,
- * each with its rank, so that of a (package, path) given twice the last
- * one is kept, as the files table keeps it. */
-struct conf_ent {
-	char *pkg, *path, *hash; /* hash NULL when the line has none */
-	const char *origin;	 /* its package's: "rom" or "overlay" */
-	size_t pos;
+/* opkg_conffiles_each: the Conffiles of each name's stanzas, by package
+ * then path (opkg_conffiles_rows_each), as the files table keeps them. */
+struct status_plain_files {
+	int (*fn)(const struct db_file *f, void *ud);
+	void *ud;
 };
 
-struct status_conffiles {
-	struct import_ctx ic;
-	struct conf_ent *v;
-	size_t n, cap;
-	const struct db_pkg *pkg; /* the stanza's package, while read */
-};
-
-static int conf_ent_add(const char *path, const char *hash, void *ud)
+static int conffiles_one(const struct db_pkg *p, const char *conffiles,
+			 const char *order, void *ud)
 {
-	struct status_conffiles *sc = ud;
-	const struct db_pkg *p = sc->pkg;
-	struct conf_ent *e;
+	struct status_plain_files *pf = ud;
+	int r;
 
-	if (sc->n == sc->cap) {
-		size_t cap = sc->cap ? 2 * sc->cap : 128;
-		e = realloc(sc->v, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		sc->v = e;
-		sc->cap = cap;
-	}
-	e = &sc->v[sc->n];
-	e->pkg = strdup(p->name);
-	e->origin = p->origin;
-	e->path = strdup(path);
-	e->hash = *hash ? strdup(hash) : NULL;
-	e->pos = sc->n++;
-	return e->pkg && e->path && (e->hash || !*hash) ? 0 : -ENOMEM;
-}
-
-static int conffiles_collect(const struct ctl_stanza *st, void *ud)
-{
-	struct status_conffiles *sc = ud;
-	const char *conff = ctl_get(st, "Conffiles");
-	struct db_pkg p;
-	int r = stanza_pkg(&sc->ic, st, &p);
-
-	if (r < 0) {
-		sc->ic.r = r;
-		return 1;
-	}
-	if (r == 0)
-		return 0;
-	free(p.rom_version);
-	if (!conff)
-		return 0;
-	/* the lines as import_conffiles takes them */
-	sc->pkg = &p;
-	r = opkg_conffiles_lines(conff, conf_ent_add, sc);
-	sc->pkg = NULL;
-	if (r < 0) {
-		sc->ic.r = pkg_error(r, "cannot read opkg status");
-		return 1;
-	}
-	return 0;
-}
-
-/* By package, path, then rank. */
-static int conf_ent_cmp(const void *a, const void *b)
-{
-	const struct conf_ent *x = a, *y = b;
-	int c = strcmp(x->pkg, y->pkg);
-
-	if (!c)
-		c = strcmp(x->path, y->path);
-	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+	(void)order;
+	r = opkg_conffiles_rows_each(p, conffiles, pf->fn, pf->ud);
+	return r == -ENOMEM ? pkg_error(r, "cannot read opkg status") : r;
 }
 
 int opkg_conffiles_each(struct pkg_ctx *ctx,
 			int (*fn)(const struct db_file *f, void *ud), void *ud)
 {
-	struct status_conffiles sc = { .ic = { .ctx = ctx,
-					       .what = OPKG_IMPORT_STATUS } };
-	size_t i;
-	int r = status_parse(&sc.ic, conffiles_collect, &sc);
+	struct status_plain_files pf = { fn, ud };
 
-	if (r == 0 && sc.n)
-		qsort(sc.v, sc.n, sizeof(*sc.v), conf_ent_cmp);
-	for (i = 0; r == 0 && i < sc.n; i++) {
-		const struct conf_ent *e = &sc.v[i], *next = e + 1;
-		struct db_file f = { 0 };
-
-		if (i + 1 < sc.n && !strcmp(e->pkg, next->pkg) &&
-		    !strcmp(e->path, next->path))
-			continue; /* a later line of the same file wins */
-		f.path = e->path;
-		f.package = e->pkg;
-		f.type = 'f';
-		f.conffile = 1;
-		f.conf_sha256 = e->hash;
-		f.origin = (char *)e->origin;
-		r = fn(&f, ud);
-	}
-	for (i = 0; i < sc.n; i++) {
-		free(sc.v[i].pkg);
-		free(sc.v[i].path);
-		free(sc.v[i].hash);
-	}
-	free(sc.v);
-	rom_index_free(&sc.ic);
-	return r;
+	return status_each(ctx, KEEP_CONFFILES, conffiles_one, &pf);
 }

@@ -412,6 +412,43 @@ static int put_conffiles_db(struct sbuf *b, struct pkg_ctx *ctx,
 	return r;
 }
 
+/* The rows of the status's Conffiles values as the files table would
+ * hold them: by path, the last hash of a path. 0 or -ENOMEM (c holds
+ * what was read: conf_rows_free). */
+static int conf_rows_read(const char *conffiles, struct conf_rows *c)
+{
+	int r = conffiles ? opkg_conffiles_lines(conffiles, conf_line_collect,
+						  c)
+			  : 0;
+
+	if (r == 0 && c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), conf_row_cmp);
+	return r;
+}
+
+int opkg_conffiles_rows_each(const struct db_pkg *p, const char *conffiles,
+			     int (*fn)(const struct db_file *f, void *ud),
+			     void *ud)
+{
+	struct conf_rows c = { 0 };
+	size_t i;
+	int r = conf_rows_read(conffiles, &c);
+
+	for (i = 0; r == 0 && i < c.n; i++) {
+		struct db_file f = { 0 };
+
+		f.path = c.v[i].path;
+		f.package = p->name;
+		f.type = 'f';
+		f.conffile = 1;
+		f.conf_sha256 = c.v[i].hash;
+		f.origin = p->origin;
+		r = fn(&f, ud);
+	}
+	conf_rows_free(&c);
+	return r;
+}
+
 /* The same from the status's Conffiles values (opkg_status_full_each):
  * the rows as the files table would hold them (by path), the list as
  * the import makes it (opkg_conffiles_order). */
@@ -421,12 +458,8 @@ static int put_conffiles_read(struct sbuf *b, const char *pkg,
 	struct conf_rows c = { 0 };
 	char *list = NULL;
 	size_t len;
-	int r = conffiles ? opkg_conffiles_lines(conffiles, conf_line_collect,
-						  &c)
-			  : 0;
+	int r = conf_rows_read(conffiles, &c);
 
-	if (r == 0 && c.n > 1)
-		qsort(c.v, c.n, sizeof(*c.v), conf_row_cmp);
 	if (r == 0 && c.n && order && !(list = opkg_conffiles_order(order, &len)))
 		r = -ENOMEM;
 	if (r == 0)

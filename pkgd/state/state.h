@@ -60,6 +60,13 @@ int opkg_status_full_each(struct pkg_ctx *ctx,
 				    const char *conffiles, const char *order,
 				    void *ud),
 			  void *ud);
+/* The conffiles of p as the files table would list them (by path, the
+ * last hash of a path) from conffiles, the Conffiles values
+ * opkg_status_full_each gives: to fn, which returns non-zero to stop
+ * (returned); -ENOMEM. */
+int opkg_conffiles_rows_each(const struct db_pkg *p, const char *conffiles,
+			     int (*fn)(const struct db_file *f, void *ud),
+			     void *ud);
 /* Each line of a status Conffiles value ("/path hash"): fn gets the
  * root-relative path, through the same normaliser as every other path
  * ("/../../x" is refused, not taken), and the hash ("" when the line has
