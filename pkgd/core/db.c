@@ -330,14 +330,14 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
 
 int db_meta_get(sqlite3 *db, const char *key, char **value)
 {
+	/* kept: every command asks several keys */
+	static const char sql[] = KEPT "SELECT value FROM meta WHERE key=?";
 	sqlite3_stmt *st;
 	int r;
 
 	*value = NULL;
-	/* kept: every command asks several keys */
-	if (!(st = kept_find(db, KEPT "SELECT value FROM meta WHERE key=?")) &&
-	    sqlite3_prepare_v2(db, KEPT "SELECT value FROM meta WHERE key=?",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (!(st = kept_find(db, sql)) &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		/* no meta table yet (read-only, fresh db): no value */
 		return strstr(sqlite3_errmsg(db), "no such table")
 			       ? 0

@@ -587,12 +587,14 @@ static int status_collect(const struct ctl_stanza *st, void *ud)
 	e = &sp->v[sp->n];
 	e->pos = sp->n;
 	e->conffiles = NULL;
-	/* what OPKG_IMPORT_STATUS stores for the stanza (import_stanza) */
-	if (sp->keep == KEEP_ALL &&
-	    !(p.control = opkg_control_from_status(st)))
+	r = pkg_copy(&e->p, &p); /* p.control is NULL: stanza_pkg's */
+	/* what OPKG_IMPORT_STATUS stores for the stanza (import_stanza),
+	 * made in place: not copied once more */
+	if (r == 0 && sp->keep == KEEP_ALL &&
+	    !(e->p.control = opkg_control_from_status(st))) {
+		db_pkg_release(&e->p);
 		r = -ENOMEM;
-	else
-		r = pkg_copy(&e->p, &p);
+	}
 	if (r == 0 && sp->keep != KEEP_PKG &&
 	    (conff = ctl_get(st, "Conffiles")) &&
 	    !(e->conffiles = strdup(conff))) {
@@ -602,7 +604,6 @@ static int status_collect(const struct ctl_stanza *st, void *ud)
 	if (r == 0)
 		sp->n++;
 	free(p.rom_version);
-	free(p.control);
 	if (r < 0) {
 		sp->ic.r = pkg_error(r, "cannot read opkg status");
 		return 1;
