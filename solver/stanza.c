@@ -358,6 +358,18 @@ static uint64_t seen_key(Id name, Id evr, Id arch)
 	return k ? k : 1;
 }
 
+/* The slot a key starts probing at: every bit of the key mixed into the
+ * low ones the mask keeps (a multiplication alone leaves the low bits of
+ * the product to the low bits of the key, which are the arch's alone:
+ * every package of a feed probed one cluster). */
+static size_t seen_slot(uint64_t key, size_t cap)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdull;
+	key ^= key >> 33;
+	return (size_t)key & (cap - 1);
+}
+
 /* 1 when key was there, 0 when added, -ENOMEM. */
 static int seen_add(struct seen_set *ss, uint64_t key)
 {
@@ -372,9 +384,8 @@ static int seen_add(struct seen_set *ss, uint64_t key)
 		for (k = 0; k < ss->cap; k++) {
 			if (!ss->v[k])
 				continue;
-			for (i = (size_t)(ss->v[k] * 0x9e3779b97f4a7c15ull) &
-				 (cap - 1);
-			     v[i]; i = (i + 1) & (cap - 1))
+			for (i = seen_slot(ss->v[k], cap); v[i];
+			     i = (i + 1) & (cap - 1))
 				;
 			v[i] = ss->v[k];
 		}
@@ -382,8 +393,8 @@ static int seen_add(struct seen_set *ss, uint64_t key)
 		ss->v = v;
 		ss->cap = cap;
 	}
-	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull) & (ss->cap - 1);
-	     ss->v[i]; i = (i + 1) & (ss->cap - 1))
+	for (i = seen_slot(key, ss->cap); ss->v[i];
+	     i = (i + 1) & (ss->cap - 1))
 		if (ss->v[i] == key)
 			return 1;
 	ss->v[i] = key;
