@@ -442,7 +442,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	      (ctx->opt.strip_abi || ctx->opt.size || ctx->opt.conffiles ||
 	       ctx->opt.json)))
 		ctx->db_import = OPKG_IMPORT_STATUS; /* no control field shown */
-	else if (cmd->flags & CMD_DB_PKGS && !ctx->opt.conffiles)
+	else if ((cmd->flags & CMD_DB_PKGS && !ctx->opt.conffiles) ||
+		 (cmd->flags & CMD_PLAN && ctx->opt.noaction))
 		ctx->db_import = OPKG_IMPORT_PKGS;
 	if (cmd->flags & CMD_STATUS_READ &&
 	    ctx->db_import == OPKG_IMPORT_STATUS) {

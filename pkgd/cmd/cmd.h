@@ -51,6 +51,10 @@
 				* itself (opkg_status_each); SQLite's
 				* set-up and import cost list-installed
 				* 4 ms of its 9 */
+#define CMD_PLAN 1048576 /* with CMD_WRITE: its --noaction run solves and
+			  * prints the plan (apply_jobs) and reads the
+			  * packages alone: a database built in RAM holds
+			  * no .list files or scripts (CMD_DB_PKGS's) */
 
 struct pkg_cmd {
 	const char *name;

@@ -12,5 +12,5 @@ static int cmd_dist_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_dist_upgrade_desc = {
 	"dist-upgrade", "", "upgrade every package, following new dependencies",
-	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB, cmd_dist_upgrade
+	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB | CMD_PLAN, cmd_dist_upgrade
 };

@@ -279,5 +279,6 @@ static int cmd_install(struct pkg_ctx *ctx, int argc, char **argv)
 const struct pkg_cmd cmd_install_desc = {
 	"install", "NAME|FILE.ipk|URL...",
 	"install packages (globs, name=version, name<=version)",
-	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB | CMD_NAMES | CMD_FILES, cmd_install
+	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB | CMD_NAMES | CMD_FILES |
+		CMD_PLAN, cmd_install
 };

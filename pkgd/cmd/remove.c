@@ -73,6 +73,7 @@ static int cmd_remove(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_remove_desc = {
 	"remove", "NAME...", "remove packages (--autoremove: and orphans)",
-	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_SCOPE | CMD_DB | CMD_NAMES,
+	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_SCOPE | CMD_DB | CMD_NAMES |
+		CMD_PLAN,
 	cmd_remove
 };

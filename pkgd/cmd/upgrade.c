@@ -84,5 +84,6 @@ static int cmd_upgrade(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_upgrade_desc = {
 	"upgrade", "[NAME|GLOB...]", "upgrade packages (all when none named)",
-	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB | CMD_NAMES | CMD_FILES, cmd_upgrade
+	CMD_OPKG | CMD_WRITE | CMD_POOL | CMD_DB | CMD_NAMES | CMD_FILES |
+		CMD_PLAN, cmd_upgrade
 };

@@ -6,7 +6,7 @@
 # files: they show their fields), and list-installed builds no database
 # at all; files NAME opens NAME's .list and no other package's;
 # list-changed-conffiles opens no .list at all (the status's Conffiles
-# carry path and hash). The output is the same as with every file read
+# carry path and hash); remove --noaction reads no .list or script. The output is the same as with every file read
 # (tests/t/51-opkg-output.t, 53-opkg-files.t compare it with opkg-lede).
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -268,6 +268,18 @@ is "$(grep -cE '\.(control|conffiles)$' "$T/opened")" 0 \
 is "$(grep -c '\.list$' "$T/opened")" 270 "...and the 270 packages' .list files"
 opens files base-files
 like "$OUT" "$R/var" "files shows /var as opkg does"
+
+# A transaction's --noaction solves and shows the plan: the packages
+# (status and control files) are what it reads, not the .list files and
+# scripts a database on the root would be built with (CMD_PLAN).
+opens remove --noaction luci
+is "$RC" 0 "remove --noaction luci"
+is "$OUT" "Removing package luci from root..." "...shows the plan"
+is "$(grep -c '\.list$' "$T/opened")" 0 "...opens no .list file"
+is "$(grep -cE '\.(postinst|prerm|postrm|preinst)$' "$T/opened")" 0 \
+	"...nor a script"
+t_ok "...and reads the packages' control files" \
+	test "$(grep -c '\.control$' "$T/opened")" -eq 270
 t_ok "the root is as it was (no database written)" \
 	test ! -e "$R/usr/lib/pkg/pkg.db"
 
