@@ -145,10 +145,9 @@ static const char *trim_ends(const char *s, size_t *n)
 
 char *desc_opkg(const char *stanza, size_t len, int tty)
 {
-	const char *l = stanza, *end = stanza + len, *v = NULL, *e;
-	char *out = NULL, *t;
-	size_t n = 0, vn;
-	FILE *f;
+	const char *l = stanza, *end = stanza + len, *v = NULL, *e, *t;
+	char *out;
+	size_t n = 0, vn, cap;
 
 	for (; l < end; l = e + (e < end)) {
 		e = memchr(l, '\n', (size_t)(end - l));
@@ -158,25 +157,31 @@ char *desc_opkg(const char *stanza, size_t len, int tty)
 			break;
 		}
 	}
-	if (!v || !(f = open_memstream(&out, &n)))
+	if (!v)
+		return NULL;
+	/* the value and every line after it at most, with a newline before
+	 * each: written in place (list writes one a package) */
+	cap = (size_t)(end - v) + (size_t)(end - v) / 2 + 2;
+	if (!(out = malloc(cap)))
 		return NULL;
 	vn = (size_t)(e - v) - 12;
-	t = (char *)trim_ends(v + 12, &vn);
-	fwrite(t, 1, vn, f);
+	t = trim_ends(v + 12, &vn);
+	memcpy(out, t, vn);
+	n = vn;
 	/* continuation lines (a space first) as they are: leading space
 	 * kept, trailing blanks kept; a newline before each on a tty */
 	for (l = e + (e < end); l < end && *l == ' '; l = e + (e < end)) {
+		size_t k;
+
 		e = memchr(l, '\n', (size_t)(end - l));
 		e = e ? e : end;
+		k = (size_t)(e - l) - (e > l && e[-1] == '\r');
 		if (tty)
-			fputc('\n', f);
-		fwrite(l, 1, (size_t)(e - l) - (e > l && e[-1] == '\r'), f);
+			out[n++] = '\n';
+		memcpy(out + n, l, k);
+		n += k;
 	}
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
-	t = (char *)trim_ends(out, &n);
+	t = trim_ends(out, &n);
 	if (!n) {
 		free(out);
 		return NULL;

@@ -46,6 +46,8 @@ struct feed_fields {
 	char **last;		/* handed out by the last get */
 	char *line;		/* getline's buffer */
 	size_t cap;
+	int tty;		/* the output is a terminal (desc_opkg) */
+	int parse;		/* a field other than FEED_DESC_OPKG asked */
 };
 
 /* Is p a package of a configured feed (its stanza in a list)? */
@@ -152,6 +154,11 @@ int feed_fields_open(struct pkg_ctx *ctx, const Id *ids, size_t n,
 	d->ctx = ctx;
 	d->names = names;
 	d->nnames = nnames;
+	for (i = 0; i < nnames; i++)
+		if (strcmp(names[i], FEED_DESC_OPKG))
+			d->parse = 1;
+		else
+			d->tty = isatty(fileno(ctx->out));
 	for (i = 0; r == 0 && i < n; i++)
 		r = count_one(d, ids[i]);
 	if (r == 0)
@@ -180,7 +187,8 @@ static size_t find_off(const struct ff_feed *f, uint64_t off)
 }
 
 /* Keep the fields asked for of the stanza in buf (len bytes) as index i's
- * values (none when it does not parse: update parsed it already). */
+ * values (none when it does not parse: update parsed it already, so a
+ * stanza is parsed again only for a field desc_opkg does not give). */
 static void keep(struct feed_fields *d, struct ff_feed *f, size_t i,
 		 const char *buf, size_t len)
 {
@@ -189,12 +197,11 @@ static void keep(struct feed_fields *d, struct ff_feed *f, size_t i,
 	size_t k;
 
 	f->state[i] = FF_KEPT;
-	if (ctl_parse_one(buf, len, &st) == 0 &&
+	if ((!d->parse || ctl_parse_one(buf, len, &st) == 0) &&
 	    (f->vals[i] = calloc(d->nnames, sizeof(char *))))
 		for (k = 0; k < d->nnames; k++) {
 			if (!strcmp(d->names[k], FEED_DESC_OPKG))
-				f->vals[i][k] = desc_opkg(
-					buf, len, isatty(fileno(d->ctx->out)));
+				f->vals[i][k] = desc_opkg(buf, len, d->tty);
 			else if ((v = ctl_get(&st, d->names[k])))
 				f->vals[i][k] = strdup(v);
 		}
