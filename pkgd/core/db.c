@@ -162,6 +162,13 @@ static int db_setup(sqlite3 *db, int write, int *created)
 	sqlite3_busy_timeout(db, 5000);
 	r = db_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;"
 			"PRAGMA foreign_keys=OFF;");
+	/* A reader maps the file rather than copying its pages into the
+	 * page cache's own (one fault maps 16 pages of the file where each
+	 * page read cost a pread and a fresh heap page: status with a
+	 * database 0.4 ms faster here). Not a writer: its pages are copied
+	 * to be changed anyway, and the file remapped as it grows. */
+	if (r == 0 && !write)
+		r = db_exec(db, "PRAGMA mmap_size=1073741824;");
 	if (r < 0 || !write)
 		return r;
 	v = schema_version(db);
@@ -196,6 +203,13 @@ int db_open(sqlite3 **out, const char *path, int write, int *created)
 
 	if (created)
 		*created = 0;
+	/* Before SQLite's first use (afterwards a no-op, SQLITE_MISUSE): no
+	 * lookaside (120 KB it formats at each open, 10 pages written for
+	 * a command's few statements) and no bulk of 20 page buffers made
+	 * up front (pages are allocated as they are read): 15 of remove's
+	 * 160 page faults, at 5 to 10 us each here. */
+	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	if (sqlite3_open_v2(path, &db,
 			    flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
 			    NULL) !=
