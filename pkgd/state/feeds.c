@@ -12,9 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -560,16 +557,6 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 	return 0;
 }
 
-/* Give back what the last step freed before the next list is read whole
- * (glibc keeps the pages between live blocks: 0.6 MB of peak on the
- * 19.07.1 feeds). */
-static void heap_trim(void)
-{
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
-}
-
 /*
  * Every list is downloaded and checked first, then every one parsed: the
  * signature check holds a whole list's text (Ed25519 is one-shot) and the
@@ -594,12 +581,13 @@ int feeds_update(struct pkg_ctx *ctx, int *nfailed)
 	jobs = calloc(n ? n : 1, sizeof(*jobs));
 	if (!jobs)
 		return pkg_error(-ENOMEM, "cannot update the feeds");
-	for (i = 0; i < n; i++) {
-		heap_trim();
+	/* No malloc_trim between lists: the big blocks are mapped and
+	 * unmapped on their own (M_MMAP_THRESHOLD, main.c), and what it gave
+	 * back of the rest was faulted in again by the next list (600 page
+	 * faults, 9 ms of the 19.07.1 update, for no lower peak). */
+	for (i = 0; i < n; i++)
 		jobs[i].r = feed_fetch(ctx, &ctx->conf.srcs[i], &jobs[i]);
-	}
 	for (i = 0; i < n; i++) {
-		heap_trim();
 		if (jobs[i].r == 0)
 			jobs[i].r = feed_install(ctx, &ctx->conf.srcs[i],
 						 &jobs[i]);
