@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <dirent.h>
@@ -210,6 +211,27 @@ int ctl_parse_u64(const char *s, uint64_t *out);
  * 0, or -PKGE_FORMAT with why ("invalid package name 'x'"). Not
  * reported. */
 int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen);
+/* Stanzas read from a stream one at a time (a feed list through its
+ * decompressor): read in blocks, a stanza handed out where it lies in
+ * the block (not copied line by line). A stanza ends at a blank line
+ * ("\n", "\r\n"); blank lines between stanzas are skipped. Set fp and
+ * max (the largest stanza, 0 = 4 MiB), the rest zero. */
+struct ctl_reader {
+	FILE *fp;
+	size_t max;
+	char *buf;
+	size_t cap, len, pos; /* buf[pos..len): read, not yet handed out */
+	size_t line;	      /* lines passed */
+	uint64_t off;	      /* bytes passed */
+	int eof;
+};
+/* The next stanza: *text (*len bytes, each line with its newline; valid
+ * until the next call), its first line (1-based) and byte offset in the
+ * stream. 1 with one, 0 at the end, -EIO (a read error), -ENOMEM, or
+ * -PKGE_FORMAT (longer than max: *line is the line that passed it). */
+int ctl_read_stanza(struct ctl_reader *r, const char **text, size_t *len,
+		    size_t *line, uint64_t *off);
+void ctl_reader_release(struct ctl_reader *r);
 /* Parse exactly one stanza into an owned copy (for ./control). */
 int ctl_parse_one(const char *buf, size_t len, struct ctl_stanza *out);
 void ctl_stanza_release(struct ctl_stanza *st);

@@ -321,6 +321,116 @@ int ctl_parse_one(const char *buf, size_t len, struct ctl_stanza *out)
 	return 0;
 }
 
+#define CTL_READ_BLOCK ((size_t)16 << 10) /* a list open per feed (list) */
+#define CTL_READ_MAX ((size_t)4 << 20)
+
+/* Is the line s[0..n) (its newline included, if any) blank? */
+static int line_blank(const char *s, size_t n)
+{
+	if (n && s[n - 1] == '\n')
+		n--;
+	if (n && s[n - 1] == '\r')
+		n--;
+	return n == 0;
+}
+
+/* Read more into r->buf after what is kept from r->pos on (moved to the
+ * start; the buffer doubled when that fills it). 1 read, 0 at the end,
+ * -EIO or -ENOMEM. */
+static int reader_fill(struct ctl_reader *r)
+{
+	size_t got;
+
+	if (r->eof)
+		return 0;
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	if (r->cap - r->len < CTL_READ_BLOCK / 2) {
+		size_t ncap = r->cap ? r->cap * 2 : CTL_READ_BLOCK;
+		char *nb = realloc(r->buf, ncap);
+
+		if (!nb)
+			return -ENOMEM;
+		r->buf = nb;
+		r->cap = ncap;
+	}
+	got = fread(r->buf + r->len, 1, r->cap - r->len, r->fp);
+	r->len += got;
+	if (got == 0) {
+		r->eof = 1;
+		return ferror(r->fp) ? -EIO : 0;
+	}
+	return 1;
+}
+
+int ctl_read_stanza(struct ctl_reader *r, const char **text, size_t *len,
+		    size_t *line, uint64_t *off)
+{
+	size_t max = r->max ? r->max : CTL_READ_MAX, at = 0, n;
+	int in = 0, k;
+
+	for (;;) {
+		size_t left = r->len - r->pos - at;
+		const char *s = left ? r->buf + r->pos + at : "", *nl;
+
+		nl = left ? memchr(s, '\n', left) : NULL;
+		if (!nl && !r->eof) { /* the line goes on past the block */
+			if (at + left > max) {
+				*line = r->line + 1;
+				return -PKGE_FORMAT;
+			}
+			if ((k = reader_fill(r)) < 0)
+				return k;
+			continue;
+		}
+		n = nl ? (size_t)(nl - s) + 1 : left; /* at the end: the rest */
+		if (n == 0 || line_blank(s, n)) {
+			if (in) { /* the stanza is buf[pos..pos+at) */
+				*text = r->buf + r->pos;
+				*len = at;
+				r->pos += at + n;
+				r->off += at + n;
+				r->line++;
+				return 1;
+			}
+			if (n == 0)
+				return 0; /* the end, nothing pending */
+			r->pos += n; /* a blank line between stanzas */
+			r->off += n;
+			r->line++;
+			continue;
+		}
+		if (!in) {
+			in = 1;
+			*line = r->line + 1;
+			*off = r->off;
+		}
+		r->line++;
+		at += n;
+		if (at > max) {
+			*line = r->line;
+			return -PKGE_FORMAT;
+		}
+		if (!nl) { /* the last line, without a newline */
+			*text = r->buf + r->pos;
+			*len = at;
+			r->pos += at;
+			r->off += at;
+			return 1;
+		}
+	}
+}
+
+void ctl_reader_release(struct ctl_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->len = r->pos = 0;
+}
+
 void ctl_stanza_release(struct ctl_stanza *st)
 {
 	free(st->fields);

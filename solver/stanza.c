@@ -591,46 +591,18 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
  * the parser; a stanza of several such fields is still refused). */
 #define STANZA_MAX ((size_t)4 << 20)
 
-struct chunk {
-	char *buf;
-	size_t len, cap;
-};
-
-static int chunk_add(struct chunk *k, const char *line, size_t n)
-{
-	char *nb;
-	size_t ncap = k->cap ? k->cap : 4096;
-
-	if (k->len + n > STANZA_MAX)
-		return -PKGE_FORMAT;
-	while (ncap < k->len + n)
-		ncap *= 2;
-	if (ncap != k->cap) {
-		nb = realloc(k->buf, ncap);
-		if (!nb)
-			return -ENOMEM;
-		k->buf = nb;
-		k->cap = ncap;
-	}
-	memcpy(k->buf + k->len, line, n);
-	k->len += n;
-	return 0;
-}
-
-/* Parse the stanza gathered in k; a "line N" in why is made absolute. */
-static int chunk_parse(struct feed_ctx *c, struct chunk *k, char *why,
-		       size_t n)
+/* Parse one stanza of a stream (text, len bytes, from line base_line);
+ * a "line N" in why is made absolute. */
+static int stanza_parse(struct feed_ctx *c, const char *text, size_t len,
+			char *why, size_t n)
 {
 	size_t rel;
 	int r, at;
 
-	if (!k->len)
-		return 0;
-	c->text = c->cur = k->buf;
-	c->end = k->buf + k->len;
+	c->text = c->cur = text;
+	c->end = text + len;
 	c->line = 1;
-	r = ctl_parse_why(k->buf, k->len, 0, feed_stanza, c, why, n);
-	k->len = 0;
+	r = ctl_parse_why(text, len, 0, feed_stanza, c, why, n);
 	if (r == -PKGE_FORMAT && sscanf(why, "line %zu: %n", &rel, &at) == 1
 	    && at > 0) {
 		char rest[128];
@@ -640,45 +612,26 @@ static int chunk_parse(struct feed_ctx *c, struct chunk *k, char *why,
 	return r;
 }
 
-/* Feed fp to the parser one stanza at a time (a stanza ends at an empty
- * line, as in ctl_parse), keeping line numbers and byte offsets. */
+/* Feed fp to the parser one stanza at a time (ctl_read_stanza: where it
+ * lies in the block read, not copied line by line), keeping line
+ * numbers and byte offsets. */
 static int feed_stream(struct feed_ctx *c, FILE *fp, char *why, size_t n)
 {
-	struct chunk k = { 0 };
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	uint64_t pos = 0;
-	ssize_t len;
-	int r = 0;
+	struct ctl_reader rd = { .fp = fp, .max = STANZA_MAX };
+	const char *text;
+	size_t len, line = 0;
+	int r;
 
-	while (r == 0 && (len = getline(&line, &cap, fp)) >= 0) {
-		size_t t = (size_t)len;
-		lineno++;
-		if (t && line[t - 1] == '\n')
-			t--;
-		if (t && line[t - 1] == '\r')
-			t--;
-		if (t == 0) {
-			r = chunk_parse(c, &k, why, n);
-		} else {
-			if (!k.len) {
-				c->base_line = lineno;
-				c->base_off = pos;
-			}
-			r = chunk_add(&k, line, (size_t)len);
-			if (r == -PKGE_FORMAT)
-				snprintf(why, n, "line %zu: stanza too long "
-					 "(over %zu bytes)", lineno,
-					 STANZA_MAX);
-		}
-		pos += (uint64_t)len;
+	while ((r = ctl_read_stanza(&rd, &text, &len, &line,
+				    &c->base_off)) == 1) {
+		c->base_line = line;
+		if ((r = stanza_parse(c, text, len, why, n)) < 0)
+			break;
 	}
-	if (r == 0 && ferror(fp))
-		r = -EIO;
-	if (r == 0)
-		r = chunk_parse(c, &k, why, n);
-	free(line);
-	free(k.buf);
+	if (r == -PKGE_FORMAT && !why[0])
+		snprintf(why, n, "line %zu: stanza too long (over %zu bytes)",
+			 line, STANZA_MAX);
+	ctl_reader_release(&rd);
 	return r;
 }
 

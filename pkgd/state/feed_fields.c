@@ -32,8 +32,7 @@ struct ff_feed {
 	char ***vals;		/* per offset: its values, read ahead */
 	unsigned char *state;	/* FF_* of each offset */
 	size_t n, next;		/* next: first offset not yet reached */
-	FILE *fp;
-	uint64_t pos;		/* bytes of the list read so far */
+	struct ctl_reader rd;	/* the list, read forward (rd.fp) */
 	int done;		/* at its end, or unreadable */
 };
 
@@ -44,8 +43,6 @@ struct feed_fields {
 	struct ff_feed *feeds;
 	size_t nfeeds;
 	char **last;		/* handed out by the last get */
-	char *line;		/* getline's buffer */
-	size_t cap;
 	int tty;		/* the output is a terminal (desc_opkg) */
 	int parse;		/* a field other than FEED_DESC_OPKG asked */
 };
@@ -208,84 +205,43 @@ static void keep(struct feed_fields *d, struct ff_feed *f, size_t i,
 	ctl_stanza_release(&st);
 }
 
-/* Append line (n bytes) to the stanza in *buf; 0 or -1 (too long, or no
- * memory: the package goes without its fields). */
-static int buf_add(char **buf, size_t *len, size_t *cap, const char *line,
-		   size_t n)
-{
-	size_t nc = *cap ? *cap : 4096;
-	char *nb;
-
-	if (*len + n > STANZA_MAX)
-		return -1;
-	while (nc < *len + n)
-		nc *= 2;
-	if (nc != *cap) {
-		if (!(nb = realloc(*buf, nc)))
-			return -1;
-		*buf = nb;
-		*cap = nc;
-	}
-	memcpy(*buf + *len, line, n);
-	*len += n;
-	return 0;
-}
-
 static void feed_open(struct feed_fields *d, struct ff_feed *f)
 {
-	f->fp = feed_list_open(d->ctx, f->name);
-	f->done = !f->fp;
+	f->rd.fp = feed_list_open(d->ctx, f->name);
+	f->rd.max = STANZA_MAX;
+	f->done = !f->rd.fp;
 }
 
-/* Read f forward until index want has been passed, keeping on the way
- * the fields of offsets asked for later. */
+/* Read f forward, a stanza at a time, until index want has been passed,
+ * keeping on the way the fields of offsets asked for later. A list that
+ * ends or fails to read (a stanza over STANZA_MAX: update refused such a
+ * list) leaves what was not reached without fields. */
 static void read_until(struct feed_fields *d, struct ff_feed *f, size_t want)
 {
-	char *buf = NULL;
-	size_t len = 0, bcap = 0, capt = f->n;
-	ssize_t n;
+	const char *text;
+	size_t len, line;
+	uint64_t at;
 
-	if (!f->fp && !f->done)
+	if (!f->rd.fp && !f->done)
 		feed_open(d, f);
-	while (!f->done && (f->next <= want || capt < f->n)) {
-		uint64_t at = f->pos;
-		size_t t;
-
-		if ((n = getline(&d->line, &d->cap, f->fp)) <= 0) {
+	while (!f->done && f->next <= want) {
+		if (ctl_read_stanza(&f->rd, &text, &len, &line, &at) != 1) {
 			f->done = 1;
 			break;
-		}
-		f->pos += (uint64_t)n;
-		t = (size_t)n;
-		while (t && (d->line[t - 1] == '\n' || d->line[t - 1] == '\r'))
-			t--;
-		if (t == 0) { /* the end of a stanza */
-			if (capt < f->n)
-				keep(d, f, capt, buf, len);
-			capt = f->n;
-			len = 0;
-			continue;
 		}
 		while (f->next < f->n && f->offs[f->next] < at)
 			if (f->state[f->next++] == FF_AHEAD) /* not a stanza */
 				f->state[f->next - 1] = FF_TAKEN;
-		if (capt == f->n && f->next < f->n && f->offs[f->next] == at &&
-		    f->state[f->next] == FF_AHEAD)
-			capt = f->next;
-		if (f->next < f->n && f->offs[f->next] == at)
+		if (f->next < f->n && f->offs[f->next] == at) {
+			if (f->state[f->next] == FF_AHEAD)
+				keep(d, f, f->next, text, len);
 			f->next++;
-		if (capt < f->n &&
-		    buf_add(&buf, &len, &bcap, d->line, (size_t)n) < 0) {
-			f->state[capt] = FF_TAKEN;
-			capt = f->n;
 		}
 	}
-	if (capt < f->n && len) /* the last stanza, without a blank line */
-		keep(d, f, capt, buf, len);
-	free(buf);
-	if (f->next >= f->n && f->fp) { /* nothing more to read here */
-		fclose(f->fp);
-		f->fp = NULL;
+	if (f->next >= f->n && f->rd.fp) { /* nothing more to read here */
+		fclose(f->rd.fp);
+		f->rd.fp = NULL;
+		ctl_reader_release(&f->rd);
 		f->done = 1;
 	}
 }
@@ -325,12 +281,12 @@ void feed_fields_close(struct feed_fields *d)
 		free(f->vals);
 		free(f->state);
 		free(f->offs);
-		if (f->fp)
-			fclose(f->fp);
+		if (f->rd.fp)
+			fclose(f->rd.fp);
+		ctl_reader_release(&f->rd);
 	}
 	free(d->feeds);
 	vals_free(d->last, d->nnames);
-	free(d->line);
 	free(d);
 }
 

@@ -317,6 +317,80 @@ static void test_ctl_parse_one(void **state)
 	assert_int_equal(calls, 1);
 }
 
+/* ctl_read_stanza over a stream: each stanza where it lies, its first
+ * line and offset; an empty stream; blank lines and CRLF; a last line
+ * without newline; the whole 19.07.1 packages feed through 16 KiB
+ * blocks, each stanza the text at its offset; a stanza or a line over
+ * max refused. */
+static void test_ctl_read_stanza(void **state)
+{
+	static const char s[] = "\n\nPackage: a\r\nVersion: 1\r\n\r\n\n"
+				"Package: b\nDescription: x\n y";
+	struct ctl_reader rd = { 0 };
+	const char *text;
+	char *buf, big[200];
+	size_t len, line, n = 0, nl = 0, i, at = 0;
+	uint64_t off;
+
+	(void)state;
+	rd.fp = fopen("/dev/null", "r"); /* nothing at all: nothing read */
+	assert_non_null(rd.fp);
+	assert_int_equal(ctl_read_stanza(&rd, &text, &len, &line, &off), 0);
+	fclose(rd.fp);
+	ctl_reader_release(&rd);
+	memset(&rd, 0, sizeof(rd));
+	rd.fp = fmemopen((void *)s, sizeof(s) - 1, "r");
+	assert_int_equal(ctl_read_stanza(&rd, &text, &len, &line, &off), 1);
+	assert_int_equal(len, 24);
+	assert_memory_equal(text, "Package: a\r\nVersion: 1\r\n", 24);
+	assert_int_equal(line, 3);
+	assert_int_equal(off, 2);
+	assert_int_equal(ctl_read_stanza(&rd, &text, &len, &line, &off), 1);
+	assert_int_equal(len, strlen("Package: b\nDescription: x\n y"));
+	assert_memory_equal(text, "Package: b\nDescription: x\n y", len);
+	assert_int_equal(line, 7);
+	assert_int_equal(off, (uint64_t)(strstr(s, "Package: b") - s));
+	assert_int_equal(ctl_read_stanza(&rd, &text, &len, &line, &off), 0);
+	assert_int_equal(ctl_read_stanza(&rd, &text, &len, &line, &off), 0);
+	fclose(rd.fp);
+	ctl_reader_release(&rd);
+
+	buf = unit_index_text(FEED19, &len);
+	memset(&rd, 0, sizeof(rd));
+	rd.fp = fmemopen(buf, len, "r");
+	while (ctl_read_stanza(&rd, &text, &i, &line, &off) == 1) {
+		for (; at < off; at++) /* the lines before it */
+			nl += buf[at] == '\n';
+		assert_int_equal(line, nl + 1);
+		assert_memory_equal(text, buf + off, i);
+		assert_true(i > 0 && text[0] != '\n');
+		n++;
+	}
+	assert_int_equal(n, 4202); /* as ctl_parse finds (test_ctl_feed_19) */
+	fclose(rd.fp);
+	ctl_reader_release(&rd);
+	free(buf);
+
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "Package: a\nDescription: ", 24);
+	big[60] = '\n';
+	memset(&rd, 0, sizeof(rd));
+	rd.max = 64;
+	rd.fp = fmemopen(big, sizeof(big), "r");
+	assert_int_equal(ctl_read_stanza(&rd, &text, &len, &line, &off),
+			 -PKGE_FORMAT);
+	assert_int_equal(line, 3); /* the line that passed max */
+	fclose(rd.fp);
+	ctl_reader_release(&rd);
+	memset(&rd, 0, sizeof(rd));
+	rd.max = 64;
+	rd.fp = fmemopen(big + 61, sizeof(big) - 61, "r"); /* one long line */
+	assert_int_equal(ctl_read_stanza(&rd, &text, &len, &line, &off),
+			 -PKGE_FORMAT);
+	fclose(rd.fp);
+	ctl_reader_release(&rd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +406,7 @@ int main(void)
 		T(test_ctl_quirks),
 		T(test_ctl_malformed),
 		T(test_ctl_parse_one),
+		T(test_ctl_read_stanza),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
