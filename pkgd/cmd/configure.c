@@ -144,7 +144,7 @@ static int cmd_configure(struct pkg_ctx *ctx, int argc, char **argv)
 		free(c.names[i]);
 	free(c.names);
 	if (r == 0 && c.n && !ctx->opt.noaction)
-		r = opkg_files_write(ctx);
+		r = opkg_files_write(ctx, NULL);
 	/* every package's alternatives links, as opkg's configure leaves
 	 * them (also a repair: links lost or made by hand) */
 	if (r == 0 && !ctx->opt.noaction)

@@ -72,7 +72,7 @@ static int cmd_flag(struct pkg_ctx *ctx, int argc, char **argv)
 		db_pkg_release(&p);
 	}
 	if (r == 0 && !ctx->opt.noaction)
-		r = opkg_files_write(ctx);
+		r = opkg_files_write(ctx, NULL);
 	if (r == 0 && missing && strcmp(ctx->prog, "opkg"))
 		r = missing;
 	return r;

@@ -145,6 +145,7 @@ static int write_list(struct pkg_ctx *ctx, struct opkg_lists *lists,
 struct info_write {
 	struct pkg_ctx *ctx;
 	const struct opkg_status_merge *m;
+	const struct opkg_nameset *only; /* NULL: every package */
 	struct opkg_nameset rewritten; /* packages whose .control changed */
 	struct opkg_lists lists;       /* info/, opened once */
 	int r;
@@ -204,7 +205,8 @@ static int write_pkg(const struct db_pkg *p, void *ud)
 
 	if (strcmp(p->state, "installed") && strcmp(p->state, "failed"))
 		return 0;
-	w->r = write_list(w->ctx, &w->lists, p->name);
+	if (!w->only || opkg_nameset_has(w->only, p->name))
+		w->r = write_list(w->ctx, &w->lists, p->name);
 	if (w->r == 0 && opkg_nameset_has(&w->m->changed, p->name))
 		w->r = write_control(w, p);
 	return w->r < 0;
@@ -259,6 +261,9 @@ static int prune_info(struct pkg_ctx *ctx, const struct info_write *w)
 			continue;
 		memcpy(name, e->d_name, (size_t)(dot - e->d_name));
 		name[dot - e->d_name] = 0;
+		if (w->only && !opkg_nameset_has(w->only, name) &&
+		    !opkg_nameset_has(&w->m->changed, name))
+			continue; /* a package the transaction left alone */
 		if (!info_stale(ctx, w, name, dot + 1))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
@@ -274,10 +279,10 @@ static int prune_info(struct pkg_ctx *ctx, const struct info_write *w)
 	return r;
 }
 
-int opkg_files_write(struct pkg_ctx *ctx)
+int opkg_files_write(struct pkg_ctx *ctx, const struct opkg_nameset *only)
 {
 	struct opkg_status_merge m;
-	struct info_write w = { ctx, &m, { 0 }, { .ctx = ctx }, 0 };
+	struct info_write w = { ctx, &m, only, { 0 }, { .ctx = ctx }, 0 };
 	int r = opkg_status_merge(ctx, &m);
 
 	if (r < 0)

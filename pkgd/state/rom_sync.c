@@ -371,7 +371,7 @@ int rom_sync(struct pkg_ctx *ctx, int first)
 		ctx_note(ctx, 1, "The image changed: image database rebuilt "
 				 "(%d packages updated).\n", changed);
 		if (changed)
-			r = state_files_write(ctx);
+			r = state_files_write(ctx, NULL);
 	}
 	return r;
 }

@@ -12,13 +12,18 @@
 
 /* ---- opkg's own files (opkgfiles.c, opkgstatus.c, opkgimport.c) ---- */
 
+struct opkg_nameset;
 /* Bring usr/lib/opkg/status and info/<pkg>.* in line with the database,
  * changing only what differs: the status stanza of a package whose
  * recorded state is the database's stays as read, byte for byte; the
  * info files of a package whose stanza stays are not written (its .list
  * only when its set of paths differs); info files of packages no longer
- * installed go. 0 or a negative code (reported). */
-int opkg_files_write(struct pkg_ctx *ctx);
+ * installed go. With only (a transaction: the packages whose info files
+ * its journal saved), the .list files and the info files that may go
+ * are looked at for those packages and those whose stanza changed, not
+ * for every package installed; NULL looks at all of them (recovery, an
+ * image rebuild, flag, configure). 0 or a negative code (reported). */
+int opkg_files_write(struct pkg_ctx *ctx, const struct opkg_nameset *only);
 /* Import an existing opkg status + info into an empty database: what
  * (enum opkg_import) the packages and their conffiles alone (the status
  * file, info/<pkg>.control and .conffiles), or all (the files of their
@@ -342,7 +347,7 @@ int world_write(struct pkg_ctx *ctx);
 
 /* Rewrite opkg's status and info files, installed_packages.txt and the
  * world file from the database: after every transaction and image
- * rebuild. 0 or a negative code. */
-int state_files_write(struct pkg_ctx *ctx);
+ * rebuild (only: opkg_files_write's). 0 or a negative code. */
+int state_files_write(struct pkg_ctx *ctx, const struct opkg_nameset *only);
 
 #endif

@@ -34,12 +34,12 @@ static int itxt_add(const struct db_pkg *p, void *ud)
 	return 0;
 }
 
-int state_files_write(struct pkg_ctx *ctx)
+int state_files_write(struct pkg_ctx *ctx, const struct opkg_nameset *only)
 {
 	struct itxt t = { NULL, 0 };
 	char *txt;
 	size_t len = 0, i;
-	int r = opkg_files_write(ctx);
+	int r = opkg_files_write(ctx, only);
 
 	if (r == 0)
 		r = db_pkg_each(ctx->db, itxt_add, &t);

@@ -132,10 +132,26 @@ static int record_remove(struct pkg_ctx *ctx, const char *name)
 	return r;
 }
 
+/* The packages whose info files the journal saved ('I' rows: those the
+ * transaction installs, removes or replaces, and the owners of files it
+ * takes over): the only ones whose .list it can change. */
+static int journaled_info(const struct tx_ops *ops, struct opkg_nameset *s)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < ops->n; i++)
+		if (ops->v[i].op == JOP_INFO_FILES && ops->v[i].staged)
+			r = opkg_nameset_add(s, ops->v[i].staged);
+	return r;
+}
+
 /* The database side of the commit and the state files written from it,
  * in the SQLite transaction that also marks the journal committed. */
-static int record_all(struct tx *tx, struct run *rn)
+static int record_all(struct tx *tx, struct run *rn,
+		      const struct tx_ops *ops)
 {
+	struct opkg_nameset only = { NULL, 0 };
 	char *conf = tx_configure_list(tx, rn);
 	size_t i;
 	int r = conf ? db_begin(tx->ctx->db) : -ENOMEM;
@@ -157,8 +173,10 @@ static int record_all(struct tx *tx, struct run *rn)
 	/* the state files in one batch, made durable before the commit
 	 * that names them (a crash before it undoes them) */
 	tx->ctx->rf.sync_later = 1;
+	if (r == 0 && (r = journaled_info(ops, &only)) < 0)
+		r = pkg_error(r, "cannot write the state files");
 	if (r == 0)
-		r = state_files_write(tx->ctx);
+		r = state_files_write(tx->ctx, &only);
 	tx->ctx->rf.sync_later = 0;
 	if (r == 0 && (r = tree_sync(&tx->ctx->rf)) < 0)
 		r = pkg_error(r, "cannot sync the root");
@@ -166,6 +184,7 @@ static int record_all(struct tx *tx, struct run *rn)
 		r = db_commit(tx->ctx->db);
 	else if (conf)
 		db_rollback(tx->ctx->db);
+	opkg_nameset_release(&only);
 	free(conf);
 	return r;
 }
@@ -322,7 +341,7 @@ static int commit_files(struct tx *tx, struct run *rn, struct tx_ops *ops)
 	if (r == 0)
 		r = rom_live_verify(ctx, ops);
 	if (r == 0)
-		r = record_all(tx, rn);
+		r = record_all(tx, rn, ops);
 	if (r < 0) {
 		journal_undo(ctx, ops);
 		journal_finish(ctx, ops, tx_run_staging(rn), 0);
@@ -372,7 +391,7 @@ int tx_run(struct tx *tx)
 		rm = tx_postrm_pending(tx->ctx);
 		post = tx_configure_pending(tx->ctx);
 		if (post < 0)
-			r = state_files_write(tx->ctx);
+			r = state_files_write(tx->ctx, NULL);
 		if (r == 0)
 			journal_finish(tx->ctx, &ops, tx_run_staging(rn), 1);
 		if (r == 0)
@@ -436,7 +455,7 @@ int tx_recover(struct pkg_ctx *ctx, int verbose)
 		tx_postrm_pending(ctx);
 		tx_configure_pending(ctx);
 		if (has_state_rows(&ops)) /* a package transaction */
-			r = state_files_write(ctx);
+			r = state_files_write(ctx, NULL);
 	}
 	if (r == 0)
 		r = journal_finish(ctx, &ops, staging, committed);

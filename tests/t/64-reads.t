@@ -6,7 +6,8 @@
 # files: they show their fields), and list-installed builds no database
 # at all; files NAME opens NAME's .list and no other package's;
 # list-changed-conffiles opens no .list at all (the status's Conffiles
-# carry path and hash); remove --noaction reads no .list or script. The output is the same as with every file read
+# carry path and hash); remove --noaction reads no .list or script, and
+# remove reads no other package's .list. The output is the same as with every file read
 # (tests/t/51-opkg-output.t, 53-opkg-files.t compare it with opkg-lede).
 
 . "$(dirname "$0")/../lib/common.sh"
@@ -280,6 +281,25 @@ is "$(grep -cE '\.(postinst|prerm|postrm|preinst)$' "$T/opened")" 0 \
 	"...nor a script"
 t_ok "...and reads the packages' control files" \
 	test "$(grep -c '\.control$' "$T/opened")" -eq 270
+
+# A transaction rewrites the info files of the packages its journal
+# saved, not every package's: removing luci from the 270 (with the
+# database on the root) reads no other package's .list.
+cp -a "$R" "$T/rm"
+run "$PKG" -o "$T/rm" recover
+R0=$R
+R=$T/rm
+opens remove luci
+R=$R0
+is "$RC" 0 "remove luci (database on the root)"
+is "$(grep -c '\.list$' "$T/opened")" 0 "...opens no .list file"
+t_ok "...luci's info files are gone" \
+	test ! -e "$T/rm/usr/lib/opkg/info/luci.list" -a \
+	! -e "$T/rm/usr/lib/opkg/info/luci.control"
+is "$(ls "$T/rm/usr/lib/opkg/info" | grep -c '\.list$')" 269 \
+	"...the 269 others keep theirs"
+is "$(grep -cx 'Package: luci' "$T/rm/usr/lib/opkg/status")" 0 \
+	"...and the status has no luci stanza"
 t_ok "the root is as it was (no database written)" \
 	test ! -e "$R/usr/lib/pkg/pkg.db"
 
