@@ -283,7 +283,7 @@ int opkg_files_write(struct pkg_ctx *ctx, const struct opkg_nameset *only)
 {
 	struct opkg_status_merge m;
 	struct info_write w = { ctx, &m, only, { 0 }, { .ctx = ctx }, 0 };
-	int r = opkg_status_merge(ctx, &m);
+	int r = opkg_status_merge(ctx, &m, only);
 
 	if (r < 0)
 		return r;

@@ -903,6 +903,7 @@ void opkg_nameset_release(struct opkg_nameset *s)
 struct merge {
 	struct pkg_ctx *ctx;
 	struct opkg_status_merge *m;
+	const struct opkg_nameset *only; /* NULL: every package compared */
 	struct sbuf out;
 	struct opkg_nameset emitted;
 };
@@ -994,7 +995,14 @@ static int merge_one(struct merge *mg, const char *text, size_t tlen,
 		db_pkg_release(&p);
 		have = 0;
 	}
-	if (have) {
+	if (have && mg->only && !opkg_nameset_has(mg->only, name)) {
+		/* installed, and left alone by the transaction: the stanza
+		 * the last write made stays (not rendered to be compared) */
+		r = opkg_nameset_add(&mg->emitted, name);
+		if (r == 0)
+			sb_add(&mg->out, span, slen);
+		db_pkg_release(&p);
+	} else if (have) {
 		ours = changed_stanza(mg, &p, &st, &r);
 		if (r == 0)
 			r = opkg_nameset_add(&mg->emitted, name);
@@ -1091,9 +1099,10 @@ static int merge_new(const struct db_pkg *p, void *ud)
 	return r == 0 ? opkg_nameset_add(&mg->m->changed, p->name) : r;
 }
 
-int opkg_status_merge(struct pkg_ctx *ctx, struct opkg_status_merge *m)
+int opkg_status_merge(struct pkg_ctx *ctx, struct opkg_status_merge *m,
+		      const struct opkg_nameset *only)
 {
-	struct merge mg = { ctx, m, { 0 }, { 0 } };
+	struct merge mg = { ctx, m, only, { 0 }, { 0 } };
 	char *text = NULL;
 	size_t len = 0;
 	int r;

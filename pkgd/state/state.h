@@ -115,13 +115,16 @@ void opkg_nameset_release(struct opkg_nameset *s);
  * (len bytes), the packages whose stanza was rendered anew (changed) and
  * those whose stanza was kept though the database does not have them
  * installed (foreign: a not-installed or config-files stanza opkg keeps
- * too). */
+ * too). With only (opkg_files_write's), the stanza of an installed
+ * package not in it is kept as it is, not rendered and compared: the
+ * transaction did not change its row, and the last write made it. */
 struct opkg_status_merge {
 	char *text;
 	size_t len;
 	struct opkg_nameset changed, foreign;
 };
-int opkg_status_merge(struct pkg_ctx *ctx, struct opkg_status_merge *m);
+int opkg_status_merge(struct pkg_ctx *ctx, struct opkg_status_merge *m,
+		      const struct opkg_nameset *only);
 void opkg_status_merge_release(struct opkg_status_merge *m);
 
 /* info/<pkg>.control's text for a control stanza (malloc'd, *len set):

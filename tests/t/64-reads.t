@@ -300,6 +300,10 @@ is "$(ls "$T/rm/usr/lib/opkg/info" | grep -c '\.list$')" 269 \
 	"...the 269 others keep theirs"
 is "$(grep -cx 'Package: luci' "$T/rm/usr/lib/opkg/status")" 0 \
 	"...and the status has no luci stanza"
+awk -v RS= -v ORS='\n\n' '$0 !~ /^Package: luci\n/' \
+	"$R/usr/lib/opkg/status" >"$T/status.want"
+t_ok "...the other 269 stanzas as they were, byte for byte" \
+	cmp -s "$T/status.want" "$T/rm/usr/lib/opkg/status"
 t_ok "the root is as it was (no database written)" \
 	test ! -e "$R/usr/lib/pkg/pkg.db"
 
