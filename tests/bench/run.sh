@@ -204,6 +204,18 @@ if [ -d "$F23/feeds" ]; then
 		run "update (23.05.2, 4 feeds)" "$R23" "$RP23" -- update
 fi
 
+# A transaction on a real router's state: remove luci from the 23.05.0
+# router's 270 packages (pkg with its database built first, as on a
+# router it manages; opkg-lede on the same status and info).
+mkdir -p "$W/src" "$W/run"
+cp -a "$R230" "$W/src/r230"
+"$PKG" -o "$W/src/r230" -f "$W/src/r230/etc/opkg.conf" recover \
+	>/dev/null 2>&1
+cp -a "$RP230" "$W/src/p230"
+export V=
+PRE=$copy run "remove luci (23.05.0, 270 packages)" "$W/run/r230" \
+	"$W/run/p230" -- remove luci
+
 # BENCH_MAIN_ONLY=1: the table above only (before/after comparisons).
 [ -n "${BENCH_MAIN_ONLY:-}" ] && exit 0
 
