@@ -151,7 +151,10 @@ static int alt_parse_control(struct alt_set *s, const char *pkg,
 	struct ctl_stanza st;
 	int r;
 
-	if (!control || !*control ||
+	/* every installed package's control is looked at: the few that
+	 * name the field at all are parsed (a false hit, the word in a
+	 * description, costs a parse) */
+	if (!control || !strcasestr(control, "Alternatives:") ||
 	    ctl_parse_one(control, strlen(control), &st) < 0)
 		return 0; /* no control: no alternatives */
 	r = alt_parse(s, pkg, ctl_get(&st, "Alternatives"), after, 0);
