@@ -211,11 +211,14 @@ int ctl_parse_u64(const char *s, uint64_t *out);
  * 0, or -PKGE_FORMAT with why ("invalid package name 'x'"). Not
  * reported. */
 int ctl_check_stanza(const struct ctl_stanza *st, char *why, size_t whylen);
+/* The largest stanza read from a stream (fields are capped at 1 MiB by
+ * the parser; a stanza of several such fields is still refused). */
+#define CTL_STANZA_MAX ((size_t)4 << 20)
 /* Stanzas read from a stream one at a time (a feed list through its
  * decompressor): read in blocks, a stanza handed out where it lies in
  * the block (not copied line by line). A stanza ends at a blank line
  * ("\n", "\r\n"); blank lines between stanzas are skipped. Set fp and
- * max (the largest stanza, 0 = 4 MiB), the rest zero. */
+ * max (the largest stanza, 0 = CTL_STANZA_MAX), the rest zero. */
 struct ctl_reader {
 	FILE *fp;
 	size_t max;

@@ -322,7 +322,6 @@ int ctl_parse_one(const char *buf, size_t len, struct ctl_stanza *out)
 }
 
 #define CTL_READ_BLOCK ((size_t)16 << 10) /* a list open per feed (list) */
-#define CTL_READ_MAX ((size_t)4 << 20)
 
 /* Is the line s[0..n) (its newline included, if any) blank? */
 static int line_blank(const char *s, size_t n)
@@ -369,7 +368,7 @@ static int reader_fill(struct ctl_reader *r)
 int ctl_read_stanza(struct ctl_reader *r, const char **text, size_t *len,
 		    size_t *line, uint64_t *off)
 {
-	size_t max = r->max ? r->max : CTL_READ_MAX, at = 0, n;
+	size_t max = r->max ? r->max : CTL_STANZA_MAX, at = 0, n;
 	int in = 0, k;
 
 	for (;;) {
@@ -393,7 +392,7 @@ int ctl_read_stanza(struct ctl_reader *r, const char **text, size_t *len,
 				*len = at;
 				r->pos += at + n;
 				r->off += at + n;
-				r->line++;
+				r->line += n > 0; /* the blank line, if any */
 				return 1;
 			}
 			if (n == 0)

@@ -587,10 +587,6 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
 	return feed_finish(s, c.repo, name, cache_fd, repo_out);
 }
 
-/* Largest stanza accepted from a stream (fields are capped at 1 MB by
- * the parser; a stanza of several such fields is still refused). */
-#define STANZA_MAX ((size_t)4 << 20)
-
 /* Parse one stanza of a stream (text, len bytes, from line base_line);
  * a "line N" in why is made absolute. */
 static int stanza_parse(struct feed_ctx *c, const char *text, size_t len,
@@ -617,20 +613,22 @@ static int stanza_parse(struct feed_ctx *c, const char *text, size_t len,
  * numbers and byte offsets. */
 static int feed_stream(struct feed_ctx *c, FILE *fp, char *why, size_t n)
 {
-	struct ctl_reader rd = { .fp = fp, .max = STANZA_MAX };
+	struct ctl_reader rd = { .fp = fp };
 	const char *text;
 	size_t len, line = 0;
 	int r;
 
-	while ((r = ctl_read_stanza(&rd, &text, &len, &line,
-				    &c->base_off)) == 1) {
+	for (;;) {
+		r = ctl_read_stanza(&rd, &text, &len, &line, &c->base_off);
+		if (r == -PKGE_FORMAT)
+			snprintf(why, n, "line %zu: stanza too long (over %zu "
+				 "bytes)", line, CTL_STANZA_MAX);
+		if (r <= 0)
+			break;
 		c->base_line = line;
 		if ((r = stanza_parse(c, text, len, why, n)) < 0)
 			break;
 	}
-	if (r == -PKGE_FORMAT && !why[0])
-		snprintf(why, n, "line %zu: stanza too long (over %zu bytes)",
-			 line, STANZA_MAX);
 	ctl_reader_release(&rd);
 	return r;
 }

@@ -21,7 +21,6 @@
 
 #include "state/state.h"
 
-#define STANZA_MAX ((size_t)4 << 20) /* as the feed parser's limit */
 
 /* Where each offset asked for stands. */
 enum { FF_AHEAD, FF_KEPT, FF_TAKEN };
@@ -207,14 +206,13 @@ static void keep(struct feed_fields *d, struct ff_feed *f, size_t i,
 
 static void feed_open(struct feed_fields *d, struct ff_feed *f)
 {
-	f->rd.fp = feed_list_open(d->ctx, f->name);
-	f->rd.max = STANZA_MAX;
+	f->rd.fp = feed_list_open(d->ctx, f->name); /* rd.max: the parser's */
 	f->done = !f->rd.fp;
 }
 
 /* Read f forward, a stanza at a time, until index want has been passed,
  * keeping on the way the fields of offsets asked for later. A list that
- * ends or fails to read (a stanza over STANZA_MAX: update refused such a
+ * ends or fails to read (a stanza over CTL_STANZA_MAX: update refused such a
  * list) leaves what was not reached without fields. */
 static void read_until(struct feed_fields *d, struct ff_feed *f, size_t want)
 {

@@ -106,6 +106,16 @@ static void test_glob_ids(void **state)
 	solver_release(&ctx.solv);
 }
 
+/* desc_opkg of stanza (len bytes) is want. */
+static void desc_is(const char *stanza, size_t len, int tty, const char *want)
+{
+	char *d = desc_opkg(stanza, len, tty);
+
+	assert_non_null(d);
+	assert_string_equal(d, want);
+	free(d);
+}
+
 /* desc_opkg: written in place into one allocation; its worst case is a
  * stanza of one-space continuation lines on a tty (a newline added before
  * each), which make test's ASan run would catch overflowing. */
@@ -116,36 +126,23 @@ static void test_desc_opkg(void **state)
 	static const char cont[] = "Package: a\nDescription: first\n"
 				   "  second  \r\n third\nVersion: 1\n";
 	static const char last[] = "Package: a\nDescription: x\n y";
-	char spaces[64 + 20], *d;
+	char spaces[64 + 20];
 	size_t i, n;
 
 	(void)state;
 	assert_null(desc_opkg("Package: a\n", 11, 0));
 	assert_null(desc_opkg("Description: \n", 14, 0));
-	d = desc_opkg(plain, sizeof(plain) - 1, 0);
-	assert_string_equal(d, "one");
-	free(d);
-	d = desc_opkg(cont, sizeof(cont) - 1, 0);
-	assert_string_equal(d, "first  second   third");
-	free(d);
-	d = desc_opkg(cont, sizeof(cont) - 1, 1);
-	assert_string_equal(d, "first\n  second  \n third");
-	free(d);
-	d = desc_opkg(last, sizeof(last) - 1, 1);
-	assert_string_equal(d, "x\n y");
-	free(d);
+	desc_is(plain, sizeof(plain) - 1, 0, "one");
+	desc_is(cont, sizeof(cont) - 1, 0, "first  second   third");
+	desc_is(cont, sizeof(cont) - 1, 1, "first\n  second  \n third");
+	desc_is(last, sizeof(last) - 1, 1, "x\n y");
 	n = (size_t)snprintf(spaces, sizeof(spaces), "Description: d\n");
 	for (i = 0; n + 2 < sizeof(spaces); i++) {
 		spaces[n++] = ' ';
 		spaces[n++] = '\n';
 	}
-	d = desc_opkg(spaces, n, 1);
-	assert_non_null(d);
-	assert_string_equal(d, "d"); /* the blank lines trimmed off */
-	free(d);
-	d = desc_opkg("Description: \n a\n \n b", 21, 1);
-	assert_string_equal(d, "a\n \n b");
-	free(d);
+	desc_is(spaces, n, 1, "d"); /* the blank lines trimmed off */
+	desc_is("Description: \n a\n \n b", 21, 1, "a\n \n b");
 }
 
 int main(void)
