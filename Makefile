@@ -31,6 +31,7 @@ ifeq ($(CRYPTO_PC_$(CRYPTO)),)
 $(error CRYPTO=$(CRYPTO): choose openssl or nettle)
 endif
 CRYPTO_PC := $(CRYPTO_PC_$(CRYPTO))
+CPPFLAGS += $(if $(filter nettle,$(CRYPTO)),-DPKG_CRYPTO_NETTLE)
 CRYPTO_SRCS := fetch/crypto.c fetch/crypto_$(CRYPTO).c
 CRYPTO_OTHER_SRCS := $(filter-out $(CRYPTO_SRCS),$(wildcard fetch/crypto*.c))
 CRYPTO_OTHER := $(if $(filter openssl,$(CRYPTO)),nettle,openssl)
@@ -76,6 +77,9 @@ DEPS_PREFIX := $(CURDIR)/build/deps/$(notdir $(firstword $(CC)))-$(TARGET_MACHIN
 DEPS_BUILT := $(notdir $(wildcard $(DEPS_PREFIX)/lib/libsolv.a \
 	$(DEPS_PREFIX)/lib/libsqlite3.a))
 ifeq ($(words $(STATIC_DEPS_FOUND)),$(words $(STATIC_DEPS)))
+# libnettle.a is linked in (libarchive's): its base64 codec is the one
+# with either backend (fetch/crypto_int.h)
+CPPFLAGS += -DPKG_NETTLE_LINKED
 ifneq ($(DEPS_BUILT),)
 CPPFLAGS += -I$(DEPS_PREFIX)/include
 DEPS_LDFLAGS := -L$(DEPS_PREFIX)/lib

@@ -1,7 +1,8 @@
 /*
  * The parts of the crypto interface that both backends share: random
- * bytes, key generation on top of them, one-shot digests and the checks
- * of base64 input the libraries do not make.
+ * bytes, key generation on top of them, one-shot digests, the checks
+ * of base64 input the libraries do not make, and Nettle's base64 codec
+ * where it is the one (crypto_int.h).
  */
 #include <errno.h>
 #include <string.h>
@@ -9,6 +10,10 @@
 
 #include "crypto.h"
 #include "crypto_int.h"
+
+#ifdef CRYPTO_BASE64_NETTLE
+#include <nettle/base64.h>
+#endif
 
 #define B64_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 		     "0123456789+/"
@@ -74,6 +79,28 @@ int crypto_hash_buf(enum crypto_hash_algo algo, const void *data, size_t len,
 	crypto_hash_update(&h, data, len);
 	return crypto_hash_final(&h, digest);
 }
+
+#ifdef CRYPTO_BASE64_NETTLE
+void crypto_base64_encode(const void *in, size_t n, char *out)
+{
+	base64_encode_raw(out, n, in);
+	out[BASE64_ENCODE_RAW_LENGTH(n)] = '\0';
+}
+
+int crypto_base64_decode_checked(const char *in, size_t n, size_t pad,
+				 unsigned char *out)
+{
+	struct base64_decode_ctx ctx;
+	size_t got = 0;
+	int ok;
+
+	base64_decode_init(&ctx);
+	ok = base64_decode_update(&ctx, &got, out, n, in) &&
+	     base64_decode_final(&ctx);
+	explicit_bzero(&ctx, sizeof(ctx));
+	return ok && got == n / 4 * 3 - pad ? (int)got : -EINVAL;
+}
+#endif
 
 /* Both libraries decode more than RFC 4648 allows (Nettle skips blanks
  * inside the text, OpenSSL's EVP_DecodeBlock trims them at both ends and

@@ -1,5 +1,6 @@
 /*
- * The crypto interface through GNU Nettle (libnettle: hashes, base64;
+ * The crypto interface through GNU Nettle (libnettle: hashes, and base64
+ * in crypto.c;
  * libhogweed: Ed25519), the build for small devices (make CRYPTO=nettle).
  * Nettle has no global state and no set-up: contexts live in
  * struct crypto_hash itself, nothing is allocated.
@@ -8,7 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <nettle/base64.h>
 #include <nettle/eddsa.h>
 #include <nettle/md5.h>
 #include <nettle/sha2.h>
@@ -117,26 +117,6 @@ int crypto_ed25519_public(const unsigned char seed[CRYPTO_ED25519_KEY_SIZE],
 {
 	ed25519_sha512_public_key(pub, seed);
 	return 0;
-}
-
-void crypto_base64_encode(const void *in, size_t n, char *out)
-{
-	base64_encode_raw(out, n, in);
-	out[BASE64_ENCODE_RAW_LENGTH(n)] = '\0';
-}
-
-int crypto_base64_decode_checked(const char *in, size_t n, size_t pad,
-				 unsigned char *out)
-{
-	struct base64_decode_ctx ctx;
-	size_t got = 0;
-	int ok;
-
-	base64_decode_init(&ctx);
-	ok = base64_decode_update(&ctx, &got, out, n, in) &&
-	     base64_decode_final(&ctx);
-	explicit_bzero(&ctx, sizeof(ctx));
-	return ok && got == n / 4 * 3 - pad ? (int)got : -EINVAL;
 }
 
 void crypto_hash_fast(void)
