@@ -275,6 +275,13 @@ uint64_t solver_offset(const struct pkg_solver *s, Id p)
 	return solvable_lookup_num(sv(s, p), s->key_offset, 0);
 }
 
+int solver_repo_count(const struct pkg_solver *s, Id p)
+{
+	Repo *r = sv(s, p)->repo;
+
+	return r ? r->nsolvables : 0;
+}
+
 const char *solver_repo_name(const struct pkg_solver *s, Id p)
 {
 	Repo *r = sv(s, p)->repo;

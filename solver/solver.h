@@ -102,6 +102,8 @@ uint64_t solver_size(const struct pkg_solver *s, Id p);
  * for none)? */
 int solver_has_size(const struct pkg_solver *s, Id p);
 uint64_t solver_installed_size(const struct pkg_solver *s, Id p);
+/* How many packages p's repository holds. */
+int solver_repo_count(const struct pkg_solver *s, Id p);
 uint64_t solver_offset(const struct pkg_solver *s, Id p);
 const char *solver_repo_name(const struct pkg_solver *s, Id p);
 int solver_is_installed(const struct pkg_solver *s, Id p);

@@ -326,5 +326,11 @@ char *desc_one_line(const char *desc);
  * tty), the whole trimmed at both ends. Malloc'd; NULL when there is none
  * (or it is empty, or no memory). */
 char *desc_opkg(const char *stanza, size_t len, int tty);
+/* The lines of a raw stanza desc_opkg reads (its Description line and
+ * the continuation lines after it), *n bytes from "Description:" on;
+ * NULL when there are none. desc_render of what follows the 12 bytes of
+ * "Description:" there is desc_opkg of the whole stanza. */
+const char *desc_lines(const char *stanza, size_t len, size_t *n);
+char *desc_render(const char *lines, size_t len, int tty);
 
 #endif

@@ -19,11 +19,13 @@
 /* Paths a live restore could not show yet, for pkg-overlay-pending. */
 #define PENDING_RESTORE_FILE PKG_DIR "/pending-restore"
 
-/* The feeds' libsolv caches (pkg's own, never in opkg's lists_dir), in
- * RAM as the lists are: NAME.<16 hex digits of the list's size and
- * mtime>.solv.
- * Recreated when missing. */
+/* The feeds' caches (pkg's own, never in opkg's lists_dir), in RAM as
+ * the lists are: NAME.<16 hex digits of the list's size and mtime> and
+ * a suffix: the libsolv pool of the list, and its descriptions by stanza
+ * (pkgd/state/feed_desc.c). Recreated when missing. */
 #define FEED_CACHE_DIR "tmp/pkg-cache"
+#define FEED_CACHE_SOLV ".solv"
+#define FEED_CACHE_DESC ".desc"
 
 /* sysupgrade continuity (docs/sysupgrade.md) */
 #define WORLD_FILE "etc/pkg/world"

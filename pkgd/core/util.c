@@ -143,11 +143,9 @@ static const char *trim_ends(const char *s, size_t *n)
 	return s;
 }
 
-char *desc_opkg(const char *stanza, size_t len, int tty)
+const char *desc_lines(const char *stanza, size_t len, size_t *n)
 {
-	const char *l = stanza, *end = stanza + len, *v = NULL, *e, *t;
-	char *out;
-	size_t n = 0, vn, cap;
+	const char *l = stanza, *end = stanza + len, *v = NULL, *e;
 
 	for (; l < end; l = e + (e < end)) {
 		e = memchr(l, '\n', (size_t)(end - l));
@@ -159,13 +157,36 @@ char *desc_opkg(const char *stanza, size_t len, int tty)
 	}
 	if (!v)
 		return NULL;
+	for (l = e + (e < end); l < end && *l == ' '; l = e + (e < end)) {
+		e = memchr(l, '\n', (size_t)(end - l));
+		e = e ? e : end;
+	}
+	*n = (size_t)(l - v);
+	return v;
+}
+
+char *desc_opkg(const char *stanza, size_t len, int tty)
+{
+	size_t n = 0;
+	const char *v = desc_lines(stanza, len, &n);
+
+	return v ? desc_render(v + 12, n - 12, tty) : NULL;
+}
+
+char *desc_render(const char *v, size_t len, int tty)
+{
+	const char *l, *end = v + len, *e = memchr(v, '\n', len), *t;
+	char *out;
+	size_t n = 0, vn, cap;
+
+	e = e ? e : end;
 	/* the value and every line after it at most, with a newline before
 	 * each: written in place (list writes one a package) */
-	cap = (size_t)(end - v) + (size_t)(end - v) / 2 + 2;
+	cap = len + len / 2 + 2;
 	if (!(out = malloc(cap)))
 		return NULL;
-	vn = (size_t)(e - v) - 12;
-	t = trim_ends(v + 12, &vn);
+	vn = (size_t)(e - v);
+	t = trim_ends(v, &vn);
 	memcpy(out, t, vn);
 	n = vn;
 	/* continuation lines (a space first) as they are: leading space

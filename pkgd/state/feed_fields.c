@@ -33,6 +33,11 @@ struct ff_feed {
 	size_t n, next;		/* next: first offset not yet reached */
 	struct ctl_reader rd;	/* the list, read forward (rd.fp) */
 	int done;		/* at its end, or unreadable */
+	Id any;			/* a package of the feed */
+	int asked;		/* packages asked for (before dedup) */
+	int mapped;		/* descriptions from its cache (desc) */
+	struct feed_desc desc;
+	struct feed_desc_writer *build; /* its cache, written on the way */
 };
 
 struct feed_fields {
@@ -44,6 +49,7 @@ struct feed_fields {
 	char **last;		/* handed out by the last get */
 	int tty;		/* the output is a terminal (desc_opkg) */
 	int parse;		/* a field other than FEED_DESC_OPKG asked */
+	int desc_only;		/* FEED_DESC_OPKG alone: the caches serve */
 };
 
 /* Is p a package of a configured feed (its stanza in a list)? */
@@ -93,6 +99,7 @@ static int count_one(struct feed_fields *d, Id p)
 
 	if (f) {
 		f->n++;
+		f->asked++;
 		return 0;
 	}
 	if (!feed_is_list(d->ctx, p))
@@ -105,6 +112,8 @@ static int count_one(struct feed_fields *d, Id p)
 	memset(f, 0, sizeof(*f));
 	f->name = solver_repo_name(&d->ctx->solv, p);
 	f->n = 1;
+	f->asked = 1;
+	f->any = p;
 	return 0;
 }
 
@@ -115,6 +124,10 @@ static int fill_offsets(struct feed_fields *d, const Id *ids, size_t n)
 
 	for (i = 0; i < d->nfeeds; i++) {
 		f = &d->feeds[i];
+		if (f->mapped) { /* its cache answers: no list to read */
+			f->n = 0;
+			continue;
+		}
 		f->offs = malloc(f->n * sizeof(*f->offs));
 		f->vals = calloc(f->n, sizeof(*f->vals));
 		f->state = calloc(f->n, 1);
@@ -123,10 +136,12 @@ static int fill_offsets(struct feed_fields *d, const Id *ids, size_t n)
 		f->n = 0;
 	}
 	for (i = 0; i < n; i++)
-		if ((f = feed_of(d, ids[i])))
+		if ((f = feed_of(d, ids[i])) && !f->mapped)
 			f->offs[f->n++] = solver_offset(&d->ctx->solv, ids[i]);
 	for (i = 0; i < d->nfeeds; i++) {
 		f = &d->feeds[i];
+		if (f->mapped)
+			continue;
 		qsort(f->offs, f->n, sizeof(*f->offs), off_cmp);
 		for (k = 1, w = 1; k < f->n; k++) /* f->n >= 1: unique */
 			if (f->offs[k] != f->offs[w - 1])
@@ -155,8 +170,12 @@ int feed_fields_open(struct pkg_ctx *ctx, const Id *ids, size_t n,
 			d->parse = 1;
 		else
 			d->tty = isatty(fileno(ctx->out));
+	d->desc_only = nnames == 1 && !d->parse;
 	for (i = 0; r == 0 && i < n; i++)
 		r = count_one(d, ids[i]);
+	for (i = 0; r == 0 && d->desc_only && i < d->nfeeds; i++)
+		d->feeds[i].mapped = feed_desc_map(ctx, d->feeds[i].name,
+						   &d->feeds[i].desc);
 	if (r == 0)
 		r = fill_offsets(d, ids, n);
 	if (r < 0) {
@@ -204,10 +223,17 @@ static void keep(struct feed_fields *d, struct ff_feed *f, size_t i,
 	ctl_stanza_release(&st);
 }
 
+/* Open f's list; when every package of the feed is asked for the
+ * descriptions alone (list, find), its descriptions cache is written
+ * on the way (read_until reads it to its end then). */
 static void feed_open(struct feed_fields *d, struct ff_feed *f)
 {
 	f->rd.fp = feed_list_open(d->ctx, f->name); /* rd.max: the parser's */
 	f->done = !f->rd.fp;
+	if (f->rd.fp && d->desc_only &&
+	    f->asked >= solver_repo_count(&d->ctx->solv, f->any) &&
+	    feed_desc_begin(d->ctx, f->name, &f->build) < 0)
+		f->build = NULL;
 }
 
 /* Read f forward, a stanza at a time, until index want has been passed,
@@ -219,14 +245,22 @@ static void read_until(struct feed_fields *d, struct ff_feed *f, size_t want)
 	const char *text;
 	size_t len, line;
 	uint64_t at;
+	int r;
 
 	if (!f->rd.fp && !f->done)
 		feed_open(d, f);
-	while (!f->done && f->next <= want) {
-		if (ctl_read_stanza(&f->rd, &text, &len, &line, &at) != 1) {
+	/* with a cache to write, on to the list's end once want is passed */
+	while (!f->done && (f->next <= want || (f->build && f->next >= f->n))) {
+		r = ctl_read_stanza(&f->rd, &text, &len, &line, &at);
+		if (r != 1) {
 			f->done = 1;
+			feed_desc_end(d->ctx, f->build,
+				      r == 0 && !ferror(f->rd.fp));
+			f->build = NULL;
 			break;
 		}
+		if (f->build)
+			feed_desc_add(f->build, at, text, len);
 		while (f->next < f->n && f->offs[f->next] < at)
 			if (f->state[f->next++] == FF_AHEAD) /* not a stanza */
 				f->state[f->next - 1] = FF_TAKEN;
@@ -236,12 +270,26 @@ static void read_until(struct feed_fields *d, struct ff_feed *f, size_t want)
 			f->next++;
 		}
 	}
-	if (f->next >= f->n && f->rd.fp) { /* nothing more to read here */
+	if (f->next >= f->n && f->rd.fp && !f->build) { /* nothing more */
 		fclose(f->rd.fp);
 		f->rd.fp = NULL;
 		ctl_reader_release(&f->rd);
 		f->done = 1;
 	}
+}
+
+/* p's description from its feed's descriptions cache. */
+static const char *const *desc_cached(struct feed_fields *d,
+				      const struct ff_feed *f, Id p)
+{
+	size_t len = 0;
+	const char *lines = feed_desc_get(&f->desc,
+					  solver_offset(&d->ctx->solv, p), &len);
+
+	if (!lines || !(d->last = calloc(1, sizeof(char *))))
+		return NULL;
+	d->last[0] = desc_render(lines, len, d->tty);
+	return (const char *const *)d->last;
 }
 
 const char *const *feed_fields_get(struct feed_fields *d, Id p)
@@ -253,6 +301,8 @@ const char *const *feed_fields_get(struct feed_fields *d, Id p)
 	d->last = NULL;
 	if (!(f = feed_of(d, p)))
 		return NULL;
+	if (f->mapped)
+		return desc_cached(d, f, p);
 	i = find_off(f, solver_offset(&d->ctx->solv, p));
 	if (i == f->n)
 		return NULL;
@@ -282,6 +332,9 @@ void feed_fields_close(struct feed_fields *d)
 		if (f->rd.fp)
 			fclose(f->rd.fp);
 		ctl_reader_release(&f->rd);
+		feed_desc_end(d->ctx, f->build, 0);
+		if (f->mapped)
+			feed_desc_unmap(&f->desc);
 	}
 	free(d->feeds);
 	vals_free(d->last, d->nnames);

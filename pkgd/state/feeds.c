@@ -151,13 +151,14 @@ static char *with_suffix(const char *path, const char *suffix)
 }
 
 /* The cache of feed name for its list as st describes it:
- * FEED_CACHE_DIR/NAME.<tag>.solv, the tag 16 hex digits: zlib's CRC-32
- * and Adler-32 of the list's size and mtime (ns). A list replaced (by
- * update, by opkg) gets a new cache; a copy that kept its mtime (cp -a)
- * is the same list and keeps it. A name, not a secret: no SHA-256, whose
- * library (OpenSSL's, loaded on first use) reading a feed does not need
- * otherwise. The file's name, malloc'd. */
-static char *feed_cache_name(const char *name, const struct stat *st)
+ * FEED_CACHE_DIR/NAME.<tag><suffix> (FEED_CACHE_SOLV, FEED_CACHE_DESC),
+ * the tag 16 hex digits: zlib's CRC-32 and Adler-32 of the list's size
+ * and mtime (ns). A list replaced (by update, by opkg) gets new caches; a
+ * copy that kept its mtime (cp -a) is the same list and keeps them. A
+ * name, not a secret: no SHA-256, whose library (OpenSSL's, loaded on
+ * first use) reading a feed does not need otherwise. Malloc'd. */
+static char *cache_name(const char *name, const struct stat *st,
+			const char *suffix)
 {
 	char id[96], *p = NULL;
 	uLong crc = crc32(0L, Z_NULL, 0), adler = adler32(0L, Z_NULL, 0);
@@ -169,25 +170,34 @@ static char *feed_cache_name(const char *name, const struct stat *st)
 		return NULL;
 	crc = crc32(crc, (const Bytef *)id, (uInt)n);
 	adler = adler32(adler, (const Bytef *)id, (uInt)n);
-	if (asprintf(&p, "%s.%08lx%08lx.solv", name, (unsigned long)crc,
-		     (unsigned long)adler) < 0)
+	if (asprintf(&p, "%s.%08lx%08lx%s", name, (unsigned long)crc,
+		     (unsigned long)adler, suffix) < 0)
 		return NULL;
 	return p;
 }
 
-/* Is file (a directory entry of the cache) a cache of feed name other
- * than keep: NAME.<16 hex>.solv? */
+static char *feed_cache_name(const char *name, const struct stat *st)
+{
+	return cache_name(name, st, FEED_CACHE_SOLV);
+}
+
+/* Is file (a directory entry of the cache) a cache of feed name for
+ * another list than keep's: NAME.<16 hex>.solv or .desc with another
+ * tag? */
 static int other_cache(const char *file, const char *name, const char *keep)
 {
 	size_t n = strlen(name);
 
-	return !strncmp(file, name, n) && file[n] == '.' &&
-	       strspn(file + n + 1, "0123456789abcdef") == 16 &&
-	       !strcmp(file + n + 17, ".solv") && strcmp(file, keep);
+	if (strncmp(file, name, n) || file[n] != '.' ||
+	    strspn(file + n + 1, "0123456789abcdef") != 16)
+		return 0;
+	return (!strcmp(file + n + 17, FEED_CACHE_SOLV) ||
+		!strcmp(file + n + 17, FEED_CACHE_DESC)) &&
+	       strncmp(file, keep, n + 17);
 }
 
-/* Remove the caches of feed name but keep (best effort: a cache is only
- * a cache). */
+/* Remove the caches of feed name but keep's and those of its list
+ * (best effort: a cache is only a cache). */
 static void feed_cache_prune(const struct pkg_ctx *ctx, const char *name,
 			     const char *keep)
 {
@@ -204,6 +214,39 @@ static void feed_cache_prune(const struct pkg_ctx *ctx, const char *name,
 			fsop_unlinkat(ctx->cache_fd, e->d_name, 0);
 	if (d)
 		closedir(d);
+}
+
+char *feed_cache_file(struct pkg_ctx *ctx, const char *name,
+		      const char *suffix)
+{
+	struct stat st;
+	int dfd = feed_lists_fd(ctx, 0);
+
+	if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return NULL;
+	return cache_name(name, &st, suffix);
+}
+
+int feed_cache_read(struct pkg_ctx *ctx, const char *file)
+{
+	return ctx->cache_fd < 0 ? -ENOENT : open_in(ctx->cache_fd, file);
+}
+
+int feed_cache_create(struct pkg_ctx *ctx, const char *tmp)
+{
+	return cache_dir_made(ctx) < 0 ? -ENOENT : create_in(ctx->cache_fd,
+							     tmp);
+}
+
+void feed_cache_put(struct pkg_ctx *ctx, const char *name, const char *tmp,
+		    const char *file, int ok)
+{
+	if (ctx->cache_fd < 0)
+		return;
+	if (ok && fsop_renameat(ctx->cache_fd, tmp, ctx->cache_fd, file) == 0)
+		feed_cache_prune(ctx, name, file);
+	else
+		fsop_unlinkat(ctx->cache_fd, tmp, 0);
 }
 
 /* The downloaded signature (*sig, parsed into *us) and the key it names

@@ -241,6 +241,44 @@ void feed_cache_open(struct pkg_ctx *ctx);
 /* A stream of feed name's stored list (decompressed), or NULL when it is
  * not there (or reported when it cannot be read). */
 FILE *feed_list_open(struct pkg_ctx *ctx, const char *name);
+/* The caches of a feed's list in FEED_CACHE_DIR, for other files than
+ * the pool's (feed_desc.c). The name of feed name's cache with suffix
+ * for its list as it is now (malloc'd; NULL: no list). */
+char *feed_cache_file(struct pkg_ctx *ctx, const char *name,
+		      const char *suffix);
+/* Open a cache for reading (-errno: none), or create a temporary one
+ * (O_EXCL, never a link; -errno when there is no cache directory). */
+int feed_cache_read(struct pkg_ctx *ctx, const char *file);
+int feed_cache_create(struct pkg_ctx *ctx, const char *tmp);
+/* Put tmp in place as file when ok, dropping the caches of feed name's
+ * other lists; else remove it. Best effort. */
+void feed_cache_put(struct pkg_ctx *ctx, const char *name, const char *tmp,
+		    const char *file, int ok);
+/* A feed list's descriptions cache (feed_desc.c), mapped. */
+struct feed_desc {
+	void *map;
+	size_t size, n, len;
+	const char *text;		/* the entries' bytes */
+	const unsigned char *index;	/* n pairs of u64 */
+};
+/* Map the cache of feed name's list as it is now: 1, or 0 when there is
+ * none or it does not check (not reported: the lists are read instead). */
+int feed_desc_map(struct pkg_ctx *ctx, const char *name, struct feed_desc *d);
+/* The Description lines of the stanza at offset off (len bytes, maybe
+ * 0), or NULL when the list has no stanza there. */
+const char *feed_desc_get(const struct feed_desc *d, uint64_t off,
+			  size_t *len);
+void feed_desc_unmap(struct feed_desc *d);
+/* Write the cache of feed name's list as it is now: every stanza of the
+ * list, in its order, then end (ok: the whole list was read; the cache
+ * is put in place, else dropped; 0 or -errno, unreported: a cache is
+ * best effort). begin returns -errno when there is no cache directory. */
+struct feed_desc_writer;
+int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
+		    struct feed_desc_writer **w);
+void feed_desc_add(struct feed_desc_writer *w, uint64_t off,
+		   const char *stanza, size_t len);
+int feed_desc_end(struct pkg_ctx *ctx, struct feed_desc_writer *w, int ok);
 /* Update every feed; the last error, *nfailed the number that failed. */
 int feeds_update(struct pkg_ctx *ctx, int *nfailed);
 /* Add every feed to the pool, from the cache when fresh. */

@@ -307,4 +307,98 @@ t_ok "...the other 269 stanzas as they were, byte for byte" \
 t_ok "the root is as it was (no database written)" \
 	test ! -e "$R/usr/lib/pkg/pkg.db"
 
+# ---- list and find from the descriptions cache (feed_desc.c) ----
+# The first list after update reads the lists and writes each feed's
+# descriptions beside its pool (tmp/pkg-cache/NAME.<tag>.desc); the next
+# ones read no list, and print the same, byte for byte; a cache that
+# does not check is ignored (and written again), one of another list
+# dropped.
+L=$T/feeds
+mk_plain_root "$L"
+run "$PKG" -o "$L" update
+is "$RC" 0 "23.05.2 feeds: update"
+C=$L/tmp/pkg-cache
+FEEDS="base core luci packages"
+R0=$R
+R=$L
+opens list
+is "$RC" 0 "list, the first after update"
+cp "$T/out" "$T/list.lists"
+t_ok "...reads the lists" grep -qx packages "$T/opened"
+for f in $FEEDS; do
+	is "$(ls "$C" | grep -c "^$f\.[0-9a-f]*\.desc\$")" 1 \
+		"...and writes the descriptions cache of feed $f"
+done
+opens list
+is "$RC" 0 "list, the next"
+t_ok "...prints the same, byte for byte" cmp -s "$T/list.lists" "$T/out"
+is "$(grep -cxE "$(echo $FEEDS | tr ' ' '|')" "$T/opened")" 0 \
+	"...and reads no list"
+is "$(grep -c '\.desc$' "$T/opened")" 4 "...but the 4 caches"
+is "$(wc -l <"$T/out")" "$(wc -l <"$T/list.lists")" "...all the lines"
+like "$(grep '^nano - ' "$T/out")" "^nano - 7\.2-[0-9]* - Nano is a small" \
+	"...nano's with its description"
+opens find '*editor*'
+is "$RC" 0 "find, names and descriptions"
+t_ok "...from the caches too" test "$(grep -c '\.desc$' "$T/opened")" -eq 4
+cp "$T/out" "$T/find.cached"
+rm -f "$C"/*.desc
+run "$PKG" -o "$L" find '*editor*'
+t_ok "...as read from the lists" test "$OUT" = "$(cat "$T/find.cached")"
+t_ok "...(which wrote them again)" test "$(ls "$C" | grep -c '\.desc$')" -eq 4
+R=$R0
+# Caches that do not check, each ignored: cut short, an index out of
+# order, an entry out of bounds (the trailer says more bytes than the
+# file has), a link.
+pk=$(ls "$C"/packages.*.desc)
+bad_cache() {
+	run "$PKG" -o "$L" list
+	is "$RC" 0 "list, the descriptions cache $1"
+	t_ok "...prints what the lists say" \
+		test "$OUT" = "$(cat "$T/list.lists")"
+}
+cp "$pk" "$T/pk.desc"
+head -c 5000 "$T/pk.desc" >"$pk"
+bad_cache "cut short"
+t_ok "...and writes it again, whole" cmp -s "$T/pk.desc" "$pk"
+size=$(wc -c <"$pk")
+python3 - "$pk" <<'EOF_PY'
+import struct, sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+n, ln = struct.unpack_from('=QQ', b, len(b) - 24)
+ix = 8 + ln + 8 * (n // 2)  # the middle entry's stanza offset
+a = struct.unpack_from('=II', b, ix)
+struct.pack_into('=II', b, ix, 0, a[1])  # offsets out of order
+open(p, 'wb').write(b)
+EOF_PY
+bad_cache "out of order"
+cp "$T/pk.desc" "$pk"
+python3 - "$pk" <<'EOF_PY'
+import struct, sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+n, ln = struct.unpack_from('=QQ', b, len(b) - 24)
+struct.pack_into('=QQ', b, len(b) - 24, n, ln + 4096)  # sizes disagree
+open(p, 'wb').write(b)
+EOF_PY
+bad_cache "of the wrong size"
+rm -f "$pk"
+# a link to a cache that checks (base's: other offsets, other text)
+cp "$(ls "$C"/base.*.desc)" "$T/planted"
+cp "$T/planted" "$T/planted.was"
+ln -s "$T/planted" "$pk"
+bad_cache "a link (never followed)"
+t_ok "...the link's target untouched" cmp -s "$T/planted" "$T/planted.was"
+t_ok "...the link replaced by the cache" test -f "$pk" -a ! -L "$pk"
+# A list replaced: the caches of the old one go with the next write.
+cp "$T/pk.desc" "$T/pk.keep"
+rm -f "$pk"
+touch -d '2020-01-01' "$L/var/opkg-lists/packages"
+run "$PKG" -o "$L" list
+is "$RC" 0 "list after the packages list changed (its mtime)"
+is "$(ls "$C" | grep -c '^packages\..*\.desc$')" 1 \
+	"...one descriptions cache of packages, the new list's"
+is "$(ls "$C" | grep -c '^packages\..*\.solv$')" 1 "...one pool too"
+
 done_testing

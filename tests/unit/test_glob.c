@@ -106,11 +106,21 @@ static void test_glob_ids(void **state)
 	solver_release(&ctx.solv);
 }
 
-/* desc_opkg of stanza (len bytes) is want. */
+/* desc_opkg of stanza (len bytes) is want, and so is desc_render of
+ * the lines desc_lines finds (what the descriptions cache keeps). */
 static void desc_is(const char *stanza, size_t len, int tty, const char *want)
 {
 	char *d = desc_opkg(stanza, len, tty);
+	size_t n = 0;
+	const char *lines = desc_lines(stanza, len, &n);
 
+	assert_non_null(d);
+	assert_string_equal(d, want);
+	free(d);
+	assert_non_null(lines);
+	assert_true(n > 12 && (size_t)(lines - stanza) + n <= len);
+	assert_memory_equal(lines, "Description:", 12);
+	d = desc_render(lines + 12, n - 12, tty);
 	assert_non_null(d);
 	assert_string_equal(d, want);
 	free(d);
@@ -126,6 +136,8 @@ static void test_desc_opkg(void **state)
 	static const char cont[] = "Package: a\nDescription: first\n"
 				   "  second  \r\n third\nVersion: 1\n";
 	static const char last[] = "Package: a\nDescription: x\n y";
+	static const char second[] = "Description:\nX: 1\nDescription: two\n"
+				     " more\nY: 2\n";
 	char spaces[64 + 20];
 	size_t i, n;
 
@@ -143,6 +155,10 @@ static void test_desc_opkg(void **state)
 	}
 	desc_is(spaces, n, 1, "d"); /* the blank lines trimmed off */
 	desc_is("Description: \n a\n \n b", 21, 1, "a\n \n b");
+	/* the lines end at the next field; a "Description:" with nothing
+	 * after it is not the one (as opkg) */
+	desc_is(second, sizeof(second) - 1, 0, "two more");
+	assert_null(desc_lines("Package: a\n", 11, &n));
 }
 
 int main(void)

@@ -1,0 +1,263 @@
+/*
+ * The descriptions cache of a feed's list (FEED_CACHE_DIR/NAME.<tag>.desc,
+ * beside its .solv): each stanza's Description lines (desc_lines, less
+ * "Description:": what desc_render shows) by the stanza's offset in the
+ * list. list and find show every package's
+ * description, which the pool does not hold (solver/stanza.c says why):
+ * without this cache they decompress and read every list, two thirds of
+ * their time (19.07.1: 67M of 151M instructions in zlib alone). The first
+ * list or find that reads a whole list writes its cache on the way
+ * (feed_fields.c); the next ones map it.
+ *
+ * A cache in a directory of the root: checked whole when mapped, and
+ * ignored (the lists read instead) when anything does not add up.
+ * Layout, in the host's byte order (the file never leaves the machine):
+ *
+ *   "pkgdesc1"                               8 bytes
+ *   the entries' bytes, one after the other  len bytes
+ *   n pairs: stanza offset, entry start      8 bytes each (u32, u32)
+ *   n, len, "pkgdesc1"                       24 bytes (u64, u64)
+ *
+ * Stanza offsets strictly increase (the list's order), entry starts
+ * count from byte 8 and never decrease; an entry ends where the next
+ * starts (the last at len).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state/state.h"
+
+#define DESC_MAGIC "pkgdesc1"
+#define DESC_MAGIC_LEN 8
+#define DESC_TRAILER (16 + DESC_MAGIC_LEN)
+#define DESC_PAIR 8 /* the index: a list and its cache under 4 GiB */
+
+/* Unaligned loads: the index and trailer follow the bytes. */
+static uint64_t u64_at(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t u32_at(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* ---- reading ---- */
+
+/* Does the mapped file hold a whole cache? Sets d's fields. */
+static int desc_check(struct feed_desc *d)
+{
+	const unsigned char *m = d->map;
+	uint64_t n, len, prev_off = 0, prev_start = 0, k;
+	size_t size = d->size;
+
+	if (size < DESC_MAGIC_LEN + DESC_TRAILER ||
+	    memcmp(m, DESC_MAGIC, DESC_MAGIC_LEN) ||
+	    memcmp(m + size - DESC_MAGIC_LEN, DESC_MAGIC, DESC_MAGIC_LEN))
+		return 0;
+	n = u64_at(m + size - DESC_TRAILER);
+	len = u64_at(m + size - DESC_TRAILER + 8);
+	/* size = 8 + len + 8 n + 24, without overflow */
+	if (len > size || n > size / DESC_PAIR ||
+	    DESC_MAGIC_LEN + len + DESC_PAIR * n + DESC_TRAILER != size)
+		return 0;
+	d->n = (size_t)n;
+	d->len = (size_t)len;
+	d->text = (const char *)m + DESC_MAGIC_LEN;
+	d->index = m + DESC_MAGIC_LEN + len;
+	for (k = 0; k < n; k++) {
+		uint64_t off = u32_at(d->index + DESC_PAIR * k),
+			 start = u32_at(d->index + DESC_PAIR * k + 4);
+		if ((k && off <= prev_off) || start < prev_start ||
+		    start > len)
+			return 0;
+		prev_off = off;
+		prev_start = start;
+	}
+	return 1;
+}
+
+int feed_desc_map(struct pkg_ctx *ctx, const char *name, struct feed_desc *d)
+{
+	char *file = feed_cache_file(ctx, name, FEED_CACHE_DESC);
+	int fd = file ? feed_cache_read(ctx, file) : -ENOENT;
+	struct stat st;
+	void *m = MAP_FAILED;
+
+	memset(d, 0, sizeof(*d));
+	free(file);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < SIZE_MAX)
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return 0;
+	d->map = m;
+	d->size = (size_t)st.st_size;
+	if (!desc_check(d)) {
+		feed_desc_unmap(d);
+		return 0;
+	}
+	return 1;
+}
+
+const char *feed_desc_get(const struct feed_desc *d, uint64_t off,
+			  size_t *len)
+{
+	size_t lo = 0, hi = d->n, mid;
+	uint64_t at, start, end;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		at = u32_at(d->index + DESC_PAIR * mid);
+		if (at == off) {
+			start = u32_at(d->index + DESC_PAIR * mid + 4);
+			end = mid + 1 < d->n ? u32_at(d->index +
+						      DESC_PAIR * (mid + 1) + 4)
+					     : d->len;
+			*len = (size_t)(end - start);
+			return d->text + start;
+		}
+		if (at < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void feed_desc_unmap(struct feed_desc *d)
+{
+	if (d->map)
+		munmap(d->map, d->size);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- writing ---- */
+
+struct feed_desc_writer {
+	const char *name;	/* the feed's, the caller's */
+	char *file, *tmp;
+	FILE *fp;
+	int fd, err;
+	uint32_t *index;	/* pairs, as written at the end */
+	size_t n, cap;
+	uint64_t len;
+};
+
+static ssize_t desc_write(void *cookie, const char *buf, size_t n)
+{
+	struct feed_desc_writer *w = cookie;
+	ssize_t r = w->err ? -1 : fsop_write(w->fd, buf, n);
+
+	if (r < 0) {
+		if (!w->err)
+			w->err = (int)r;
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
+		    struct feed_desc_writer **out)
+{
+	static const cookie_io_functions_t io = { .write = desc_write };
+	struct feed_desc_writer *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (!w)
+		return -ENOMEM;
+	w->name = name;
+	w->fd = -1;
+	if (!(w->file = feed_cache_file(ctx, name, FEED_CACHE_DESC)) ||
+	    asprintf(&w->tmp, "%s.%ld", w->file, (long)getpid()) < 0) {
+		w->tmp = NULL;
+		feed_desc_end(ctx, w, 0);
+		return -ENOMEM;
+	}
+	if ((w->fd = feed_cache_create(ctx, w->tmp)) < 0 ||
+	    !(w->fp = fopencookie(w, "w", io)) ||
+	    fwrite(DESC_MAGIC, 1, DESC_MAGIC_LEN, w->fp) != DESC_MAGIC_LEN) {
+		feed_desc_end(ctx, w, 0);
+		return -EIO;
+	}
+	*out = w;
+	return 0;
+}
+
+void feed_desc_add(struct feed_desc_writer *w, uint64_t off,
+		   const char *stanza, size_t len)
+{
+	size_t n = 0;
+	const char *lines = desc_lines(stanza, len, &n);
+	uint32_t *v;
+
+	if (lines) { /* what follows "Description:" */
+		lines += 12;
+		n -= 12;
+	}
+	if (w->err || (w->n && off <= w->index[2 * (w->n - 1)]) ||
+	    off > UINT32_MAX || w->len + n > UINT32_MAX) {
+		/* not the list's order, or too big for the index */
+		w->err = w->err ? w->err : -EINVAL;
+		return;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 1024;
+		if (!(v = realloc(w->index, cap * 2 * sizeof(*v)))) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->index = v;
+		w->cap = cap;
+	}
+	w->index[2 * w->n] = (uint32_t)off;
+	w->index[2 * w->n + 1] = (uint32_t)w->len;
+	w->n++;
+	if (lines && fwrite(lines, 1, n, w->fp) != n)
+		w->err = w->err ? w->err : -EIO;
+	w->len += lines ? n : 0;
+}
+
+int feed_desc_end(struct pkg_ctx *ctx, struct feed_desc_writer *w, int ok)
+{
+	uint64_t trailer[2];
+	int r;
+
+	if (!w)
+		return 0;
+	trailer[0] = w->n;
+	trailer[1] = w->len;
+	ok = ok && w->fp && !w->err &&
+	     fwrite(w->index, 2 * sizeof(*w->index), w->n, w->fp) == w->n &&
+	     fwrite(trailer, sizeof(trailer), 1, w->fp) == 1 &&
+	     fwrite(DESC_MAGIC, 1, DESC_MAGIC_LEN, w->fp) == DESC_MAGIC_LEN;
+	if (w->fp && fclose(w->fp) != 0)
+		ok = 0;
+	ok = ok && !w->err;
+	if (w->fd >= 0) {
+		r = fsop_close(w->fd);
+		feed_cache_put(ctx, w->name, w->tmp, w->file, ok && r == 0);
+	}
+	free(w->index);
+	free(w->file);
+	free(w->tmp);
+	free(w);
+	return ok ? 0 : -EIO;
+}
