@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <dirent.h>
@@ -191,7 +192,15 @@ int ctl_parse_why(const char *buf, size_t len, size_t max_field,
 const char *ctl_get(const struct ctl_stanza *st, const char *name);
 /* Is field the field name, in any case? (The first letters are compared
  * before strcasecmp: it runs for every field of every stanza of a feed.) */
-int ctl_field_is(const char *field, const char *name);
+static inline int ctl_field_is(const char *field, const char *name)
+{
+	/* The first characters may differ in ASCII's case bit alone (a
+	 * filter, inlined: a feed's parse asks it some 60 times a field,
+	 * where tolower and a call cost 60M instructions on 19.07.1's);
+	 * strcasecmp decides. */
+	return !(((unsigned char)*field ^ (unsigned char)*name) & ~0x20u) &&
+	       !strcasecmp(field, name);
+}
 /* Validation where packages are parsed (archives, indexes, status):
  * a package name is opkg's alphabet (letters, digits, "+-._", starting
  * with a letter or digit), a version the same plus "~:", both at most

@@ -247,12 +247,6 @@ int ctl_parse(const char *buf, size_t len, size_t max_field, ctl_stanza_fn fn,
 	return rc;
 }
 
-int ctl_field_is(const char *field, const char *name)
-{
-	return tolower((unsigned char)*field) == tolower((unsigned char)*name) &&
-	       !strcasecmp(field, name);
-}
-
 const char *ctl_get(const struct ctl_stanza *st, const char *name)
 {
 	size_t i;

@@ -299,6 +299,25 @@ static int stop_cb(const struct ctl_stanza *st, void *ud)
 	return 7;
 }
 
+/* ctl_field_is: any case, and its first-character filter never decides
+ * alone (characters one case bit apart that are not letters). */
+static void test_ctl_field_is(void **state)
+{
+	(void)state;
+	assert_true(ctl_field_is("package", "Package"));
+	assert_true(ctl_field_is("PACKAGE", "Package"));
+	assert_true(ctl_field_is("sha256SUM", "SHA256sum"));
+	assert_false(ctl_field_is("Packages", "Package"));
+	assert_false(ctl_field_is("Pack", "Package"));
+	assert_false(ctl_field_is("Version", "Package"));
+	assert_false(ctl_field_is("@x", "`x")); /* 0x40, 0x60 */
+	assert_false(ctl_field_is("[x", "{x"));
+	assert_false(ctl_field_is("\xc9x", "\xe9x"));
+	assert_true(ctl_field_is("\xc9x", "\xc9X"));
+	assert_false(ctl_field_is("", "Package"));
+	assert_true(ctl_field_is("", ""));
+}
+
 static void test_ctl_parse_one(void **state)
 {
 	const char *s = "Package: nano\nVersion: 7.2-2\nDescription: a\n b\n"
@@ -405,6 +424,7 @@ int main(void)
 		T(test_ctl_feed_23),
 		T(test_ctl_quirks),
 		T(test_ctl_malformed),
+		T(test_ctl_field_is),
 		T(test_ctl_parse_one),
 		T(test_ctl_read_stanza),
 	};
