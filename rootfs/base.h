@@ -156,6 +156,19 @@ int hostfs_private_dir(const char *base, const char *prefix, char **path,
 int hostfs_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* ------------------------------------------------------------------ */
+/* A growing text buffer (strbuf.c): start zeroed ({0}); add; take the
+ * text (malloc'd, "" when nothing was added; NULL when an allocation
+ * failed: the first failure sticks, so callers check once). */
+struct strbuf {
+	char *s;	/* NUL-terminated once anything was added */
+	size_t len, cap;
+	int oom;
+};
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_str(struct strbuf *b, const char *s);
+char *strbuf_take(struct strbuf *b);
+
+/* ------------------------------------------------------------------ */
 /* Control files and Packages indexes (RFC822-like stanzas). */
 
 struct ctl_field {

@@ -5,9 +5,9 @@
 #   base < fetch < solver, hooks < pkgd/core < pkgd/state < pkgd/tx
 #   < pkgd/session < pkgd/cmd < pkgd/main.c;  repo-tools uses base, fetch.
 # base is rootfs/base.h and the files that implement it (errors, ops
-# layer, control parser, .ipk reader); the rest of rootfs/ (rootfs.h: a
-# target root, its rom/overlay model, confined resolution, staging into
-# it) sits on base and is used by pkgd/core and above alone.
+# layer, control parser, .ipk reader, text buffer); the rest of rootfs/
+# (rootfs.h: a target root, its rom/overlay model, confined resolution,
+# staging into it) sits on base and is used by pkgd/core and above alone.
 # solver and hooks are peers: neither uses the other.
 #
 # Includes: every `#include "..."` of every .c and .h under TOP's layer
@@ -37,7 +37,7 @@ cd "$top" || exit 2
 LAYERS='
 function layer(p) {
 	if (p ~ /^fetch\/crypto[_.a-z]*$/) return "crypto"
-	if (p ~ /^rootfs\/(base\.h|rootfs_int\.h|(err|fsops|control|fileutil|ipk)\.[co])$/)
+	if (p ~ /^rootfs\/(base\.h|rootfs_int\.h|(err|fsops|control|fileutil|ipk|strbuf)\.[co])$/)
 		return "base"
 	if (p ~ /^rootfs\//) return "rootfs"
 	if (p ~ /^fetch\//) return "fetch"

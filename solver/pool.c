@@ -300,7 +300,7 @@ int solver_is_essential(const struct pkg_solver *s, Id p)
 }
 
 /* Append dep as Debian text ("a (>= 1) | b") to the stream. */
-static void dep_print(Pool *pool, Id dep, FILE *fp)
+static void dep_print(Pool *pool, Id dep, struct strbuf *b)
 {
 	static const char *const ops[8] = {
 		"", ">>", "=", ">=", "<<", "!=", "<=", "<=>"
@@ -308,20 +308,23 @@ static void dep_print(Pool *pool, Id dep, FILE *fp)
 	Reldep *rd;
 
 	if (!ISRELDEP(dep)) {
-		fputs(pool_id2str(pool, dep), fp);
+		strbuf_str(b, pool_id2str(pool, dep));
 		return;
 	}
 	rd = GETRELDEP(pool, dep);
 	if (rd->flags == REL_OR) {
-		dep_print(pool, rd->name, fp);
-		fputs(" | ", fp);
-		dep_print(pool, rd->evr, fp);
+		dep_print(pool, rd->name, b);
+		strbuf_str(b, " | ");
+		dep_print(pool, rd->evr, b);
 	} else if (rd->flags > 0 && rd->flags < 8) {
-		dep_print(pool, rd->name, fp);
-		fprintf(fp, " (%s %s)", ops[rd->flags],
-			pool_id2str(pool, rd->evr));
+		dep_print(pool, rd->name, b);
+		strbuf_str(b, " (");
+		strbuf_str(b, ops[rd->flags]);
+		strbuf_str(b, " ");
+		strbuf_str(b, pool_id2str(pool, rd->evr));
+		strbuf_str(b, ")");
 	} else {
-		fputs(pool_dep2str(pool, dep), fp);
+		strbuf_str(b, pool_dep2str(pool, dep));
 	}
 }
 
@@ -330,14 +333,13 @@ char *solver_deps_str(const struct pkg_solver *s, Id p, Id key)
 	Pool *pool = s->pool;
 	Solvable *so = sv(s, p);
 	Id self = pool_rel2id(pool, so->name, so->evr, REL_EQ, 1);
-	char *buf = NULL;
-	size_t len = 0, n = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	/* a strbuf, not open_memstream: its zeroed 8 KiB buffer each call
+	 * was most of `whatdepends -A`'s time (a string a package) */
+	struct strbuf b = { NULL, 0, 0, 0 };
+	size_t n = 0;
 	Queue q;
 	int i;
 
-	if (!fp)
-		return NULL;
 	queue_init(&q);
 	solvable_lookup_deparray(so, key, &q, 0);
 	for (i = 0; i < q.count; i++) {
@@ -345,15 +347,11 @@ char *solver_deps_str(const struct pkg_solver *s, Id p, Id key)
 		    q.elements[i] == SOLVABLE_PREREQMARKER)
 			continue;
 		if (n++)
-			fputs(", ", fp);
-		dep_print(pool, q.elements[i], fp);
+			strbuf_str(&b, ", ");
+		dep_print(pool, q.elements[i], &b);
 	}
 	queue_free(&q);
-	if (fclose(fp) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return strbuf_take(&b);
 }
 
 static int has_revision(const char *v)

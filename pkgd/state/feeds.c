@@ -804,10 +804,11 @@ void feed_cursors_release(struct pkg_ctx *ctx)
 int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 {
 	const char *name = solver_repo_name(&ctx->solv, p);
-	char *line = NULL, *buf = NULL;
-	size_t cap = 0, len = 0, off = solver_offset(&ctx->solv, p);
+	char *line = NULL;
+	size_t cap = 0, off = solver_offset(&ctx->solv, p);
 	struct feed_cursor *c = NULL;
-	FILE *fp, *mem;
+	struct strbuf b = { NULL, 0, 0, 0 }; /* info 'lib*': one a package */
+	FILE *fp;
 	ssize_t n;
 	int r = 0;
 
@@ -817,26 +818,23 @@ int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 	fp = cursor_at(ctx, name, off, &c);
 	if (!fp)
 		return -PKGE_NOTFOUND;
-	mem = open_memstream(&buf, &len);
-	if (!mem)
-		r = -ENOMEM;
-	while (r == 0 && (n = getline(&line, &cap, fp)) > 0) {
+	while ((n = getline(&line, &cap, fp)) > 0) {
 		c->pos += (size_t)n;
 		if (line[0] == '\n' || !strcmp(line, "\r\n"))
 			break;
-		fwrite(line, 1, (size_t)n, mem);
+		strbuf_add(&b, line, (size_t)n);
 	}
-	if (r == 0 && ferror(fp))
+	if (ferror(fp))
 		r = -PKGE_FORMAT;
 	free(line);
-	if (mem && fclose(mem) != 0 && r == 0)
+	if (r == 0 && b.oom)
 		r = -ENOMEM;
-	if (r == 0 && len == 0)
+	if (r == 0 && b.len == 0)
 		r = -PKGE_NOTFOUND;
 	if (r < 0) {
-		free(buf);
+		free(b.s);
 		return r;
 	}
-	*out = buf;
-	return 0;
+	*out = strbuf_take(&b);
+	return *out ? 0 : -ENOMEM;
 }

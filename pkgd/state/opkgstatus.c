@@ -15,48 +15,6 @@
 
 #include "state/state.h"
 
-/* ---- a growing text buffer; the first failed allocation sticks ---- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap + n + 1) * 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* The text, "" when nothing was added; NULL when memory ran out. */
-static char *sb_take(struct sbuf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s ? b->s : strdup("");
-}
-
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -162,7 +120,7 @@ int opkg_pkg_check(const struct db_pkg *p)
 
 /* One alternative of a relation ("name", "name (op version)") as opkg
  * writes it: "name (op version)". Anything else stays as written. */
-static void rel_alt(struct sbuf *b, const char *a, size_t n)
+static void rel_alt(struct strbuf *b, const char *a, size_t n)
 {
 	size_t name = 0, i, op, ve;
 
@@ -172,11 +130,11 @@ static void rel_alt(struct sbuf *b, const char *a, size_t n)
 	while (i < n && a[i] == ' ')
 		i++;
 	if (i == n) {
-		sb_add(b, a, name);
+		strbuf_add(b, a, name);
 		return;
 	}
 	if (a[i] != '(' || a[n - 1] != ')' || name == 0) {
-		sb_add(b, a, n);
+		strbuf_add(b, a, n);
 		return;
 	}
 	for (i++; i < n && a[i] == ' '; i++)
@@ -187,15 +145,15 @@ static void rel_alt(struct sbuf *b, const char *a, size_t n)
 		;
 	if (op == i || op - i > 2 || ve >= n - 1 ||
 	    memchr(a + ve, ' ', n - 1 - ve) || memchr(a + ve, '(', n - 1 - ve)) {
-		sb_add(b, a, n);
+		strbuf_add(b, a, n);
 		return;
 	}
-	sb_add(b, a, name);
-	sb_str(b, " (");
-	sb_add(b, a + i, op - i);
-	sb_str(b, " ");
-	sb_add(b, a + ve, n - 1 - ve);
-	sb_str(b, ")");
+	strbuf_add(b, a, name);
+	strbuf_str(b, " (");
+	strbuf_add(b, a + i, op - i);
+	strbuf_str(b, " ");
+	strbuf_add(b, a + ve, n - 1 - ve);
+	strbuf_str(b, ")");
 }
 
 /* A relation field (Depends, Provides...) as opkg writes it, in *out
@@ -205,7 +163,7 @@ static void rel_alt(struct sbuf *b, const char *a, size_t n)
  * -PKGE_FORMAT (unreported) when v holds a control character. */
 static int rel_norm(const char *v, char **out)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	char *s, *entry, *next;
 	int first = 1, r = one_line(v, &s);
 
@@ -231,20 +189,20 @@ static int rel_norm(const char *v, char **out)
 				n--;
 			if (!n)
 				continue;
-			sb_str(&b, afirst ? (first ? "" : ", ") : " | ");
+			strbuf_str(&b, afirst ? (first ? "" : ", ") : " | ");
 			rel_alt(&b, alt, n);
 			afirst = first = 0;
 		}
 	}
 	free(s);
-	*out = sb_take(&b);
+	*out = strbuf_take(&b);
 	return *out ? 0 : -ENOMEM;
 }
 
 /* "Name: value\n" for a one-line value (rel: a relation field, written
  * as opkg does); nothing when value is empty. word: the value is one
  * word (name, version, architecture): no blank either. */
-static int put_line(struct sbuf *b, const char *pkg, const char *name,
+static int put_line(struct strbuf *b, const char *pkg, const char *name,
 		    const char *value, int word, int rel)
 {
 	char *v = NULL;
@@ -260,10 +218,10 @@ static int put_line(struct sbuf *b, const char *pkg, const char *name,
 	if (r < 0)
 		return r;
 	if (*v) {
-		sb_str(b, name);
-		sb_str(b, ": ");
-		sb_str(b, v);
-		sb_str(b, "\n");
+		strbuf_str(b, name);
+		strbuf_str(b, ": ");
+		strbuf_str(b, v);
+		strbuf_str(b, "\n");
 	}
 	free(v);
 	return 0;
@@ -325,7 +283,7 @@ static int conf_line_collect(const char *path, const char *hash, void *ud)
 	return conf_row_add(ud, path, hash);
 }
 
-static int conf_put(struct sbuf *b, const char *pkg, struct conf_row *row,
+static int conf_put(struct strbuf *b, const char *pkg, struct conf_row *row,
 		    int *any)
 {
 	if (row->done)
@@ -335,22 +293,22 @@ static int conf_put(struct sbuf *b, const char *pkg, struct conf_row *row,
 	    !opkg_one_line_ok(row->hash, 1))
 		return refuse(pkg, "conffile list");
 	if (!*any)
-		sb_str(b, "Conffiles:\n");
+		strbuf_str(b, "Conffiles:\n");
 	*any = 1;
-	sb_str(b, " /");
-	sb_str(b, row->path);
+	strbuf_str(b, " /");
+	strbuf_str(b, row->path);
 	if (row->hash && *row->hash) {
-		sb_str(b, " ");
-		sb_str(b, row->hash);
+		strbuf_str(b, " ");
+		strbuf_str(b, row->hash);
 	}
-	sb_str(b, "\n");
+	strbuf_str(b, "\n");
 	return 0;
 }
 
 /* The Conffiles field: the rows (by path) in the order of list (the
  * package's conffiles list, one path a line, changed by this), then
  * those it does not name. */
-static int conf_rows_put(struct sbuf *b, const char *pkg, struct conf_rows *c,
+static int conf_rows_put(struct strbuf *b, const char *pkg, struct conf_rows *c,
 			 char *list)
 {
 	char *line, *save = NULL;
@@ -392,7 +350,7 @@ static int conf_row_cmp(const void *a, const void *b)
 
 /* The conffiles of pkg in the database, in the order of its conffiles
  * list (the scripts table's). */
-static int put_conffiles_db(struct sbuf *b, struct pkg_ctx *ctx,
+static int put_conffiles_db(struct strbuf *b, struct pkg_ctx *ctx,
 			    const char *pkg)
 {
 	struct conf_rows c = { 0 };
@@ -452,7 +410,7 @@ int opkg_conffiles_rows_each(const struct db_pkg *p, const char *conffiles,
 /* The same from the status's Conffiles values (opkg_status_full_each):
  * the rows as the files table would hold them (by path), the list as
  * the import makes it (opkg_conffiles_order). */
-static int put_conffiles_read(struct sbuf *b, const char *pkg,
+static int put_conffiles_read(struct strbuf *b, const char *pkg,
 			      const char *conffiles, const char *order)
 {
 	struct conf_rows c = { 0 };
@@ -489,7 +447,7 @@ struct stanza_conffiles {
 };
 
 static int render(const struct stanza_conffiles *cs, const struct db_pkg *p,
-		  const struct ctl_stanza *st, struct sbuf *b)
+		  const struct ctl_stanza *st, struct strbuf *b)
 {
 	static const char *const rels[] = { "Depends", "Recommends",
 					    "Suggests", "Provides",
@@ -514,7 +472,7 @@ static int render(const struct stanza_conffiles *cs, const struct db_pkg *p,
 	if (r == 0)
 		r = put_line(b, p->name, "Status", line, 0, 0);
 	if (r == 0 && ess && !strcasecmp(ess, "yes"))
-		sb_str(b, "Essential: yes\n");
+		strbuf_str(b, "Essential: yes\n");
 	if (r == 0)
 		r = put_line(b, p->name, "Architecture", p->arch, 1, 0);
 	if (r == 0)
@@ -524,14 +482,14 @@ static int render(const struct stanza_conffiles *cs, const struct db_pkg *p,
 	if (r == 0 && p->installed_time) {
 		snprintf(line, sizeof(line), "Installed-Time: %lld\n",
 			 (long long)p->installed_time);
-		sb_str(b, line);
+		strbuf_str(b, line);
 	}
 	if (r == 0 && p->auto_installed)
-		sb_str(b, "Auto-Installed: yes\n");
+		strbuf_str(b, "Auto-Installed: yes\n");
 	if (r == 0)
 		r = put_line(b, p->name, "Alternatives",
 			     ctl_get(st, "Alternatives"), 0, 0);
-	sb_str(b, "\n");
+	strbuf_str(b, "\n");
 	return r;
 }
 
@@ -540,7 +498,7 @@ static int render(const struct stanza_conffiles *cs, const struct db_pkg *p,
 static int stanza_render(const struct stanza_conffiles *cs, const struct db_pkg *p,
 			 char **out)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	struct ctl_stanza st = { 0 };
 	int r;
 
@@ -553,7 +511,7 @@ static int stanza_render(const struct stanza_conffiles *cs, const struct db_pkg 
 		free(b.s);
 		return r;
 	}
-	*out = sb_take(&b);
+	*out = strbuf_take(&b);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -605,7 +563,7 @@ char *opkg_conffiles_order(const char *value, size_t *len)
 /* Write one field so that it stays one field: continuation lines start
  * with a space, an empty one is " .", other control characters but tabs
  * as '?'. A field whose name could not be read back is left out. */
-static void put_field_text(struct sbuf *b, const char *name,
+static void put_field_text(struct strbuf *b, const char *name,
 			   const char *value)
 {
 	const char *s, *e;
@@ -614,29 +572,29 @@ static void put_field_text(struct sbuf *b, const char *name,
 	for (s = name; *s; s++)
 		if (is_ctl((unsigned char)*s) || *s == ' ' || *s == ':')
 			return;
-	sb_str(b, name);
-	sb_str(b, ":");
+	strbuf_str(b, name);
+	strbuf_str(b, ":");
 	for (s = value; s; s = *e ? e + 1 : NULL) {
 		e = strchrnul(s, '\n');
 		n = (size_t)(e - s);
 		while (n && is_blank(s[n - 1]))
 			n--;
 		if (s != value)
-			sb_str(b, n ? "\n " : "\n .");
+			strbuf_str(b, n ? "\n " : "\n .");
 		else if (n)
-			sb_str(b, " ");
+			strbuf_str(b, " ");
 		for (k = 0; k < n;) { /* runs of plain characters at once */
 			size_t run = k;
 			while (run < n &&
 			       (!is_ctl((unsigned char)s[run]) || s[run] == '\t'))
 				run++;
-			sb_add(b, s + k, run - k);
+			strbuf_add(b, s + k, run - k);
 			if (run < n)
-				sb_add(b, "?", 1);
+				strbuf_add(b, "?", 1);
 			k = run + 1;
 		}
 	}
-	sb_str(b, "\n");
+	strbuf_str(b, "\n");
 }
 
 /* Does text read back as exactly the one stanza it holds: no blank line
@@ -662,7 +620,7 @@ static int control_safe(const char *text)
 
 char *opkg_control_text(const char *control, size_t *len)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	struct ctl_stanza st;
 	char *out;
 	size_t i;
@@ -676,7 +634,7 @@ char *opkg_control_text(const char *control, size_t *len)
 					       st.fields[i].value);
 			ctl_stanza_release(&st);
 		}
-		out = sb_take(&b);
+		out = strbuf_take(&b);
 	}
 	if (out)
 		*len = strlen(out);
@@ -687,7 +645,7 @@ char *opkg_control_from_status(const struct ctl_stanza *st)
 {
 	static const char *const skip[] = { "Status", "Conffiles",
 					    "Installed-Time", "Auto-Installed" };
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	size_t i, k;
 
 	for (i = 0; i < st->nfields; i++) {
@@ -698,7 +656,7 @@ char *opkg_control_from_status(const struct ctl_stanza *st)
 			put_field_text(&b, st->fields[i].name,
 				       st->fields[i].value);
 	}
-	return sb_take(&b);
+	return strbuf_take(&b);
 }
 
 /* ---- the status file: stanzas as read, changed ones rendered ---- */
@@ -737,7 +695,7 @@ static int status_words(const char *v, char want[32], char flags[96],
 static char *norm_status(const char *v)
 {
 	char want[32], flags[96], state[32], *f[16], *t, *save = NULL, *o;
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	size_t n = 0, i;
 
 	if (status_words(v, want, flags, state) < 0)
@@ -747,21 +705,21 @@ static char *norm_status(const char *v)
 		if (strcmp(t, "ok"))
 			f[n++] = t;
 	qsort(f, n, sizeof(*f), cmp_str);
-	sb_str(&b, want);
+	strbuf_str(&b, want);
 	for (i = 0; i < n; i++) {
-		sb_str(&b, i ? "," : " ");
-		sb_str(&b, f[i]);
+		strbuf_str(&b, i ? "," : " ");
+		strbuf_str(&b, f[i]);
 	}
-	sb_str(&b, " ");
-	sb_str(&b, state);
-	return sb_take(&b);
+	strbuf_str(&b, " ");
+	strbuf_str(&b, state);
+	return strbuf_take(&b);
 }
 
 /* Conffiles lines compared as a set. */
 static char *norm_conffiles(const char *v)
 {
 	char *copy = strdup(v), **lines = NULL, *line, *save = NULL, *one;
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	size_t n = 0, i;
 
 	if (!copy)
@@ -783,14 +741,14 @@ static char *norm_conffiles(const char *v)
 			break;
 		}
 		if (*one) {
-			sb_str(&b, one);
-			sb_str(&b, "\n");
+			strbuf_str(&b, one);
+			strbuf_str(&b, "\n");
 		}
 		free(one);
 	}
 	free(lines);
 	free(copy);
-	return sb_take(&b);
+	return strbuf_take(&b);
 }
 
 /* v normalized for comparison (malloc'd; NULL: cannot be compared). */
@@ -904,7 +862,7 @@ struct merge {
 	struct pkg_ctx *ctx;
 	struct opkg_status_merge *m;
 	const struct opkg_nameset *only; /* NULL: every package compared */
-	struct sbuf out;
+	struct strbuf out;
 	struct opkg_nameset emitted;
 };
 
@@ -940,14 +898,14 @@ static int db_writes(const struct db_pkg *p)
 }
 
 /* Separate what follows from the text so far by a blank line. */
-static void sb_stanza_gap(struct sbuf *b)
+static void sb_stanza_gap(struct strbuf *b)
 {
 	if (!b->len)
 		return;
 	if (b->s[b->len - 1] != '\n')
-		sb_str(b, "\n");
+		strbuf_str(b, "\n");
 	if (b->len < 2 || b->s[b->len - 2] != '\n')
-		sb_str(b, "\n");
+		strbuf_str(b, "\n");
 }
 
 /* The database's stanza for p when the disk's (NULL: none) says
@@ -985,7 +943,7 @@ static int merge_one(struct merge *mg, const char *text, size_t tlen,
 	int r = 0, have;
 
 	if (parse_quiet(text, tlen, &st) < 0) {
-		sb_add(&mg->out, span, slen); /* not ours to judge */
+		strbuf_add(&mg->out, span, slen); /* not ours to judge */
 		return 0;
 	}
 	name = ctl_get(&st, "Package");
@@ -1000,7 +958,7 @@ static int merge_one(struct merge *mg, const char *text, size_t tlen,
 		 * the last write made stays (not rendered to be compared) */
 		r = opkg_nameset_add(&mg->emitted, name);
 		if (r == 0)
-			sb_add(&mg->out, span, slen);
+			strbuf_add(&mg->out, span, slen);
 		db_pkg_release(&p);
 	} else if (have) {
 		ours = changed_stanza(mg, &p, &st, &r);
@@ -1009,15 +967,15 @@ static int merge_one(struct merge *mg, const char *text, size_t tlen,
 		if (r == 0 && ours)
 			r = opkg_nameset_add(&mg->m->changed, name);
 		if (ours)
-			sb_add(&mg->out, ours, strlen(ours));
+			strbuf_add(&mg->out, ours, strlen(ours));
 		else if (r == 0)
-			sb_add(&mg->out, span, slen);
+			strbuf_add(&mg->out, span, slen);
 		free(ours);
 		db_pkg_release(&p);
 	} else if (!name || (!opkg_nameset_has(&mg->emitted, name) &&
 			     !status_installed(ctl_get(&st, "Status")) &&
 			     status_kept(ctl_get(&st, "Status")))) {
-		sb_add(&mg->out, span, slen);
+		strbuf_add(&mg->out, span, slen);
 		if (name)
 			r = opkg_nameset_add(&mg->m->foreign, name);
 	}
@@ -1059,7 +1017,7 @@ static int merge_text(struct merge *mg, const char *buf, size_t len)
 		size_t n = line_at(s, end, &next);
 		if (!start) {
 			if (n && !all_blank(s, n)) {
-				sb_add(&mg->out, buf, (size_t)(s - buf));
+				strbuf_add(&mg->out, buf, (size_t)(s - buf));
 				start = s; /* what came before: kept */
 			}
 		} else if (!stop && n == 0) {
@@ -1076,7 +1034,7 @@ static int merge_text(struct merge *mg, const char *buf, size_t len)
 		r = merge_one(mg, start, (size_t)((stop ? stop : end) - start),
 			      start, (size_t)(end - start));
 	else if (r == 0 && !start)
-		sb_add(&mg->out, buf, len);
+		strbuf_add(&mg->out, buf, len);
 	return r;
 }
 
@@ -1093,7 +1051,7 @@ static int merge_new(const struct db_pkg *p, void *ud)
 	if (!text)
 		return r;
 	sb_stanza_gap(&mg->out);
-	sb_str(&mg->out, text);
+	strbuf_str(&mg->out, text);
 	free(text);
 	r = opkg_nameset_add(&mg->emitted, p->name);
 	return r == 0 ? opkg_nameset_add(&mg->m->changed, p->name) : r;
@@ -1121,7 +1079,7 @@ int opkg_status_merge(struct pkg_ctx *ctx, struct opkg_status_merge *m,
 		r = db_pkg_each(ctx->db, merge_new, &mg);
 	opkg_nameset_release(&mg.emitted);
 	m->len = mg.out.len;
-	m->text = sb_take(&mg.out);
+	m->text = strbuf_take(&mg.out);
 	if (r == 0 && !m->text)
 		r = -ENOMEM;
 	if (r < 0)

@@ -299,6 +299,35 @@ static int stop_cb(const struct ctl_stanza *st, void *ud)
 	return 7;
 }
 
+/* strbuf: appends grow one NUL-terminated allocation; take hands it
+ * over ("" when nothing was added) and leaves the buffer empty. */
+static void test_strbuf(void **state)
+{
+	struct strbuf b = { NULL, 0, 0, 0 };
+	char *t, big[5000];
+
+	(void)state;
+	t = strbuf_take(&b);
+	assert_string_equal(t, "");
+	free(t);
+	strbuf_str(&b, "a, ");
+	strbuf_add(&b, "bcd", 2);
+	assert_string_equal(b.s, "a, bc");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	strbuf_str(&b, big);
+	assert_int_equal(b.len, 5 + sizeof(big) - 1);
+	t = strbuf_take(&b);
+	assert_int_equal(strlen(t), 5 + sizeof(big) - 1);
+	assert_null(b.s);
+	assert_int_equal(b.len, 0);
+	free(t);
+	b.oom = 1; /* a failed allocation sticks */
+	strbuf_str(&b, "lost");
+	assert_null(b.s);
+	assert_null(strbuf_take(&b));
+}
+
 /* ctl_field_is: any case, and its first-character filter never decides
  * alone (characters one case bit apart that are not letters). */
 static void test_ctl_field_is(void **state)
@@ -424,6 +453,7 @@ int main(void)
 		T(test_ctl_feed_23),
 		T(test_ctl_quirks),
 		T(test_ctl_malformed),
+		T(test_strbuf),
 		T(test_ctl_field_is),
 		T(test_ctl_parse_one),
 		T(test_ctl_read_stanza),
