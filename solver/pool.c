@@ -354,6 +354,40 @@ char *solver_deps_str(const struct pkg_solver *s, Id p, Id key)
 	return strbuf_take(&b);
 }
 
+/* dep's names: each alternative's (REL_OR), a relation's name. The
+ * parser (parse_one) makes no other relation, and no name with a blank,
+ * '(', ',' or '|' in it: these are the names the list's text gives,
+ * split at ',' and '|' (test_deps_names compares the two). */
+static void names_of_dep(Pool *pool, Id dep, Queue *q)
+{
+	Reldep *rd;
+
+	while (ISRELDEP(dep)) {
+		rd = GETRELDEP(pool, dep);
+		if (rd->flags == REL_OR)
+			names_of_dep(pool, rd->name, q);
+		dep = rd->flags == REL_OR ? rd->evr : rd->name;
+	}
+	queue_push(q, dep);
+}
+
+void solver_deps_names(const struct pkg_solver *s, Id p, Id key, Queue *out)
+{
+	Pool *pool = s->pool;
+	Solvable *so = sv(s, p);
+	Id self = pool_rel2id(pool, so->name, so->evr, REL_EQ, 1);
+	Queue q;
+	int i;
+
+	queue_init(&q);
+	solvable_lookup_deparray(so, key, &q, 0);
+	for (i = 0; i < q.count; i++)
+		if (q.elements[i] != self &&
+		    q.elements[i] != SOLVABLE_PREREQMARKER)
+			names_of_dep(pool, q.elements[i], out);
+	queue_free(&q);
+}
+
 static int has_revision(const char *v)
 {
 	const char *c = strchr(v, ':');

@@ -113,6 +113,10 @@ int solver_is_essential(const struct pkg_solver *s, Id p);
  * SOLVABLE_CONFLICTS, SOLVABLE_OBSOLETES, SOLVABLE_RECOMMENDS,
  * SOLVABLE_SUGGESTS. Malloc'd, "" when empty. */
 char *solver_deps_str(const struct pkg_solver *s, Id p, Id key);
+/* The names such a list's text mentions (string ids, each
+ * alternative's: what splitting it at ',' and '|' gives), into out, read
+ * off the dependency ids: no text made. */
+void solver_deps_names(const struct pkg_solver *s, Id p, Id key, Queue *out);
 /* opkg-style version comparison (Debian order): <0, 0, >0. */
 int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b);
 /* Solvables providing the dependency string ("name", "name (>= 1)"). */

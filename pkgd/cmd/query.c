@@ -78,17 +78,7 @@ struct what {
 /* The names (string ids) p's key list mentions, into q. */
 static void list_names(struct pkg_ctx *ctx, Id p, Id key, Queue *q)
 {
-	char *deps = solver_deps_str(&ctx->solv, p, key), *save, *d;
-
-	for (d = deps ? strtok_r(deps, ",|", &save) : NULL; d;
-	     d = strtok_r(NULL, ",|", &save)) {
-		Id n;
-		d += strspn(d, " ");
-		n = solver_str_id(&ctx->solv, d, strcspn(d, " ("));
-		if (n > 0)
-			queue_push(q, n);
-	}
-	free(deps);
+	solver_deps_names(&ctx->solv, p, key, q);
 }
 
 /* Does any package (installed or in a feed) satisfy the dependency? */

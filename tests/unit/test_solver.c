@@ -431,6 +431,82 @@ static void test_deps_parse(void **state)
 	solver_release(&s);
 }
 
+/* The names in q, space-separated, into buf. */
+static const char *names_str(const struct pkg_solver *s, const Queue *q,
+			     char *buf, size_t n)
+{
+	size_t at = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < q->count; i++)
+		at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? " " : "",
+				       pool_id2str(s->pool, q->elements[i]));
+	return buf;
+}
+
+/* The names the text of p's key list mentions, split at ',' and '|',
+ * each piece up to a blank or '(' (how query.c read them before
+ * solver_deps_names), into q. */
+static void names_by_text(struct pkg_solver *s, Id p, Id key, Queue *q)
+{
+	char *t = solver_deps_str(s, p, key), *save, *d;
+	Id n;
+
+	for (d = strtok_r(t, ",|", &save); d; d = strtok_r(NULL, ",|", &save)) {
+		d += strspn(d, " ");
+		n = pool_strn2id(s->pool, d, (unsigned)strcspn(d, " ("), 0);
+		if (n > 0)
+			queue_push(q, n);
+	}
+	free(t);
+}
+
+/* solver_deps_names reads off the ids the names the text gives: every
+ * alternative's, on each list a package has. */
+static void test_deps_names(void **state)
+{
+	struct pkg_solver s;
+	char got[256], want[256];
+	Queue q, r;
+	Id p, keys[] = { SOLVABLE_REQUIRES, SOLVABLE_PROVIDES,
+			 SOLVABLE_CONFLICTS, SOLVABLE_RECOMMENDS,
+			 SOLVABLE_SUGGESTS };
+	size_t k;
+
+	assert_int_equal(solver_init(&s, NULL, NULL, 0), 0);
+	feed_str(&s, "t",
+		 "Package: x\nVersion: 1\nArchitecture: all\n"
+		 "Depends: libc, a (>= 1.0) | b | c (<< 2), e (= 1|2), "
+		 "g (>= 1) | h\nPre-Depends: pre\nProvides: v (= 1), w\n"
+		 "Conflicts: old (<< 1|2)\nRecommends: r | s (= 2)\n"
+		 "Suggests: libc(x, a(b | q\n");
+	p = find(&s, "x", NULL);
+	assert_true(p > 0);
+	queue_init(&q);
+	queue_init(&r);
+	for (k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
+		queue_empty(&q);
+		queue_empty(&r);
+		solver_deps_names(&s, p, keys[k], &q);
+		names_by_text(&s, p, keys[k], &r);
+		assert_string_equal(names_str(&s, &q, got, sizeof(got)),
+				    names_str(&s, &r, want, sizeof(want)));
+	}
+	queue_empty(&q);
+	solver_deps_names(&s, p, SOLVABLE_REQUIRES, &q);
+	/* the parser split "e (= 1|2)" at its '|': "2)" is an alternative */
+	assert_string_equal(names_str(&s, &q, got, sizeof(got)),
+			    "libc a b c e 2) g h pre");
+	/* the parser keeps a name up to a '(' it does not close */
+	queue_empty(&q);
+	solver_deps_names(&s, p, SOLVABLE_SUGGESTS, &q);
+	assert_string_equal(names_str(&s, &q, got, sizeof(got)), "libc a q");
+	queue_free(&q);
+	queue_free(&r);
+	solver_release(&s);
+}
+
 static void test_load_23(void **state)
 {
 	struct pkg_solver s;
@@ -894,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_remove_dependent),
 		cmocka_unit_test(test_essential),
 		cmocka_unit_test(test_upgrade),
+		cmocka_unit_test(test_deps_names),
 		cmocka_unit_test(test_nodeps_and_testcase),
 		cmocka_unit_test(test_cache_roundtrip),
 		cmocka_unit_test(test_load_19_fast),
