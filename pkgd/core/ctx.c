@@ -82,23 +82,41 @@ int ctx_prepare_write(struct pkg_ctx *ctx, const char *path, char **res)
 	return r;
 }
 
+/* Does the merged view hold exactly data (len bytes) at res? A size
+ * that differs says so without reading the file (a transaction's status
+ * file, every time). */
+static int holds(const struct rootfs *rf, const char *res, const char *data,
+		 size_t len)
+{
+	int fd = rootfs_open_read(rf, res, NULL), same;
+	struct stat st;
+	char *cur = NULL;
+	size_t curlen = 0;
+
+	if (fd < 0)
+		return 0;
+	same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       (uint64_t)st.st_size == len &&
+	       fd_read_all(fd, 0, &cur, &curlen) == 0 && curlen == len &&
+	       !memcmp(cur, data, len);
+	close(fd);
+	free(cur);
+	return same;
+}
+
 /* Write path unless the merged view already holds exactly data. */
 int ctx_write_file(struct pkg_ctx *ctx, const char *path, const char *data,
 		   size_t len, mode_t mode)
 {
-	char *res = NULL, *cur = NULL;
-	size_t curlen = 0;
+	char *res = NULL;
 	int r = ctx_resolve(ctx, path, &res);
 
 	if (r < 0)
 		return r;
-	if (rootfs_read(&ctx->rf, res, 0, &cur, &curlen) == 0 &&
-	    curlen == len && !memcmp(cur, data, len)) {
-		free(cur);
+	if (holds(&ctx->rf, res, data, len)) {
 		free(res);
 		return 0;
 	}
-	free(cur);
 	r = rootfs_prepare_parent(&ctx->rf, res);
 	if (r == 0 && (r = tree_write_atomic(&ctx->rf, TREE_WRITE, res, data,
 					     len, mode)) < 0)
