@@ -225,7 +225,8 @@ int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc)
 	queue_free(&all);
 	/* the feed rows sorted first: the status rows look names up there
 	 * (feed_has), and are merged in */
-	qsort(l.rows, l.n, sizeof(*l.rows), row_cmp);
+	if (l.n) /* no feed rows: rows is NULL, which qsort may not take */
+		qsort(l.rows, l.n, sizeof(*l.rows), row_cmp);
 	l.nfeed = l.n;
 	if (r == 0)
 		r = status_rows(&l);
