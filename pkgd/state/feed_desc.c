@@ -191,7 +191,7 @@ int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
 		feed_desc_end(ctx, w, 0);
 		return -ENOMEM;
 	}
-	if ((w->fd = feed_cache_create(ctx, w->tmp)) < 0 ||
+	if ((w->fd = feed_cache_create(ctx, name, w->tmp)) < 0 ||
 	    !(w->fp = fopencookie(w, "w", io)) ||
 	    fwrite(DESC_MAGIC, 1, DESC_MAGIC_LEN, w->fp) != DESC_MAGIC_LEN) {
 		feed_desc_end(ctx, w, 0);

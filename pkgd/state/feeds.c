@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -216,6 +217,56 @@ static void feed_cache_prune(const struct pkg_ctx *ctx, const char *name,
 		closedir(d);
 }
 
+/* The pid of a cache being written by a process (FILE.<pid>, FILE a
+ * cache of feed name: NAME.<16 hex>.solv or .desc), or 0. */
+static long cache_temp_pid(const char *file, const char *name)
+{
+	size_t n = strlen(name);
+	const char *sfx = NULL, *p;
+	char *end;
+	long pid;
+
+	if (strncmp(file, name, n) || file[n] != '.' ||
+	    strspn(file + n + 1, "0123456789abcdef") != 16)
+		return 0;
+	p = file + n + 17;
+	if (!strncmp(p, FEED_CACHE_SOLV ".", strlen(FEED_CACHE_SOLV) + 1))
+		sfx = FEED_CACHE_SOLV;
+	else if (!strncmp(p, FEED_CACHE_DESC ".", strlen(FEED_CACHE_DESC) + 1))
+		sfx = FEED_CACHE_DESC;
+	if (!sfx)
+		return 0;
+	p += strlen(sfx) + 1;
+	if (*p < '1' || *p > '9')
+		return 0;
+	pid = strtol(p, &end, 10);
+	return *end ? 0 : pid;
+}
+
+/* Remove the caches of feed name that a process which is gone was
+ * writing: one killed on the way (`pkg list | head`: SIGPIPE) leaves
+ * one, in RAM on a device, and nothing else would take it away. A live
+ * process's (or one we may not signal) stays. Best effort. */
+static void feed_cache_sweep(const struct pkg_ctx *ctx, const char *name)
+{
+	int fd = ctx->cache_fd < 0 ? -1 : openat(ctx->cache_fd, ".",
+						 O_RDONLY | O_DIRECTORY |
+							 O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+	long pid;
+
+	if (!d && fd >= 0)
+		close(fd);
+	while (d && (e = readdir(d)))
+		if ((pid = cache_temp_pid(e->d_name, name)) > 0 &&
+		    pid != (long)getpid() && kill((pid_t)pid, 0) < 0 &&
+		    errno == ESRCH)
+			fsop_unlinkat(ctx->cache_fd, e->d_name, 0);
+	if (d)
+		closedir(d);
+}
+
 char *feed_cache_file(struct pkg_ctx *ctx, const char *name,
 		      const char *suffix)
 {
@@ -232,10 +283,13 @@ int feed_cache_read(struct pkg_ctx *ctx, const char *file)
 	return ctx->cache_fd < 0 ? -ENOENT : open_in(ctx->cache_fd, file);
 }
 
-int feed_cache_create(struct pkg_ctx *ctx, const char *tmp)
+int feed_cache_create(struct pkg_ctx *ctx, const char *name,
+		      const char *tmp)
 {
-	return cache_dir_made(ctx) < 0 ? -ENOENT : create_in(ctx->cache_fd,
-							     tmp);
+	if (cache_dir_made(ctx) < 0)
+		return -ENOENT;
+	feed_cache_sweep(ctx, name);
+	return create_in(ctx->cache_fd, tmp);
 }
 
 void feed_cache_put(struct pkg_ctx *ctx, const char *name, const char *tmp,
@@ -686,9 +740,8 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 		r = -PKGE_FORMAT; /* reported, naming the list */
 		goto out;
 	}
-	if (cache && cache_dir_made(ctx) >= 0 &&
-	    asprintf(&tmp, "%s.%ld", cache, (long)getpid()) >= 0 &&
-	    (cfd = create_in(ctx->cache_fd, tmp)) < 0)
+	if (cache && asprintf(&tmp, "%s.%ld", cache, (long)getpid()) >= 0 &&
+	    (cfd = feed_cache_create(ctx, src->name, tmp)) < 0)
 		cfd = -1;
 	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio, cfd, NULL);
 	fclose(fp);

@@ -246,10 +246,13 @@ FILE *feed_list_open(struct pkg_ctx *ctx, const char *name);
  * for its list as it is now (malloc'd; NULL: no list). */
 char *feed_cache_file(struct pkg_ctx *ctx, const char *name,
 		      const char *suffix);
-/* Open a cache for reading (-errno: none), or create a temporary one
- * (O_EXCL, never a link; -errno when there is no cache directory). */
+/* Open a cache for reading (-errno: none), or create a temporary one of
+ * feed name (O_EXCL, never a link; -errno when there is no cache
+ * directory), after removing those of the feed that processes now gone
+ * were writing. */
 int feed_cache_read(struct pkg_ctx *ctx, const char *file);
-int feed_cache_create(struct pkg_ctx *ctx, const char *tmp);
+int feed_cache_create(struct pkg_ctx *ctx, const char *name,
+		      const char *tmp);
 /* Put tmp in place as file when ok, dropping the caches of feed name's
  * other lists; else remove it. Best effort. */
 void feed_cache_put(struct pkg_ctx *ctx, const char *name, const char *tmp,

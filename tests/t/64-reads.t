@@ -391,6 +391,26 @@ ln -s "$T/planted" "$pk"
 bad_cache "a link (never followed)"
 t_ok "...the link's target untouched" cmp -s "$T/planted" "$T/planted.was"
 t_ok "...the link replaced by the cache" test -f "$pk" -a ! -L "$pk"
+# A cache being written by a process that is gone (`pkg list | head`
+# kills pkg on the way: SIGPIPE) is removed by the next one written for
+# that feed; a live process's stays.
+dead=$(sh -c 'echo $$')
+while kill -0 "$dead" 2>/dev/null; do dead=$(sh -c 'echo $$'); done
+rm -f "$C"/packages.*.desc "$C"/base.*.solv
+touch "$C/packages.0123456789abcdef.desc.$dead" \
+	"$C/base.0123456789abcdef.solv.$dead" \
+	"$C/packages.0123456789abcdef.desc.$$"
+"$PKG" -o "$L" list 2>/dev/null | head -n 1 >/dev/null
+run "$PKG" -o "$L" list
+is "$RC" 0 "list after a list killed on the way"
+t_ok "...prints what the lists say" test "$OUT" = "$(cat "$T/list.lists")"
+is "$(ls "$C" | grep -c '^packages\.[0-9a-f]*\.desc$')" 1 \
+	"...the packages feed's descriptions cache written"
+is "$(ls "$C" | grep -cE '\.(solv|desc)\.[0-9]+$' )" 1 \
+	"...the caches dead processes were writing removed, not a live one's"
+t_ok "...(the live one's)" test -e "$C/packages.0123456789abcdef.desc.$$"
+rm -f "$C/packages.0123456789abcdef.desc.$$"
+
 # A list replaced: the caches of the old one go with the next write.
 cp "$T/pk.desc" "$T/pk.keep"
 rm -f "$pk"
