@@ -215,26 +215,11 @@ static int pool_add_installed(const struct db_pkg *p, void *ud)
 
 int session_load_pool(struct pkg_ctx *ctx)
 {
-	const char **names;
-	int *prios, r;
-	size_t i, n = ctx->conf.narchs;
+	int r;
 
 	if (ctx->solv_ready)
 		return 0;
-	names = calloc(n + 1, sizeof(*names));
-	prios = calloc(n + 1, sizeof(*prios));
-	if (!names || !prios) {
-		free(names);
-		free(prios);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		names[i] = ctx->conf.archs[i].name;
-		prios[i] = ctx->conf.archs[i].prio;
-	}
-	r = solver_init(&ctx->solv, names, prios, n);
-	free(names);
-	free(prios);
+	r = feed_solver_init(ctx, &ctx->solv);
 	if (r < 0)
 		return r;
 	ctx->solv_ready = 1;

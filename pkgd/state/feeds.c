@@ -154,32 +154,43 @@ static char *with_suffix(const char *path, const char *suffix)
 /* The cache of feed name for its list as st describes it:
  * FEED_CACHE_DIR/NAME.<tag><suffix> (FEED_CACHE_SOLV, FEED_CACHE_DESC),
  * the tag 16 hex digits: zlib's CRC-32 and Adler-32 of the list's size
- * and mtime (ns). A list replaced (by update, by opkg) gets new caches; a
- * copy that kept its mtime (cp -a) is the same list and keeps them. A
- * name, not a secret: no SHA-256, whose library (OpenSSL's, loaded on
- * first use) reading a feed does not need otherwise. Malloc'd. */
-static char *cache_name(const char *name, const struct stat *st,
-			const char *suffix)
+ * and mtime (ns) and of the configured architectures, in order (the
+ * parse keeps the packages of those alone: another set is another
+ * cache). A list replaced (by update, by opkg) gets new caches; a copy
+ * that kept its mtime (cp -a) is the same list and keeps them. A name,
+ * not a secret: no SHA-256, whose library (OpenSSL's, loaded on first
+ * use) reading a feed does not need otherwise. Malloc'd. */
+static char *cache_name(const struct pkg_ctx *ctx, const char *name,
+			const struct stat *st, const char *suffix)
 {
 	char id[96], *p = NULL;
 	uLong crc = crc32(0L, Z_NULL, 0), adler = adler32(0L, Z_NULL, 0);
 	int n = snprintf(id, sizeof(id), "%lld %lld.%09ld",
 			 (long long)st->st_size, (long long)st->st_mtim.tv_sec,
 			 st->st_mtim.tv_nsec);
+	size_t i;
 
 	if (n < 0)
 		return NULL;
 	crc = crc32(crc, (const Bytef *)id, (uInt)n);
 	adler = adler32(adler, (const Bytef *)id, (uInt)n);
+	for (i = 0; i < ctx->conf.narchs; i++) {
+		const char *a = ctx->conf.archs[i].name;
+		crc = crc32(crc, (const Bytef *)" ", 1);
+		crc = crc32(crc, (const Bytef *)a, (uInt)strlen(a));
+		adler = adler32(adler, (const Bytef *)" ", 1);
+		adler = adler32(adler, (const Bytef *)a, (uInt)strlen(a));
+	}
 	if (asprintf(&p, "%s.%08lx%08lx%s", name, (unsigned long)crc,
 		     (unsigned long)adler, suffix) < 0)
 		return NULL;
 	return p;
 }
 
-static char *feed_cache_name(const char *name, const struct stat *st)
+static char *feed_cache_name(const struct pkg_ctx *ctx, const char *name,
+			     const struct stat *st)
 {
-	return cache_name(name, st, FEED_CACHE_SOLV);
+	return cache_name(ctx, name, st, FEED_CACHE_SOLV);
 }
 
 /* Is file (a directory entry of the cache) a cache of feed name for
@@ -275,7 +286,7 @@ char *feed_cache_file(struct pkg_ctx *ctx, const char *name,
 
 	if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return NULL;
-	return cache_name(name, &st, suffix);
+	return cache_name(ctx, name, &st, suffix);
 }
 
 int feed_cache_read(struct pkg_ctx *ctx, const char *file)
@@ -363,6 +374,30 @@ out:
 
 /* Parse a list (fd, owned) into a scratch pool, writing the cache into
  * cache_fd (-1: none): a list that does not parse is not installed. */
+int feed_solver_init(const struct pkg_ctx *ctx, struct pkg_solver *s)
+{
+	size_t i, n = ctx->conf.narchs;
+	const char **names = calloc(n + 1, sizeof(*names));
+	int *prios = calloc(n + 1, sizeof(*prios)), r;
+
+	if (!names || !prios) {
+		free(names);
+		free(prios);
+		return pkg_error(-ENOMEM, "cannot create solver pool");
+	}
+	for (i = 0; i < n; i++) {
+		names[i] = ctx->conf.archs[i].name;
+		prios[i] = ctx->conf.archs[i].prio;
+	}
+	r = solver_init(s, names, prios, n);
+	free(names);
+	free(prios);
+	return r;
+}
+
+/* The scratch pool update parses into keeps the configured
+ * architectures' packages alone, as the session's does: the cache is
+ * the same whichever of the two writes it (and named after them). */
 static int feed_parse(struct pkg_ctx *ctx, const char *name, int fd,
 		      int cache_fd)
 {
@@ -374,7 +409,7 @@ static int feed_parse(struct pkg_ctx *ctx, const char *name, int fd,
 	free(shown);
 	if (!fp)
 		return -PKGE_FORMAT; /* reported */
-	r = solver_init(&tmp, NULL, NULL, 0);
+	r = feed_solver_init(ctx, &tmp);
 	if (r == 0) {
 		r = solver_feed_from_file(&tmp, name, fp, 0, cache_fd, NULL);
 		solver_release(&tmp);
@@ -591,7 +626,7 @@ static void job_cache_install(struct pkg_ctx *ctx, const char *name,
 
 	if (ctx->cache_fd < 0 ||
 	    fstatat(ctx->lists_fd, j->list, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !(cache = feed_cache_name(name, &st)))
+	    !(cache = feed_cache_name(ctx, name, &st)))
 		return;
 	if (fsop_renameat(ctx->cache_fd, j->solvtmp, ctx->cache_fd,
 			  cache) == 0)
@@ -721,7 +756,8 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 		return 0; /* never updated: nothing to load */
 	if (dfd < 0)
 		return dfd; /* reported */
-	if ((cache = feed_cache_name(src->name, &sl)) && ctx->cache_fd >= 0 &&
+	if ((cache = feed_cache_name(ctx, src->name, &sl)) &&
+	    ctx->cache_fd >= 0 &&
 	    (fd = open_in(ctx->cache_fd, cache)) >= 0) {
 		r = solver_feed_from_cache(&ctx->solv, src->name, fd, prio,
 					   NULL);

@@ -282,6 +282,9 @@ int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
 void feed_desc_add(struct feed_desc_writer *w, uint64_t off,
 		   const char *stanza, size_t len);
 int feed_desc_end(struct pkg_ctx *ctx, struct feed_desc_writer *w, int ok);
+/* A pool for the configured architectures (opkg.conf's arch lines, in
+ * their priorities): 0 or reported. */
+int feed_solver_init(const struct pkg_ctx *ctx, struct pkg_solver *s);
 /* Update every feed; the last error, *nfailed the number that failed. */
 int feeds_update(struct pkg_ctx *ctx, int *nfailed);
 /* Add every feed to the pool, from the cache when fresh. */

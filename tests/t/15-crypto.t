@@ -60,8 +60,10 @@ uses_but() {
 # hash once it is loaded; the dynamic loader says which files it maps
 # and initialises: a lookup with RTLD_NOLOAD names the file too).
 loads_libcrypto() {
-	LD_DEBUG=files "$@" 2>&1 >/dev/null |
-		grep -q 'calling init: .*libcrypto\.so'
+	# into a file, not a pipe: grep -q would leave at its first match
+	# and the command die of SIGPIPE on its way (an update half done)
+	LD_DEBUG=files "$@" 2>"$T/ld-debug" >/dev/null
+	grep -q 'calling init: .*libcrypto\.so' "$T/ld-debug"
 }
 for b in "$PKG" "$PKG_REPO" "$NB/bin/pkg" "$NB/bin/pkg-repo"; do
 	case $b in

@@ -411,6 +411,34 @@ is "$(ls "$C" | grep -cE '\.(solv|desc)\.[0-9]+$' )" 1 \
 t_ok "...(the live one's)" test -e "$C/packages.0123456789abcdef.desc.$$"
 rm -f "$C/packages.0123456789abcdef.desc.$$"
 
+# The caches keep the configured architectures' packages alone, and are
+# named after them: another arch line is another cache, the same whether
+# update or the first reader wrote it.
+sed -i "s/^arch $ARCH 10\$/arch mips_24kc 10/" "$L/etc/opkg.conf"
+run "$PKG" -o "$L" list
+n_mips=$(printf '%s\n' "$OUT" | grep -c ' - ')
+is "$(printf '%s\n' "$OUT" | grep -c '^nano - ')" 0 \
+	"arch $ARCH replaced by mips_24kc: list shows no arm package (nano)"
+mkdir -p "$T/nocache"
+mv "$C" "$T/nocache/"
+run "$PKG" -o "$L" list
+is "$(printf '%s\n' "$OUT" | grep -c ' - ')" "$n_mips" \
+	"...as many lines as from caches parsed afresh"
+sed -i "s/^arch mips_24kc 10\$/arch $ARCH 10/" "$L/etc/opkg.conf"
+run "$PKG" -o "$L" list
+t_ok "...and with $ARCH again, the first list's lines" \
+	test "$OUT" = "$(cat "$T/list.lists")"
+sed -i "s/^arch $ARCH 10\$/arch mips_24kc 10/" "$L/etc/opkg.conf"
+rm -rf "$L/var/opkg-lists" "$C"
+run "$PKG" -o "$L" update
+run "$PKG" -o "$L" list
+is "$(printf '%s\n' "$OUT" | grep -c ' - ')" "$n_mips" \
+	"...and with mips_24kc, from the caches update wrote"
+sed -i "s/^arch mips_24kc 10\$/arch $ARCH 10/" "$L/etc/opkg.conf"
+run "$PKG" -o "$L" list
+t_ok "...and with $ARCH, from caches of its own" \
+	test "$OUT" = "$(cat "$T/list.lists")"
+
 # A list replaced: the caches of the old one go with the next write.
 cp "$T/pk.desc" "$T/pk.keep"
 rm -f "$pk"
