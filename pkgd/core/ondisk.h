@@ -20,7 +20,8 @@
 #define PENDING_RESTORE_FILE PKG_DIR "/pending-restore"
 
 /* The feeds' caches (pkg's own, never in opkg's lists_dir), in RAM as
- * the lists are: NAME.<16 hex digits of the list's size and mtime> and
+ * the lists are: NAME.<16 hex digits of the list's size and mtime and
+ * the configured architectures> and
  * a suffix: the libsolv pool of the list, and its descriptions by stanza
  * (pkgd/state/feed_desc.c). Recreated when missing. */
 #define FEED_CACHE_DIR "tmp/pkg-cache"
