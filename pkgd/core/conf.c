@@ -147,6 +147,15 @@ static int conf_line(struct pkg_conf *c, char *line, const char *fname,
 			return pkg_error_plain(-PKGE_CONFIG,
 					       "%s:%d: '%s' needs a name and a URL",
 					       fname, lineno, w[0]);
+		/* the name is a file name in the lists directory and the
+		 * caches' (NAME, NAME.sig, NAME.<tag>.solv): opkg's package
+		 * name alphabet, no '/', no leading '.', so that it never
+		 * names a file elsewhere ("../../etc/x") */
+		if (!ctl_name_ok(w[1]))
+			return pkg_error_plain(-PKGE_CONFIG,
+					       "%s:%d: invalid feed name '%.64s' "
+					       "(letters, digits, '+-._')",
+					       fname, lineno, w[1]);
 		return conf_add_src(c, w[1], w[2], strchr(w[0], '/') != NULL);
 	}
 	if (!strcmp(w[0], "dest")) {

@@ -421,6 +421,18 @@ sed -i 's|^lists_dir ext .*|lists_dir ext /l0/opkg-lists|' "$R5/etc/opkg.conf"
 refused "9: lists_dir through 42 links" "$PKG" -f "$R5/etc/opkg.conf" \
 	-o "$R5" update
 like "$ERR" "lists" "9: the line names the lists directory"
+# A feed's name is a file name in the lists directory and the caches':
+# one that climbs out of them (or has a '/' at all) is refused, and
+# nothing is downloaded anywhere.
+R6=$T/root6
+mk_plain_root "$R6"
+for fname in "../../../outside/pwned-feed" "a/b" ".hidden"; do
+	write_conf "$R6/etc/opkg.conf"
+	echo "src/gz $fname file://$F23/feeds/base" >>"$R6/etc/opkg.conf"
+	refused "9: a feed named '$fname'" "$PKG" -f "$R6/etc/opkg.conf" \
+		-o "$R6" update
+	like "$ERR" "invalid feed name" "9: ...the line says why"
+done
 
 # ==== 10. Resource bounds ==============================================
 # 256 MiB of zeros (a few hundred KiB of gzip) behind an Installed-Size
