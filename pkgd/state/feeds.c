@@ -193,87 +193,69 @@ static char *feed_cache_name(const struct pkg_ctx *ctx, const char *name,
 	return cache_name(ctx, name, st, FEED_CACHE_SOLV);
 }
 
-/* Is file (a directory entry of the cache) a cache of feed name for
- * another list than keep's: NAME.<16 hex>.solv or .desc with another
- * tag? */
-static int other_cache(const char *file, const char *name, const char *keep)
+/* What follows the tag in file, a directory entry of the cache, when
+ * it is one of feed name's: NAME.<16 hex> then FEED_CACHE_SOLV or
+ * FEED_CACHE_DESC, and for a cache being written ".<pid>" (*pid set,
+ * else 0). NULL when it is not one of ours. */
+static const char *cache_entry(const char *file, const char *name, long *pid)
 {
-	size_t n = strlen(name);
+	static const char *const sfx[] = { FEED_CACHE_SOLV, FEED_CACHE_DESC };
+	size_t n = strlen(name), i, k;
+	const char *p;
+	char *end;
 
+	*pid = 0;
 	if (strncmp(file, name, n) || file[n] != '.' ||
 	    strspn(file + n + 1, "0123456789abcdef") != 16)
-		return 0;
-	return (!strcmp(file + n + 17, FEED_CACHE_SOLV) ||
-		!strcmp(file + n + 17, FEED_CACHE_DESC)) &&
-	       strncmp(file, keep, n + 17);
+		return NULL;
+	p = file + n + 17;
+	for (i = 0; i < sizeof(sfx) / sizeof(*sfx); i++) {
+		k = strlen(sfx[i]);
+		if (strncmp(p, sfx[i], k))
+			continue;
+		if (!p[k])
+			return p;
+		if (p[k] != '.' || p[k + 1] < '1' || p[k + 1] > '9')
+			return NULL;
+		*pid = strtol(p + k + 1, &end, 10);
+		return *end ? NULL : p;
+	}
+	return NULL;
 }
 
-/* Remove the caches of feed name but keep's and those of its list
- * (best effort: a cache is only a cache). */
-static void feed_cache_prune(const struct pkg_ctx *ctx, const char *name,
+/*
+ * Remove feed name's caches that are not wanted: those of another list
+ * than keep's (keep NULL: none such), and those a process that is gone
+ * was writing (NAME.<tag>.desc.<pid>: one killed on the way, `pkg list |
+ * head`, leaves one, in RAM on a device, that nothing else would take
+ * away; a live process's, or one we may not signal, stays). Best effort:
+ * a cache is only a cache.
+ */
+static void feed_cache_clean(const struct pkg_ctx *ctx, const char *name,
 			     const char *keep)
 {
 	int fd = ctx->cache_fd < 0 ? -1 : openat(ctx->cache_fd, ".",
 						 O_RDONLY | O_DIRECTORY |
 							 O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	size_t n = strlen(name) + 17; /* NAME.<16 hex> */
 	struct dirent *e;
+	long pid;
+	int drop;
 
 	if (!d && fd >= 0)
 		close(fd);
-	while (d && (e = readdir(d)))
-		if (other_cache(e->d_name, name, keep))
+	while (d && (e = readdir(d))) {
+		if (!cache_entry(e->d_name, name, &pid))
+			continue;
+		if (pid) /* being written: by a process that is gone? */
+			drop = pid != (long)getpid() &&
+			       kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+		else /* another list's */
+			drop = keep && strncmp(e->d_name, keep, n);
+		if (drop)
 			fsop_unlinkat(ctx->cache_fd, e->d_name, 0);
-	if (d)
-		closedir(d);
-}
-
-/* The pid of a cache being written by a process (FILE.<pid>, FILE a
- * cache of feed name: NAME.<16 hex>.solv or .desc), or 0. */
-static long cache_temp_pid(const char *file, const char *name)
-{
-	size_t n = strlen(name);
-	const char *sfx = NULL, *p;
-	char *end;
-	long pid;
-
-	if (strncmp(file, name, n) || file[n] != '.' ||
-	    strspn(file + n + 1, "0123456789abcdef") != 16)
-		return 0;
-	p = file + n + 17;
-	if (!strncmp(p, FEED_CACHE_SOLV ".", strlen(FEED_CACHE_SOLV) + 1))
-		sfx = FEED_CACHE_SOLV;
-	else if (!strncmp(p, FEED_CACHE_DESC ".", strlen(FEED_CACHE_DESC) + 1))
-		sfx = FEED_CACHE_DESC;
-	if (!sfx)
-		return 0;
-	p += strlen(sfx) + 1;
-	if (*p < '1' || *p > '9')
-		return 0;
-	pid = strtol(p, &end, 10);
-	return *end ? 0 : pid;
-}
-
-/* Remove the caches of feed name that a process which is gone was
- * writing: one killed on the way (`pkg list | head`: SIGPIPE) leaves
- * one, in RAM on a device, and nothing else would take it away. A live
- * process's (or one we may not signal) stays. Best effort. */
-static void feed_cache_sweep(const struct pkg_ctx *ctx, const char *name)
-{
-	int fd = ctx->cache_fd < 0 ? -1 : openat(ctx->cache_fd, ".",
-						 O_RDONLY | O_DIRECTORY |
-							 O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	struct dirent *e;
-	long pid;
-
-	if (!d && fd >= 0)
-		close(fd);
-	while (d && (e = readdir(d)))
-		if ((pid = cache_temp_pid(e->d_name, name)) > 0 &&
-		    pid != (long)getpid() && kill((pid_t)pid, 0) < 0 &&
-		    errno == ESRCH)
-			fsop_unlinkat(ctx->cache_fd, e->d_name, 0);
+	}
 	if (d)
 		closedir(d);
 }
@@ -299,7 +281,7 @@ int feed_cache_create(struct pkg_ctx *ctx, const char *name,
 {
 	if (cache_dir_made(ctx) < 0)
 		return -ENOENT;
-	feed_cache_sweep(ctx, name);
+	feed_cache_clean(ctx, name, NULL);
 	return create_in(ctx->cache_fd, tmp);
 }
 
@@ -309,7 +291,7 @@ void feed_cache_put(struct pkg_ctx *ctx, const char *name, const char *tmp,
 	if (ctx->cache_fd < 0)
 		return;
 	if (ok && fsop_renameat(ctx->cache_fd, tmp, ctx->cache_fd, file) == 0)
-		feed_cache_prune(ctx, name, file);
+		feed_cache_clean(ctx, name, file);
 	else
 		fsop_unlinkat(ctx->cache_fd, tmp, 0);
 }
@@ -372,8 +354,6 @@ out:
 	return r; /* reported, naming the list or the key */
 }
 
-/* Parse a list (fd, owned) into a scratch pool, writing the cache into
- * cache_fd (-1: none): a list that does not parse is not installed. */
 int feed_solver_init(const struct pkg_ctx *ctx, struct pkg_solver *s)
 {
 	size_t i, n = ctx->conf.narchs;
@@ -395,9 +375,11 @@ int feed_solver_init(const struct pkg_ctx *ctx, struct pkg_solver *s)
 	return r;
 }
 
-/* The scratch pool update parses into keeps the configured
- * architectures' packages alone, as the session's does: the cache is
- * the same whichever of the two writes it (and named after them). */
+/* Parse a list (fd, owned) into a scratch pool, writing the cache into
+ * cache_fd (-1: none): a list that does not parse is not installed. The
+ * pool keeps the configured architectures' packages alone, as the
+ * session's does: the cache is the same whichever of the two writes it
+ * (and named after them). */
 static int feed_parse(struct pkg_ctx *ctx, const char *name, int fd,
 		      int cache_fd)
 {
@@ -621,16 +603,10 @@ static int feed_fetch(struct pkg_ctx *ctx, const struct conf_src *src,
 static void job_cache_install(struct pkg_ctx *ctx, const char *name,
 			      const struct feed_job *j)
 {
-	struct stat st;
-	char *cache;
+	char *cache = feed_cache_file(ctx, name, FEED_CACHE_SOLV);
 
-	if (ctx->cache_fd < 0 ||
-	    fstatat(ctx->lists_fd, j->list, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !(cache = feed_cache_name(ctx, name, &st)))
-		return;
-	if (fsop_renameat(ctx->cache_fd, j->solvtmp, ctx->cache_fd,
-			  cache) == 0)
-		feed_cache_prune(ctx, name, cache);
+	if (cache)
+		feed_cache_put(ctx, name, j->solvtmp, cache, 1);
 	free(cache);
 }
 
@@ -783,11 +759,7 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 	fclose(fp);
 	if (cfd >= 0) {
 		fsop_close(cfd);
-		if (r == 0 && fsop_renameat(ctx->cache_fd, tmp, ctx->cache_fd,
-					    cache) == 0)
-			feed_cache_prune(ctx, src->name, cache);
-		else
-			fsop_unlinkat(ctx->cache_fd, tmp, 0);
+		feed_cache_put(ctx, src->name, tmp, cache, r == 0);
 	}
 out:
 	free(cache);

@@ -262,7 +262,7 @@ struct feed_desc {
 	void *map;
 	size_t size, n, len;
 	const char *text;		/* the entries' bytes */
-	const unsigned char *index;	/* n pairs of u64 */
+	const unsigned char *index;	/* n pairs of u32 (feed_desc.c) */
 };
 /* Map the cache of feed name's list as it is now: 1, or 0 when there is
  * none or it does not check (not reported: the lists are read instead). */
