@@ -82,6 +82,14 @@ void pkg_error_set_prog(const char *prog);
 int fsop_open(const char *path, int flags, mode_t mode); /* O_CREAT/O_WRONLY */
 int fsop_openat(int dirfd, const char *path, int flags, mode_t mode);
 ssize_t fsop_write(int fd, const void *buf, size_t len); /* writes all */
+/* A write stream over o->fd through fsop_write (buffered: no copy of a
+ * whole file in memory); the first error is kept in o->err (-errno),
+ * which the caller checks after fclose. o outlives the stream. */
+struct fsop_out {
+	int fd;
+	int err;
+};
+FILE *fsop_out_open(struct fsop_out *o);
 int fsop_fsync(int fd);
 int fsop_close(int fd);
 int fsop_rename(const char *from, const char *to);

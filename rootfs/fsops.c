@@ -148,6 +148,27 @@ ssize_t fsop_write(int fd, const void *buf, size_t len)
 	return (ssize_t)done;
 }
 
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+	struct fsop_out *o = cookie;
+	ssize_t w = o->err ? -1 : fsop_write(o->fd, buf, n);
+
+	if (w < 0) {
+		if (!o->err)
+			o->err = (int)w;
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+FILE *fsop_out_open(struct fsop_out *o)
+{
+	static const cookie_io_functions_t io = { .write = out_write };
+
+	return fopencookie(o, "w", io);
+}
+
 int fsop_fsync(int fd)
 {
 	FAULT_CHECK();

@@ -490,35 +490,15 @@ static int cache_keyfilter(Repo *repo, Repokey *key, void *kfdata)
 	return r;
 }
 
-struct cache_out {
-	int fd;
-	int err;
-};
-
-static ssize_t cache_write(void *cookie, const char *buf, size_t n)
-{
-	struct cache_out *o = cookie;
-	ssize_t w = o->err ? -1 : fsop_write(o->fd, buf, n);
-
-	if (w < 0) {
-		if (!o->err)
-			o->err = (int)w;
-		errno = EIO;
-		return -1;
-	}
-	return (ssize_t)n;
-}
-
 /* repo as a .solv into tmp, written as it is produced (no copy of the
  * whole file in memory) through the ops layer, and fsynced. */
 static int write_solv(struct pkg_solver *s, Repo *repo, int fd)
 {
-	static const cookie_io_functions_t io = { .write = cache_write };
-	struct cache_out o = { fd, 0 };
+	struct fsop_out o = { fd, 0 };
 	FILE *fp;
 	int r, c;
 
-	fp = fopencookie(&o, "w", io);
+	fp = fsop_out_open(&o);
 	if (!fp)
 		return -ENOMEM;
 	r = repo_write_filtered(repo, fp, cache_keyfilter, s, NULL);

@@ -154,45 +154,31 @@ struct feed_desc_writer {
 	const char *name;	/* the feed's, the caller's */
 	char *file, *tmp;
 	FILE *fp;
-	int fd, err;
+	struct fsop_out out;	/* fp's file; out.err: the first error */
+	int err;		/* the index's (order, size) */
 	uint32_t *index;	/* pairs, as written at the end */
 	size_t n, cap;
 	uint64_t len;
 };
 
-static ssize_t desc_write(void *cookie, const char *buf, size_t n)
-{
-	struct feed_desc_writer *w = cookie;
-	ssize_t r = w->err ? -1 : fsop_write(w->fd, buf, n);
-
-	if (r < 0) {
-		if (!w->err)
-			w->err = (int)r;
-		errno = EIO;
-		return -1;
-	}
-	return (ssize_t)n;
-}
-
 int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
 		    struct feed_desc_writer **out)
 {
-	static const cookie_io_functions_t io = { .write = desc_write };
 	struct feed_desc_writer *w = calloc(1, sizeof(*w));
 
 	*out = NULL;
 	if (!w)
 		return -ENOMEM;
 	w->name = name;
-	w->fd = -1;
+	w->out.fd = -1;
 	if (!(w->file = feed_cache_file(ctx, name, FEED_CACHE_DESC)) ||
 	    asprintf(&w->tmp, "%s.%ld", w->file, (long)getpid()) < 0) {
 		w->tmp = NULL;
 		feed_desc_end(ctx, w, 0);
 		return -ENOMEM;
 	}
-	if ((w->fd = feed_cache_create(ctx, name, w->tmp)) < 0 ||
-	    !(w->fp = fopencookie(w, "w", io)) ||
+	if ((w->out.fd = feed_cache_create(ctx, name, w->tmp)) < 0 ||
+	    !(w->fp = fsop_out_open(&w->out)) ||
 	    fwrite(DESC_MAGIC, 1, DESC_MAGIC_LEN, w->fp) != DESC_MAGIC_LEN) {
 		feed_desc_end(ctx, w, 0);
 		return -EIO;
@@ -250,9 +236,9 @@ int feed_desc_end(struct pkg_ctx *ctx, struct feed_desc_writer *w, int ok)
 	     fwrite(DESC_MAGIC, 1, DESC_MAGIC_LEN, w->fp) == DESC_MAGIC_LEN;
 	if (w->fp && fclose(w->fp) != 0)
 		ok = 0;
-	ok = ok && !w->err;
-	if (w->fd >= 0) {
-		r = fsop_close(w->fd);
+	ok = ok && !w->err && !w->out.err;
+	if (w->out.fd >= 0) {
+		r = fsop_close(w->out.fd);
 		feed_cache_put(ctx, w->name, w->tmp, w->file, ok && r == 0);
 	}
 	free(w->index);
