@@ -37,25 +37,18 @@ static int row_add(struct listing *l, char *name, char *ver, Id p)
 	return 0;
 }
 
+static int name_row_cmp(const void *key, const void *row)
+{
+	return strcmp(key, ((const struct list_row *)row)->name);
+}
+
 /* Has a feed a package named name? Looked up among the feed rows: a
  * row left out by the glob has a name the glob does not match, and so
  * has the status package of that name, which is not shown either. */
 static int feed_has(const struct listing *l, const char *name)
 {
-	size_t lo = 0, hi = l->nfeed, mid;
-	int c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(l->rows[mid].name, name);
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return l->nfeed && bsearch(name, l->rows, l->nfeed, sizeof(*l->rows),
+				   name_row_cmp);
 }
 
 static int status_row(const struct ctl_stanza *st, void *ud)
