@@ -423,8 +423,6 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	if (r < 0)
 		return r;
 	setup_archs(ctx);
-	if (cmd->flags & CMD_FEEDS)
-		return session_load_pool(ctx);
 	if (!(cmd->flags & (CMD_DB | CMD_WRITE | CMD_POOL)))
 		return 0;
 	if (cmd->flags & CMD_WRITE && !ctx->opt.noaction) {

@@ -22,9 +22,6 @@
 			 * `backup -l` is not `--lists-dir`) */
 #define CMD_NODB 64	/* with CMD_WRITE: the lock only, no database (update
 			 * writes feed lists, never the installed state) */
-#define CMD_FEEDS 128	/* a pool of the feeds alone, no database: list
-			 * shows what the feeds offer (as opkg), and SQLite
-			 * would cost it 1.2 MB of RSS */
 #define CMD_LISTING 512	/* a listing: --json, -i, --size... (help) */
 #define CMD_SCOPE 256	/* with CMD_POOL: the installed packages alone
 			 * unless -A (the queries: depends, what*), so the

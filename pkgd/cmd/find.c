@@ -13,5 +13,5 @@ static int cmd_find_run(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_find_desc = {
 	"find", "GLOB", "find packages by name or description",
-	CMD_OPKG | CMD_FEEDS | CMD_LISTING, cmd_find_run
+	CMD_OPKG | CMD_LISTING, cmd_find_run
 };

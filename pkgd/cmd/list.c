@@ -4,36 +4,70 @@
  * same package in two feeds twice), and the packages of the status file
  * that no feed has by name (an image's kernel, libc), all sorted by name;
  * the description joined as opkg joins its lines.
+ *
+ * Neither opens the database (what the feeds offer, as opkg: SQLite
+ * would cost 1.2 MB of RSS) nor, once a first run wrote the feeds' rows
+ * and descriptions caches (feed_rows.c, feed_desc.c), loads a pool: each
+ * feed's rows come sorted from its cache, merged as they are printed.
+ * Without them (a list just updated), the pool of the feeds alone, whose
+ * run writes them.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 
-/* One line: a feed package (p), or one only in the status file (p 0,
- * name and version owned). */
+/* One line: a feed package of the pool (p), a row of a feed's rows
+ * cache (feed, at), or one only in the status file (neither: name and
+ * version owned). */
 struct list_row {
 	char *name, *version;
 	Id p;
+	unsigned feed; /* 1 + its index in the listing's feeds, or 0 */
+	uint32_t at;
+};
+
+/* A feed's caches, when list reads them instead of a pool. */
+struct cached_feed {
+	struct feed_rows rows;
+	struct feed_desc desc;
+	size_t next;	  /* its next row to merge */
+	const char *head; /* that row's name, once looked at */
 };
 
 struct listing {
 	struct pkg_ctx *ctx;
+	/* the feed rows: the pool's in name order (pool path), or each
+	 * feed's caches (feeds set, nfeeds the configured feeds) */
 	struct list_row *rows;
-	size_t n;
-	size_t nfeed; /* rows[0..nfeed): the feed rows, sorted by name */
+	size_t n, cap, next;
+	struct cached_feed *feeds;
+	size_t nfeeds;
+	/* the status file's packages no feed has, in name order */
+	struct list_row *status;
+	size_t nstatus, status_cap;
+	int tty; /* the output is a terminal (desc_render) */
 	int r;
 };
 
-static int row_add(struct listing *l, char *name, char *ver, Id p)
+static int row_push(struct list_row **v, size_t *n, size_t *cap,
+		    const struct list_row *row)
 {
-	struct list_row *v = realloc(l->rows, (l->n + 1) * sizeof(*v));
+	struct list_row *nv;
+	size_t c;
 
-	if (!v)
-		return -ENOMEM;
-	l->rows = v;
-	v[l->n++] = (struct list_row){ name, ver, p };
+	if (*n == *cap) {
+		c = *cap ? *cap * 2 : 256;
+		if (!(nv = realloc(*v, c * sizeof(*nv))))
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *row;
 	return 0;
 }
 
@@ -42,13 +76,41 @@ static int name_row_cmp(const void *key, const void *row)
 	return strcmp(key, ((const struct list_row *)row)->name);
 }
 
+/* Is name the name of a row of the rows cache r? */
+static int rows_have(const struct feed_rows *r, const char *name)
+{
+	size_t lo = 0, hi = r->n, mid;
+	struct feed_row fr;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		feed_rows_get(r, mid, &fr);
+		c = strcmp(name, fr.name);
+		if (!c)
+			return 1;
+		if (c > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 /* Has a feed a package named name? Looked up among the feed rows: a
  * row left out by the glob has a name the glob does not match, and so
  * has the status package of that name, which is not shown either. */
 static int feed_has(const struct listing *l, const char *name)
 {
-	return l->nfeed && bsearch(name, l->rows, l->nfeed, sizeof(*l->rows),
-				   name_row_cmp);
+	size_t i;
+
+	if (!l->feeds)
+		return l->n && bsearch(name, l->rows, l->n, sizeof(*l->rows),
+				       name_row_cmp);
+	for (i = 0; i < l->nfeeds; i++)
+		if (rows_have(&l->feeds[i].rows, name))
+			return 1;
+	return 0;
 }
 
 static int status_row(const struct ctl_stanza *st, void *ud)
@@ -61,7 +123,9 @@ static int status_row(const struct ctl_stanza *st, void *ud)
 		return 0;
 	dn = strdup(n);
 	dv = strdup(v);
-	if (!dn || !dv || (l->r = row_add(l, dn, dv, 0)) < 0) {
+	if (!dn || !dv ||
+	    (l->r = row_push(&l->status, &l->nstatus, &l->status_cap,
+			     &(struct list_row){ dn, dv, 0, 0, 0 })) < 0) {
 		free(dn);
 		free(dv);
 		l->r = -ENOMEM;
@@ -70,8 +134,16 @@ static int status_row(const struct ctl_stanza *st, void *ud)
 	return 0;
 }
 
+static int row_cmp(const void *a, const void *b)
+{
+	const struct list_row *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : x->p - y->p; /* feed order, as the lists came */
+}
+
 /* The status file's packages that no feed has (opkg's list reads the
- * status file; pkg keeps it current after every change). */
+ * status file; pkg keeps it current after every change), sorted. */
 static int status_rows(struct listing *l)
 {
 	char *text = NULL;
@@ -86,49 +158,76 @@ static int status_rows(struct listing *l)
 				 l->ctx->conf.status_file);
 	r = ctl_parse(text, len, 0, status_row, l);
 	free(text);
+	if (r == 0 && l->nstatus) /* a few hundred at most */
+		qsort(l->status, l->nstatus, sizeof(*l->status), row_cmp);
 	return r < 0 ? r : l->r;
 }
 
-static int row_cmp(const void *a, const void *b)
+/* The next feed row in name order (ties in feed order, each feed's rows
+ * in the list's); 0 after the last. */
+static int next_feed_row(struct listing *l, struct list_row *out)
 {
-	const struct list_row *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
+	struct cached_feed *f;
+	struct feed_row fr;
+	size_t i, best = l->nfeeds;
 
-	return r ? r : x->p - y->p; /* feed order, as the lists came */
-}
-
-/* The status rows (after nfeed, in status file order) sorted and merged
- * with the feed rows, in place from the back: all in name order. */
-static int rows_merge(struct listing *l)
-{
-	size_t na = l->nfeed, nb = l->n - l->nfeed, w = l->n;
-	struct list_row *b;
-
-	if (nb == 0)
+	if (!l->feeds) {
+		if (l->next >= l->n)
+			return 0;
+		*out = l->rows[l->next++];
+		return 1;
+	}
+	for (i = 0; i < l->nfeeds; i++) {
+		f = &l->feeds[i];
+		if (f->next >= f->rows.n)
+			continue;
+		if (!f->head) {
+			feed_rows_get(&f->rows, f->next, &fr);
+			f->head = fr.name;
+		}
+		if (best == l->nfeeds ||
+		    strcmp(f->head, l->feeds[best].head) < 0)
+			best = i;
+	}
+	if (best == l->nfeeds)
 		return 0;
-	/* a few hundred at most: the packages of the status file */
-	if (!(b = malloc(nb * sizeof(*b))))
-		return -ENOMEM;
-	memcpy(b, l->rows + na, nb * sizeof(*b));
-	qsort(b, nb, sizeof(*b), row_cmp);
-	while (nb > 0)
-		l->rows[--w] = na > 0 && row_cmp(&l->rows[na - 1],
-						 &b[nb - 1]) > 0
-				       ? l->rows[--na]
-				       : b[--nb];
-	free(b);
-	return 0;
+	f = &l->feeds[best];
+	feed_rows_get(&f->rows, f->next, &fr);
+	*out = (struct list_row){ (char *)fr.name, (char *)fr.version, 0,
+				  (unsigned)best + 1, (uint32_t)f->next };
+	f->next++;
+	f->head = NULL;
+	return 1;
 }
 
-static void print_line(struct pkg_ctx *ctx, const struct list_row *row,
+/* What a row shows besides its name and version. */
+static void row_extra(const struct listing *l, const struct list_row *row,
+		      const char **abi, uint64_t *size)
+{
+	struct feed_row fr;
+
+	*abi = NULL;
+	*size = 0;
+	if (row->p) {
+		*abi = solver_abiversion(&l->ctx->solv, row->p);
+		*size = solver_size(&l->ctx->solv, row->p);
+	} else if (row->feed) {
+		feed_rows_get(&l->feeds[row->feed - 1].rows, row->at, &fr);
+		*abi = fr.abi;
+		*size = fr.size;
+	}
+}
+
+static void print_line(struct listing *l, const struct list_row *row,
 		       const char *desc, int *first)
 {
+	struct pkg_ctx *ctx = l->ctx;
 	char nb[256];
-	const char *name = row->p ? cmd_shown_name(ctx, row->name,
-				      solver_abiversion(&ctx->solv, row->p),
-				      nb, sizeof(nb))
-				  : row->name;
+	const char *abi, *name;
+	uint64_t size;
 
+	row_extra(l, row, &abi, &size);
+	name = cmd_shown_name(ctx, row->name, abi, nb, sizeof(nb));
 	if (ctx->opt.json) {
 		json_item(ctx->out, first);
 		json_field(ctx->out, "", "name", name);
@@ -143,8 +242,7 @@ static void print_line(struct pkg_ctx *ctx, const struct list_row *row,
 	fputs(" - ", ctx->out);
 	fputs(row->version, ctx->out);
 	if (ctx->opt.size)
-		fprintf(ctx->out, " - %llu", (unsigned long long)(
-			row->p ? solver_size(&ctx->solv, row->p) : 0));
+		fprintf(ctx->out, " - %llu", (unsigned long long)size);
 	if (desc && *desc) {
 		fputs(" - ", ctx->out);
 		fputs(desc, ctx->out);
@@ -161,34 +259,74 @@ static char *row_desc(struct pkg_ctx *ctx, const char *const *v)
 	return ctx->opt.short_desc ? desc_first_line(v[0]) : strdup(v[0]);
 }
 
+/* A cached row's description as opkg joins it (desc_render). */
+static char *cached_desc(const struct listing *l, const struct list_row *row)
+{
+	const struct cached_feed *f = &l->feeds[row->feed - 1];
+	struct feed_row fr;
+	const char *lines;
+	size_t len = 0;
+
+	feed_rows_get(&f->rows, row->at, &fr);
+	lines = feed_desc_get(&f->desc, fr.off, &len);
+	return lines ? desc_render(lines, len, l->tty) : NULL;
+}
+
+static void print_row(struct listing *l, struct feed_fields *ff,
+		      const struct list_row *row, const char *glob,
+		      int use_desc, int *first)
+{
+	struct pkg_ctx *ctx = l->ctx;
+	char *d = NULL;
+
+	/* list: the glob on the name alone (before any description) */
+	if (!use_desc && !pkg_glob_match(ctx, glob, row->name))
+		return;
+	if (row->p)
+		d = row_desc(ctx, feed_fields_get(ff, row->p));
+	else if (row->feed)
+		d = cached_desc(l, row);
+	/* find: the name or the description matches */
+	if (!use_desc || pkg_glob_match(ctx, glob, row->name) ||
+	    (d && pkg_glob_match(ctx, glob, d)))
+		print_line(l, row, d, first);
+	free(d);
+}
+
+/* The feed rows and the status rows, merged in name order (a status
+ * row's name is no feed row's). */
 static int print_rows(struct listing *l, const char *glob, int use_desc)
 {
 	static const char *const opkg_desc[] = { FEED_DESC_OPKG };
 	static const char *const parsed_desc[] = { "Description" };
 	struct pkg_ctx *ctx = l->ctx;
 	struct feed_fields *ff = NULL;
-	Id *ids = calloc(l->n + 1, sizeof(*ids));
-	size_t i, n = 0;
-	int first = 1, r;
+	struct list_row row;
+	Id *ids = NULL;
+	size_t i, n = 0, s = 0;
+	int first = 1, r = 0, more;
 
-	if (!ids)
-		return -ENOMEM;
-	for (i = 0; i < l->n; i++)
-		if (l->rows[i].p)
+	if (!l->feeds) { /* the pool's rows: their fields from the lists */
+		if (!(ids = calloc(l->n + 1, sizeof(*ids))))
+			return -ENOMEM;
+		for (i = 0; i < l->n; i++)
 			ids[n++] = l->rows[i].p;
-	r = feed_fields_open(ctx, ids, n,
-			     ctx->opt.short_desc || ctx->opt.json ? parsed_desc
-								  : opkg_desc,
-			     1, &ff);
-	for (i = 0; r == 0 && i < l->n; i++) {
-		const struct list_row *row = &l->rows[i];
-		char *d = row->p ? row_desc(ctx, feed_fields_get(ff, row->p))
-				 : NULL;
-		/* find: the name or the description matches */
-		if (pkg_glob_match(ctx, glob, row->name) ||
-		    (use_desc && d && pkg_glob_match(ctx, glob, d)))
-			print_line(ctx, row, d, &first);
-		free(d);
+		r = feed_fields_open(ctx, ids, n,
+				     ctx->opt.short_desc || ctx->opt.json
+					     ? parsed_desc
+					     : opkg_desc,
+				     1, &ff);
+	}
+	more = r == 0 && next_feed_row(l, &row);
+	while (r == 0 && (more || s < l->nstatus)) {
+		if (more && (s >= l->nstatus ||
+			     strcmp(row.name, l->status[s].name) < 0)) {
+			print_row(l, ff, &row, glob, use_desc, &first);
+			more = next_feed_row(l, &row);
+		} else {
+			print_row(l, ff, &l->status[s++], glob, use_desc,
+				  &first);
+		}
 	}
 	if (r == 0)
 		cmd_json_end(ctx, first);
@@ -197,40 +335,130 @@ static int print_rows(struct listing *l, const char *glob, int use_desc)
 	return r;
 }
 
-int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc)
+static void feeds_unmap(struct listing *l)
 {
-	struct listing l = { ctx, NULL, 0, 0, 0 };
-	Queue all;
 	size_t i;
-	int r = 0, k;
 
-	queue_init(&all);
-	solver_all_ids(&ctx->solv, &all);
-	for (k = 0; r == 0 && k < all.count; k++) {
-		Id p = all.elements[k];
+	for (i = 0; l->feeds && i < l->nfeeds; i++) {
+		feed_rows_unmap(&l->feeds[i].rows);
+		feed_desc_unmap(&l->feeds[i].desc);
+	}
+	free(l->feeds);
+	l->feeds = NULL;
+}
+
+/* Map the rows and descriptions caches of every feed that has a list:
+ * 1; 0 when a feed lacks them (the pool is loaded then); -errno,
+ * reported. */
+static int cached_feeds(struct listing *l)
+{
+	struct pkg_ctx *ctx = l->ctx;
+	size_t i;
+	int r = 0, k = 1;
+
+	l->nfeeds = ctx->conf.nsrcs;
+	if (!(l->feeds = calloc(l->nfeeds ? l->nfeeds : 1, sizeof(*l->feeds))))
+		return pkg_error(-ENOMEM, "cannot list the feeds");
+	for (i = 0; k != 0 && i < l->nfeeds; i++) {
+		k = feed_rows_map(ctx, ctx->conf.srcs[i].name,
+				  &l->feeds[i].rows, &l->feeds[i].desc);
+		if (k < 0 && k != -ENOENT) { /* -ENOENT: no list, no rows */
+			r = k;
+			break;
+		}
+	}
+	if (r < 0 || k == 0) {
+		feeds_unmap(l);
+		return r;
+	}
+	l->tty = isatty(fileno(ctx->out));
+	return 1;
+}
+
+/* The feed rows from the pool (loaded now), sorted; the glob's alone
+ * for list. */
+static int pool_rows(struct listing *l, const Queue *all, const char *glob,
+		     int use_desc)
+{
+	struct pkg_ctx *ctx = l->ctx;
+	int k;
+
+	for (k = 0; k < all->count; k++) {
+		Id p = all->elements[k];
 		const char *name = solver_name(&ctx->solv, p);
 		if (solver_is_installed(&ctx->solv, p) ||
 		    (!use_desc && !pkg_glob_match(ctx, glob, name)))
 			continue;
-		r = row_add(&l, (char *)name,
-			    (char *)solver_evr(&ctx->solv, p), p);
+		if (row_push(&l->rows, &l->n, &l->cap,
+			     &(struct list_row){
+				     (char *)name,
+				     (char *)solver_evr(&ctx->solv, p), p, 0,
+				     0 }) < 0)
+			return pkg_error(-ENOMEM, "cannot list the feeds");
 	}
-	queue_free(&all);
-	/* the feed rows sorted first: the status rows look names up there
-	 * (feed_has), and are merged in */
-	if (l.n) /* no feed rows: rows is NULL, which qsort may not take */
-		qsort(l.rows, l.n, sizeof(*l.rows), row_cmp);
-	l.nfeed = l.n;
+	if (l->n) /* no feed rows: rows is NULL, which qsort may not take */
+		qsort(l->rows, l->n, sizeof(*l->rows), row_cmp);
+	return 0;
+}
+
+/* Write the rows cache of each feed that has none for its list as it is
+ * (the next list and find read it instead of the pool). Best effort. */
+static void rows_cache_write(struct pkg_ctx *ctx, const Queue *all)
+{
+	Id *ids = malloc((all->count + 1) * sizeof(*ids));
+	struct feed_rows rows;
+	const char *name, *repo;
+	size_t i, n;
+	int k;
+
+	for (i = 0; ids && i < ctx->conf.nsrcs; i++) {
+		name = ctx->conf.srcs[i].name;
+		if (feed_rows_map(ctx, name, &rows, NULL) != 0) {
+			feed_rows_unmap(&rows); /* there, or no list */
+			continue;
+		}
+		for (k = 0, n = 0; k < all->count; k++) {
+			repo = solver_repo_name(&ctx->solv, all->elements[k]);
+			if (repo && !strcmp(repo, name) &&
+			    !solver_is_installed(&ctx->solv, all->elements[k]))
+				ids[n++] = all->elements[k];
+		}
+		feed_rows_write(ctx, name, ids, n);
+	}
+	free(ids);
+}
+
+int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc)
+{
+	struct listing l = { .ctx = ctx };
+	Queue all;
+	size_t i;
+	int r = 0;
+
+	queue_init(&all);
+	/* --json and --short-description show the Description field as
+	 * parsed, which the caches do not hold (they hold opkg's) */
+	if (!ctx->opt.json && !ctx->opt.short_desc)
+		r = cached_feeds(&l);
+	if (r == 0 && (r = session_load_pool(ctx)) == 0) {
+		solver_all_ids(&ctx->solv, &all);
+		r = pool_rows(&l, &all, glob, use_desc);
+	}
+	r = r == 1 ? 0 : r;
 	if (r == 0)
 		r = status_rows(&l);
-	if (r == 0 && (r = rows_merge(&l)) == 0)
+	if (r == 0)
 		r = print_rows(&l, glob, use_desc);
-	for (i = 0; i < l.n; i++)
-		if (!l.rows[i].p) {
-			free(l.rows[i].name);
-			free(l.rows[i].version);
-		}
+	if (r == 0 && all.count)
+		rows_cache_write(ctx, &all);
+	queue_free(&all);
+	for (i = 0; i < l.nstatus; i++) {
+		free(l.status[i].name);
+		free(l.status[i].version);
+	}
+	free(l.status);
 	free(l.rows);
+	feeds_unmap(&l);
 	return r;
 }
 
@@ -241,5 +469,5 @@ static int cmd_list(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_list_desc = {
 	"list", "[GLOB]", "list available packages",
-	CMD_OPKG | CMD_FEEDS | CMD_LISTING | CMD_NAMES, cmd_list
+	CMD_OPKG | CMD_LISTING | CMD_NAMES, cmd_list
 };

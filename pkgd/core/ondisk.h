@@ -22,11 +22,13 @@
 /* The feeds' caches (pkg's own, never in opkg's lists_dir), in RAM as
  * the lists are: NAME.<16 hex digits of the list's size and mtime and
  * the configured architectures> and
- * a suffix: the libsolv pool of the list, and its descriptions by stanza
- * (pkgd/state/feed_desc.c). Recreated when missing. */
+ * a suffix: the libsolv pool of the list, its descriptions by stanza
+ * (pkgd/state/feed_desc.c) and what list shows of its packages
+ * (pkgd/state/feed_rows.c). Recreated when missing. */
 #define FEED_CACHE_DIR "tmp/pkg-cache"
 #define FEED_CACHE_SOLV ".solv"
 #define FEED_CACHE_DESC ".desc"
+#define FEED_CACHE_ROWS ".rows"
 
 /* sysupgrade continuity (docs/sysupgrade.md) */
 #define WORLD_FILE "etc/pkg/world"

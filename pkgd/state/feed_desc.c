@@ -89,15 +89,14 @@ static int desc_check(struct feed_desc *d)
 	return 1;
 }
 
-int feed_desc_map(struct pkg_ctx *ctx, const char *name, struct feed_desc *d)
+int feed_desc_map_file(struct pkg_ctx *ctx, const char *file,
+		       struct feed_desc *d)
 {
-	char *file = feed_cache_file(ctx, name, FEED_CACHE_DESC);
-	int fd = file ? feed_cache_read(ctx, file) : -ENOENT;
+	int fd = feed_cache_read(ctx, file);
 	struct stat st;
 	void *m = MAP_FAILED;
 
 	memset(d, 0, sizeof(*d));
-	free(file);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
@@ -114,6 +113,18 @@ int feed_desc_map(struct pkg_ctx *ctx, const char *name, struct feed_desc *d)
 		return 0;
 	}
 	return 1;
+}
+
+int feed_desc_map(struct pkg_ctx *ctx, const char *name, struct feed_desc *d)
+{
+	char *file = feed_cache_file(ctx, name, FEED_CACHE_DESC);
+	int r = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (file)
+		r = feed_desc_map_file(ctx, file, d);
+	free(file);
+	return r;
 }
 
 const char *feed_desc_get(const struct feed_desc *d, uint64_t off,

@@ -152,7 +152,7 @@ static char *with_suffix(const char *path, const char *suffix)
 }
 
 /* The cache of feed name for its list as st describes it:
- * FEED_CACHE_DIR/NAME.<tag><suffix> (FEED_CACHE_SOLV, FEED_CACHE_DESC),
+ * FEED_CACHE_DIR/NAME.<tag><suffix> (FEED_CACHE_SOLV, _DESC, _ROWS),
  * the tag 16 hex digits: zlib's CRC-32 and Adler-32 of the list's size
  * and mtime (ns) and of the configured architectures, in order (the
  * parse keeps the packages of those alone: another set is another
@@ -194,12 +194,13 @@ static char *feed_cache_name(const struct pkg_ctx *ctx, const char *name,
 }
 
 /* What follows the tag in file, a directory entry of the cache, when
- * it is one of feed name's: NAME.<16 hex> then FEED_CACHE_SOLV or
- * FEED_CACHE_DESC, and for a cache being written ".<pid>" (*pid set,
+ * it is one of feed name's: NAME.<16 hex> then FEED_CACHE_SOLV, _DESC
+ * or _ROWS, and for a cache being written ".<pid>" (*pid set,
  * else 0). NULL when it is not one of ours. */
 static const char *cache_entry(const char *file, const char *name, long *pid)
 {
-	static const char *const sfx[] = { FEED_CACHE_SOLV, FEED_CACHE_DESC };
+	static const char *const sfx[] = { FEED_CACHE_SOLV, FEED_CACHE_DESC,
+					    FEED_CACHE_ROWS };
 	size_t n = strlen(name), i, k;
 	const char *p;
 	char *end;

@@ -267,6 +267,9 @@ struct feed_desc {
 /* Map the cache of feed name's list as it is now: 1, or 0 when there is
  * none or it does not check (not reported: the lists are read instead). */
 int feed_desc_map(struct pkg_ctx *ctx, const char *name, struct feed_desc *d);
+/* The same for file, a name in the cache directory. */
+int feed_desc_map_file(struct pkg_ctx *ctx, const char *file,
+		       struct feed_desc *d);
 /* The Description lines of the stanza at offset off (len bytes, maybe
  * 0), or NULL when the list has no stanza there. */
 const char *feed_desc_get(const struct feed_desc *d, uint64_t off,
@@ -282,6 +285,33 @@ int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
 void feed_desc_add(struct feed_desc_writer *w, uint64_t off,
 		   const char *stanza, size_t len);
 int feed_desc_end(struct pkg_ctx *ctx, struct feed_desc_writer *w, int ok);
+/* A feed list's rows cache (feed_rows.c), mapped: what list and find
+ * show of each package the pool keeps of the list, in name order. */
+struct feed_rows {
+	void *map;
+	size_t size, n, len;
+	const char *strings;
+	const unsigned char *recs;	/* n records (feed_rows.c) */
+};
+struct feed_row {
+	const char *name, *version, *abi; /* abi NULL: none */
+	uint64_t off, size;		/* the stanza's offset, Size */
+};
+/* Map the rows and the descriptions caches (d NULL: the rows alone) of
+ * feed name's list as it is now, both or neither: 1; 0 when either is
+ * missing or does not check (not reported: the pool is loaded instead);
+ * -ENOENT when the feed has no list (never updated: no rows); another
+ * -errno when the lists directory cannot be used (reported). */
+int feed_rows_map(struct pkg_ctx *ctx, const char *name, struct feed_rows *r,
+		  struct feed_desc *d);
+/* Row i (< r->n), its strings in the map. */
+void feed_rows_get(const struct feed_rows *r, size_t i, struct feed_row *out);
+void feed_rows_unmap(struct feed_rows *r);
+/* Write the rows cache of feed name's list as it is now from the pool:
+ * ids, the pool's packages of that feed. 0 or -errno, unreported (best
+ * effort; -errno also when there is no cache directory). */
+int feed_rows_write(struct pkg_ctx *ctx, const char *name, const Id *ids,
+		    size_t n);
 /* A pool for the configured architectures (opkg.conf's arch lines, in
  * their priorities): 0 or reported. */
 int feed_solver_init(const struct pkg_ctx *ctx, struct pkg_solver *s);

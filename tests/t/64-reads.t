@@ -411,6 +411,105 @@ is "$(ls "$C" | grep -cE '\.(solv|desc)\.[0-9]+$' )" 1 \
 t_ok "...(the live one's)" test -e "$C/packages.0123456789abcdef.desc.$$"
 rm -f "$C/packages.0123456789abcdef.desc.$$"
 
+# ---- list and find without a pool: the rows cache (feed_rows.c) ----
+# The first list that loads the pool also writes each feed's rows
+# (NAME.<tag>.rows: name, version, ABIVersion, Size and the stanza's
+# offset, in name order). With them and the descriptions, list and find
+# load no pool: they open no .solv, and print what the pool gives, byte
+# for byte, with a glob, --size and --strip-abi too. A rows cache that
+# does not check is ignored (the pool loaded) and written again.
+R0=$R
+R=$L
+rm -f "$C"/*.rows
+opens list
+is "$RC" 0 "list without rows caches"
+t_ok "...loads the pool" grep -q '\.solv$' "$T/opened"
+t_ok "...prints what the lists say" cmp -s "$T/list.lists" "$T/out"
+is "$(ls "$C" | grep -c '\.rows$')" 4 "...and writes the 4 rows caches"
+opens list
+is "$RC" 0 "list with the rows caches"
+t_ok "...prints the same, byte for byte" cmp -s "$T/list.lists" "$T/out"
+is "$(grep -c '\.solv$' "$T/opened")" 0 "...and loads no pool"
+is "$(grep -c '\.rows$' "$T/opened")" 4 "...but reads the 4 rows caches"
+rm -f "$C"/*.solv
+run "$PKG" -o "$L" list
+t_ok "list without any .solv: the same lines" \
+	test "$OUT" = "$(cat "$T/list.lists")"
+is "$(ls "$C" | grep -c '\.solv$')" 0 "...and no pool made"
+# the same as from the pool: list and find with a glob and options
+same_as_pool() {
+	run "$PKG" -o "$L" "$@"
+	is "$RC" 0 "$* from the rows caches"
+	printf '%s\n' "$OUT" >"$T/rows.out"
+	mkdir -p "$T/rows.keep"
+	mv "$C"/*.rows "$T/rows.keep/"
+	run "$PKG" -o "$L" "$@"
+	t_ok "...the lines the pool gives" \
+		test "$OUT" = "$(cat "$T/rows.out")"
+	is "$(ls "$C" | grep -c '\.rows$')" 4 "...(which wrote them again)"
+	rm -f "$T/rows.keep"/*
+}
+same_as_pool list --size
+same_as_pool list --strip-abi 'lib*'
+same_as_pool list 'kmod-*'
+same_as_pool find '*editor*'
+# rows caches that do not check: cut short, names out of order, a string
+# past the strings, strings without their last NUL, a link
+pr=$(ls "$C"/packages.*.rows)
+cp "$pr" "$T/pr.rows"
+bad_rows() {
+	run "$PKG" -o "$L" list
+	is "$RC" 0 "list, the rows cache $1"
+	t_ok "...prints what the lists say" \
+		test "$OUT" = "$(cat "$T/list.lists")"
+	t_ok "...and writes it again, whole" cmp -s "$T/pr.rows" "$pr"
+}
+head -c 3000 "$T/pr.rows" >"$pr"
+bad_rows "cut short"
+rows_edit() {
+	cp "$T/pr.rows" "$pr"
+	python3 - "$pr" "$1" <<'EOF_PY'
+import struct, sys
+p, how = sys.argv[1], sys.argv[2]
+b = bytearray(open(p, 'rb').read())
+n, ln = struct.unpack_from('=QQ', b, len(b) - 24)
+rec = lambda i: 8 + ln + 24 * i
+if how == 'order':  # the first and last names swapped
+	a = struct.unpack_from('=I', b, rec(0))[0]
+	z = struct.unpack_from('=I', b, rec(n - 1))[0]
+	struct.pack_into('=I', b, rec(0), z)
+	struct.pack_into('=I', b, rec(n - 1), a)
+elif how == 'bounds':  # a version past the strings
+	struct.pack_into('=I', b, rec(n // 2) + 4, ln + 16)
+elif how == 'nul':  # the strings' last byte not a NUL
+	b[8 + ln - 1] = ord('x')
+open(p, 'wb').write(b)
+EOF_PY
+}
+rows_edit order
+bad_rows "with its names out of order"
+rows_edit bounds
+bad_rows "with a string out of bounds"
+rows_edit nul
+bad_rows "with its strings not ended"
+rm -f "$pr"
+cp "$(ls "$C"/base.*.rows)" "$T/planted.rows"
+cp "$T/planted.rows" "$T/planted.rows.was"
+ln -s "$T/planted.rows" "$pr"
+bad_rows "a link (never followed)"
+t_ok "...the link's target untouched" \
+	cmp -s "$T/planted.rows" "$T/planted.rows.was"
+# The rows and the descriptions go together: without the descriptions
+# of a feed, the pool is loaded (and the descriptions written).
+rm -f "$C"/core.*.desc
+opens list
+t_ok "list without core's descriptions cache: the same lines" \
+	cmp -s "$T/list.lists" "$T/out"
+t_ok "...from the pool" grep -q '\.solv$' "$T/opened"
+is "$(ls "$C" | grep -c '^core\..*\.desc$')" 1 \
+	"...which wrote core's descriptions again"
+R=$R0
+
 # The caches keep the configured architectures' packages alone, and are
 # named after them: another arch line is another cache, the same whether
 # update or the first reader wrote it.

@@ -1,0 +1,281 @@
+/*
+ * The rows cache of a feed's list (FEED_CACHE_DIR/NAME.<tag>.rows, beside
+ * its .solv and .desc): what `list` and `find` show of each package the
+ * pool keeps of the list (name, version, ABIVersion, Size, and the
+ * stanza's offset, by which the descriptions cache gives the
+ * description), sorted by name. With it and the descriptions cache, the
+ * two commands load no pool: loading the seven .solv of 19.07.1 was 15
+ * of their 20 ms, to print what these two files hold as they are. The
+ * first list or find that loads the pool writes it (list.c); a list
+ * replaced gets another tag, so another cache.
+ *
+ * A cache in a directory of the root: checked whole when mapped, and
+ * ignored (the pool loaded instead) when anything does not add up.
+ * Layout, in the host's byte order (the file never leaves the machine):
+ *
+ *   "pkgrows1"                               8 bytes
+ *   the strings, each NUL-terminated         len bytes
+ *   n records, in name order                 24 bytes each:
+ *     name, version, ABIVersion (ROWS_NONE: none): u32 string offsets;
+ *     the stanza's offset in the list: u32; Size: u64
+ *   n, len, "pkgrows1"                       24 bytes (u64, u64)
+ *
+ * Rows of one name keep the pool's order (the list's).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state/state.h"
+
+#define ROWS_MAGIC "pkgrows1"
+#define ROWS_MAGIC_LEN 8
+#define ROWS_TRAILER (16 + ROWS_MAGIC_LEN)
+#define ROWS_REC 24
+#define ROWS_NONE UINT32_MAX
+
+static uint64_t u64_at(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t u32_at(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* ---- reading ---- */
+
+/* Does the mapped file hold a whole cache? Sets r's fields. Every string
+ * offset inside the strings, which end with a NUL (so every string ends
+ * inside them); names not empty, in order. */
+static int rows_check(struct feed_rows *r)
+{
+	const unsigned char *m = r->map;
+	const char *prev = NULL, *name;
+	uint64_t n, len, k;
+	uint32_t o[3];
+	size_t size = r->size, i;
+
+	if (size < ROWS_MAGIC_LEN + ROWS_TRAILER ||
+	    memcmp(m, ROWS_MAGIC, ROWS_MAGIC_LEN) ||
+	    memcmp(m + size - ROWS_MAGIC_LEN, ROWS_MAGIC, ROWS_MAGIC_LEN))
+		return 0;
+	n = u64_at(m + size - ROWS_TRAILER);
+	len = u64_at(m + size - ROWS_TRAILER + 8);
+	/* size = 8 + len + 24 n + 24, without overflow */
+	if (len > size || n > size / ROWS_REC ||
+	    ROWS_MAGIC_LEN + len + ROWS_REC * n + ROWS_TRAILER != size ||
+	    (n && (!len || m[ROWS_MAGIC_LEN + len - 1] != '\0')))
+		return 0;
+	r->n = (size_t)n;
+	r->len = (size_t)len;
+	r->strings = (const char *)m + ROWS_MAGIC_LEN;
+	r->recs = m + ROWS_MAGIC_LEN + len;
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < 3; i++) {
+			o[i] = u32_at(r->recs + ROWS_REC * k + 4 * i);
+			if (o[i] >= len && !(i == 2 && o[i] == ROWS_NONE))
+				return 0;
+		}
+		name = r->strings + o[0];
+		if (!*name || (prev && strcmp(prev, name) > 0))
+			return 0;
+		prev = name;
+	}
+	return 1;
+}
+
+/* Map file of the cache directory as a rows cache: 1, or 0. */
+static int rows_map_file(struct pkg_ctx *ctx, const char *file,
+			 struct feed_rows *r)
+{
+	int fd = feed_cache_read(ctx, file);
+	struct stat st;
+	void *m = MAP_FAILED;
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < SIZE_MAX)
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return 0;
+	r->map = m;
+	r->size = (size_t)st.st_size;
+	if (!rows_check(r)) {
+		feed_rows_unmap(r);
+		return 0;
+	}
+	return 1;
+}
+
+int feed_rows_map(struct pkg_ctx *ctx, const char *name, struct feed_rows *r,
+		  struct feed_desc *d)
+{
+	int dfd = feed_lists_fd(ctx, 0), ok = 0;
+	char *rows = NULL, *desc = NULL;
+	struct stat st;
+	size_t k;
+
+	memset(r, 0, sizeof(*r));
+	if (d)
+		memset(d, 0, sizeof(*d));
+	if (dfd < 0)
+		return dfd; /* -ENOENT: never updated, else reported */
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT)
+		return -ENOENT;
+	if (!(rows = feed_cache_file(ctx, name, FEED_CACHE_ROWS)))
+		return 0;
+	/* the descriptions of the same list: the same tag, from one stat
+	 * (an update between two would pair two lists' caches) */
+	k = strlen(rows) - strlen(FEED_CACHE_ROWS);
+	if (!d || (desc = malloc(k + sizeof(FEED_CACHE_DESC)))) {
+		if (desc) {
+			memcpy(desc, rows, k);
+			memcpy(desc + k, FEED_CACHE_DESC,
+			       sizeof(FEED_CACHE_DESC));
+		}
+		ok = rows_map_file(ctx, rows, r) &&
+		     (!d || feed_desc_map_file(ctx, desc, d));
+	}
+	if (!ok)
+		feed_rows_unmap(r);
+	free(rows);
+	free(desc);
+	return ok;
+}
+
+void feed_rows_get(const struct feed_rows *r, size_t i, struct feed_row *out)
+{
+	const unsigned char *rec = r->recs + ROWS_REC * i;
+	uint32_t abi = u32_at(rec + 8);
+
+	out->name = r->strings + u32_at(rec);
+	out->version = r->strings + u32_at(rec + 4);
+	out->abi = abi == ROWS_NONE ? NULL : r->strings + abi;
+	out->off = u32_at(rec + 12);
+	out->size = u64_at(rec + 16);
+}
+
+void feed_rows_unmap(struct feed_rows *r)
+{
+	if (r->map)
+		munmap(r->map, r->size);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- writing ---- */
+
+struct rows_sort {
+	Id p;
+	const char *name;
+};
+
+static int rows_sort_cmp(const void *a, const void *b)
+{
+	const struct rows_sort *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->p > y->p) - (x->p < y->p);
+}
+
+/* Add s to the strings, its offset in *at; -EINVAL past 4 GiB. */
+static int put_str(FILE *fp, uint64_t *len, const char *s, uint32_t *at)
+{
+	size_t k = strlen(s) + 1;
+
+	if (*len + k >= ROWS_NONE)
+		return -EINVAL;
+	*at = (uint32_t)*len;
+	*len += k;
+	return fwrite(s, 1, k, fp) == k ? 0 : -EIO;
+}
+
+int feed_rows_write(struct pkg_ctx *ctx, const char *name, const Id *ids,
+		    size_t n)
+{
+	const struct pkg_solver *s = &ctx->solv;
+	struct rows_sort *v = calloc(n ? n : 1, sizeof(*v));
+	unsigned char *recs = calloc(n ? n : 1, ROWS_REC);
+	char *file = feed_cache_file(ctx, name, FEED_CACHE_ROWS), *tmp = NULL;
+	struct fsop_out out = { -1, 0 };
+	FILE *fp = NULL;
+	uint64_t len = 0, trailer[2], off, size;
+	uint32_t o[4];
+	const char *abi;
+	size_t i;
+	int r = 0, c;
+
+	if (!v || !recs || !file ||
+	    asprintf(&tmp, "%s.%ld", file, (long)getpid()) < 0) {
+		tmp = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = (struct rows_sort){ ids[i], solver_name(s, ids[i]) };
+	if (n)
+		qsort(v, n, sizeof(*v), rows_sort_cmp);
+	if ((out.fd = feed_cache_create(ctx, name, tmp)) < 0 ||
+	    !(fp = fsop_out_open(&out)) ||
+	    fwrite(ROWS_MAGIC, 1, ROWS_MAGIC_LEN, fp) != ROWS_MAGIC_LEN) {
+		r = -EIO;
+		goto out;
+	}
+	for (i = 0; r == 0 && i < n; i++) {
+		off = solver_offset(s, v[i].p);
+		size = solver_size(s, v[i].p);
+		abi = solver_abiversion(s, v[i].p);
+		o[2] = ROWS_NONE;
+		o[3] = (uint32_t)off;
+		if (off > UINT32_MAX - 1)
+			r = -EINVAL;
+		if (r == 0)
+			r = put_str(fp, &len, v[i].name, &o[0]);
+		if (r == 0)
+			r = put_str(fp, &len, solver_evr(s, v[i].p), &o[1]);
+		if (r == 0 && abi)
+			r = put_str(fp, &len, abi, &o[2]);
+		memcpy(recs + ROWS_REC * i, o, sizeof(o));
+		memcpy(recs + ROWS_REC * i + 16, &size, sizeof(size));
+	}
+	trailer[0] = n;
+	trailer[1] = len;
+	if (r == 0 &&
+	    (fwrite(recs, ROWS_REC, n, fp) != n ||
+	     fwrite(trailer, sizeof(trailer), 1, fp) != 1 ||
+	     fwrite(ROWS_MAGIC, 1, ROWS_MAGIC_LEN, fp) != ROWS_MAGIC_LEN))
+		r = -EIO;
+out:
+	if (fp && fclose(fp) != 0 && r == 0)
+		r = -EIO;
+	if (r == 0 && out.err)
+		r = out.err;
+	if (out.fd >= 0) {
+		c = fsop_close(out.fd);
+		if (r == 0 && c < 0)
+			r = c;
+		feed_cache_put(ctx, name, tmp, file, r == 0);
+	}
+	free(v);
+	free(recs);
+	free(file);
+	free(tmp);
+	return r;
+}
