@@ -50,6 +50,9 @@ struct listing {
 	/* the status file's packages no feed has, in name order */
 	struct list_row *status;
 	size_t nstatus, status_cap;
+	size_t run, bound; /* the merge: feed run's rows come next while
+			    * they sort before feed bound's (nfeeds: none) */
+	struct strbuf line; /* a cached row's line */
 	int tty; /* the output is a terminal (desc_render) */
 	int r;
 };
@@ -163,13 +166,31 @@ static int status_rows(struct listing *l)
 	return r < 0 ? r : l->r;
 }
 
+/* Does feed a's next row sort before feed b's (the lower feed first
+ * between equal names)? */
+static int head_before(struct listing *l, size_t a, size_t b)
+{
+	struct cached_feed *fa = &l->feeds[a], *fb = &l->feeds[b];
+	int c;
+
+	if (!fa->head)
+		fa->head = feed_rows_name(&fa->rows, fa->next);
+	if (!fb->head)
+		fb->head = feed_rows_name(&fb->rows, fb->next);
+	c = strcmp(fa->head, fb->head);
+	return c < 0 || (c == 0 && a < b);
+}
+
 /* The next feed row in name order (ties in feed order, each feed's rows
- * in the list's); 0 after the last. */
+ * in the list's); 0 after the last. The feeds' rows are merged by runs:
+ * once the feed with the first row is found, its rows follow one another
+ * for as long as they sort before the next feed's first (one comparison
+ * a row, not one a feed). */
 static int next_feed_row(struct listing *l, struct list_row *out)
 {
 	struct cached_feed *f;
 	struct feed_row fr;
-	size_t i, best = l->nfeeds;
+	size_t i, best, second;
 
 	if (!l->feeds) {
 		if (l->next >= l->n)
@@ -177,20 +198,26 @@ static int next_feed_row(struct listing *l, struct list_row *out)
 		*out = l->rows[l->next++];
 		return 1;
 	}
-	for (i = 0; i < l->nfeeds; i++) {
-		f = &l->feeds[i];
-		if (f->next >= f->rows.n)
-			continue;
-		if (!f->head) {
-			feed_rows_get(&f->rows, f->next, &fr);
-			f->head = fr.name;
+	best = l->run;
+	if (best >= l->nfeeds || l->feeds[best].next >= l->feeds[best].rows.n ||
+	    (l->bound < l->nfeeds && !head_before(l, best, l->bound))) {
+		best = second = l->nfeeds;
+		for (i = 0; i < l->nfeeds; i++) {
+			if (l->feeds[i].next >= l->feeds[i].rows.n)
+				continue;
+			if (best == l->nfeeds || head_before(l, i, best)) {
+				second = best;
+				best = i;
+			} else if (second == l->nfeeds ||
+				   head_before(l, i, second)) {
+				second = i;
+			}
 		}
-		if (best == l->nfeeds ||
-		    strcmp(f->head, l->feeds[best].head) < 0)
-			best = i;
+		if (best == l->nfeeds)
+			return 0;
+		l->run = best;
+		l->bound = second;
 	}
-	if (best == l->nfeeds)
-		return 0;
 	f = &l->feeds[best];
 	feed_rows_get(&f->rows, f->next, &fr);
 	*out = (struct list_row){ (char *)fr.name, (char *)fr.version, 0,
@@ -200,34 +227,13 @@ static int next_feed_row(struct listing *l, struct list_row *out)
 	return 1;
 }
 
-/* What a row shows besides its name and version. */
-static void row_extra(const struct listing *l, const struct list_row *row,
-		      const char **abi, uint64_t *size)
-{
-	struct feed_row fr;
-
-	*abi = NULL;
-	*size = 0;
-	if (row->p) {
-		*abi = solver_abiversion(&l->ctx->solv, row->p);
-		*size = solver_size(&l->ctx->solv, row->p);
-	} else if (row->feed) {
-		feed_rows_get(&l->feeds[row->feed - 1].rows, row->at, &fr);
-		*abi = fr.abi;
-		*size = fr.size;
-	}
-}
-
 static void print_line(struct listing *l, const struct list_row *row,
 		       const char *desc, int *first)
 {
 	struct pkg_ctx *ctx = l->ctx;
 	char nb[256];
-	const char *abi, *name;
-	uint64_t size;
-
-	row_extra(l, row, &abi, &size);
-	name = cmd_shown_name(ctx, row->name, abi, nb, sizeof(nb));
+	const char *abi = row->p ? solver_abiversion(&ctx->solv, row->p) : NULL;
+	const char *name = cmd_shown_name(ctx, row->name, abi, nb, sizeof(nb));
 	if (ctx->opt.json) {
 		json_item(ctx->out, first);
 		json_field(ctx->out, "", "name", name);
@@ -242,7 +248,8 @@ static void print_line(struct listing *l, const struct list_row *row,
 	fputs(" - ", ctx->out);
 	fputs(row->version, ctx->out);
 	if (ctx->opt.size)
-		fprintf(ctx->out, " - %llu", (unsigned long long)size);
+		fprintf(ctx->out, " - %llu", (unsigned long long)(
+			row->p ? solver_size(&ctx->solv, row->p) : 0));
 	if (desc && *desc) {
 		fputs(" - ", ctx->out);
 		fputs(desc, ctx->out);
@@ -259,17 +266,43 @@ static char *row_desc(struct pkg_ctx *ctx, const char *const *v)
 	return ctx->opt.short_desc ? desc_first_line(v[0]) : strdup(v[0]);
 }
 
-/* A cached row's description as opkg joins it (desc_render). */
-static char *cached_desc(const struct listing *l, const struct list_row *row)
+/* A cached row's line (not --json: the caches are not read then), made
+ * in one buffer with its description rendered into it, and printed when
+ * the glob matches (find: the name or the description). */
+static void print_cached(struct listing *l, const struct list_row *row,
+			 const char *glob, int use_desc)
 {
+	struct pkg_ctx *ctx = l->ctx;
 	const struct cached_feed *f = &l->feeds[row->feed - 1];
+	struct strbuf *b = &l->line;
 	struct feed_row fr;
 	const char *lines;
-	size_t len = 0;
+	char nb[256];
+	size_t len = 0, at, k = 0;
 
 	feed_rows_get(&f->rows, row->at, &fr);
-	lines = feed_desc_get(&f->desc, fr.off, &len);
-	return lines ? desc_render(lines, len, l->tty) : NULL;
+	b->len = 0;
+	strbuf_str(b, cmd_shown_name(ctx, fr.name, fr.abi, nb, sizeof(nb)));
+	strbuf_add(b, " - ", 3);
+	strbuf_str(b, fr.version);
+	if (ctx->opt.size) {
+		snprintf(nb, sizeof(nb), " - %llu", (unsigned long long)fr.size);
+		strbuf_str(b, nb);
+	}
+	at = b->len;
+	strbuf_add(b, " - ", 3);
+	if ((lines = feed_desc_get(&f->desc, fr.off, &len)))
+		k = desc_render_into(b, lines, len, l->tty);
+	if (!k && !b->oom) {
+		b->len = at;
+		b->s[at] = '\0';
+	}
+	if (b->oom || (use_desc && !pkg_glob_match(ctx, glob, row->name) &&
+		       !(k && pkg_glob_match(ctx, glob, b->s + at + 3))))
+		return; /* oom: print_rows says so */
+	strbuf_add(b, "\n", 1);
+	if (!b->oom)
+		fwrite(b->s, 1, b->len, ctx->out);
 }
 
 static void print_row(struct listing *l, struct feed_fields *ff,
@@ -282,10 +315,12 @@ static void print_row(struct listing *l, struct feed_fields *ff,
 	/* list: the glob on the name alone (before any description) */
 	if (!use_desc && !pkg_glob_match(ctx, glob, row->name))
 		return;
+	if (row->feed) {
+		print_cached(l, row, glob, use_desc);
+		return;
+	}
 	if (row->p)
 		d = row_desc(ctx, feed_fields_get(ff, row->p));
-	else if (row->feed)
-		d = cached_desc(l, row);
 	/* find: the name or the description matches */
 	if (!use_desc || pkg_glob_match(ctx, glob, row->name) ||
 	    (d && pkg_glob_match(ctx, glob, d)))
@@ -328,6 +363,8 @@ static int print_rows(struct listing *l, const char *glob, int use_desc)
 				  &first);
 		}
 	}
+	if (r == 0 && l->line.oom)
+		r = pkg_error(-ENOMEM, "cannot list the feeds");
 	if (r == 0)
 		cmd_json_end(ctx, first);
 	feed_fields_close(ff);
@@ -372,6 +409,7 @@ static int cached_feeds(struct listing *l)
 		return r;
 	}
 	l->tty = isatty(fileno(ctx->out));
+	l->run = l->bound = l->nfeeds;
 	return 1;
 }
 
@@ -458,6 +496,7 @@ int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc)
 	}
 	free(l.status);
 	free(l.rows);
+	free(l.line.s);
 	feeds_unmap(&l);
 	return r;
 }

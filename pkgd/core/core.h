@@ -332,5 +332,9 @@ char *desc_opkg(const char *stanza, size_t len, int tty);
  * "Description:" there is desc_opkg of the whole stanza. */
 const char *desc_lines(const char *stanza, size_t len, size_t *n);
 char *desc_render(const char *lines, size_t len, int tty);
+/* The same appended to b: the bytes added (0: none, nothing added, or no
+ * memory: b->oom). */
+size_t desc_render_into(struct strbuf *b, const char *lines, size_t len,
+			int tty);
 
 #endif

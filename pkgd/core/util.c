@@ -131,14 +131,20 @@ char *desc_one_line(const char *desc)
 	return s;
 }
 
+/* isspace in the C locale, without a call */
+static int blank(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 /* Trim blanks (isspace) off both ends of s[0..*n): the new start. */
 static const char *trim_ends(const char *s, size_t *n)
 {
-	while (*n && strchr(" \t\r\n\v\f", *s)) {
+	while (*n && blank(*s)) {
 		s++;
 		(*n)--;
 	}
-	while (*n && strchr(" \t\r\n\v\f", s[*n - 1]))
+	while (*n && blank(s[*n - 1]))
 		(*n)--;
 	return s;
 }
@@ -173,41 +179,44 @@ char *desc_opkg(const char *stanza, size_t len, int tty)
 	return v ? desc_render(v + 12, n - 12, tty) : NULL;
 }
 
-char *desc_render(const char *v, size_t len, int tty)
+size_t desc_render_into(struct strbuf *b, const char *v, size_t len,
+			int tty)
 {
 	const char *l, *end = v + len, *e = memchr(v, '\n', len), *t;
-	char *out;
-	size_t n = 0, vn, cap;
+	size_t at = b->len, vn, k;
 
 	e = e ? e : end;
-	/* the value and every line after it at most, with a newline before
-	 * each: written in place (list writes one a package) */
-	cap = len + len / 2 + 2;
-	if (!(out = malloc(cap)))
-		return NULL;
 	vn = (size_t)(e - v);
 	t = trim_ends(v, &vn);
-	memcpy(out, t, vn);
-	n = vn;
+	strbuf_add(b, t, vn);
 	/* continuation lines (a space first) as they are: leading space
 	 * kept, trailing blanks kept; a newline before each on a tty */
 	for (l = e + (e < end); l < end && *l == ' '; l = e + (e < end)) {
-		size_t k;
-
 		e = memchr(l, '\n', (size_t)(end - l));
 		e = e ? e : end;
 		k = (size_t)(e - l) - (e > l && e[-1] == '\r');
 		if (tty)
-			out[n++] = '\n';
-		memcpy(out + n, l, k);
-		n += k;
+			strbuf_add(b, "\n", 1);
+		strbuf_add(b, l, k);
 	}
-	t = trim_ends(out, &n);
-	if (!n) {
-		free(out);
+	if (b->oom || b->len == at)
+		return 0;
+	/* the whole trimmed: what was added, moved back to at */
+	vn = b->len - at;
+	t = trim_ends(b->s + at, &vn);
+	memmove(b->s + at, t, vn);
+	b->len = at + vn;
+	b->s[b->len] = '\0';
+	return vn;
+}
+
+char *desc_render(const char *v, size_t len, int tty)
+{
+	struct strbuf b = { 0 };
+
+	if (!desc_render_into(&b, v, len, tty)) {
+		free(strbuf_take(&b));
 		return NULL;
 	}
-	memmove(out, t, n);
-	out[n] = '\0';
-	return out;
+	return strbuf_take(&b);
 }

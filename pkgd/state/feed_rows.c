@@ -173,6 +173,11 @@ void feed_rows_get(const struct feed_rows *r, size_t i, struct feed_row *out)
 	out->size = u64_at(rec + 16);
 }
 
+const char *feed_rows_name(const struct feed_rows *r, size_t i)
+{
+	return r->strings + u32_at(r->recs + ROWS_REC * i);
+}
+
 void feed_rows_unmap(struct feed_rows *r)
 {
 	if (r->map)

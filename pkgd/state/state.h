@@ -306,6 +306,8 @@ int feed_rows_map(struct pkg_ctx *ctx, const char *name, struct feed_rows *r,
 		  struct feed_desc *d);
 /* Row i (< r->n), its strings in the map. */
 void feed_rows_get(const struct feed_rows *r, size_t i, struct feed_row *out);
+/* Row i's name alone. */
+const char *feed_rows_name(const struct feed_rows *r, size_t i);
 void feed_rows_unmap(struct feed_rows *r);
 /* Write the rows cache of feed name's list as it is now from the pool:
  * ids, the pool's packages of that feed. 0 or -errno, unreported (best

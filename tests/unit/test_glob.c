@@ -161,11 +161,38 @@ static void test_desc_opkg(void **state)
 	assert_null(desc_lines("Package: a\n", 11, &n));
 }
 
+/* desc_render_into appends to a line being made (list's cached rows):
+ * the text before it stays, only what it added is trimmed, and a
+ * description of blanks adds nothing. */
+static void test_desc_render_into(void **state)
+{
+	struct strbuf b = { 0 };
+	static const char lines[] = "  first  \n  second \n";
+	static const char blanks[] = "   \n   \n";
+
+	(void)state;
+	strbuf_str(&b, "a -  ");
+	assert_int_equal(desc_render_into(&b, lines, sizeof(lines) - 1, 0),
+			 strlen("first  second"));
+	assert_string_equal(b.s, "a -  first  second");
+	assert_int_equal(desc_render_into(&b, lines, sizeof(lines) - 1, 1),
+			 strlen("first\n  second"));
+	assert_string_equal(b.s, "a -  first  secondfirst\n  second");
+	b.len = 5;
+	b.s[5] = '\0';
+	assert_int_equal(desc_render_into(&b, blanks, sizeof(blanks) - 1, 1),
+			 0);
+	assert_int_equal(b.len, 5);
+	assert_string_equal(b.s, "a -  ");
+	free(b.s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_glob_match_case),
 		cmocka_unit_test(test_desc_opkg),
+		cmocka_unit_test(test_desc_render_into),
 		cmocka_unit_test(test_glob_ids),
 	};
 
