@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,18 +427,44 @@ static int chunks_read(struct chunks *c, FILE *fp)
 	}
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+#define PREFAULT_STEP ((size_t)256 << 10)
+
+/* Map the whole pages of [p, p + n) in one call rather than a fault
+ * each as they are first written: 5 to 15 us a fault on a virtual
+ * machine, 550 of them for the 2.2 MB of the largest 19.07.1 list. Only
+ * what is about to be written, so no more memory than the faults would
+ * take. 0, or -1 when the kernel has no MADV_POPULATE_WRITE (older than
+ * 5.14: the pages fault in as before). */
+static int prefault(char *p, size_t n)
+{
+	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+
+	if (hi <= lo)
+		return 0;
+	return madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0 ||
+			       errno != EINVAL
+		       ? 0
+		       : -1;
+}
+
 /* All of a gzip stream (gzs_read, straight: zlib inflates into the
  * buffer itself, no stdio copy) in *out (*len bytes, NUL-terminated),
  * allocated for hint bytes (the size its trailer gives): the text is
- * written once, where it stays. A trailer that is wrong (a member more,
- * a lie) costs a realloc, not the text. 0, -ENOMEM or -EIO (reported
- * by the stream). */
+ * written once, where it stays, a step at a time, each step's pages
+ * mapped first (prefault). A trailer that is wrong (a member more, a
+ * lie) costs a realloc, not the text. 0, -ENOMEM or -EIO (reported by
+ * the stream). */
 static int read_sized(struct gzstream *z, size_t hint, char **out,
 		      size_t *len)
 {
-	size_t cap = hint + 1, got = 0;
+	size_t cap = hint + 1, got = 0, n;
 	char *buf = malloc(cap), *nb;
 	ssize_t k = 0;
+	int populate = 1;
 
 	while (buf) {
 		if (got == cap) { /* more than the trailer said */
@@ -447,7 +474,10 @@ static int read_sized(struct gzstream *z, size_t hint, char **out,
 			buf = nb;
 			cap *= 2;
 		}
-		k = gzs_read(z, buf + got, cap - got);
+		n = cap - got < PREFAULT_STEP ? cap - got : PREFAULT_STEP;
+		if (populate && prefault(buf + got, n) < 0)
+			populate = 0;
+		k = gzs_read(z, buf + got, n);
 		if (k <= 0)
 			break;
 		got += (size_t)k;
