@@ -364,7 +364,8 @@ static void dest_load_main(struct pkg_ctx *ctx, const struct dest_state *ds)
 	solver_prepare(&ctx->solv);
 }
 
-static void setup_archs(struct pkg_ctx *ctx)
+/* --add-arch NAME:PRIO, after the files' arch lines. 0 or reported. */
+static int setup_archs(struct pkg_ctx *ctx)
 {
 	size_t i;
 
@@ -374,8 +375,16 @@ static void setup_archs(struct pkg_ctx *ctx)
 		colon = strchr(name, ':');
 		if (colon)
 			*colon++ = 0;
-		conf_add_arch(&ctx->conf, name, colon ? atoi(colon) : 1);
+		if (!ctl_name_ok(name))
+			return pkg_error_plain(-PKGE_USAGE,
+					       "--add-arch '%.64s': invalid "
+					       "architecture (letters, digits, "
+					       "'+-._')",
+					       ctx->opt.add_archs[i]);
+		if (conf_add_arch(&ctx->conf, name, colon ? atoi(colon) : 1) < 0)
+			return pkg_error(-ENOMEM, "cannot add architecture");
 	}
+	return 0;
 }
 
 /* A crash while staging leaves ROOT/usr/lib/pkg/staging, no journal. */
@@ -420,9 +429,10 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	r = setup_root(ctx);
 	if (r == 0)
 		r = setup_dest(ctx, ds);
+	if (r == 0)
+		r = setup_archs(ctx);
 	if (r < 0)
 		return r;
-	setup_archs(ctx);
 	if (!(cmd->flags & (CMD_DB | CMD_WRITE | CMD_POOL)))
 		return 0;
 	if (cmd->flags & CMD_WRITE && !ctx->opt.noaction) {

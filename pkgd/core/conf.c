@@ -163,6 +163,13 @@ static int conf_line(struct pkg_conf *c, char *line, const char *fname,
 			return pkg_error_plain(-PKGE_CONFIG,
 					       "%s:%d: 'dest' needs a name and a path",
 					       fname, lineno);
+		/* shown in messages and matched by -d: a name, not a
+		 * terminal's escape sequence */
+		if (!ctl_name_ok(w[1]))
+			return pkg_error_plain(-PKGE_CONFIG,
+					       "%s:%d: invalid dest name '%.64s' "
+					       "(letters, digits, '+-._')",
+					       fname, lineno, w[1]);
 		return conf_add_dest(c, w[1], w[2]);
 	}
 	if (!strcmp(w[0], "arch")) {
@@ -170,6 +177,13 @@ static int conf_line(struct pkg_conf *c, char *line, const char *fname,
 			return pkg_error_plain(-PKGE_CONFIG,
 					       "%s:%d: 'arch' needs a name", fname,
 					       lineno);
+		/* a package's Architecture passes ctl_name_ok (stanza
+		 * checks): another name could match none, and is printed */
+		if (!ctl_name_ok(w[1]))
+			return pkg_error_plain(-PKGE_CONFIG,
+					       "%s:%d: invalid architecture '%.64s' "
+					       "(letters, digits, '+-._')",
+					       fname, lineno, w[1]);
 		return conf_add_arch(c, w[1], n > 2 ? atoi(w[2]) : 1);
 	}
 	if (!strcmp(w[0], "lists_dir")) {
@@ -264,10 +278,13 @@ static int conf_cmdline_dests(struct pkg_conf *c, const struct pkg_ctx *ctx)
 						   "--add-dest '%s': give "
 						   "NAME:PATH", name)
 				 : -ENOMEM;
-		else {
-			*colon = 0;
+		else if (*colon = 0, !ctl_name_ok(name))
+			r = pkg_error_plain(-PKGE_USAGE,
+					    "--add-dest '%.64s': invalid dest "
+					    "name (letters, digits, '+-._')",
+					    name);
+		else
 			r = conf_add_dest(c, name, colon + 1);
-		}
 		free(name);
 	}
 	return r;

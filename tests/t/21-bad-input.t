@@ -145,6 +145,26 @@ bad "unreadable config (missing file)" \
 	"$PKG" -f /nonexistent/opkg.conf -o "$R" install good
 like "$ERR" "/nonexistent/opkg.conf" "missing config: the line names the file"
 bad "unreadable config (a directory)" "$PKG" -f "$T/bad" -o "$R" install good
+# dest and arch names are words of opkg's name alphabet (a feed name's is
+# checked in 26-confine.t): printed in messages, matched by -d and
+# against a package's Architecture, never a terminal's escape sequence
+cp "$C" "$T/conf.bad"
+printf 'dest a\033[2Jb /mnt\n' >>"$T/conf.bad"
+bad "a dest name with an escape sequence" \
+	"$PKG" -f "$T/conf.bad" -o "$R" install good
+like "$ERR" "conf.bad:[0-9]*: invalid dest name" "...the line says which"
+cp "$C" "$T/conf.bad"
+printf 'arch x86;id 20\n' >>"$T/conf.bad"
+bad "an arch name outside the alphabet" \
+	"$PKG" -f "$T/conf.bad" -o "$R" install good
+like "$ERR" "conf.bad:[0-9]*: invalid architecture 'x86;id'" \
+	"...the line says which"
+bad "--add-dest with a '/' in its name" \
+	"$PKG" -f "$C" -o "$R" --add-dest 'a/b:/mnt' install good
+like "$ERR" "invalid dest name" "...the line says why"
+bad "--add-arch with a space in its name" \
+	"$PKG" -f "$C" -o "$R" --add-arch 'x 86:20' install good
+like "$ERR" "invalid architecture" "...the line says why"
 
 # ---- a second pkg at the same time ----
 LOCK=$R/usr/lib/pkg/lock
