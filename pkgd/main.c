@@ -371,11 +371,12 @@ static int setup_archs(struct pkg_ctx *ctx)
 
 	for (i = 0; i < ctx->opt.nadd_archs; i++) {
 		char name[128], *colon;
-		snprintf(name, sizeof(name), "%s", ctx->opt.add_archs[i]);
+		int n = snprintf(name, sizeof(name), "%s",
+				 ctx->opt.add_archs[i]);
 		colon = strchr(name, ':');
 		if (colon)
 			*colon++ = 0;
-		if (!ctl_name_ok(name))
+		if (n < 0 || (size_t)n >= sizeof(name) || !ctl_name_ok(name))
 			return pkg_error_plain(-PKGE_USAGE,
 					       "--add-arch '%.64s': invalid "
 					       "architecture (letters, digits, "
