@@ -38,11 +38,43 @@ int arg_has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/* The glob's word when it is "*WORD*" with no other special character
+ * (find's usual search, LuCI's), its length in *n; NULL otherwise. */
+static const char *glob_infix(const char *glob, size_t *n)
+{
+	size_t len = strlen(glob);
+
+	if (len < 3 || glob[0] != '*' || glob[len - 1] != '*' ||
+	    strcspn(glob + 1, "*?[\\") != len - 2)
+		return NULL;
+	*n = len - 2;
+	return glob + 1;
+}
+
 int pkg_glob_match(const struct pkg_ctx *ctx, const char *glob,
 		   const char *s)
 {
-	return !glob ||
-	       !fnmatch(glob, s, ctx && ctx->opt.nocase ? FNM_CASEFOLD : 0);
+	int fold = ctx && ctx->opt.nocase;
+	const char *word;
+	char w[256];
+	size_t n;
+
+	if (!glob)
+		return 1;
+	/* what fnmatch answers for "*WORD*" (no FNM_PATHNAME or
+	 * FNM_PERIOD: a '*' takes any byte), found by a substring search:
+	 * glibc's fnmatch tries the rest of the pattern at every byte of a
+	 * description, 58% of find's instructions */
+	if ((word = glob_infix(glob, &n))) {
+		if (!fold)
+			return memmem(s, strlen(s), word, n) != NULL;
+		if (n < sizeof(w)) { /* the C locale's case, as fnmatch's */
+			memcpy(w, word, n);
+			w[n] = '\0';
+			return strcasestr(s, w) != NULL;
+		}
+	}
+	return !fnmatch(glob, s, fold ? FNM_CASEFOLD : 0);
 }
 
 struct glob_arg {

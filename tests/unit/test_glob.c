@@ -4,6 +4,7 @@
  * pkg_glob_ids over a pool (solver_match_names) with both; and the
  * description as opkg's list shows it (desc_opkg), from a raw stanza.
  */
+#include <fnmatch.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,41 @@ static void test_glob_match_case(void **state)
 	assert_true(pkg_glob_match(&ctx, "nano", "NANO"));
 	assert_false(pkg_glob_match(&ctx, "nan", "nano"));
 	assert_false(pkg_glob_match(&ctx, "vim*", "nano"));
+}
+
+/* "*WORD*" is answered by a substring search (find's usual glob): the
+ * same answer as fnmatch's, with and without -i, for words, for the
+ * globs that only look like one, and for strings with '/', a leading
+ * '.', newlines or high bytes. */
+static void test_glob_infix(void **state)
+{
+	static const char *const globs[] = {
+		"*editor*", "*EDITOR*", "*e*", "**", "*", "*a*b*", "*a?c*",
+		"*[ab]*", "*\\**", "*edit", "edit*", "*x/y*", "*.conf*",
+		"*Nano is*", "*\xc3\xa9t\xc3\xa9*", "*abcabd*",
+	};
+	static const char *const strs[] = {
+		"", "e", "editor", "a small EDITOR", "text editor\n  for the tty",
+		"x/y/z", ".conf", "/etc/a.conf", "Nano is a small", "\xc3\xa9t\xc3\xa9",
+		"abcabcabd", "abd", "a*b", "a\\*b", "aXc",
+	};
+	struct pkg_ctx ctx;
+	size_t g, i;
+	int fold;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	for (fold = 0; fold < 2; fold++) {
+		ctx.opt.nocase = fold;
+		for (g = 0; g < sizeof(globs) / sizeof(*globs); g++)
+			for (i = 0; i < sizeof(strs) / sizeof(*strs); i++)
+				assert_int_equal(
+					pkg_glob_match(&ctx, globs[g], strs[i]),
+					!fnmatch(globs[g], strs[i],
+						 fold ? FNM_CASEFOLD : 0));
+	}
+	assert_true(pkg_glob_match(NULL, "*editor*", "text editor"));
+	assert_false(pkg_glob_match(NULL, "*EDITOR*", "text editor"));
 }
 
 static const char feed[] = "Package: nano\nVersion: 7.2-2\n"
@@ -191,6 +227,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_glob_match_case),
+		cmocka_unit_test(test_glob_infix),
 		cmocka_unit_test(test_desc_opkg),
 		cmocka_unit_test(test_desc_render_into),
 		cmocka_unit_test(test_glob_ids),
