@@ -3,6 +3,7 @@
  * (ipk reading and staging: test_rootfs_ipk.c; overlay: test_rootfs_overlay.c)
  * Each test runs in a fresh mktemp -d directory under /tmp.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -347,6 +348,108 @@ static void test_ctl_field_is(void **state)
 	assert_true(ctl_field_is("", ""));
 }
 
+/* ctl_name_ok and ctl_version_ok, byte by byte: first an ASCII letter
+ * or digit, then letters, digits and "+-._" (a version "~:" too), at
+ * most CTL_NAME_MAX bytes; a NUL ends the word. */
+static void test_ctl_names(void **state)
+{
+	static const char name_set[] = "abcdefghijklmnopqrstuvwxyz"
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._";
+	char w[CTL_NAME_MAX + 2];
+	int b, in_name, in_ver, alnum;
+
+	(void)state;
+	for (b = 1; b < 256; b++) {
+		in_name = strchr(name_set, b) != NULL;
+		in_ver = in_name || b == '~' || b == ':';
+		alnum = isascii(b) && isalnum(b);
+		snprintf(w, sizeof(w), "a%cz", b);
+		assert_int_equal(ctl_name_ok(w), in_name);
+		assert_int_equal(ctl_version_ok(w), in_ver);
+		snprintf(w, sizeof(w), "%cz", b);
+		assert_int_equal(ctl_name_ok(w), alnum);
+		assert_int_equal(ctl_version_ok(w), alnum);
+	}
+	assert_false(ctl_name_ok(""));
+	assert_false(ctl_version_ok(""));
+	assert_true(ctl_name_ok("libstdcpp6"));
+	assert_true(ctl_version_ok("1:2.3~rc1-4"));
+	assert_false(ctl_name_ok("1:2"));
+	memset(w, 'a', CTL_NAME_MAX);
+	w[CTL_NAME_MAX] = '\0';
+	assert_true(ctl_name_ok(w));
+	assert_true(ctl_version_ok(w));
+	w[CTL_NAME_MAX] = 'a';
+	w[CTL_NAME_MAX + 1] = '\0';
+	assert_false(ctl_name_ok(w));
+	assert_false(ctl_version_ok(w));
+}
+
+/* ctl_check_stanza: each checked field refuses a control character in
+ * its value, under its name in any case (the fields are looked up in a
+ * sorted table: a name out of order would go unchecked); a relation
+ * field may be folded (a newline, a tab), a one-line field may not; the
+ * other fields (Description, unknown ones) are not checked. */
+static void test_ctl_check_stanza(void **state)
+{
+	static const char *const folded[] = {
+		"Depends", "Pre-Depends", "Recommends", "Suggests", "Provides",
+		"Replaces", "Conflicts",
+	};
+	static const char *const line[] = {
+		"Package", "Version", "Architecture", "Status", "Section",
+		"Essential", "Priority", "Maintainer", "Source", "SourceName",
+		"SourceDateEpoch", "License", "LicenseFiles", "CPE-ID",
+		"Installed-Size", "Size", "Filename", "MD5Sum", "SHA256sum",
+		"Installed-Time", "Auto-Installed", "ABIVersion",
+		"Alternatives", "Require-User", "Tags", "Homepage",
+	};
+	struct ctl_field f[3] = { { "Package", "a" }, { "Version", "1" } };
+	struct ctl_stanza st = { f, 3, 1 };
+	char why[128], name[64], val[8];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < 2 * (sizeof(folded) + sizeof(line)) / sizeof(char *);
+	     i++) {
+		size_t n = sizeof(folded) / sizeof(*folded), j = i / 2;
+		int is_folded = j < n;
+		const char *fname = is_folded ? folded[j] : line[j - n];
+
+		snprintf(name, sizeof(name), "%s", fname);
+		if (i % 2) /* the other case */
+			for (k = 0; name[k]; k++)
+				name[k] ^= (char)(isalpha((unsigned char)name[k])
+							  ? 0x20
+							  : 0);
+		f[2].name = name;
+		f[2].value = val;
+		/* the two fields the stanza has already: an invalid value
+		 * of theirs is refused for the name or version */
+		if (!strcasecmp(fname, "Package") ||
+		    !strcasecmp(fname, "Version"))
+			continue;
+		snprintf(val, sizeof(val), "x\001y");
+		assert_int_equal(ctl_check_stanza(&st, why, sizeof(why)),
+				 -PKGE_FORMAT);
+		assert_non_null(strstr(why, "control characters in field"));
+		snprintf(val, sizeof(val), "x\ny");
+		assert_int_equal(ctl_check_stanza(&st, why, sizeof(why)),
+				 is_folded ? 0 : -PKGE_FORMAT);
+		snprintf(val, sizeof(val), "x, y");
+		assert_int_equal(ctl_check_stanza(&st, why, sizeof(why)), 0);
+	}
+	f[2].value = val;
+	snprintf(val, sizeof(val), "x\001y");
+	f[2].name = "Description";
+	assert_int_equal(ctl_check_stanza(&st, why, sizeof(why)), 0);
+	f[2].name = "X-Unknown";
+	assert_int_equal(ctl_check_stanza(&st, why, sizeof(why)), 0);
+	f[1].value = "1\001";
+	assert_int_equal(ctl_check_stanza(&st, why, sizeof(why)),
+			 -PKGE_FORMAT);
+}
+
 static void test_ctl_parse_one(void **state)
 {
 	const char *s = "Package: nano\nVersion: 7.2-2\nDescription: a\n b\n"
@@ -455,6 +558,8 @@ int main(void)
 		T(test_ctl_malformed),
 		T(test_strbuf),
 		T(test_ctl_field_is),
+		T(test_ctl_names),
+		T(test_ctl_check_stanza),
 		T(test_ctl_parse_one),
 		T(test_ctl_read_stanza),
 	};
