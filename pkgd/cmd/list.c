@@ -421,6 +421,12 @@ static int pool_rows(struct listing *l, const Queue *all, const char *glob,
 	struct pkg_ctx *ctx = l->ctx;
 	int k;
 
+	/* as many rows as the pool has packages at most: one allocation,
+	 * not a doubling's slack beside the pool (this path's peak) */
+	if (all->count &&
+	    !(l->rows = malloc((size_t)all->count * sizeof(*l->rows))))
+		return pkg_error(-ENOMEM, "cannot list the feeds");
+	l->cap = (size_t)all->count;
 	for (k = 0; k < all->count; k++) {
 		Id p = all->elements[k];
 		const char *name = solver_name(&ctx->solv, p);

@@ -187,86 +187,93 @@ void feed_rows_unmap(struct feed_rows *r)
 
 /* ---- writing ---- */
 
-struct rows_sort {
-	Id p;
-	const char *name;
-};
-
-static int rows_sort_cmp(const void *a, const void *b)
+static int rows_sort_cmp(const void *a, const void *b, void *ud)
 {
-	const struct rows_sort *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	const struct pkg_solver *s = ud;
+	Id x = *(const Id *)a, y = *(const Id *)b;
+	int c = strcmp(solver_name(s, x), solver_name(s, y));
 
-	return c ? c : (x->p > y->p) - (x->p < y->p);
+	return c ? c : (x > y) - (x < y);
 }
 
-/* Add s to the strings, its offset in *at; -EINVAL past 4 GiB. */
-static int put_str(FILE *fp, uint64_t *len, const char *s, uint32_t *at)
+/* The strings of row p, in the order they are written. */
+static void row_strings(const struct pkg_solver *s, Id p, const char *str[3])
 {
-	size_t k = strlen(s) + 1;
-
-	if (*len + k >= ROWS_NONE)
-		return -EINVAL;
-	*at = (uint32_t)*len;
-	*len += k;
-	return fwrite(s, 1, k, fp) == k ? 0 : -EIO;
+	str[0] = solver_name(s, p);
+	str[1] = solver_evr(s, p);
+	str[2] = solver_abiversion(s, p);
 }
 
-int feed_rows_write(struct pkg_ctx *ctx, const char *name, const Id *ids,
+/* The strings of every row, then the records, then the trailer: the
+ * records' string offsets counted again as the strings were laid out,
+ * so that nothing but the ids (sorted) is held (the first list's peak,
+ * which has the pool loaded). 0 or -errno. */
+static int rows_out(FILE *fp, const struct pkg_solver *s, const Id *v,
 		    size_t n)
 {
-	const struct pkg_solver *s = &ctx->solv;
-	struct rows_sort *v = calloc(n ? n : 1, sizeof(*v));
-	unsigned char *recs = calloc(n ? n : 1, ROWS_REC);
+	const char *str[3];
+	uint64_t len = 0, off, size, trailer[2];
+	uint32_t rec[4];
+	size_t i, k, l;
+
+	for (i = 0; i < n; i++) {
+		row_strings(s, v[i], str);
+		for (k = 0; k < 3; k++) {
+			if (!str[k])
+				continue;
+			l = strlen(str[k]) + 1;
+			if (len + l >= ROWS_NONE)
+				return -EINVAL; /* past the u32 offsets */
+			if (fwrite(str[k], 1, l, fp) != l)
+				return -EIO;
+			len += l;
+		}
+	}
+	for (i = 0, off = 0; i < n; i++) {
+		row_strings(s, v[i], str);
+		for (k = 0; k < 3; k++) {
+			rec[k] = str[k] ? (uint32_t)off : ROWS_NONE;
+			off += str[k] ? strlen(str[k]) + 1 : 0;
+		}
+		size = solver_offset(s, v[i]);
+		if (size > UINT32_MAX - 1)
+			return -EINVAL; /* a list over 4 GiB */
+		rec[3] = (uint32_t)size;
+		size = solver_size(s, v[i]);
+		if (fwrite(rec, sizeof(rec), 1, fp) != 1 ||
+		    fwrite(&size, sizeof(size), 1, fp) != 1)
+			return -EIO;
+	}
+	trailer[0] = n;
+	trailer[1] = len;
+	if (fwrite(trailer, sizeof(trailer), 1, fp) != 1 ||
+	    fwrite(ROWS_MAGIC, 1, ROWS_MAGIC_LEN, fp) != ROWS_MAGIC_LEN)
+		return -EIO;
+	return 0;
+}
+
+int feed_rows_write(struct pkg_ctx *ctx, const char *name, Id *ids,
+		    size_t n)
+{
 	char *file = feed_cache_file(ctx, name, FEED_CACHE_ROWS), *tmp = NULL;
 	struct fsop_out out = { -1, 0 };
 	FILE *fp = NULL;
-	uint64_t len = 0, trailer[2], off, size;
-	uint32_t o[4];
-	const char *abi;
-	size_t i;
 	int r = 0, c;
 
-	if (!v || !recs || !file ||
+	if (!file ||
 	    asprintf(&tmp, "%s.%ld", file, (long)getpid()) < 0) {
 		tmp = NULL;
 		r = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		v[i] = (struct rows_sort){ ids[i], solver_name(s, ids[i]) };
 	if (n)
-		qsort(v, n, sizeof(*v), rows_sort_cmp);
+		qsort_r(ids, n, sizeof(*ids), rows_sort_cmp, &ctx->solv);
 	if ((out.fd = feed_cache_create(ctx, name, tmp)) < 0 ||
 	    !(fp = fsop_out_open(&out)) ||
-	    fwrite(ROWS_MAGIC, 1, ROWS_MAGIC_LEN, fp) != ROWS_MAGIC_LEN) {
+	    fwrite(ROWS_MAGIC, 1, ROWS_MAGIC_LEN, fp) != ROWS_MAGIC_LEN)
 		r = -EIO;
-		goto out;
-	}
-	for (i = 0; r == 0 && i < n; i++) {
-		off = solver_offset(s, v[i].p);
-		size = solver_size(s, v[i].p);
-		abi = solver_abiversion(s, v[i].p);
-		o[2] = ROWS_NONE;
-		o[3] = (uint32_t)off;
-		if (off > UINT32_MAX - 1)
-			r = -EINVAL;
-		if (r == 0)
-			r = put_str(fp, &len, v[i].name, &o[0]);
-		if (r == 0)
-			r = put_str(fp, &len, solver_evr(s, v[i].p), &o[1]);
-		if (r == 0 && abi)
-			r = put_str(fp, &len, abi, &o[2]);
-		memcpy(recs + ROWS_REC * i, o, sizeof(o));
-		memcpy(recs + ROWS_REC * i + 16, &size, sizeof(size));
-	}
-	trailer[0] = n;
-	trailer[1] = len;
-	if (r == 0 &&
-	    (fwrite(recs, ROWS_REC, n, fp) != n ||
-	     fwrite(trailer, sizeof(trailer), 1, fp) != 1 ||
-	     fwrite(ROWS_MAGIC, 1, ROWS_MAGIC_LEN, fp) != ROWS_MAGIC_LEN))
-		r = -EIO;
+	else
+		r = rows_out(fp, &ctx->solv, ids, n);
 out:
 	if (fp && fclose(fp) != 0 && r == 0)
 		r = -EIO;
@@ -278,8 +285,6 @@ out:
 			r = c;
 		feed_cache_put(ctx, name, tmp, file, r == 0);
 	}
-	free(v);
-	free(recs);
 	free(file);
 	free(tmp);
 	return r;

@@ -310,9 +310,10 @@ void feed_rows_get(const struct feed_rows *r, size_t i, struct feed_row *out);
 const char *feed_rows_name(const struct feed_rows *r, size_t i);
 void feed_rows_unmap(struct feed_rows *r);
 /* Write the rows cache of feed name's list as it is now from the pool:
- * ids, the pool's packages of that feed. 0 or -errno, unreported (best
- * effort; -errno also when there is no cache directory). */
-int feed_rows_write(struct pkg_ctx *ctx, const char *name, const Id *ids,
+ * ids, the pool's packages of that feed (sorted here, in place). 0 or
+ * -errno, unreported (best effort; -errno also when there is no cache
+ * directory). */
+int feed_rows_write(struct pkg_ctx *ctx, const char *name, Id *ids,
 		    size_t n);
 /* A pool for the configured architectures (opkg.conf's arch lines, in
  * their priorities): 0 or reported. */
