@@ -133,6 +133,9 @@ int tree_lstat(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	       struct stat *st);
 int tree_readlink(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		  char *buf, size_t cap); /* length, NUL-terminated */
+/* Opened to be read (no O_CREAT, O_WRONLY, O_RDWR, O_DIRECTORY or
+ * O_PATH), the entry must be a file or a directory: a FIFO or a device
+ * is -PKGE_UNSAFE (never waited on, never read without end). */
 int tree_open(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	      int flags, mode_t mode);
 int tree_mkdir(const struct rootfs *rf, enum tree_layer l, const char *rel,

@@ -342,8 +342,25 @@ int tree_readlink(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	return (int)n;
 }
 
-int tree_open(const struct rootfs *rf, enum tree_layer l, const char *rel,
-	      int flags, mode_t mode)
+/* An entry opened to be read is a file or a directory: a FIFO would
+ * never end (nor, opened without O_NONBLOCK, start: the open waits for a
+ * writer), a device ("/dev/zero" made in the tree) neither, and its open
+ * may do something. fd (closed on refusal), or -PKGE_UNSAFE. */
+static int readable_kind(int fd)
+{
+	struct stat st;
+
+	if (fd < 0 || (fstat(fd, &st) == 0 &&
+		       (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))))
+		return fd;
+	close(fd);
+	return -PKGE_UNSAFE;
+}
+
+/* tree_open, and with kind 0 an entry of any kind opened to be read
+ * (open_for_xattr: a FIFO or a device of a package gets its xattrs). */
+static int open_kind(const struct rootfs *rf, enum tree_layer l,
+		     const char *rel, int flags, mode_t mode, int kind)
 {
 	const char *leaf;
 	int dfd = tree_parent(rf, l, rel, -1, &leaf), fd;
@@ -351,14 +368,25 @@ int tree_open(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	if (dfd < 0)
 		return dfd;
 	flags |= O_NOFOLLOW | O_CLOEXEC;
-	if (flags & (O_CREAT | O_WRONLY | O_RDWR | O_TRUNC))
+	if (flags & (O_CREAT | O_WRONLY | O_RDWR | O_TRUNC)) {
 		fd = fsop_openat(dfd, leaf, flags, mode);
-	else
+	} else if (flags & (O_DIRECTORY | O_PATH)) {
 		fd = rc_of(openat(dfd, leaf, flags, mode));
+	} else { /* to be read: O_NONBLOCK is nothing to a file's reads */
+		fd = rc_of(openat(dfd, leaf, flags | O_NONBLOCK, mode));
+		if (kind)
+			fd = readable_kind(fd);
+	}
 	if (fd == -ELOOP)
 		fd = -PKGE_UNSAFE;
 	close(dfd);
 	return fd;
+}
+
+int tree_open(const struct rootfs *rf, enum tree_layer l, const char *rel,
+	      int flags, mode_t mode)
+{
+	return open_kind(rf, l, rel, flags, mode, 1);
 }
 
 int tree_mkdir(const struct rootfs *rf, enum tree_layer l, const char *rel,
@@ -485,7 +513,7 @@ int tree_chmod(const struct rootfs *rf, enum tree_layer l, const char *rel,
 static int open_for_xattr(const struct rootfs *rf, enum tree_layer l,
 			  const char *rel)
 {
-	int fd = tree_open(rf, l, rel, O_RDONLY | O_NONBLOCK, 0);
+	int fd = open_kind(rf, l, rel, O_RDONLY | O_NONBLOCK, 0, 0);
 
 	if (fd == -PKGE_UNSAFE)
 		return -ELOOP;
@@ -718,9 +746,11 @@ int tree_read_at(int dirfd, const char *name, size_t max, char **out,
 	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
 	    !strcmp(name, ".."))
 		return -PKGE_UNSAFE;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ELOOP ? -PKGE_UNSAFE : -errno;
+	if ((fd = readable_kind(fd)) < 0)
+		return fd;
 	r = fd_read_all(fd, max, out, len);
 	close(fd);
 	return r;

@@ -522,4 +522,48 @@ run "$PKG" -o "$R11" install sz
 is "$RC" 0 "10: the true Size: installed"
 t_ok "10: ...its file is there" test -f "$R11/usr/share/sz"
 R=$_R
+# ==== 11. Special files where a file is read ===========================
+# A FIFO where pkg reads a state file would stop it for good (its open
+# waits for a writer), a device ("/dev/zero" made in the tree) would be
+# read without end: refused with one line, or taken as missing, never
+# waited on (timeout 20: a hang is 124).
+R12=$T/root12
+mkdir -p "$R12/etc/opkg" "$R12/usr/lib" "$R12/var/lock" "$R12/tmp"
+cp -r "$F230/rootfs/usr/lib/opkg" "$R12/usr/lib/"
+printf 'dest root /\narch all 1\narch noarch 1\narch arm_arm1176jzf-s_vfp 10\n' \
+	>"$R12/etc/opkg.conf"
+_R=$R
+R=$R12
+mv "$R12/usr/lib/opkg/status" "$T/status12"
+mkfifo "$R12/usr/lib/opkg/status"
+refused "11: the status file a FIFO" timeout 20 "$PKG" -o "$R12" list-installed
+t_ok "11: ...not waited on" test "$RC" -ne 124
+like "$ERR" "status" "11: ...the line names the status file"
+rm "$R12/usr/lib/opkg/status"
+mv "$T/status12" "$R12/usr/lib/opkg/status"
+# a package's .list a FIFO: as if it had none (opkg: the header alone)
+mv "$R12/usr/lib/opkg/info/busybox.list" "$T/busybox.list"
+run "$PKG" -o "$R12" files busybox
+printf '%s\n' "$OUT" >"$T/files.none"
+mkfifo "$R12/usr/lib/opkg/info/busybox.list"
+run timeout 20 "$PKG" -o "$R12" files busybox
+is "$RC" 0 "11: busybox's .list a FIFO: files busybox"
+t_ok "11: ...says what it says without one" \
+	test "$OUT" = "$(cat "$T/files.none")"
+rm "$R12/usr/lib/opkg/info/busybox.list"
+mv "$T/busybox.list" "$R12/usr/lib/opkg/info/busybox.list"
+# conffiles: a FIFO and (as root) a device in their places, listed as a
+# conffile that cannot be read is (opkg: changed), not waited on
+mkdir -p "$R12/etc/config" "$R12/etc/dropbear"
+run "$PKG" -o "$R12" list-changed-conffiles
+printf '%s\n' "$OUT" >"$T/conf.none"
+mkfifo "$R12/etc/config/dropbear"
+if [ "$(id -u)" = 0 ]; then
+	mknod "$R12/etc/dropbear/dropbear_ed25519_host_key" c 1 5
+fi
+run timeout 20 "$PKG" -o "$R12" list-changed-conffiles
+is "$RC" 0 "11: list-changed-conffiles with a FIFO and a device as conffiles"
+t_ok "11: ...the lines of conffiles not there" \
+	test "$OUT" = "$(cat "$T/conf.none")"
+R=$_R
 done_testing
