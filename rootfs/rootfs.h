@@ -200,6 +200,10 @@ int tree_remove_temps(const struct rootfs *rf, enum tree_layer l,
 		      const char *dir);
 /* Read an open fd to its end (cap as tree_read_file). */
 int fd_read_all(int fd, size_t max, char **out, size_t *len);
+/* Open the entry name (one component, never followed) of the directory
+ * dirfd to be read, as tree_open does: a file or a directory, else
+ * -PKGE_UNSAFE (a FIFO or a device). fd or -errno. */
+int tree_open_at(int dirfd, const char *name);
 /* Read whole the file name (one component, never followed) of the
  * directory dirfd (rootfs_dir_open's): as rootfs_read of dir/name, with
  * one open instead of a walk per file. */

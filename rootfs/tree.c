@@ -737,19 +737,26 @@ int fd_read_all(int fd, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-int tree_read_at(int dirfd, const char *name, size_t max, char **out,
-		 size_t *len)
+int tree_open_at(int dirfd, const char *name)
 {
-	int fd, r;
+	int fd;
 
-	*out = NULL;
 	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
 	    !strcmp(name, ".."))
 		return -PKGE_UNSAFE;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ELOOP ? -PKGE_UNSAFE : -errno;
-	if ((fd = readable_kind(fd)) < 0)
+	return readable_kind(fd);
+}
+
+int tree_read_at(int dirfd, const char *name, size_t max, char **out,
+		 size_t *len)
+{
+	int fd, r;
+
+	*out = NULL;
+	if ((fd = tree_open_at(dirfd, name)) < 0)
 		return fd;
 	r = fd_read_all(fd, max, out, len);
 	close(fd);

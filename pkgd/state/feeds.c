@@ -98,12 +98,11 @@ static int cache_dir_made(struct pkg_ctx *ctx)
 	return ctx->cache_fd = fd < 0 ? -1 : fd;
 }
 
-/* name in the directory dfd, for reading; never a link. -errno. */
+/* name in the directory dfd, for reading; never a link, a FIFO or a
+ * device (tree_open_at). fd or -errno. */
 static int open_in(int dfd, const char *name)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
+	return tree_open_at(dfd, name);
 }
 
 /* A fresh file name in dfd for writing (a stale one is removed first):

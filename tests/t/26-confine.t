@@ -565,5 +565,12 @@ run timeout 20 "$PKG" -o "$R12" list-changed-conffiles
 is "$RC" 0 "11: list-changed-conffiles with a FIFO and a device as conffiles"
 t_ok "11: ...the lines of conffiles not there" \
 	test "$OUT" = "$(cat "$T/conf.none")"
+# a feed's list a FIFO (in lists_dir, which update fills)
+echo "src/gz fifofeed file://$T/nowhere" >>"$R12/etc/opkg.conf"
+mkdir -p "$R12/var/opkg-lists"
+mkfifo "$R12/var/opkg-lists/fifofeed"
+refused "11: a feed's list a FIFO" timeout 20 "$PKG" -o "$R12" list
+t_ok "11: ...not waited on" test "$RC" -ne 124
+like "$ERR" "fifofeed" "11: ...the line names the feed"
 R=$_R
 done_testing
