@@ -40,7 +40,7 @@ for u in "$AB"/tests/unit/test_*; do
 	check "unit $(basename "$u")"
 done
 for t in 20-offline-install 21-bad-input 22-hostile 41-rom 50-opkg-compat \
-	52-opkg-semantics 53-opkg-files 26-confine 51-opkg-files; do
+	52-opkg-semantics 53-opkg-files 26-confine 51-opkg-files 64-reads; do
 	run env PKG_BUILD="$AB" sh "$TOP/tests/t/$t.t"
 	check "$t.t"
 done
