@@ -92,22 +92,9 @@ static int desc_check(struct feed_desc *d)
 int feed_desc_map_file(struct pkg_ctx *ctx, const char *file,
 		       struct feed_desc *d)
 {
-	int fd = feed_cache_read(ctx, file);
-	struct stat st;
-	void *m = MAP_FAILED;
-
 	memset(d, 0, sizeof(*d));
-	if (fd < 0)
+	if (!(d->map = feed_cache_map(ctx, file, &d->size)))
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size < SIZE_MAX)
-		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
-			 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return 0;
-	d->map = m;
-	d->size = (size_t)st.st_size;
 	if (!desc_check(d)) {
 		feed_desc_unmap(d);
 		return 0;

@@ -101,22 +101,9 @@ static int rows_check(struct feed_rows *r)
 static int rows_map_file(struct pkg_ctx *ctx, const char *file,
 			 struct feed_rows *r)
 {
-	int fd = feed_cache_read(ctx, file);
-	struct stat st;
-	void *m = MAP_FAILED;
-
 	memset(r, 0, sizeof(*r));
-	if (fd < 0)
+	if (!(r->map = feed_cache_map(ctx, file, &r->size)))
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size < SIZE_MAX)
-		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
-			 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return 0;
-	r->map = m;
-	r->size = (size_t)st.st_size;
 	if (!rows_check(r)) {
 		feed_rows_unmap(r);
 		return 0;
@@ -127,33 +114,24 @@ static int rows_map_file(struct pkg_ctx *ctx, const char *file,
 int feed_rows_map(struct pkg_ctx *ctx, const char *name, struct feed_rows *r,
 		  struct feed_desc *d)
 {
-	int dfd = feed_lists_fd(ctx, 0), ok = 0;
+	int dfd = feed_lists_fd(ctx, 0), ok;
 	char *rows = NULL, *desc = NULL;
 	struct stat st;
-	size_t k;
 
 	memset(r, 0, sizeof(*r));
 	if (d)
 		memset(d, 0, sizeof(*d));
 	if (dfd < 0)
 		return dfd; /* -ENOENT: never updated, else reported */
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-	    errno == ENOENT)
-		return -ENOENT;
-	if (!(rows = feed_cache_file(ctx, name, FEED_CACHE_ROWS)))
-		return 0;
-	/* the descriptions of the same list: the same tag, from one stat
-	 * (an update between two would pair two lists' caches) */
-	k = strlen(rows) - strlen(FEED_CACHE_ROWS);
-	if (!d || (desc = malloc(k + sizeof(FEED_CACHE_DESC)))) {
-		if (desc) {
-			memcpy(desc, rows, k);
-			memcpy(desc + k, FEED_CACHE_DESC,
-			       sizeof(FEED_CACHE_DESC));
-		}
-		ok = rows_map_file(ctx, rows, r) &&
-		     (!d || feed_desc_map_file(ctx, desc, d));
-	}
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? -ENOENT : 0;
+	/* the descriptions of the same list: both named from one stat (an
+	 * update between two would pair two lists' caches) */
+	rows = feed_cache_name_of(ctx, name, &st, FEED_CACHE_ROWS);
+	if (d)
+		desc = feed_cache_name_of(ctx, name, &st, FEED_CACHE_DESC);
+	ok = rows && (!d || desc) && rows_map_file(ctx, rows, r) &&
+	     (!d || feed_desc_map_file(ctx, desc, d));
 	if (!ok)
 		feed_rows_unmap(r);
 	free(rows);

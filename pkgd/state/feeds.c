@@ -13,8 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -159,8 +161,8 @@ static char *with_suffix(const char *path, const char *suffix)
  * that kept its mtime (cp -a) is the same list and keeps them. A name,
  * not a secret: no SHA-256, whose library (OpenSSL's, loaded on first
  * use) reading a feed does not need otherwise. Malloc'd. */
-static char *cache_name(const struct pkg_ctx *ctx, const char *name,
-			const struct stat *st, const char *suffix)
+char *feed_cache_name_of(const struct pkg_ctx *ctx, const char *name,
+			 const struct stat *st, const char *suffix)
 {
 	char id[96], *p = NULL;
 	uLong crc = crc32(0L, Z_NULL, 0), adler = adler32(0L, Z_NULL, 0);
@@ -189,7 +191,7 @@ static char *cache_name(const struct pkg_ctx *ctx, const char *name,
 static char *feed_cache_name(const struct pkg_ctx *ctx, const char *name,
 			     const struct stat *st)
 {
-	return cache_name(ctx, name, st, FEED_CACHE_SOLV);
+	return feed_cache_name_of(ctx, name, st, FEED_CACHE_SOLV);
 }
 
 /* What follows the tag in file, a directory entry of the cache, when
@@ -268,12 +270,26 @@ char *feed_cache_file(struct pkg_ctx *ctx, const char *name,
 
 	if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return NULL;
-	return cache_name(ctx, name, &st, suffix);
+	return feed_cache_name_of(ctx, name, &st, suffix);
 }
 
-int feed_cache_read(struct pkg_ctx *ctx, const char *file)
+void *feed_cache_map(struct pkg_ctx *ctx, const char *file, size_t *size)
 {
-	return ctx->cache_fd < 0 ? -ENOENT : open_in(ctx->cache_fd, file);
+	int fd = ctx->cache_fd < 0 ? -ENOENT : open_in(ctx->cache_fd, file);
+	struct stat st;
+	void *m = MAP_FAILED;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < SIZE_MAX)
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return NULL;
+	*size = (size_t)st.st_size;
+	return m;
 }
 
 int feed_cache_create(struct pkg_ctx *ctx, const char *name,

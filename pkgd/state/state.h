@@ -246,11 +246,17 @@ FILE *feed_list_open(struct pkg_ctx *ctx, const char *name);
  * for its list as it is now (malloc'd; NULL: no list). */
 char *feed_cache_file(struct pkg_ctx *ctx, const char *name,
 		      const char *suffix);
-/* Open a cache for reading (-errno: none), or create a temporary one of
- * feed name (O_EXCL, never a link; -errno when there is no cache
- * directory), after removing those of the feed that processes now gone
- * were writing. */
-int feed_cache_read(struct pkg_ctx *ctx, const char *file);
+/* The same for the list st describes (one stat for several caches of
+ * one list). */
+char *feed_cache_name_of(const struct pkg_ctx *ctx, const char *name,
+			 const struct stat *st, const char *suffix);
+/* Map the cache file whole, read-only (never a link, a FIFO or a
+ * device): the map, *size bytes, or NULL (none, empty, unreadable). The
+ * .desc and .rows readers check what it holds. */
+void *feed_cache_map(struct pkg_ctx *ctx, const char *file, size_t *size);
+/* Create a temporary cache of feed name (O_EXCL, never a link; -errno
+ * when there is no cache directory), after removing those of the feed
+ * that processes now gone were writing. */
 int feed_cache_create(struct pkg_ctx *ctx, const char *name,
 		      const char *tmp);
 /* Put tmp in place as file when ok, dropping the caches of feed name's
