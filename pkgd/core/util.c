@@ -247,7 +247,7 @@ char *desc_render(const char *v, size_t len, int tty)
 	struct strbuf b = { 0 };
 
 	if (!desc_render_into(&b, v, len, tty)) {
-		free(strbuf_take(&b));
+		free(b.s);
 		return NULL;
 	}
 	return strbuf_take(&b);
