@@ -22,8 +22,8 @@
 #include "cmd/cmd.h"
 
 /* One line: a feed package of the pool (p), a row of a feed's rows
- * cache (feed, at), or one only in the status file (neither: name and
- * version owned). */
+ * cache (feed, at; version NULL: print_cached reads the row), or one
+ * only in the status file (neither: name and version owned). */
 struct list_row {
 	char *name, *version;
 	Id p;
@@ -83,13 +83,11 @@ static int name_row_cmp(const void *key, const void *row)
 static int rows_have(const struct feed_rows *r, const char *name)
 {
 	size_t lo = 0, hi = r->n, mid;
-	struct feed_row fr;
 	int c;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		feed_rows_get(r, mid, &fr);
-		c = strcmp(name, fr.name);
+		c = strcmp(name, feed_rows_name(r, mid));
 		if (!c)
 			return 1;
 		if (c > 0)
@@ -189,7 +187,6 @@ static int head_before(struct listing *l, size_t a, size_t b)
 static int next_feed_row(struct listing *l, struct list_row *out)
 {
 	struct cached_feed *f;
-	struct feed_row fr;
 	size_t i, best, second;
 
 	if (!l->feeds) {
@@ -219,9 +216,12 @@ static int next_feed_row(struct listing *l, struct list_row *out)
 		l->bound = second;
 	}
 	f = &l->feeds[best];
-	feed_rows_get(&f->rows, f->next, &fr);
-	*out = (struct list_row){ (char *)fr.name, (char *)fr.version, 0,
-				  (unsigned)best + 1, (uint32_t)f->next };
+	/* the name alone: print_cached reads the rest of the row */
+	*out = (struct list_row){ (char *)(f->head ? f->head
+						    : feed_rows_name(&f->rows,
+								     f->next)),
+				  NULL, 0, (unsigned)best + 1,
+				  (uint32_t)f->next };
 	f->next++;
 	f->head = NULL;
 	return 1;
