@@ -82,20 +82,9 @@ static int name_row_cmp(const void *key, const void *row)
 /* Is name the name of a row of the rows cache r? */
 static int rows_have(const struct feed_rows *r, const char *name)
 {
-	size_t lo = 0, hi = r->n, mid;
-	int c;
+	size_t i = feed_rows_lower(r, name);
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(name, feed_rows_name(r, mid));
-		if (!c)
-			return 1;
-		if (c > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return i < r->n && !strcmp(feed_rows_name(r, i), name);
 }
 
 /* Has a feed a package named name? Looked up among the feed rows: a
@@ -445,33 +434,6 @@ static int pool_rows(struct listing *l, const Queue *all, const char *glob,
 	return 0;
 }
 
-/* Write the rows cache of each feed that has none for its list as it is
- * (the next list and find read it instead of the pool). Best effort. */
-static void rows_cache_write(struct pkg_ctx *ctx, const Queue *all)
-{
-	Id *ids = malloc((all->count + 1) * sizeof(*ids));
-	struct feed_rows rows;
-	const char *name, *repo;
-	size_t i, n;
-	int k;
-
-	for (i = 0; ids && i < ctx->conf.nsrcs; i++) {
-		name = ctx->conf.srcs[i].name;
-		if (feed_rows_map(ctx, name, &rows, NULL) != 0) {
-			feed_rows_unmap(&rows); /* there, or no list */
-			continue;
-		}
-		for (k = 0, n = 0; k < all->count; k++) {
-			repo = solver_repo_name(&ctx->solv, all->elements[k]);
-			if (repo && !strcmp(repo, name) &&
-			    !solver_is_installed(&ctx->solv, all->elements[k]))
-				ids[n++] = all->elements[k];
-		}
-		feed_rows_write(ctx, name, ids, n);
-	}
-	free(ids);
-}
-
 int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc)
 {
 	struct listing l = { .ctx = ctx };
@@ -494,7 +456,7 @@ int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc)
 	if (r == 0)
 		r = print_rows(&l, glob, use_desc);
 	if (r == 0 && all.count)
-		rows_cache_write(ctx, &all);
+		feed_rows_write_missing(ctx, &all);
 	queue_free(&all);
 	for (i = 0; i < l.nstatus; i++) {
 		free(l.status[i].name);

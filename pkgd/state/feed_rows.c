@@ -5,9 +5,10 @@
  * stanza's offset, by which the descriptions cache gives the
  * description), sorted by name. With it and the descriptions cache, the
  * two commands load no pool: loading the seven .solv of 19.07.1 was 15
- * of their 20 ms, to print what these two files hold as they are. The
- * first list or find that loads the pool writes it (list.c); a list
- * replaced gets another tag, so another cache.
+ * of their 20 ms, to print what these two files hold as they are; info
+ * finds its stanzas by it. The first list, find or info that loads the
+ * pool writes it (feed_rows_write_missing); a list replaced gets another
+ * tag, so another cache.
  *
  * A cache in a directory of the root: checked whole when mapped, and
  * ignored (the pool loaded instead) when anything does not add up.
@@ -156,6 +157,20 @@ const char *feed_rows_name(const struct feed_rows *r, size_t i)
 	return r->strings + u32_at(r->recs + ROWS_REC * i);
 }
 
+size_t feed_rows_lower(const struct feed_rows *r, const char *name)
+{
+	size_t lo = 0, hi = r->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(feed_rows_name(r, mid), name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void feed_rows_unmap(struct feed_rows *r)
 {
 	if (r->map)
@@ -266,4 +281,29 @@ out:
 	free(file);
 	free(tmp);
 	return r;
+}
+
+void feed_rows_write_missing(struct pkg_ctx *ctx, const Queue *all)
+{
+	Id *ids = malloc((all->count + 1) * sizeof(*ids));
+	struct feed_rows rows;
+	const char *name, *repo;
+	size_t i, n;
+	int k;
+
+	for (i = 0; ids && i < ctx->conf.nsrcs; i++) {
+		name = ctx->conf.srcs[i].name;
+		if (feed_rows_map(ctx, name, &rows, NULL) != 0) {
+			feed_rows_unmap(&rows); /* there, or no list */
+			continue;
+		}
+		for (k = 0, n = 0; k < all->count; k++) {
+			repo = solver_repo_name(&ctx->solv, all->elements[k]);
+			if (repo && !strcmp(repo, name) &&
+			    !solver_is_installed(&ctx->solv, all->elements[k]))
+				ids[n++] = all->elements[k];
+		}
+		feed_rows_write(ctx, name, ids, n);
+	}
+	free(ids);
 }

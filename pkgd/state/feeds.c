@@ -881,8 +881,18 @@ void feed_cursors_release(struct pkg_ctx *ctx)
 int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 {
 	const char *name = solver_repo_name(&ctx->solv, p);
+
+	*out = NULL;
+	if (!name)
+		return -PKGE_NOTFOUND;
+	return feed_stanza_at(ctx, name, solver_offset(&ctx->solv, p), out);
+}
+
+int feed_stanza_at(struct pkg_ctx *ctx, const char *name, uint64_t off,
+		   char **out)
+{
 	char *line = NULL;
-	size_t cap = 0, off = solver_offset(&ctx->solv, p);
+	size_t cap = 0;
 	struct feed_cursor *c = NULL;
 	struct strbuf b = { NULL, 0, 0, 0 }; /* info 'lib*': one a package */
 	FILE *fp;
@@ -890,9 +900,9 @@ int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **out)
 	int r = 0;
 
 	*out = NULL;
-	if (!name)
+	if ((size_t)off != off) /* past what this machine can seek */
 		return -PKGE_NOTFOUND;
-	fp = cursor_at(ctx, name, off, &c);
+	fp = cursor_at(ctx, name, (size_t)off, &c);
 	if (!fp)
 		return -PKGE_NOTFOUND;
 	while ((n = getline(&line, &cap, fp)) > 0) {

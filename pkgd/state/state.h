@@ -314,6 +314,8 @@ int feed_rows_map(struct pkg_ctx *ctx, const char *name, struct feed_rows *r,
 void feed_rows_get(const struct feed_rows *r, size_t i, struct feed_row *out);
 /* Row i's name alone. */
 const char *feed_rows_name(const struct feed_rows *r, size_t i);
+/* The first row whose name sorts at or after name (r->n: none). */
+size_t feed_rows_lower(const struct feed_rows *r, const char *name);
 void feed_rows_unmap(struct feed_rows *r);
 /* Write the rows cache of feed name's list as it is now from the pool:
  * ids, the pool's packages of that feed (sorted here, in place). 0 or
@@ -321,6 +323,10 @@ void feed_rows_unmap(struct feed_rows *r);
  * directory). */
 int feed_rows_write(struct pkg_ctx *ctx, const char *name, Id *ids,
 		    size_t n);
+/* Write the rows cache of each configured feed that has a list and no
+ * rows cache for it, from all (the loaded pool's packages): the next
+ * list, find or info reads that instead of the pool. Best effort. */
+void feed_rows_write_missing(struct pkg_ctx *ctx, const Queue *all);
 /* A pool for the configured architectures (opkg.conf's arch lines, in
  * their priorities): 0 or reported. */
 int feed_solver_init(const struct pkg_ctx *ctx, struct pkg_solver *s);
@@ -331,6 +337,10 @@ int feeds_load(struct pkg_ctx *ctx);
 /* The Packages stanza of a feed package (from the list at its offset),
  * malloc'd text. */
 int feed_stanza_text(struct pkg_ctx *ctx, Id p, char **text);
+/* The same for the stanza at offset off of feed name's list (a row of
+ * its rows cache): -PKGE_NOTFOUND when the list has none there. */
+int feed_stanza_at(struct pkg_ctx *ctx, const char *name, uint64_t off,
+		   char **text);
 /* Close the lists feed_stanza_text kept open. */
 void feed_cursors_release(struct pkg_ctx *ctx);
 

@@ -453,6 +453,26 @@ same_as_pool list --size
 same_as_pool list --strip-abi 'lib*'
 same_as_pool list 'kmod-*'
 same_as_pool find '*editor*'
+# info reads the rows caches too: the entries a glob matches, at their
+# offsets in the lists; an installed package with the feed's entry
+# merged (libgcc1, the same version and architecture in base), the
+# feed's entry then not shown again.
+opens info nano
+is "$RC" 0 "info nano from the rows caches"
+like "$OUT" "^Package: nano
+Version: " "...shows the feed's nano"
+is "$(grep -c '\.solv$' "$T/opened")" 0 "...and loads no pool"
+same_as_pool info nano
+same_as_pool info 'lib*'
+same_as_pool info -i 'NANO*'
+same_as_pool --short-description info '*ssl*'
+same_as_pool info
+run "$PKG" -o "$L" info libgcc1
+is "$(printf '%s\n' "$OUT" | grep -c '^Package: libgcc1$')" 1 \
+	"info libgcc1 from the rows caches: one entry"
+like "$OUT" "Status: install hold,user installed" "...the installed one"
+like "$OUT" "Filename: libgcc1_13\.1\.0-4_" \
+	"...with the feed entry's Filename"
 # rows caches that do not check: cut short, names out of order, a string
 # past the strings, strings without their last NUL, a link
 pr=$(ls "$C"/packages.*.rows)
