@@ -78,21 +78,6 @@ Id solver_nstrings(const struct pkg_solver *s)
 	return (Id)s->pool->ss.nstrings;
 }
 
-int solver_installed_same(const struct pkg_solver *s, Id p)
-{
-	const Solvable *x = s->pool->solvables + p;
-	Solvable *o;
-	Id q;
-
-	if (!s->installed)
-		return 0;
-	FOR_REPO_SOLVABLES(s->installed, q, o)
-		if (o->name == x->name && o->evr == x->evr &&
-		    o->arch == x->arch)
-			return 1;
-	return 0;
-}
-
 void solver_dep_names(const struct pkg_solver *s, Id p, Id key, Queue *q)
 {
 	Pool *pool = s->pool;

@@ -152,8 +152,6 @@ const char *solver_id_str(const struct pkg_solver *s, Id id);
 Id solver_str_id(const struct pkg_solver *s, const char *str, size_t len);
 /* How many string ids there are: every id is below it. */
 Id solver_nstrings(const struct pkg_solver *s);
-/* Is a package of p's name, version and architecture installed? */
-int solver_installed_same(const struct pkg_solver *s, Id p);
 /* The names (versions dropped) of p's list key (SOLVABLE_PROVIDES, with
  * the self-provide; SOLVABLE_RECOMMENDS...), as name ids. */
 void solver_dep_names(const struct pkg_solver *s, Id p, Id key, Queue *q);

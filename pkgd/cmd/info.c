@@ -78,10 +78,10 @@ struct info_ctx {
 	int first;
 	int found;
 	/* Without a pool (info_rows_map): each configured feed's rows cache
-	 * (nfeeds of them; none mapped for a feed without a list) and the
-	 * installed packages shown. */
+	 * (nfeeds of them; none mapped for a feed without a list). */
 	struct feed_rows *rows;
 	size_t nfeeds;
+	/* the installed packages shown (not for status) */
 	struct shown_pkg *shown;
 	size_t nshown, shown_cap;
 	int r;
@@ -237,12 +237,14 @@ static void info_installed(struct pkg_ctx *ctx, char *stanza, int is_status,
 	ctl_stanza_release(&st);
 }
 
-/* Remember installed p as shown (rows path): 0, or -ENOMEM (ic->r). */
+/* Remember installed p as shown (info): 0, or -ENOMEM (ic->r). Not
+ * asked of the pool, whose installed packages come from the database:
+ * without one (CMD_STATUS_READ) it has none. */
 static int shown_add(struct info_ctx *ic, const struct db_pkg *p)
 {
 	struct shown_pkg *v, *e;
 
-	if (!ic->rows ||
+	if (ic->is_status ||
 	    (strcmp(p->state, "installed") && strcmp(p->state, "failed")))
 		return 0;
 	if (ic->nshown == ic->shown_cap) {
@@ -300,8 +302,8 @@ static int info_one(const struct db_pkg *p, void *ud)
 	return 0;
 }
 
-/* status without a database (CMD_STATUS_READ): the stanza rendered from
- * the status file's own, as the import would store it. */
+/* status and info without a database (CMD_STATUS_READ): the stanza
+ * rendered from the status file's own, as the import would store it. */
 static int status_read_one(const struct db_pkg *p, const char *conffiles,
 			   const char *order, void *ud)
 {
@@ -310,19 +312,12 @@ static int status_read_one(const struct db_pkg *p, const char *conffiles,
 	if (!pkg_glob_match(ic->ctx, ic->glob, p->name))
 		return 0;
 	ic->found = 1;
+	if (shown_add(ic, p) < 0)
+		return 1;
 	info_installed(ic->ctx, opkg_status_stanza_read(p, conffiles, order),
-		       1, NULL);
+		       ic->is_status,
+		       ic->is_status ? NULL : feed_twin_text(ic, p));
 	return 0;
-}
-
-/* The installed package of the same name and version is already shown
- * (opkg merges the two into one entry). The pool's installed repo holds
- * exactly the database's installed and failed packages (not removed
- * ones), so this asks the pool instead of querying the database once per
- * available package (9,000 queries made `info nano` take 0.3 s). */
-static int installed_same(struct pkg_ctx *ctx, Id p)
-{
-	return solver_installed_same(&ctx->solv, p);
 }
 
 /* A dependency list as opkg prints it (constraint_to_str): a blank after
@@ -398,6 +393,30 @@ static void info_feed(struct pkg_ctx *ctx, const char *text)
 	ctl_stanza_release(&st);
 }
 
+/* Is a feed entry of name, version and arch (NULL: ask text, the
+ * entry's stanza) an installed package info has shown? */
+static int shown_same(const struct info_ctx *ic, const char *name,
+		      const char *version, const char *arch, const char *text)
+{
+	struct ctl_stanza st = { 0 };
+	size_t i;
+	int same = 0;
+
+	for (i = 0; !same && i < ic->nshown; i++) {
+		const struct shown_pkg *e = &ic->shown[i];
+		if (strcmp(e->name, name) || strcmp(e->version, version))
+			continue;
+		if (!arch) {
+			if (ctl_parse_one(text, strlen(text), &st) < 0)
+				break;
+			arch = stanza_arch(&st);
+		}
+		same = !strcmp(e->arch, arch);
+	}
+	ctl_stanza_release(&st);
+	return same;
+}
+
 /* The feed packages, from the pool: each not installed as it is. The
  * pool's ids are left in all. */
 static void info_available(struct info_ctx *ic, Queue *all)
@@ -414,7 +433,9 @@ static void info_available(struct info_ctx *ic, Queue *all)
 		if (!pkg_glob_match(ctx, ic->glob,
 				    solver_name(&ctx->solv, p)))
 			continue;
-		if (installed_same(ctx, p))
+		if (shown_same(ic, solver_name(&ctx->solv, p),
+			       solver_evr(&ctx->solv, p),
+			       solver_arch(&ctx->solv, p), NULL))
 			continue;
 		if (feed_stanza_text(ctx, p, &text) < 0)
 			continue;
@@ -439,31 +460,6 @@ static int hit_cmp(const void *a, const void *b)
 	if (x->feed != y->feed)
 		return x->feed < y->feed ? -1 : 1;
 	return (x->off > y->off) - (x->off < y->off);
-}
-
-/* Is the entry of stanza text, name and version, an installed package
- * info has shown (same architecture too)? */
-static int shown_same(const struct info_ctx *ic, const char *name,
-		      const char *version, const char *text)
-{
-	struct ctl_stanza st = { 0 };
-	const char *arch = NULL;
-	size_t i;
-	int same = 0;
-
-	for (i = 0; !same && i < ic->nshown; i++) {
-		const struct shown_pkg *e = &ic->shown[i];
-		if (strcmp(e->name, name) || strcmp(e->version, version))
-			continue;
-		if (!arch) {
-			if (ctl_parse_one(text, strlen(text), &st) < 0)
-				break;
-			arch = stanza_arch(&st);
-		}
-		same = !strcmp(e->arch, arch);
-	}
-	ctl_stanza_release(&st);
-	return same;
 }
 
 /* The feed packages, from the rows caches: the same entries as the pool
@@ -506,7 +502,8 @@ static int info_available_rows(struct info_ctx *ic)
 		if (feed_stanza_at(ctx, ctx->conf.srcs[hits[i].feed].name,
 				   hits[i].off, &text) < 0)
 			continue;
-		if (!shown_same(ic, hits[i].name, hits[i].version, text)) {
+		if (!shown_same(ic, hits[i].name, hits[i].version, NULL,
+				text)) {
 			ic->found = 1;
 			info_feed(ctx, text);
 		}
@@ -660,5 +657,7 @@ static int cmd_info(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_info_desc = {
 	"info", "[GLOB]", "show package information",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_LISTING | CMD_NAMES, cmd_info
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_FIELDS |
+		CMD_LISTING | CMD_NAMES | CMD_STATUS_READ,
+	cmd_info
 };

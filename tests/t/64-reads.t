@@ -467,6 +467,12 @@ same_as_pool info 'lib*'
 same_as_pool info -i 'NANO*'
 same_as_pool --short-description info '*ssl*'
 same_as_pool info
+# without a database (none on this root) info reads opkg's status
+# straight, and the feed entry of an installed package is merged into
+# it, from the rows and from the pool alike
+run "$PKG" -V2 -o "$L" info libgcc1
+unlike "$OUT" "Imported" "info -V2: the status read straight, no database built"
+same_as_pool info libgcc1
 run "$PKG" -o "$L" info libgcc1
 is "$(printf '%s\n' "$OUT" | grep -c '^Package: libgcc1$')" 1 \
 	"info libgcc1 from the rows caches: one entry"
