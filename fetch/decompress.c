@@ -22,8 +22,6 @@
 #include "fetch.h"
 #include "base.h"
 
-#define DECOMP_DEFAULT_MAX ((size_t)256 << 20)
-
 /* Name of the compression of in, or NULL for plain data. */
 static const char *compression(const unsigned char *in, size_t n)
 {

@@ -179,4 +179,41 @@ FILE *fetch_zopen_fd(int fd, const char *name, size_t max);
 int fetch_decompress_fd(int fd, const char *name, size_t max, char **out,
 			size_t *outlen);
 
+/* What a stream may give when its caller sets no cap (max 0). */
+#define DECOMP_DEFAULT_MAX ((size_t)256 << 20)
+
+/* Random access into a gzip file (gzseek.c): a point where inflate can
+ * start, at the end of a deflate block. */
+#define FETCH_GZ_WINDOW 32768
+/* The text a point's check covers: all that can refer back into its
+ * window, so a window that is not the text before the point (or in or
+ * bits wrong) cannot go unseen. */
+#define FETCH_GZ_CHECK FETCH_GZ_WINDOW
+struct fetch_gz_point {
+	uint64_t out;	/* the text's offset there */
+	uint64_t in;	/* the file's offset of the first byte not read */
+	unsigned bits;	/* 0-7: bits of the byte before in not read yet */
+	uint32_t check; /* CRC-32 of the FETCH_GZ_CHECK bytes of text from
+			 * out (fewer where the text ends) */
+	const unsigned char *window; /* the FETCH_GZ_WINDOW bytes of text
+				      * before out */
+};
+/* Inflate fd's gzip data (read with pread from its start; not owned),
+ * checking it whole, and give fn a point (its window valid during the
+ * call) at the first block's end at least span (>= FETCH_GZ_WINDOW)
+ * bytes of text after the last point; fn returns non-zero to stop
+ * (returned). 0, or -PKGE_FORMAT (not gzip, corrupt, cut short, more
+ * than one member), -ENOMEM, -errno; not reported. */
+int fetch_gz_points(int fd, uint64_t span,
+		    int (*fn)(const struct fetch_gz_point *pt, void *ud),
+		    void *ud);
+/* A stream of the text of fd (owned from here on), a gzip file pt was
+ * taken of by fetch_gz_points, from pt->out on; as fetch_zopen_fd's
+ * (max counted from there), but the gzip trailer is not checked: the
+ * points were taken in a checked inflate of the same file, and the text
+ * the point gives first must have its check. NULL when it has not, when
+ * fd cannot be read there or on no memory (not reported). */
+FILE *fetch_gz_open_at(int fd, const char *name, size_t max,
+		       const struct fetch_gz_point *pt);
+
 #endif

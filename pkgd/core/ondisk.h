@@ -29,6 +29,7 @@
 #define FEED_CACHE_SOLV ".solv"
 #define FEED_CACHE_DESC ".desc"
 #define FEED_CACHE_ROWS ".rows"
+#define FEED_CACHE_ZIDX ".zidx"
 
 /* sysupgrade continuity (docs/sysupgrade.md) */
 #define WORLD_FILE "etc/pkg/world"

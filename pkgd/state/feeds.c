@@ -129,6 +129,13 @@ static int read_in(int dfd, const char *name, char **text, size_t *len)
 	return r;
 }
 
+int feed_list_fd(struct pkg_ctx *ctx, const char *name)
+{
+	int dfd = feed_lists_fd(ctx, 0);
+
+	return dfd < 0 ? dfd : open_in(dfd, name);
+}
+
 FILE *feed_list_open(struct pkg_ctx *ctx, const char *name)
 {
 	int dfd = feed_lists_fd(ctx, 0), fd;
@@ -195,13 +202,13 @@ static char *feed_cache_name(const struct pkg_ctx *ctx, const char *name,
 }
 
 /* What follows the tag in file, a directory entry of the cache, when
- * it is one of feed name's: NAME.<16 hex> then FEED_CACHE_SOLV, _DESC
- * or _ROWS, and for a cache being written ".<pid>" (*pid set,
+ * it is one of feed name's: NAME.<16 hex> then FEED_CACHE_SOLV, _DESC,
+ * _ROWS or _ZIDX, and for a cache being written ".<pid>" (*pid set,
  * else 0). NULL when it is not one of ours. */
 static const char *cache_entry(const char *file, const char *name, long *pid)
 {
 	static const char *const sfx[] = { FEED_CACHE_SOLV, FEED_CACHE_DESC,
-					    FEED_CACHE_ROWS };
+					    FEED_CACHE_ROWS, FEED_CACHE_ZIDX };
 	size_t n = strlen(name), i, k;
 	const char *p;
 	char *end;
@@ -818,7 +825,44 @@ struct feed_cursor {
 	char *name;
 	FILE *fp;
 	size_t pos;	/* bytes of decompressed text read so far */
+	struct feed_zidx zidx; /* the list's seek index, once looked for */
+	int zidx_looked;
 };
+
+/* Start c's stream at the last point of the list's seek index before
+ * off, when that is past where the stream is (or would start): the
+ * index mapped, or first written, when a stanza a whole span or more
+ * on is asked for. */
+static void cursor_jump(struct pkg_ctx *ctx, struct feed_cursor *c,
+			size_t off)
+{
+	size_t from = c->fp ? c->pos : 0;
+	struct fetch_gz_point pt;
+	char *shown;
+	FILE *fp;
+	int fd;
+
+	if (off - from < FEED_ZIDX_SPAN)
+		return;
+	if (!c->zidx_looked) {
+		c->zidx_looked = 1;
+		if (!feed_zidx_map(ctx, c->name, &c->zidx) &&
+		    feed_zidx_write(ctx, c->name) == 0)
+			feed_zidx_map(ctx, c->name, &c->zidx);
+	}
+	if (!feed_zidx_point(&c->zidx, from, off, &pt) ||
+	    (fd = feed_list_fd(ctx, c->name)) < 0)
+		return;
+	shown = list_shown(ctx, c->name);
+	fp = fetch_gz_open_at(fd, shown ? shown : c->name, 0, &pt);
+	free(shown);
+	if (!fp)
+		return;
+	if (c->fp)
+		fclose(c->fp);
+	c->fp = fp;
+	c->pos = (size_t)pt.out;
+}
 
 static FILE *cursor_at(struct pkg_ctx *ctx, const char *name, size_t off,
 		       struct feed_cursor **out)
@@ -851,6 +895,7 @@ static FILE *cursor_at(struct pkg_ctx *ctx, const char *name, size_t off,
 			fclose(ctx->cursors[i].fp);
 			ctx->cursors[i].fp = NULL;
 		}
+	cursor_jump(ctx, c, off);
 	if (!c->fp) {
 		c->fp = feed_list_open(ctx, name); /* NULL: gone since read */
 		c->pos = 0;
@@ -869,6 +914,7 @@ void feed_cursors_release(struct pkg_ctx *ctx)
 	for (i = 0; i < ctx->ncursors; i++) {
 		if (ctx->cursors[i].fp)
 			fclose(ctx->cursors[i].fp);
+		feed_zidx_unmap(&ctx->cursors[i].zidx);
 		free(ctx->cursors[i].name);
 	}
 	free(ctx->cursors);

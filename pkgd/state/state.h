@@ -241,6 +241,9 @@ void feed_cache_open(struct pkg_ctx *ctx);
 /* A stream of feed name's stored list (decompressed), or NULL when it is
  * not there (or reported when it cannot be read). */
 FILE *feed_list_open(struct pkg_ctx *ctx, const char *name);
+/* Feed name's stored list as it is (compressed), open for reading: fd
+ * or -errno (not reported). */
+int feed_list_fd(struct pkg_ctx *ctx, const char *name);
 /* The caches of a feed's list in FEED_CACHE_DIR, for other files than
  * the pool's (feed_desc.c). The name of feed name's cache with suffix
  * for its list as it is now (malloc'd; NULL: no list). */
@@ -323,6 +326,27 @@ void feed_rows_unmap(struct feed_rows *r);
  * directory). */
 int feed_rows_write(struct pkg_ctx *ctx, const char *name, Id *ids,
 		    size_t n);
+/* A feed list's seek index (feed_zidx.c), mapped. */
+struct feed_zidx {
+	void *map;
+	size_t size, n;
+	const unsigned char *recs; /* n points */
+};
+/* A point every FEED_ZIDX_SPAN bytes of a list's text. */
+#define FEED_ZIDX_SPAN ((uint64_t)512 << 10)
+/* Map the seek index of feed name's list as it is now: 1, or 0 when
+ * there is none or it does not check (not reported). */
+int feed_zidx_map(struct pkg_ctx *ctx, const char *name, struct feed_zidx *x);
+/* The last point at or before offset off of the text, when it is past
+ * from (where a stream already is): 1 (*pt set, its window in the map),
+ * else 0. */
+int feed_zidx_point(const struct feed_zidx *x, uint64_t from, uint64_t off,
+		    struct fetch_gz_point *pt);
+void feed_zidx_unmap(struct feed_zidx *x);
+/* Write the seek index of feed name's list as it is now (one whole
+ * inflate of it; a list that is not gzip gets an index of no points).
+ * 0 or -errno, unreported (best effort). */
+int feed_zidx_write(struct pkg_ctx *ctx, const char *name);
 /* Write the rows cache of each configured feed that has a list and no
  * rows cache for it, from all (the loaded pool's packages): the next
  * list, find or info reads that instead of the pool. Best effort. */

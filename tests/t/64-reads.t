@@ -479,6 +479,49 @@ is "$(printf '%s\n' "$OUT" | grep -c '^Package: libgcc1$')" 1 \
 like "$OUT" "Status: install hold,user installed" "...the installed one"
 like "$OUT" "Filename: libgcc1_13\.1\.0-4_" \
 	"...with the feed entry's Filename"
+# ---- info from the lists' seek indexes (feed_zidx.c) ----
+# A stanza 512 KiB or more into a list is read from the point of the
+# list's seek index before it (NAME.<tag>.zidx, written by the first
+# read that far: luci's themes are 940 KB into its list), where inflate
+# starts (lseek) with the 32 KiB of text before it; the same lines. A
+# point whose first text does not have its check is not used (the list
+# read from its start); an index that does not check is written again.
+# seeks CMD...: pkg -o $L CMD with its lseek calls in $T/lseek.
+seeks() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=lseek -o "$T/lseek" \
+		"$PKG" -o "$L" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	OUT=$(cat "$T/out")
+}
+rm -f "$C"/*.zidx
+run "$PKG" -o "$L" --fields Package,Version info 'luci-theme-*'
+is "$RC:$(printf '%s\n' "$OUT" | grep -c '^Package: luci-theme-')" "0:4" \
+	"info of four stanzas 940 KB into luci's list"
+printf '%s\n' "$OUT" >"$T/theme.out"
+is "$(ls "$C" | grep -c '^luci\..*\.zidx$')" 1 "...writes luci's seek index"
+is "$(ls "$C" | grep -c '\.zidx$')" 1 "...and no other list's"
+zi=$(ls "$C"/luci.*.zidx)
+cp "$zi" "$T/luci.zidx"
+is "$(stat -c %s "$zi")" $((8 + 24 + 32768 + 16)) "...one point (944 KB of text)"
+seeks --fields Package,Version info 'luci-theme-*'
+t_ok "...the next reads from the point: the same lines" \
+	test "$OUT" = "$(cat "$T/theme.out")"
+t_ok "...starting there (lseek)" grep -q 'lseek(' "$T/lseek"
+python3 -c '
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[8 + 24 + 32768 - 1] ^= 0x20  # the window byte just before the point
+open(sys.argv[1], "wb").write(b)' "$zi"
+seeks --fields Package,Version info 'luci-theme-*'
+is "$RC:$(cat "$T/err")" "0:" "a point whose window was changed: no error"
+t_ok "...and the same lines (read from the list's start)" \
+	test "$OUT" = "$(cat "$T/theme.out")"
+head -c 5000 "$T/luci.zidx" >"$zi"
+run "$PKG" -o "$L" --fields Package,Version info 'luci-theme-*'
+t_ok "an index cut short: the same lines" \
+	test "$OUT" = "$(cat "$T/theme.out")"
+t_ok "...and the index written again, whole" cmp -s "$T/luci.zidx" "$zi"
 # rows caches that do not check: cut short, names out of order, a string
 # past the strings, strings without their last NUL, a link
 pr=$(ls "$C"/packages.*.rows)

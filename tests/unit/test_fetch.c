@@ -704,6 +704,144 @@ static void test_decompress_fd(void **state)
 	free(plain);
 }
 
+/* The points fetch_gz_points gives, windows copied. */
+struct gz_points {
+	struct fetch_gz_point p[32];
+	unsigned char win[32][FETCH_GZ_WINDOW];
+	size_t n;
+};
+
+static int keep_point(const struct fetch_gz_point *pt, void *ud)
+{
+	struct gz_points *g = ud;
+
+	if (g->n == 32)
+		return -ENOSPC;
+	g->p[g->n] = *pt;
+	memcpy(g->win[g->n], pt->window, FETCH_GZ_WINDOW);
+	g->p[g->n].window = g->win[g->n];
+	g->n++;
+	return 0;
+}
+
+/* fd's text from pt (fd not owned), up to max bytes: malloc'd, *len
+ * bytes; NULL when the stream does not open. */
+static char *text_upto(int fd, const struct fetch_gz_point *pt, size_t max,
+		       size_t *len)
+{
+	FILE *fp = fetch_gz_open_at(dup(fd), "list", 0, pt);
+	char *buf = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	if (!fp)
+		return NULL;
+	while (*len < max) {
+		if (cap - *len < 65536) {
+			cap = cap ? 2 * cap : 1 << 20;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = fread(buf + *len, 1,
+			  cap - *len < max - *len ? cap - *len : max - *len,
+			  fp);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	assert_false(ferror(fp));
+	fclose(fp);
+	return buf;
+}
+
+static char *text_from(int fd, const struct fetch_gz_point *pt, size_t *len)
+{
+	return text_upto(fd, pt, SIZE_MAX, len);
+}
+
+/* Random access into the 2.2 MB gzip'd packages list of 19.07.1: a
+ * point about every span bytes of text, each giving the text from there
+ * to the end; a point whose window, bits or offset is not the file's
+ * is refused by its check; a file of two members, cut short or not
+ * gzip gives no points. */
+static void test_gz_points(void **state)
+{
+	struct tctx *t = *state;
+	const char *gz = FX_1907 "/feeds/openwrt_packages/Packages.gz";
+	struct gz_points *g = calloc(1, sizeof(*g));
+	struct fetch_gz_point bad;
+	unsigned char *forged = malloc(FETCH_GZ_WINDOW);
+	size_t plen, glen, len, i;
+	char *plain = NULL, *text, *data = unit_slurp(gz, &glen), p[256];
+	int fd = open(gz, O_RDONLY | O_CLOEXEC), two;
+
+	assert_non_null(g);
+	assert_non_null(forged);
+	assert_true(fd >= 0);
+	assert_int_equal(fetch_decompress_file(gz, 0, &plain, &plen), 0);
+	assert_int_equal(fetch_gz_points(fd, 1000, keep_point, g), -EINVAL);
+	assert_int_equal(fetch_gz_points(fd, 256 << 10, keep_point, g), 0);
+	assert_true(g->n >= 6 && g->n <= 9); /* 2,221,119 bytes of text */
+	for (i = 0; i < g->n; i++) {
+		assert_true(g->p[i].out >= (i + 1) * (256 << 10));
+		assert_true(g->p[i].out < plen && g->p[i].in < glen);
+		text = text_from(fd, &g->p[i], &len);
+		assert_non_null(text);
+		assert_int_equal(len, plen - g->p[i].out);
+		assert_memory_equal(text, plain + g->p[i].out, len);
+		free(text);
+	}
+	/* one byte of the window changed, where the text refers back */
+	bad = g->p[2];
+	memcpy(forged, bad.window, FETCH_GZ_WINDOW);
+	bad.window = forged;
+	for (i = FETCH_GZ_WINDOW; i-- > 0;) { /* the nearest first */
+		forged[i] ^= 0x20;
+		text = text_upto(fd, &bad, 2 * FETCH_GZ_WINDOW, &len);
+		forged[i] ^= 0x20;
+		if (!text)
+			break;
+		/* a byte nothing refers to: the same text */
+		assert_int_equal(len, 2 * FETCH_GZ_WINDOW);
+		assert_memory_equal(text, plain + bad.out, len);
+		free(text);
+	}
+	assert_true(i < FETCH_GZ_WINDOW);
+	bad = g->p[2];
+	bad.bits = (bad.bits + 1) & 7;
+	assert_null(text_from(fd, &bad, &len));
+	bad = g->p[2];
+	bad.in++;
+	assert_null(text_from(fd, &bad, &len));
+	bad = g->p[2];
+	bad.check ^= 1;
+	assert_null(text_from(fd, &bad, &len));
+	close(fd);
+	/* two members; cut short; not gzip */
+	tpath(t, "two.gz", p, sizeof(p));
+	data = realloc(data, 2 * glen);
+	assert_non_null(data);
+	memcpy(data + glen, data, glen);
+	assert_int_equal(hostfs_write_atomic(p, data, 2 * glen, 0644), 0);
+	two = open(p, O_RDONLY | O_CLOEXEC);
+	g->n = 0;
+	assert_int_equal(fetch_gz_points(two, 256 << 10, keep_point, g),
+			 -PKGE_FORMAT);
+	close(two);
+	assert_int_equal(hostfs_write_atomic(p, data, glen / 2, 0644), 0);
+	two = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(fetch_gz_points(two, 256 << 10, keep_point, g) < 0);
+	close(two);
+	assert_int_equal(hostfs_write_atomic(p, plain, plen, 0644), 0);
+	two = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(fetch_gz_points(two, 256 << 10, keep_point, g) < 0);
+	close(two);
+	free(forged);
+	free(data);
+	free(plain);
+	free(g);
+}
+
 static void test_fetch_file_url(void **state)
 {
 	struct tctx *t = *state;
@@ -809,6 +947,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_decompress),
 		cmocka_unit_test_setup_teardown(test_decompress_fd, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_gz_points, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_file_url, setup,
 						teardown),
