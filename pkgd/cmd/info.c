@@ -65,10 +65,14 @@ static char *info_desc(struct pkg_ctx *ctx, const char *text, const char *v)
 	return desc_opkg(text, strlen(text), isatty(fileno(ctx->out)));
 }
 
-/* An installed package info has shown: a feed entry of the same name,
- * version and architecture is not shown again (opkg merges the two). */
+/* An installed package info shows. When installed (or failed), a feed
+ * entry of the same name, version and architecture is not shown again
+ * (opkg merges the two). */
 struct shown_pkg {
 	char *name, *version, *arch;
+	int counts;	/* installed or failed */
+	int has_arch;	/* arch is its own, not "all" for none */
+	char *twin;	/* its feed entry's stanza (rows path, read ahead) */
 };
 
 struct info_ctx {
@@ -81,9 +85,11 @@ struct info_ctx {
 	 * (nfeeds of them; none mapped for a feed without a list). */
 	struct feed_rows *rows;
 	size_t nfeeds;
-	/* the installed packages shown (not for status) */
+	/* the installed packages shown (not for status); collected: all
+	 * of them, before they are printed (rows path) */
 	struct shown_pkg *shown;
 	size_t nshown, shown_cap;
+	int collected;
 	int r;
 };
 
@@ -118,47 +124,23 @@ static Id feed_twin(struct pkg_ctx *ctx, const struct db_pkg *p)
 	return twin;
 }
 
-/* The same from the rows caches: the first feed entry (feeds in their
- * order, a feed's entries in its list's) of p's name and version whose
- * stanza has p's architecture. */
-static char *feed_twin_rows(struct info_ctx *ic, const struct db_pkg *p)
-{
-	struct ctl_stanza st;
-	struct feed_row row;
-	char *text;
-	size_t i, j;
-	int same;
-
-	for (i = 0; p->arch && i < ic->nfeeds; i++) {
-		const struct feed_rows *r = &ic->rows[i];
-		for (j = feed_rows_lower(r, p->name);
-		     j < r->n && !strcmp(feed_rows_name(r, j), p->name); j++) {
-			feed_rows_get(r, j, &row);
-			if (strcmp(row.version, p->version) ||
-			    feed_stanza_at(ic->ctx, ic->ctx->conf.srcs[i].name,
-					   row.off, &text) < 0)
-				continue;
-			memset(&st, 0, sizeof(st));
-			same = ctl_parse_one(text, strlen(text), &st) == 0 &&
-			       !strcmp(stanza_arch(&st), p->arch);
-			ctl_stanza_release(&st);
-			if (same)
-				return text;
-			free(text);
-		}
-	}
-	return NULL;
-}
-
 /* The stanza text of the feed entry info merges into installed p's, or
  * NULL. */
 static char *feed_twin_text(struct info_ctx *ic, const struct db_pkg *p)
 {
 	char *text = NULL;
+	size_t i;
 	Id twin;
 
-	if (ic->rows)
-		return feed_twin_rows(ic, p);
+	if (ic->rows) { /* read ahead (twins_read) */
+		for (i = 0; i < ic->nshown; i++)
+			if (!strcmp(ic->shown[i].name, p->name)) {
+				text = ic->shown[i].twin;
+				ic->shown[i].twin = NULL;
+				break;
+			}
+		return text;
+	}
 	twin = feed_twin(ic->ctx, p);
 	if (twin && feed_stanza_text(ic->ctx, twin, &text) < 0)
 		text = NULL;
@@ -244,8 +226,7 @@ static int shown_add(struct info_ctx *ic, const struct db_pkg *p)
 {
 	struct shown_pkg *v, *e;
 
-	if (ic->is_status ||
-	    (strcmp(p->state, "installed") && strcmp(p->state, "failed")))
+	if (ic->is_status || ic->collected)
 		return 0;
 	if (ic->nshown == ic->shown_cap) {
 		size_t c = ic->shown_cap ? 2 * ic->shown_cap : 16;
@@ -255,6 +236,10 @@ static int shown_add(struct info_ctx *ic, const struct db_pkg *p)
 		ic->shown_cap = c;
 	}
 	e = &ic->shown[ic->nshown];
+	e->counts = !strcmp(p->state, "installed") ||
+		    !strcmp(p->state, "failed");
+	e->has_arch = p->arch != NULL;
+	e->twin = NULL;
 	e->name = strdup(p->name);
 	e->version = strdup(p->version);
 	e->arch = strdup(p->arch ? p->arch : "all");
@@ -265,6 +250,102 @@ static int shown_add(struct info_ctx *ic, const struct db_pkg *p)
 		return ic->r = -ENOMEM;
 	}
 	ic->nshown++;
+	return 0;
+}
+
+/* The rows path's first pass: the packages info_one or status_read_one
+ * will show, remembered. */
+static int collect_one(const struct db_pkg *p, void *ud)
+{
+	struct info_ctx *ic = ud;
+
+	if (!pkg_glob_match(ic->ctx, ic->glob, p->name) ||
+	    !strcmp(p->state, "removed"))
+		return 0;
+	return shown_add(ic, p) < 0;
+}
+
+static int collect_read_one(const struct db_pkg *p, const char *conffiles,
+			    const char *order, void *ud)
+{
+	(void)conffiles;
+	(void)order;
+	return collect_one(p, ud);
+}
+
+/* A feed entry that may be an installed package's (same name and
+ * version). */
+struct twin_cand {
+	size_t shown;	/* which one */
+	size_t feed;
+	uint64_t off;
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct twin_cand *x = a, *y = b;
+
+	if (x->feed != y->feed)
+		return x->feed < y->feed ? -1 : 1;
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+/* Each shown package's feed entry, from the rows caches: the first (in
+ * the pool's order: feeds in theirs, a feed's entries in its list's) of
+ * its name and version whose stanza has its architecture, read in that
+ * order, each list forward once (in the order of the names, each read
+ * went back to another list's start). 0 or -ENOMEM (reported). */
+static int twins_read(struct info_ctx *ic)
+{
+	struct twin_cand *c = NULL, *v;
+	size_t n = 0, cap = 0, i, j, k;
+	struct ctl_stanza st;
+	struct feed_row row;
+	char *text;
+	int same;
+
+	for (k = 0; k < ic->nshown; k++) {
+		const struct shown_pkg *e = &ic->shown[k];
+		for (i = 0; e->has_arch && i < ic->nfeeds; i++) {
+			const struct feed_rows *r = &ic->rows[i];
+			for (j = feed_rows_lower(r, e->name);
+			     j < r->n && !strcmp(feed_rows_name(r, j), e->name);
+			     j++) {
+				feed_rows_get(r, j, &row);
+				if (strcmp(row.version, e->version))
+					continue;
+				if (n == cap) {
+					cap = cap ? 2 * cap : 64;
+					if (!(v = realloc(c, cap * sizeof(*v)))) {
+						free(c);
+						return pkg_error(-ENOMEM,
+							"cannot show the "
+							"installed packages");
+					}
+					c = v;
+				}
+				c[n++] = (struct twin_cand){ k, i, row.off };
+			}
+		}
+	}
+	if (n)
+		qsort(c, n, sizeof(*c), cand_cmp);
+	for (i = 0; i < n; i++) {
+		struct shown_pkg *e = &ic->shown[c[i].shown];
+		if (e->twin ||
+		    feed_stanza_at(ic->ctx, ic->ctx->conf.srcs[c[i].feed].name,
+				   c[i].off, &text) < 0)
+			continue;
+		memset(&st, 0, sizeof(st));
+		same = ctl_parse_one(text, strlen(text), &st) == 0 &&
+		       !strcmp(stanza_arch(&st), e->arch);
+		ctl_stanza_release(&st);
+		if (same)
+			e->twin = text;
+		else
+			free(text);
+	}
+	free(c);
 	return 0;
 }
 
@@ -404,7 +485,8 @@ static int shown_same(const struct info_ctx *ic, const char *name,
 
 	for (i = 0; !same && i < ic->nshown; i++) {
 		const struct shown_pkg *e = &ic->shown[i];
-		if (strcmp(e->name, name) || strcmp(e->version, version))
+		if (!e->counts || strcmp(e->name, name) ||
+		    strcmp(e->version, version))
 			continue;
 		if (!arch) {
 			if (ctl_parse_one(text, strlen(text), &st) < 0)
@@ -552,6 +634,7 @@ static void info_ctx_release(struct info_ctx *ic)
 		free(ic->shown[i].name);
 		free(ic->shown[i].version);
 		free(ic->shown[i].arch);
+		free(ic->shown[i].twin);
 	}
 	free(ic->shown);
 }
@@ -632,7 +715,15 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 	queue_init(&all);
 	if (feeds && (r = info_rows_map(&ic)) == 0)
 		r = session_load_pool(ctx);
-	if (r >= 0)
+	if (r > 0) { /* the rows: the feed entries of what will be shown */
+		r = ctx->db ? db_pkg_each(ctx->db, collect_one, &ic)
+			    : opkg_status_full_each(ctx, collect_read_one,
+						    &ic);
+		if (r >= 0 && ic.r == 0)
+			r = twins_read(&ic);
+		ic.collected = 1;
+	}
+	if (r >= 0 && ic.r == 0)
 		r = ctx->db ? db_pkg_each(ctx->db, info_one, &ic)
 			    : opkg_status_full_each(ctx, status_read_one, &ic);
 	if (r >= 0 && ic.r < 0)

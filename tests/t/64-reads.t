@@ -479,6 +479,17 @@ is "$(printf '%s\n' "$OUT" | grep -c '^Package: libgcc1$')" 1 \
 like "$OUT" "Status: install hold,user installed" "...the installed one"
 like "$OUT" "Filename: libgcc1_13\.1\.0-4_" \
 	"...with the feed entry's Filename"
+# installed as another architecture: two entries, the feed's shown
+cp "$L/usr/lib/opkg/status" "$T/status.was"
+sed -i "/^Package: libgcc1\$/,/^\$/s/^Architecture: .*/Architecture: mips_24kc/" \
+	"$L/usr/lib/opkg/status"
+run "$PKG" -o "$L" info libgcc1
+is "$(printf '%s\n' "$OUT" | grep -c '^Package: libgcc1$')" 2 \
+	"info libgcc1 installed as mips_24kc: two entries"
+is "$(printf '%s\n' "$OUT" | grep -c '^Filename: ')" 1 \
+	"...the feed's Filename in the feed's entry alone"
+same_as_pool info libgcc1
+cp "$T/status.was" "$L/usr/lib/opkg/status"
 # ---- info from the lists' seek indexes (feed_zidx.c) ----
 # A stanza 512 KiB or more into a list is read from the point of the
 # list's seek index before it (NAME.<tag>.zidx, written by the first
