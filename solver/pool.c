@@ -423,6 +423,11 @@ int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b)
 	return r < 0 ? -1 : r > 0;
 }
 
+int solver_evrcmp(const struct pkg_solver *s, const char *a, const char *b)
+{
+	return pool_evrcmp_str(s->pool, a, b, EVRCMP_COMPARE);
+}
+
 void solver_whatprovides(const struct pkg_solver *s, const char *dep,
 			 Queue *q)
 {

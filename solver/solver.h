@@ -119,6 +119,10 @@ char *solver_deps_str(const struct pkg_solver *s, Id p, Id key);
 void solver_deps_names(const struct pkg_solver *s, Id p, Id key, Queue *out);
 /* opkg-style version comparison (Debian order): <0, 0, >0. */
 int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b);
+/* Two versions compared as the pool compares its packages' when it picks
+ * the best candidate (solver_better: the strings as they are, no "-0"
+ * added): <0, 0, >0. */
+int solver_evrcmp(const struct pkg_solver *s, const char *a, const char *b);
 /* Solvables providing the dependency string ("name", "name (>= 1)"). */
 void solver_whatprovides(const struct pkg_solver *s, const char *dep,
 			 Queue *q);

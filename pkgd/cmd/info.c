@@ -81,7 +81,7 @@ struct info_ctx {
 	int is_status;
 	int first;
 	int found;
-	/* Without a pool (info_rows_map): each configured feed's rows cache
+	/* Without a pool (feed_rows_map_all): each configured feed's rows cache
 	 * (nfeeds of them; none mapped for a feed without a list). */
 	struct feed_rows *rows;
 	size_t nfeeds;
@@ -595,41 +595,11 @@ static int info_available_rows(struct info_ctx *ic)
 	return 0;
 }
 
-/* Map every configured feed's rows cache: 1; 0 when a feed with a list
- * has none (the pool is loaded then); -errno, reported. */
-static int info_rows_map(struct info_ctx *ic)
-{
-	struct pkg_ctx *ctx = ic->ctx;
-	size_t i;
-	int k = 1;
-
-	ic->nfeeds = ctx->conf.nsrcs;
-	if (!(ic->rows = calloc(ic->nfeeds ? ic->nfeeds : 1,
-				sizeof(*ic->rows))))
-		return pkg_error(-ENOMEM, "cannot show the feeds");
-	for (i = 0; k != 0 && i < ic->nfeeds; i++) {
-		k = feed_rows_map(ctx, ctx->conf.srcs[i].name, &ic->rows[i],
-				  NULL);
-		if (k < 0 && k != -ENOENT) /* -ENOENT: no list, no rows */
-			break;
-	}
-	if (k == 1 || k == -ENOENT)
-		return 1;
-	for (i = 0; i < ic->nfeeds; i++)
-		feed_rows_unmap(&ic->rows[i]);
-	free(ic->rows);
-	ic->rows = NULL;
-	ic->nfeeds = 0;
-	return k;
-}
-
 static void info_ctx_release(struct info_ctx *ic)
 {
 	size_t i;
 
-	for (i = 0; i < ic->nfeeds; i++)
-		feed_rows_unmap(&ic->rows[i]);
-	free(ic->rows);
+	feed_rows_unmap_all(ic->rows, ic->nfeeds);
 	for (i = 0; i < ic->nshown; i++) {
 		free(ic->shown[i].name);
 		free(ic->shown[i].version);
@@ -713,8 +683,10 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 	Queue all;
 
 	queue_init(&all);
-	if (feeds && (r = info_rows_map(&ic)) == 0)
+	if (feeds && (r = feed_rows_map_all(ctx, &ic.rows)) == 0)
 		r = session_load_pool(ctx);
+	if (ic.rows)
+		ic.nfeeds = ctx->conf.nsrcs;
 	if (r > 0) { /* the rows: the feed entries of what will be shown */
 		r = ctx->db ? db_pkg_each(ctx->db, collect_one, &ic)
 			    : opkg_status_full_each(ctx, collect_read_one,

@@ -171,6 +171,37 @@ size_t feed_rows_lower(const struct feed_rows *r, const char *name)
 	return lo;
 }
 
+int feed_rows_map_all(struct pkg_ctx *ctx, struct feed_rows **out)
+{
+	size_t i, n = ctx->conf.nsrcs;
+	struct feed_rows *v = calloc(n ? n : 1, sizeof(*v));
+	int k = 1;
+
+	*out = NULL;
+	if (!v)
+		return pkg_error(-ENOMEM, "cannot read the feeds");
+	for (i = 0; k != 0 && i < n; i++) {
+		k = feed_rows_map(ctx, ctx->conf.srcs[i].name, &v[i], NULL);
+		if (k < 0 && k != -ENOENT) /* -ENOENT: no list, no rows */
+			break;
+	}
+	if (k == 1 || k == -ENOENT) {
+		*out = v;
+		return 1;
+	}
+	feed_rows_unmap_all(v, n);
+	return k;
+}
+
+void feed_rows_unmap_all(struct feed_rows *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; rows && i < n; i++)
+		feed_rows_unmap(&rows[i]);
+	free(rows);
+}
+
 void feed_rows_unmap(struct feed_rows *r)
 {
 	if (r->map)

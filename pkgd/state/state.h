@@ -317,6 +317,12 @@ int feed_rows_map(struct pkg_ctx *ctx, const char *name, struct feed_rows *r,
 void feed_rows_get(const struct feed_rows *r, size_t i, struct feed_row *out);
 /* Row i's name alone. */
 const char *feed_rows_name(const struct feed_rows *r, size_t i);
+/* Map every configured feed's rows cache (none for a feed without a
+ * list: its rows are empty): 1, *rows set (ctx->conf.nsrcs of them, in
+ * the configured order); 0 when a feed with a list has none (the pool
+ * is loaded instead); -errno, reported. */
+int feed_rows_map_all(struct pkg_ctx *ctx, struct feed_rows **rows);
+void feed_rows_unmap_all(struct feed_rows *rows, size_t n);
 /* The first row whose name sorts at or after name (r->n: none). */
 size_t feed_rows_lower(const struct feed_rows *r, const char *name);
 void feed_rows_unmap(struct feed_rows *r);

@@ -336,6 +336,34 @@ is "$OUT" "/etc/democonf.conf	democonf	changed here and in the image" \
 op install ca-bundle
 is "$RC" 0 "a package the image no longer has comes from the feed"
 like "$OUT" "Downloading" "...downloaded"
+# list-upgradable: the image's version is a candidate too, behind the
+# feeds' and not with --from-feed; from the rows caches and from the
+# pool alike. democonf 2.0 from the feed in the overlay, then an image
+# with democonf 3.0.
+op list-upgradable
+is "$OUT" "democonf - 1.1 - 2.0" "list-upgradable: the feed's newer version"
+op install democonf
+is "$RC" 0 "democonf 2.0 from the feed"
+mkdir -p "$T/img3"
+mk_conf_pkg "$T/img3" 3.0 "setting=image3" || exit 1
+R2=$T/newrom3
+mkdir -p "$R2"
+cp -a "$R/rom/." "$R2/"
+awk -v RS= -v ORS='\n\n' '!/Package: democonf\n/' \
+	"$R/rom/usr/lib/opkg/status" >"$R2/usr/lib/opkg/status"
+rm -f "$R2"/usr/lib/opkg/info/democonf.*
+rom_add_ipk "$R2" "$T/img3"/democonf_3.0_*.ipk 1
+rm -rf "$R/rom" && mv "$R2" "$R/rom"
+op list-installed
+like "$OUT" "democonf - 2\.0" "an image with democonf 3.0: the overlay's 2.0 stays"
+for how in rows pool; do
+	[ $how = pool ] && rm -f "$R"/tmp/pkg-cache/*.rows "$U"/tmp/pkg-cache/*.rows
+	op list-upgradable
+	is "$OUT" "democonf - 2.0 - 3.0" \
+		"list-upgradable ($how): the image's version, newer than the feed's"
+	op list-upgradable --from-feed
+	is "$OUT" "" "...not with --from-feed"
+done
 
 # ---- the manifest made at image build time ----
 R3=$T/r3

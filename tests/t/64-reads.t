@@ -490,6 +490,18 @@ is "$(printf '%s\n' "$OUT" | grep -c '^Filename: ')" 1 \
 	"...the feed's Filename in the feed's entry alone"
 same_as_pool info libgcc1
 cp "$T/status.was" "$L/usr/lib/opkg/status"
+# list-upgradable reads the rows too, and opkg's status straight: the
+# highest version of each installed name among the feeds
+sed -i 's/^Version: 13\.1\.0-4$/Version: 13.1.0-3/' "$L/usr/lib/opkg/status"
+opens list-upgradable
+is "$RC:$OUT" "0:libgcc1 - 13.1.0-3 - 13.1.0-4" \
+	"list-upgradable from the rows caches: libgcc1 one release behind"
+is "$(grep -c '\.solv$' "$T/opened")" 0 "...loads no pool"
+run "$PKG" -V2 -o "$L" list-upgradable
+unlike "$OUT" "Imported" "...and builds no database"
+same_as_pool list-upgradable
+same_as_pool --json list-upgradable 'libg*'
+cp "$T/status.was" "$L/usr/lib/opkg/status"
 # ---- info from the lists' seek indexes (feed_zidx.c) ----
 # A stanza 512 KiB or more into a list is read from the point of the
 # list's seek index before it (NAME.<tag>.zidx, written by the first
