@@ -38,6 +38,8 @@ struct ff_feed {
 	int mapped;		/* descriptions from its cache (desc) */
 	struct feed_desc desc;
 	struct feed_desc_writer *build; /* its cache, written on the way */
+	struct feed_zidx zidx;	/* the list's seek index, once looked for */
+	int zidx_looked;
 };
 
 struct feed_fields {
@@ -236,6 +238,31 @@ static void feed_open(struct feed_fields *d, struct ff_feed *f)
 		f->build = NULL;
 }
 
+/* When the next offset asked for is a span or more ahead of where f's
+ * stream is, start it at the point of the list's seek index before that
+ * offset (an install's few packages: the stanzas between are not read).
+ * The stream then starts where a deflate block ends, maybe inside a
+ * stanza: that one's text is at no offset asked for. Not while the
+ * descriptions cache is written (it needs every stanza). */
+static void jump(struct feed_fields *d, struct ff_feed *f)
+{
+	uint64_t at;
+	FILE *fp;
+
+	if (f->build || f->done || f->next >= f->n)
+		return;
+	fp = feed_list_open_near(d->ctx, f->name, &f->zidx, &f->zidx_looked,
+				 f->rd.off, f->offs[f->next], &at);
+	if (!fp)
+		return;
+	fclose(f->rd.fp);
+	f->rd.fp = fp;
+	f->rd.len = f->rd.pos = 0;
+	f->rd.eof = 0;
+	f->rd.off = at;
+	f->rd.line = 0; /* unknown there */
+}
+
 /* Read f forward, a stanza at a time, until index want has been passed,
  * keeping on the way the fields of offsets asked for later. A list that
  * ends or fails to read (a stanza over CTL_STANZA_MAX: update refused such a
@@ -249,6 +276,8 @@ static void read_until(struct feed_fields *d, struct ff_feed *f, size_t want)
 
 	if (!f->rd.fp && !f->done)
 		feed_open(d, f);
+	if (f->rd.fp && f->next <= want)
+		jump(d, f);
 	/* with a cache to write, on to the list's end once want is passed */
 	while (!f->done && (f->next <= want || (f->build && f->next >= f->n))) {
 		r = ctl_read_stanza(&f->rd, &text, &len, &line, &at);
@@ -335,6 +364,7 @@ void feed_fields_close(struct feed_fields *d)
 		feed_desc_end(d->ctx, f->build, 0);
 		if (f->mapped)
 			feed_desc_unmap(&f->desc);
+		feed_zidx_unmap(&f->zidx);
 	}
 	free(d->feeds);
 	vals_free(d->last, d->nnames);

@@ -129,6 +129,34 @@ static int read_in(int dfd, const char *name, char **text, size_t *len)
 	return r;
 }
 
+FILE *feed_list_open_near(struct pkg_ctx *ctx, const char *name,
+			  struct feed_zidx *x, int *looked, uint64_t from,
+			  uint64_t off, uint64_t *at)
+{
+	struct fetch_gz_point pt;
+	char *shown;
+	FILE *fp;
+	int fd;
+
+	if (off < from || off - from < FEED_ZIDX_SPAN)
+		return NULL;
+	if (!*looked) {
+		*looked = 1;
+		if (!feed_zidx_map(ctx, name, x) &&
+		    feed_zidx_write(ctx, name) == 0)
+			feed_zidx_map(ctx, name, x);
+	}
+	if (!feed_zidx_point(x, from, off, &pt) ||
+	    (fd = feed_list_fd(ctx, name)) < 0)
+		return NULL;
+	shown = list_shown(ctx, name);
+	fp = fetch_gz_open_at(fd, shown ? shown : name, 0, &pt);
+	free(shown);
+	if (fp)
+		*at = pt.out;
+	return fp;
+}
+
 int feed_list_fd(struct pkg_ctx *ctx, const char *name)
 {
 	int dfd = feed_lists_fd(ctx, 0);
@@ -830,38 +858,21 @@ struct feed_cursor {
 };
 
 /* Start c's stream at the last point of the list's seek index before
- * off, when that is past where the stream is (or would start): the
- * index mapped, or first written, when a stanza a whole span or more
- * on is asked for. */
+ * off, when that is past where the stream is (or would start). */
 static void cursor_jump(struct pkg_ctx *ctx, struct feed_cursor *c,
 			size_t off)
 {
-	size_t from = c->fp ? c->pos : 0;
-	struct fetch_gz_point pt;
-	char *shown;
-	FILE *fp;
-	int fd;
+	uint64_t at;
+	FILE *fp = feed_list_open_near(ctx, c->name, &c->zidx,
+				       &c->zidx_looked, c->fp ? c->pos : 0,
+				       off, &at);
 
-	if (off - from < FEED_ZIDX_SPAN)
-		return;
-	if (!c->zidx_looked) {
-		c->zidx_looked = 1;
-		if (!feed_zidx_map(ctx, c->name, &c->zidx) &&
-		    feed_zidx_write(ctx, c->name) == 0)
-			feed_zidx_map(ctx, c->name, &c->zidx);
-	}
-	if (!feed_zidx_point(&c->zidx, from, off, &pt) ||
-	    (fd = feed_list_fd(ctx, c->name)) < 0)
-		return;
-	shown = list_shown(ctx, c->name);
-	fp = fetch_gz_open_at(fd, shown ? shown : c->name, 0, &pt);
-	free(shown);
 	if (!fp)
 		return;
 	if (c->fp)
 		fclose(c->fp);
 	c->fp = fp;
-	c->pos = (size_t)pt.out;
+	c->pos = (size_t)at;
 }
 
 static FILE *cursor_at(struct pkg_ctx *ctx, const char *name, size_t off,

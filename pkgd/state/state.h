@@ -244,6 +244,16 @@ FILE *feed_list_open(struct pkg_ctx *ctx, const char *name);
 /* Feed name's stored list as it is (compressed), open for reading: fd
  * or -errno (not reported). */
 int feed_list_fd(struct pkg_ctx *ctx, const char *name);
+struct feed_zidx;
+/* A stream of feed name's list from the last point of its seek index
+ * (x: mapped, or first written, when *looked is 0, which it sets) at
+ * or before text offset off and past from, where a stream already is
+ * (0: none): *at its text offset. NULL when off is not a span
+ * (FEED_ZIDX_SPAN) past from, or no such point opens (not reported:
+ * the caller reads on from where it is). */
+FILE *feed_list_open_near(struct pkg_ctx *ctx, const char *name,
+			  struct feed_zidx *x, int *looked, uint64_t from,
+			  uint64_t off, uint64_t *at);
 /* The caches of a feed's list in FEED_CACHE_DIR, for other files than
  * the pool's (feed_desc.c). The name of feed name's cache with suffix
  * for its list as it is now (malloc'd; NULL: no list). */

@@ -545,6 +545,39 @@ run "$PKG" -o "$L" --fields Package,Version info 'luci-theme-*'
 t_ok "an index cut short: the same lines" \
 	test "$OUT" = "$(cat "$T/theme.out")"
 t_ok "...and the index written again, whole" cmp -s "$T/luci.zidx" "$zi"
+# An install reads its packages' Filename and checksums from the point
+# before each stanza too: a feed whose list has 700 KB of other
+# packages before the 23.05.2 packages list (nano and what it needs).
+B=$T/big
+BF=$T/bigfeed
+mkdir -p "$BF"
+awk -v arch="$ARCH" 'BEGIN {
+	for (i = 0; i < 2400; i++) {
+		printf "Package: aaa-filler-%04d\nVersion: 1.0-1\n", i
+		printf "Architecture: %s\nFilename: aaa-filler-%04d.ipk\n", arch, i
+		printf "Size: 100\nSHA256sum: %064d\n", i
+		printf "Description: a stanza that only takes room, %s\n\n", \
+			"to put the packages after it far into the list"
+	} }' >"$BF/Packages"
+cat "$F23/feeds/packages/Packages" >>"$BF/Packages"
+gzip -9nc "$BF/Packages" >"$BF/Packages.gz"
+mk_key "$T/bigkey"
+"$PKG_REPO" sign "$BF/Packages" -k "$T/bigkey" >/dev/null 2>&1
+for f in "$F23"/feeds/packages/*.ipk; do ln -s "$f" "$BF/"; done
+mk_plain_root "$B"
+write_conf "$B/etc/opkg.conf" "src/gz big file://$BF" "arch $ARCH 10"
+install_key "$T/bigkey.pub" "$B/etc/opkg/keys"
+run "$PKG" -o "$B" update
+is "$RC" 0 "a feed with 700 KB before nano's stanza: update"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	strace -f -qq -e trace=lseek -o "$T/lseek" \
+	"$PKG" -o "$B" install nano >"$T/out" 2>"$T/err"
+is "$?" 0 "install nano from it"
+t_ok "...nano is installed" test -x "$B/usr/bin/nano"
+is "$(ls "$B/tmp/pkg-cache" | grep -c '^big\..*\.zidx$')" 1 \
+	"...the list's seek index written"
+t_ok "...its packages read from the point before them (lseek)" \
+	grep -q 'lseek(' "$T/lseek"
 # rows caches that do not check: cut short, names out of order, a string
 # past the strings, strings without their last NUL, a link
 pr=$(ls "$C"/packages.*.rows)
