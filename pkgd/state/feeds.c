@@ -29,12 +29,29 @@ static char *list_shown(const struct pkg_ctx *ctx, const char *name);
  * ctx->cache_fd); every file in them is opened, renamed or removed by
  * name from that descriptor, never through a link ---- */
 
+/* Is the directory at fd one only root or this user can change? Owned
+ * by another user, or writable by its group or by others, it is not:
+ * a list or cache there could be replaced or planted after pkg checked
+ * or wrote it (a directory another user made first, in a ROOT/tmp that
+ * everyone may write to). 0, -PKGE_UNSAFE, or -errno. */
+static int dir_trusted(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -PKGE_UNSAFE;
+	return 0;
+}
+
 int feed_lists_fd(struct pkg_ctx *ctx, int create)
 {
 	const char *shown = ctx->opt.lists_dir ? ctx->opt.lists_dir
 					       : ctx->conf.lists_dir;
 	char *res = NULL;
-	int r = 0;
+	int r = 0, k;
 
 	if (ctx->lists_fd >= 0)
 		return ctx->lists_fd;
@@ -58,6 +75,14 @@ int feed_lists_fd(struct pkg_ctx *ctx, int create)
 		return r; /* never updated: nothing to read */
 	if (r < 0)
 		return pkg_error(r, "cannot use lists directory '%s'", shown);
+	if ((k = dir_trusted(r)) < 0) {
+		close(r);
+		return pkg_error_plain(k, "lists directory '%s' is %s", shown,
+				       k == -PKGE_UNSAFE
+					       ? "another user's or writable "
+						 "by others: not used"
+					       : "unreadable");
+	}
 	return ctx->lists_fd = r;
 }
 
@@ -69,7 +94,11 @@ void feed_cache_open(struct pkg_ctx *ctx)
 	if (r == 0)
 		r = tree_open(&ctx->rf, TREE_WRITE, res,
 			      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (r >= 0) {
+	if (r >= 0 && dir_trusted(r) < 0) { /* no cache then: lists read */
+		pkg_warn("ignoring the feed cache directory '%s': another "
+			 "user's or writable by others", FEED_CACHE_DIR);
+		close(r);
+	} else if (r >= 0) {
 		ctx->cache_fd = r;
 	} else if (r == -ENOENT && (slash = strrchr(res, '/'))) {
 		/* made when a cache is first written, and only in ROOT/tmp
@@ -97,6 +126,10 @@ static int cache_dir_made(struct pkg_ctx *ctx)
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(ctx->cache_parent_fd);
 	ctx->cache_parent_fd = -1;
+	if (fd >= 0 && dir_trusted(fd) < 0) { /* made by another meanwhile */
+		close(fd);
+		fd = -1;
+	}
 	return ctx->cache_fd = fd < 0 ? -1 : fd;
 }
 

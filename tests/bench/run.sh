@@ -148,6 +148,16 @@ run "status (270)" "$R230" "$RP230" -- status
 run "files busybox (270)" "$R230" "$RP230" -- files busybox
 run "search '/usr/bin/*' (270)" "$R230" "$RP230" -- search '/usr/bin/*'
 run "list-changed-conffiles (270)" "$R230" "$RP230" -- list-changed-conffiles
+# The same state once pkg has changed it: its database on the root
+# (built by recover), which the queries read instead of opkg's files
+# (opkg-lede on the same status and info).
+R230DB=$W/r230db
+cp -a "$R230" "$R230DB"
+"$PKG" -o "$R230DB" -f "$R230DB/etc/opkg.conf" recover >/dev/null 2>&1
+run "list-installed (270, pkg's database)" "$R230DB" "$RP230" -- list-installed
+run "status (270, pkg's database)" "$R230DB" "$RP230" -- status
+run "list-changed-conffiles (270, database)" "$R230DB" "$RP230" -- \
+	list-changed-conffiles
 echo "19.07.1 feeds (7 feeds, 9,263 packages):"
 PRE='rm -rf "$root/var/opkg-lists"' \
 	run "update (verify + parse + cache, 7 feeds)" -- update

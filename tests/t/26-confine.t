@@ -573,4 +573,54 @@ refused "11: a feed's list a FIFO" timeout 20 "$PKG" -o "$R12" list
 t_ok "11: ...not waited on" test "$RC" -ne 124
 like "$ERR" "fifofeed" "11: ...the line names the feed"
 R=$_R
+# ==== 12. Feed directories others can write to ==========================
+# The lists and the feed caches are trusted once update checked or wrote
+# them: a directory for them that another user owns (made first in a
+# ROOT/tmp everyone may write to) or that its group or others may write
+# to could have them replaced. The lists directory is refused with one
+# line; the cache directory is not used (the lists are read, a warning
+# says so), whatever it holds.
+R13=$T/root13
+mk_plain_root "$R13"
+_R=$R
+R=$R13
+run "$PKG" -o "$R13" update
+is "$RC" 0 "12: update"
+run "$PKG" -o "$R13" list
+run "$PKG" -o "$R13" list 'nano*'
+printf '%s\n' "$OUT" >"$T/list13"
+is "$(ls "$R13/tmp/pkg-cache" | grep -cE '\.(rows|desc)$')" 8 \
+	"12: list wrote the caches"
+# a rows cache that lies (nano's version another), in a cache directory
+# of another user, then in one its group may write to
+for f in "$R13"/tmp/pkg-cache/*.rows; do
+	sed -i 's/7\.2-2/9.9-9/g' "$f"
+done
+chown 12345 "$R13/tmp/pkg-cache"
+run "$PKG" -o "$R13" list 'nano*'
+is "$RC" 0 "12: the cache directory another user's: list"
+t_ok "12: ...what the lists say (its caches not read)" \
+	test "$OUT" = "$(cat "$T/list13")"
+like "$ERR" "ignoring the feed cache directory" "12: ...and a warning says so"
+chown 0 "$R13/tmp/pkg-cache"
+chmod 0775 "$R13/tmp/pkg-cache"
+run "$PKG" -o "$R13" list 'nano*'
+t_ok "12: the cache directory group-writable: what the lists say" \
+	test "$OUT" = "$(cat "$T/list13")"
+chmod 0755 "$R13/tmp/pkg-cache"
+run "$PKG" -o "$R13" list 'nano*'
+like "$OUT" "^nano - 9\.9-9 - " \
+	"12: ...and as it should be, the lying cache read (so it was not)"
+rm -rf "$R13/tmp/pkg-cache"
+chmod 0777 "$R13/var/opkg-lists"
+refused "12: the lists directory writable by others: list" \
+	"$PKG" -o "$R13" list
+like "$ERR" "lists directory '/var/opkg-lists' is another user's or writable by others" \
+	"12: ...the line says why"
+refused "12: ...and update" "$PKG" -o "$R13" update
+chmod 0755 "$R13/var/opkg-lists"
+chown 12345 "$R13/var/opkg-lists"
+refused "12: the lists directory another user's: info" \
+	"$PKG" -o "$R13" info nano
+R=$_R
 done_testing
