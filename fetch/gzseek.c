@@ -9,9 +9,11 @@
  * instructions were inflate and its CRC-32.
  *
  * The points are taken in one whole inflate of the file with its CRC-32
- * and length checked: a stream from a point reads raw deflate data and
- * checks neither (the file is the one the points were taken of, and
- * that is what the caller's cache name says).
+ * and length checked. A stream from a point reads raw deflate data, so
+ * not up to the gzip trailer's checks; instead the 32 KiB of text it
+ * gives first (all that can refer back into the point's window) must
+ * have the CRC-32 the whole inflate saw there, which a window, an
+ * offset or a bit count that is not the file's fails.
  */
 #include <errno.h>
 #include <stdint.h>
