@@ -622,5 +622,12 @@ chmod 0755 "$R13/var/opkg-lists"
 chown 12345 "$R13/var/opkg-lists"
 refused "12: the lists directory another user's: info" \
 	"$PKG" -o "$R13" info nano
+mkdir "$T/wlists13"
+chmod 0777 "$T/wlists13"
+refused "12: -l DIR writable by others: update" \
+	"$PKG" -o "$R13" -l "$T/wlists13" update
+chmod 0755 "$T/wlists13"
+run "$PKG" -o "$R13" -l "$T/wlists13" update
+is "$RC" 0 "12: ...and once it is not: update"
 R=$_R
 done_testing
