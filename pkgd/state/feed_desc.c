@@ -149,10 +149,7 @@ void feed_desc_unmap(struct feed_desc *d)
 /* ---- writing ---- */
 
 struct feed_desc_writer {
-	const char *name;	/* the feed's, the caller's */
-	char *file, *tmp;
-	FILE *fp;
-	struct fsop_out out;	/* fp's file; out.err: the first error */
+	struct feed_cache_out c;
 	int err;		/* the index's (order, size) */
 	uint32_t *index;	/* pairs, as written at the end */
 	size_t n, cap;
@@ -163,23 +160,15 @@ int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
 		    struct feed_desc_writer **out)
 {
 	struct feed_desc_writer *w = calloc(1, sizeof(*w));
+	int r;
 
 	*out = NULL;
 	if (!w)
 		return -ENOMEM;
-	w->name = name;
-	w->out.fd = -1;
-	if (!(w->file = feed_cache_file(ctx, name, FEED_CACHE_DESC)) ||
-	    asprintf(&w->tmp, "%s.%ld", w->file, (long)getpid()) < 0) {
-		w->tmp = NULL;
-		feed_desc_end(ctx, w, 0);
-		return -ENOMEM;
-	}
-	if ((w->out.fd = feed_cache_create(ctx, name, w->tmp)) < 0 ||
-	    !(w->fp = fsop_out_open(&w->out)) ||
-	    fwrite(DESC_MAGIC, 1, DESC_MAGIC_LEN, w->fp) != DESC_MAGIC_LEN) {
-		feed_desc_end(ctx, w, 0);
-		return -EIO;
+	if ((r = feed_cache_out_open(ctx, name, FEED_CACHE_DESC, DESC_MAGIC,
+				     &w->c)) < 0) {
+		free(w);
+		return r;
 	}
 	*out = w;
 	return 0;
@@ -214,7 +203,7 @@ void feed_desc_add(struct feed_desc_writer *w, uint64_t off,
 	w->index[2 * w->n] = (uint32_t)off;
 	w->index[2 * w->n + 1] = (uint32_t)w->len;
 	w->n++;
-	if (lines && fwrite(lines, 1, n, w->fp) != n)
+	if (lines && fwrite(lines, 1, n, w->c.fp) != n)
 		w->err = w->err ? w->err : -EIO;
 	w->len += lines ? n : 0;
 }
@@ -228,20 +217,12 @@ int feed_desc_end(struct pkg_ctx *ctx, struct feed_desc_writer *w, int ok)
 		return 0;
 	trailer[0] = w->n;
 	trailer[1] = w->len;
-	ok = ok && w->fp && !w->err &&
-	     fwrite(w->index, 2 * sizeof(*w->index), w->n, w->fp) == w->n &&
-	     fwrite(trailer, sizeof(trailer), 1, w->fp) == 1 &&
-	     fwrite(DESC_MAGIC, 1, DESC_MAGIC_LEN, w->fp) == DESC_MAGIC_LEN;
-	if (w->fp && fclose(w->fp) != 0)
-		ok = 0;
-	ok = ok && !w->err && !w->out.err;
-	if (w->out.fd >= 0) {
-		r = fsop_close(w->out.fd);
-		feed_cache_put(ctx, w->name, w->tmp, w->file, ok && r == 0);
-	}
+	ok = ok && !w->err &&
+	     fwrite(w->index, 2 * sizeof(*w->index), w->n, w->c.fp) == w->n &&
+	     fwrite(trailer, sizeof(trailer), 1, w->c.fp) == 1 &&
+	     fwrite(DESC_MAGIC, 1, DESC_MAGIC_LEN, w->c.fp) == DESC_MAGIC_LEN;
+	r = feed_cache_out_close(ctx, &w->c, ok ? 0 : -EIO);
 	free(w->index);
-	free(w->file);
-	free(w->tmp);
 	free(w);
-	return ok ? 0 : -EIO;
+	return r == 0 ? 0 : -EIO;
 }

@@ -279,39 +279,16 @@ static int rows_out(FILE *fp, const struct pkg_solver *s, const Id *v,
 int feed_rows_write(struct pkg_ctx *ctx, const char *name, Id *ids,
 		    size_t n)
 {
-	char *file = feed_cache_file(ctx, name, FEED_CACHE_ROWS), *tmp = NULL;
-	struct fsop_out out = { -1, 0 };
-	FILE *fp = NULL;
-	int r = 0, c;
+	struct feed_cache_out c;
+	int r;
 
-	if (!file ||
-	    asprintf(&tmp, "%s.%ld", file, (long)getpid()) < 0) {
-		tmp = NULL;
-		r = -ENOMEM;
-		goto out;
-	}
 	if (n)
 		qsort_r(ids, n, sizeof(*ids), rows_sort_cmp, &ctx->solv);
-	if ((out.fd = feed_cache_create(ctx, name, tmp)) < 0 ||
-	    !(fp = fsop_out_open(&out)) ||
-	    fwrite(ROWS_MAGIC, 1, ROWS_MAGIC_LEN, fp) != ROWS_MAGIC_LEN)
-		r = -EIO;
-	else
-		r = rows_out(fp, &ctx->solv, ids, n);
-out:
-	if (fp && fclose(fp) != 0 && r == 0)
-		r = -EIO;
-	if (r == 0 && out.err)
-		r = out.err;
-	if (out.fd >= 0) {
-		c = fsop_close(out.fd);
-		if (r == 0 && c < 0)
-			r = c;
-		feed_cache_put(ctx, name, tmp, file, r == 0);
-	}
-	free(file);
-	free(tmp);
-	return r;
+	if ((r = feed_cache_out_open(ctx, name, FEED_CACHE_ROWS, ROWS_MAGIC,
+				     &c)) < 0)
+		return r;
+	return feed_cache_out_close(ctx, &c, rows_out(c.fp, &ctx->solv, ids,
+						      n));
 }
 
 void feed_rows_write_missing(struct pkg_ctx *ctx, const Queue *all)

@@ -151,49 +151,27 @@ static int point_out(const struct fetch_gz_point *pt, void *ud)
 
 int feed_zidx_write(struct pkg_ctx *ctx, const char *name)
 {
-	char *file = feed_cache_file(ctx, name, FEED_CACHE_ZIDX), *tmp = NULL;
-	struct fsop_out out = { -1, 0 };
+	struct feed_cache_out c;
 	struct zidx_out o = { NULL, 0 };
 	unsigned char magic[2];
-	int list = -1, gzip, r, c;
+	int list = feed_list_fd(ctx, name), r;
 
-	if (!file || asprintf(&tmp, "%s.%ld", file, (long)getpid()) < 0) {
-		tmp = NULL;
-		r = -ENOMEM;
-		goto out;
+	if (list < 0)
+		return list;
+	if ((r = feed_cache_out_open(ctx, name, FEED_CACHE_ZIDX, ZIDX_MAGIC,
+				     &c)) < 0) {
+		close(list);
+		return r;
 	}
-	if ((list = feed_list_fd(ctx, name)) < 0) {
-		r = list;
-		goto out;
-	}
-	gzip = pread(list, magic, 2, 0) == 2 && magic[0] == 0x1f &&
-	       magic[1] == 0x8b;
-	if ((out.fd = feed_cache_create(ctx, name, tmp)) < 0 ||
-	    !(o.fp = fsop_out_open(&out)) ||
-	    fwrite(ZIDX_MAGIC, 1, ZIDX_MAGIC_LEN, o.fp) != ZIDX_MAGIC_LEN)
-		r = -EIO;
-	else if (gzip) /* else no points: the index says so, once */
+	o.fp = c.fp;
+	/* a list that is not gzip has no points: the index says so, once */
+	if (pread(list, magic, 2, 0) == 2 && magic[0] == 0x1f &&
+	    magic[1] == 0x8b)
 		r = fetch_gz_points(list, FEED_ZIDX_SPAN, point_out, &o);
-	else
-		r = 0;
 	if (r == 0 &&
 	    (fwrite(&o.n, sizeof(o.n), 1, o.fp) != 1 ||
 	     fwrite(ZIDX_MAGIC, 1, ZIDX_MAGIC_LEN, o.fp) != ZIDX_MAGIC_LEN))
 		r = -EIO;
-out:
-	if (o.fp && fclose(o.fp) != 0 && r == 0)
-		r = -EIO;
-	if (r == 0 && out.err)
-		r = out.err;
-	if (out.fd >= 0) {
-		c = fsop_close(out.fd);
-		if (r == 0 && c < 0)
-			r = c;
-		feed_cache_put(ctx, name, tmp, file, r == 0);
-	}
-	if (list >= 0)
-		close(list);
-	free(file);
-	free(tmp);
-	return r;
+	close(list);
+	return feed_cache_out_close(ctx, &c, r);
 }

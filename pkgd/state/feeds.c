@@ -380,6 +380,52 @@ void feed_cache_put(struct pkg_ctx *ctx, const char *name, const char *tmp,
 		fsop_unlinkat(ctx->cache_fd, tmp, 0);
 }
 
+int feed_cache_out_open(struct pkg_ctx *ctx, const char *name,
+			const char *suffix, const char *magic,
+			struct feed_cache_out *c)
+{
+	size_t n = strlen(magic);
+
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->out.fd = -1;
+	if (!(c->file = feed_cache_file(ctx, name, suffix)) ||
+	    asprintf(&c->tmp, "%s.%ld", c->file, (long)getpid()) < 0) {
+		c->tmp = NULL;
+		feed_cache_out_close(ctx, c, -ENOMEM);
+		return -ENOMEM;
+	}
+	if ((c->out.fd = feed_cache_create(ctx, name, c->tmp)) < 0 ||
+	    !(c->fp = fsop_out_open(&c->out)) ||
+	    fwrite(magic, 1, n, c->fp) != n) {
+		feed_cache_out_close(ctx, c, -EIO);
+		return -EIO;
+	}
+	return 0;
+}
+
+int feed_cache_out_close(struct pkg_ctx *ctx, struct feed_cache_out *c,
+			 int r)
+{
+	int k;
+
+	if (c->fp && fclose(c->fp) != 0 && r == 0)
+		r = -EIO;
+	if (r == 0 && c->out.err)
+		r = c->out.err;
+	if (c->out.fd >= 0) {
+		k = fsop_close(c->out.fd);
+		if (r == 0 && k < 0)
+			r = k;
+		feed_cache_put(ctx, c->name, c->tmp, c->file, r == 0);
+	}
+	free(c->file);
+	free(c->tmp);
+	memset(c, 0, sizeof(*c));
+	c->out.fd = -1;
+	return r;
+}
+
 /* The downloaded signature (*sig, parsed into *us) and the key it names
  * (*key, NULL when the signature does not parse or the keys directory
  * has none), read through the merged view (keys in the image and in the

@@ -276,6 +276,24 @@ int feed_cache_create(struct pkg_ctx *ctx, const char *name,
  * other lists; else remove it. Best effort. */
 void feed_cache_put(struct pkg_ctx *ctx, const char *name, const char *tmp,
 		    const char *file, int ok);
+/* A cache of a feed's list being written: a stream into a temporary of
+ * this process, put in place as the cache's name when closed whole. */
+struct feed_cache_out {
+	const char *name;	/* the feed's, the caller's */
+	char *file, *tmp;
+	struct fsop_out out;	/* fp's file; out.err: the first error */
+	FILE *fp;
+};
+/* Start the cache of feed name's list as it is now named with suffix
+ * (FEED_CACHE_ROWS...), magic written first: 0, or -ENOMEM / -EIO
+ * (nothing left to close). Unreported: a cache is best effort. */
+int feed_cache_out_open(struct pkg_ctx *ctx, const char *name,
+			const char *suffix, const char *magic,
+			struct feed_cache_out *c);
+/* Close c: in place when r is 0 and every write and the close went
+ * through, else removed. r, or the first error of those. */
+int feed_cache_out_close(struct pkg_ctx *ctx, struct feed_cache_out *c,
+			 int r);
 /* A feed list's descriptions cache (feed_desc.c), mapped. */
 struct feed_desc {
 	void *map;
