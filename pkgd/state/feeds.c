@@ -199,11 +199,11 @@ int feed_list_fd(struct pkg_ctx *ctx, const char *name)
 
 FILE *feed_list_open(struct pkg_ctx *ctx, const char *name)
 {
-	int dfd = feed_lists_fd(ctx, 0), fd;
+	int fd = feed_list_fd(ctx, name);
 	char *shown;
 	FILE *fp;
 
-	if (dfd < 0 || (fd = open_in(dfd, name)) < 0)
+	if (fd < 0)
 		return NULL; /* gone: nothing to read */
 	shown = list_shown(ctx, name);
 	fp = fetch_zopen_fd(fd, shown ? shown : name, 0);
