@@ -77,7 +77,9 @@ struct shown_pkg {
 	char *name, *version, *arch;
 	int counts;	/* installed or failed */
 	int has_arch;	/* arch is its own, not "all" for none */
-	char *twin;	/* its feed entry's stanza (rows path, read ahead) */
+	/* the rows path, which prints once the feed entries are read:
+	 * its status stanza, its feed entry's stanza (NULL: none) */
+	char *stanza, *twin;
 };
 
 struct info_ctx {
@@ -90,13 +92,25 @@ struct info_ctx {
 	 * (nfeeds of them; none mapped for a feed without a list). */
 	struct feed_rows *rows;
 	size_t nfeeds;
-	/* the installed packages shown (not for status); collected: all
-	 * of them, before they are printed (rows path) */
+	/* the installed packages shown (not for status) */
 	struct shown_pkg *shown;
 	size_t nshown, shown_cap;
-	int collected;
 	int r;
 };
+
+/* v (n of *cap used) with room for one more of size bytes: v, moved,
+ * or NULL (v left as it was) on no memory. */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 64;
+
+	if (n < *cap)
+		return v;
+	if (!(v = realloc(v, c * size)))
+		return NULL;
+	*cap = c;
+	return v;
+}
 
 /* A stanza's architecture as the pool keeps it: none is "all". */
 static const char *stanza_arch(const struct ctl_stanza *st)
@@ -129,25 +143,14 @@ static Id feed_twin(struct pkg_ctx *ctx, const struct db_pkg *p)
 	return twin;
 }
 
-/* The stanza text of the feed entry info merges into installed p's, or
- * NULL. */
-static char *feed_twin_text(struct info_ctx *ic, const struct db_pkg *p)
+/* The stanza text of the feed entry info merges into installed p's,
+ * from the pool, or NULL. */
+static char *feed_twin_text(struct pkg_ctx *ctx, const struct db_pkg *p)
 {
 	char *text = NULL;
-	size_t i;
-	Id twin;
+	Id twin = feed_twin(ctx, p);
 
-	if (ic->rows) { /* read ahead (twins_read) */
-		for (i = 0; i < ic->nshown; i++)
-			if (!strcmp(ic->shown[i].name, p->name)) {
-				text = ic->shown[i].twin;
-				ic->shown[i].twin = NULL;
-				break;
-			}
-		return text;
-	}
-	twin = feed_twin(ic->ctx, p);
-	if (twin && feed_stanza_text(ic->ctx, twin, &text) < 0)
+	if (twin && feed_stanza_text(ctx, twin, &text) < 0)
 		text = NULL;
 	return text;
 }
@@ -224,26 +227,29 @@ static void info_installed(struct pkg_ctx *ctx, char *stanza, int is_status,
 	ctl_stanza_release(&st);
 }
 
-/* Remember installed p as shown (info): 0, or -ENOMEM (ic->r). Not
- * asked of the pool, whose installed packages come from the database:
- * without one (CMD_STATUS_READ) it has none. */
-static int shown_add(struct info_ctx *ic, const struct db_pkg *p)
+/* Remember installed p as shown (info), with stanza (owned from here
+ * on; NULL but on the rows path): 0, or -ENOMEM (ic->r). Not asked of
+ * the pool, whose installed packages come from the database: without
+ * one (CMD_STATUS_READ) it has none. */
+static int shown_add(struct info_ctx *ic, const struct db_pkg *p,
+		     char *stanza)
 {
 	struct shown_pkg *v, *e;
 
-	if (ic->is_status || ic->collected)
+	if (ic->is_status) {
+		free(stanza);
 		return 0;
-	if (ic->nshown == ic->shown_cap) {
-		size_t c = ic->shown_cap ? 2 * ic->shown_cap : 16;
-		if (!(v = realloc(ic->shown, c * sizeof(*v))))
-			return ic->r = -ENOMEM;
-		ic->shown = v;
-		ic->shown_cap = c;
 	}
+	if (!(v = grow(ic->shown, ic->nshown, &ic->shown_cap, sizeof(*v)))) {
+		free(stanza);
+		return ic->r = -ENOMEM;
+	}
+	ic->shown = v;
 	e = &ic->shown[ic->nshown];
 	e->counts = !strcmp(p->state, "installed") ||
 		    !strcmp(p->state, "failed");
 	e->has_arch = p->arch != NULL;
+	e->stanza = stanza;
 	e->twin = NULL;
 	e->name = strdup(p->name);
 	e->version = strdup(p->version);
@@ -252,14 +258,16 @@ static int shown_add(struct info_ctx *ic, const struct db_pkg *p)
 		free(e->name);
 		free(e->version);
 		free(e->arch);
+		free(stanza);
 		return ic->r = -ENOMEM;
 	}
 	ic->nshown++;
 	return 0;
 }
 
-/* The rows path's first pass: the packages info_one or status_read_one
- * will show, remembered. */
+/* The rows path's one pass over the installed packages: those info
+ * shows, each with its stanza rendered, printed once their feed
+ * entries are read (twins_read, shown_print). */
 static int collect_one(const struct db_pkg *p, void *ud)
 {
 	struct info_ctx *ic = ud;
@@ -267,15 +275,32 @@ static int collect_one(const struct db_pkg *p, void *ud)
 	if (!pkg_glob_match(ic->ctx, ic->glob, p->name) ||
 	    !strcmp(p->state, "removed"))
 		return 0;
-	return shown_add(ic, p) < 0;
+	ic->found = 1;
+	return shown_add(ic, p, opkg_status_stanza(ic->ctx, p)) < 0;
 }
 
 static int collect_read_one(const struct db_pkg *p, const char *conffiles,
 			    const char *order, void *ud)
 {
-	(void)conffiles;
-	(void)order;
-	return collect_one(p, ud);
+	struct info_ctx *ic = ud;
+
+	if (!pkg_glob_match(ic->ctx, ic->glob, p->name))
+		return 0;
+	ic->found = 1;
+	return shown_add(ic, p, opkg_status_stanza_read(p, conffiles,
+							order)) < 0;
+}
+
+/* Print the packages collect_one kept, each with its feed entry. */
+static void shown_print(struct info_ctx *ic)
+{
+	size_t i;
+
+	for (i = 0; i < ic->nshown; i++) {
+		info_installed(ic->ctx, ic->shown[i].stanza, 0,
+			       ic->shown[i].twin);
+		ic->shown[i].stanza = ic->shown[i].twin = NULL;
+	}
 }
 
 /* A feed entry that may be an installed package's (same name and
@@ -319,16 +344,13 @@ static int twins_read(struct info_ctx *ic)
 				feed_rows_get(r, j, &row);
 				if (strcmp(row.version, e->version))
 					continue;
-				if (n == cap) {
-					cap = cap ? 2 * cap : 64;
-					if (!(v = realloc(c, cap * sizeof(*v)))) {
-						free(c);
-						return pkg_error(-ENOMEM,
-							"cannot show the "
-							"installed packages");
-					}
-					c = v;
+				if (!(v = grow(c, n, &cap, sizeof(*v)))) {
+					free(c);
+					return pkg_error(-ENOMEM, "cannot show "
+							 "the installed "
+							 "packages");
 				}
+				c = v;
 				c[n++] = (struct twin_cand){ k, i, row.off };
 			}
 		}
@@ -381,10 +403,10 @@ static int info_one(const struct db_pkg *p, void *ud)
 		fputs("}", ctx->out);
 		return 0;
 	}
-	if (shown_add(ic, p) < 0)
+	if (shown_add(ic, p, NULL) < 0)
 		return 1;
 	info_installed(ctx, opkg_status_stanza(ctx, p), ic->is_status,
-		       ic->is_status ? NULL : feed_twin_text(ic, p));
+		       ic->is_status ? NULL : feed_twin_text(ctx, p));
 	return 0;
 }
 
@@ -398,11 +420,11 @@ static int status_read_one(const struct db_pkg *p, const char *conffiles,
 	if (!pkg_glob_match(ic->ctx, ic->glob, p->name))
 		return 0;
 	ic->found = 1;
-	if (shown_add(ic, p) < 0)
+	if (shown_add(ic, p, NULL) < 0)
 		return 1;
 	info_installed(ic->ctx, opkg_status_stanza_read(p, conffiles, order),
 		       ic->is_status,
-		       ic->is_status ? NULL : feed_twin_text(ic, p));
+		       ic->is_status ? NULL : feed_twin_text(ic->ctx, p));
 	return 0;
 }
 
@@ -569,15 +591,12 @@ static int info_available_rows(struct info_ctx *ic)
 				break;
 			if (!literal && !pkg_glob_match(ctx, ic->glob, name))
 				continue;
-			if (n == cap) {
-				cap = cap ? 2 * cap : 64;
-				if (!(v = realloc(hits, cap * sizeof(*v)))) {
-					free(hits);
-					return pkg_error(-ENOMEM, "cannot "
-							 "show the feeds");
-				}
-				hits = v;
+			if (!(v = grow(hits, n, &cap, sizeof(*v)))) {
+				free(hits);
+				return pkg_error(-ENOMEM, "cannot show the "
+						 "feeds");
 			}
+			hits = v;
 			feed_rows_get(r, j, &row);
 			hits[n++] = (struct row_hit){ i, row.off, row.name,
 						      row.version };
@@ -609,6 +628,7 @@ static void info_ctx_release(struct info_ctx *ic)
 		free(ic->shown[i].name);
 		free(ic->shown[i].version);
 		free(ic->shown[i].arch);
+		free(ic->shown[i].stanza);
 		free(ic->shown[i].twin);
 	}
 	free(ic->shown);
@@ -692,17 +712,17 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 		r = session_load_pool(ctx);
 	if (ic.rows)
 		ic.nfeeds = ctx->conf.nsrcs;
-	if (r > 0) { /* the rows: the feed entries of what will be shown */
+	if (r > 0) { /* the rows: one pass, printed once their entries are
+		      * read */
 		r = ctx->db ? db_pkg_each(ctx->db, collect_one, &ic)
 			    : opkg_status_full_each(ctx, collect_read_one,
 						    &ic);
-		if (r >= 0 && ic.r == 0)
-			r = twins_read(&ic);
-		ic.collected = 1;
-	}
-	if (r >= 0 && ic.r == 0)
+		if (r >= 0 && ic.r == 0 && (r = twins_read(&ic)) == 0)
+			shown_print(&ic);
+	} else if (r >= 0) {
 		r = ctx->db ? db_pkg_each(ctx->db, info_one, &ic)
 			    : opkg_status_full_each(ctx, status_read_one, &ic);
+	}
 	if (r >= 0 && ic.r < 0)
 		r = pkg_error(ic.r, "cannot show the installed packages");
 	if (ctx->opt.json)
