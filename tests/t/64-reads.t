@@ -531,13 +531,37 @@ seeks --fields Package,Version info 'luci-theme-*'
 t_ok "...the next reads from the point: the same lines" \
 	test "$OUT" = "$(cat "$T/theme.out")"
 t_ok "...starting there (lseek)" grep -q 'lseek(' "$T/lseek"
+# the first stanza after the point: its text refers back into the
+# point's window, so a window not the list's would change it
+near=$(python3 -c '
+import gzip, struct, sys
+out = struct.unpack_from("=Q", open(sys.argv[1], "rb").read(), 8)[0]
+text = gzip.open(sys.argv[2]).read()
+at = text.index(b"\nPackage: ", out) + 10
+print(text[at:text.index(b"\n", at)].decode())' "$zi" "$L/var/opkg-lists/luci")
+run "$PKG" -o "$L" info "$near"
+is "$RC" 0 "info $near, the first stanza after the point"
+printf '%s\n' "$OUT" >"$T/near.out"
 python3 -c '
 import sys
 b = bytearray(open(sys.argv[1], "rb").read())
-b[8 + 24 + 32768 - 1] ^= 0x20  # the window byte just before the point
+b[8 + 24:8 + 24 + 32768] = bytes(32768)  # the window zeroed
 open(sys.argv[1], "wb").write(b)' "$zi"
 seeks --fields Package,Version info 'luci-theme-*'
 is "$RC:$(cat "$T/err")" "0:" "a point whose window was changed: no error"
+t_ok "...and the same lines (read from the list's start)" \
+	test "$OUT" = "$(cat "$T/theme.out")"
+run "$PKG" -o "$L" info "$near"
+t_ok "...and $near's stanza as it is, not the text the window would give" \
+	test "$RC:$OUT" = "0:$(cat "$T/near.out")"
+cp "$T/luci.zidx" "$zi"
+python3 -c '
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[8 + 16] = (b[8 + 16] + 1) & 7  # its bit count off by one
+open(sys.argv[1], "wb").write(b)' "$zi"
+seeks --fields Package,Version info 'luci-theme-*'
+is "$RC:$(cat "$T/err")" "0:" "a point whose bit count is off: no error"
 t_ok "...and the same lines (read from the list's start)" \
 	test "$OUT" = "$(cat "$T/theme.out")"
 head -c 5000 "$T/luci.zidx" >"$zi"
