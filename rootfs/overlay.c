@@ -389,6 +389,7 @@ int rootfs_open(struct rootfs *rf, const char *root, const char *overlay_root)
 		return pkg_error(-ENOMEM, "cannot open root '%s'", root);
 	}
 	rf->openat2 = tree_openat2_works(rf->root_fd);
+	rf->dirs = tree_dirs_new(); /* none: every walk from the top */
 	rf->mode = ROOTFS_PLAIN;
 	if (!open_live(rf, real))
 		open_offline(rf, overlay_root);
@@ -397,6 +398,7 @@ int rootfs_open(struct rootfs *rf, const char *root, const char *overlay_root)
 
 void rootfs_release(struct rootfs *rf)
 {
+	tree_dirs_free(rf->dirs);
 	if (rf->root_fd >= 0)
 		close(rf->root_fd);
 	if (rf->rom_fd >= 0)
@@ -421,6 +423,7 @@ int rootfs_live_settle(const struct rootfs *rf)
 {
 	int dc;
 
+	rootfs_forget_dirs(rf); /* held open, they would stay cached */
 	if (rf->root_fd >= 0)
 		syncfs(rf->root_fd);
 	dc = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);

@@ -35,6 +35,8 @@ struct rootfs {
 	int openat2; /* the kernel walks for us (openat2 RESOLVE_BENEATH) */
 	int sync_later; /* tree_write_atomic skips its fsyncs: the caller
 			   makes a batch durable with one tree_sync */
+	struct tree_dirs *dirs; /* directories walked lately, kept open
+				   (tree.c); NULL: none kept */
 };
 
 enum origin { ORIGIN_NONE, ORIGIN_ROM, ORIGIN_UPPER, ORIGIN_WHITEOUT };
@@ -49,6 +51,9 @@ enum origin { ORIGIN_NONE, ORIGIN_ROM, ORIGIN_UPPER, ORIGIN_WHITEOUT };
  */
 int rootfs_open(struct rootfs *rf, const char *root, const char *overlay_root);
 void rootfs_release(struct rootfs *rf);
+/* Something other than this layer may have changed the root's
+ * directories (a maintainer script ran): walk them again from now on. */
+void rootfs_forget_dirs(const struct rootfs *rf);
 
 /* Live: sync and drop the dentry cache after the upper layer was changed
  * directly; 1 when the merged view may be stale. */
@@ -116,12 +121,18 @@ int tree_probe_nolinks(const struct rootfs *rf, enum tree_layer l,
  * layer l, one component at a time, never following a symlink. rel must
  * be canonical (else -PKGE_UNSAFE). With mkdir_mode >= 0 missing
  * directories are created with that mode. Returns the directory's fd
- * (caller closes) and *leaf pointing into rel; -ENOENT, -ENOTDIR,
- * -PKGE_UNSAFE (a symlink on the way) or another -errno. Not reported.
+ * (given back with tree_put: it may be the cache's) and *leaf pointing
+ * into rel; -ENOENT, -ENOTDIR, -PKGE_UNSAFE (a symlink on the way) or
+ * another -errno. Not reported.
  */
 int tree_parent(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		int mkdir_mode, const char **leaf);
-/* The directory rel itself, walked the same way. */
+void tree_put(const struct rootfs *rf, int fd);
+/* The cache of directories of one rootfs_open (rootfs_release frees). */
+struct tree_dirs *tree_dirs_new(void);
+void tree_dirs_free(struct tree_dirs *d);
+/* The directory rel itself, walked the same way: a descriptor of its
+ * own (caller closes), never the cache's. */
 int tree_opendir_fd(const struct rootfs *rf, enum tree_layer l,
 		    const char *rel);
 

@@ -213,6 +213,9 @@ int tree_openat2_works(int dirfd)
 #endif
 }
 
+static int dir_get(const struct rootfs *rf, int top, const char *dir,
+		   int mode);
+
 int tree_probe_nolinks(const struct rootfs *rf, enum tree_layer l,
 		       const char *rel, int dir)
 {
@@ -229,6 +232,15 @@ int tree_probe_nolinks(const struct rootfs *rf, enum tree_layer l,
 
 	if (!rf->openat2 || top < 0 || !*rel || !path_is_canonical(rel))
 		return -EAGAIN;
+	if (dir && rf->dirs) {
+		/* walked for the cache: the same checks, and the walk that
+		 * would follow is saved */
+		int r = dir_get(rf, top, rel, -1);
+
+		if (r >= 0)
+			return 0;
+		return r == -ENOENT ? -ENOENT : -EAGAIN;
+	}
 	fd = syscall(SYS_openat2, top, rel, &how, sizeof(how));
 	if (fd >= 0) {
 		close((int)fd);
@@ -270,6 +282,155 @@ static int walk_dir(const struct rootfs *rf, int top, const char *dir,
 	return walk_by_hand(top, dir, mode);
 }
 
+/*
+ * The directories walked lately, kept open (struct tree_dirs, one per
+ * rootfs_open): a transaction works in a few directories (the package's,
+ * info/, the staging directory) and walked each of them again for every
+ * file, two to four system calls each time.
+ *
+ * An entry stands for its path only as long as nothing moved or removed
+ * that directory or one above it. pkg's own changes go through this file
+ * and forget what they touch (dirs_forget: rmdir, rename, remove_tree);
+ * a maintainer script may change anything, so the script runner forgets
+ * everything (rootfs_forget_dirs), and so does a live root's upper layer
+ * changed under the mount. Nothing else writes the root while pkg holds
+ * its lock: the cache trusts that, as opkg does.
+ */
+#define DIRS_SLOTS 16
+
+struct tree_dirs {
+	struct {
+		int top; /* the layer's fd the walk started from */
+		int fd;	 /* -1: a free slot */
+		unsigned long used;
+		char *path;
+	} e[DIRS_SLOTS];
+	unsigned long clock;
+};
+
+struct tree_dirs *tree_dirs_new(void)
+{
+	struct tree_dirs *d = calloc(1, sizeof(*d));
+	size_t i;
+
+	for (i = 0; d && i < DIRS_SLOTS; i++)
+		d->e[i].fd = -1;
+	return d;
+}
+
+static void dirs_drop(struct tree_dirs *d, size_t i)
+{
+	close(d->e[i].fd);
+	free(d->e[i].path);
+	d->e[i].fd = -1;
+	d->e[i].path = NULL;
+}
+
+void tree_dirs_free(struct tree_dirs *d)
+{
+	size_t i;
+
+	for (i = 0; d && i < DIRS_SLOTS; i++)
+		if (d->e[i].fd >= 0)
+			dirs_drop(d, i);
+	free(d);
+}
+
+void rootfs_forget_dirs(const struct rootfs *rf)
+{
+	size_t i;
+
+	for (i = 0; rf->dirs && i < DIRS_SLOTS; i++)
+		if (rf->dirs->e[i].fd >= 0)
+			dirs_drop(rf->dirs, i);
+}
+
+/* Forget rel and every directory below it, in every layer (a rename in
+ * the upper layer of a live root moves it in the merged view too). */
+static void dirs_forget(const struct rootfs *rf, const char *rel)
+{
+	size_t i, n = strlen(rel);
+
+	for (i = 0; rf->dirs && i < DIRS_SLOTS; i++) {
+		const char *p = rf->dirs->e[i].path;
+
+		if (rf->dirs->e[i].fd >= 0 &&
+		    (!n || (!strncmp(p, rel, n) && (!p[n] || p[n] == '/'))))
+			dirs_drop(rf->dirs, i);
+	}
+}
+
+/* A change made straight in a live root's upper layer or image: the
+ * merged directories kept open may no longer show what is there. */
+static void dirs_changed(const struct rootfs *rf, enum tree_layer l,
+			 const char *rel)
+{
+	if (rf->mode == ROOTFS_LIVE && (l == TREE_UPPER || l == TREE_ROM))
+		rootfs_forget_dirs(rf);
+	else
+		dirs_forget(rf, rel);
+}
+
+static int dirs_find(const struct tree_dirs *d, int top, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; d && i < DIRS_SLOTS; i++)
+		if (d->e[i].fd >= 0 && d->e[i].top == top &&
+		    !strcmp(d->e[i].path, dir))
+			return (int)i;
+	return -1;
+}
+
+/* walk_dir through the cache: the fd is the cache's (dir_put, never
+ * close, gives it back) unless there is no cache. */
+static int dir_get(const struct rootfs *rf, int top, const char *dir,
+		   int mode)
+{
+	struct tree_dirs *d = rf->dirs;
+	size_t i, victim = 0;
+	char *copy;
+	int fd;
+
+	if (!d || !*dir || top < 0)
+		return walk_dir(rf, top, dir, mode);
+	if ((fd = dirs_find(d, top, dir)) >= 0) {
+		d->e[fd].used = ++d->clock;
+		return d->e[fd].fd;
+	}
+	for (i = 0; i < DIRS_SLOTS; i++) /* a free slot, or the oldest */
+		if (d->e[i].fd < 0 || (d->e[victim].fd >= 0 &&
+				       d->e[i].used < d->e[victim].used))
+			victim = i;
+	fd = walk_dir(rf, top, dir, mode);
+	if (fd < 0 || !(copy = strdup(dir)))
+		return fd;
+	if (d->e[victim].fd >= 0)
+		dirs_drop(d, victim);
+	d->e[victim].top = top;
+	d->e[victim].fd = fd;
+	d->e[victim].path = copy;
+	d->e[victim].used = ++d->clock;
+	return fd;
+}
+
+/* Give back a directory from dir_get or tree_parent. */
+static void dir_put(const struct rootfs *rf, int fd)
+{
+	size_t i;
+
+	for (i = 0; rf->dirs && i < DIRS_SLOTS; i++)
+		if (rf->dirs->e[i].fd == fd)
+			return;
+	close(fd);
+}
+
+void tree_put(const struct rootfs *rf, int fd)
+{
+	if (fd >= 0)
+		dir_put(rf, fd);
+}
+
 int tree_parent(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		int mkdir_mode, const char **leaf)
 {
@@ -284,7 +445,7 @@ int tree_parent(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	n = slash ? (size_t)(slash - rel) : 0;
 	memcpy(dir, rel, n);
 	dir[n] = '\0';
-	return walk_dir(rf, tree_layer_fd(rf, l), dir, mkdir_mode);
+	return dir_get(rf, tree_layer_fd(rf, l), dir, mkdir_mode);
 }
 
 int tree_opendir_fd(const struct rootfs *rf, enum tree_layer l,
@@ -295,17 +456,22 @@ int tree_opendir_fd(const struct rootfs *rf, enum tree_layer l,
 	return walk_dir(rf, tree_layer_fd(rf, l), rel, -1);
 }
 
-/* Run one *at call on rel's parent. */
-#define AT_PARENT(rf, l, rel, call)                                  \
+/* Run one *at call on rel's parent; with a change, what the cache of
+ * directories knows of rel is forgotten after it. */
+#define AT_PARENT_DO(rf, l, rel, call, change)                       \
 	do {                                                         \
 		const char *leaf_;                                   \
 		int dfd_ = tree_parent(rf, l, rel, -1, &leaf_), r_;  \
 		if (dfd_ < 0)                                        \
 			return dfd_;                                 \
 		r_ = (call);                                         \
-		close(dfd_);                                         \
+		dir_put(rf, dfd_);                                   \
+		if (change)                                          \
+			dirs_changed(rf, l, rel);                    \
 		return r_;                                           \
 	} while (0)
+#define AT_PARENT(rf, l, rel, call) AT_PARENT_DO(rf, l, rel, call, 0)
+#define AT_PARENT_CHANGE(rf, l, rel, call) AT_PARENT_DO(rf, l, rel, call, 1)
 
 static int rc_of(int r)
 {
@@ -333,7 +499,7 @@ int tree_readlink(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	if (dfd < 0)
 		return dfd;
 	n = readlinkat(dfd, leaf, buf, cap - 1);
-	close(dfd);
+	dir_put(rf, dfd);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= cap - 1)
@@ -379,7 +545,9 @@ static int open_kind(const struct rootfs *rf, enum tree_layer l,
 	}
 	if (fd == -ELOOP)
 		fd = -PKGE_UNSAFE;
-	close(dfd);
+	dir_put(rf, dfd);
+	if (flags & (O_CREAT | O_WRONLY | O_RDWR | O_TRUNC))
+		dirs_changed(rf, l, rel);
 	return fd;
 }
 
@@ -392,29 +560,29 @@ int tree_open(const struct rootfs *rf, enum tree_layer l, const char *rel,
 int tree_mkdir(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	       mode_t mode)
 {
-	AT_PARENT(rf, l, rel, fsop_mkdirat(dfd_, leaf_, mode));
+	AT_PARENT_CHANGE(rf, l, rel, fsop_mkdirat(dfd_, leaf_, mode));
 }
 
 int tree_rmdir(const struct rootfs *rf, enum tree_layer l, const char *rel)
 {
-	AT_PARENT(rf, l, rel, fsop_unlinkat(dfd_, leaf_, AT_REMOVEDIR));
+	AT_PARENT_CHANGE(rf, l, rel, fsop_unlinkat(dfd_, leaf_, AT_REMOVEDIR));
 }
 
 int tree_unlink(const struct rootfs *rf, enum tree_layer l, const char *rel)
 {
-	AT_PARENT(rf, l, rel, fsop_unlinkat(dfd_, leaf_, 0));
+	AT_PARENT_CHANGE(rf, l, rel, fsop_unlinkat(dfd_, leaf_, 0));
 }
 
 int tree_symlink(const struct rootfs *rf, enum tree_layer l,
 		 const char *target, const char *rel)
 {
-	AT_PARENT(rf, l, rel, fsop_symlinkat(target, dfd_, leaf_));
+	AT_PARENT_CHANGE(rf, l, rel, fsop_symlinkat(target, dfd_, leaf_));
 }
 
 int tree_mknod(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	       mode_t mode, dev_t dev)
 {
-	AT_PARENT(rf, l, rel, fsop_mknodat(dfd_, leaf_, mode, dev));
+	AT_PARENT_CHANGE(rf, l, rel, fsop_mknodat(dfd_, leaf_, mode, dev));
 }
 
 int tree_lchown(const struct rootfs *rf, enum tree_layer l, const char *rel,
@@ -439,7 +607,7 @@ static int two_parents(const struct rootfs *rf, enum tree_layer l,
 		return *fd1;
 	*fd2 = tree_parent(rf, l, to, -1, leaf2);
 	if (*fd2 < 0) {
-		close(*fd1);
+		dir_put(rf, *fd1);
 		return *fd2;
 	}
 	return 0;
@@ -454,8 +622,11 @@ int tree_rename(const struct rootfs *rf, enum tree_layer l, const char *from,
 	if (r < 0)
 		return r;
 	r = fsop_renameat(fd1, l1, fd2, l2);
-	close(fd1);
-	close(fd2);
+	dir_put(rf, fd1);
+	dir_put(rf, fd2);
+	/* a directory moved: what was under either name is elsewhere */
+	dirs_changed(rf, l, from);
+	dirs_changed(rf, l, to);
 	return r;
 }
 
@@ -468,8 +639,9 @@ int tree_link(const struct rootfs *rf, enum tree_layer l, const char *from,
 	if (r < 0)
 		return r;
 	r = fsop_linkat(fd1, l1, fd2, l2);
-	close(fd1);
-	close(fd2);
+	dir_put(rf, fd1);
+	dir_put(rf, fd2);
+	dirs_changed(rf, l, to);
 	return r;
 }
 
@@ -505,7 +677,7 @@ int tree_chmod(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		    !S_ISLNK(st.st_mode))
 			r = rc_of(fchmodat(dfd, leaf, mode, 0));
 	}
-	close(dfd);
+	dir_put(rf, dfd);
 	return r;
 }
 
@@ -529,6 +701,7 @@ int tree_setxattr(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		return fd;
 	r = fsop_fsetxattr(fd, name, val, len);
 	close(fd);
+	dirs_changed(rf, l, rel); /* an opaque mark changes the merged view */
 	return r;
 }
 
@@ -541,6 +714,7 @@ int tree_removexattr(const struct rootfs *rf, enum tree_layer l,
 		return fd;
 	r = fsop_fremovexattr(fd, name);
 	close(fd);
+	dirs_changed(rf, l, rel);
 	return r;
 }
 
@@ -580,7 +754,7 @@ int tree_fsync_parent(const struct rootfs *rf, enum tree_layer l,
 	if (fd < 0)
 		return fd;
 	r = fsop_fsync_dirfd(fd);
-	close(fd);
+	dir_put(rf, fd);
 	return r;
 }
 
@@ -609,10 +783,12 @@ int tree_mkdir_p(const struct rootfs *rf, enum tree_layer l, const char *rel,
 
 	if (!path_is_canonical(rel))
 		return -PKGE_UNSAFE;
-	fd = walk_dir(rf, tree_layer_fd(rf, l), rel, (int)(mode & 07777));
+	fd = dir_get(rf, tree_layer_fd(rf, l), rel, (int)(mode & 07777));
 	if (fd < 0)
 		return fd;
-	close(fd);
+	dir_put(rf, fd);
+	if (*rel)
+		dirs_changed(rf, l, rel);
 	return 0;
 }
 
@@ -680,6 +856,7 @@ int tree_remove_tree(const struct rootfs *rf, enum tree_layer l,
 		return fd;
 	r = empty_dir(fd, 0);
 	close(fd);
+	dirs_changed(rf, l, rel);
 	if (r == 0 && *rel)
 		r = tree_rmdir(rf, l, rel);
 	return r == -ENOENT ? 0 : r;
@@ -816,7 +993,7 @@ int tree_write_atomic(const struct rootfs *rf, enum tree_layer l,
 		return dfd;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.pkg-tmp.%ld", 200, leaf,
 			     (long)getpid()) >= sizeof(tmp)) {
-		close(dfd);
+		dir_put(rf, dfd);
 		return -ENAMETOOLONG;
 	}
 	/* a leftover of an earlier crashed run with our pid */
@@ -830,7 +1007,8 @@ int tree_write_atomic(const struct rootfs *rf, enum tree_layer l,
 	}
 	if (!rc && !rf->sync_later && fsop_fsync_enabled())
 		rc = fsop_fsync_dirfd(dfd);
-	close(dfd);
+	dir_put(rf, dfd);
+	dirs_changed(rf, l, rel);
 	return rc;
 }
 
@@ -874,6 +1052,6 @@ char *tree_checked_path(const struct rootfs *rf, enum tree_layer l,
 		*err = -PKGE_UNSAFE;
 	else if (!top || asprintf(&p, "%s/%s", top, rel) < 0)
 		*err = -ENOMEM, p = NULL;
-	close(fd);
+	dir_put(rf, fd);
 	return p;
 }

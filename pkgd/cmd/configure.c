@@ -56,6 +56,7 @@ static int configure_one(struct pkg_ctx *ctx, const char *name,
 			    ? hooks_run_script(&he, "postinst", body, len, tmp,
 					       tmpfd, args)
 			    : -EIO; /* reported */
+	rootfs_forget_dirs(&ctx->rf); /* what the script changed */
 	free(body);
 	if (r < 0 || db_pkg_get(ctx->db, name, &p) < 0)
 		return r;

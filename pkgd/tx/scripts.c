@@ -37,13 +37,16 @@ static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 			       ic ? ic->dir : NULL };
 	const char *args[3] = { a1, a2, NULL };
 	const char *tmp;
-	int tmpfd = -1;
+	int tmpfd = -1, r;
 
 	if (!body)
 		return 0;
 	if (!(tmp = ctx_tmpdir(ctx, &tmpfd)))
 		return -EIO; /* reported */
-	return hooks_run_script(&he, script, body, len, tmp, tmpfd, args);
+	r = hooks_run_script(&he, script, body, len, tmp, tmpfd, args);
+	/* the script may have moved or replaced any directory */
+	rootfs_forget_dirs(&ctx->rf);
+	return r;
 }
 
 /* OPKG_INTERCEPT_DIR: "intercept" in the run's private directory (0700,
@@ -130,9 +133,11 @@ void tx_intercepts_end(struct pkg_ctx *ctx, struct tx_intercepts *ic)
 		size_t len = 0;
 		int fd = openat(dfd, v[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-		if (fd >= 0 && fd_read_all(fd, 0, &body, &len) == 0)
+		if (fd >= 0 && fd_read_all(fd, 0, &body, &len) == 0) {
 			hooks_run_script(&he, "intercept", body, len, tmp,
 					 tmpfd, NULL);
+			rootfs_forget_dirs(&ctx->rf);
+		}
 		if (fd >= 0)
 			close(fd);
 		free(body);

@@ -630,4 +630,48 @@ chmod 0755 "$T/wlists13"
 run "$PKG" -o "$R13" -l "$T/wlists13" update
 is "$RC" 0 "12: ...and once it is not: update"
 R=$_R
+
+# ==== 13. Directories kept open, and what a script changes ===============
+# pkg keeps the directories it walked open for the transaction (rootfs/
+# tree.c). f 2.0's preinst moves usr/share/q (walked while staging) out of
+# the root and leaves a link in its place: the walk after the script meets
+# the link, and the upgrade is refused and rolled back. A directory kept
+# open across the script would point into the one moved out (the commit's
+# own check of each path, which meets the link too, would still refuse:
+# test_rootfs_tree's dirs_kept tests the forgetting itself).
+# (The archives list the file alone, as section 1's do.)
+for _v in 1.0 2.0; do
+	_s=$T/src-f-$_v
+	mkdir -p "$_s/c" "$_s/d/usr/share/q"
+	printf 'Package: f\nVersion: %s\nArchitecture: all\nDescription: kept directories\n' \
+		"$_v" >"$_s/c/control"
+	echo "$_v" >"$_s/d/usr/share/q/kept-13"
+	tar --owner=0 --group=0 -czf "$_s/data.tar.gz" -C "$_s/d" \
+		./usr/share/q/kept-13
+done
+printf '#!/bin/sh\n[ "$1" = upgrade ] || exit 0\nmv "${PKG_ROOT}usr/share/q" "%s/away-q"\nmkdir "${PKG_ROOT}usr/share/q2"\nln -s /usr/share/q2 "${PKG_ROOT}usr/share/q"\n' \
+	"$T" >"$T/src-f-2.0/c/preinst"
+chmod 755 "$T/src-f-2.0/c/preinst"
+wrap_ipk "$T/f-1.0.ipk" "$T/src-f-1.0/c/control" "$T/src-f-1.0/data.tar.gz"
+_w=$T/src-f-2.0/w
+mkdir -p "$_w"
+printf '2.0\n' >"$_w/debian-binary"
+cp "$T/src-f-2.0/data.tar.gz" "$_w/"
+tar --owner=0 --group=0 -czf "$_w/control.tar.gz" -C "$T/src-f-2.0/c" \
+	./control ./preinst
+tar --owner=0 --group=0 -czf "$T/f-2.0.ipk" -C "$_w" ./debian-binary \
+	./data.tar.gz ./control.tar.gz
+op install "$T/f-1.0.ipk"
+is "$RC" 0 "13: f 1.0 installed"
+op --force-postinstall install "$T/f-2.0.ipk"
+t_ok "13: f 2.0, its preinst moving a directory: refused" test "$RC" -ne 0
+t_ok "13: ...with one line" one_err_line
+like "$ERR" "/usr/share/q" "13: ...naming the directory"
+t_ok "13: ...the preinst did move the directory out" test -d "$T/away-q"
+is "$(cat "$T/away-q/kept-13" 2>/dev/null)" 1.0 \
+	"13: ...and f 2.0's file is not in it"
+op list-installed f
+is "$OUT" "f - 1.0" "13: ...f 1.0 stays installed"
+outside_intact "13: a script moved a kept directory"
+rm -rf "$T/away-q"
 done_testing

@@ -420,6 +420,83 @@ static void test_calls(void **state)
 	assert_int_equal(tree_lstat(&f->rf, TREE_WRITE, "a", &st), -ENOENT);
 }
 
+/* Create rel (O_EXCL) through the tree: the fd's result, closed. */
+static int create(struct fx *f, const char *rel)
+{
+	int fd = tree_open(&f->rf, TREE_WRITE, rel,
+			   O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+/*
+ * The directories kept open between calls (tree_dirs) stand for their
+ * path only until it changes: pkg's own rename, rmdir and remove_tree
+ * forget them, and a change made by someone else (a script) is followed
+ * by rootfs_forget_dirs. Each case puts a link to the sentinel where a
+ * directory was kept: a kept descriptor would write into the moved or
+ * removed directory, or through the link.
+ */
+static void dirs_kept(struct fx *f)
+{
+	char *moved = cat(f->root, "k/e2/y"), *ln = cat(f->root, "k/e");
+	struct stat st;
+
+	assert_non_null(f->rf.dirs);
+	/* renamed: the old path is gone, the new one is where it went */
+	assert_int_equal(tree_mkdir_p(&f->rf, TREE_WRITE, "k/a/b", 0755), 0);
+	assert_int_equal(create(f, "k/a/b/f"), 0);
+	assert_int_equal(tree_rename(&f->rf, TREE_WRITE, "k/a", "k/c"), 0);
+	assert_int_equal(create(f, "k/a/b/g"), -ENOENT);
+	assert_int_equal(tree_lstat(&f->rf, TREE_WRITE, "k/c/b/g", &st),
+			 -ENOENT);
+	assert_int_equal(create(f, "k/c/b/g"), 0);
+	/* removed, a link to the sentinel put in its place */
+	assert_int_equal(tree_unlink(&f->rf, TREE_WRITE, "k/c/b/f"), 0);
+	assert_int_equal(tree_unlink(&f->rf, TREE_WRITE, "k/c/b/g"), 0);
+	assert_int_equal(tree_rmdir(&f->rf, TREE_WRITE, "k/c/b"), 0);
+	assert_int_equal(tree_symlink(&f->rf, TREE_WRITE, f->outside, "k/c/b"),
+			 0);
+	assert_int_equal(create(f, "k/c/b/h"), -PKGE_UNSAFE);
+	/* a whole tree removed, a link in its place */
+	assert_int_equal(tree_mkdir_p(&f->rf, TREE_WRITE, "k/d/x", 0755), 0);
+	assert_int_equal(create(f, "k/d/x/f"), 0);
+	assert_int_equal(tree_remove_tree(&f->rf, TREE_WRITE, "k/d"), 0);
+	assert_int_equal(tree_symlink(&f->rf, TREE_WRITE, f->outside, "k/d"),
+			 0);
+	assert_int_equal(create(f, "k/d/x/g"), -PKGE_UNSAFE);
+	/* a directory moved away by another program and a link left: kept
+	 * until forgotten (the write lands in the moved directory, inside
+	 * the root), then walked again and refused */
+	assert_int_equal(tree_mkdir_p(&f->rf, TREE_WRITE, "k/e", 0755), 0);
+	assert_int_equal(create(f, "k/e/x"), 0);
+	sh("mv '%s' '%s/k/e2' && ln -s '%s' '%s'", ln, f->root, f->outside,
+	   ln);
+	assert_int_equal(create(f, "k/e/y"), 0);
+	assert_int_equal(lstat(moved, &st), 0);
+	rootfs_forget_dirs(&f->rf);
+	assert_int_equal(create(f, "k/e/z"), -PKGE_UNSAFE);
+	assert_int_equal(tree_probe_nolinks(&f->rf, TREE_WRITE, "k/e", 1) == 0,
+			 0);
+	free(moved);
+	free(ln);
+}
+
+static void test_dirs_kept(void **state)
+{
+	dirs_kept(*state);
+}
+
+static void test_dirs_kept_by_hand(void **state)
+{
+	struct fx *f = *state;
+
+	f->rf.openat2 = 0;
+	dirs_kept(f);
+}
+
 /* Offline: the resolver reads links from the merged view. */
 static void test_resolve_merged(void **state)
 {
@@ -476,6 +553,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_by_hand, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dirs_kept, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dirs_kept_by_hand, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_merged, setup,
 						teardown),
 	};
