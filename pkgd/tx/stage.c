@@ -372,7 +372,12 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e,
 	if (r < 0)
 		return r;
 	if (e->type == ST_DIR) {
-		if (rootfs_lstat(&ctx->rf, res, &st, NULL) == 0)
+		mode_t type = 0;
+
+		if (rootfs_lstat(&ctx->rf, res, &st, NULL) == 0 ||
+		    (tx_view_get(&rn->view, res, &type, NULL) ==
+			     ROOTFS_VIEW_ENTRY &&
+		     S_ISLNK(type)))
 			return 0; /* a directory, or a link to one */
 		return tx_ops_add(&rn->ops, JOP_MKDIR, res, NULL, NULL,
 				  e->mode);
@@ -482,6 +487,37 @@ static int not_over_dir(struct run *rn, size_t i, const struct stage_entry *e,
 			       e->type == ST_SYMLINK ? "symlink" : "file");
 }
 
+/* Is res a symlink (on disk or staged) to a directory? A directory of a
+ * package found there keeps the link, and what the package has below it
+ * goes where the link points, as with opkg (its mkdir meets the link,
+ * its files are written through it): OpenWrt's /var -> /tmp, a user's
+ * link. */
+static int link_to_dir(struct run *rn, const char *res)
+{
+	struct rootfs_view v = tx_view_of(&rn->view);
+	mode_t type = 0;
+	struct stat st;
+	char *to = NULL;
+	int at = tx_view_get(&rn->view, res, &type, NULL), dir = 0;
+
+	if (at == ROOTFS_VIEW_NONE)
+		type = rootfs_lstat(&rn->ctx->rf, res, &st, NULL) == 0
+			       ? st.st_mode & S_IFMT
+			       : 0;
+	if (at == ROOTFS_VIEW_GONE || !S_ISLNK(type) ||
+	    rootfs_resolve(&rn->ctx->rf, &v, res, ROOTFS_RESOLVE_FOLLOW, &to) <
+		    0)
+		return 0;
+	at = tx_view_get(&rn->view, to, &type, NULL);
+	if (at == ROOTFS_VIEW_ENTRY)
+		dir = S_ISDIR(type);
+	else if (at == ROOTFS_VIEW_NONE)
+		dir = rootfs_lstat(&rn->ctx->rf, to, &st, NULL) == 0 &&
+		      S_ISDIR(st.st_mode);
+	free(to);
+	return dir;
+}
+
 /* Resolve entry k of item i and record it in the view. */
 static int place_entry(struct run *rn, size_t i, size_t k)
 {
@@ -496,6 +532,11 @@ static int place_entry(struct run *rn, size_t i, size_t k)
 	if (!*res) {
 		free(res);
 		return 0; /* the root itself: nothing to place */
+	}
+	if (e->type == ST_DIR && link_to_dir(rn, res)) {
+		free(sp->res[k]);
+		sp->res[k] = res; /* the link stays: nothing in the view */
+		return 0;
 	}
 	other = tx_view_tag(&rn->view, res);
 	if (other >= 0 && (size_t)other != i)

@@ -244,4 +244,28 @@ is "$RC" 0 "remove the package that made the link"
 is "$(readlink "$R/lib"):$(cat "$R/lib/libx.so")" "lib64:x" \
 	"... the link and the other package's file stay"
 
+# A directory of a package where the root has a symlink to a directory
+# that no package owns (a user's, or one the image made): opkg-lede's
+# mkdir meets the link and its files go through it, the link stays. The
+# archive lists its directories, as OpenWrt's ipkg-build makes them.
+newroot dirlink
+mkdir -p "$R/usr/share/q2"
+ln -s q2 "$R/usr/share/q"
+mkdir -p "$T/dl/usr/share/q/sub"
+echo k >"$T/dl/usr/share/q/sub/k"
+mk_tree "$F" dl 1.0 "" "$T/dl"
+reindex
+op install dl
+is "$RC" 0 "a package directory where the root has a link to a directory"
+[ "$RC" = 0 ] || show_run
+is "$(readlink "$R/usr/share/q"):$(cat "$R/usr/share/q2/sub/k" 2>/dev/null)" \
+	"q2:k" "... the link stays, the file went through it"
+is "$(files dl)" "/usr/share/q/sub/k" "... files: the path as packaged"
+op remove dl
+is "$RC" 0 "... removed"
+t_ok "... the link stays" test -L "$R/usr/share/q"
+t_nok "... the file is gone" test -e "$R/usr/share/q2/sub/k"
+t_ok "... its directory below the link stays, as opkg-lede leaves them" \
+	test -d "$R/usr/share/q2/sub"
+
 done_testing
