@@ -10,28 +10,22 @@
 
 #include "base.h"
 
-void strbuf_add(struct strbuf *b, const char *s, size_t n)
+int strbuf_room(struct strbuf *b, size_t n)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap + n + 1) * 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
+	size_t cap = (b->cap + n + 1) * 2;
+	char *p;
 
-void strbuf_str(struct strbuf *b, const char *s)
-{
-	strbuf_add(b, s, strlen(s));
+	if (b->oom)
+		return -1;
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	if (!(p = realloc(b->s, cap))) {
+		b->oom = 1;
+		return -1;
+	}
+	b->s = p;
+	b->cap = cap;
+	return 0;
 }
 
 char *strbuf_take(struct strbuf *b)

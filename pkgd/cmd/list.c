@@ -36,6 +36,7 @@ struct cached_feed {
 	struct feed_rows rows;
 	struct feed_desc desc;
 	size_t next;	  /* its next row to merge */
+	size_t desc_next; /* the description likely asked next */
 	const char *head; /* that row's name, once looked at */
 };
 
@@ -50,9 +51,9 @@ struct listing {
 	/* the status file's packages no feed has, in name order */
 	struct list_row *status;
 	size_t nstatus, status_cap;
-	size_t run, bound; /* the merge: feed run's rows come next while
-			    * they sort before feed bound's (nfeeds: none) */
-	struct strbuf line; /* a cached row's line */
+	size_t *order, live; /* the merge: the feeds with rows left (live
+			      * of them), by their next row */
+	struct strbuf line; /* cached rows' lines not yet written */
 	int tty; /* the output is a terminal (desc_render) */
 	int r;
 };
@@ -168,15 +169,51 @@ static int head_before(struct listing *l, size_t a, size_t b)
 	return c < 0 || (c == 0 && a < b);
 }
 
+/* Feed order[k] moved on to its next row: put it back in its place
+ * among order[k + 1..] (the others' rows do not move), or drop it when
+ * it has no row left. */
+static void order_fix(struct listing *l, size_t k)
+{
+	size_t f = l->order[k];
+
+	if (l->feeds[f].next >= l->feeds[f].rows.n) {
+		memmove(l->order + k, l->order + k + 1,
+			(l->live - k - 1) * sizeof(*l->order));
+		l->live--;
+		return;
+	}
+	while (k + 1 < l->live && !head_before(l, f, l->order[k + 1])) {
+		l->order[k] = l->order[k + 1];
+		k++;
+	}
+	l->order[k] = f;
+}
+
+/* The feeds with rows, by their first (insertion: seven feeds). */
+static void order_init(struct listing *l)
+{
+	size_t i;
+
+	l->live = 0;
+	for (i = l->nfeeds; i-- > 0;) {
+		if (l->feeds[i].next >= l->feeds[i].rows.n)
+			continue;
+		memmove(l->order + 1, l->order, l->live * sizeof(*l->order));
+		l->order[0] = i;
+		l->live++;
+		order_fix(l, 0);
+	}
+}
+
 /* The next feed row in name order (ties in feed order, each feed's rows
- * in the list's); 0 after the last. The feeds' rows are merged by runs:
- * once the feed with the first row is found, its rows follow one another
- * for as long as they sort before the next feed's first (one comparison
- * a row, not one a feed). */
+ * in the list's); 0 after the last. The feeds are kept sorted by their
+ * next row: the first gives its row and moves on, and goes back in its
+ * place, which is mostly where it was (one comparison a row, not one a
+ * feed). */
 static int next_feed_row(struct listing *l, struct list_row *out)
 {
 	struct cached_feed *f;
-	size_t i, best, second;
+	size_t best;
 
 	if (!l->feeds) {
 		if (l->next >= l->n)
@@ -184,26 +221,9 @@ static int next_feed_row(struct listing *l, struct list_row *out)
 		*out = l->rows[l->next++];
 		return 1;
 	}
-	best = l->run;
-	if (best >= l->nfeeds || l->feeds[best].next >= l->feeds[best].rows.n ||
-	    (l->bound < l->nfeeds && !head_before(l, best, l->bound))) {
-		best = second = l->nfeeds;
-		for (i = 0; i < l->nfeeds; i++) {
-			if (l->feeds[i].next >= l->feeds[i].rows.n)
-				continue;
-			if (best == l->nfeeds || head_before(l, i, best)) {
-				second = best;
-				best = i;
-			} else if (second == l->nfeeds ||
-				   head_before(l, i, second)) {
-				second = i;
-			}
-		}
-		if (best == l->nfeeds)
-			return 0;
-		l->run = best;
-		l->bound = second;
-	}
+	if (!l->live)
+		return 0;
+	best = l->order[0];
 	f = &l->feeds[best];
 	/* the name alone: print_cached reads the rest of the row */
 	*out = (struct list_row){ (char *)(f->head ? f->head
@@ -213,6 +233,7 @@ static int next_feed_row(struct listing *l, struct list_row *out)
 				  (uint32_t)f->next };
 	f->next++;
 	f->head = NULL;
+	order_fix(l, 0);
 	return 1;
 }
 
@@ -255,22 +276,31 @@ static char *row_desc(struct pkg_ctx *ctx, const char *const *v)
 	return ctx->opt.short_desc ? desc_first_line(v[0]) : strdup(v[0]);
 }
 
+/* Write the cached rows' lines made so far: before any other line, and
+ * once the buffer holds 64 KiB (one write where there were nine
+ * thousand fwrite calls, a tenth of list's instructions). */
+static void flush_lines(struct listing *l)
+{
+	if (l->line.len && !l->line.oom)
+		fwrite(l->line.s, 1, l->line.len, l->ctx->out);
+	l->line.len = 0;
+}
+
 /* A cached row's line (not --json: the caches are not read then), made
- * in one buffer with its description rendered into it, and printed when
- * the glob matches (find: the name or the description). */
+ * in the lines' buffer with its description rendered into it, and kept
+ * when the glob matches (find: the name or the description). */
 static void print_cached(struct listing *l, const struct list_row *row,
 			 const char *glob, int use_desc)
 {
 	struct pkg_ctx *ctx = l->ctx;
-	const struct cached_feed *f = &l->feeds[row->feed - 1];
+	struct cached_feed *f = &l->feeds[row->feed - 1];
 	struct strbuf *b = &l->line;
 	struct feed_row fr;
 	const char *lines;
 	char nb[256];
-	size_t len = 0, at, k = 0;
+	size_t len = 0, at, k = 0, start = b->len;
 
 	feed_rows_get(&f->rows, row->at, &fr);
-	b->len = 0;
 	strbuf_str(b, cmd_shown_name(ctx, fr.name, fr.abi, nb, sizeof(nb)));
 	strbuf_add(b, " - ", 3);
 	strbuf_str(b, fr.version);
@@ -280,18 +310,23 @@ static void print_cached(struct listing *l, const struct list_row *row,
 	}
 	at = b->len;
 	strbuf_add(b, " - ", 3);
-	if ((lines = feed_desc_get(&f->desc, fr.off, &len)))
+	if ((lines = feed_desc_next(&f->desc, fr.off, &len, &f->desc_next)))
 		k = desc_render_into(b, lines, len, l->tty);
 	if (!k && !b->oom) {
 		b->len = at;
 		b->s[at] = '\0';
 	}
-	if (b->oom || (use_desc && !pkg_glob_match(ctx, glob, row->name) &&
-		       !(k && pkg_glob_match(ctx, glob, b->s + at + 3))))
-		return; /* oom: print_rows says so */
+	if (b->oom)
+		return; /* print_rows says so */
+	if (use_desc && !pkg_glob_match(ctx, glob, row->name) &&
+	    !(k && pkg_glob_match(ctx, glob, b->s + at + 3))) {
+		b->len = start;
+		b->s[start] = '\0';
+		return;
+	}
 	strbuf_add(b, "\n", 1);
-	if (!b->oom)
-		fwrite(b->s, 1, b->len, ctx->out);
+	if (b->len >= 65536)
+		flush_lines(l);
 }
 
 static void print_row(struct listing *l, struct feed_fields *ff,
@@ -308,6 +343,7 @@ static void print_row(struct listing *l, struct feed_fields *ff,
 		print_cached(l, row, glob, use_desc);
 		return;
 	}
+	flush_lines(l); /* the lines before this one */
 	if (row->p)
 		d = row_desc(ctx, feed_fields_get(ff, row->p));
 	/* find: the name or the description matches */
@@ -352,6 +388,7 @@ static int print_rows(struct listing *l, const char *glob, int use_desc)
 				  &first);
 		}
 	}
+	flush_lines(l);
 	if (r == 0 && l->line.oom)
 		r = pkg_error(-ENOMEM, "cannot list the feeds");
 	if (r == 0)
@@ -371,6 +408,8 @@ static void feeds_unmap(struct listing *l)
 	}
 	free(l->feeds);
 	l->feeds = NULL;
+	free(l->order);
+	l->order = NULL;
 }
 
 /* Map the rows and descriptions caches of every feed that has a list:
@@ -398,7 +437,12 @@ static int cached_feeds(struct listing *l)
 		return r;
 	}
 	l->tty = isatty(fileno(ctx->out));
-	l->run = l->bound = l->nfeeds;
+	if (!(l->order = calloc(l->nfeeds ? l->nfeeds : 1,
+				sizeof(*l->order)))) {
+		feeds_unmap(l);
+		return pkg_error(-ENOMEM, "cannot list the feeds");
+	}
+	order_init(l);
 	return 1;
 }
 

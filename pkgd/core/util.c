@@ -221,9 +221,12 @@ size_t desc_render_into(struct strbuf *b, const char *v, size_t len,
 	vn = (size_t)(e - v);
 	t = trim_ends(v, &vn);
 	strbuf_add(b, t, vn);
+	l = e + (e < end);
+	if (l >= end || *l != ' ') /* one line (most): trimmed already */
+		return b->oom ? 0 : vn;
 	/* continuation lines (a space first) as they are: leading space
 	 * kept, trailing blanks kept; a newline before each on a tty */
-	for (l = e + (e < end); l < end && *l == ' '; l = e + (e < end)) {
+	for (; l < end && *l == ' '; l = e + (e < end)) {
 		e = memchr(l, '\n', (size_t)(end - l));
 		e = e ? e : end;
 		k = (size_t)(e - l) - (e > l && e[-1] == '\r');

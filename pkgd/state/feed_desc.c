@@ -114,22 +114,38 @@ int feed_desc_map(struct pkg_ctx *ctx, const char *name, struct feed_desc *d)
 	return r;
 }
 
-const char *feed_desc_get(const struct feed_desc *d, uint64_t off,
-			  size_t *len)
+/* Entry k's stanza offset. */
+static uint64_t desc_off(const struct feed_desc *d, size_t k)
+{
+	return u32_at(d->index + DESC_PAIR * k);
+}
+
+/* Entry k's text. */
+static const char *desc_entry(const struct feed_desc *d, size_t k,
+			      size_t *len)
+{
+	uint64_t start = u32_at(d->index + DESC_PAIR * k + 4),
+		 end = k + 1 < d->n ? u32_at(d->index + DESC_PAIR * (k + 1) + 4)
+				    : d->len;
+
+	*len = (size_t)(end - start);
+	return d->text + start;
+}
+
+const char *feed_desc_next(const struct feed_desc *d, uint64_t off,
+			   size_t *len, size_t *next)
 {
 	size_t lo = 0, hi = d->n, mid;
-	uint64_t at, start, end;
+	uint64_t at;
 
+	if (*next < d->n && desc_off(d, *next) == off)
+		return desc_entry(d, (*next)++, len);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		at = u32_at(d->index + DESC_PAIR * mid);
+		at = desc_off(d, mid);
 		if (at == off) {
-			start = u32_at(d->index + DESC_PAIR * mid + 4);
-			end = mid + 1 < d->n ? u32_at(d->index +
-						      DESC_PAIR * (mid + 1) + 4)
-					     : d->len;
-			*len = (size_t)(end - start);
-			return d->text + start;
+			*next = mid + 1;
+			return desc_entry(d, mid, len);
 		}
 		if (at < off)
 			lo = mid + 1;
@@ -137,6 +153,14 @@ const char *feed_desc_get(const struct feed_desc *d, uint64_t off,
 			hi = mid;
 	}
 	return NULL;
+}
+
+const char *feed_desc_get(const struct feed_desc *d, uint64_t off,
+			  size_t *len)
+{
+	size_t next = d->n;
+
+	return feed_desc_next(d, off, len, &next);
 }
 
 void feed_desc_unmap(struct feed_desc *d)

@@ -311,6 +311,12 @@ int feed_desc_map_file(struct pkg_ctx *ctx, const char *file,
  * 0), or NULL when the list has no stanza there. */
 const char *feed_desc_get(const struct feed_desc *d, uint64_t off,
 			  size_t *len);
+/* The same for a caller that asks mostly in the list's order: entry
+ * *next is tried first (the one after the last found: a feed's list is
+ * sorted by name, as list asks), then the index is searched; *next
+ * becomes the one after the entry found (start it at 0). */
+const char *feed_desc_next(const struct feed_desc *d, uint64_t off,
+			   size_t *len, size_t *next);
 void feed_desc_unmap(struct feed_desc *d);
 /* Write the cache of feed name's list as it is now: every stanza of the
  * list, in its order, then end (ok: the whole list was read; the cache
