@@ -93,7 +93,7 @@ int feed_desc_map_file(struct pkg_ctx *ctx, const char *file,
 		       struct feed_desc *d)
 {
 	memset(d, 0, sizeof(*d));
-	if (!(d->map = feed_cache_map(ctx, file, &d->size)))
+	if (!(d->map = feed_cache_map(ctx, file, 1, &d->size)))
 		return 0;
 	if (!desc_check(d)) {
 		feed_desc_unmap(d);

@@ -103,7 +103,7 @@ static int rows_map_file(struct pkg_ctx *ctx, const char *file,
 			 struct feed_rows *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (!(r->map = feed_cache_map(ctx, file, &r->size)))
+	if (!(r->map = feed_cache_map(ctx, file, 1, &r->size)))
 		return 0;
 	if (!rows_check(r)) {
 		feed_rows_unmap(r);

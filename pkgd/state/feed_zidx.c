@@ -91,7 +91,7 @@ int feed_zidx_map(struct pkg_ctx *ctx, const char *name, struct feed_zidx *x)
 
 	memset(x, 0, sizeof(*x));
 	if (file)
-		x->map = feed_cache_map(ctx, file, &x->size);
+		x->map = feed_cache_map(ctx, file, 0, &x->size);
 	free(file);
 	if (!x->map)
 		return 0;

@@ -341,7 +341,8 @@ char *feed_cache_file(struct pkg_ctx *ctx, const char *name,
 	return feed_cache_name_of(ctx, name, &st, suffix);
 }
 
-void *feed_cache_map(struct pkg_ctx *ctx, const char *file, size_t *size)
+void *feed_cache_map(struct pkg_ctx *ctx, const char *file, int whole,
+		     size_t *size)
 {
 	int fd = ctx->cache_fd < 0 ? -ENOENT : open_in(ctx->cache_fd, file);
 	struct stat st;
@@ -351,8 +352,8 @@ void *feed_cache_map(struct pkg_ctx *ctx, const char *file, size_t *size)
 		return NULL;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size < SIZE_MAX)
-		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
-			 0);
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ,
+			 MAP_PRIVATE | (whole ? MAP_POPULATE : 0), fd, 0);
 	close(fd);
 	if (m == MAP_FAILED)
 		return NULL;
