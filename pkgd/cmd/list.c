@@ -277,7 +277,7 @@ static char *row_desc(struct pkg_ctx *ctx, const char *const *v)
 }
 
 /* Write the cached rows' lines made so far: before any other line, and
- * once the buffer holds 64 KiB (one write where there were nine
+ * once the buffer holds 16 KiB (a write each 16 KiB where there were nine
  * thousand fwrite calls, a tenth of list's instructions). */
 static void flush_lines(struct listing *l)
 {
@@ -325,7 +325,7 @@ static void print_cached(struct listing *l, const struct list_row *row,
 		return;
 	}
 	strbuf_add(b, "\n", 1);
-	if (b->len >= 65536)
+	if (b->len >= 16384)
 		flush_lines(l);
 }
 
