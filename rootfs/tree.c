@@ -390,13 +390,13 @@ static int dir_get(const struct rootfs *rf, int top, const char *dir,
 	struct tree_dirs *d = rf->dirs;
 	size_t i, victim = 0;
 	char *copy;
-	int fd;
+	int fd, k;
 
 	if (!d || !*dir || top < 0)
 		return walk_dir(rf, top, dir, mode);
-	if ((fd = dirs_find(d, top, dir)) >= 0) {
-		d->e[fd].used = ++d->clock;
-		return d->e[fd].fd;
+	if ((k = dirs_find(d, top, dir)) >= 0) {
+		d->e[k].used = ++d->clock;
+		return d->e[k].fd;
 	}
 	for (i = 0; i < DIRS_SLOTS; i++) /* a free slot, or the oldest */
 		if (d->e[i].fd < 0 || (d->e[victim].fd >= 0 &&
