@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "rootfs.h"
+#include "rootfs_int.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 /* statfs's f_type of overlayfs (the kernel's OVERLAYFS_SUPER_MAGIC,

@@ -116,21 +116,6 @@ int tree_openat2_works(int dirfd);
 int tree_probe_nolinks(const struct rootfs *rf, enum tree_layer l,
 		       const char *rel, int dir);
 
-/*
- * Physical walk: open the directory holding rel's last component in
- * layer l, one component at a time, never following a symlink. rel must
- * be canonical (else -PKGE_UNSAFE). With mkdir_mode >= 0 missing
- * directories are created with that mode. Returns the directory's fd
- * (given back with tree_put: it may be the cache's) and *leaf pointing
- * into rel; -ENOENT, -ENOTDIR, -PKGE_UNSAFE (a symlink on the way) or
- * another -errno. Not reported.
- */
-int tree_parent(const struct rootfs *rf, enum tree_layer l, const char *rel,
-		int mkdir_mode, const char **leaf);
-void tree_put(const struct rootfs *rf, int fd);
-/* The cache of directories of one rootfs_open (rootfs_release frees). */
-struct tree_dirs *tree_dirs_new(void);
-void tree_dirs_free(struct tree_dirs *d);
 /* The directory rel itself, walked the same way: a descriptor of its
  * own (caller closes), never the cache's. */
 int tree_opendir_fd(const struct rootfs *rf, enum tree_layer l,

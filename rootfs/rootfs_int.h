@@ -10,6 +10,11 @@
 int ctl_parse_one_why(const char *buf, size_t len, struct ctl_stanza *out,
 		      char *why, size_t whylen);
 
+/* The directories tree.c keeps open for one rootfs_open (overlay.c makes
+ * and frees it: rootfs_open, rootfs_release). NULL: none kept. */
+struct tree_dirs *tree_dirs_new(void);
+void tree_dirs_free(struct tree_dirs *d);
+
 /* ipk internals shared by ipk.c (control part) and stage.c (data part). */
 struct archive;
 struct ipk_blob {

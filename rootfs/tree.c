@@ -72,6 +72,7 @@ struct open_how {
 #endif
 
 #include "rootfs.h"
+#include "rootfs_int.h"
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
@@ -360,15 +361,23 @@ static void dirs_forget(const struct rootfs *rf, const char *rel)
 	}
 }
 
-/* A change made straight in a live root's upper layer or image: the
- * merged directories kept open may no longer show what is there. */
-static void dirs_changed(const struct rootfs *rf, enum tree_layer l,
-			 const char *rel)
+/* An entry made, changed or removed at a name in layer l. Made straight
+ * in a live root's upper layer or image, it may change what any merged
+ * directory kept open shows: all are forgotten. Elsewhere no kept
+ * directory moves (a new name never replaces a directory): nothing. */
+static void dirs_touched(const struct rootfs *rf, enum tree_layer l)
 {
 	if (rf->mode == ROOTFS_LIVE && (l == TREE_UPPER || l == TREE_ROM))
 		rootfs_forget_dirs(rf);
-	else
-		dirs_forget(rf, rel);
+}
+
+/* The directory at rel (if it was one) moved or went away: rel and
+ * what was below it are forgotten. */
+static void dirs_moved(const struct rootfs *rf, enum tree_layer l,
+		       const char *rel)
+{
+	dirs_touched(rf, l);
+	dirs_forget(rf, rel);
 }
 
 static int dirs_find(const struct tree_dirs *d, int top, const char *dir)
@@ -425,14 +434,16 @@ static void dir_put(const struct rootfs *rf, int fd)
 	close(fd);
 }
 
-void tree_put(const struct rootfs *rf, int fd)
-{
-	if (fd >= 0)
-		dir_put(rf, fd);
-}
-
-int tree_parent(const struct rootfs *rf, enum tree_layer l, const char *rel,
-		int mkdir_mode, const char **leaf)
+/*
+ * Open the directory holding rel's last component in layer l, one
+ * component at a time, never following a symlink. rel must be canonical
+ * (else -PKGE_UNSAFE). With mkdir_mode >= 0 missing directories are
+ * created with that mode. Returns the directory's fd (given back with
+ * dir_put: it may be the cache's) and *leaf pointing into rel; -ENOENT,
+ * -ENOTDIR, -PKGE_UNSAFE (a symlink on the way) or another -errno.
+ */
+static int tree_parent(const struct rootfs *rf, enum tree_layer l,
+		       const char *rel, int mkdir_mode, const char **leaf)
 {
 	char dir[PATH_MAX];
 	const char *slash;
@@ -456,9 +467,9 @@ int tree_opendir_fd(const struct rootfs *rf, enum tree_layer l,
 	return walk_dir(rf, tree_layer_fd(rf, l), rel, -1);
 }
 
-/* Run one *at call on rel's parent; with a change, what the cache of
- * directories knows of rel is forgotten after it. */
-#define AT_PARENT_DO(rf, l, rel, call, change)                       \
+/* Run one *at call on rel's parent, then after (what the cache of
+ * directories must hear of the call). */
+#define AT_PARENT_DO(rf, l, rel, call, after)                        \
 	do {                                                         \
 		const char *leaf_;                                   \
 		int dfd_ = tree_parent(rf, l, rel, -1, &leaf_), r_;  \
@@ -466,12 +477,12 @@ int tree_opendir_fd(const struct rootfs *rf, enum tree_layer l,
 			return dfd_;                                 \
 		r_ = (call);                                         \
 		dir_put(rf, dfd_);                                   \
-		if (change)                                          \
-			dirs_changed(rf, l, rel);                    \
+		after;                                               \
 		return r_;                                           \
 	} while (0)
-#define AT_PARENT(rf, l, rel, call) AT_PARENT_DO(rf, l, rel, call, 0)
-#define AT_PARENT_CHANGE(rf, l, rel, call) AT_PARENT_DO(rf, l, rel, call, 1)
+#define AT_PARENT(rf, l, rel, call) AT_PARENT_DO(rf, l, rel, call, (void)0)
+#define AT_PARENT_CHANGE(rf, l, rel, call)                           \
+	AT_PARENT_DO(rf, l, rel, call, dirs_touched(rf, l))
 
 static int rc_of(int r)
 {
@@ -547,7 +558,7 @@ static int open_kind(const struct rootfs *rf, enum tree_layer l,
 		fd = -PKGE_UNSAFE;
 	dir_put(rf, dfd);
 	if (flags & (O_CREAT | O_WRONLY | O_RDWR | O_TRUNC))
-		dirs_changed(rf, l, rel);
+		dirs_touched(rf, l);
 	return fd;
 }
 
@@ -565,7 +576,8 @@ int tree_mkdir(const struct rootfs *rf, enum tree_layer l, const char *rel,
 
 int tree_rmdir(const struct rootfs *rf, enum tree_layer l, const char *rel)
 {
-	AT_PARENT_CHANGE(rf, l, rel, fsop_unlinkat(dfd_, leaf_, AT_REMOVEDIR));
+	AT_PARENT_DO(rf, l, rel, fsop_unlinkat(dfd_, leaf_, AT_REMOVEDIR),
+		     dirs_moved(rf, l, rel));
 }
 
 int tree_unlink(const struct rootfs *rf, enum tree_layer l, const char *rel)
@@ -625,8 +637,8 @@ int tree_rename(const struct rootfs *rf, enum tree_layer l, const char *from,
 	dir_put(rf, fd1);
 	dir_put(rf, fd2);
 	/* a directory moved: what was under either name is elsewhere */
-	dirs_changed(rf, l, from);
-	dirs_changed(rf, l, to);
+	dirs_moved(rf, l, from);
+	dirs_moved(rf, l, to);
 	return r;
 }
 
@@ -641,7 +653,7 @@ int tree_link(const struct rootfs *rf, enum tree_layer l, const char *from,
 	r = fsop_linkat(fd1, l1, fd2, l2);
 	dir_put(rf, fd1);
 	dir_put(rf, fd2);
-	dirs_changed(rf, l, to);
+	dirs_touched(rf, l);
 	return r;
 }
 
@@ -701,7 +713,7 @@ int tree_setxattr(const struct rootfs *rf, enum tree_layer l, const char *rel,
 		return fd;
 	r = fsop_fsetxattr(fd, name, val, len);
 	close(fd);
-	dirs_changed(rf, l, rel); /* an opaque mark changes the merged view */
+	dirs_touched(rf, l); /* an opaque mark changes the merged view */
 	return r;
 }
 
@@ -714,7 +726,7 @@ int tree_removexattr(const struct rootfs *rf, enum tree_layer l,
 		return fd;
 	r = fsop_fremovexattr(fd, name);
 	close(fd);
-	dirs_changed(rf, l, rel);
+	dirs_touched(rf, l);
 	return r;
 }
 
@@ -787,8 +799,7 @@ int tree_mkdir_p(const struct rootfs *rf, enum tree_layer l, const char *rel,
 	if (fd < 0)
 		return fd;
 	dir_put(rf, fd);
-	if (*rel)
-		dirs_changed(rf, l, rel);
+	dirs_touched(rf, l); /* rel stays kept, but in a live upper layer */
 	return 0;
 }
 
@@ -856,7 +867,7 @@ int tree_remove_tree(const struct rootfs *rf, enum tree_layer l,
 		return fd;
 	r = empty_dir(fd, 0);
 	close(fd);
-	dirs_changed(rf, l, rel);
+	dirs_moved(rf, l, rel);
 	if (r == 0 && *rel)
 		r = tree_rmdir(rf, l, rel);
 	return r == -ENOENT ? 0 : r;
@@ -1008,7 +1019,7 @@ int tree_write_atomic(const struct rootfs *rf, enum tree_layer l,
 	if (!rc && !rf->sync_later && fsop_fsync_enabled())
 		rc = fsop_fsync_dirfd(dfd);
 	dir_put(rf, dfd);
-	dirs_changed(rf, l, rel);
+	dirs_touched(rf, l);
 	return rc;
 }
 
