@@ -53,10 +53,9 @@ static int configure_one(struct pkg_ctx *ctx, const char *name,
 	     ctx->conf.force_postinstall) &&
 	    db_script_get(ctx->db, name, "postinst", &body, &len) == 0)
 		r = (tmp = ctx_tmpdir(ctx, &tmpfd))
-			    ? hooks_run_script(&he, "postinst", body, len, tmp,
-					       tmpfd, args)
+			    ? tx_hook_run(ctx, &he, "postinst", body, len, tmp,
+					  tmpfd, args)
 			    : -EIO; /* reported */
-	rootfs_forget_dirs(&ctx->rf); /* what the script changed */
 	free(body);
 	if (r < 0 || db_pkg_get(ctx->db, name, &p) < 0)
 		return r;

@@ -26,6 +26,16 @@ static int scripts_allowed(struct pkg_ctx *ctx)
 	       ctx->conf.force_postinstall;
 }
 
+int tx_hook_run(struct pkg_ctx *ctx, const struct hook_env *he,
+		const char *script, const char *body, size_t len,
+		const char *tmp, int tmpfd, const char *const *args)
+{
+	int r = hooks_run_script(he, script, body, len, tmp, tmpfd, args);
+
+	rootfs_forget_dirs(&ctx->rf);
+	return r;
+}
+
 /* Run a maintainer script (no check whether scripts may run here). */
 static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 		       const char *script, const char *body, size_t len,
@@ -37,16 +47,13 @@ static int exec_script(struct pkg_ctx *ctx, const char *pkg,
 			       ic ? ic->dir : NULL };
 	const char *args[3] = { a1, a2, NULL };
 	const char *tmp;
-	int tmpfd = -1, r;
+	int tmpfd = -1;
 
 	if (!body)
 		return 0;
 	if (!(tmp = ctx_tmpdir(ctx, &tmpfd)))
 		return -EIO; /* reported */
-	r = hooks_run_script(&he, script, body, len, tmp, tmpfd, args);
-	/* the script may have moved or replaced any directory */
-	rootfs_forget_dirs(&ctx->rf);
-	return r;
+	return tx_hook_run(ctx, &he, script, body, len, tmp, tmpfd, args);
 }
 
 /* OPKG_INTERCEPT_DIR: "intercept" in the run's private directory (0700,
@@ -133,11 +140,9 @@ void tx_intercepts_end(struct pkg_ctx *ctx, struct tx_intercepts *ic)
 		size_t len = 0;
 		int fd = openat(dfd, v[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-		if (fd >= 0 && fd_read_all(fd, 0, &body, &len) == 0) {
-			hooks_run_script(&he, "intercept", body, len, tmp,
-					 tmpfd, NULL);
-			rootfs_forget_dirs(&ctx->rf);
-		}
+		if (fd >= 0 && fd_read_all(fd, 0, &body, &len) == 0)
+			tx_hook_run(ctx, &he, "intercept", body, len, tmp,
+				    tmpfd, NULL);
 		if (fd >= 0)
 			close(fd);
 		free(body);

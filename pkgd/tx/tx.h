@@ -243,6 +243,13 @@ int owners_shared(struct run *rn, const char *rel, const char *pkg);
 
 /* ---- maintainer scripts (scripts.c) ---- */
 
+/* hooks_run_script, then the directories the root's file layer keeps
+ * open are forgotten: a script may move or replace any of them. Every
+ * script pkg runs goes through here. */
+int tx_hook_run(struct pkg_ctx *ctx, const struct hook_env *he,
+		const char *script, const char *body, size_t len,
+		const char *tmp, int tmpfd, const char *const *args);
+
 /* Yocto's opkg intercepts, while postinst scripts run: the commands of
  * the intercept directory (option intercepts_dir, a host path; default
  * /usr/share/opkg/intercept) come first in PATH, and what they leave in
