@@ -459,6 +459,10 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		r = session_has_db(ctx);
 		if (r < 0)
 			return r;
+		/* opkg's files as the database's last writer left them: read
+		 * them, as on a root without one */
+		if (r && opkg_synced(ctx))
+			r = 0;
 		/* a transaction left staged needs the database path */
 		if (!r && !tx_staging_left(ctx))
 			return 0; /* ctx->db stays NULL */
@@ -580,6 +584,8 @@ int main(int argc, char **argv)
 			r = prepare(&ctx, cmd, &ds);
 		if (r == 0)
 			r = cmd->run(&ctx, nsub - at, sub + at);
+		if (r == 0)
+			opkg_synced_mark(&ctx);
 	}
 	session_release(&ctx);
 	free(ds.status);

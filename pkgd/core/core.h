@@ -147,6 +147,11 @@ struct pkg_ctx {
 	 * opkg_import): a query that reads the packages table alone does
 	 * not pay for every listed file's lstat and every script's read. */
 	int db_import;
+	/* opkg's files say what the database opened for writing says: they
+	 * did when it was opened (opkg_synced), it was built from them, or
+	 * they were all written from it since. main then marks them so
+	 * (opkg_synced_mark) when the command succeeds. */
+	int opkg_in_line;
 	struct pkg_solver solv;
 	int solv_ready;
 	int pool_installed_only; /* CMD_SCOPE without -A */

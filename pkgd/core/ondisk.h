@@ -16,6 +16,12 @@
 #define PKG_LOCK_FILE PKG_DIR "/lock"	     /* pkg's own lock */
 #define PKG_STAGING_DIR PKG_DIR "/staging"   /* a transaction's staging */
 #define ROM_MANIFEST PKG_DIR "/rom-manifest" /* image-manifest's output */
+/* opkg's status and info files say what the database says: the
+ * identities of the database (its SQLite change counter), the status
+ * file, the info directory and the image's status when they were
+ * (pkgd/state/opkgsynced.c). A query that reads only the installed state
+ * reads opkg's files while they match, not the database. */
+#define OPKG_SYNCED_FILE PKG_DIR "/opkg-synced"
 /* Paths a live restore could not show yet, for pkg-overlay-pending. */
 #define PENDING_RESTORE_FILE PKG_DIR "/pending-restore"
 

@@ -176,11 +176,13 @@ int session_open_db(struct pkg_ctx *ctx, int write)
 {
 	struct stat st;
 	char *res = NULL, *path = NULL;
-	int created = 0, r = ctx_resolve(ctx, PKG_DB_FILE, &res);
+	int created = 0, built = 0, r = ctx_resolve(ctx, PKG_DB_FILE, &res);
 
 	if (r < 0)
 		return r;
 	if (tree_lstat(&ctx->rf, TREE_WRITE, res, &st) == 0) {
+		/* before this run writes anything */
+		ctx->opkg_in_line = write && opkg_synced(ctx);
 		if ((path = db_host_path(ctx, res, &r)))
 			r = db_open(&ctx->db, path, write, &created);
 		free(path);
@@ -190,11 +192,17 @@ int session_open_db(struct pkg_ctx *ctx, int write)
 		}
 	}
 	ctx->db_readonly = !write;
-	if (r == 0 && !ctx->db)
+	if (r == 0 && !ctx->db) {
+		built = write;
 		r = write ? db_build_on_root(ctx, res)
 			  : db_build_in_memory(ctx);
-	else if (r == 0 && created) /* an empty file an old run left */
+	} else if (r == 0 && created) { /* an empty file an old run left */
+		built = 1;
 		r = opkg_files_import(ctx, OPKG_IMPORT_ALL);
+	}
+	/* built on the root from opkg's files: they say what it says */
+	if (r == 0 && built)
+		ctx->opkg_in_line = 1;
 	free(res);
 	return r;
 }

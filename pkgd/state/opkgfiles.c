@@ -296,6 +296,11 @@ int opkg_files_write(struct pkg_ctx *ctx, const struct opkg_nameset *only)
 		r = prune_info(ctx, &w);
 	if (r == -ENOMEM)
 		pkg_error(r, "cannot write opkg's files");
+	/* every package written or compared, and no stanza kept that the
+	 * database does not hold (a query reading the file would find one
+	 * the database's reader never saw) */
+	if (r == 0 && !only)
+		ctx->opkg_in_line = !m.foreign.n && !m.unjudged;
 	opkg_nameset_release(&w.rewritten);
 	opkg_lists_release(&w.lists);
 	opkg_status_merge_release(&m);

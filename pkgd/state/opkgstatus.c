@@ -944,6 +944,7 @@ static int merge_one(struct merge *mg, const char *text, size_t tlen,
 
 	if (parse_quiet(text, tlen, &st) < 0) {
 		strbuf_add(&mg->out, span, slen); /* not ours to judge */
+		mg->m->unjudged++;
 		return 0;
 	}
 	name = ctl_get(&st, "Package");
@@ -978,6 +979,8 @@ static int merge_one(struct merge *mg, const char *text, size_t tlen,
 		strbuf_add(&mg->out, span, slen);
 		if (name)
 			r = opkg_nameset_add(&mg->m->foreign, name);
+		else
+			mg->m->unjudged++;
 	}
 	ctl_stanza_release(&st);
 	return r;

@@ -78,6 +78,15 @@ int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[SHA256_HEX_
 	return r;
 }
 
+int rom_status_stat(struct pkg_ctx *ctx, struct stat *st)
+{
+	char *p = image_rel(ctx->conf.status_file);
+	int r = p ? tree_lstat(&ctx->rf, TREE_ROM, p, st) : -ENOMEM;
+
+	free(p);
+	return r;
+}
+
 int rom_quick_id(struct pkg_ctx *ctx, char out[ROM_QUICK_SIZE])
 {
 	char *p = image_rel(ctx->conf.status_file), buf[16384];

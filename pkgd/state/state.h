@@ -122,6 +122,7 @@ struct opkg_status_merge {
 	char *text;
 	size_t len;
 	struct opkg_nameset changed, foreign;
+	size_t unjudged; /* stanzas kept that are not parsed or not named */
 };
 int opkg_status_merge(struct pkg_ctx *ctx, struct opkg_status_merge *m,
 		      const struct opkg_nameset *only);
@@ -191,6 +192,8 @@ int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[SHA256_HEX_
  * fingerprint was taken of. 0, or -errno (not reported). */
 #define ROM_QUICK_SIZE 64
 int rom_quick_id(struct pkg_ctx *ctx, char out[ROM_QUICK_SIZE]);
+/* lstat of the image's status file; 0 or -errno (not reported). */
+int rom_status_stat(struct pkg_ctx *ctx, struct stat *st);
 /* Walk the image rooted at base (host path): each installed package of its
  * opkg status, then each path of its .list. */
 int rom_scan(struct pkg_ctx *ctx, enum tree_layer l, rom_pkg_fn on_pkg,
@@ -507,6 +510,19 @@ int world_texts(struct pkg_ctx *ctx, char **world, size_t *wlen,
  * state_files_write). Leaves a saved world of another image alone
  * until post-upgrade has run for this image. 0 or a negative code. */
 int world_write(struct pkg_ctx *ctx);
+
+/* ---- opkg's files in line with the database (opkgsynced.c) ---- */
+
+/* 1 when OPKG_SYNCED_FILE names the database, status file, info
+ * directory and image status as they are now: opkg's files say what
+ * the database says, and a query may read them instead. 0 otherwise
+ * (none, another's, unreadable: nothing reported). */
+int opkg_synced(struct pkg_ctx *ctx);
+/* Write OPKG_SYNCED_FILE for the files as they are now: only once
+ * opkg's files are known to say what the database says
+ * (ctx->opkg_in_line) and no transaction is left in the database.
+ * Best effort: without it a query reads the database. */
+void opkg_synced_mark(struct pkg_ctx *ctx);
 
 /* ---- the state files (statefiles.c) ---- */
 

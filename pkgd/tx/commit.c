@@ -454,9 +454,14 @@ int tx_recover(struct pkg_ctx *ctx, int verbose)
 	if (r == 0 && committed) {
 		tx_postrm_pending(ctx);
 		tx_configure_pending(ctx);
-		if (has_state_rows(&ops)) /* a package transaction */
-			r = state_files_write(ctx, NULL);
 	}
+	/* A package transaction: every package's files compared, so that
+	 * they are known in line (opkg_in_line). Undone, they are the old
+	 * ones, as the database is: nothing is written, and the files that
+	 * were not there (installed_packages.txt, world) are not made. */
+	if (r == 0 && has_state_rows(&ops))
+		r = committed ? state_files_write(ctx, NULL)
+			      : opkg_files_write(ctx, NULL);
 	if (r == 0)
 		r = journal_finish(ctx, &ops, staging, committed);
 	if (r == 0)

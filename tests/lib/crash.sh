@@ -67,7 +67,7 @@ crash_state() {
 		cd "$1" || exit 1
 		find . ! -path './*/var/opkg-lists/*' ! -path './var/opkg-lists/*' \
 			! -path './*tmp/pkg-cache/*' \
-			! -name pkg.db -printf '%y %m %U:%G %l %p\n' \
+			! -name pkg.db ! -name opkg-synced -printf '%y %m %U:%G %l %p\n' \
 			-type f ! -path '*/usr/lib/opkg/status' \
 			-exec sha256sum {} + | sort
 		for _f in usr/lib/opkg/status overlay/upper/usr/lib/opkg/status; do

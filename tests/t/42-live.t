@@ -11,6 +11,7 @@
 need_pkg
 need_root "loop and overlayfs mounts"
 need_cmd mksquashfs
+need_cmd strace
 if [ -z "${PKG_IN_NS:-}" ]; then
 	exec env PKG_IN_NS=1 unshare -m --propagation private sh "$0" "$@"
 fi
@@ -83,6 +84,27 @@ op install nano
 is "$RC" 0 "install nano exits 0"
 t_ok "nano lands in the upper layer" test -x "$U/usr/bin/nano"
 t_ok "...and shows in the merged view" test -x "$M/usr/bin/nano"
+
+# ---- opkg's files marked in line with the database (opkgsynced.c) ----
+# The mark names the upper layer's inodes, not the overlay's, so that it
+# holds across a remount (a reboot): list-installed reads opkg's files
+# and never opens SQLite (which opens the database by its host path).
+sqlite_opens() {
+	strace -f -qq -e trace=open,openat,openat2 -o "$T/strace" \
+		"$PKG" -o "$M" list-installed >"$T/li" 2>&1
+	grep -c '/usr/lib/pkg/pkg\.db"' "$T/strace"
+}
+t_ok "the install marks opkg's files in line (in the upper layer)" \
+	test -s "$U/usr/lib/pkg/opkg-synced"
+is "$(sqlite_opens)" 0 "list-installed reads opkg's files, not the database"
+cp "$T/li" "$T/li.files"
+umount "$M" && mount_overlay
+is "$(sqlite_opens)" 0 "...and still does once the overlay is mounted again"
+mv "$M/usr/lib/pkg/opkg-synced" "$T/mark"
+n=$(sqlite_opens)
+t_ok "...which show what the database shows" test "$n" -ge 1 -a \
+	"$(cat "$T/li")" = "$(cat "$T/li.files")"
+mv "$T/mark" "$M/usr/lib/pkg/opkg-synced"
 
 # ---- remove an image package: overlayfs's own whiteouts ----
 b0=$(data_bytes)

@@ -379,7 +379,7 @@ if [ -x "$PKG_FAULT_BIN" ]; then
 		"$OPKG" -o "$W" flag hold busybox >/dev/null 2>"$T/crw.err"
 		st=$(stanza "$W/usr/lib/opkg/status" busybox | grep '^Status')
 		ic=$(sqlite3 "$W/usr/lib/pkg/pkg.db" 'PRAGMA integrity_check' 2>&1)
-		left=$(ls "$W/usr/lib/pkg" | grep -v '^lock$' | grep -v '^pkg\.db$')
+		left=$(ls "$W/usr/lib/pkg" | grep -v '^lock$' | grep -v '^pkg\.db$' | grep -v '^opkg-synced$')
 		if [ "$q" != 270 ] || [ -s "$T/crw.err" ] || [ "$ic" != ok ] ||
 			[ "$st" != "Status: install hold installed" ] || [ -n "$left" ]; then
 			bad=$((bad + 1))
