@@ -149,15 +149,23 @@ run "files busybox (270)" "$R230" "$RP230" -- files busybox
 run "search '/usr/bin/*' (270)" "$R230" "$RP230" -- search '/usr/bin/*'
 run "list-changed-conffiles (270)" "$R230" "$RP230" -- list-changed-conffiles
 # The same state once pkg has changed it: its database on the root
-# (built by recover), which the queries read instead of opkg's files
-# (opkg-lede on the same status and info).
+# (built by recover), and opkg's files marked in line with it
+# (usr/lib/pkg/opkg-synced), which the queries then read instead of the
+# database; a copy of that root (new inodes, the mark matches nothing)
+# for the database read itself (opkg-lede on the same status and info).
 R230DB=$W/r230db
 cp -a "$R230" "$R230DB"
 "$PKG" -o "$R230DB" -f "$R230DB/etc/opkg.conf" recover >/dev/null 2>&1
+[ -s "$R230DB/usr/lib/pkg/opkg-synced" ] ||
+	echo "bench: recover left no opkg-synced mark" >&2
 run "list-installed (270, pkg's database)" "$R230DB" "$RP230" -- list-installed
 run "status (270, pkg's database)" "$R230DB" "$RP230" -- status
 run "list-changed-conffiles (270, database)" "$R230DB" "$RP230" -- \
 	list-changed-conffiles
+R230DBX=$W/r230dbx
+cp -a "$R230DB" "$R230DBX"
+run "list-installed (270, database read)" "$R230DBX" "$RP230" -- list-installed
+run "status (270, database read)" "$R230DBX" "$RP230" -- status
 echo "19.07.1 feeds (7 feeds, 9,263 packages):"
 PRE='rm -rf "$root/var/opkg-lists"' \
 	run "update (verify + parse + cache, 7 feeds)" -- update
