@@ -120,6 +120,20 @@ static int add_db(struct pkg_ctx *ctx, struct synced *b)
 	return r;
 }
 
+/* The mark's path: its directory resolved as the database's is, the mark
+ * itself never followed (a link there, a package's, is not pkg's mark:
+ * it is read as nothing, replaced or removed, never written through). */
+static char *synced_rel(struct pkg_ctx *ctx)
+{
+	char *dir = NULL, *rel = NULL;
+
+	if (ctx_resolve(ctx, PKG_DIR, &dir) == 0 &&
+	    asprintf(&rel, "%s/%s", dir, OPKG_SYNCED_NAME) < 0)
+		rel = NULL;
+	free(dir);
+	return rel;
+}
+
 /* What OPKG_SYNCED_FILE must hold for the files as they are now. */
 static int synced_text(struct pkg_ctx *ctx, struct synced *b)
 {
@@ -139,14 +153,15 @@ static int synced_text(struct pkg_ctx *ctx, struct synced *b)
 int opkg_synced(struct pkg_ctx *ctx)
 {
 	struct synced now;
-	char *text = NULL;
+	char *text = NULL, *rel = synced_rel(ctx);
 	size_t len = 0;
-	int same = synced_text(ctx, &now) == 0 &&
-		   ctx_read_file(ctx, OPKG_SYNCED_FILE, SYNCED_MAX, &text,
-				 &len) == 0 &&
+	int same = rel && synced_text(ctx, &now) == 0 &&
+		   tree_read_file(&ctx->rf, TREE_WRITE, rel, SYNCED_MAX, &text,
+				  &len) == 0 &&
 		   len == now.len && !memcmp(text, now.s, len);
 
 	free(text);
+	free(rel);
 	return same;
 }
 
@@ -158,7 +173,7 @@ void opkg_synced_mark(struct pkg_ctx *ctx)
 
 	if (!ctx->db || ctx->db_readonly || db_in_memory(ctx->db))
 		return;
-	if (ctx_resolve(ctx, OPKG_SYNCED_FILE, &res) < 0)
+	if (!(res = synced_rel(ctx)))
 		return;
 	if (!ctx->opkg_in_line) {
 		/* nothing vouches for the files now, not even a file an
@@ -170,14 +185,20 @@ void opkg_synced_mark(struct pkg_ctx *ctx)
 	/* No transaction left (a failed postinst's is done: its state is in
 	 * the files). Written in place, not synced: a file lost or cut short
 	 * by a crash or a power cut matches nothing, and the database is
-	 * read; no temporary file is left to clean. */
+	 * read; no temporary file is left to clean. A new file each time:
+	 * the name's old inode (another's link, a hard link a package made)
+	 * is never written. */
 	if (db_meta_get(ctx->db, META_TX_STATE, &state) == 0 && !state &&
-	    synced_text(ctx, &now) == 0 &&
-	    (fd = tree_open(&ctx->rf, TREE_WRITE, res,
-			    O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0) {
-		/* a part written (ENOSPC) is shorter: it matches nothing */
-		fsop_write(fd, now.s, now.len);
-		fsop_close(fd);
+	    synced_text(ctx, &now) == 0) {
+		tree_unlink(&ctx->rf, TREE_WRITE, res);
+		fd = tree_open(&ctx->rf, TREE_WRITE, res,
+			       O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd >= 0) {
+			/* a part written (ENOSPC) is shorter: it matches
+			 * nothing */
+			fsop_write(fd, now.s, now.len);
+			fsop_close(fd);
+		}
 	}
 	free(res);
 	free(state);

@@ -155,6 +155,28 @@ is "$SQL" 1 "a forged mark: the database is read"
 cp "$T/mark2" "$S"
 same_as_db "the mark back, the files are read" list-installed
 
+# a link or a hard link in the mark's place (a package's) is never
+# written through, and never read as a mark
+mkdir -p "$R/etc"
+echo sentinel >"$R/etc/inside" && echo sentinel >"$T/outside"
+cp "$S" "$R/etc/looks-like-mark"
+ln -sf ../../../etc/looks-like-mark "$S"
+q list-installed
+is "$SQL" 1 "a link in the mark's place is not read as the mark"
+ln -sf ../../../etc/inside "$S"
+run "$PKG" -o "$R" flag user busybox
+is "$(cat "$R/etc/inside")" sentinel "a write leaves the file a link there names"
+t_ok "...and puts its own mark in the link's place" test -f "$S" -a ! -L "$S"
+ln -sf "$T/outside" "$S"
+run "$PKG" -o "$R" flag hold busybox
+is "$(cat "$T/outside")" sentinel "...also for a link out of the root"
+rm -f "$S" && ln "$R/etc/inside" "$S"
+run "$PKG" -o "$R" flag user busybox
+is "$(cat "$R/etc/inside")" sentinel "...and for a hard link"
+t_ok "...whose name becomes the mark" test "$(stat -c %h "$R/etc/inside")" = 1
+run "$PKG" -o "$R" flag hold busybox
+same_as_db "the mark rewritten, the files are read" list-installed
+
 # ---- a crash at every step of a transaction ----
 # Each copy is marked by a rewrite first (a copy has new inodes, which
 # its mark does not name); after the crash the next query must show what
