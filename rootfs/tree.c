@@ -216,6 +216,7 @@ int tree_openat2_works(int dirfd)
 
 static int dir_get(const struct rootfs *rf, int top, const char *dir,
 		   int mode);
+static void dir_put(const struct rootfs *rf, int fd);
 
 int tree_probe_nolinks(const struct rootfs *rf, enum tree_layer l,
 		       const char *rel, int dir)
@@ -238,8 +239,10 @@ int tree_probe_nolinks(const struct rootfs *rf, enum tree_layer l,
 		 * would follow is saved */
 		int r = dir_get(rf, top, rel, -1);
 
-		if (r >= 0)
+		if (r >= 0) {
+			dir_put(rf, r); /* the cache's, unless none was kept */
 			return 0;
+		}
 		return r == -ENOENT ? -ENOENT : -EAGAIN;
 	}
 	fd = syscall(SYS_openat2, top, rel, &how, sizeof(how));

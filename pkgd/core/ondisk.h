@@ -21,8 +21,7 @@
  * file, the info directory and the image's status when they were
  * (pkgd/state/opkgsynced.c). A query that reads only the installed state
  * reads opkg's files while they match, not the database. */
-#define OPKG_SYNCED_NAME "opkg-synced"
-#define OPKG_SYNCED_FILE PKG_DIR "/" OPKG_SYNCED_NAME
+#define OPKG_SYNCED_NAME "opkg-synced" /* in PKG_DIR */
 /* Paths a live restore could not show yet, for pkg-overlay-pending. */
 #define PENDING_RESTORE_FILE PKG_DIR "/pending-restore"
 

@@ -6,7 +6,7 @@
  * on a root with no database, and not map SQLite's code and the
  * database's pages: 0.8 MB of a 3.3 MB peak on a 270-package router.
  *
- * OPKG_SYNCED_FILE holds the identities of what the answer depends on,
+ * PKG_DIR/OPKG_SYNCED_NAME holds the identities of what the answer depends on,
  * taken when pkg last knew the files in line:
  *
  *   db INO SIZE COUNTER          the file change counter of SQLite's
@@ -134,7 +134,7 @@ static char *synced_rel(struct pkg_ctx *ctx)
 	return rel;
 }
 
-/* What OPKG_SYNCED_FILE must hold for the files as they are now. */
+/* What the mark must hold for the files as they are now. */
 static int synced_text(struct pkg_ctx *ctx, struct synced *b)
 {
 	struct stat st;

@@ -81,7 +81,7 @@ int rom_fingerprint(struct pkg_ctx *ctx, enum tree_layer l, char hex[SHA256_HEX_
 int rom_status_stat(struct pkg_ctx *ctx, struct stat *st)
 {
 	char *p = image_rel(ctx->conf.status_file);
-	int r = p ? tree_lstat(&ctx->rf, TREE_ROM, p, st) : -ENOMEM;
+	int r = p ? tree_lstat(&ctx->rf, TREE_ROM, p, st) : -EINVAL;
 
 	free(p);
 	return r;
