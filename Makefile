@@ -95,6 +95,27 @@ LDLIBS := -Wl,--push-state,-Bstatic $(DEPS_LDFLAGS) $(LIBSOLV_LDLIBS) \
 LDFLAGS += -Wl,--gc-sections -Wl,-z,pack-relative-relocs
 endif
 
+# Code layout (issue 17): the kernel maps a program's text in windows
+# around each page fault, and peak RSS counts what is mapped. Each
+# function is compiled into its own section (-ffunction-sections), and
+# those that start-up and the installed-state queries run
+# (scripts/hot-functions.list, made by scripts/hot-functions.sh) are
+# renamed .text.hot.NAME in the object (scripts/hot-sections.sh, with the
+# target's objcopy), which GNU ld's default script places together at
+# the start of .text (lld keeps input order unless given
+# -z keep-text-section-prefix): a query maps some 60 KB of pkg's code
+# instead of pieces of all of it. One .text as before: debuggers,
+# valgrind and perf see nothing new. A name the list has and the code
+# no longer does matches nothing. A failed rename removes the object.
+CFLAGS += -ffunction-sections
+HOT_LIST := scripts/hot-functions.list
+OBJCOPY_CROSS := $(patsubst %-gcc,%-objcopy,$(filter %-gcc,$(notdir $(firstword $(CC)))))
+ifeq ($(origin OBJCOPY),undefined)
+OBJCOPY := $(or $(shell command -v $(OBJCOPY_CROSS) 2>/dev/null),objcopy)
+endif
+HOT_SECTIONS = sh scripts/hot-sections.sh $(OBJCOPY) $(HOT_LIST) $@ || \
+	{ rm -f $@; exit 1; }
+
 LIBDIRS := rootfs fetch solver hooks
 # The crypto leaf is its own archive, linked last (below rootfs, which
 # hashes what it stages); fetch/ is the rest of the folder.
@@ -124,13 +145,23 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
 
 all: $(B)/bin/pkg $(B)/bin/opkg $(B)/bin/pkg-repo $(B)/test/bin/pkg $(UNIT_BINS)
 
-$(B)/obj/%.o: %.c $(HDRS)
+# The compiler and flags the objects are built with, in a stamp: a change
+# (CC, CFLAGS, -ffunction-sections above, the deps' include path) builds
+# them again rather than linking objects of two kinds.
+$(B)/cflags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CPPFLAGS) $(CFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(CPPFLAGS) $(CFLAGS)' >$@
+
+$(B)/obj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(HOT_SECTIONS)
 
-$(B)/tobj/%.o: %.c $(HDRS)
+$(B)/tobj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DPKG_FAULT_INJECT $(CFLAGS) -c -o $@ $<
+	@$(HOT_SECTIONS)
 
 $(B)/lib/libpkgd.a: $(PKGD_OBJS)
 	@mkdir -p $(dir $@)
