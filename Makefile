@@ -145,13 +145,17 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
 
 all: $(B)/bin/pkg $(B)/bin/opkg $(B)/bin/pkg-repo $(B)/test/bin/pkg $(UNIT_BINS)
 
-# The compiler and flags the objects are built with, in a stamp: a change
-# (CC, CFLAGS, -ffunction-sections above, the deps' include path) builds
-# them again rather than linking objects of two kinds.
+# $(call stamp,TEXT): the recipe of a stamp file that holds TEXT and is
+# written only when TEXT changes, so that what depends on it is made again
+# then and only then.
+stamp = @mkdir -p $(dir $@); echo '$(1)' | cmp -s - $@ || echo '$(1)' >$@
+
+# The compiler and flags the objects are built with: a change (CC, CFLAGS,
+# -ffunction-sections above, the crypto backend's -DPKG_CRYPTO_NETTLE, the
+# deps' include path) builds them again rather than linking objects of
+# two kinds.
 $(B)/cflags: FORCE
-	@mkdir -p $(dir $@)
-	@echo '$(CC) $(CPPFLAGS) $(CFLAGS)' | cmp -s - $@ || \
-		echo '$(CC) $(CPPFLAGS) $(CFLAGS)' >$@
+	$(call stamp,$(CC) $(CPPFLAGS) $(CFLAGS))
 
 $(B)/obj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST)
 	@mkdir -p $(dir $@)
@@ -175,9 +179,9 @@ $(B)/lib/librootfs.a: $(call lib_objs,rootfs)
 $(B)/lib/libfetch.a: $(call lib_objs,fetch)
 $(B)/lib/libsolver.a: $(call lib_objs,solver)
 $(B)/lib/libhooks.a: $(call lib_objs,hooks)
-# The backend's name is in a stamp, so that a B built with the other one
-# gets its crypto archive (and so its binaries) made again.
-$(B)/lib/libpkgcrypto.a: $(CRYPTO_OBJS) $(B)/crypto-backend
+# A B built with the other backend gets its crypto objects, so this
+# archive and the binaries, made again: CRYPTO is in $(B)/cflags.
+$(B)/lib/libpkgcrypto.a: $(CRYPTO_OBJS)
 $(B)/lib/librootfs.a $(B)/lib/libfetch.a $(B)/lib/libsolver.a $(B)/lib/libhooks.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -186,18 +190,13 @@ $(B)/lib/libpkgcrypto.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $(CRYPTO_OBJS)
 
-$(B)/crypto-backend: FORCE
-	@mkdir -p $(dir $@)
-	@echo $(CRYPTO) | cmp -s - $@ || echo $(CRYPTO) >$@
-
 # Which of libsolv and SQLite make deps built, in a stamp: solve.c calls
 # libsolvext's writer directly or through dlopen (PKG_LIBSOLVEXT_LINKED),
 # and the programs link one or the other; its archive, and so every
 # program, is made again when that changes.
 $(B)/obj/solver/solve.o: $(B)/deps-built
 $(B)/deps-built: FORCE
-	@mkdir -p $(dir $@)
-	@echo '$(DEPS_BUILT)' | cmp -s - $@ || echo '$(DEPS_BUILT)' >$@
+	$(call stamp,$(DEPS_BUILT))
 
 FORCE:
 

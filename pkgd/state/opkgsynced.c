@@ -6,8 +6,8 @@
  * on a root with no database, and not map SQLite's code and the
  * database's pages: 0.8 MB of a 3.3 MB peak on a 270-package router.
  *
- * PKG_DIR/OPKG_SYNCED_NAME holds the identities of what the answer depends on,
- * taken when pkg last knew the files in line:
+ * The mark, PKG_DIR/OPKG_SYNCED_NAME, holds the identities of what the
+ * answer depends on, taken when pkg last knew the files in line:
  *
  *   db INO SIZE COUNTER          the file change counter of SQLite's
  *                                header: every commit changes it, and a

@@ -513,13 +513,13 @@ int world_write(struct pkg_ctx *ctx);
 
 /* ---- opkg's files in line with the database (opkgsynced.c) ---- */
 
-/* 1 when the mark (PKG_DIR/OPKG_SYNCED_NAME) names the database, status file, info
- * directory and image status as they are now: opkg's files say what
- * the database says, and a query may read them instead. 0 otherwise
- * (none, another's, unreadable: nothing reported). */
+/* 1 when the mark (PKG_DIR/OPKG_SYNCED_NAME) names the database, status
+ * file, info directory and image status as they are now: opkg's files
+ * say what the database says, and a query may read them instead. 0
+ * otherwise (none, another's, unreadable: nothing reported). */
 int opkg_synced(struct pkg_ctx *ctx);
-/* Write the mark for the files as they are now: only once
- * opkg's files are known to say what the database says
+/* Write the mark for the files as they are now: only once opkg's files
+ * are known to say what the database says
  * (ctx->opkg_in_line) and no transaction is left in the database.
  * Best effort: without it a query reads the database. */
 void opkg_synced_mark(struct pkg_ctx *ctx);

@@ -10,13 +10,8 @@
 
 . "$(dirname "$0")/../lib/common.sh"
 LIST=$PKG_TOP/scripts/hot-functions.list
+need_cmd readelf objcopy
 mk_tmp
-
-if ! command -v readelf >/dev/null || ! command -v objcopy >/dev/null; then
-	skip 9 "no readelf or objcopy (binutils)"
-	done_testing
-	exit 0
-fi
 
 # hex() for awk: mawk has no strtonum.
 HEX='function hex(s,  i, v) { v = 0; s = tolower(s)
