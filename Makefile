@@ -82,7 +82,9 @@ ifeq ($(words $(STATIC_DEPS_FOUND)),$(words $(STATIC_DEPS)))
 CPPFLAGS += -DPKG_NETTLE_LINKED
 ifneq ($(DEPS_BUILT),)
 CPPFLAGS += -I$(DEPS_PREFIX)/include
-DEPS_LDFLAGS := -L$(DEPS_PREFIX)/lib
+# the archives as laid out for this build ("Code layout", below) first
+DEPS_LAID := $(addprefix $(B)/lib/deps/,$(DEPS_BUILT))
+DEPS_LDFLAGS := -L$(B)/lib/deps -L$(DEPS_PREFIX)/lib
 endif
 ifneq ($(filter libsolv.a,$(DEPS_BUILT)),)
 CPPFLAGS += -DPKG_LIBSOLVEXT_LINKED
@@ -99,22 +101,31 @@ endif
 # around each page fault, and peak RSS counts what is mapped. Each
 # function is compiled into its own section (-ffunction-sections), and
 # those that start-up and the installed-state queries run
-# (scripts/hot-functions.list, made by scripts/hot-functions.sh) are
-# renamed .text.hot.NAME in the object (scripts/hot-sections.sh, with the
-# target's objcopy), which GNU ld's default script places together at
-# the start of .text (lld keeps input order unless given
-# -z keep-text-section-prefix): a query maps some 60 KB of pkg's code
-# instead of pieces of all of it. One .text as before: debuggers,
-# valgrind and perf see nothing new. A name the list has and the code
-# no longer does matches nothing. A failed rename removes the object.
+# (scripts/hot-functions.list, made by scripts/hot-functions.sh, the
+# commonest first) are renamed .text.sorted.a.RANK.NAME in the object
+# (scripts/hot-sections.sh, with the target's objcopy), which GNU ld's
+# default script places together near the start of .text, sorted by
+# name, so in the list's order (lld keeps input order): a query maps
+# some 60 KB of pkg's code instead of pieces of all of it, start-up the
+# first window of it. One .text as before: debuggers, valgrind and perf
+# see nothing new. A name the list has and the code no longer does
+# matches nothing. A failed rename removes the object.
 CFLAGS += -ffunction-sections
 HOT_LIST := scripts/hot-functions.list
 OBJCOPY_CROSS := $(patsubst %-gcc,%-objcopy,$(filter %-gcc,$(notdir $(firstword $(CC)))))
 ifeq ($(origin OBJCOPY),undefined)
 OBJCOPY := $(or $(shell command -v $(OBJCOPY_CROSS) 2>/dev/null),objcopy)
 endif
-HOT_SECTIONS = sh scripts/hot-sections.sh $(OBJCOPY) $(HOT_LIST) $@ || \
+HOT_SECTIONS = sh scripts/hot-sections.sh $(OBJCOPY) a $(HOT_LIST) $@ || \
 	{ rm -f $@; exit 1; }
+# The same for the libraries make deps built with -ffunction-sections
+# (SQLite, libsolv): the functions of scripts/hot-functions-libs.list
+# (what the queries that read the database and remove run of them) are
+# renamed .text.sorted.b.RANK.NAME in a copy of each archive,
+# $(B)/lib/deps/, which is linked instead: right after pkg's, the
+# commonest first. A query that reads the database maps 0.2 to 0.35 MB
+# less, remove 0.6 MB less.
+HOT_LIBS_LIST := scripts/hot-functions-libs.list
 
 LIBDIRS := rootfs fetch solver hooks
 # The crypto leaf is its own archive, linked last (below rootfs, which
@@ -157,12 +168,12 @@ stamp = @mkdir -p $(dir $@); echo '$(1)' | cmp -s - $@ || echo '$(1)' >$@
 $(B)/cflags: FORCE
 	$(call stamp,$(CC) $(CPPFLAGS) $(CFLAGS))
 
-$(B)/obj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST)
+$(B)/obj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST) scripts/hot-sections.sh
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 	@$(HOT_SECTIONS)
 
-$(B)/tobj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST)
+$(B)/tobj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST) scripts/hot-sections.sh
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DPKG_FAULT_INJECT $(CFLAGS) -c -o $@ $<
 	@$(HOT_SECTIONS)
@@ -200,32 +211,42 @@ $(B)/deps-built: FORCE
 
 FORCE:
 
-$(B)/bin/pkg: $(B)/obj/pkgd/main.o $(LIBS)
+$(B)/lib/deps/%.a: $(DEPS_PREFIX)/lib/%.a $(HOT_LIBS_LIST) scripts/hot-sections.sh
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	cp $< $@.new
+	@sh scripts/hot-sections.sh $(OBJCOPY) b $(HOT_LIBS_LIST) $@.new || \
+		{ rm -f $@.new; exit 1; }
+	mv $@.new $@
 
-$(B)/test/bin/pkg: $(B)/obj/pkgd/main.o $(TLIBS)
+# (the laid-out archives are linked through -L, in LDLIBS' order)
+$(B)/bin/pkg: $(B)/obj/pkgd/main.o $(LIBS) $(DEPS_LAID)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(DEPS_LAID),$^) $(LDLIBS)
+
+$(B)/test/bin/pkg: $(B)/obj/pkgd/main.o $(TLIBS) $(DEPS_LAID)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(DEPS_LAID),$^) $(LDLIBS)
 
 $(B)/bin/opkg: $(B)/bin/pkg
 	ln -sf pkg $@
 
-$(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib/librootfs.a $(B)/lib/libpkgcrypto.a
+$(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib/librootfs.a $(B)/lib/libpkgcrypto.a $(DEPS_LAID)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out $(DEPS_LAID),$^) $(LDLIBS)
 
-$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBS)
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBS) $(DEPS_LAID)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka
 
 # Debian's packages, then libsolv's and SQLite's static archives for the
 # native build (see DEPS_BUILT; without them, Debian's libsolv.so and
-# libsqlite3.a with libm are linked).
+# libsqlite3.a with libm are linked), each function in its own section
+# for the code layout ($(B)/lib/deps/).
 deps:
 	@sh scripts/deps.sh
 	@for l in libsolv sqlite3; do \
-		CC="$(CC)" CFLAGS="-O2 -g" sh scripts/static/build-lib.sh $$l \
+		CC="$(CC)" CFLAGS="-O2 -g -ffunction-sections" \
+			sh scripts/static/build-lib.sh $$l \
 			$(DEPS_PREFIX) || \
 		echo "deps: no $$l built: linking Debian's" >&2; \
 	done

@@ -11,12 +11,21 @@
 #
 # How: each command runs once under callgrind on the real router states
 # of tests/fixtures (19.07.1, 153 packages; 23.05.0, 270 packages, with
-# and without pkg's database and the opkg-synced mark). A function's rank
-# is the number of runs that called it, most first, then its name. Only
-# functions defined in pkg's own objects are listed (nm over the build's
-# archives): only those are built with -ffunction-sections; libc is
-# shared, and the archives of SQLite, libsolv and libarchive are linked
-# as they come.
+# and without pkg's database and the opkg-synced mark), start-up's first
+# (--version). The list is in the order of the first run that called a
+# function, then the number of runs that did, most first, then the name:
+# what every command runs (--version's) in the first pages, then what
+# each command adds. Only functions defined in pkg's own objects are
+# listed (nm over the build's archives); libc is shared, and libarchive
+# is linked as Debian ships it.
+#
+# hot-functions.sh --libs [PKG]: print scripts/hot-functions-libs.list
+# instead, the functions of the libraries make deps built (SQLite,
+# libsolv: the archives of the build's lib/deps/) that the queries run
+# where they read pkg's database (a copy of the 23.05.0 root: the mark
+# matches nothing) and that remove runs (nano from the 23.05.2 root, luci
+# and luci with --autoremove from the 23.05.0 router), in the same
+# order. The build places them after pkg's own.
 #
 # Needs valgrind (callgrind_annotate) and a build with symbols (the
 # default -O2 -g). Regenerate after moving or renaming functions on those
@@ -24,11 +33,17 @@
 # list merely sits with the rest of the code.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+libs=0
+if [ "${1:-}" = --libs ]; then
+	libs=1
+	shift
+fi
 PKG=${1:-$TOP/build/bin/pkg}
 B=$(cd "$(dirname "$PKG")/.." && pwd)
 FXROOT=${FX:-$TOP/tests/fixtures}
 F19=$FXROOT/openwrt-19.07.1-official_aarch64_cortex-a53_brcm2708-bcm2710
 F230=$FXROOT/openwrt-23.05.0-official_rootfs_arm_arm1176jzf-s_vfp_bcm27xx-bcm2708
+F23=$FXROOT/openwrt-23.05.2-buildroot_arm_cortex-a9_vfpv3-d16_mvebu-cortexa9
 command -v callgrind_annotate >/dev/null || {
 	echo "hot-functions: needs valgrind (callgrind_annotate)" >&2
 	exit 1
@@ -50,8 +65,14 @@ cp -a "$W/r230" "$W/r230db"
 # A copy: new inodes, so the mark matches nothing and the database is read.
 cp -a "$W/r230db" "$W/r230dbx"
 
-# pkg's own functions: text symbols of the objects of bin/pkg.
-nm --defined-only "$B"/lib/lib*.a "$B"/obj/pkgd/main.o 2>/dev/null |
+# The functions to list: text symbols of pkg's objects, or of the
+# libraries' archives.
+if [ $libs = 1 ]; then
+	set -- "$B"/lib/deps/lib*.a
+else
+	set -- "$B"/lib/lib*.a "$B"/obj/pkgd/main.o
+fi
+nm --defined-only "$@" 2>/dev/null |
 	awk '$2 ~ /^[tT]$/ { sub(/\..*$/, "", $3); print $3 }' | sort -u >"$W/own"
 [ -s "$W/own" ] || { echo "hot-functions: no objects in $B" >&2; exit 1; }
 
@@ -72,17 +93,53 @@ profile() {
 			if (f ~ /^[A-Za-z_][A-Za-z0-9_]*$/ && !seen[f]++) print f
 		}' | sort | comm -12 - "$W/own" >"$W/fn.$n"
 }
-profile r19 --version
-profile r19 print-architecture
-profile r19 compare-versions 1.0-1 '<<' 1.0-2
-for r in r19 r230 r230db r230dbx; do
-	profile $r list-installed
-	profile $r status
-	profile $r files busybox
-	profile $r search '/usr/bin/*'
-	profile $r list-changed-conffiles
-	profile $r info busybox
-done
-n=$(cat "$W"/fn.* | wc -l)
-[ "$n" -gt 0 ] || { echo "hot-functions: callgrind saw none of pkg's functions" >&2; exit 1; }
-cat "$W"/fn.* | sort | uniq -c | sort -k1,1nr -k2,2 | awk '{ print $2 }'
+queries() {
+	profile $1 list-installed
+	profile $1 status
+	profile $1 files busybox
+	profile $1 search '/usr/bin/*'
+	profile $1 list-changed-conffiles
+	profile $1 info busybox
+}
+if [ $libs = 1 ]; then
+	queries r230dbx
+	# remove from the 23.05.2 feeds' root with nano installed (by pkg,
+	# so with its database), then twice from the router's
+	# (as tests/bench/run.sh makes it: libc and libgcc1 installed)
+	d=$W/r23
+	mkdir -p "$d/etc/opkg/keys" "$d/usr/lib/opkg/info" "$d/var/lock" \
+		"$d/tmp"
+	cp "$F23/keys/"* "$d/etc/opkg/keys/"
+	printf 'Package: libc\nVersion: 1.2.4-4\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\nPackage: libgcc1\nVersion: 13.1.0-4\nProvides: libgcc\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\n' \
+		>"$d/usr/lib/opkg/status"
+	{
+		printf 'dest root /\nlists_dir ext /var/opkg-lists\n'
+		printf 'option check_signature 1\narch all 1\narch noarch 1\n'
+		printf 'arch arm_cortex-a9_vfpv3-d16 10\n'
+		for f in base core packages luci; do
+			echo "src/gz $f file://$F23/feeds/$f"
+		done
+	} >"$d/etc/opkg.conf"
+	"$PKG" -o "$W/r23" -f "$W/r23/etc/opkg.conf" update >/dev/null
+	"$PKG" -o "$W/r23" -f "$W/r23/etc/opkg.conf" install nano >/dev/null
+	profile r23 remove nano
+	cp -a "$W/r230db" "$W/r230rm"
+	profile r230rm remove luci
+	profile r230db remove --autoremove luci
+else
+	profile r19 --version
+	profile r19 print-architecture
+	profile r19 compare-versions 1.0-1 '<<' 1.0-2
+	for r in r19 r230 r230db r230dbx; do
+		queries $r
+	done
+fi
+[ "$(cat "$W"/fn.* | wc -l)" -gt 0 ] ||
+	{ echo "hot-functions: callgrind saw none of the functions" >&2; exit 1; }
+i=1
+while [ $i -le $n ]; do
+	sed "s/^/$i /" "$W/fn.$i"
+	i=$((i + 1))
+done | awk '!($2 in first) { first[$2] = $1 } { runs[$2]++ }
+	END { for (f in first) print first[f], runs[f], f }' |
+	sort -k1,1n -k2,2nr -k3,3 | awk '{ print $3 }'

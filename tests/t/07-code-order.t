@@ -2,14 +2,16 @@
 # The code layout (Makefile, "Code layout"; issue 17): the functions that
 # start-up and the installed-state queries run
 # (scripts/hot-functions.list) lie together at the start of pkg's .text,
-# so that a query maps only their pages of pkg's code. The list is
-# checked against the code: most of its names are still pkg's functions
-# (scripts/hot-functions.sh remakes it), and the query path's entry
-# points are on it. Then scripts/hot-sections.sh is shown to move a
-# listed function's section, and only that one.
+# the commonest first, so that a query maps only their pages of pkg's
+# code; SQLite's and libsolv's (scripts/hot-functions-libs.list) right
+# after them. The list is checked against the code: most of its names
+# are still pkg's functions (scripts/hot-functions.sh remakes it), and
+# the query path's entry points are on it. Then scripts/hot-sections.sh
+# is shown to move a listed function's section, and only that one.
 
 . "$(dirname "$0")/../lib/common.sh"
 LIST=$PKG_TOP/scripts/hot-functions.list
+LIBS_LIST=$PKG_TOP/scripts/hot-functions-libs.list
 need_cmd readelf objcopy
 mk_tmp
 
@@ -23,7 +25,7 @@ HEX='function hex(s,  i, v) { v = 0; s = tolower(s)
 readelf -sW "$PKG" | awk '$4 == "FUNC" && $3 > 0 && $2 !~ /^0+$/ {
 	n = $8; cold = (n ~ /\.cold/); sub(/\..*$/, "", n); print $2, $3, n, cold }' \
 	>"$T/funcs"
-grep -v '^#' "$LIST" | grep . | sort -u >"$T/list"
+grep -v '^#' "$LIST" | grep . | awk '!s[$0]++' >"$T/list"
 text_start=$(readelf -SW "$PKG" | sed 's/^ *\[ *[0-9]*\]//' |
 	awk '$1 == ".text" { print $3 }')
 
@@ -50,6 +52,13 @@ awk "$HEX"'NR == FNR { want[$1] = 1; next }
 	a >= '"$lo"' && a < '"$hi"' && !($3 in want) { print $3 }' \
 	"$T/list" "$T/funcs" | sort -u >"$T/intruders"
 is "$(head -5 "$T/intruders")" "" "no function off the list lies among them"
+# ...and they lie in the list's order: start-up's, which every command
+# runs, in the first pages
+awk "$HEX"'NR == FNR { if (!($1 in r)) r[$1] = FNR; next }
+	($3 in r) && !$4 && $3 != "main" { print hex($1), r[$3], $3 }' \
+	"$T/list" "$T/funcs" | sort -n |
+	awk '$2 < r { print $3; exit } { r = $2 }' >"$T/disorder"
+is "$(cat "$T/disorder")" "" "...in the list's order, commonest first"
 
 # The query path's entry points are on the list (a stale list loses them
 # first).
@@ -59,6 +68,41 @@ for f in main cmd_list_installed cmd_status cmd_list_changed_conffiles \
 	grep -q -x "$f" "$T/list" || missing="$missing $f"
 done
 is "$missing" "" "the query commands and opkg_synced are on the list"
+
+# The libraries' hot functions (scripts/hot-functions-libs.list: SQLite's
+# and libsolv's), in a build that links the archives make deps built
+# with a function a section (its lib/deps/): right after pkg's, together,
+# in the list's order. Other builds (cross, or without make deps) link
+# the archives as Debian ships them, and have nothing of the kind.
+if ls "$PKG_BUILD"/lib/deps/lib*.a >/dev/null 2>&1; then
+	grep -v '^#' "$LIBS_LIST" | grep . | awk '!($1 in r) { r[$1] = ++n
+		print $1, n }' >"$T/liblist"
+	awk "$HEX"'NR == FNR { rank[$1] = $2; next }
+		($3 in rank) && !$4 { print hex($1), hex($1) + $2, rank[$3], $3 }' \
+		"$T/liblist" "$T/funcs" | sort -n >"$T/libfuncs"
+	read -r lo2 _ <"$T/libfuncs"
+	hi2=$(awk '$2 > h { h = $2 } END { print h + 0 }' "$T/libfuncs")
+	k2=$(awk '{ print $4 }' "$T/libfuncs" | sort -u | wc -l)
+	span2_kb=$(( (hi2 - lo2) / 1024 ))
+	# (some 520 KB of their 1.7 MB: SQLite's VDBE and parser are big)
+	t_ok "the libraries' listed functions span less than 640 KB ($span2_kb KB, $k2 of them)" \
+		test "$k2" -gt 0 -a "$span2_kb" -lt 640
+	t_ok "...and they are most of their list ($k2 of $(wc -l <"$T/liblist"))" \
+		test "$k2" -ge $(( $(wc -l <"$T/liblist") * 7 / 10 ))
+	# from the end of pkg's to the end of theirs: only listed functions
+	awk "$HEX"'NR == FNR { want[$1] = 1; next }
+		{ a = hex($1) }
+		a >= '"$hi"' && a < '"$hi2"' && !($3 in want) && !$4 { print $3 }' \
+		"$T/list" "$T/funcs" | sort -u >"$T/own-among"
+	awk 'NR == FNR { want[$1] = 1; next } !($1 in want)' \
+		"$T/liblist" "$T/own-among" >"$T/intruders2"
+	is "$(head -5 "$T/intruders2")" "" \
+		"...right after pkg's, with nothing else among them"
+	is "$(awk '$3 < r { print $4; exit } { r = $3 }' "$T/libfuncs")" "" \
+		"...in the list's order, commonest first"
+else
+	skip 4 "this build links no libraries of make deps (lib/deps/)"
+fi
 
 # hot-sections.sh on an object of three functions, one of them listed
 # and one a clone (.part.0 or not: whatever the compiler made).
@@ -70,16 +114,16 @@ EOF
 printf '# a comment\nlisted_fn\nlisted_too\nnot_there\n' >"$T/o.list"
 run ${CC:-cc} -O2 -ffunction-sections -c -o "$T/o.o" "$T/o.c"
 is "$RC" 0 "a test object compiles"
-run sh "$PKG_TOP/scripts/hot-sections.sh" objcopy "$T/o.list" "$T/o.o"
+run sh "$PKG_TOP/scripts/hot-sections.sh" objcopy a "$T/o.list" "$T/o.o"
 is "$RC" 0 "hot-sections.sh rewrites it"
 readelf -SW "$T/o.o" | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*\) .*/\1/p' |
 	sort >"$T/o.sections"
 is "$(tr '\n' ' ' <"$T/o.sections")" \
-	".text .text.hot.listed_fn .text.hot.listed_too .text.other_fn " \
-	"the listed functions' sections are .text.hot.*, the other's is not"
+	".text .text.other_fn .text.sorted.a.00001.listed_fn .text.sorted.a.00002.listed_too " \
+	"the listed functions' sections are .text.sorted.GROUP.RANK.*, the other's is not"
 cp "$T/o.o" "$T/o2.o"
 printf 'nothing_here\n' >"$T/o2.list"
-run sh "$PKG_TOP/scripts/hot-sections.sh" objcopy "$T/o2.list" "$T/o2.o"
+run sh "$PKG_TOP/scripts/hot-sections.sh" objcopy a "$T/o2.list" "$T/o2.o"
 t_ok "an object with none of the list's functions is left as it is" \
 	cmp -s "$T/o.o" "$T/o2.o"
 done_testing
