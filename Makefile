@@ -218,21 +218,25 @@ $(B)/lib/deps/%.a: $(DEPS_PREFIX)/lib/%.a $(HOT_LIBS_LIST) scripts/hot-sections.
 		{ rm -f $@.new; exit 1; }
 	mv $@.new $@
 
-# (the laid-out archives are linked through -L, in LDLIBS' order)
+# A program's link: its objects and archives, then LDLIBS, through whose
+# -L the laid-out archives (a prerequisite, so that a new layout links
+# again) are found in their order.
+define link
+@mkdir -p $(dir $@)
+$(CC) $(LDFLAGS) -o $@ $(filter-out $(DEPS_LAID),$^) $(LDLIBS)
+endef
+
 $(B)/bin/pkg: $(B)/obj/pkgd/main.o $(LIBS) $(DEPS_LAID)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter-out $(DEPS_LAID),$^) $(LDLIBS)
+	$(link)
 
 $(B)/test/bin/pkg: $(B)/obj/pkgd/main.o $(TLIBS) $(DEPS_LAID)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter-out $(DEPS_LAID),$^) $(LDLIBS)
+	$(link)
 
 $(B)/bin/opkg: $(B)/bin/pkg
 	ln -sf pkg $@
 
 $(B)/bin/pkg-repo: $(REPO_OBJS) $(B)/lib/libhooks.a $(B)/lib/libfetch.a $(B)/lib/librootfs.a $(B)/lib/libpkgcrypto.a $(DEPS_LAID)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter-out $(DEPS_LAID),$^) $(LDLIBS)
+	$(link)
 
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBS) $(DEPS_LAID)
 	@mkdir -p $(dir $@)

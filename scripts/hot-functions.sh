@@ -51,15 +51,10 @@ command -v callgrind_annotate >/dev/null || {
 W=$(mktemp -d /dev/shm/pkg-hot.XXXXXX 2>/dev/null || mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
-# root NAME FIXTURE ARCH: a root with the fixture's status and info.
-root() {
-	mkdir -p "$W/$1/etc/opkg" "$W/$1/usr/lib" "$W/$1/var/lock" "$W/$1/tmp"
-	cp -r "$2/rootfs/usr/lib/opkg" "$W/$1/usr/lib/"
-	printf 'dest root /\nlists_dir ext /var/opkg-lists\narch all 1\narch noarch 1\narch %s 10\n' \
-		"$3" >"$W/$1/etc/opkg.conf"
-}
-root r19 "$F19" aarch64_cortex-a53
-root r230 "$F230" arm_arm1176jzf-s_vfp
+# The bench's roots (mk_state_root, mk_feed_root).
+. "$TOP/tests/bench/roots.sh"
+mk_state_root "$W/r19" "$F19" 0 aarch64_cortex-a53
+mk_state_root "$W/r230" "$F230" 0 arm_arm1176jzf-s_vfp
 cp -a "$W/r230" "$W/r230db"
 "$PKG" -o "$W/r230db" -f "$W/r230db/etc/opkg.conf" recover >/dev/null
 # A copy: new inodes, so the mark matches nothing and the database is read.
@@ -105,21 +100,7 @@ if [ $libs = 1 ]; then
 	queries r230dbx
 	# remove from the 23.05.2 feeds' root with nano installed (by pkg,
 	# so with its database), then twice from the router's
-	# (as tests/bench/run.sh makes it: libc and libgcc1 installed)
-	d=$W/r23
-	mkdir -p "$d/etc/opkg/keys" "$d/usr/lib/opkg/info" "$d/var/lock" \
-		"$d/tmp"
-	cp "$F23/keys/"* "$d/etc/opkg/keys/"
-	printf 'Package: libc\nVersion: 1.2.4-4\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\nPackage: libgcc1\nVersion: 13.1.0-4\nProvides: libgcc\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\n' \
-		>"$d/usr/lib/opkg/status"
-	{
-		printf 'dest root /\nlists_dir ext /var/opkg-lists\n'
-		printf 'option check_signature 1\narch all 1\narch noarch 1\n'
-		printf 'arch arm_cortex-a9_vfpv3-d16 10\n'
-		for f in base core packages luci; do
-			echo "src/gz $f file://$F23/feeds/$f"
-		done
-	} >"$d/etc/opkg.conf"
+	mk_feed_root "$W/r23" 1 "$F23"
 	"$PKG" -o "$W/r23" -f "$W/r23/etc/opkg.conf" update >/dev/null
 	"$PKG" -o "$W/r23" -f "$W/r23/etc/opkg.conf" install nano >/dev/null
 	profile r23 remove nano

@@ -31,44 +31,20 @@ trap 'rm -rf "$W"' EXIT
 TIMEIT=$W/timeit
 ${CC:-cc} -O2 -o "$TIMEIT" "$TOP/tests/bench/timeit.c" || exit 1
 
-# mk_conf ROOT SIG ARCH FEED...: ROOT/etc/opkg.conf with those file://
-# feeds (SIG: 1 checks signatures; 0 for the peer: it has no opkg-key).
-mk_conf() {
-	_r=$1 _sig=$2 _arch=$3
-	shift 3
-	{
-		echo "dest root /"
-		echo "lists_dir ext /var/opkg-lists"
-		# opkg-lede takes "option check_signature 0" as on
-		[ "$_sig" = 1 ] && echo "option check_signature 1"
-		echo "arch all 1"
-		echo "arch noarch 1"
-		echo "arch $_arch 10"
-		for _f in "$@"; do
-			echo "src/gz $(basename "$_f") file://$_f"
-		done
-	} >"$_r/etc/opkg.conf"
-}
+. "$TOP/tests/bench/roots.sh"
 
-# The 19.07.1 root: pkg's ($R) and the peer's ($RP), with a /tmp as a
-# device has (pkg keeps its feed caches there, opkg its temporary files).
+# The 19.07.1 root: pkg's ($R) and the peer's ($RP), with its keys.
 R=$W/root
 RP=$W/peer
-for r in "$R" "$RP"; do
-	mkdir -p "$r/etc/opkg" "$r/usr/lib" "$r/var/lock" "$r/tmp"
-	cp -r "$FX/rootfs/usr/lib/opkg" "$r/usr/lib/"
-	cp -r "$FX/rootfs/etc/opkg/keys" "$r/etc/opkg/"
-done
-mk_conf "$R" 1 aarch64_cortex-a53 "$FX"/feeds/*
-mk_conf "$RP" 0 aarch64_cortex-a53 "$FX"/feeds/*
+mk_state_root "$R" "$FX" 1 aarch64_cortex-a53 "$FX"/feeds/*
+mk_state_root "$RP" "$FX" 0 aarch64_cortex-a53 "$FX"/feeds/*
+cp -r "$FX/rootfs/etc/opkg/keys" "$R/etc/opkg/"
+cp -r "$FX/rootfs/etc/opkg/keys" "$RP/etc/opkg/"
 # The 23.05.0 router's state (270 packages, no feeds).
 R230=$W/r230
 RP230=$W/p230
-for r in "$R230" "$RP230"; do
-	mkdir -p "$r/etc/opkg" "$r/usr/lib" "$r/var/lock" "$r/tmp"
-	cp -r "$F230/rootfs/usr/lib/opkg" "$r/usr/lib/"
-	mk_conf "$r" 0 arm_arm1176jzf-s_vfp
-done
+mk_state_root "$R230" "$F230" 0 arm_arm1176jzf-s_vfp
+mk_state_root "$RP230" "$F230" 0 arm_arm1176jzf-s_vfp
 
 # measure PROG ROOT ARGS...: $best (median ms), $cpu (median CPU ms:
 # user + system), $rss (KiB) of PROG -o ROOT
@@ -193,15 +169,9 @@ if [ -d "$F23/feeds" ]; then
 	mkdir -p "$W/src" "$W/run"
 	for r in r23 p23; do
 		d=$W/src/$r
-		mkdir -p "$d/etc/opkg/keys" "$d/usr/lib/opkg/info" "$d/var/lock" \
-			"$d/tmp"
-		cp "$F23/keys/"* "$d/etc/opkg/keys/"
-		printf 'Package: libc\nVersion: 1.2.4-4\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\nPackage: libgcc1\nVersion: 13.1.0-4\nProvides: libgcc\nStatus: install hold,user installed\nArchitecture: arm_cortex-a9_vfpv3-d16\n\n' \
-			>"$d/usr/lib/opkg/status"
 		sig=1
 		[ $r = p23 ] && sig=0
-		mk_conf "$d" $sig arm_cortex-a9_vfpv3-d16 "$F23"/feeds/base \
-			"$F23"/feeds/core "$F23"/feeds/packages "$F23"/feeds/luci
+		mk_feed_root "$d" $sig "$F23"
 		prog=$PKG
 		[ $r = p23 ] && prog=$PEER
 		[ -n "$prog" ] || continue
