@@ -166,6 +166,13 @@ struct pkg_ctx {
 	FILE *out;	   /* primary output (stdout) */
 	char *tmp_path;	   /* this run's private temporary directory */
 	int tmp_fd;	   /* (ctx_tmpdir), -1 until made */
+	/* pkg's and opkg's own state, canonical (ctx_state_path), resolved
+	 * on first use; dir: the path and all below it */
+	struct ctx_state_path {
+		char *path;
+		int dir;
+	} state[8];
+	int nstate, state_ready;
 };
 
 /* ---- the context (ctx.c) ---- */
@@ -200,6 +207,15 @@ const char *ctx_tmpdir(struct pkg_ctx *ctx, int *fd);
  * data (flash wears; image files are not copied up). Reported. */
 int ctx_write_file(struct pkg_ctx *ctx, const char *path, const char *data,
 		   size_t len, mode_t mode);
+/* Whether res (canonical) lies in what pkg and opkg keep of their own
+ * state: PKG_DIR, opkg's info directory, status file and lists, pkg's
+ * feed caches and the world file. Returns that path, or NULL. No
+ * package may put an entry there or have one removed from there: a file
+ * named usr/lib/opkg/status or usr/lib/pkg/pkg.db in a package (opkg
+ * installs it) would rewrite the record of what is installed, a feed
+ * cache what the signed index says. A directory that is itself one of
+ * them (is_dir) is not refused: packages may ship usr/lib/opkg. */
+const char *ctx_state_path(struct pkg_ctx *ctx, const char *res, int is_dir);
 int ctx_lock(struct pkg_ctx *ctx);
 /* Remove what killed runs left in the temporary directory (their
  * downloads and script copies; tmpclean.c). Call with the lock held. */

@@ -25,6 +25,49 @@ int ctx_resolve(const struct pkg_ctx *ctx, const char *path, char **out)
 	return 0;
 }
 
+static void state_add(struct pkg_ctx *ctx, const char *path, int dir)
+{
+	char *res = NULL;
+
+	/* unresolvable (a loop, too long): nothing can be placed there
+	 * either */
+	if (!path || rootfs_resolve(&ctx->rf, NULL, path, 0, &res) < 0)
+		return;
+	if (!*res || ctx->nstate == (int)(sizeof(ctx->state) /
+					  sizeof(ctx->state[0]))) {
+		free(res); /* the root itself is no one's state */
+		return;
+	}
+	ctx->state[ctx->nstate].path = res;
+	ctx->state[ctx->nstate++].dir = dir;
+}
+
+const char *ctx_state_path(struct pkg_ctx *ctx, const char *res, int is_dir)
+{
+	int i;
+
+	if (!ctx->state_ready) {
+		ctx->state_ready = 1;
+		state_add(ctx, PKG_DIR, 1);
+		state_add(ctx, ctx->conf.info_dir, 1);
+		state_add(ctx, ctx->conf.status_file, 0);
+		if (!ctx->opt.lists_dir) /* else a host path */
+			state_add(ctx, ctx->conf.lists_dir, 1);
+		state_add(ctx, FEED_CACHE_DIR, 1);
+		state_add(ctx, WORLD_FILE, 0);
+	}
+	for (i = 0; i < ctx->nstate; i++) {
+		const char *p = ctx->state[i].path;
+		size_t n = strlen(p);
+
+		if (!strcmp(res, p) && !(is_dir && ctx->state[i].dir))
+			return p;
+		if (ctx->state[i].dir && !strncmp(res, p, n) && res[n] == '/')
+			return p;
+	}
+	return NULL;
+}
+
 int ctx_read_file(const struct pkg_ctx *ctx, const char *path, size_t max,
 		  char **out, size_t *len)
 {
@@ -271,4 +314,7 @@ void ctx_release(struct pkg_ctx *ctx)
 	ctx->lists_fd = ctx->cache_fd = ctx->cache_parent_fd = -1;
 	free(ctx->root);
 	ctx->root = NULL;
+	while (ctx->nstate > 0)
+		free(ctx->state[--ctx->nstate].path);
+	ctx->state_ready = 0;
 }

@@ -342,6 +342,12 @@ static int alt_path(struct alt_run *ar, const char *path, const char *want)
 			 pkg_strerror(r));
 		return 0;
 	}
+	if (ctx_state_path(ar->ctx, res, 0)) {
+		pkg_warn("alternatives: cannot link '/%s': it is in the "
+			 "package manager's own state", res);
+		free(res);
+		return 0;
+	}
 	type = *res ? alt_current(ar, res, cur, sizeof(cur)) : S_IFDIR;
 	if (type && !S_ISLNK(type))
 		pkg_warn("alternatives: '/%s' exists but is not a symlink, "

@@ -364,9 +364,16 @@ static int ops_for_entry(struct run *rn, size_t i, struct stage_entry *e,
 {
 	struct pkg_ctx *ctx = rn->ctx;
 	char res[PATH_MAX + 8], *bak;
+	const char *own = ctx_state_path(ctx, canon, e->type == ST_DIR);
 	struct stat st;
 	int r;
 
+	if (own) /* not even with --force-overwrite */
+		return pkg_error_plain(-PKGE_UNSAFE,
+				       "cannot install %s: '/%s' is in "
+				       "the package manager's own state "
+				       "('/%s')",
+				       rn->tx->items[i].name, canon, own);
 	snprintf(res, sizeof(res), "%s", canon);
 	r = owners_entry_check(rn, i, e, res);
 	if (r < 0)
@@ -729,8 +736,10 @@ static int rm_file(const struct db_file *f, void *ud)
 	if (r < 0)
 		return rc->r = pkg_error(r, "cannot remove '/%s' of %s",
 					 f->path, f->package);
-	if (!*res || tx_view_tag(&rc->rn->view, res) >= 0) {
-		free(res);
+	if (!*res || tx_view_tag(&rc->rn->view, res) >= 0 ||
+	    ctx_state_path(rc->rn->ctx, res, 0)) {
+		free(res); /* pkg's own state is never a package's to remove
+			    * (a forged .list may claim it) */
 		return 0;
 	}
 	if (f->conffile && !rc->keep && conf_changed(rc->rn, f->path, res)) {

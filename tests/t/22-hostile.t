@@ -203,6 +203,51 @@ op remove throughpkg linkpkg
 is "$RC" 0 "both are removed again"
 snap "$R" >"$T/base"
 
+# The package manager's own state is no package's: pkg's database and
+# lock, opkg's status file and info directory, the lists, pkg's feed
+# caches, the world file. opkg-lede installs such a file; pkg refuses it,
+# with --force-overwrite too, whether the path is there or new, named
+# directly or reached through a link another package of the same
+# transaction makes.
+mkdir -p "$S/usr/lib/pkg" "$S/usr/lib/opkg/info" "$S/var/opkg-lists" \
+	"$S/tmp/pkg-cache" "$S/etc/pkg"
+for p in usr/lib/pkg/pkg.db usr/lib/pkg/pwned-new usr/lib/opkg/status \
+	usr/lib/opkg/info/pwned.list usr/lib/opkg/info/busybox.postinst \
+	var/opkg-lists/openwrt_core tmp/pkg-cache/pwned.solv etc/pkg/world; do
+	echo pwned >"$S/$p"
+	ipk_of ownstate ./usr/share/ok/file "./$p"
+	bad "a package with /$p" "$PKG" -f "$C" -o "$R" \
+		--force-overwrite install "$T/ownstate.ipk"
+	like "$ERR" "'/$p' is in the package manager's own state" \
+		"/$p: the line says why"
+	rm -f "$S/$p"
+done
+ln -s ../lib/pkg "$S/usr/share/state"
+ipk_of statelink ./usr/share/state
+mkdir -p "$S/usr/share/state"
+echo pwned >"$S/usr/share/state/pkg.db"
+ipk_of throughstate ./usr/share/state/pkg.db
+rm -rf "$S/usr/share/state"
+bad "a file through another package's link into usr/lib/pkg" \
+	"$PKG" -f "$C" -o "$R" --force-overwrite install \
+	"$T/statelink.ipk" "$T/throughstate.ipk"
+like "$ERR" "'/usr/lib/pkg/pkg.db' is in the package manager's own state" \
+	"through a link: the line names the path the link leads to"
+# A directory that is itself part of the state may be shipped (opkg's
+# own package makes usr/lib/opkg): nothing is placed.
+# usr/lib/pkgconfig is not usr/lib/pkg (libpam has /usr/lib/pkgconfig/pam.pc)
+mkdir -p "$S/usr/lib/pkgconfig"
+echo ok >"$S/usr/lib/pkgconfig/ok.pc"
+ipk_of statedir ./usr/share/ok/file ./usr/lib/opkg ./usr/lib/pkgconfig/ok.pc
+op install "$T/statedir.ipk"
+is "$RC" 0 "a package shipping the directory usr/lib/opkg and usr/lib/pkgconfig/ok.pc installs"
+t_ok "...usr/lib/pkgconfig/ok.pc is in place" test -f "$R/usr/lib/pkgconfig/ok.pc"
+[ "$RC" = 0 ] || show_run
+op remove statedir
+is "$RC" 0 "...and is removed, usr/lib/opkg staying"
+t_ok "...usr/lib/opkg/status is still there" test -f "$R/usr/lib/opkg/status"
+snap "$R" >"$T/base"
+
 # ==== feeds (file://, signed by our own key) ============================
 mk_key "$T/key" || diag "pkg-repo keygen failed"
 mk_key "$T/key2" || diag "pkg-repo keygen failed"

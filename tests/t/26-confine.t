@@ -208,6 +208,9 @@ Installed-Time: 1700000000
 EOF
 printf '/usr/share/esc/file\n/../../../../../../../..%s/secret\n' "$O" \
 	>"$R2/usr/lib/opkg/info/forged.list"
+# ...and entries that claim the package manager's own state
+printf '/usr/lib/pkg/pkg.db\n/usr/lib/opkg/info/libc.list\n' \
+	>>"$R2/usr/lib/opkg/info/forged.list"
 printf 'Package: forged\nVersion: 1.0\nArchitecture: all\n' \
 	>"$R2/usr/lib/opkg/info/forged.control"
 run "$PKG" -o "$R2" files forged
@@ -215,6 +218,13 @@ unlike "$OUT" "\.\./" "4: files never prints a path with '..'"
 run "$PKG" -o "$R2" remove forged
 is "$RC" 0 "4: the forged package is removed"
 outside_intact "4: Conffiles '/../..' and a .list entry through a link"
+t_ok "4: a .list claiming usr/lib/pkg/pkg.db: the database stays" \
+	test -s "$R2/usr/lib/pkg/pkg.db"
+t_ok "4: ...and opkg's info file of another package too" \
+	test -f "$R2/usr/lib/opkg/info/libc.list"
+run "$PKG" -o "$R2" list-installed
+is "$OUT" "libc - 1.2.4-4
+libgcc1 - 13.1.0-4" "4: ...and what is installed reads as before"
 
 # ==== 5. Package names =================================================
 mkdir -p "$S/n1/usr/share/n"

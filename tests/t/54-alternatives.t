@@ -137,6 +137,18 @@ op install "$T/local/a_2.0_$ARCH.ipk"
 is "$RC:$(lnk /usr/bin/foo)" "0:/usr/share/a/NEW" "upgrade: the new version's target"
 op remove a
 
+# An alternative in the package manager's own state: the package installs
+# (opkg only warns when a link cannot be made), the link is not made.
+mk_alt "$T/local" evilalt 1.0 \
+	"300:/usr/lib/pkg/pending-restore:/usr/share/evilalt/README, 300:/usr/lib/opkg/info/evil.list:/usr/share/evilalt/README" ||
+	exit 1
+op install "$T/local/evilalt_1.0_$ARCH.ipk"
+is "$RC:$(lnk /usr/lib/pkg/pending-restore):$(lnk /usr/lib/opkg/info/evil.list)" \
+	"0:-:-" "an alternative in usr/lib/pkg or opkg's info directory is not linked"
+like "$ERR" "cannot link '/usr/lib/opkg/info/evil.list': it is in the package manager's own state" \
+	"...and the warning says why"
+op remove evilalt
+
 # ---- busybox's fallback ---------------------------------------------------------
 op install busybox
 is "$(lnk /usr/bin/foo)" busybox "busybox's own applet link"
