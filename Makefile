@@ -126,6 +126,20 @@ HOT_SECTIONS = sh scripts/hot-sections.sh $(OBJCOPY) a $(HOT_LIST) $@ || \
 # read path first. A query that reads the database maps 0.2 to 0.35 MB
 # less, remove 0.6 MB less.
 HOT_LIBS_LIST := scripts/hot-functions-libs.list
+# What every command runs before main and reads at start is kept near
+# what it runs anyway, so that start-up maps no window of its own for it:
+# Nettle's CPU detection (the constructor of Debian's fat build,
+# fat-*.o, and cpuid.o: libarchive's archive brings it) is taken out of
+# libnettle.a into $(B)/lib/deps/nettle-start.o, linked right after
+# main.o: its code then lies by _start (which follows the sorted groups),
+# its strings by main.o's. main.o's own strings are not merged with the
+# libraries' (getopt reads every option name, and "test" was the tail of
+# one of SQLite's strings, in a window start-up needed for nothing else).
+NETTLE_A := $(filter /%,$(shell $(CC) -print-file-name=libnettle.a))
+NETTLE_START_MEMBERS := $(if $(DEPS_LAID),$(if $(NETTLE_A),$(filter fat-%.o cpuid.o,\
+	$(shell ar t $(NETTLE_A) 2>/dev/null))))
+NETTLE_START := $(if $(NETTLE_START_MEMBERS),$(B)/lib/deps/nettle-start.o)
+CFLAGS_pkgd/main := -fno-merge-constants
 
 LIBDIRS := rootfs fetch solver hooks
 # The crypto leaf is its own archive, linked last (below rootfs, which
@@ -166,16 +180,16 @@ stamp = @mkdir -p $(dir $@); echo '$(1)' | cmp -s - $@ || echo '$(1)' >$@
 # deps' include path) builds them again rather than linking objects of
 # two kinds.
 $(B)/cflags: FORCE
-	$(call stamp,$(CC) $(CPPFLAGS) $(CFLAGS))
+	$(call stamp,$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_pkgd/main))
 
 $(B)/obj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST) scripts/hot-sections.sh
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_$*) -c -o $@ $<
 	@$(HOT_SECTIONS)
 
 $(B)/tobj/%.o: %.c $(HDRS) $(B)/cflags $(HOT_LIST) scripts/hot-sections.sh
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DPKG_FAULT_INJECT $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -DPKG_FAULT_INJECT $(CFLAGS) $(CFLAGS_$*) -c -o $@ $<
 	@$(HOT_SECTIONS)
 
 $(B)/lib/libpkgd.a: $(PKGD_OBJS)
@@ -218,6 +232,12 @@ $(B)/lib/deps/%.a: $(DEPS_PREFIX)/lib/%.a $(HOT_LIBS_LIST) scripts/hot-sections.
 		{ rm -f $@.new; exit 1; }
 	mv $@.new $@
 
+$(B)/lib/deps/nettle-start.o: $(NETTLE_A)
+	@rm -rf $@.d && mkdir -p $@.d
+	cd $@.d && ar x $< $(NETTLE_START_MEMBERS)
+	$(CC) -r -nostdlib -o $@ $(addprefix $@.d/,$(NETTLE_START_MEMBERS))
+	@rm -rf $@.d
+
 # A program's link: its objects and archives, then LDLIBS, through whose
 # -L the laid-out archives (a prerequisite, so that a new layout links
 # again) are found in their order.
@@ -226,10 +246,10 @@ define link
 $(CC) $(LDFLAGS) -o $@ $(filter-out $(DEPS_LAID),$^) $(LDLIBS)
 endef
 
-$(B)/bin/pkg: $(B)/obj/pkgd/main.o $(LIBS) $(DEPS_LAID)
+$(B)/bin/pkg: $(B)/obj/pkgd/main.o $(NETTLE_START) $(LIBS) $(DEPS_LAID)
 	$(link)
 
-$(B)/test/bin/pkg: $(B)/obj/pkgd/main.o $(TLIBS) $(DEPS_LAID)
+$(B)/test/bin/pkg: $(B)/obj/pkgd/main.o $(NETTLE_START) $(TLIBS) $(DEPS_LAID)
 	$(link)
 
 $(B)/bin/opkg: $(B)/bin/pkg

@@ -103,6 +103,55 @@ else
 	skip 4 "this build links no libraries of make deps (lib/deps/)"
 fi
 
+# What every command touches before and at main, beside pkg's group:
+# getopt reads the name of every long option (base_opts), Nettle's CPU
+# detection runs as a constructor and reads its variables' names. The
+# names lie in the first 64 KB of .rodata, with main.o's (not merged
+# into a library's string, where "test" was the tail of one of
+# SQLite's); the detection's code by _start (Makefile, nettle-start.o).
+sec() { readelf -SW "$PKG" | sed 's/^ *\[ *[0-9]*\]//' | awk -v s="$1" '$1 == s { print $3, $4 }'; }
+read -r ro_addr ro_off <<EOF
+$(sec .rodata)
+EOF
+read -r rr_addr rr_off <<EOF
+$(sec .data.rel.ro)
+EOF
+readelf -sW "$PKG" | awk '$8 == "base_opts" { print $2, $3 }' >"$T/bo"
+read -r bo_addr bo_size <"$T/bo"
+# struct option: name, has_arg, flag, val (4 words); the names are
+# link-time addresses in the file where the relative relocations are
+# packed (RELR) or have no addend of their own (REL)
+w=8
+readelf -h "$PKG" | grep -q 'Class:.*ELF32' && w=4
+endian=little
+readelf -h "$PKG" | grep -q 'Data:.*big endian' && endian=big
+od -An -v --endian=$endian -t x$w \
+	-j $(( 0x$bo_addr - 0x$rr_addr + 0x$rr_off )) -N "$bo_size" "$PKG" |
+	tr -s ' ' '\n' | grep . | awk 'NR % 4 == 1' >"$T/names"
+awk "$HEX"'{ a = hex($1) - hex("'"$ro_addr"'") }
+	a >= 0 && a < 65536 { near++ } a >= 65536 { far++ }
+	END { print near + 0, far + 0 }' "$T/names" >"$T/nf"
+read -r near far <"$T/nf"
+if [ $((near + far)) -gt 40 ]; then
+	t_ok "the long options' names lie in the first 64 KB of .rodata ($near there, $far beyond)" \
+		test "$far" = 0
+else
+	skip 1 "the options' names are not in the file (relocations with addends)"
+fi
+if [ -f "$PKG_BUILD/lib/deps/nettle-start.o" ]; then
+	fat=$(strings -t x "$PKG" | awk '$2 == "NETTLE_FAT_OVERRIDE" { print $1; exit }')
+	t_ok "Nettle's start-up strings lie in the first 64 KB of .rodata" \
+		test -n "$fat" -a $(( 0x${fat:-0} - 0x$ro_off )) -lt 65536
+	readelf -sW "$PKG" | awk '$8 == "_start" || $8 == "_nettle_cpuid" { print $8, $2 }' |
+		sort >"$T/cpuid"
+	d=$(awk "$HEX"'{ a[$1] = hex($2) } END { d = a["_nettle_cpuid"] - a["_start"]
+		print (d < 0 ? -d : d) }' "$T/cpuid")
+	t_ok "Nettle's CPU detection lies within 16 KB of _start ($d bytes)" \
+		test "$(wc -l <"$T/cpuid")" = 2 -a "$d" -lt 16384
+else
+	skip 2 "this build does not take Nettle's CPU detection out of its archive"
+fi
+
 # hot-sections.sh on an object of three functions, one of them listed
 # and one a clone (.part.0 or not: whatever the compiler made).
 cat >"$T/o.c" <<'EOF'
