@@ -152,13 +152,16 @@ static int known(struct audit *a, const char *rel, int whiteout)
 	return k != SQLITE_DONE;
 }
 
-static int own_state(const char *rel)
+/* pkg's and opkg's own state (ctx_state_path), and what the system and
+ * pkg keep at run time beside it. */
+static int own_state(struct pkg_ctx *ctx, const char *rel)
 {
-	static const char *const mine[] = { PKG_DIR, "usr/lib/opkg",
-					     "var", "tmp", "etc/pkg",
+	static const char *const mine[] = { "var", "tmp", "etc/pkg",
 					     "etc/backup", NULL };
 	size_t i, l;
 
+	if (ctx_state_path(ctx, rel, 0))
+		return 1;
 	for (i = 0; mine[i]; i++) {
 		l = strlen(mine[i]);
 		if (!strncmp(rel, mine[i], l) && (!rel[l] || rel[l] == '/'))
@@ -178,7 +181,7 @@ static void walk_upper(struct audit *a, const char *rel)
 	for (i = 0; i < n; i++) {
 		const char *nm = nl[i];
 		if (asprintf(&child, "%s%s%s", rel, *rel ? "/" : "", nm) >= 0) {
-			if (own_state(child) ||
+			if (own_state(a->ctx, child) ||
 			    tree_lstat(&a->ctx->rf, TREE_UPPER, child, &st) < 0)
 				;
 			else if (S_ISDIR(st.st_mode))

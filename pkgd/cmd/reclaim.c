@@ -15,10 +15,6 @@
 
 #include "cmd/cmd.h"
 
-/* pkg's and opkg's own state lives in the overlay by design. */
-static const char *const reclaim_skip[] = { PKG_DIR, "usr/lib/opkg",
-					    "var/opkg-lists", NULL };
-
 struct reclaim {
 	struct pkg_ctx *ctx;
 	struct tx_ops ops;
@@ -58,19 +54,6 @@ static int same_as_image(struct reclaim *rc, const char *rel,
 	return same;
 }
 
-static int skipped(const char *rel)
-{
-	size_t i, l;
-
-	for (i = 0; reclaim_skip[i]; i++) {
-		l = strlen(reclaim_skip[i]);
-		if (!strncmp(rel, reclaim_skip[i], l) &&
-		    (rel[l] == '/' || !rel[l]))
-			return 1;
-	}
-	return 0;
-}
-
 static void walk(struct reclaim *rc, const char *rel);
 
 static void visit(struct reclaim *rc, const char *rel)
@@ -78,7 +61,9 @@ static void visit(struct reclaim *rc, const char *rel)
 	char *bak = NULL;
 	struct stat st;
 
-	if (tree_lstat(&rc->ctx->rf, TREE_UPPER, rel, &st) < 0 || skipped(rel))
+	/* pkg's and opkg's own state lives in the overlay by design */
+	if (tree_lstat(&rc->ctx->rf, TREE_UPPER, rel, &st) < 0 ||
+	    ctx_state_path(rc->ctx, rel, 0))
 		return;
 	if (S_ISDIR(st.st_mode)) {
 		if (!rootfs_is_opaque(&rc->ctx->rf, rel))

@@ -168,10 +168,10 @@ struct pkg_ctx {
 	int tmp_fd;	   /* (ctx_tmpdir), -1 until made */
 	/* pkg's and opkg's own state, canonical (ctx_state_path), resolved
 	 * on first use; dir: the path and all below it */
-	struct ctx_state_path {
+	struct state_entry {
 		char *path;
 		int dir;
-	} state[8];
+	} state[6];
 	int nstate, state_ready;
 };
 

@@ -138,6 +138,17 @@ chmod 640 "$U/etc/democonf.conf"
 op reclaim
 like "$OUT" "Freed 0 bytes" "a copy with another mode is not reclaimed"
 rm -f "$U/etc/democonf.conf"
+# opkg's files are the package manager's own state: never reclaimed, not
+# even a copy identical to the image's
+mkdir -p "$U/usr/lib/opkg/info"
+cp -p "$R/rom/usr/lib/opkg/info/democonf.control" "$U/usr/lib/opkg/info/"
+t_ok "(the image's democonf.control copied to the overlay, mode kept)" \
+	cmp -s "$R/rom/usr/lib/opkg/info/democonf.control" \
+	"$U/usr/lib/opkg/info/democonf.control"
+op reclaim --dry-run
+is "$OUT" "Would free 0 bytes in 0 files." \
+	"reclaim leaves an info file identical to the image's alone"
+rm -f "$U/usr/lib/opkg/info/democonf.control"
 
 # ---- upgrade an image package, then go back: a restore ----
 op install democonf
