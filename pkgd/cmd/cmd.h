@@ -29,7 +29,8 @@
 #define CMD_DB_PKGS 1024 /* with CMD_DB, read-only: reads the packages and
 			  * their conffiles alone (opkg_files_import: the
 			  * .list files and scripts are not imported into a
-			  * database built in RAM) */
+			  * database built in RAM); with CMD_POOL, the status
+			  * file alone (the solver's fields are all there) */
 #define CMD_NAMES 8192	/* its words are package names or globs: checked
 			 * against opkg's name alphabet before it runs */
 #define CMD_NAMES1 16384 /* the same after the first word (flag F NAME...) */
@@ -49,9 +50,9 @@
 				* set-up and import cost list-installed
 				* 4 ms of its 9 */
 #define CMD_PLAN 1048576 /* with CMD_WRITE: its --noaction run solves and
-			  * prints the plan (apply_jobs) and reads the
-			  * packages alone: a database built in RAM holds
-			  * no .list files or scripts (CMD_DB_PKGS's) */
+			  * prints the plan (apply_jobs) from the status
+			  * file alone: a database built in RAM holds no
+			  * info/ file (CMD_DB_PKGS with CMD_POOL) */
 
 struct pkg_cmd {
 	const char *name;

@@ -422,7 +422,10 @@ static int import_stanza(const struct ctl_stanza *st, void *ud)
 	p.control = ic->what == OPKG_IMPORT_STATUS
 			    ? NULL
 			    : info_read(ic, name, "control", &len);
-	if (!p.control)
+	if (p.control) /* opkg reads an installed package's relations from
+			* the status file: so does the pool */
+		p.control = opkg_control_with_status(p.control, st);
+	else
 		p.control = opkg_control_from_status(st);
 	if (db_pkg_put(ic->ctx->db, &p) < 0)
 		ic->r = -PKGE_DB;

@@ -135,6 +135,12 @@ char *opkg_control_text(const char *control, size_t *len);
 /* A control stanza from an opkg status stanza (status-only fields left
  * out), malloc'd. */
 char *opkg_control_from_status(const struct ctl_stanza *st);
+/* control (info/<pkg>.control, malloc'd: taken) with the fields opkg takes
+ * from the status stanza st instead (the version, architecture and every
+ * relation: what the solver reads) where the two disagree: those of st,
+ * in control's order, the others as control has them. control itself
+ * when they agree or it does not parse; the new text otherwise. */
+char *opkg_control_with_status(char *control, const struct ctl_stanza *st);
 /* One line of an info/<pkg>.list, in place: the root-relative path (no
  * leading or trailing '/', upstream's "\t<mode>" cut), NULL to skip. */
 char *opkg_list_entry(char *line);

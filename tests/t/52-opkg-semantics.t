@@ -329,4 +329,43 @@ op --force-postinstall configure
 is "$(cat "$T/log")" "s1: no pkg-test-cmd" \
 	"option intercepts_dir /dev/null: no intercepts"
 
+# An installed package's relations are the status file's, as opkg reads
+# them (opkg-lede on a copy of this root: `whatdepends bar` lists foo,
+# `whatdepends baz` does not, `remove baz` removes it, `remove bar` is
+# refused), whatever info/<pkg>.control says: without a database on the
+# root (the queries and --noaction read the status file alone), and with
+# the one a transaction builds from opkg's files.
+R=$T/status-wins
+mkdir -p "$R/usr/lib/opkg/info" "$R/etc/opkg" "$R/tmp"
+printf 'dest root /\narch all 1\narch noarch 1\n' >"$R/etc/opkg.conf"
+for p in foo bar baz; do
+	printf 'Package: %s\nVersion: 1.0-1\n' $p
+	[ $p = foo ] && printf 'Depends: bar (>=1.0)\n'
+	printf 'Status: install user installed\nArchitecture: all\n'
+	printf 'Installed-Time: 1\n\n'
+done >"$R/usr/lib/opkg/status"
+printf 'Package: foo\nVersion: 1.0-1\nDepends: baz\nArchitecture: all\nDescription: x\n' \
+	>"$R/usr/lib/opkg/info/foo.control"
+op whatdepends bar
+like "$OUT" "	foo 1.0-1	depends on bar \\(>= 1\\.0\\)" \
+	"status wins: whatdepends bar lists foo (the status file's Depends)"
+op whatdepends baz
+unlike "$OUT" "foo" "...whatdepends baz does not (the control's)"
+op depends foo
+is "$OUT" "foo depends on:
+	bar (>= 1.0)" "...depends foo: bar (>= 1.0), as opkg-lede prints it"
+op --noaction remove baz
+is "$RC" 0 "...--noaction remove baz: nothing depends on it"
+op --noaction remove bar
+is "$RC" 255 "...--noaction remove bar: refused (foo depends on it), exit 255"
+op remove bar
+is "$RC" 255 "...remove bar (a database built from opkg's files): refused"
+op remove baz
+is "$RC" 0 "...remove baz: removed"
+op list-installed
+is "$OUT" "bar - 1.0-1
+foo - 1.0-1" "...foo and bar stay"
+t_ok "...foo's control file is left as opkg wrote it" \
+	grep -qx 'Depends: baz' "$R/usr/lib/opkg/info/foo.control"
+
 done_testing

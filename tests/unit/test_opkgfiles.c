@@ -227,6 +227,42 @@ static void test_control_from_status(void **state)
 	ctl_stanza_release(&st);
 }
 
+/* The status file's relations win over the control's where they differ
+ * (in the control's order, a field only the status has appended, one
+ * only the control has dropped); where they differ in blanks alone
+ * ("(= 1)" against "(=1)", as opkg writes it) the control is kept. */
+static void test_control_with_status(void **state)
+{
+	const char *status = "Package: foo\nVersion: 1\n"
+			     "Depends: bar (= 1), libc\n"
+			     "Provides: foo-any\n"
+			     "Status: install ok installed\n";
+	const char *same = "Package: foo\nVersion: 1\nDepends: bar (=1),libc\n"
+			   "Provides: foo-any\nDescription: d\n";
+	const char *other = "Package: foo\nVersion: 1\nDepends: baz\n"
+			    "Conflicts: qux\nSection: utils\nDescription: d\n";
+	struct ctl_stanza st;
+	char *in, *t;
+
+	(void)state;
+	assert_int_equal(ctl_parse_one(status, strlen(status), &st), 0);
+	in = strdup(same);
+	t = opkg_control_with_status(in, &st);
+	assert_ptr_equal(t, in);
+	assert_string_equal(t, same);
+	free(t);
+	t = opkg_control_with_status(strdup(other), &st);
+	assert_string_equal(t, "Package: foo\nVersion: 1\n"
+			       "Depends: bar (= 1), libc\nSection: utils\n"
+			       "Description: d\nProvides: foo-any\n");
+	assert_one_stanza(t, 6);
+	free(t);
+	t = opkg_control_with_status(strdup("not a stanza"), &st);
+	assert_string_equal(t, "not a stanza");
+	free(t);
+	ctl_stanza_release(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +276,7 @@ int main(void)
 						setup_ctx, teardown_ctx),
 		cmocka_unit_test(test_control_text),
 		cmocka_unit_test(test_control_from_status),
+		cmocka_unit_test(test_control_with_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
