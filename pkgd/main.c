@@ -466,13 +466,19 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		if (r < 0)
 			return r;
 		/* opkg's files as the database's last writer left them: read
-		 * them, as on a root without one */
-		if (r && opkg_synced(ctx))
+		 * them, as on a root without one (not for the pool: the
+		 * database adds the image's packages to it) */
+		if (r && !(cmd->flags & CMD_POOL) && opkg_synced(ctx))
 			r = 0;
 		/* a transaction left staged needs the database path */
-		if (!r && !tx_staging_left(ctx))
-			return 0; /* ctx->db stays NULL */
+		if (!r && !tx_staging_left(ctx)) {
+			if (!(cmd->flags & CMD_POOL))
+				return 0; /* ctx->db stays NULL */
+			ctx->pool_from_status = 1;
+		}
 	}
+	if (ctx->pool_from_status)
+		goto pool;
 	/* Written only under the lock: --noaction reads as a query does. */
 	r = session_open_db(ctx, ctx->lock_fd >= 0);
 	if (r < 0)
@@ -498,6 +504,7 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 	}
 	if ((r = session_sync_image(ctx)) < 0)
 		return r;
+pool:
 	ctx->pool_installed_only = cmd->flags & CMD_SCOPE && !ctx->opt.all;
 	if (cmd->flags & CMD_POOL)
 		r = session_load_pool(ctx);

@@ -48,7 +48,9 @@
 				* NULL): the command reads opkg's status
 				* itself (opkg_status_each); SQLite's
 				* set-up and import cost list-installed
-				* 4 ms of its 9 */
+				* 4 ms of its 9; with CMD_POOL, the pool's
+				* installed packages come from the status
+				* file (ctx->pool_from_status) */
 #define CMD_PLAN 1048576 /* with CMD_WRITE: its --noaction run solves and
 			  * prints the plan (apply_jobs) from the status
 			  * file alone: a database built in RAM holds no

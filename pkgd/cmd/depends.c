@@ -40,5 +40,6 @@ static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_depends_desc = {
 	"depends", "[-A] GLOB...", "list what packages depend on",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES, cmd_depends
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES |
+		CMD_STATUS_READ, cmd_depends
 };

@@ -12,6 +12,7 @@ static int cmd_whatconflicts(struct pkg_ctx *ctx, int argc, char **argv)
 const struct pkg_cmd cmd_whatconflicts_desc = {
 	"whatconflicts", "[-A] GLOB...",
 	"list packages that conflict with GLOB",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES |
+		CMD_STATUS_READ,
 	cmd_whatconflicts
 };

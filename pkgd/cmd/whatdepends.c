@@ -10,6 +10,7 @@ static int cmd_whatdepends(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_whatdepends_desc = {
 	"whatdepends", "[-A] GLOB...", "list packages that depend on GLOB",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES |
+		CMD_STATUS_READ,
 	cmd_whatdepends
 };

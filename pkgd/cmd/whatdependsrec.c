@@ -12,6 +12,7 @@ static int cmd_whatdependsrec(struct pkg_ctx *ctx, int argc, char **argv)
 const struct pkg_cmd cmd_whatdependsrec_desc = {
 	"whatdependsrec", "[-A] GLOB...",
 	"list packages that depend on GLOB, recursively",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES |
+		CMD_STATUS_READ,
 	cmd_whatdependsrec
 };

@@ -10,6 +10,7 @@ static int cmd_whatprovides(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_whatprovides_desc = {
 	"whatprovides", "[-A] GLOB...", "list packages that provide GLOB",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES |
+		CMD_STATUS_READ,
 	cmd_whatprovides
 };

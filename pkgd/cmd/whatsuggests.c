@@ -10,6 +10,7 @@ static int cmd_whatsuggests(struct pkg_ctx *ctx, int argc, char **argv)
 
 const struct pkg_cmd cmd_whatsuggests_desc = {
 	"whatsuggests", "[-A] GLOB...", "list packages that suggest GLOB",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES,
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES |
+		CMD_STATUS_READ,
 	cmd_whatsuggests
 };

@@ -155,6 +155,9 @@ struct pkg_ctx {
 	struct pkg_solver solv;
 	int solv_ready;
 	int pool_installed_only; /* CMD_SCOPE without -A */
+	/* the pool's installed packages from opkg's status file, no
+	 * database (a query over the pool on a root without one) */
+	int pool_from_status;
 	int lock_fd;	   /* pkg lock, -1 when not held */
 	int opkg_lock_fd;
 	int tty;	   /* stderr is a terminal: progress */

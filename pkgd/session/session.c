@@ -221,6 +221,14 @@ static int pool_add_installed(const struct db_pkg *p, void *ud)
 	return 0;
 }
 
+static int pool_add_status(const struct db_pkg *p, const char *conffiles,
+			   const char *order, void *ud)
+{
+	(void)conffiles;
+	(void)order;
+	return pool_add_installed(p, ud);
+}
+
 int session_load_pool(struct pkg_ctx *ctx)
 {
 	int r;
@@ -232,7 +240,10 @@ int session_load_pool(struct pkg_ctx *ctx)
 		return r;
 	ctx->solv_ready = 1;
 	solver_installed_repo(&ctx->solv);
-	r = ctx->db ? db_pkg_each(ctx->db, pool_add_installed, ctx) : 0;
+	if (ctx->db)
+		r = db_pkg_each(ctx->db, pool_add_installed, ctx);
+	else if (ctx->pool_from_status) /* as a database in RAM has them */
+		r = opkg_status_full_each(ctx, pool_add_status, ctx);
 	if (r == 0 && !ctx->pool_installed_only)
 		r = feeds_load(ctx);
 	if (r == 0 && ctx->db && !ctx->pool_installed_only)

@@ -298,6 +298,21 @@ done
 # database on the root) reads no other package's .list.
 cp -a "$R" "$T/rm"
 run "$PKG" -o "$T/rm" recover
+t_ok "recover builds the database on the copy" \
+	test -f "$T/rm/usr/lib/pkg/pkg.db"
+# The queries over the pool: from the status file without a database
+# (no SQLite at all), from the database with one; the same answers.
+for q in "depends luci" "whatdepends libc" "whatprovides libopenssl" \
+	"whatdependsrec libubox20230523" "whatconflicts dnsmasq" \
+	"whatrecommends '*'"; do
+	eval "\"\$PKG\" -o \"\$R\" $q" >"$T/q.nodb" 2>&1
+	eval "\"\$PKG\" -o \"\$T/rm\" $q" >"$T/q.db" 2>&1
+	t_ok "$q: the same answer with the database as from the status file" \
+		cmp -s "$T/q.nodb" "$T/q.db"
+	cmp -s "$T/q.nodb" "$T/q.db" ||
+		diag "$(diff "$T/q.nodb" "$T/q.db" | head -5)"
+done
+t_ok "...which are not empty" test "$(wc -l <"$T/q.db")" -gt 1
 R0=$R
 R=$T/rm
 opens remove luci

@@ -229,6 +229,20 @@ run "$PKG" -o "$R" flag hold ca-bundle
 is "$RC" 0 "an image root: flag hold ca-bundle"
 like "$(cat "$S")" "image [0-9]+ " "the mark names the image's status file"
 same_as_db "an image root: list-installed reads the files" list-installed
+# A query over the pool reads the database even with the mark: it puts
+# the image's packages the overlay no longer has in the pool (they can be
+# installed back without a download), which the status file does not
+# list. Without a database on the root the pool comes from the status
+# file (no SQLite: 0.7 MB and some milliseconds of `depends -A`).
+run "$PKG" -o "$R" remove --force-depends zlib
+is "$RC" 0 "an image root: remove --force-depends zlib (an image package)"
+q whatprovides -A zlib
+like "$OUT" "^What provides zlib
+    zlib" "...whatprovides -A zlib: the image's zlib is in the pool"
+t_ok "...read from the database, though the mark is in line" test "$SQL" -ge 1
+q whatprovides zlib
+is "$OUT" "What provides zlib
+rc=0" "...and not among the installed packages"
 printf '\n' >>"$R/rom/usr/lib/opkg/status"
 q list-installed
 t_ok "a new image: the database is read (and its tables rebuilt)" test "$SQL" -ge 1
