@@ -418,11 +418,43 @@ static int tx_lock_busy(struct pkg_ctx *ctx)
 	return busy;
 }
 
+/* The database the command reads or writes, any unfinished transaction
+ * finished or undone first, the image's tables in line. */
+static int open_db(struct pkg_ctx *ctx, const struct pkg_cmd *cmd)
+{
+	char *state = NULL;
+	int r;
+
+	/* Written only under the lock: --noaction reads as a query does. */
+	r = session_open_db(ctx, ctx->lock_fd >= 0);
+	if (r < 0)
+		return r;
+	if ((r = db_meta_get(ctx->db, META_TX_STATE, &state)) < 0)
+		return r;
+	if (!state && tx_staging_left(ctx))
+		state = strdup("staging");
+	if (state && ctx->lock_fd < 0 && tx_lock_busy(ctx)) {
+		/* Another pkg is in its transaction, not crashed: a
+		 * read-only command reads what is committed. */
+		free(state);
+		state = NULL;
+	}
+	if (state) {
+		/* An unfinished transaction: finish or undo it before
+		 * anything else, whatever the command. */
+		free(state);
+		if ((r = session_write_access(ctx)) < 0)
+			return r;
+		if (strcmp(cmd->name, "recover") && (r = tx_recover(ctx, 0)) < 0)
+			return r;
+	}
+	return session_sync_image(ctx);
+}
+
 /* What the command needs before it runs. */
 static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 		   struct dest_state *ds)
 {
-	char *state = NULL;
 	int r;
 
 	if (cmd->flags & CMD_NOROOT)
@@ -477,34 +509,8 @@ static int prepare(struct pkg_ctx *ctx, const struct pkg_cmd *cmd,
 			ctx->pool_from_status = 1;
 		}
 	}
-	if (ctx->pool_from_status)
-		goto pool;
-	/* Written only under the lock: --noaction reads as a query does. */
-	r = session_open_db(ctx, ctx->lock_fd >= 0);
-	if (r < 0)
+	if (!ctx->pool_from_status && (r = open_db(ctx, cmd)) < 0)
 		return r;
-	if ((r = db_meta_get(ctx->db, META_TX_STATE, &state)) < 0)
-		return r;
-	if (!state && tx_staging_left(ctx))
-		state = strdup("staging");
-	if (state && ctx->lock_fd < 0 && tx_lock_busy(ctx)) {
-		/* Another pkg is in its transaction, not crashed: a
-		 * read-only command reads what is committed. */
-		free(state);
-		state = NULL;
-	}
-	if (state) {
-		/* An unfinished transaction: finish or undo it before
-		 * anything else, whatever the command. */
-		free(state);
-		if ((r = session_write_access(ctx)) < 0)
-			return r;
-		if (strcmp(cmd->name, "recover") && (r = tx_recover(ctx, 0)) < 0)
-			return r;
-	}
-	if ((r = session_sync_image(ctx)) < 0)
-		return r;
-pool:
 	ctx->pool_installed_only = cmd->flags & CMD_SCOPE && !ctx->opt.all;
 	if (cmd->flags & CMD_POOL)
 		r = session_load_pool(ctx);

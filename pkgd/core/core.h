@@ -173,6 +173,7 @@ struct pkg_ctx {
 	 * on first use; dir: the path and all below it */
 	struct state_entry {
 		char *path;
+		size_t len;
 		int dir;
 	} state[6];
 	int nstate, state_ready;

@@ -39,6 +39,7 @@ static void state_add(struct pkg_ctx *ctx, const char *path, int dir)
 		return;
 	}
 	ctx->state[ctx->nstate].path = res;
+	ctx->state[ctx->nstate].len = strlen(res);
 	ctx->state[ctx->nstate++].dir = dir;
 }
 
@@ -56,14 +57,17 @@ const char *ctx_state_path(struct pkg_ctx *ctx, const char *res, int is_dir)
 		state_add(ctx, FEED_CACHE_DIR, 1);
 		state_add(ctx, WORLD_FILE, 0);
 	}
+	/* each entry of every archive and each file a remove deletes comes
+	 * here: the lengths are taken once */
 	for (i = 0; i < ctx->nstate; i++) {
-		const char *p = ctx->state[i].path;
-		size_t n = strlen(p);
+		const struct state_entry *e = &ctx->state[i];
 
-		if (!strcmp(res, p) && !(is_dir && ctx->state[i].dir))
-			return p;
-		if (ctx->state[i].dir && !strncmp(res, p, n) && res[n] == '/')
-			return p;
+		if (strncmp(res, e->path, e->len))
+			continue;
+		if (!res[e->len] && !(is_dir && e->dir))
+			return e->path;
+		if (e->dir && res[e->len] == '/')
+			return e->path;
 	}
 	return NULL;
 }

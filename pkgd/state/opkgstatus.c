@@ -659,83 +659,6 @@ char *opkg_control_from_status(const struct ctl_stanza *st)
 	return strbuf_take(&b);
 }
 
-/* The fields of an installed package that opkg takes from the status
- * file, whatever info/<pkg>.control says: what the solver reads. */
-static const char *const status_wins[] = {
-	"Version",  "Architecture", "Depends",	 "Pre-Depends",
-	"Recommends", "Suggests",   "Provides",	 "Replaces",
-	"Conflicts", "Essential",   "ABIVersion"
-};
-#define NSTATUS_WINS (sizeof(status_wins) / sizeof(status_wins[0]))
-
-/* Do a and b say the same but for blanks? opkg writes "(= 1.0)" in the
- * status file where the control has "(=1.0)". */
-static int same_but_blanks(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		while (is_blank(*a) || *a == '\n')
-			a++;
-		while (is_blank(*b) || *b == '\n')
-			b++;
-		if (*a != *b)
-			return 0;
-		if (!*a)
-			return 1;
-	}
-}
-
-static int status_wins_at(const char *name)
-{
-	size_t k;
-
-	for (k = 0; k < NSTATUS_WINS; k++)
-		if (!strcasecmp(name, status_wins[k]))
-			return (int)k;
-	return -1;
-}
-
-char *opkg_control_with_status(char *control, const struct ctl_stanza *st)
-{
-	struct strbuf b = { 0 };
-	struct ctl_stanza c;
-	unsigned put = 0; /* the status_wins fields written, a bit each */
-	const char *v, *w;
-	char *out;
-	size_t i, k;
-	int at;
-
-	if (parse_quiet(control, strlen(control), &c) < 0)
-		return control; /* as before: the pool skips it */
-	for (k = 0; k < NSTATUS_WINS; k++) {
-		v = ctl_get(&c, status_wins[k]);
-		w = ctl_get(st, status_wins[k]);
-		if (!v != !w || (v && !same_but_blanks(v, w)))
-			break;
-	}
-	if (k == NSTATUS_WINS) { /* they agree (on a real router, always) */
-		ctl_stanza_release(&c);
-		return control;
-	}
-	for (i = 0; i < c.nfields; i++) {
-		v = c.fields[i].value;
-		at = status_wins_at(c.fields[i].name);
-		if (at >= 0) {
-			if (put & 1u << at || !(v = ctl_get(st, status_wins[at])))
-				continue;
-			put |= 1u << at;
-		}
-		put_field_text(&b, c.fields[i].name, v);
-	}
-	for (k = 0; k < NSTATUS_WINS; k++)
-		if (!(put & 1u << k) && (v = ctl_get(st, status_wins[k])))
-			put_field_text(&b, status_wins[k], v);
-	ctl_stanza_release(&c);
-	if (!(out = strbuf_take(&b)))
-		return control; /* no memory: the control as it was */
-	free(control);
-	return out;
-}
-
 /* ---- the status file: stanzas as read, changed ones rendered ---- */
 
 enum nkind { NK_LINE, NK_REL, NK_STATUS, NK_CONFFILES, NK_YES, NK_TIME };
@@ -868,6 +791,84 @@ static int stanza_same(const struct ctl_stanza *disk,
 		free(b);
 	}
 	return same;
+}
+
+/* The fields of an installed package that opkg takes from the status
+ * file, whatever info/<pkg>.control says: what the solver reads. Those
+ * the status holds, and Pre-Depends, which opkg never writes there (so
+ * an installed package has none). */
+static const char *const status_wins[] = {
+	"Version",  "Architecture", "Depends",	 "Pre-Depends",
+	"Recommends", "Suggests",   "Provides",	 "Replaces",
+	"Conflicts", "Essential",   "ABIVersion"
+};
+#define NSTATUS_WINS (sizeof(status_wins) / sizeof(status_wins[0]))
+
+static int status_wins_at(const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < NSTATUS_WINS; k++)
+		if (!strcasecmp(name, status_wins[k]))
+			return (int)k;
+	return -1;
+}
+
+/* How field name is compared (norm): as status_fields says, a relation
+ * for the one it lacks (Pre-Depends). */
+static enum nkind field_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(status_fields) / sizeof(*status_fields); i++)
+		if (!strcasecmp(name, status_fields[i].name))
+			return status_fields[i].kind;
+	return NK_REL;
+}
+
+char *opkg_control_with_status(char *control, const struct ctl_stanza *st)
+{
+	struct strbuf b = { 0 };
+	struct ctl_stanza c;
+	unsigned put = 0; /* the status_wins fields written, a bit each */
+	const char *v;
+	char *out, *x, *y;
+	size_t i, k;
+	int at, same = 1;
+
+	if (parse_quiet(control, strlen(control), &c) < 0)
+		return control; /* as before: the pool skips it */
+	/* compared as opkg writes them ("(=1.0)" is its "(= 1.0)") */
+	for (k = 0; same && k < NSTATUS_WINS; k++) {
+		enum nkind kind = field_kind(status_wins[k]);
+		x = norm(kind, ctl_get(&c, status_wins[k]));
+		y = norm(kind, ctl_get(st, status_wins[k]));
+		same = x && y && !strcmp(x, y);
+		free(x);
+		free(y);
+	}
+	if (same) { /* they agree (on a real router, always) */
+		ctl_stanza_release(&c);
+		return control;
+	}
+	for (i = 0; i < c.nfields; i++) {
+		v = c.fields[i].value;
+		at = status_wins_at(c.fields[i].name);
+		if (at >= 0) {
+			if (put & 1u << at || !(v = ctl_get(st, status_wins[at])))
+				continue;
+			put |= 1u << at;
+		}
+		put_field_text(&b, c.fields[i].name, v);
+	}
+	for (k = 0; k < NSTATUS_WINS; k++)
+		if (!(put & 1u << k) && (v = ctl_get(st, status_wins[k])))
+			put_field_text(&b, status_wins[k], v);
+	ctl_stanza_release(&c);
+	if (!(out = strbuf_take(&b)))
+		return control; /* no memory: the control as it was */
+	free(control);
+	return out;
 }
 
 /* ---- a sorted set of names ---- */
