@@ -1,7 +1,8 @@
 #!/bin/sh
 # hot-functions.sh [PKG]: print scripts/hot-functions.list, pkg's own
 # functions that start-up and the commands which read only the installed
-# state run, for the Makefile's code layout ("Code layout" there).
+# state run, then (after a line "#group c") those that remove adds, for
+# the Makefile's code layout ("Code layout" there).
 #
 # Why: the kernel maps a program's text in windows around each page fault
 # (fault-around), and peak RSS counts every page mapped. The query path
@@ -96,10 +97,9 @@ queries() {
 	profile $1 list-changed-conffiles
 	profile $1 info busybox
 }
-if [ $libs = 1 ]; then
-	queries r230dbx
-	# remove from the 23.05.2 feeds' root with nano installed (by pkg,
-	# so with its database), then twice from the router's
+# remove from the 23.05.2 feeds' root with nano installed (by pkg, so
+# with its database), then twice from the router's
+removes() {
 	mk_feed_root "$W/r23" 1 "$F23"
 	"$PKG" -o "$W/r23" -f "$W/r23/etc/opkg.conf" update >/dev/null
 	"$PKG" -o "$W/r23" -f "$W/r23/etc/opkg.conf" install nano >/dev/null
@@ -107,6 +107,10 @@ if [ $libs = 1 ]; then
 	cp -a "$W/r230db" "$W/r230rm"
 	profile r230rm remove luci
 	profile r230db remove --autoremove luci
+}
+if [ $libs = 1 ]; then
+	queries r230dbx
+	removes
 else
 	profile r19 --version
 	profile r19 print-architecture
@@ -114,6 +118,11 @@ else
 	for r in r19 r230 r230db r230dbx; do
 		queries $r
 	done
+	# what remove adds goes to group c, after the libraries' (b): the
+	# queries that read the database map pkg's group a then SQLite's
+	# read path, with nothing of remove's between them
+	split=$n
+	removes
 fi
 [ "$(cat "$W"/fn.* | wc -l)" -gt 0 ] ||
 	{ echo "hot-functions: callgrind saw none of the functions" >&2; exit 1; }
@@ -123,4 +132,6 @@ while [ $i -le $n ]; do
 	i=$((i + 1))
 done | awk '!($2 in first) { first[$2] = $1 } { runs[$2]++ }
 	END { for (f in first) print first[f], runs[f], f }' |
-	sort -k1,1n -k2,2nr -k3,3 | awk '{ print $3 }'
+	sort -k1,1n -k2,2nr -k3,3 |
+	awk -v qruns="${split:-0}" 'qruns && $1 > qruns && !c++ {
+		print "#group c" } { print $3 }'

@@ -8,7 +8,9 @@
 # .text.sorted.* section near the start of .text (after main's
 # .text.startup), sorted by name: GROUP by GROUP (pkg's functions are
 # group a, the libraries' b), and in each the list's order, so the
-# commonest first. The Makefile's "Code layout".
+# commonest first. A line "#group X" in LIST puts the names after it in
+# group X instead (remove's own functions: c, after the libraries'). The
+# Makefile's "Code layout".
 #
 # OBJECT may be an archive: objcopy rewrites each member. The rest of
 # OBJECT is untouched; an object with none of those functions is not
@@ -18,13 +20,19 @@ objcopy=$1 group=$2 list=$3 obj=$4
 args=$(readelf -SW "$obj" |
 	sed -n 's/^ *\[ *[0-9]*\] \(\.text\.[^ ]*\) .*/\1/p' | sort -u |
 	awk -v list="$list" -v group="$group" 'BEGIN {
+		g = group
 		while ((getline l < list) > 0)
-			if (l !~ /^#/ && l != "" && !(l in rank)) rank[l] = ++n
+			if (l ~ /^#group [a-z]$/)
+				g = substr(l, 8)
+			else if (l !~ /^#/ && l != "" && !(l in rank)) {
+				rank[l] = ++n
+				grp[l] = g
+			}
 	}
 	{
 		s = substr($1, 7); b = s; sub(/\..*$/, "", b)
 		if (b in rank)
 			printf " --rename-section %s=.text.sorted.%s.%05d.%s", $1,
-				group, rank[b], s
+				grp[b], rank[b], s
 	}')
 [ -z "$args" ] || "$objcopy" $args "$obj"

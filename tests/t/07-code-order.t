@@ -4,7 +4,8 @@
 # (scripts/hot-functions.list) lie together at the start of pkg's .text,
 # the commonest first, so that a query maps only their pages of pkg's
 # code; SQLite's and libsolv's (scripts/hot-functions-libs.list) right
-# after them. The list is checked against the code: most of its names
+# after them, and what remove adds to pkg's (group c of the list) after
+# those. The list is checked against the code: most of its names
 # are still pkg's functions (scripts/hot-functions.sh remakes it), and
 # the query path's entry points are on it. Then scripts/hot-sections.sh
 # is shown to move a listed function's section, and only that one.
@@ -25,7 +26,10 @@ HEX='function hex(s,  i, v) { v = 0; s = tolower(s)
 readelf -sW "$PKG" | awk '$4 == "FUNC" && $3 > 0 && $2 !~ /^0+$/ {
 	n = $8; cold = (n ~ /\.cold/); sub(/\..*$/, "", n); print $2, $3, n, cold }' \
 	>"$T/funcs"
-grep -v '^#' "$LIST" | grep . | awk '!s[$0]++' >"$T/list"
+# group a: start-up's and the queries' (up to the line "#group c"); group
+# c: what remove adds, placed after the libraries' (b)
+awk '/^#group c$/ { c = 1 } !/^#/ && $0 != "" && !s[$0]++ {
+	print > (c ? "'"$T/listc"'" : "'"$T/list"'") }' "$LIST"
 text_start=$(readelf -SW "$PKG" | sed 's/^ *\[ *[0-9]*\]//' |
 	awk '$1 == ".text" { print $3 }')
 
@@ -68,6 +72,11 @@ for f in main cmd_list_installed cmd_status cmd_list_changed_conffiles \
 	grep -q -x "$f" "$T/list" || missing="$missing $f"
 done
 is "$missing" "" "the query commands and opkg_synced are on the list"
+missing=
+for f in cmd_remove journal_apply tx_plan; do
+	grep -q -x "$f" "$T/listc" || missing="$missing $f"
+done
+is "$missing" "" "remove's entry points are on it after '#group c'"
 
 # The libraries' hot functions (scripts/hot-functions-libs.list: SQLite's
 # and libsolv's), in a build that links the archives make deps built
@@ -99,8 +108,27 @@ if ls "$PKG_BUILD"/lib/deps/lib*.a >/dev/null 2>&1; then
 		"...right after pkg's, with nothing else among them"
 	is "$(awk '$3 < r { print $4; exit } { r = $3 }' "$T/libfuncs")" "" \
 		"...in the list's order"
+	# remove's own (group c) right after the libraries': remove maps
+	# pkg's group, the libraries' and its own, one stretch of text
+	awk "$HEX"'NR == FNR { rank[$1] = FNR; next }
+		($3 in rank) && !$4 { print hex($1), hex($1) + $2, rank[$3], $3 }' \
+		"$T/listc" "$T/funcs" | sort -n >"$T/cfuncs"
+	read -r lo3 _ <"$T/cfuncs"
+	hi3=$(awk '$2 > h { h = $2 } END { print h + 0 }' "$T/cfuncs")
+	k3=$(awk '{ print $4 }' "$T/cfuncs" | sort -u | wc -l)
+	t_ok "remove's functions (group c) start where the libraries' end ($k3 of them)" \
+		test "$k3" -ge $(( $(wc -l <"$T/listc") * 7 / 10 )) -a "$lo3" -ge "$hi2" \
+		-a $((lo3 - hi2)) -lt 4096
+	cat "$T/both" "$T/listc" >"$T/all"
+	awk "$HEX"'NR == FNR { want[$1] = 1; next }
+		{ a = hex($1) }
+		a >= '"$hi2"' && a < '"$hi3"' && !($3 in want) && !$4 { print $3 }' \
+		"$T/all" "$T/funcs" | sort -u >"$T/intruders3"
+	is "$(head -5 "$T/intruders3")" "" "...with nothing else among them"
+	is "$(awk '$3 < r { print $4; exit } { r = $3 }' "$T/cfuncs")" "" \
+		"...in the list's order"
 else
-	skip 4 "this build links no libraries of make deps (lib/deps/)"
+	skip 7 "this build links no libraries of make deps (lib/deps/)"
 fi
 
 # What every command touches before and at main, beside pkg's group:
@@ -159,7 +187,7 @@ int listed_fn(int x) { return x * 3 + 1; }
 int other_fn(int x) { return x * 5 + 2; }
 int listed_too(int x) { return x - 7; }
 EOF
-printf '# a comment\nlisted_fn\nlisted_too\nnot_there\n' >"$T/o.list"
+printf '# a comment\nlisted_fn\n#group c\nlisted_too\nnot_there\n' >"$T/o.list"
 run ${CC:-cc} -O2 -ffunction-sections -c -o "$T/o.o" "$T/o.c"
 is "$RC" 0 "a test object compiles"
 run sh "$PKG_TOP/scripts/hot-sections.sh" objcopy a "$T/o.list" "$T/o.o"
@@ -167,8 +195,8 @@ is "$RC" 0 "hot-sections.sh rewrites it"
 readelf -SW "$T/o.o" | sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*\) .*/\1/p' |
 	sort >"$T/o.sections"
 is "$(tr '\n' ' ' <"$T/o.sections")" \
-	".text .text.other_fn .text.sorted.a.00001.listed_fn .text.sorted.a.00002.listed_too " \
-	"the listed functions' sections are .text.sorted.GROUP.RANK.*, the other's is not"
+	".text .text.other_fn .text.sorted.a.00001.listed_fn .text.sorted.c.00002.listed_too " \
+	"the listed functions' sections are .text.sorted.GROUP.RANK.* (the group after '#group c' c), the other's is not"
 cp "$T/o.o" "$T/o2.o"
 printf 'nothing_here\n' >"$T/o2.list"
 run sh "$PKG_TOP/scripts/hot-sections.sh" objcopy a "$T/o2.list" "$T/o2.o"
