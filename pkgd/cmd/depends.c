@@ -15,7 +15,7 @@ static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "depends: name a package");
 	queue_init(&q);
-	query_scope_ids(ctx, &q);
+	query_scope_matching(ctx, &q, argc, argv);
 	for (k = 0; k < argc; k++)
 		for (i = 0; i < q.count; i++) {
 			Id p = q.elements[i];

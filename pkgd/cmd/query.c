@@ -18,14 +18,22 @@ static int by_name(const void *a, const void *b, void *ud)
 	return r ? r : x - y;
 }
 
-void query_scope_ids(const struct pkg_ctx *ctx, Queue *q)
+/* The packages in scope, in pool order: the installed ones, or all
+ * with -A. */
+static void scope_collect(const struct pkg_ctx *ctx, Queue *q)
 {
-	int i, j;
-
 	if (ctx->opt.all)
 		solver_all_ids(&ctx->solv, q);
 	else
 		solver_installed_ids(&ctx->solv, q);
+}
+
+/* q sorted by name (then id), one entry per name and version, as opkg
+ * lists them. */
+static void sort_unique(const struct pkg_ctx *ctx, Queue *q)
+{
+	int i, j;
+
 	qsort_r(q->elements, (size_t)q->count, sizeof(Id), by_name,
 		(void *)&ctx->solv);
 	for (i = j = 0; i < q->count; i++) {
@@ -38,6 +46,32 @@ void query_scope_ids(const struct pkg_ctx *ctx, Queue *q)
 		q->elements[j++] = a;
 	}
 	q->count = j;
+}
+
+void query_scope_ids(const struct pkg_ctx *ctx, Queue *q)
+{
+	scope_collect(ctx, q);
+	sort_unique(ctx, q);
+}
+
+/* Only those whose name matches one of the globs are sorted: depends -A
+ * on one name sorts a handful of packages, not 9,263 (5 % of it). */
+void query_scope_matching(const struct pkg_ctx *ctx, Queue *q,
+			  int nglob, char **globs)
+{
+	int i, j, k;
+
+	scope_collect(ctx, q);
+	for (i = j = 0; i < q->count; i++) {
+		const char *name = solver_name(&ctx->solv, q->elements[i]);
+		for (k = 0; k < nglob; k++)
+			if (pkg_glob_match(ctx, globs[k], name))
+				break;
+		if (k < nglob)
+			q->elements[j++] = q->elements[i];
+	}
+	q->count = j;
+	sort_unique(ctx, q);
 }
 
 void query_opkg_ops(char *s)

@@ -313,6 +313,34 @@ for q in "depends luci" "whatdepends libc" "whatprovides libopenssl" \
 		diag "$(diff "$T/q.nodb" "$T/q.db" | head -5)"
 done
 t_ok "...which are not empty" test "$(wc -l <"$T/q.db")" -gt 1
+# depends sorts only the packages its globs match: the same blocks as
+# the whole scope's, glob by glob, each in name order
+"$PKG" -o "$R" depends '*' >"$T/dep.all" 2>&1
+"$PKG" -o "$R" depends 'luci-mod-*' 'kmod-*' >"$T/dep.two" 2>&1
+for g in 'luci-mod-' 'kmod-'; do
+	awk -v g="$g" '/ depends on:$/ { on = index($1, g) == 1 } on' "$T/dep.all"
+done >"$T/dep.want"
+t_ok "depends GLOB GLOB: each glob's packages from the whole scope, in its order" \
+	cmp -s "$T/dep.want" "$T/dep.two"
+t_ok "...several of them for each ($(grep -c 'depends on' "$T/dep.two"))" \
+	test "$(grep -c '^luci-mod-.* depends on:$' "$T/dep.two")" -ge 2 -a \
+	"$(grep -c '^kmod-.* depends on:$' "$T/dep.two")" -ge 2
+# ...sorted by name whatever the order of the feed (-A)
+O=$T/order
+mkdir -p "$O/usr/lib/opkg/info" "$O/etc/opkg" "$O/var/lock" "$O/tmp" \
+	"$T/feed"
+: >"$O/usr/lib/opkg/status"
+for p in zeta alpha-b omega alpha-a; do
+	printf 'Package: %s\nVersion: 1\nDepends: dep-%s\nArchitecture: all\nFilename: %s.ipk\nSize: 1\n\n' \
+		"$p" "$p" "$p"
+done >"$T/feed/Packages"
+{ cat "$R/etc/opkg.conf"; echo "src order file://$T/feed"; } \
+	>"$O/etc/opkg.conf"
+"$PKG" -o "$O" update >/dev/null 2>&1
+"$PKG" -o "$O" depends -A 'alpha-*' 'z*' >"$T/dep.order" 2>&1
+is "$(grep 'depends on' "$T/dep.order" | tr '\n' ' ')" \
+	"alpha-a depends on: alpha-b depends on: zeta depends on: " \
+	"...each glob's packages in name order, not the feed's"
 R0=$R
 R=$T/rm
 opens remove luci
