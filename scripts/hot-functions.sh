@@ -121,7 +121,7 @@ else
 	# what remove adds goes to group c, after the libraries' (b): the
 	# queries that read the database map pkg's group a then SQLite's
 	# read path, with nothing of remove's between them
-	split=$n
+	qruns=$n
 	removes
 fi
 [ "$(cat "$W"/fn.* | wc -l)" -gt 0 ] ||
@@ -133,5 +133,5 @@ while [ $i -le $n ]; do
 done | awk '!($2 in first) { first[$2] = $1 } { runs[$2]++ }
 	END { for (f in first) print first[f], runs[f], f }' |
 	sort -k1,1n -k2,2nr -k3,3 |
-	awk -v qruns="${split:-0}" 'qruns && $1 > qruns && !c++ {
+	awk -v qruns="${qruns:-0}" 'qruns && $1 > qruns && !c++ {
 		print "#group c" } { print $3 }'

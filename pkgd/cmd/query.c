@@ -34,6 +34,8 @@ static void sort_unique(const struct pkg_ctx *ctx, Queue *q)
 {
 	int i, j;
 
+	if (q->count < 2)
+		return; /* (an empty queue's elements may be NULL) */
 	qsort_r(q->elements, (size_t)q->count, sizeof(Id), by_name,
 		(void *)&ctx->solv);
 	for (i = j = 0; i < q->count; i++) {
@@ -55,22 +57,21 @@ void query_scope_ids(const struct pkg_ctx *ctx, Queue *q)
 }
 
 /* Only those whose name matches one of the globs are sorted: depends -A
- * on one name sorts a handful of packages, not 9,263 (5 % of it). */
+ * on one name sorts a handful of packages, not 9,263 (5 % of it). A
+ * package two globs match is pushed twice, and sort_unique keeps one. */
 void query_scope_matching(const struct pkg_ctx *ctx, Queue *q,
 			  int nglob, char **globs)
 {
 	int i, j, k;
 
-	scope_collect(ctx, q);
-	for (i = j = 0; i < q->count; i++) {
-		const char *name = solver_name(&ctx->solv, q->elements[i]);
-		for (k = 0; k < nglob; k++)
-			if (pkg_glob_match(ctx, globs[k], name))
-				break;
-		if (k < nglob)
-			q->elements[j++] = q->elements[i];
+	for (k = 0; k < nglob; k++)
+		pkg_glob_ids(ctx, globs[k], q);
+	if (!ctx->opt.all) { /* the installed ones, as scope_collect */
+		for (i = j = 0; i < q->count; i++)
+			if (solver_is_installed(&ctx->solv, q->elements[i]))
+				q->elements[j++] = q->elements[i];
+		q->count = j;
 	}
-	q->count = j;
 	sort_unique(ctx, q);
 }
 

@@ -336,7 +336,8 @@ for p in zeta alpha-b omega alpha-a; do
 done >"$T/feed/Packages"
 { cat "$R/etc/opkg.conf"; echo "src order file://$T/feed"; } \
 	>"$O/etc/opkg.conf"
-"$PKG" -o "$O" update >/dev/null 2>&1
+run "$PKG" -o "$O" update
+is "$RC" 0 "a feed in no name order: update"
 "$PKG" -o "$O" depends -A 'alpha-*' 'z*' >"$T/dep.order" 2>&1
 is "$(grep 'depends on' "$T/dep.order" | tr '\n' ' ')" \
 	"alpha-a depends on: alpha-b depends on: zeta depends on: " \
