@@ -37,6 +37,8 @@ int solver_init(struct pkg_solver *s, const char *const *archs,
 	s->key_abi = pool_str2id(s->pool, "pkg:abiversion", 1);
 	s->key_essential = pool_str2id(s->pool, "pkg:essential", 1);
 	s->key_md5 = pool_str2id(s->pool, "pkg:md5", 1);
+	s->key_depends = pool_str2id(s->pool, "pkg:depends-order", 1);
+	s->key_provides = pool_str2id(s->pool, "pkg:provides-order", 1);
 	queue_init(&s->jobs);
 	if (!narchs)
 		return 0;
@@ -328,11 +330,133 @@ static void dep_print(Pool *pool, Id dep, struct strbuf *b)
 	}
 }
 
+/* Is dep a plain provide given again at the package's version (set_deps
+ * in stanza.c): "name = evr" where the list also holds plain "name"? */
+static int at_own_version(Pool *pool, const Solvable *so, const Queue *q,
+			  Id dep)
+{
+	Reldep *rd;
+	int i;
+
+	if (!ISRELDEP(dep))
+		return 0;
+	rd = GETRELDEP(pool, dep);
+	if (rd->flags != REL_EQ || rd->evr != so->evr || ISRELDEP(rd->name))
+		return 0;
+	for (i = 0; i < q->count; i++)
+		if (q->elements[i] == rd->name)
+			return 1;
+	return 0;
+}
+
+void solver_list_shown(Pool *pool, Solvable *so, Id key, Queue *q)
+{
+	Id self = pool_rel2id(pool, so->name, so->evr, REL_EQ, 1);
+	int i, j;
+
+	queue_empty(q);
+	solvable_lookup_deparray(so, key, q, 0);
+	for (i = j = 0; i < q->count; i++)
+		if (q->elements[i] != self &&
+		    q->elements[i] != SOLVABLE_PREREQMARKER &&
+		    !(key == SOLVABLE_PROVIDES &&
+		      at_own_version(pool, so, q, q->elements[i])))
+			q->elements[j++] = q->elements[i];
+	q->count = j;
+}
+
+struct printed {
+	const char *text; /* the entries' printed texts, NUL-separated */
+	const size_t *off;
+};
+
+static int by_printed(const void *a, const void *b, void *ud)
+{
+	const struct printed *pr = ud;
+	int x = *(const int *)a, y = *(const int *)b;
+	int r = strcmp(pr->text + pr->off[x], pr->text + pr->off[y]);
+
+	return r ? r : x - y;
+}
+
+int solver_list_sorted(Pool *pool, const Queue *q, int *at)
+{
+	struct strbuf b = { NULL, 0, 0, 0 }; /* one buffer for them all */
+	size_t ob[32], *off = ob;
+	struct printed pr;
+	int i;
+
+	if (q->count > 32 && !(off = malloc((size_t)q->count * sizeof(*off))))
+		return -ENOMEM;
+	for (i = 0; i < q->count; i++) {
+		off[i] = b.len;
+		dep_print(pool, q->elements[i], &b);
+		strbuf_add(&b, "", 1);
+		at[i] = i;
+	}
+	if (!b.oom && b.s) {
+		pr.text = b.s;
+		pr.off = off;
+		qsort_r(at, (size_t)q->count, sizeof(*at), by_printed, &pr);
+	}
+	free(b.s);
+	if (off != ob)
+		free(off);
+	return b.oom ? -ENOMEM : 0;
+}
+
+/* q (solver_list_shown) in the order its package's list was written: a
+ * feed's .solv keeps requires and provides sorted by id, and opkg prints
+ * Depends and Provides (and whatdepends the first entry that hits) as
+ * written. set_written_order (stanza.c) kept that order as a permutation
+ * of the entries sorted by their printed text, which does not depend on
+ * ids: entry k as written is entry perm[k] - 1 of that sort ("": the
+ * sort is the order written). */
+static void as_written(const struct pkg_solver *s, Solvable *so, Id key,
+		       Queue *q)
+{
+	const char *perm = q->count < 2 ? NULL
+			   : solvable_lookup_str(so, key == SOLVABLE_REQUIRES
+							     ? s->key_depends
+							     : s->key_provides);
+	int ab[32], *at = ab, k;
+	Queue w;
+
+	int wide = perm && *perm == SOLVER_ORDER_LONG;
+
+	if (!perm || /* (q->count < 2: the caller did not look) */
+	    (*perm && strlen(perm) != (size_t)q->count * (wide ? 2 : 1) +
+					      (size_t)wide))
+		return;
+	if (q->count > 32 && !(at = malloc((size_t)q->count * sizeof(*at))))
+		return;
+	queue_init_clone(&w, q);
+	if (solver_list_sorted(s->pool, q, at) == 0)
+		for (k = 0; k < q->count; k++) {
+			/* "": as sorted */
+			int j = !*perm ? k
+				: wide ? ((unsigned char)perm[1 + 2 * k] - 1) *
+						 255 +
+					 (unsigned char)perm[2 + 2 * k] - 1
+				       : (unsigned char)perm[k] - 1;
+			if (j < q->count)
+				w.elements[k] = q->elements[at[j]];
+		}
+	memcpy(q->elements, w.elements, (size_t)q->count * sizeof(Id));
+	queue_free(&w);
+	if (at != ab)
+		free(at);
+}
+
 char *solver_deps_str(const struct pkg_solver *s, Id p, Id key)
 {
+	return solver_deps_str_as(s, p, key, 1);
+}
+
+char *solver_deps_str_as(const struct pkg_solver *s, Id p, Id key,
+			 int written)
+{
 	Pool *pool = s->pool;
-	Solvable *so = sv(s, p);
-	Id self = pool_rel2id(pool, so->name, so->evr, REL_EQ, 1);
 	/* a strbuf, not open_memstream: its zeroed 8 KiB buffer each call
 	 * was most of `whatdepends -A`'s time (a string a package) */
 	struct strbuf b = { NULL, 0, 0, 0 };
@@ -341,11 +465,10 @@ char *solver_deps_str(const struct pkg_solver *s, Id p, Id key)
 	int i;
 
 	queue_init(&q);
-	solvable_lookup_deparray(so, key, &q, 0);
+	solver_list_shown(pool, sv(s, p), key, &q);
+	if (written && (key == SOLVABLE_REQUIRES || key == SOLVABLE_PROVIDES))
+		as_written(s, sv(s, p), key, &q);
 	for (i = 0; i < q.count; i++) {
-		if (q.elements[i] == self ||
-		    q.elements[i] == SOLVABLE_PREREQMARKER)
-			continue;
 		if (n++)
 			strbuf_str(&b, ", ");
 		dep_print(pool, q.elements[i], &b);
@@ -374,17 +497,13 @@ static void names_of_dep(Pool *pool, Id dep, Queue *q)
 void solver_deps_names(const struct pkg_solver *s, Id p, Id key, Queue *out)
 {
 	Pool *pool = s->pool;
-	Solvable *so = sv(s, p);
-	Id self = pool_rel2id(pool, so->name, so->evr, REL_EQ, 1);
 	Queue q;
 	int i;
 
 	queue_init(&q);
-	solvable_lookup_deparray(so, key, &q, 0);
+	solver_list_shown(pool, sv(s, p), key, &q);
 	for (i = 0; i < q.count; i++)
-		if (q.elements[i] != self &&
-		    q.elements[i] != SOLVABLE_PREREQMARKER)
-			names_of_dep(pool, q.elements[i], out);
+		names_of_dep(pool, q.elements[i], out);
 	queue_free(&q);
 }
 

@@ -78,6 +78,38 @@ Id solver_nstrings(const struct pkg_solver *s)
 	return (Id)s->pool->ss.nstrings;
 }
 
+void solver_strset_init(struct solver_strset *ss)
+{
+	/* (no stringpool_resize_hash to size it: Debian's libsolv.so does
+	 * not export it, and the cross builds link that one) */
+	stringpool_init_empty(&ss->sp);
+}
+
+void solver_strset_free(struct solver_strset *ss)
+{
+	stringpool_free(&ss->sp);
+}
+
+Id solver_strset_add(struct solver_strset *ss, const char *str, size_t len)
+{
+	return stringpool_strn2id(&ss->sp, str, (unsigned)len, 1);
+}
+
+Id solver_strset_find(struct solver_strset *ss, const char *str, size_t len)
+{
+	return stringpool_strn2id(&ss->sp, str, (unsigned)len, 0);
+}
+
+Id solver_strset_end(const struct solver_strset *ss)
+{
+	return (Id)ss->sp.nstrings;
+}
+
+const char *solver_strset_str(const struct solver_strset *ss, Id id)
+{
+	return ss->sp.stringspace + ss->sp.strings[id];
+}
+
 void solver_dep_names(const struct pkg_solver *s, Id p, Id key, Queue *q)
 {
 	Pool *pool = s->pool;

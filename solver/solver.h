@@ -13,6 +13,7 @@
 #include <solv/pool.h>
 #include <solv/repo.h>
 #include <solv/queue.h>
+#include <solv/strpool.h>
 
 #include "base.h"
 
@@ -24,6 +25,8 @@ struct pkg_solver {
 	Id key_abi;	/* ABIVersion */
 	Id key_essential; /* Essential: yes -> 1 */
 	Id key_md5;	/* MD5Sum (older and Yocto feeds) */
+	Id key_depends;	/* a feed package's Depends order (stanza.c) */
+	Id key_provides; /* ...and its Provides order */
 	Queue jobs;	/* queued by solver_job */
 	char **archs;	/* accepted architectures, highest priority first */
 	int *arch_prio;
@@ -113,6 +116,10 @@ int solver_is_essential(const struct pkg_solver *s, Id p);
  * SOLVABLE_CONFLICTS, SOLVABLE_OBSOLETES, SOLVABLE_RECOMMENDS,
  * SOLVABLE_SUGGESTS. Malloc'd, "" when empty. */
 char *solver_deps_str(const struct pkg_solver *s, Id p, Id key);
+/* ...in the order written only when written is set (else the pool's: by
+ * id for a feed's package, cheaper where the order cannot matter) */
+char *solver_deps_str_as(const struct pkg_solver *s, Id p, Id key,
+			 int written);
 /* The names such a list's text mentions (string ids, each
  * alternative's: what splitting it at ',' and '|' gives), into out, read
  * off the dependency ids: no text made. */
@@ -156,6 +163,23 @@ const char *solver_id_str(const struct pkg_solver *s, Id id);
 Id solver_str_id(const struct pkg_solver *s, const char *str, size_t len);
 /* How many string ids there are: every id is below it. */
 Id solver_nstrings(const struct pkg_solver *s);
+/* Strings numbered in the order they were first added, from
+ * SOLVER_STRSET_FIRST up (libsolv's string pool on its own, no pool):
+ * opkg's order of first mention of the names in a feed's list. */
+struct solver_strset {
+	Stringpool sp;
+};
+#define SOLVER_STRSET_FIRST 2 /* 0 and 1: libsolv's "<NULL>" and "" */
+void solver_strset_init(struct solver_strset *ss);
+void solver_strset_free(struct solver_strset *ss);
+/* The number of the len bytes at str, added when new; 0: out of memory
+ * is not reported (libsolv aborts). */
+Id solver_strset_add(struct solver_strset *ss, const char *str, size_t len);
+/* The number of the len bytes at str, or 0 when not in the set. */
+Id solver_strset_find(struct solver_strset *ss, const char *str, size_t len);
+/* The end of the numbers given so far, and the string of one. */
+Id solver_strset_end(const struct solver_strset *ss);
+const char *solver_strset_str(const struct solver_strset *ss, Id id);
 /* The names (versions dropped) of p's list key (SOLVABLE_PROVIDES, with
  * the self-provide; SOLVABLE_RECOMMENDS...), as name ids. */
 void solver_dep_names(const struct pkg_solver *s, Id p, Id key, Queue *q);

@@ -13,6 +13,16 @@ struct pkg_solver;
 Id solver_parse_op(const char **pp);
 /* Parse "a, b (>= 1) | c" (also "b(>=1)") and append one id per entry. */
 void solver_parse_deps(Pool *pool, const char *str, Queue *q);
+/* so's key list as shown: less its self-provide, the prereq marker and
+ * the plain provides given again at its version (set_deps). */
+void solver_list_shown(Pool *pool, Solvable *so, Id key, Queue *q);
+/* at[i]: the index in q of the i-th entry of q sorted by its printed
+ * text (an order ids do not change). 0 or -ENOMEM. */
+int solver_list_sorted(Pool *pool, const Queue *q, int *at);
+/* The orders set_written_order keeps: a byte an entry up to this many,
+ * else SOLVER_ORDER_LONG then two (index / 255 + 1, index % 255 + 1). */
+#define SOLVER_ORDER_SHORT 254
+#define SOLVER_ORDER_LONG '\xff'
 /* Make sure whatprovides exists (after repos were added). */
 void solver_ensure_prepared(struct pkg_solver *s);
 

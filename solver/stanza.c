@@ -143,6 +143,21 @@ static Offset add_deps(Repo *repo, Offset off, const char *str, Queue *tmp)
 	return off;
 }
 
+/* Depends as written, an entry given twice kept twice: opkg's depends
+ * prints each ("luci-lua-runtime" twice for a real LuCI app), and
+ * repo_addid_dep would drop the repeat. */
+static Offset add_deps_as_written(Repo *repo, const char *str, Queue *tmp)
+{
+	Offset off = 0;
+	int i;
+
+	queue_empty(tmp);
+	solver_parse_deps(repo->pool, str, tmp);
+	for (i = 0; i < tmp->count; i++)
+		off = repo_addid(repo, off, tmp->elements[i]);
+	return off;
+}
+
 /* The name of a dependency (left-most of an OR, name of a relation). */
 static Id dep_name(Pool *pool, Id dep)
 {
@@ -251,12 +266,27 @@ static void set_deps(Repo *repo, Solvable *sv, const char *v[F_COUNT])
 {
 	Pool *pool = repo->pool;
 	Queue tmp;
+	int i;
 
 	queue_init(&tmp);
 	sv->provides = repo_addid_dep(repo, 0, pool_rel2id(pool, sv->name,
 			sv->evr, REL_EQ, 1), 0);
 	sv->provides = add_deps(repo, sv->provides, v[F_PROVIDES], &tmp);
-	sv->requires = add_deps(repo, 0, v[F_DEPENDS], &tmp);
+	/* opkg checks a versioned dependency on a provided name against
+	 * the provider's own version (pkg_dependence_satisfiable):
+	 * "libiwinfo (>= 2023-01-21)" is met by libiwinfo20230701, which
+	 * provides plain "libiwinfo". libsolv's Debian rule is that a plain
+	 * provide meets no versioned dependency; so each plain provide is
+	 * given again at the package's version (solver_deps_str leaves
+	 * those out) */
+	for (i = 0; i < tmp.count; i++)
+		if (!ISRELDEP(tmp.elements[i]))
+			sv->provides = repo_addid_dep(
+				repo, sv->provides,
+				pool_rel2id(pool, tmp.elements[i], sv->evr,
+					    REL_EQ, 1),
+				0);
+	sv->requires = add_deps_as_written(repo, v[F_DEPENDS], &tmp);
 	sv->requires = add_deps(repo, sv->requires, v[F_PREDEPENDS], &tmp);
 	sv->conflicts = add_deps(repo, 0, v[F_CONFLICTS], &tmp);
 	sv->obsoletes = add_obsoletes(repo, 0, v[F_REPLACES], v[F_CONFLICTS],
@@ -264,6 +294,53 @@ static void set_deps(Repo *repo, Solvable *sv, const char *v[F_COUNT])
 	sv->recommends = add_deps(repo, 0, v[F_RECOMMENDS], &tmp);
 	sv->suggests = add_deps(repo, 0, v[F_SUGGESTS], &tmp);
 	queue_free(&tmp);
+}
+
+/* The order a feed package's Depends and Provides were written in:
+ * the .solv writer sorts requires and provides by id (repo_write's
+ * data_adddepids), and opkg's depends and whatprovides print them, and
+ * whatdepends picks the first entry that hits, as written. Kept as a
+ * string of bytes, entry k as written being entry byte[k] - 1 of the
+ * list sorted by printed text (two bytes an entry, after a mark, for a
+ * list longer than SOLVER_ORDER_SHORT) (solver_list_sorted; ids renumbered by
+ * the writer do not change it): a few bytes a package in core, ""
+ * when the two orders agree. */
+static void set_written_order(struct pkg_solver *s, Repodata *data, Id p,
+			      Id list, Id key)
+{
+	Solvable *so = s->pool->solvables + p;
+	char pb[33], *perm = pb, *o;
+	int ab[32], *at = ab, i, k, same = 1;
+	Queue q;
+
+	queue_init(&q);
+	solver_list_shown(s->pool, so, list, &q);
+	if (q.count < 2 || q.count > 60000 ||
+	    (q.count > 32 && (!(at = malloc((size_t)q.count * sizeof(*at))) ||
+			      !(perm = malloc(2 * (size_t)q.count + 2)))))
+		goto out;
+	if (solver_list_sorted(s->pool, &q, at) < 0)
+		goto out;
+	o = perm;
+	if (q.count > SOLVER_ORDER_SHORT) /* libupm-*: 300 Depends */
+		*o++ = SOLVER_ORDER_LONG;
+	for (k = 0; k < q.count; k++) /* written entry at[k] sorts k-th */
+		for (i = 0; i < q.count; i++)
+			if (at[i] == k) {
+				if (q.count > SOLVER_ORDER_SHORT)
+					*o++ = (char)(i / 255 + 1);
+				*o++ = (char)(i % 255 + 1);
+				same = same && i == k;
+				break;
+			}
+	*o = 0;
+	repodata_set_str(data, p, key, same ? "" : perm);
+out:
+	if (at != ab)
+		free(at);
+	if (perm != pb)
+		free(perm);
+	queue_free(&q);
 }
 
 static Id add_fields(struct pkg_solver *s, Repo *repo, const char *v[],
@@ -286,6 +363,12 @@ static Id add_fields(struct pkg_solver *s, Repo *repo, const char *v[],
 					   : ARCH_ALL;
 	set_deps(repo, sv, v);
 	set_attrs(s, data, p, v, offset, feed);
+	if (feed) {
+		set_written_order(s, data, p, SOLVABLE_REQUIRES,
+				  s->key_depends);
+		set_written_order(s, data, p, SOLVABLE_PROVIDES,
+				  s->key_provides);
+	}
 	return p;
 }
 

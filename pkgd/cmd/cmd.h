@@ -143,12 +143,13 @@ int info_run(struct pkg_ctx *ctx, int argc, char **argv, int status);
 
 /* ---- dependency queries: depends and what* (query.c) ---- */
 
-/* The packages in scope (installed; all with -A), sorted by name, one
- * per name and version, pushed onto q. */
-void query_scope_ids(const struct pkg_ctx *ctx, Queue *q);
+/* The packages in scope (installed; all with -A), in the order opkg
+ * walks them (state/opkgorder.c), one per name, version and
+ * architecture, pushed onto q. 0 or a negative code (reported). */
+int query_scope_ids(struct pkg_ctx *ctx, Queue *q);
 /* ...only those whose name matches one of the globs */
-void query_scope_matching(const struct pkg_ctx *ctx, Queue *q,
-			  int nglob, char **globs);
+int query_scope_matching(struct pkg_ctx *ctx, Queue *q, int nglob,
+			 char **globs);
 /* Rewrite "(<< " and "(>> " in s as opkg prints them: "(< ", "(> ". */
 void query_opkg_ops(char *s);
 /* whatdepends and its kin: the root set (packages matching argv), then

@@ -10,12 +10,15 @@
 static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	Queue q;
-	int k, i;
+	int k, i, r;
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "depends: name a package");
 	queue_init(&q);
-	query_scope_matching(ctx, &q, argc, argv);
+	if ((r = query_scope_matching(ctx, &q, argc, argv)) < 0) {
+		queue_free(&q);
+		return r;
+	}
 	for (k = 0; k < argc; k++)
 		for (i = 0; i < q.count; i++) {
 			Id p = q.elements[i];

@@ -4,18 +4,38 @@
  * the packages scanned are the installed ones, or all with -A.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 
-static int by_name(const void *a, const void *b, void *ud)
-{
-	const struct pkg_solver *s = ud;
-	Id x = *(const Id *)a, y = *(const Id *)b;
-	int r = strcmp(solver_name(s, x), solver_name(s, y));
+/* A package's place in opkg's walk (state/opkgorder.c): its name's
+ * bucket, then the rank of its name in the bucket (a name opkg never
+ * met last, by name), then, for one name, the feeds' packages before
+ * the installed one opkg adds after them (by id: the feeds' order). */
+struct walk_key {
+	Id p;
+	unsigned bucket;
+	uint32_t rank;
+	int installed;
+};
 
-	return r ? r : x - y;
+static int by_walk(const void *a, const void *b, void *ud)
+{
+	const struct walk_key *x = a, *y = b;
+	const struct pkg_solver *s = ud;
+	int r;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if ((r = strcmp(solver_name(s, x->p), solver_name(s, y->p))))
+		return r;
+	if (x->installed != y->installed)
+		return x->installed - y->installed;
+	return (x->p > y->p) - (x->p < y->p);
 }
 
 /* The packages in scope, in pool order: the installed ones, or all
@@ -28,39 +48,67 @@ static void scope_collect(const struct pkg_ctx *ctx, Queue *q)
 		solver_installed_ids(&ctx->solv, q);
 }
 
-/* q sorted by name (then id), one entry per name and version, as opkg
- * lists them. */
-static void sort_unique(const struct pkg_ctx *ctx, Queue *q)
+/* q in opkg's walk order, one entry per name, version and architecture,
+ * as opkg lists them. 0 or a negative code (reported). */
+static int walk_unique(struct pkg_ctx *ctx, Queue *q)
 {
-	int i, j;
+	const struct pkg_solver *s = &ctx->solv;
+	struct walk_key *k;
+	const char **names;
+	uint32_t *rank;
+	int i, j, r;
 
 	if (q->count < 2)
-		return; /* (an empty queue's elements may be NULL) */
-	qsort_r(q->elements, (size_t)q->count, sizeof(Id), by_name,
-		(void *)&ctx->solv);
+		return 0; /* (an empty queue's elements may be NULL) */
+	k = malloc((size_t)q->count * sizeof(*k));
+	names = malloc((size_t)q->count * sizeof(*names));
+	rank = malloc((size_t)q->count * sizeof(*rank));
+	if (!k || !names || !rank) {
+		free(k);
+		free(names);
+		free(rank);
+		return pkg_error(-ENOMEM, "cannot order the packages");
+	}
+	for (i = 0; i < q->count; i++)
+		names[i] = solver_name(s, q->elements[i]);
+	r = opkg_order_ranks(ctx, 1, names, (size_t)q->count, rank);
+	for (i = 0; r == 0 && i < q->count; i++) {
+		k[i].p = q->elements[i];
+		k[i].bucket = opkg_hash_bucket(names[i]);
+		k[i].rank = rank[i];
+		k[i].installed = solver_is_installed(s, k[i].p);
+	}
+	free(names);
+	free(rank);
+	if (r < 0) {
+		free(k);
+		return r;
+	}
+	qsort_r(k, (size_t)q->count, sizeof(*k), by_walk, (void *)s);
 	for (i = j = 0; i < q->count; i++) {
-		Id a = q->elements[i], b = j ? q->elements[j - 1] : 0;
-		if (b && !strcmp(solver_name(&ctx->solv, a),
-				 solver_name(&ctx->solv, b)) &&
-		    !strcmp(solver_evr(&ctx->solv, a),
-			    solver_evr(&ctx->solv, b)))
-			continue;
+		Id a = k[i].p, b = j ? q->elements[j - 1] : 0;
+		if (b && !strcmp(solver_name(s, a), solver_name(s, b)) &&
+		    !strcmp(solver_evr(s, a), solver_evr(s, b)) &&
+		    !strcmp(solver_arch(s, a), solver_arch(s, b)))
+			continue; /* one package to opkg (pkg_vec_insert_merge) */
 		q->elements[j++] = a;
 	}
 	q->count = j;
+	free(k);
+	return 0;
 }
 
-void query_scope_ids(const struct pkg_ctx *ctx, Queue *q)
+int query_scope_ids(struct pkg_ctx *ctx, Queue *q)
 {
 	scope_collect(ctx, q);
-	sort_unique(ctx, q);
+	return walk_unique(ctx, q);
 }
 
-/* Only those whose name matches one of the globs are sorted: depends -A
- * on one name sorts a handful of packages, not 9,263 (5 % of it). A
- * package two globs match is pushed twice, and sort_unique keeps one. */
-void query_scope_matching(const struct pkg_ctx *ctx, Queue *q,
-			  int nglob, char **globs)
+/* Only those whose name matches one of the globs are ordered: depends -A
+ * on one name orders a handful of packages, not 9,263. A package two
+ * globs match is pushed twice, and walk_unique keeps one. */
+int query_scope_matching(struct pkg_ctx *ctx, Queue *q, int nglob,
+			 char **globs)
 {
 	int i, j, k;
 
@@ -72,7 +120,7 @@ void query_scope_matching(const struct pkg_ctx *ctx, Queue *q,
 				q->elements[j++] = q->elements[i];
 		q->count = j;
 	}
-	sort_unique(ctx, q);
+	return walk_unique(ctx, q);
 }
 
 void query_opkg_ops(char *s)
@@ -85,25 +133,27 @@ void query_opkg_ops(char *s)
 
 /*
  * whatdepends and whatdependsrec as opkg runs them: passes over the scope
- * (sorted by name) until one prints nothing; a package is printed, with
- * the first entry of its list that names a marked name, when it is
- * reached and such an entry exists; the recursive form marks each
- * printed package (and what it provides) as it goes, so a package later
- * in the same pass sees it and one earlier waits for the next pass.
- * opkg rescans everything each pass, which is quadratic (a 5,000-deep
- * chain takes minutes). Here the names are string ids with a flag each,
- * every package's list is parsed once into the names it mentions, and a
- * reverse index (name -> the positions mentioning it) wakes exactly the
- * packages a new mark concerns: the current pass visits the woken
- * positions after the cursor in order (a heap), the next pass those
- * before it. The output is opkg's, in linear time (times a log).
+ * (in opkg's walk order) until one prints nothing; a package is printed,
+ * with the first entry of its list that names a marked name, when it is
+ * reached, its own name is not marked, and such an entry exists. Each
+ * printed package is marked at once (its name and what it provides), so
+ * that a package later in the same pass that depends on it is printed
+ * too, and one earlier waits for the next pass: whatdepends is that one
+ * pass (opkg-lede marks as it prints in both forms), whatdependsrec
+ * passes until one prints nothing. opkg rescans everything each pass,
+ * which is quadratic (a 5,000-deep chain takes minutes). Here the names
+ * are string ids with a flag each, every package's list is parsed once
+ * into the names it mentions, and a reverse index (name -> the positions
+ * mentioning it) wakes exactly the packages a new mark concerns: the
+ * current pass visits the woken positions after the cursor in order (a
+ * heap), the next pass those before it. The output is opkg's, in linear
+ * time (times a log).
  */
 struct what {
 	struct pkg_ctx *ctx;
 	const Queue *scope;
 	Id key;
 	unsigned char *marked;	/* by string id: names in the set */
-	unsigned char *done;	/* by string id: names printed or roots */
 	unsigned char *woken;	/* by position: queued once */
 	int nids;
 	int *first, *rev;	/* name -> positions: rev[first[n]..first[n+1]) */
@@ -134,10 +184,29 @@ static int satisfiable(struct pkg_ctx *ctx, const char *dep)
 /* The first entry (one alternative) of p's key list that names a marked
  * name, malloc'd as opkg prints it ("name (op ver)" plus
  * " unsatisfiable" when nothing satisfies it), or NULL. */
+/* Can the order of p's entries change which one hits: two mentions of
+ * marked names or more? (Else the pool's order gives the same hit.) */
+static int order_matters(struct what *w, Id p)
+{
+	Queue names;
+	int i, hits = 0;
+
+	queue_init(&names);
+	list_names(w->ctx, p, w->key, &names);
+	for (i = 0; i < names.count && hits < 2; i++) {
+		Id n = names.elements[i];
+		hits += n > 0 && n < w->nids && w->marked[n];
+	}
+	queue_free(&names);
+	return hits > 1;
+}
+
 static char *first_hit(struct what *w, Id p)
 {
 	struct pkg_ctx *ctx = w->ctx;
-	char *deps = solver_deps_str(&ctx->solv, p, w->key), *save, *d;
+	char *deps = solver_deps_str_as(&ctx->solv, p, w->key,
+					order_matters(w, p)),
+	     *save, *d;
 	char *hit = NULL;
 
 	for (d = deps ? strtok_r(deps, ",|", &save) : NULL; d && !hit;
@@ -271,9 +340,9 @@ static int what_index(struct what *w)
 	return w->rev ? 0 : -ENOMEM;
 }
 
-/* The passes: one (whatdepends: the direct dependents), or, recursive
- * (whatdependsrec), until one prints nothing, each printed package marked
- * at once so that a later package of the same pass sees it. */
+/* The passes: one (whatdepends: the direct dependents, and those after
+ * them in the walk that depend on them), or, recursive (whatdependsrec),
+ * until one prints nothing. */
 static void what_run(struct what *w, const char *verb, int recursive)
 {
 	struct pkg_ctx *ctx = w->ctx;
@@ -285,7 +354,9 @@ static void what_run(struct what *w, const char *verb, int recursive)
 			Id p = w->scope->elements[pos];
 			Id name = solver_name_id(&ctx->solv, p);
 			char *hit;
-			if (w->done[name] || !(hit = first_hit(w, p))) {
+			/* opkg skips a package whose name is marked: a root,
+			 * one printed, or a name either provides */
+			if (w->marked[name] || !(hit = first_hit(w, p))) {
 				w->woken[pos] = 0; /* may wake again */
 				continue;
 			}
@@ -301,9 +372,7 @@ static void what_run(struct what *w, const char *verb, int recursive)
 			fputs(hit, ctx->out);
 			fputc('\n', ctx->out);
 			free(hit);
-			w->done[name] = 1;
-			if (recursive)
-				mark(w, p, pos);
+			mark(w, p, pos);
 		}
 		if (!recursive || !w->next.count)
 			break;
@@ -323,15 +392,17 @@ int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "name a package");
 	queue_init(&scope);
+	if ((r = query_scope_ids(ctx, &scope)) < 0) {
+		queue_free(&scope);
+		return r;
+	}
 	queue_init(&w.heap);
 	queue_init(&w.next);
-	query_scope_ids(ctx, &scope);
 	w.scope = &scope;
 	w.nids = solver_nstrings(&ctx->solv);
 	w.marked = calloc((size_t)w.nids + 1, 1);
-	w.done = calloc((size_t)w.nids + 1, 1);
 	w.woken = calloc((size_t)scope.count + 1, 1);
-	r = w.marked && w.done && w.woken ? what_index(&w) : -ENOMEM;
+	r = w.marked && w.woken ? what_index(&w) : -ENOMEM;
 	if (r < 0)
 		goto out;
 	fprintf(ctx->out, "Root set:\n");
@@ -344,7 +415,6 @@ int query_what(struct pkg_ctx *ctx, int argc, char **argv, Id key,
 		if (k == argc)
 			continue;
 		fprintf(ctx->out, "  %s\n", solver_name(&ctx->solv, p));
-		w.done[solver_name_id(&ctx->solv, p)] = 1;
 		mark(&w, p, -1); /* everything woken is for the first pass */
 	}
 	fprintf(ctx->out, "What %s root set\n", verb);
@@ -354,7 +424,6 @@ out:
 	queue_free(&w.heap);
 	queue_free(&w.next);
 	free(w.marked);
-	free(w.done);
 	free(w.woken);
 	free(w.first);
 	free(w.rev);
@@ -417,12 +486,15 @@ int query_what_rel(struct pkg_ctx *ctx, int argc, char **argv, int repl)
 {
 	const char *rel = repl ? "replaces" : "provides";
 	Queue scope;
-	int k, i;
+	int k, i, r;
 
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "name a package");
 	queue_init(&scope);
-	query_scope_ids(ctx, &scope);
+	if ((r = query_scope_ids(ctx, &scope)) < 0) {
+		queue_free(&scope);
+		return r;
+	}
 	for (k = 0; k < argc; k++) {
 		fprintf(ctx->out, "What %s %s\n", rel, argv[k]);
 		for (i = 0; i < scope.count; i++) {

@@ -29,13 +29,21 @@
  * the lists are: NAME.<16 hex digits of the list's size and mtime and
  * the configured architectures> and
  * a suffix: the libsolv pool of the list, its descriptions by stanza
- * (pkgd/state/feed_desc.c) and what list shows of its packages
- * (pkgd/state/feed_rows.c). Recreated when missing. */
+ * (pkgd/state/feed_desc.c), what list shows of its packages
+ * (pkgd/state/feed_rows.c), its seek index (feed_zidx.c) and its names
+ * in the order opkg meets them (opkgorder.c). Recreated when missing. */
 #define FEED_CACHE_DIR "tmp/pkg-cache"
 #define FEED_CACHE_SOLV ".solv"
 #define FEED_CACHE_DESC ".desc"
 #define FEED_CACHE_ROWS ".rows"
 #define FEED_CACHE_ZIDX ".zidx"
+#define FEED_CACHE_ORDER ".order"
+/* Part of every cache's tag: changed when what a cache holds changes,
+ * so that caches an older pkg wrote are made again, not read ("2":
+ * plain provides given again at the package's version, a Depends entry
+ * written twice kept twice, the order Depends and Provides were written
+ * in). */
+#define FEED_CACHE_FORMAT "2"
 
 /* sysupgrade continuity (docs/sysupgrade.md) */
 #define WORLD_FILE "etc/pkg/world"

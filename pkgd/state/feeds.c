@@ -221,11 +221,11 @@ static char *with_suffix(const char *path, const char *suffix)
 }
 
 /* The cache of feed name for its list as st describes it:
- * FEED_CACHE_DIR/NAME.<tag><suffix> (FEED_CACHE_SOLV, _DESC, _ROWS),
- * the tag 16 hex digits: zlib's CRC-32 and Adler-32 of the list's size
- * and mtime (ns) and of the configured architectures, in order (the
- * parse keeps the packages of those alone: another set is another
- * cache). A list replaced (by update, by opkg) gets new caches; a copy
+ * FEED_CACHE_DIR/NAME.<tag><suffix> (FEED_CACHE_SOLV, _DESC...), the
+ * tag 16 hex digits: zlib's CRC-32 and Adler-32 of the list's size and
+ * mtime (ns), FEED_CACHE_FORMAT and the configured architectures, in
+ * order (the parse keeps the packages of those alone: another set is
+ * another cache). A list replaced (by update, by opkg) gets new caches; a copy
  * that kept its mtime (cp -a) is the same list and keeps them. A name,
  * not a secret: no SHA-256, whose library (OpenSSL's, loaded on first
  * use) reading a feed does not need otherwise. Malloc'd. */
@@ -234,7 +234,7 @@ char *feed_cache_name_of(const struct pkg_ctx *ctx, const char *name,
 {
 	char id[96], *p = NULL;
 	uLong crc = crc32(0L, Z_NULL, 0), adler = adler32(0L, Z_NULL, 0);
-	int n = snprintf(id, sizeof(id), "%lld %lld.%09ld",
+	int n = snprintf(id, sizeof(id), "%lld %lld.%09ld " FEED_CACHE_FORMAT,
 			 (long long)st->st_size, (long long)st->st_mtim.tv_sec,
 			 st->st_mtim.tv_nsec);
 	size_t i;
@@ -264,12 +264,13 @@ static char *feed_cache_name(const struct pkg_ctx *ctx, const char *name,
 
 /* What follows the tag in file, a directory entry of the cache, when
  * it is one of feed name's: NAME.<16 hex> then FEED_CACHE_SOLV, _DESC,
- * _ROWS or _ZIDX, and for a cache being written ".<pid>" (*pid set,
+ * _ROWS, _ZIDX or _ORDER, and for a cache being written ".<pid>" (*pid set,
  * else 0). NULL when it is not one of ours. */
 static const char *cache_entry(const char *file, const char *name, long *pid)
 {
 	static const char *const sfx[] = { FEED_CACHE_SOLV, FEED_CACHE_DESC,
-					    FEED_CACHE_ROWS, FEED_CACHE_ZIDX };
+					    FEED_CACHE_ROWS, FEED_CACHE_ZIDX,
+					    FEED_CACHE_ORDER };
 	size_t n = strlen(name), i, k;
 	const char *p;
 	char *end;

@@ -10,6 +10,19 @@
 
 #include "core/core.h"
 
+/* ---- the order opkg walks its packages in (opkgorder.c) ---- */
+
+/* opkg-lede's hash bucket of a package name (djb2 % 1024): its walk goes
+ * bucket by bucket. */
+unsigned opkg_hash_bucket(const char *name);
+/* Within a bucket, the order names first entered opkg's table: rank[i]
+ * for names[i] (n of them; UINT32_MAX for a name opkg never met), from
+ * the feeds' lists when with_lists (every command but those that read
+ * only the status) and then the status file. 0 or a negative code
+ * (reported). */
+int opkg_order_ranks(struct pkg_ctx *ctx, int with_lists,
+		     const char *const *names, size_t n, uint32_t *rank);
+
 /* ---- opkg's own files (opkgfiles.c, opkgstatus.c, opkgimport.c) ---- */
 
 struct opkg_nameset;

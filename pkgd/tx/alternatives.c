@@ -9,11 +9,11 @@
  * provider goes; pkg never deletes what is not a link).
  *
  * Ties: opkg-lede walks its package hash table (djb2 of the name modulo
- * 1024 buckets) and keeps the first of the highest priority: the package
- * whose name falls in the lower bucket wins. The same walk is done here,
- * name order within a bucket (opkg: the order names entered the table).
- * The bucket is the same on 32- and 64-bit devices: 1024 divides the
- * modulus of unsigned long's wrap-around.
+ * 1024 buckets, opkg_hash_bucket) and keeps the first of the highest
+ * priority: the package whose name falls in the lower bucket wins. The
+ * same walk is done here, name order within a bucket (opkg: the order
+ * names entered the table, which the queries follow; here a transaction
+ * decides, and its root's lists need not be read for it).
  *
  * The links are steps of the transaction's journal, resolved through the
  * tree as the transaction leaves it like every other entry: a new link is
@@ -31,7 +31,6 @@
 
 #define ALT_BUSYBOX "busybox"
 #define ALT_BUSYBOX_TARGET "/bin/busybox"
-#define ALT_HASH_BUCKETS 1024 /* opkg-lede's OPKG_CONF_DEFAULT_HASH_LEN */
 #define ALT_BACKUP ".pkg-alt~" /* not '.pkg-bak~': a package's own step
 				* may have moved an entry there already */
 
@@ -190,21 +189,10 @@ static int bb_has(const struct alt_set *s, const char *path)
 	return 0;
 }
 
-/* opkg-lede's hash table walk order of a package name. */
-static unsigned long alt_bucket(const char *name)
-{
-	unsigned long h = 5381;
-	const unsigned char *c;
-
-	for (c = (const unsigned char *)name; *c; c++)
-		h = h * 33 + *c;
-	return h % ALT_HASH_BUCKETS;
-}
-
-/* Does a come before b in opkg-lede's walk? */
+/* Does a come before b in opkg-lede's walk (state/opkgorder.c)? */
 static int alt_walks_first(const struct alt_decl *a, const struct alt_decl *b)
 {
-	unsigned long ha = alt_bucket(a->pkg), hb = alt_bucket(b->pkg);
+	unsigned ha = opkg_hash_bucket(a->pkg), hb = opkg_hash_bucket(b->pkg);
 
 	return ha != hb ? ha < hb : strcmp(a->pkg, b->pkg) < 0;
 }

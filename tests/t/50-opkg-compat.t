@@ -10,9 +10,10 @@
 # fixture files with awk, never from pkg's own output.
 #
 # Behaviours that could not be confirmed, and how they were decided:
-# - Order of whatdepends/whatprovides/info/status/list-upgradable: opkg
-#   prints them in hash-table order (not defined); pkg sorts by name. The
-#   tests compare these as sets (sorted).
+# - Order of info/status/list-upgradable: opkg prints them in hash-table
+#   order; pkg sorts by name. The tests compare these as sets (sorted).
+#   depends and the what* commands follow opkg's order, compared byte for
+#   byte with opkg-lede's own output in 51-opkg-output.t.
 # - `verify` (Yocto's opkg lists it; its output format was not found):
 #   pkg prints "PKG: /path missing|changed" per file and exits 255 when
 #   one does not match, nothing and 0 otherwise.
@@ -253,9 +254,15 @@ op whatdepends libopenssl3
 is "$(sed -n 1,3p "$T/out")" "Root set:
   libopenssl3
 What depends on root set" "whatdepends: root set, then the header"
-is "$(sed 1,3d "$T/out" | sort)" \
-	"$(whatdepends_expect "$QS" libopenssl3 libopenssl)" \
-	"whatdepends libopenssl3: its dependents (also via its Provides)"
+whatdepends_expect "$QS" libopenssl3 libopenssl >"$T/direct"
+sed 1,3d "$T/out" | sort >"$T/got"
+is "$(comm -23 "$T/direct" "$T/got")" "" \
+	"whatdepends libopenssl3: each direct dependent (also via its Provides)"
+# ...and, as opkg marks each dependent as it prints it, one that depends
+# on a dependent printed before it (luci-app-ttyd on ttyd): opkg-lede's
+# own output, in its order
+t_ok "...and those opkg-lede adds, in its order (luci-app-ttyd on ttyd)" \
+	cmp -s "$T/out" "$PKG_TOP/tests/opkg-lede/q-whatdepends-libopenssl3.out"
 op whatdependsrec libubox20230523
 t_ok "whatdependsrec lists a direct dependent (jshn)" \
 	grep -q "	jshn .*	depends on libubox20230523" "$T/out"

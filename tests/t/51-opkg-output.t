@@ -121,18 +121,25 @@ t_ok "... the file stays" grep -q edited "$R/etc/config/dropbear"
 # there: every feed entry, then (sorted in) the 31 packages of the status
 # file no feed has by name, "name - version" (kernel, libc, bc...).
 RF=$F230/rootfs
+# mk_router_root DIR: the router's opkg state, its configuration plus the
+# architectures and the 23.05.2 feeds (not updated yet)
+mk_router_root() {
+	mkdir -p "$1/etc/opkg/keys" "$1/usr/lib" "$1/var/opkg-lists"
+	cp -a "$RF/usr/lib/opkg" "$1/usr/lib/"
+	cp "$F23_KEY" "$1/etc/opkg/keys/"
+	{
+		cat "$RF/etc/opkg.conf"
+		echo "arch all 1"
+		echo "arch noarch 1"
+		echo "arch arm_arm1176jzf-s_vfp 10"
+		echo "arch $ARCH 10"
+		for f in $FEEDS; do
+			echo "src/gz $f file://$F23/feeds/$f"
+		done
+	} >"$1/etc/opkg.conf"
+}
 Q=$T/q
-mkdir -p "$Q/etc/opkg/keys" "$Q/usr/lib" "$Q/var/opkg-lists"
-cp -a "$RF/usr/lib/opkg" "$Q/usr/lib/"
-cp "$F23_KEY" "$Q/etc/opkg/keys/"
-{
-	cat "$RF/etc/opkg.conf"
-	echo "arch all 1"
-	echo "arch noarch 1"
-	echo "arch arm_arm1176jzf-s_vfp 10"
-	echo "arch $ARCH 10"
-	for f in $FEEDS; do echo "src/gz $f file://$F23/feeds/$f"; done
-} >"$Q/etc/opkg.conf"
+mk_router_root "$Q"
 run "$OPKG" -o "$Q" update
 run "$OPKG" -o "$Q" list kernel
 is "$OUT" "kernel - 5.15.134-1-81d76c076a3bbb1ad06cf0d445055897" \
@@ -251,5 +258,71 @@ run "$OPKG" -o "$Q" --short-description info nano-plus
 is "$(grep -A1 '^Description: ' "$T/out")" \
 	"Description: nano-plus - Additional features enabled, larger size than default nano." \
 	"info --short-description: the description's first line"
+
+# ---- depends and what*: opkg's walk, byte for byte ------------------------
+# opkg-lede prints these in the order its package hash table walks them
+# (bucket djb2(name) % 1024, then the order names first entered: the
+# lists, then the status; pkgd/state/opkgorder.c), and its whatdepends
+# marks each dependent as it prints it, so that a later one depending on
+# it is printed too ("kmod-hid depends on kernel (= ...)" in whatdepends
+# libc). tests/opkg-lede/q-*.out are what it printed on this root (Q's
+# configuration, a cache directory this time: the .solv keeps Depends
+# sorted, and the order of the lists is cached beside it).
+EXP=$PKG_TOP/tests/opkg-lede
+W=$T/walk
+mk_router_root "$W"
+mkdir -p "$W/tmp"
+run "$OPKG" -o "$W" update
+is "$RC" 0 "walk root: update"
+# walk_is FILE DESC ARGS...: the output of ARGS is FILE's, byte for byte
+walk_is() {
+	_f=$1 _d=$2
+	shift 2
+	run "$OPKG" -o "$W" "$@"
+	if [ "$RC" = 0 ] && cmp -s "$T/out" "$EXP/$_f"; then
+		pass "$_d"
+	else
+		fail "$_d"
+		diag "exit $RC; $ERR"
+		diff "$EXP/$_f" "$T/out" | head -n 10 | sed 's/^/# /'
+	fi
+}
+walk_is q-whatdepends-libc.out \
+	"whatdepends libc: opkg's 213 lines in its order (with the kmods on kernel)" \
+	whatdepends libc
+walk_is q-whatdependsrec-libubox.out "whatdependsrec libubox20230523" \
+	whatdependsrec libubox20230523
+walk_is q-depends-luci.out \
+	"depends 'luci*': opkg's order, a Depends entry written twice shown twice" \
+	depends 'luci*'
+walk_is q-A-whatdepends-kernel.out \
+	"-A whatdepends kernel: 701 lines, the first entry that hits as written" \
+	-A whatdepends kernel
+t_ok "... the lists' orders and pools are cached" \
+	sh -c "ls '$W'/tmp/pkg-cache/packages.*.order '$W'/tmp/pkg-cache/packages.*.solv"
+walk_is q-A-whatdepends-kernel.out "-A whatdepends kernel again, from the caches" \
+	-A whatdepends kernel
+walk_is q-A-depends-lib.out "-A depends 'lib*': 1054 lines in opkg's order" \
+	-A depends 'lib*'
+walk_is q-A-whatprovides-lib.out \
+	"-A whatprovides 'lib*': an installed package and its feed entry of another architecture both" \
+	-A whatprovides 'lib*'
+# an order cache that does not check is read past: the list is read again
+# and the cache written anew
+for c in "$W"/tmp/pkg-cache/*.order; do
+	head -c 100 "$c" >"$c.cut" && mv "$c.cut" "$c"
+done
+walk_is q-whatdepends-libc.out "a truncated order cache: the lists are read instead" \
+	whatdepends libc
+orders_whole() {
+	for c in "$W"/tmp/pkg-cache/*.order; do
+		[ "$(tail -c 8 "$c")" = pkgordr1 ] || return 1
+	done
+}
+t_ok "... and the caches are whole again" orders_whole
+# without the lists (after a reboot) the status alone gives the order
+rm -f "$W"/var/opkg-lists/*
+walk_is q-nolists-whatdepends-libc.out \
+	"whatdepends libc without lists: the status file's order" whatdepends libc
 
 done_testing

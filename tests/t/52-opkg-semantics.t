@@ -195,6 +195,41 @@ op list-installed
 is "$OUT" "libc - 1.2.4-4
 libgcc1 - 13.1.0-4" "... libc and libgcc1 stay"
 
+# ---- a versioned dependency on a provided name ------------------------------
+# opkg checks "Depends: virt (>= 1.0)" against the version of the package
+# that provides plain "virt" (pkg_dependence_satisfiable): the real case
+# is 23.05's rpcd-mod-iwinfo, "libiwinfo (>= 2023-01-21)", met by
+# libiwinfo20230701 2023-07-01-... ("Provides: libiwinfo"). libsolv's own
+# Debian rule (a plain provide meets no versioned dependency) made
+# `install rpcd-mod-iwinfo` fail: "nothing provides 'libiwinfo >= ...'".
+newroot vprov
+mk_standin "$F" libv2 2.5-1 "" "Provides: libv"
+mk_standin "$F" needs-v 1.0 "libv (>= 2.0)"
+mk_standin "$F" needs-v3 1.0 "libv (>= 3.0)"
+mk_standin "$F" needs-not-v 1.0 "libv (<< 2.0)"
+reindex
+op install needs-v
+is "$RC" 0 "install: 'libv (>= 2.0)' met by a plain 'Provides: libv' of version 2.5-1"
+is "$(installed)" "libv2 - 2.5-1
+needs-v - 1.0" "... its provider comes along"
+op info libv2
+unlike "$OUT" "Provides: .*[(]" "... info shows the provide as written (no version added)"
+op whatprovides libv
+is "$OUT" "What provides libv
+    libv2" "... whatprovides names the provider once"
+op whatprovides 'libv*'
+is "$OUT" "What provides libv*
+    libv2	provides libv2
+
+    libv2	provides libv" "... and its provides as written, each once"
+op install needs-v3
+is "$RC" 255 "install: 'libv (>= 3.0)' is not met by the provider's 2.5-1"
+like "$ERR" "libv" "... the error names the dependency"
+op install needs-not-v
+is "$RC" 255 "install: 'libv (<< 2.0)' is not met either"
+is "$(installed)" "libv2 - 2.5-1
+needs-v - 1.0" "... nothing else installed"
+
 # ---- the same version in two architectures ----------------------------------
 # opkg-lede: the higher arch priority wins; --force-reinstall with a
 # higher --add-arch priority for the other arch takes that one ("Removing

@@ -313,8 +313,8 @@ for q in "depends luci" "whatdepends libc" "whatprovides libopenssl" \
 		diag "$(diff "$T/q.nodb" "$T/q.db" | head -5)"
 done
 t_ok "...which are not empty" test "$(wc -l <"$T/q.db")" -gt 1
-# depends sorts only the packages its globs match: the same blocks as
-# the whole scope's, glob by glob, each in name order
+# depends orders only the packages its globs match: the same blocks as
+# the whole scope's, glob by glob, each in the walk's order
 "$PKG" -o "$R" depends '*' >"$T/dep.all" 2>&1
 "$PKG" -o "$R" depends 'luci-mod-*' 'kmod-*' >"$T/dep.two" 2>&1
 for g in 'luci-mod-' 'kmod-'; do
@@ -325,23 +325,35 @@ t_ok "depends GLOB GLOB: each glob's packages from the whole scope, in its order
 t_ok "...several of them for each ($(grep -c 'depends on' "$T/dep.two"))" \
 	test "$(grep -c '^luci-mod-.* depends on:$' "$T/dep.two")" -ge 2 -a \
 	"$(grep -c '^kmod-.* depends on:$' "$T/dep.two")" -ge 2
-# ...sorted by name whatever the order of the feed (-A)
+# ...in opkg's walk whatever the order of the feed (-A): bucket
+# djb2(name) % 1024 (omega 174, alpha-a 281, alpha-b 282, zeta 697), and
+# in a bucket the order names were first met (a16890 and a7100 are in
+# omega's: a16890 first, as zeta's Depends names it; a7100 after omega).
+# opkg-lede printed these lines on this feed; for two globs it goes glob
+# by glob (alpha-a twice: 'alpha-*' and 'a*' both match it).
 O=$T/order
 mkdir -p "$O/usr/lib/opkg/info" "$O/etc/opkg" "$O/var/lock" "$O/tmp" \
 	"$T/feed"
 : >"$O/usr/lib/opkg/status"
-for p in zeta alpha-b omega alpha-a; do
-	printf 'Package: %s\nVersion: 1\nDepends: dep-%s\nArchitecture: all\nFilename: %s.ipk\nSize: 1\n\n' \
-		"$p" "$p" "$p"
-done >"$T/feed/Packages"
+{
+	printf 'Package: zeta\nVersion: 1\nDepends: dep-zeta, a16890\nArchitecture: all\nFilename: zeta.ipk\nSize: 1\n\n'
+	for p in alpha-b omega alpha-a a7100 a16890; do
+		printf 'Package: %s\nVersion: 1\nDepends: dep-%s\nArchitecture: all\nFilename: %s.ipk\nSize: 1\n\n' \
+			"$p" "$p" "$p"
+	done
+} >"$T/feed/Packages"
 { cat "$R/etc/opkg.conf"; echo "src order file://$T/feed"; } \
 	>"$O/etc/opkg.conf"
 run "$PKG" -o "$O" update
 is "$RC" 0 "a feed in no name order: update"
-"$PKG" -o "$O" depends -A 'alpha-*' 'z*' >"$T/dep.order" 2>&1
+"$PKG" -o "$O" depends -A '*' >"$T/dep.order" 2>&1
 is "$(grep 'depends on' "$T/dep.order" | tr '\n' ' ')" \
-	"alpha-a depends on: alpha-b depends on: zeta depends on: " \
-	"...each glob's packages in name order, not the feed's"
+	"a16890 depends on: omega depends on: a7100 depends on: alpha-a depends on: alpha-b depends on: zeta depends on: " \
+	"...in opkg's walk: by bucket, then as names were first met"
+"$PKG" -o "$O" depends -A 'alpha-*' 'z*' 'a*' >"$T/dep.order" 2>&1
+is "$(grep 'depends on' "$T/dep.order" | tr '\n' ' ')" \
+	"alpha-a depends on: alpha-b depends on: zeta depends on: a16890 depends on: a7100 depends on: alpha-a depends on: alpha-b depends on: " \
+	"...glob by glob, each glob's packages in the walk's order"
 R0=$R
 R=$T/rm
 opens remove luci
