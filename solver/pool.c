@@ -351,7 +351,11 @@ static int at_own_version(Pool *pool, const Solvable *so, const Queue *q,
 
 void solver_list_shown(Pool *pool, Solvable *so, Id key, Queue *q)
 {
-	Id self = pool_rel2id(pool, so->name, so->evr, REL_EQ, 1);
+	/* the self-provide is a provide: no lookup for the other lists
+	 * (whatdepends -A libc asks for 20,000 of them) */
+	Id self = key == SOLVABLE_PROVIDES
+			  ? pool_rel2id(pool, so->name, so->evr, REL_EQ, 1)
+			  : -1;
 	int i, j;
 
 	queue_empty(q);

@@ -303,8 +303,9 @@ static void set_deps(Repo *repo, Solvable *sv, const char *v[F_COUNT])
  * string of bytes, entry k as written being entry byte[k] - 1 of the
  * list sorted by printed text (two bytes an entry, after a mark, for a
  * list longer than SOLVER_ORDER_SHORT) (solver_list_sorted; ids renumbered by
- * the writer do not change it): a few bytes a package in core, ""
- * when the two orders agree. */
+ * the writer do not change it): a few bytes a package, "" when the two
+ * orders agree; paged (cache_keyfilter: 60 KiB on the 19.07.1 feeds,
+ * which list, info and install do not read). */
 static void set_written_order(struct pkg_solver *s, Repodata *data, Id p,
 			      Id list, Id key)
 {
@@ -568,7 +569,8 @@ static int cache_keyfilter(Repo *repo, Repokey *key, void *kfdata)
 	if (r != KEY_STORAGE_INCORE)
 		return r;
 	if (key->name == SOLVABLE_CHECKSUM || key->name == SOLVABLE_MEDIAFILE ||
-	    key->name == SOLVABLE_MEDIADIR || key->name == s->key_md5)
+	    key->name == SOLVABLE_MEDIADIR || key->name == s->key_md5 ||
+	    key->name == s->key_depends || key->name == s->key_provides)
 		return KEY_STORAGE_VERTICAL_OFFSET;
 	return r;
 }
