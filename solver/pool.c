@@ -419,37 +419,48 @@ int solver_list_sorted(Pool *pool, const Queue *q, int *at)
 static void as_written(const struct pkg_solver *s, Solvable *so, Id key,
 		       Queue *q)
 {
-	const char *perm = q->count < 2 ? NULL
-			   : solvable_lookup_str(so, key == SOLVABLE_REQUIRES
-							     ? s->key_depends
-							     : s->key_provides);
-	int ab[32], *at = ab, k;
+	const char *perm;
+	int ab[32], *at = ab, k, j, wide, ok;
+	unsigned char used[256] = { 0 }, *seen = used;
 	Queue w;
 
-	int wide = perm && *perm == SOLVER_ORDER_LONG;
-
-	if (!perm || /* (q->count < 2: the caller did not look) */
-	    (*perm && strlen(perm) != (size_t)q->count * (wide ? 2 : 1) +
-					      (size_t)wide))
+	if (q->count < 2 || /* (nothing to order: no lookup) */
+	    !(perm = solvable_lookup_str(so, key == SOLVABLE_REQUIRES
+						     ? s->key_depends
+						     : s->key_provides)))
 		return;
+	wide = *perm == SOLVER_ORDER_LONG;
+	if (*perm && strlen(perm) != (size_t)q->count * (wide ? 2 : 1) +
+					     (size_t)wide)
+		return; /* not this list's: the pool's order */
 	if (q->count > 32 && !(at = malloc((size_t)q->count * sizeof(*at))))
 		return;
+	if (q->count > 256 && !(seen = calloc((size_t)q->count, 1))) {
+		if (at != ab)
+			free(at);
+		return;
+	}
 	queue_init_clone(&w, q);
-	if (solver_list_sorted(s->pool, q, at) == 0)
-		for (k = 0; k < q->count; k++) {
-			/* "": as sorted */
-			int j = !*perm ? k
-				: wide ? ((unsigned char)perm[1 + 2 * k] - 1) *
-						 255 +
-					 (unsigned char)perm[2 + 2 * k] - 1
-				       : (unsigned char)perm[k] - 1;
-			if (j < q->count)
-				w.elements[k] = q->elements[at[j]];
+	ok = solver_list_sorted(s->pool, q, at) == 0;
+	for (k = 0; ok && k < q->count; k++) {
+		j = !*perm ? k /* "": as sorted */
+		    : wide ? ((unsigned char)perm[1 + 2 * k] - 1) * 255 +
+				     (unsigned char)perm[2 + 2 * k] - 1
+			   : (unsigned char)perm[k] - 1;
+		/* a cache is input: a permutation, or the pool's order */
+		ok = j < q->count && !seen[j];
+		if (ok) {
+			seen[j] = 1;
+			w.elements[k] = q->elements[at[j]];
 		}
-	memcpy(q->elements, w.elements, (size_t)q->count * sizeof(Id));
+	}
+	if (ok)
+		memcpy(q->elements, w.elements, (size_t)q->count * sizeof(Id));
 	queue_free(&w);
 	if (at != ab)
 		free(at);
+	if (seen != used)
+		free(seen);
 }
 
 char *solver_deps_str(const struct pkg_solver *s, Id p, Id key)

@@ -172,8 +172,8 @@ struct solver_strset {
 #define SOLVER_STRSET_FIRST 2 /* 0 and 1: libsolv's "<NULL>" and "" */
 void solver_strset_init(struct solver_strset *ss);
 void solver_strset_free(struct solver_strset *ss);
-/* The number of the len bytes at str, added when new; 0: out of memory
- * is not reported (libsolv aborts). */
+/* The number of the len bytes at str, added when new (libsolv aborts
+ * when out of memory). */
 Id solver_strset_add(struct solver_strset *ss, const char *str, size_t len);
 /* The number of the len bytes at str, or 0 when not in the set. */
 Id solver_strset_find(struct solver_strset *ss, const char *str, size_t len);

@@ -132,29 +132,19 @@ void solver_parse_deps(Pool *pool, const char *str, Queue *q)
 	}
 }
 
-static Offset add_deps(Repo *repo, Offset off, const char *str, Queue *tmp)
+/* The entries of str appended to off; an entry written twice is kept
+ * twice with repeats (Depends: opkg's depends prints each, and a real
+ * LuCI app has "luci-lua-runtime" twice), else once (repo_addid_dep). */
+static Offset add_deps(Repo *repo, Offset off, const char *str, Queue *tmp,
+		       int repeats)
 {
 	int i;
 
 	queue_empty(tmp);
 	solver_parse_deps(repo->pool, str, tmp);
 	for (i = 0; i < tmp->count; i++)
-		off = repo_addid_dep(repo, off, tmp->elements[i], 0);
-	return off;
-}
-
-/* Depends as written, an entry given twice kept twice: opkg's depends
- * prints each ("luci-lua-runtime" twice for a real LuCI app), and
- * repo_addid_dep would drop the repeat. */
-static Offset add_deps_as_written(Repo *repo, const char *str, Queue *tmp)
-{
-	Offset off = 0;
-	int i;
-
-	queue_empty(tmp);
-	solver_parse_deps(repo->pool, str, tmp);
-	for (i = 0; i < tmp->count; i++)
-		off = repo_addid(repo, off, tmp->elements[i]);
+		off = repeats ? repo_addid(repo, off, tmp->elements[i])
+			      : repo_addid_dep(repo, off, tmp->elements[i], 0);
 	return off;
 }
 
@@ -271,7 +261,7 @@ static void set_deps(Repo *repo, Solvable *sv, const char *v[F_COUNT])
 	queue_init(&tmp);
 	sv->provides = repo_addid_dep(repo, 0, pool_rel2id(pool, sv->name,
 			sv->evr, REL_EQ, 1), 0);
-	sv->provides = add_deps(repo, sv->provides, v[F_PROVIDES], &tmp);
+	sv->provides = add_deps(repo, sv->provides, v[F_PROVIDES], &tmp, 0);
 	/* opkg checks a versioned dependency on a provided name against
 	 * the provider's own version (pkg_dependence_satisfiable):
 	 * "libiwinfo (>= 2023-01-21)" is met by libiwinfo20230701, which
@@ -286,13 +276,13 @@ static void set_deps(Repo *repo, Solvable *sv, const char *v[F_COUNT])
 				pool_rel2id(pool, tmp.elements[i], sv->evr,
 					    REL_EQ, 1),
 				0);
-	sv->requires = add_deps_as_written(repo, v[F_DEPENDS], &tmp);
-	sv->requires = add_deps(repo, sv->requires, v[F_PREDEPENDS], &tmp);
-	sv->conflicts = add_deps(repo, 0, v[F_CONFLICTS], &tmp);
+	sv->requires = add_deps(repo, 0, v[F_DEPENDS], &tmp, 1);
+	sv->requires = add_deps(repo, sv->requires, v[F_PREDEPENDS], &tmp, 0);
+	sv->conflicts = add_deps(repo, 0, v[F_CONFLICTS], &tmp, 0);
 	sv->obsoletes = add_obsoletes(repo, 0, v[F_REPLACES], v[F_CONFLICTS],
 				      &tmp);
-	sv->recommends = add_deps(repo, 0, v[F_RECOMMENDS], &tmp);
-	sv->suggests = add_deps(repo, 0, v[F_SUGGESTS], &tmp);
+	sv->recommends = add_deps(repo, 0, v[F_RECOMMENDS], &tmp, 0);
+	sv->suggests = add_deps(repo, 0, v[F_SUGGESTS], &tmp, 0);
 	queue_free(&tmp);
 }
 
@@ -301,9 +291,9 @@ static void set_deps(Repo *repo, Solvable *sv, const char *v[F_COUNT])
  * data_adddepids), and opkg's depends and whatprovides print them, and
  * whatdepends picks the first entry that hits, as written. Kept as a
  * string of bytes, entry k as written being entry byte[k] - 1 of the
- * list sorted by printed text (two bytes an entry, after a mark, for a
- * list longer than SOLVER_ORDER_SHORT) (solver_list_sorted; ids renumbered by
- * the writer do not change it): a few bytes a package, "" when the two
+ * list sorted by printed text (solver_list_sorted: ids renumbered by the
+ * writer do not change it; two bytes an entry, after a mark, for a list
+ * longer than SOLVER_ORDER_SHORT): a few bytes a package, "" when the two
  * orders agree; paged (cache_keyfilter: 60 KiB on the 19.07.1 feeds,
  * which list, info and install do not read). */
 static void set_written_order(struct pkg_solver *s, Repodata *data, Id p,
@@ -311,7 +301,7 @@ static void set_written_order(struct pkg_solver *s, Repodata *data, Id p,
 {
 	Solvable *so = s->pool->solvables + p;
 	char pb[33], *perm = pb, *o;
-	int ab[32], *at = ab, i, k, same = 1;
+	int ab[32], *at = ab, i, k, same = 1, wide;
 	Queue q;
 
 	queue_init(&q);
@@ -322,19 +312,21 @@ static void set_written_order(struct pkg_solver *s, Repodata *data, Id p,
 		goto out;
 	if (solver_list_sorted(s->pool, &q, at) < 0)
 		goto out;
-	o = perm;
-	if (q.count > SOLVER_ORDER_SHORT) /* libupm-*: 300 Depends */
-		*o++ = SOLVER_ORDER_LONG;
-	for (k = 0; k < q.count; k++) /* written entry at[k] sorts k-th */
-		for (i = 0; i < q.count; i++)
-			if (at[i] == k) {
-				if (q.count > SOLVER_ORDER_SHORT)
-					*o++ = (char)(i / 255 + 1);
-				*o++ = (char)(i % 255 + 1);
-				same = same && i == k;
-				break;
-			}
-	*o = 0;
+	wide = q.count > SOLVER_ORDER_SHORT; /* libupm-*: 300 Depends */
+	o = perm + wide;
+	for (i = 0; i < q.count; i++) { /* written entry at[i] sorts i-th */
+		k = at[i];
+		if (wide) {
+			o[2 * k] = (char)(i / 255 + 1);
+			o[2 * k + 1] = (char)(i % 255 + 1);
+		} else {
+			o[k] = (char)(i + 1);
+		}
+		same = same && i == k;
+	}
+	if (wide)
+		perm[0] = SOLVER_ORDER_LONG;
+	o[(wide ? 2 : 1) * q.count] = 0;
 	repodata_set_str(data, p, key, same ? "" : perm);
 out:
 	if (at != ab)

@@ -181,9 +181,6 @@ static int satisfiable(struct pkg_ctx *ctx, const char *dep)
 	return n > 0;
 }
 
-/* The first entry (one alternative) of p's key list that names a marked
- * name, malloc'd as opkg prints it ("name (op ver)" plus
- * " unsatisfiable" when nothing satisfies it), or NULL. */
 /* Can the order of p's entries change which one hits: two mentions of
  * marked names or more? (Else the pool's order gives the same hit.) */
 static int order_matters(struct what *w, Id p)
@@ -201,6 +198,9 @@ static int order_matters(struct what *w, Id p)
 	return hits > 1;
 }
 
+/* The first entry (one alternative) of p's key list that names a marked
+ * name, malloc'd as opkg prints it ("name (op ver)" plus
+ * " unsatisfiable" when nothing satisfies it), or NULL. */
 static char *first_hit(struct what *w, Id p)
 {
 	struct pkg_ctx *ctx = w->ctx;

@@ -299,9 +299,11 @@ int opkg_order_ranks(struct pkg_ctx *ctx, int with_lists,
 	Id end;
 	int rc = 0;
 
+	/* rank[i] holds names[i]'s number in the set until the end */
 	solver_strset_init(&r.names);
 	for (i = 0; i < n; i++)
-		solver_strset_add(&r.names, names[i], strlen(names[i]));
+		rank[i] = (uint32_t)solver_strset_add(&r.names, names[i],
+						      strlen(names[i]));
 	end = solver_strset_end(&r.names);
 	r.left = end - SOLVER_STRSET_FIRST;
 	if (!(r.rank = calloc((size_t)end, sizeof(*r.rank)))) {
@@ -324,11 +326,8 @@ int opkg_order_ranks(struct pkg_ctx *ctx, int with_lists,
 				       ctx->conf.status_file);
 		free(text);
 	}
-	for (i = 0; rc == 0 && i < n; i++) {
-		Id id = solver_strset_find(&r.names, names[i],
-					   strlen(names[i]));
-		rank[i] = r.rank[id] ? r.rank[id] : UINT32_MAX;
-	}
+	for (i = 0; rc == 0 && i < n; i++)
+		rank[i] = r.rank[rank[i]] ? r.rank[rank[i]] : UINT32_MAX;
 	free(r.rank);
 	solver_strset_free(&r.names);
 	return rc;

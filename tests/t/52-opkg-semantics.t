@@ -213,7 +213,8 @@ is "$RC" 0 "install: 'libv (>= 2.0)' met by a plain 'Provides: libv' of version 
 is "$(installed)" "libv2 - 2.5-1
 needs-v - 1.0" "... its provider comes along"
 op info libv2
-unlike "$OUT" "Provides: .*[(]" "... info shows the provide as written (no version added)"
+is "$(grep '^Provides:' "$T/out")" "Provides: libv" \
+	"... info shows the provide as written (no version added)"
 op whatprovides libv
 is "$OUT" "What provides libv
     libv2" "... whatprovides names the provider once"
