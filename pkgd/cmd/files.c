@@ -1,9 +1,10 @@
 /*
  * files NAME: the files an installed package owns, as opkg lists them.
  *
- * With pkg's database, its files table; without one, info/NAME.list as
- * opkg reads it (nothing imported into the database in RAM but the
- * status file). Either way in path order.
+ * With pkg's database, its files table, in path order; without one, or
+ * with opkg's files in line with it, info/NAME.list as opkg reads it
+ * (nothing imported into the database in RAM but the status file), in
+ * the list's order, as opkg prints it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,8 +16,6 @@
 struct files_ctx {
 	struct pkg_ctx *ctx;
 	int first;
-	char **path; /* without a database: the .list's paths */
-	size_t n, cap;
 };
 
 static void show_file(struct files_ctx *fc, const char *rel)
@@ -42,55 +41,28 @@ static int print_file(const struct db_file *f, void *ud)
 	return 0;
 }
 
-static int collect_path(const char *path, void *ud)
+static int show_listed(const char *path, void *ud)
 {
-	struct files_ctx *fc = ud;
-
-	if (fc->n == fc->cap) {
-		size_t cap = fc->cap ? 2 * fc->cap : 64;
-		char **p = realloc(fc->path, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		fc->path = p;
-		fc->cap = cap;
-	}
-	if (!(fc->path[fc->n] = strdup(path)))
-		return -ENOMEM;
-	fc->n++;
+	show_file(ud, path);
 	return 0;
 }
 
-static int cmp_path(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Without a database: NAME's .list, sorted as the files table is (a path
- * it names twice shown once). */
+/* Without a database: NAME's .list, line by line (a path it names twice
+ * shown twice, as opkg does). */
 static int list_files(struct files_ctx *fc, const char *name)
 {
 	struct opkg_lists lists = { .ctx = fc->ctx };
-	size_t i;
-	int r = opkg_list_each(&lists, name, collect_path, fc);
+	int r = opkg_list_each(&lists, name, show_listed, fc);
 
 	opkg_lists_release(&lists);
 	if (r < 0)
 		r = pkg_error(r, "cannot read the files of '%s'", name);
-	if (r == 0 && fc->n)
-		qsort(fc->path, fc->n, sizeof(*fc->path), cmp_path);
-	for (i = 0; i < fc->n; i++) {
-		if (r == 0 && (!i || strcmp(fc->path[i - 1], fc->path[i])))
-			show_file(fc, fc->path[i]);
-	}
-	for (i = 0; i < fc->n; i++)
-		free(fc->path[i]);
-	free(fc->path);
 	return r;
 }
 
 static int cmd_files(struct pkg_ctx *ctx, int argc, char **argv)
 {
-	struct files_ctx fc = { ctx, 1, NULL, 0, 0 };
+	struct files_ctx fc = { ctx, 1 };
 	struct db_pkg p;
 	int r;
 

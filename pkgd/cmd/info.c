@@ -1,8 +1,12 @@
 /*
  * info [GLOB]: installed and available packages in opkg's field order, or
- * --json; info_run is status's too (installed only).
+ * --json; info_run is status's too (installed only). info's stanzas
+ * come out in opkg's order (its hash table's walk, opkgorder.c): each is
+ * printed into a buffer first, and the buffer written in that order;
+ * status prints as it reads, by name.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,11 +67,12 @@ static const char *raw_field(const char *text, const char *name, size_t *len)
 /* A description as info prints it: joined as opkg joins the lines of
  * the stanza text, or its first line (v: the parsed value) with
  * --short-description. Malloc'd or NULL. */
-static char *info_desc(struct pkg_ctx *ctx, const char *text, const char *v)
+static char *info_desc(struct pkg_ctx *ctx, int tty, const char *text,
+		       const char *v)
 {
 	if (ctx->opt.short_desc)
 		return desc_first_line(v);
-	return desc_opkg(text, strlen(text), isatty(fileno(ctx->out)));
+	return desc_opkg(text, strlen(text), tty);
 }
 
 /* An installed package info shows. When installed (or failed), a feed
@@ -78,9 +83,87 @@ struct shown_pkg {
 	int counts;	/* installed or failed */
 	int has_arch;	/* arch is its own, not "all" for none */
 	/* the rows path, which prints once the feed entries are read:
-	 * its status stanza, its feed entry's stanza (NULL: none) */
+	 * its status stanza, its feed entry's stanza (NULL: none) and
+	 * where that is (held_entry's feed and pos) */
 	char *stanza, *twin;
+	uint64_t twin_feed, twin_pos;
 };
+
+/* A stanza printed into the buffer: which package, where its name's
+ * entries place it (opkg keeps a name's packages in the order it read
+ * them: the feeds' entries in the lists' order, then the status's own
+ * unless a feed had it; feed, pos: the list's index and the stanza's
+ * offset, or 0 and the pool's id; HELD_LAST for the status's own), and
+ * where its text starts. */
+struct held_entry {
+	char *name;
+	uint64_t feed, pos;
+	size_t off, len;
+	unsigned bucket;
+	uint32_t rank;
+	char *dup_key; /* a feed entry's "version arch" (info_feed) */
+};
+
+#define HELD_LAST UINT64_MAX
+
+/* The held output, in chunks from the heap: it grows without copying
+ * what it holds (open_memstream's buffer doubles, each copy in fresh
+ * pages: 556 more page faults for `info 'lib*'`). */
+#define HOLD_CHUNK 65536
+
+struct hold_buf {
+	char **chunk;
+	size_t nchunks, len;
+};
+
+static ssize_t hold_write(void *cookie, const char *data, size_t n)
+{
+	struct hold_buf *h = cookie;
+	size_t done = 0;
+
+	while (done < n) {
+		size_t at = h->len % HOLD_CHUNK, k = n - done;
+		if (h->len / HOLD_CHUNK == h->nchunks) {
+			char **v = realloc(h->chunk,
+					   (h->nchunks + 1) * sizeof(*v));
+			if (!v)
+				return -1;
+			h->chunk = v;
+			if (!(v[h->nchunks] = malloc(HOLD_CHUNK)))
+				return -1;
+			h->nchunks++;
+		}
+		if (k > HOLD_CHUNK - at)
+			k = HOLD_CHUNK - at;
+		memcpy(h->chunk[h->len / HOLD_CHUNK] + at, data + done, k);
+		h->len += k;
+		done += k;
+	}
+	return (ssize_t)n;
+}
+
+/* Write len held bytes from off to out. */
+static void hold_copy(const struct hold_buf *h, size_t off, size_t len,
+		      FILE *out)
+{
+	while (len) {
+		size_t at = off % HOLD_CHUNK, k = HOLD_CHUNK - at;
+		if (k > len)
+			k = len;
+		fwrite(h->chunk[off / HOLD_CHUNK] + at, 1, k, out);
+		off += k;
+		len -= k;
+	}
+}
+
+static void hold_free(struct hold_buf *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nchunks; i++)
+		free(h->chunk[i]);
+	free(h->chunk);
+}
 
 struct info_ctx {
 	struct pkg_ctx *ctx;
@@ -95,6 +178,12 @@ struct info_ctx {
 	/* the installed packages shown (not for status) */
 	struct shown_pkg *shown;
 	size_t nshown, shown_cap;
+	int tty; /* the real output is a terminal (descriptions joined) */
+	/* info: the stanzas printed so far, ctx->out meanwhile */
+	FILE *hold;
+	struct hold_buf buf;
+	struct held_entry *held;
+	size_t nheld, held_cap;
 	int r;
 };
 
@@ -110,6 +199,28 @@ static void *grow(void *v, size_t n, size_t *cap, size_t size)
 		return NULL;
 	*cap = c;
 	return v;
+}
+
+/* The next stanza printed is name's, at feed and pos among its entries
+ * (held_entry). 0, or -ENOMEM (ic->r). */
+static int hold_mark(struct info_ctx *ic, const char *name, uint64_t feed,
+		     uint64_t pos)
+{
+	struct held_entry *v;
+
+	if (!ic->hold)
+		return 0;
+	if (fflush(ic->hold) != 0 ||
+	    !(v = grow(ic->held, ic->nheld, &ic->held_cap, sizeof(*v))))
+		return ic->r = -ENOMEM;
+	ic->held = v;
+	v = &ic->held[ic->nheld];
+	*v = (struct held_entry){ strdup(name), feed, pos, ic->buf.len, 0, 0,
+				  0, NULL };
+	if (!v->name)
+		return ic->r = -ENOMEM;
+	ic->nheld++;
+	return 0;
 }
 
 /* A stanza's architecture as the pool keeps it: none is "all". */
@@ -143,17 +254,6 @@ static Id feed_twin(struct pkg_ctx *ctx, const struct db_pkg *p)
 	return twin;
 }
 
-/* The stanza text of the feed entry info merges into installed p's,
- * from the pool, or NULL. */
-static char *feed_twin_text(struct pkg_ctx *ctx, const struct db_pkg *p)
-{
-	char *text = NULL;
-	Id twin = feed_twin(ctx, p);
-
-	if (twin && feed_stanza_text(ctx, twin, &text) < 0)
-		text = NULL;
-	return text;
-}
 
 /* status: the stanza's fields of info_order, in one pass. The rendered
  * stanza (opkg_status_stanza) has its fields in that order already;
@@ -187,13 +287,13 @@ static void status_fields(FILE *out, const char *stanza)
  * entry's Section, Maintainer, Size, Filename, Source, Description...
  * when a feed has the same package (name, version, architecture): feed,
  * its stanza text (NULL: none). Frees stanza and feed. */
-static void info_installed(struct pkg_ctx *ctx, char *stanza, int is_status,
-			   char *feed)
+static void info_installed(struct info_ctx *ic, char *stanza, char *feed)
 {
+	struct pkg_ctx *ctx = ic->ctx;
 	struct ctl_stanza st = { 0 };
 	size_t i, len;
 
-	if (!stanza || is_status) {
+	if (!stanza || ic->is_status) {
 		if (stanza)
 			status_fields(ctx->out, stanza);
 		free(stanza);
@@ -214,7 +314,7 @@ static void info_installed(struct pkg_ctx *ctx, char *stanza, int is_status,
 		    !strcmp(f, "Essential") || !strcmp(f, "Status"))
 			continue;
 		if (!strcmp(f, "Description")) {
-			char *one = info_desc(ctx, feed, v);
+			char *one = info_desc(ctx, ic->tty, feed, v);
 			field(ctx->out, f, one ? one : v);
 			free(one);
 		} else {
@@ -225,6 +325,26 @@ static void info_installed(struct pkg_ctx *ctx, char *stanza, int is_status,
 	free(stanza);
 	free(feed);
 	ctl_stanza_release(&st);
+}
+
+/* Print installed p (its rendered stanza, owned from here on) where
+ * info finds it: merged into the pool's feed entry of the same package,
+ * if any (status: none). 0, or 1 when out of memory (ic->r). */
+static int installed_print(struct info_ctx *ic, const struct db_pkg *p,
+			   char *stanza)
+{
+	Id twin = ic->is_status ? 0 : feed_twin(ic->ctx, p);
+	char *text = NULL;
+
+	if (twin && feed_stanza_text(ic->ctx, twin, &text) < 0)
+		text = NULL;
+	if (hold_mark(ic, p->name, text ? 0 : HELD_LAST, (uint64_t)twin) < 0) {
+		free(stanza);
+		free(text);
+		return 1;
+	}
+	info_installed(ic, stanza, text);
+	return 0;
 }
 
 /* Remember installed p as shown (info), with stanza (owned from here
@@ -297,9 +417,12 @@ static void shown_print(struct info_ctx *ic)
 	size_t i;
 
 	for (i = 0; i < ic->nshown; i++) {
-		info_installed(ic->ctx, ic->shown[i].stanza, 0,
-			       ic->shown[i].twin);
-		ic->shown[i].stanza = ic->shown[i].twin = NULL;
+		struct shown_pkg *e = &ic->shown[i];
+		if (hold_mark(ic, e->name, e->twin ? e->twin_feed : HELD_LAST,
+			      e->twin_pos) < 0)
+			return;
+		info_installed(ic, e->stanza, e->twin);
+		e->stanza = e->twin = NULL;
 	}
 }
 
@@ -367,9 +490,11 @@ static int twins_read(struct info_ctx *ic)
 		same = ctl_parse_one(text, strlen(text), &st) == 0 &&
 		       !strcmp(stanza_arch(&st), e->arch);
 		ctl_stanza_release(&st);
-		if (same)
+		if (same) {
 			e->twin = text;
-		else
+			e->twin_feed = c[i].feed;
+			e->twin_pos = c[i].off;
+		} else
 			free(text);
 	}
 	free(c);
@@ -405,9 +530,7 @@ static int info_one(const struct db_pkg *p, void *ud)
 	}
 	if (shown_add(ic, p, NULL) < 0)
 		return 1;
-	info_installed(ctx, opkg_status_stanza(ctx, p), ic->is_status,
-		       ic->is_status ? NULL : feed_twin_text(ctx, p));
-	return 0;
+	return installed_print(ic, p, opkg_status_stanza(ctx, p));
 }
 
 /* status and info without a database (CMD_STATUS_READ): the stanza
@@ -422,10 +545,8 @@ static int status_read_one(const struct db_pkg *p, const char *conffiles,
 	ic->found = 1;
 	if (shown_add(ic, p, NULL) < 0)
 		return 1;
-	info_installed(ic->ctx, opkg_status_stanza_read(p, conffiles, order),
-		       ic->is_status,
-		       ic->is_status ? NULL : feed_twin_text(ic->ctx, p));
-	return 0;
+	return installed_print(ic, p,
+			       opkg_status_stanza_read(p, conffiles, order));
 }
 
 /* A dependency list as opkg prints it (constraint_to_str): a blank after
@@ -470,13 +591,19 @@ static char *info_deps(const char *v)
  * "Status: unknown ok not-installed" unless the stanza has its own;
  * dependencies with opkg's operators ("<<" as "<"); no SHA256sum,
  * Installed-Size or fields opkg does not know. */
-static void info_feed(struct pkg_ctx *ctx, const char *text)
+static void info_feed(struct info_ctx *ic, const char *text)
 {
+	struct pkg_ctx *ctx = ic->ctx;
 	struct ctl_stanza st = { 0 };
 	size_t i;
 
 	if (ctl_parse_one(text, strlen(text), &st) < 0)
 		return;
+	if (ic->hold && ic->nheld &&
+	    asprintf(&ic->held[ic->nheld - 1].dup_key, "%s %s",
+		     ctl_get(&st, "Version") ? ctl_get(&st, "Version") : "",
+		     stanza_arch(&st)) < 0)
+		ic->held[ic->nheld - 1].dup_key = NULL;
 	for (i = 0; info_order[i]; i++) {
 		const char *f = info_order[i], *v = ctl_get(&st, f);
 		char *dup = NULL;
@@ -489,7 +616,7 @@ static void info_feed(struct pkg_ctx *ctx, const char *text)
 			 !strcmp(f, "Installed-Time"))
 			v = NULL;
 		else if (v && !strcmp(f, "Description"))
-			v = dup = info_desc(ctx, text, v);
+			v = dup = info_desc(ctx, ic->tty, text, v);
 		else if (v && (!strcmp(f, "Depends") ||
 			       !strcmp(f, "Recommends") ||
 			       !strcmp(f, "Suggests")))
@@ -549,7 +676,9 @@ static void info_available(struct info_ctx *ic, Queue *all)
 		if (feed_stanza_text(ctx, p, &text) < 0)
 			continue;
 		ic->found = 1;
-		info_feed(ctx, text);
+		if (hold_mark(ic, solver_name(&ctx->solv, p), 0,
+			      (uint64_t)p) == 0)
+			info_feed(ic, text);
 		free(text);
 	}
 }
@@ -609,9 +738,10 @@ static int info_available_rows(struct info_ctx *ic)
 				   hits[i].off, &text) < 0)
 			continue;
 		if (!shown_same(ic, hits[i].name, hits[i].version, NULL,
-				text)) {
+				text) &&
+		    hold_mark(ic, hits[i].name, hits[i].feed, hits[i].off) == 0) {
 			ic->found = 1;
-			info_feed(ctx, text);
+			info_feed(ic, text);
 		}
 		free(text);
 	}
@@ -619,10 +749,145 @@ static int info_available_rows(struct info_ctx *ic)
 	return 0;
 }
 
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held_entry *x = a, *y = b;
+	int r;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if ((r = strcmp(x->name, y->name)))
+		return r;
+	if (x->feed != y->feed)
+		return x->feed < y->feed ? -1 : 1;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+/* What is printed at the i-th sorted entry: opkg keeps one package per
+ * name, version and architecture (pkg_vec_insert_merge): an entry two
+ * feeds have is shown once, where the first was read, with the text of
+ * the last. NULL where an earlier entry stood for this one. */
+static const struct held_entry *held_last_twin(struct info_ctx *ic,
+					       size_t i)
+{
+	const struct held_entry *e = &ic->held[i], *last = e;
+	size_t j;
+
+	if (!e->dup_key)
+		return e;
+	for (j = i; j-- > 0 && !strcmp(ic->held[j].name, e->name);)
+		if (ic->held[j].dup_key &&
+		    !strcmp(ic->held[j].dup_key, e->dup_key))
+			return NULL;
+	for (j = i + 1; j < ic->nheld && !strcmp(ic->held[j].name, e->name);
+	     j++)
+		if (ic->held[j].dup_key &&
+		    !strcmp(ic->held[j].dup_key, e->dup_key))
+			last = &ic->held[j];
+	return last;
+}
+
+static int by_bucket(const void *a, const void *b)
+{
+	const struct held_entry *const *x = a, *const *y = b;
+	int r;
+
+	if ((*x)->bucket != (*y)->bucket)
+		return (*x)->bucket < (*y)->bucket ? -1 : 1;
+	if ((r = strcmp((*x)->name, (*y)->name)))
+		return r;
+	return (*x < *y) ? -1 : (*x > *y);
+}
+
+/* Each held entry's rank within its bucket (opkg_order_ranks), asked
+ * only for the names that share a bucket with another: 153 names over
+ * 1,024 buckets share a few, and a status without any is not read
+ * again. 0 or a negative code (reported). */
+static int held_rank(struct info_ctx *ic)
+{
+	size_t i, j, n = ic->nheld, k = 0;
+	struct held_entry **by = malloc(n * sizeof(*by));
+	const char **names = malloc(n * sizeof(*names));
+	unsigned *bucket = malloc(n * sizeof(*bucket));
+	uint32_t *rank = malloc(n * sizeof(*rank));
+	int r = 0;
+
+	if (!by || !names || !bucket || !rank)
+		r = pkg_error(-ENOMEM, "cannot order the packages");
+	for (i = 0; r == 0 && i < n; i++)
+		by[i] = &ic->held[i];
+	if (r == 0)
+		qsort(by, n, sizeof(*by), by_bucket);
+	for (i = 0; r == 0 && i < n; i = j) {
+		int shared = 0;
+		for (j = i + 1; j < n && by[j]->bucket == by[i]->bucket; j++)
+			shared |= strcmp(by[j]->name, by[i]->name) != 0;
+		for (; shared && i < j; i++)
+			if (!k || strcmp(names[k - 1], by[i]->name)) {
+				bucket[k] = by[i]->bucket;
+				names[k++] = by[i]->name;
+			}
+	}
+	if (r == 0 && k)
+		r = opkg_order_ranks(ic->ctx, !ic->is_status, names, k, rank);
+	/* by is in bucket and name order, and names in by's order */
+	for (i = 0, j = 0; r == 0 && k && i < n; i++) {
+		while (j < k && (by[i]->bucket > bucket[j] ||
+				 (by[i]->bucket == bucket[j] &&
+				  strcmp(by[i]->name, names[j]) > 0)))
+			j++;
+		if (j < k && !strcmp(by[i]->name, names[j]))
+			by[i]->rank = rank[j];
+	}
+	free(by);
+	free(names);
+	free(bucket);
+	free(rank);
+	return r;
+}
+
+/* Write the held stanzas to out in opkg's walk: its buckets, within one
+ * the order names entered its table (the lists' then the status's for
+ * info; the status's alone for status, for which opkg reads no list),
+ * a name's entries in the order it read them. 0 or a negative code
+ * (reported). */
+static int held_write(struct info_ctx *ic, FILE *out)
+{
+	size_t i, n = ic->nheld;
+	int r = 0;
+
+	for (i = 0; i < n; i++)
+		ic->held[i].bucket = opkg_hash_bucket(ic->held[i].name);
+	if (n > 1)
+		r = held_rank(ic);
+	/* an entry ends where the next one printed starts */
+	for (i = 0; i < n; i++)
+		ic->held[i].len = (i + 1 < n ? ic->held[i + 1].off
+					     : ic->buf.len) - ic->held[i].off;
+	if (r == 0 && n > 1)
+		qsort(ic->held, n, sizeof(*ic->held), held_cmp);
+	for (i = 0; r == 0 && i < n; i++) {
+		const struct held_entry *e = held_last_twin(ic, i);
+		if (e)
+			hold_copy(&ic->buf, e->off, e->len, out);
+	}
+	return r;
+}
+
 static void info_ctx_release(struct info_ctx *ic)
 {
 	size_t i;
 
+	for (i = 0; i < ic->nheld; i++) {
+		free(ic->held[i].name);
+		free(ic->held[i].dup_key);
+	}
+	free(ic->held);
+	hold_free(&ic->buf);
 	feed_rows_unmap_all(ic->rows, ic->nfeeds);
 	for (i = 0; i < ic->nshown; i++) {
 		free(ic->shown[i].name);
@@ -671,22 +936,22 @@ static void fields_filter(FILE *out, const char *list, const char *text)
 }
 
 static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
-			int status);
+			int status, int tty);
 
 int info_run(struct pkg_ctx *ctx, int argc, char **argv, int status)
 {
 	FILE *real = ctx->out, *mem;
 	char *buf = NULL;
 	size_t len = 0;
-	int r;
+	int tty = isatty(fileno(real)), r;
 
 	if (!ctx->opt.fields || ctx->opt.json)
-		return run_info_raw(ctx, argc, argv, status);
+		return run_info_raw(ctx, argc, argv, status, tty);
 	mem = open_memstream(&buf, &len);
 	if (!mem)
-		return -ENOMEM;
+		return pkg_error(-ENOMEM, "cannot show the packages");
 	ctx->out = mem;
-	r = run_info_raw(ctx, argc, argv, status);
+	r = run_info_raw(ctx, argc, argv, status, tty);
 	ctx->out = real;
 	fclose(mem);
 	if (r == 0 && buf)
@@ -700,13 +965,24 @@ int info_run(struct pkg_ctx *ctx, int argc, char **argv, int status)
  * nano`'s 21 ms), else loads the pool, whose run writes the missing
  * ones; status and --json show the installed packages alone. */
 static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
-			int status)
+			int status, int tty)
 {
 	struct info_ctx ic = { .ctx = ctx, .glob = argc > 0 ? argv[0] : NULL,
-			       .is_status = status, .first = 1 };
+			       .is_status = status, .first = 1, .tty = tty };
 	int feeds = !status && !ctx->opt.json, r = 0;
+	FILE *real = ctx->out;
 	Queue all;
 
+	/* status (installed packages alone) stays in name order: holding
+	 * it and reading the status again for the walk's order cost 0.3 MB
+	 * and 1 ms, over the 2.5 MB goal; --json is pkg's own */
+	if (feeds) {
+		cookie_io_functions_t io = { .write = hold_write };
+		ic.hold = fopencookie(&ic.buf, "w", io);
+		if (!ic.hold)
+			return pkg_error(-ENOMEM, "cannot show the packages");
+		ctx->out = ic.hold;
+	}
 	queue_init(&all);
 	if (feeds && (r = feed_rows_map_all(ctx, &ic.rows)) == 0)
 		r = session_load_pool(ctx);
@@ -732,6 +1008,15 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 	else if (r >= 0 && feeds) {
 		info_available(&ic, &all);
 		feed_rows_write_missing(ctx, &all);
+	}
+	if (r >= 0 && ic.r < 0)
+		r = pkg_error(ic.r, "cannot show the packages");
+	if (ic.hold) {
+		ctx->out = real;
+		if (fclose(ic.hold) != 0 && r >= 0)
+			r = pkg_error(-ENOMEM, "cannot show the packages");
+		if (r >= 0)
+			r = held_write(&ic, real);
 	}
 	queue_free(&all);
 	info_ctx_release(&ic);

@@ -324,5 +324,20 @@ t_ok "... and the caches are whole again" orders_whole
 rm -f "$W"/var/opkg-lists/*
 walk_is q-nolists-whatdepends-libc.out \
 	"whatdepends libc without lists: the status file's order" whatdepends libc
+# info walks the same way (status does not: name order, see the README);
+# the feeds' entries from the rows caches, then from the pool
+run "$OPKG" -o "$W" update
+walk_is q-info-lib.out \
+	"info 'lib*': opkg's order, an installed package where its feed entry stands" \
+	info 'lib*'
+rm -f "$W"/tmp/pkg-cache/*.rows
+walk_is q-info-lib.out "info 'lib*' from the pool: the same" info 'lib*'
+# opkg keeps one package per name, version and architecture: a feed
+# listed twice shows each of its entries once (2 Package lines, not 3)
+echo "src/gz base2 file://$F23/feeds/base" >>"$W/etc/opkg.conf"
+run "$OPKG" -o "$W" update
+walk_is q-twofeeds-info-dnsmasq.out \
+	"info 'dnsmasq*' with the base feed twice: each entry once, as opkg" \
+	info 'dnsmasq*'
 
 done_testing
