@@ -99,8 +99,7 @@ struct held_entry {
 	char *name;
 	uint64_t feed, pos;
 	size_t off, len;
-	unsigned bucket;
-	uint32_t rank;
+	uint64_t walk; /* opkg_walk_keys */
 	char *dup_key; /* a feed entry's "version arch" (info_feed) */
 };
 
@@ -216,7 +215,7 @@ static int hold_mark(struct info_ctx *ic, const char *name, uint64_t feed,
 	ic->held = v;
 	v = &ic->held[ic->nheld];
 	*v = (struct held_entry){ strdup(name), feed, pos, ic->buf.len, 0, 0,
-				  0, NULL };
+				  NULL };
 	if (!v->name)
 		return ic->r = -ENOMEM;
 	ic->nheld++;
@@ -754,10 +753,8 @@ static int held_cmp(const void *a, const void *b)
 	const struct held_entry *x = a, *y = b;
 	int r;
 
-	if (x->bucket != y->bucket)
-		return x->bucket < y->bucket ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
+	if (x->walk != y->walk)
+		return x->walk < y->walk ? -1 : 1;
 	if ((r = strcmp(x->name, y->name)))
 		return r;
 	if (x->feed != y->feed)
@@ -791,62 +788,22 @@ static const struct held_entry *held_last_twin(struct info_ctx *ic,
 	return last;
 }
 
-static int by_bucket(const void *a, const void *b)
+static int held_walk_keys(struct info_ctx *ic)
 {
-	const struct held_entry *const *x = a, *const *y = b;
-	int r;
+	const char **names = malloc(ic->nheld * sizeof(*names));
+	uint64_t *key = malloc(ic->nheld * sizeof(*key));
+	size_t i;
+	int r = names && key ? 0
+			     : pkg_error(-ENOMEM, "cannot order the packages");
 
-	if ((*x)->bucket != (*y)->bucket)
-		return (*x)->bucket < (*y)->bucket ? -1 : 1;
-	if ((r = strcmp((*x)->name, (*y)->name)))
-		return r;
-	return (*x < *y) ? -1 : (*x > *y);
-}
-
-/* Each held entry's rank within its bucket (opkg_order_ranks), asked
- * only for the names that share a bucket with another: 153 names over
- * 1,024 buckets share a few, and a status without any is not read
- * again. 0 or a negative code (reported). */
-static int held_rank(struct info_ctx *ic)
-{
-	size_t i, j, n = ic->nheld, k = 0;
-	struct held_entry **by = malloc(n * sizeof(*by));
-	const char **names = malloc(n * sizeof(*names));
-	unsigned *bucket = malloc(n * sizeof(*bucket));
-	uint32_t *rank = malloc(n * sizeof(*rank));
-	int r = 0;
-
-	if (!by || !names || !bucket || !rank)
-		r = pkg_error(-ENOMEM, "cannot order the packages");
-	for (i = 0; r == 0 && i < n; i++)
-		by[i] = &ic->held[i];
+	for (i = 0; r == 0 && i < ic->nheld; i++)
+		names[i] = ic->held[i].name;
 	if (r == 0)
-		qsort(by, n, sizeof(*by), by_bucket);
-	for (i = 0; r == 0 && i < n; i = j) {
-		int shared = 0;
-		for (j = i + 1; j < n && by[j]->bucket == by[i]->bucket; j++)
-			shared |= strcmp(by[j]->name, by[i]->name) != 0;
-		for (; shared && i < j; i++)
-			if (!k || strcmp(names[k - 1], by[i]->name)) {
-				bucket[k] = by[i]->bucket;
-				names[k++] = by[i]->name;
-			}
-	}
-	if (r == 0 && k)
-		r = opkg_order_ranks(ic->ctx, !ic->is_status, names, k, rank);
-	/* by is in bucket and name order, and names in by's order */
-	for (i = 0, j = 0; r == 0 && k && i < n; i++) {
-		while (j < k && (by[i]->bucket > bucket[j] ||
-				 (by[i]->bucket == bucket[j] &&
-				  strcmp(by[i]->name, names[j]) > 0)))
-			j++;
-		if (j < k && !strcmp(by[i]->name, names[j]))
-			by[i]->rank = rank[j];
-	}
-	free(by);
+		r = opkg_walk_keys(ic->ctx, 1, names, ic->nheld, key);
+	for (i = 0; r == 0 && i < ic->nheld; i++)
+		ic->held[i].walk = key[i];
 	free(names);
-	free(bucket);
-	free(rank);
+	free(key);
 	return r;
 }
 
@@ -860,10 +817,8 @@ static int held_write(struct info_ctx *ic, FILE *out)
 	size_t i, n = ic->nheld;
 	int r = 0;
 
-	for (i = 0; i < n; i++)
-		ic->held[i].bucket = opkg_hash_bucket(ic->held[i].name);
 	if (n > 1)
-		r = held_rank(ic);
+		r = held_walk_keys(ic);
 	/* an entry ends where the next one printed starts */
 	for (i = 0; i < n; i++)
 		ic->held[i].len = (i + 1 < n ? ic->held[i + 1].off

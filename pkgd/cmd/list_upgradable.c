@@ -1,6 +1,8 @@
 /*
  * list-upgradable: installed packages with a newer version in the feeds,
- * "name - installed - candidate", sorted by name.
+ * "name - installed - candidate", in opkg-lede's walk (opkgorder.c: the
+ * lines are found in name order, kept, and written in the walk's), or
+ * --json, by name.
  *
  * Like list and info it reads the feeds' rows caches when every feed with
  * a list has one (no pool: loading the seven .solv of 19.07.1 was most of
@@ -10,26 +12,108 @@
  * pool, behind the feeds unless --from-rom, not with --from-feed), as the
  * pool's best candidate is. Without a feed's rows cache, the pool.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 
-/* One line, or its --json object. */
-static void upgradable_line(struct pkg_ctx *ctx, int *first, const char *n,
-			    const char *v, const char *best)
+/* The lines found, until they are written in opkg's order. */
+struct upg_line {
+	char *name, *text;
+	uint64_t walk; /* opkg_walk_keys */
+};
+
+struct upg_lines {
+	int first; /* --json: no object written yet */
+	struct upg_line *v;
+	size_t n, cap;
+	int r; /* -ENOMEM once one could not be kept */
+};
+
+/* One line, kept, or its --json object written. */
+static void upgradable_line(struct pkg_ctx *ctx, struct upg_lines *l,
+			    const char *n, const char *v, const char *best)
 {
+	struct upg_line *e;
+
 	if (ctx->opt.json) {
-		json_item(ctx->out, first);
+		json_item(ctx->out, &l->first);
 		json_field(ctx->out, "", "name", n);
 		json_field(ctx->out, ", ", "version", v);
 		json_field(ctx->out, ", ", "available", best);
 		fputc('}', ctx->out);
-	} else {
-		fprintf(ctx->out, "%s - %s - %s\n", n, v, best);
+		return;
 	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		if (!(e = realloc(l->v, cap * sizeof(*e)))) {
+			l->r = -ENOMEM;
+			return;
+		}
+		l->v = e;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	e->name = strdup(n);
+	if (!e->name || asprintf(&e->text, "%s - %s - %s\n", n, v, best) < 0) {
+		free(e->name);
+		l->r = -ENOMEM;
+		return;
+	}
+	l->n++;
 }
 
-static int upgradable_pool(struct pkg_ctx *ctx, const char *glob, int *first)
+static int by_walk(const void *a, const void *b)
+{
+	const struct upg_line *x = a, *y = b;
+
+	if (x->walk != y->walk)
+		return x->walk < y->walk ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Write the kept lines in opkg's walk (it reads the lists for this
+ * command). 0 or a negative code (reported). */
+static int upgradable_write(struct pkg_ctx *ctx, struct upg_lines *l)
+{
+	const char **names = malloc((l->n ? l->n : 1) * sizeof(*names));
+	uint64_t *key = malloc((l->n ? l->n : 1) * sizeof(*key));
+	size_t i;
+	int r = l->r;
+
+	if (r == 0 && (!names || !key))
+		r = -ENOMEM;
+	if (r < 0)
+		r = pkg_error(r, "cannot list the upgradable packages");
+	for (i = 0; r == 0 && i < l->n; i++)
+		names[i] = l->v[i].name;
+	if (r == 0 && l->n > 1 &&
+	    (r = opkg_walk_keys(ctx, 1, names, l->n, key)) == 0) {
+		for (i = 0; i < l->n; i++)
+			l->v[i].walk = key[i];
+		qsort(l->v, l->n, sizeof(*l->v), by_walk);
+	}
+	for (i = 0; r == 0 && i < l->n; i++)
+		fputs(l->v[i].text, ctx->out);
+	free(names);
+	free(key);
+	return r;
+}
+
+static void upgradable_free(struct upg_lines *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].text);
+	}
+	free(l->v);
+}
+
+static int upgradable_pool(struct pkg_ctx *ctx, const char *glob,
+			   struct upg_lines *l)
 {
 	Queue q;
 	int i;
@@ -48,8 +132,7 @@ static int upgradable_pool(struct pkg_ctx *ctx, const char *glob, int *first)
 		    solver_vercmp(&ctx->solv, solver_evr(&ctx->solv, best), v) <=
 			    0)
 			continue;
-		upgradable_line(ctx, first, n, v,
-				solver_evr(&ctx->solv, best));
+		upgradable_line(ctx, l, n, v, solver_evr(&ctx->solv, best));
 	}
 	queue_free(&q);
 	return 0;
@@ -61,7 +144,7 @@ struct upgradable {
 	struct feed_rows *rows; /* ctx->conf.nsrcs of them */
 	struct pkg_solver order; /* an empty pool: its version order */
 	int image;		 /* the image's packages are candidates */
-	int first;
+	struct upg_lines lines;
 };
 
 static int upgradable_one(const struct db_pkg *p, void *ud)
@@ -91,14 +174,14 @@ static int upgradable_one(const struct db_pkg *p, void *ud)
 	     (c == 0 && u->ctx->opt.from_rom)))
 		best = p->rom_version;
 	if (best && solver_vercmp(&u->order, best, p->version) > 0)
-		upgradable_line(u->ctx, &u->first, p->name, p->version, best);
+		upgradable_line(u->ctx, &u->lines, p->name, p->version, best);
 	return 0;
 }
 
 static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	struct upgradable u = { .ctx = ctx, .glob = argc > 0 ? argv[0] : NULL,
-				.first = 1 };
+				.lines = { .first = 1 } };
 	Queue all;
 	int r = feed_rows_map_all(ctx, &u.rows);
 
@@ -108,7 +191,7 @@ static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
 		if (!ctx->db)
 			r = session_open_db(ctx, 0);
 		if (r == 0 && (r = session_load_pool(ctx)) == 0)
-			r = upgradable_pool(ctx, u.glob, &u.first);
+			r = upgradable_pool(ctx, u.glob, &u.lines);
 		queue_init(&all);
 		if (r == 0) {
 			solver_all_ids(&ctx->solv, &all);
@@ -124,9 +207,12 @@ static int cmd_list_upgradable(struct pkg_ctx *ctx, int argc, char **argv)
 		solver_release(&u.order);
 	}
 	feed_rows_unmap_all(u.rows, ctx->conf.nsrcs);
+	if (r == 0)
+		r = upgradable_write(ctx, &u.lines);
+	upgradable_free(&u.lines);
 	if (r < 0)
 		return r;
-	cmd_json_end(ctx, u.first);
+	cmd_json_end(ctx, u.lines.first);
 	return 0;
 }
 

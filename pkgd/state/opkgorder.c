@@ -332,3 +332,72 @@ int opkg_order_ranks(struct pkg_ctx *ctx, int with_lists,
 	solver_strset_free(&r.names);
 	return rc;
 }
+
+/* ---- the walk's key of each name ---- */
+
+struct walk_name {
+	const char *name;
+	size_t i;	/* its index in the caller's names */
+	unsigned bucket;
+};
+
+static int by_bucket_name(const void *a, const void *b)
+{
+	const struct walk_name *x = a, *y = b;
+	int r;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	if ((r = strcmp(x->name, y->name)))
+		return r;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+int opkg_walk_keys(struct pkg_ctx *ctx, int with_lists,
+		   const char *const *names, size_t n, uint64_t *key)
+{
+	struct walk_name *w = malloc((n ? n : 1) * sizeof(*w));
+	const char **ask = malloc((n ? n : 1) * sizeof(*ask));
+	uint32_t *rank = malloc((n ? n : 1) * sizeof(*rank));
+	size_t i, j, k = 0, a;
+	int r = 0;
+
+	if (!w || !ask || !rank)
+		r = pkg_error(-ENOMEM, "cannot order the packages");
+	for (i = 0; r == 0 && i < n; i++) {
+		w[i] = (struct walk_name){ names[i], i,
+					   opkg_hash_bucket(names[i]) };
+		key[i] = (uint64_t)w[i].bucket << 32;
+	}
+	if (r == 0 && n > 1)
+		qsort(w, n, sizeof(*w), by_bucket_name);
+	/* the names that share a bucket with another, each once */
+	for (i = 0; r == 0 && i < n; i = j) {
+		int shared = 0;
+		for (j = i + 1; j < n && w[j].bucket == w[i].bucket; j++)
+			shared |= strcmp(w[j].name, w[i].name) != 0;
+		for (; shared && i < j; i++)
+			if (!k || strcmp(ask[k - 1], w[i].name))
+				ask[k++] = w[i].name;
+	}
+	if (r == 0 && k)
+		r = opkg_order_ranks(ctx, with_lists, ask, k, rank);
+	/* w and ask are both in bucket and name order */
+	for (i = 0, a = 0; r == 0 && k && i < n; i++) {
+		struct walk_name at;
+		int c = 1;
+		while (a < k) {
+			at = (struct walk_name){ ask[a], w[i].i,
+						 opkg_hash_bucket(ask[a]) };
+			if ((c = by_bucket_name(&at, &w[i])) >= 0)
+				break;
+			a++;
+		}
+		if (c == 0)
+			key[w[i].i] |= rank[a];
+	}
+	free(w);
+	free(ask);
+	free(rank);
+	return r;
+}

@@ -22,6 +22,14 @@ unsigned opkg_hash_bucket(const char *name);
  * (reported). */
 int opkg_order_ranks(struct pkg_ctx *ctx, int with_lists,
 		     const char *const *names, size_t n, uint32_t *rank);
+/* Each name's place in the walk: key[i] for names[i] (a name may come
+ * more than once) orders them as opkg walks them, its bucket in the high
+ * half and its rank within the bucket in the low one; the ranks are
+ * asked (opkg_order_ranks) only for the names that share a bucket with
+ * another, so that a short list seldom reads anything. 0 or a negative
+ * code (reported). */
+int opkg_walk_keys(struct pkg_ctx *ctx, int with_lists,
+		   const char *const *names, size_t n, uint64_t *key);
 
 /* ---- opkg's own files (opkgfiles.c, opkgstatus.c, opkgimport.c) ---- */
 

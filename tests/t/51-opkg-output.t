@@ -307,6 +307,16 @@ walk_is q-A-depends-lib.out "-A depends 'lib*': 1054 lines in opkg's order" \
 walk_is q-A-whatprovides-lib.out \
 	"-A whatprovides 'lib*': an installed package and its feed entry of another architecture both" \
 	-A whatprovides 'lib*'
+# list-upgradable walks the same way. opkg-lede leaves out 12 kmods that
+# pkg lists (their newer versions depend on a kernel no feed has: opkg's
+# answer depends on the order it checks dependencies in, README) and
+# prints its HOLD/PREFER notices on stdout: the lines both print come in
+# the same order
+run "$OPKG" -o "$W" list-upgradable
+grep -v '^Multiple packages' "$EXP/q-list-upgradable.out" >"$T/lu.exp"
+grep -Fx -f "$T/lu.exp" "$T/out" >"$T/lu.both"
+is "$(wc -l <"$T/lu.both")" 62 "list-upgradable: each of opkg's 62 lines"
+t_ok "... in opkg's order" cmp -s "$T/lu.exp" "$T/lu.both"
 # an order cache that does not check is read past: the list is read again
 # and the cache written anew
 for c in "$W"/tmp/pkg-cache/*.order; do
