@@ -6,6 +6,7 @@
  * (set_arch_policy), so that of two packages with the same name and
  * version libsolv itself picks the higher-priority arch, as opkg does.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -522,35 +523,52 @@ void solver_deps_names(const struct pkg_solver *s, Id p, Id key, Queue *out)
 	queue_free(&q);
 }
 
-static int has_revision(const char *v)
+/* v as solver_vercmp compares it, read as opkg's parse_version reads
+ * it: leading blanks skipped; with a ':' anywhere, the epoch is
+ * strtoul's number of what comes before (0 for "a5:5") and the version
+ * what follows the first ':'; the revision follows the last '-' of
+ * that, and a missing or empty one ("1.0-") is "0", as is an empty
+ * version. *tmp is what to free. */
+static const char *evr_opkg(const char *v, char **tmp)
 {
-	const char *c = strchr(v, ':');
+	const char *colon, *rest, *dash;
+	char epoch[32] = "";
+	int empty;
 
-	return strchr(c ? c + 1 : v, '-') != NULL;
+	*tmp = NULL;
+	while (isspace((unsigned char)*v))
+		v++;
+	colon = strchr(v, ':');
+	rest = colon ? colon + 1 : v;
+	dash = strrchr(rest, '-');
+	empty = dash ? dash == rest : !*rest;
+	if (!colon && dash && dash[1] && !empty)
+		return v;
+	if (colon)
+		snprintf(epoch, sizeof(epoch), "%lu:", strtoul(v, NULL, 10));
+	/* an empty version or revision is "0" to opkg's verrevcmp, not to
+	 * libsolv's */
+	if (asprintf(tmp, "%s%s%s%s", epoch, empty ? "0" : "", rest,
+		     !dash ? "-0" : dash[1] ? "" : "0") < 0) {
+		*tmp = NULL;
+		return v;
+	}
+	return *tmp;
 }
 
 /* libsolv sorts "1.0" before "1.0-0"; opkg reads a missing revision as
  * "" which equals "0". Every version without one is compared as
  * "<version>-0", whatever the other side: a fixed mapping keeps the order
  * transitive (adding "-0" only when the other side had a revision did
- * not: fuzz_vercmp found "-1:" < "1" < "21[0-1" < "-1:"). */
+ * not: fuzz_vercmp found "-1:" < "1" < "21[0-1" < "-1:"). An empty
+ * revision ("1.0-") is "0" too, as opkg has it equal "1.0". */
 int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b)
 {
-	char *ta = NULL, *tb = NULL;
+	char *ta, *tb;
 	int r;
 
-	if (!has_revision(a)) {
-		if (asprintf(&ta, "%s-0", a) < 0)
-			ta = NULL;
-		else
-			a = ta;
-	}
-	if (!has_revision(b)) {
-		if (asprintf(&tb, "%s-0", b) < 0)
-			tb = NULL;
-		else
-			b = tb;
-	}
+	a = evr_opkg(a, &ta);
+	b = evr_opkg(b, &tb);
 	r = pool_evrcmp_str(s->pool, a, b, EVRCMP_COMPARE);
 	free(ta);
 	free(tb);

@@ -80,13 +80,17 @@ static int ref_verrevcmp(const char *val, const char *ref)
 	return 0;
 }
 
-/* opkg's parse_version + pkg_compare_versions. */
+/* opkg's parse_version (leading blanks skipped) + pkg_compare_versions. */
 static int ref_vercmp(const char *a, const char *b)
 {
 	char *va = strdup(a), *vb = strdup(b), *ua = va, *ub = vb, *ra, *rb;
 	unsigned long ea = 0, eb = 0;
 	int r;
 
+	while (isspace((unsigned char)*ua))
+		ua++;
+	while (isspace((unsigned char)*ub))
+		ub++;
 	if (strchr(ua, ':')) {
 		ea = strtoul(ua, NULL, 10);
 		ua = strchr(ua, ':') + 1;
@@ -283,6 +287,18 @@ static void test_vercmp_table(void **state)
 		{ "1.0+", "1.0", 1 },
 		{ "1.01", "1.1", 0 },
 		{ "20150609-3", "20150609-10", -1 },
+		/* read as opkg's parse_version reads them (opkg-lede's own
+		 * compare-versions gave each of these) */
+		{ "1.0-", "1.0", 0 },	/* an empty revision is "0" */
+		{ "1.0-", "1.0-0", 0 },
+		{ "1.0--", "1.0", 1 },	/* version "1.0-", revision "" */
+		{ "-", "0", 0 },	/* an empty version is "0" too */
+		{ ":", "0", 0 },
+		{ "a5:5", "5", 0 },	/* epoch strtoul("a5") = 0 */
+		{ ":23", "0:23", 0 },
+		{ "16.:7", "16:7", 0 },	/* epoch 16, version "7" */
+		{ "2:1.0", "10.:1.0", -1 },
+		{ " 1.0", "1.0", 0 },	/* leading blanks skipped */
 	};
 	struct pkg_solver s;
 	size_t i;
