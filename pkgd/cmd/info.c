@@ -6,6 +6,7 @@
  * status prints as it reads, by name.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -788,29 +789,9 @@ static const struct held_entry *held_last_twin(struct info_ctx *ic,
 	return last;
 }
 
-static int held_walk_keys(struct info_ctx *ic)
-{
-	const char **names = malloc(ic->nheld * sizeof(*names));
-	uint64_t *key = malloc(ic->nheld * sizeof(*key));
-	size_t i;
-	int r = names && key ? 0
-			     : pkg_error(-ENOMEM, "cannot order the packages");
-
-	for (i = 0; r == 0 && i < ic->nheld; i++)
-		names[i] = ic->held[i].name;
-	if (r == 0)
-		r = opkg_walk_keys(ic->ctx, 1, names, ic->nheld, key);
-	for (i = 0; r == 0 && i < ic->nheld; i++)
-		ic->held[i].walk = key[i];
-	free(names);
-	free(key);
-	return r;
-}
-
 /* Write the held stanzas to out in opkg's walk: its buckets, within one
- * the order names entered its table (the lists' then the status's for
- * info; the status's alone for status, for which opkg reads no list),
- * a name's entries in the order it read them. 0 or a negative code
+ * the order names entered its table (the lists', then the status's), a
+ * name's entries in the order it read them. 0 or a negative code
  * (reported). */
 static int held_write(struct info_ctx *ic, FILE *out)
 {
@@ -818,7 +799,9 @@ static int held_write(struct info_ctx *ic, FILE *out)
 	int r = 0;
 
 	if (n > 1)
-		r = held_walk_keys(ic);
+		r = opkg_walk_keys(ic->ctx, 1, ic->held, n, sizeof(*ic->held),
+				   offsetof(struct held_entry, name),
+				   offsetof(struct held_entry, walk));
 	/* an entry ends where the next one printed starts */
 	for (i = 0; i < n; i++)
 		ic->held[i].len = (i + 1 < n ? ic->held[i + 1].off

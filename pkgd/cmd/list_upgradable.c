@@ -13,6 +13,7 @@
  * pool's best candidate is. Without a feed's rows cache, the pool.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,27 +78,18 @@ static int by_walk(const void *a, const void *b)
  * command). 0 or a negative code (reported). */
 static int upgradable_write(struct pkg_ctx *ctx, struct upg_lines *l)
 {
-	const char **names = malloc((l->n ? l->n : 1) * sizeof(*names));
-	uint64_t *key = malloc((l->n ? l->n : 1) * sizeof(*key));
 	size_t i;
-	int r = l->r;
+	int r = l->r < 0 ? pkg_error(l->r, "cannot list the upgradable "
+					     "packages")
+			 : 0;
 
-	if (r == 0 && (!names || !key))
-		r = -ENOMEM;
-	if (r < 0)
-		r = pkg_error(r, "cannot list the upgradable packages");
-	for (i = 0; r == 0 && i < l->n; i++)
-		names[i] = l->v[i].name;
 	if (r == 0 && l->n > 1 &&
-	    (r = opkg_walk_keys(ctx, 1, names, l->n, key)) == 0) {
-		for (i = 0; i < l->n; i++)
-			l->v[i].walk = key[i];
+	    (r = opkg_walk_keys(ctx, 1, l->v, l->n, sizeof(*l->v),
+				offsetof(struct upg_line, name),
+				offsetof(struct upg_line, walk))) == 0)
 		qsort(l->v, l->n, sizeof(*l->v), by_walk);
-	}
 	for (i = 0; r == 0 && i < l->n; i++)
 		fputs(l->v[i].text, ctx->out);
-	free(names);
-	free(key);
 	return r;
 }
 

@@ -4,34 +4,33 @@
  * the packages scanned are the installed ones, or all with -A.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 
-/* A package's place in opkg's walk (state/opkgorder.c): its name's
- * bucket, then the rank of its name in the bucket (a name opkg never
- * met last, by name), then, for one name, the feeds' packages before
- * the installed one opkg adds after them (by id: the feeds' order). */
+/* A package's place in opkg's walk (state/opkgorder.c, opkg_walk_keys:
+ * its name's bucket, then the rank of its name in the bucket, a name
+ * opkg never met last, by name), then, for one name, the feeds'
+ * packages before the installed one opkg adds after them (by id: the
+ * feeds' order). */
 struct walk_key {
+	const char *name;
+	uint64_t walk;
 	Id p;
-	unsigned bucket;
-	uint32_t rank;
 	int installed;
 };
 
-static int by_walk(const void *a, const void *b, void *ud)
+static int by_walk(const void *a, const void *b)
 {
 	const struct walk_key *x = a, *y = b;
-	const struct pkg_solver *s = ud;
 	int r;
 
-	if (x->bucket != y->bucket)
-		return x->bucket < y->bucket ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	if ((r = strcmp(solver_name(s, x->p), solver_name(s, y->p))))
+	if (x->walk != y->walk)
+		return x->walk < y->walk ? -1 : 1;
+	if ((r = strcmp(x->name, y->name)))
 		return r;
 	if (x->installed != y->installed)
 		return x->installed - y->installed;
@@ -54,37 +53,25 @@ static int walk_unique(struct pkg_ctx *ctx, Queue *q)
 {
 	const struct pkg_solver *s = &ctx->solv;
 	struct walk_key *k;
-	const char **names;
-	uint32_t *rank;
 	int i, j, r;
 
 	if (q->count < 2)
 		return 0; /* (an empty queue's elements may be NULL) */
-	k = malloc((size_t)q->count * sizeof(*k));
-	names = malloc((size_t)q->count * sizeof(*names));
-	rank = malloc((size_t)q->count * sizeof(*rank));
-	if (!k || !names || !rank) {
-		free(k);
-		free(names);
-		free(rank);
+	if (!(k = malloc((size_t)q->count * sizeof(*k))))
 		return pkg_error(-ENOMEM, "cannot order the packages");
-	}
 	for (i = 0; i < q->count; i++)
-		names[i] = solver_name(s, q->elements[i]);
-	r = opkg_order_ranks(ctx, 1, names, (size_t)q->count, rank);
-	for (i = 0; r == 0 && i < q->count; i++) {
-		k[i].p = q->elements[i];
-		k[i].bucket = opkg_hash_bucket(names[i]);
-		k[i].rank = rank[i];
-		k[i].installed = solver_is_installed(s, k[i].p);
-	}
-	free(names);
-	free(rank);
+		k[i] = (struct walk_key){ solver_name(s, q->elements[i]), 0,
+					  q->elements[i],
+					  solver_is_installed(s,
+							      q->elements[i]) };
+	r = opkg_walk_keys(ctx, 1, k, (size_t)q->count, sizeof(*k),
+			   offsetof(struct walk_key, name),
+			   offsetof(struct walk_key, walk));
 	if (r < 0) {
 		free(k);
 		return r;
 	}
-	qsort_r(k, (size_t)q->count, sizeof(*k), by_walk, (void *)s);
+	qsort(k, (size_t)q->count, sizeof(*k), by_walk);
 	for (i = j = 0; i < q->count; i++) {
 		Id a = k[i].p, b = j ? q->elements[j - 1] : 0;
 		if (b && !strcmp(solver_name(s, a), solver_name(s, b)) &&

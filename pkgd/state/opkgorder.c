@@ -22,6 +22,7 @@
  * Layout: "pkgordr1", the names each ended by a NUL byte, "pkgordr1".
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -335,68 +336,64 @@ int opkg_order_ranks(struct pkg_ctx *ctx, int with_lists,
 
 /* ---- the walk's key of each name ---- */
 
-struct walk_name {
-	const char *name;
-	size_t i;	/* its index in the caller's names */
-	unsigned bucket;
-};
-
-static int by_bucket_name(const void *a, const void *b)
+static const char *record_name(const void *base, size_t size, size_t i,
+			       size_t name_at)
 {
-	const struct walk_name *x = a, *y = b;
-	int r;
+	const char *name;
 
-	if (x->bucket != y->bucket)
-		return x->bucket < y->bucket ? -1 : 1;
-	if ((r = strcmp(x->name, y->name)))
-		return r;
-	return (x->i > y->i) - (x->i < y->i);
+	memcpy(&name, (const char *)base + i * size + name_at, sizeof(name));
+	return name;
 }
 
-int opkg_walk_keys(struct pkg_ctx *ctx, int with_lists,
-		   const char *const *names, size_t n, uint64_t *key)
+/* Where record i's key is (copied in and out: no alignment assumed). */
+static void *record_key(void *base, size_t size, size_t i, size_t key_at)
 {
-	struct walk_name *w = malloc((n ? n : 1) * sizeof(*w));
+	return (char *)base + i * size + key_at;
+}
+
+int opkg_walk_keys(struct pkg_ctx *ctx, int with_lists, void *base, size_t n,
+		   size_t size, size_t name_at, size_t key_at)
+{
+	/* per bucket: its first name, and whether another name shares it */
+	const char **first = calloc(OPKG_HASH_BUCKETS, sizeof(*first));
+	unsigned char *shared = calloc(OPKG_HASH_BUCKETS, 1);
 	const char **ask = malloc((n ? n : 1) * sizeof(*ask));
 	uint32_t *rank = malloc((n ? n : 1) * sizeof(*rank));
-	size_t i, j, k = 0, a;
-	int r = 0;
+	size_t i, k = 0;
+	uint64_t key;
+	unsigned b;
+	int r = first && shared && ask && rank
+			? 0
+			: pkg_error(-ENOMEM, "cannot order the packages");
 
-	if (!w || !ask || !rank)
-		r = pkg_error(-ENOMEM, "cannot order the packages");
 	for (i = 0; r == 0 && i < n; i++) {
-		w[i] = (struct walk_name){ names[i], i,
-					   opkg_hash_bucket(names[i]) };
-		key[i] = (uint64_t)w[i].bucket << 32;
+		const char *name = record_name(base, size, i, name_at);
+		b = opkg_hash_bucket(name);
+		key = (uint64_t)b << 32;
+		memcpy(record_key(base, size, i, key_at), &key, sizeof(key));
+		if (!first[b])
+			first[b] = name;
+		else if (strcmp(first[b], name))
+			shared[b] = 1;
 	}
-	if (r == 0 && n > 1)
-		qsort(w, n, sizeof(*w), by_bucket_name);
-	/* the names that share a bucket with another, each once */
-	for (i = 0; r == 0 && i < n; i = j) {
-		int shared = 0;
-		for (j = i + 1; j < n && w[j].bucket == w[i].bucket; j++)
-			shared |= strcmp(w[j].name, w[i].name) != 0;
-		for (; shared && i < j; i++)
-			if (!k || strcmp(ask[k - 1], w[i].name))
-				ask[k++] = w[i].name;
+	/* the ranks of the names in a shared bucket (a name asked twice
+	 * is one to opkg_order_ranks), then given back in the same walk */
+	for (i = 0; r == 0 && i < n; i++) {
+		memcpy(&key, record_key(base, size, i, key_at), sizeof(key));
+		if (shared[key >> 32])
+			ask[k++] = record_name(base, size, i, name_at);
 	}
 	if (r == 0 && k)
 		r = opkg_order_ranks(ctx, with_lists, ask, k, rank);
-	/* w and ask are both in bucket and name order */
-	for (i = 0, a = 0; r == 0 && k && i < n; i++) {
-		struct walk_name at;
-		int c = 1;
-		while (a < k) {
-			at = (struct walk_name){ ask[a], w[i].i,
-						 opkg_hash_bucket(ask[a]) };
-			if ((c = by_bucket_name(&at, &w[i])) >= 0)
-				break;
-			a++;
-		}
-		if (c == 0)
-			key[w[i].i] |= rank[a];
+	for (i = 0, k = 0; r == 0 && i < n; i++) {
+		memcpy(&key, record_key(base, size, i, key_at), sizeof(key));
+		if (!shared[key >> 32])
+			continue;
+		key |= rank[k++];
+		memcpy(record_key(base, size, i, key_at), &key, sizeof(key));
 	}
-	free(w);
+	free(first);
+	free(shared);
 	free(ask);
 	free(rank);
 	return r;

@@ -22,14 +22,16 @@ unsigned opkg_hash_bucket(const char *name);
  * (reported). */
 int opkg_order_ranks(struct pkg_ctx *ctx, int with_lists,
 		     const char *const *names, size_t n, uint32_t *rank);
-/* Each name's place in the walk: key[i] for names[i] (a name may come
- * more than once) orders them as opkg walks them, its bucket in the high
- * half and its rank within the bucket in the low one; the ranks are
- * asked (opkg_order_ranks) only for the names that share a bucket with
+/* Each record's place in the walk: n records of size bytes from base,
+ * each with a name (const char *, name_at bytes in) and a key (uint64_t,
+ * key_at bytes in) set here, so that the keys order the records as opkg
+ * walks their names (a name may come more than once): the bucket in the
+ * high half, the rank within it in the low one. The ranks are asked
+ * (opkg_order_ranks) only for the names that share a bucket with
  * another, so that a short list seldom reads anything. 0 or a negative
  * code (reported). */
-int opkg_walk_keys(struct pkg_ctx *ctx, int with_lists,
-		   const char *const *names, size_t n, uint64_t *key);
+int opkg_walk_keys(struct pkg_ctx *ctx, int with_lists, void *base, size_t n,
+		   size_t size, size_t name_at, size_t key_at);
 
 /* ---- opkg's own files (opkgfiles.c, opkgstatus.c, opkgimport.c) ---- */
 
