@@ -523,6 +523,74 @@ void solver_deps_names(const struct pkg_solver *s, Id p, Id key, Queue *out)
 	queue_free(&q);
 }
 
+/* The alternatives of dep in the order its text gives them (a REL_OR's
+ * left side first), each once into q. */
+static void alts_of_dep(Pool *pool, Id dep, Queue *q)
+{
+	Reldep *rd;
+
+	while (ISRELDEP(dep) && (rd = GETRELDEP(pool, dep))->flags == REL_OR) {
+		alts_of_dep(pool, rd->name, q);
+		dep = rd->evr;
+	}
+	queue_push(q, dep);
+}
+
+/* An alternative's name: a relation's, down to the string. */
+static Id alt_name(Pool *pool, Id dep)
+{
+	while (ISRELDEP(dep))
+		dep = GETRELDEP(pool, dep)->name;
+	return dep;
+}
+
+static int alt_marked(Pool *pool, Id dep, const unsigned char *marked,
+		      int nmarked)
+{
+	Id n = alt_name(pool, dep);
+
+	return n > 0 && n < nmarked && marked[n];
+}
+
+int solver_first_marked(const struct pkg_solver *s, Id p, Id key,
+			const unsigned char *marked, int nmarked, char **hit)
+{
+	Pool *pool = s->pool;
+	struct strbuf b = { NULL, 0, 0, 0 };
+	Queue q, alts;
+	int i, k, hits = 0, found = 0;
+
+	*hit = NULL;
+	queue_init(&q);
+	queue_init(&alts);
+	solver_list_shown(pool, sv(s, p), key, &q);
+	for (i = 0; i < q.count && hits < 2; i++) {
+		queue_empty(&alts);
+		alts_of_dep(pool, q.elements[i], &alts);
+		for (k = 0; k < alts.count; k++)
+			hits += alt_marked(pool, alts.elements[k], marked,
+					   nmarked);
+	}
+	/* one mention: the pool's order hits the same entry as the text's */
+	if (hits > 1 && (key == SOLVABLE_REQUIRES || key == SOLVABLE_PROVIDES))
+		as_written(s, sv(s, p), key, &q);
+	for (i = 0; hits && i < q.count && !found; i++) {
+		queue_empty(&alts);
+		alts_of_dep(pool, q.elements[i], &alts);
+		for (k = 0; k < alts.count && !found; k++)
+			if ((found = alt_marked(pool, alts.elements[k], marked,
+						nmarked)))
+				dep_print(pool, alts.elements[k], &b);
+	}
+	queue_free(&q);
+	queue_free(&alts);
+	if (!found)
+		return 0;
+	if (!(*hit = strbuf_take(&b)))
+		return -ENOMEM;
+	return 1;
+}
+
 /* v as solver_vercmp compares it, read as opkg's parse_version reads
  * it: leading blanks skipped; with a ':' anywhere, the epoch is
  * strtoul's number of what comes before (0 for "a5:5") and the version

@@ -124,6 +124,13 @@ char *solver_deps_str_as(const struct pkg_solver *s, Id p, Id key,
  * alternative's: what splitting it at ',' and '|' gives), into out, read
  * off the dependency ids: no text made. */
 void solver_deps_names(const struct pkg_solver *s, Id p, Id key, Queue *out);
+/* The first alternative of p's key list, in the order written, whose
+ * name (string id n) has marked[n] set (n < nmarked), printed as in
+ * solver_deps_str ("name (>= 1)") into *hit: 1, 0 when none names one
+ * (*hit NULL), -ENOMEM. The written order is looked up only when two
+ * mentions are marked (one gives the same hit in any order). */
+int solver_first_marked(const struct pkg_solver *s, Id p, Id key,
+			const unsigned char *marked, int nmarked, char **hit);
 /* opkg-style version comparison (Debian order): <0, 0, >0. */
 int solver_vercmp(const struct pkg_solver *s, const char *a, const char *b);
 /* Two versions compared as the pool compares its packages' when it picks

@@ -141,6 +141,12 @@ int list_run(struct pkg_ctx *ctx, const char *glob, int use_desc);
  * (status 0, with a pool) the available ones. 0 or a negative code. */
 int info_run(struct pkg_ctx *ctx, int argc, char **argv, int status);
 
+/* depends GLOB as opkg prints it, from the status file or database
+ * (and with -A the feeds' rows caches, each entry's stanza read) in
+ * info's walk, no pool loaded: 0, 1 when a feed with a list has no rows
+ * cache (the caller loads the pool), or a negative code (reported). */
+int depends_run(struct pkg_ctx *ctx, const char *glob);
+
 /* ---- dependency queries: depends and what* (query.c) ---- */
 
 /* The packages in scope (installed; all with -A), in the order opkg

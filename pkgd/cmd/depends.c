@@ -1,20 +1,33 @@
 /*
  * depends [-A] GLOB...: what packages depend on, in opkg's format
- * (installed packages; all with -A).
+ * (installed packages; all with -A). Read as info reads the packages
+ * (depends_run, info.c: the status, the feeds' rows caches, each match's
+ * stanza); the pool only when a feed has no rows cache yet, whose run
+ * writes them.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 
-static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
+/* The pool's answer for globs: the same blocks, Depends and Pre-Depends
+ * as the pool holds them. */
+static int depends_pool(struct pkg_ctx *ctx, int argc, char **argv)
 {
 	Queue q;
 	int k, i, r;
 
-	if (argc < 1)
-		return pkg_error_plain(-PKGE_USAGE, "depends: name a package");
+	/* the installed packages from the status file when there is no
+	 * database, as main's CMD_POOL would have them */
+	ctx->pool_from_status = !ctx->db;
+	if ((r = session_load_pool(ctx)) < 0)
+		return r;
 	queue_init(&q);
+	if (ctx->opt.all) { /* the next run reads the rows caches */
+		solver_all_ids(&ctx->solv, &q);
+		feed_rows_write_missing(ctx, &q);
+		queue_empty(&q);
+	}
 	if ((r = query_scope_matching(ctx, &q, argc, argv)) < 0) {
 		queue_free(&q);
 		return r;
@@ -41,8 +54,23 @@ static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_depends(struct pkg_ctx *ctx, int argc, char **argv)
+{
+	int k, r;
+
+	if (argc < 1)
+		return pkg_error_plain(-PKGE_USAGE, "depends: name a package");
+	/* opkg answers glob by glob: a package two globs match is shown
+	 * twice */
+	for (k = 0; k < argc; k++)
+		if ((r = depends_run(ctx, argv[k])) != 0)
+			return r < 0 ? r : depends_pool(ctx, argc - k, argv + k);
+	return 0;
+}
+
 const struct pkg_cmd cmd_depends_desc = {
 	"depends", "[-A] GLOB...", "list what packages depend on",
-	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_POOL | CMD_SCOPE | CMD_NAMES |
-		CMD_STATUS_READ, cmd_depends
+	CMD_OPKG | CMD_DB | CMD_DB_PKGS | CMD_DB_STATUS | CMD_SCOPE |
+		CMD_NAMES | CMD_STATUS_READ,
+	cmd_depends
 };

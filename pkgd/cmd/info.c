@@ -5,6 +5,7 @@
  * printed into a buffer first, and the buffer written in that order;
  * status prints as it reads, by name.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -169,6 +170,7 @@ struct info_ctx {
 	struct pkg_ctx *ctx;
 	const char *glob;
 	int is_status;
+	int depends;	/* depends_run: each package's Depends alone */
 	int first;
 	int found;
 	/* Without a pool (feed_rows_map_all): each configured feed's rows cache
@@ -396,7 +398,11 @@ static int collect_one(const struct db_pkg *p, void *ud)
 	    !strcmp(p->state, "removed"))
 		return 0;
 	ic->found = 1;
-	return shown_add(ic, p, opkg_status_stanza(ic->ctx, p)) < 0;
+	/* depends: the control text the pool would read (the status
+	 * file's stanza, without a database) */
+	return shown_add(ic, p, ic->depends ? strdup(p->control)
+					    : opkg_status_stanza(ic->ctx, p)) <
+	       0;
 }
 
 static int collect_read_one(const struct db_pkg *p, const char *conffiles,
@@ -407,8 +413,92 @@ static int collect_read_one(const struct db_pkg *p, const char *conffiles,
 	if (!pkg_glob_match(ic->ctx, ic->glob, p->name))
 		return 0;
 	ic->found = 1;
-	return shown_add(ic, p, opkg_status_stanza_read(p, conffiles,
-							order)) < 0;
+	return shown_add(ic, p,
+			 ic->depends ? strdup(p->control)
+				     : opkg_status_stanza_read(p, conffiles,
+							       order)) < 0;
+}
+
+/* One Depends entry (end: its ',' or NUL) as opkg-lede prints it
+ * (pkg_depend_str) after its parseDepends read it: the entry cut at
+ * each '|' (empty pieces dropped), a piece's name its first word (split
+ * at blanks alone: "c(<< 2)" is the name "c(<<"); when the rest starts
+ * right after one blank with '(', the text up to ')' is the constraint,
+ * its operator read as opkg reads it and printed as constraint_to_str
+ * gives it ("<<" is "< ", "<" and "<=" are "<= ", ">>" is "> ", ">" and
+ * ">=" are ">= ", "=" is "= ", none is ""), its version trimmed;
+ * anything after is not read ("x (>= 1) (<< 2)" is "x (>= 1)").
+ * Pieces joined by " | ". An entry with no name prints nothing (opkg
+ * would fail on it). */
+static void dep_entry_print(FILE *out, const char *s, const char *end)
+{
+	static const struct {
+		const char *text, *shown;
+	} ops[] = { { "<<", "< " }, { "<=", "<= " }, { ">=", ">= " },
+		    { ">>", "> " }, { "=", "= " },   { "<", "<= " },
+		    { ">", ">= " } };
+	char *item = strndup(s, (size_t)(end - s)), *alt, *name, *rest, *v;
+	char *save_alt = NULL, *save;
+	size_t k, n;
+	int i = 0;
+
+	if (!item)
+		return;
+	for (alt = strtok_r(item, "|", &save_alt); alt;
+	     alt = strtok_r(NULL, "|", &save_alt)) {
+		save = NULL;
+		if (!(name = strtok_r(alt, " ", &save)))
+			continue;
+		rest = strtok_r(NULL, "\n", &save);
+		fputs(i++ ? " | " : "\t", out);
+		fputs(name, out);
+		if (!rest || *rest != '(' ||
+		    !(v = strtok_r(rest + 1, ")", &save)))
+			continue;
+		for (k = 0; k < sizeof(ops) / sizeof(*ops); k++)
+			if (!strncmp(v, ops[k].text, strlen(ops[k].text)))
+				break;
+		if (k < sizeof(ops) / sizeof(*ops))
+			v += strlen(ops[k].text);
+		while (isspace((unsigned char)*v))
+			v++;
+		for (n = strlen(v); n && isspace((unsigned char)v[n - 1]); n--)
+			;
+		fputs(" (", out);
+		if (k < sizeof(ops) / sizeof(*ops))
+			fputs(ops[k].shown, out);
+		fwrite(v, 1, n, out);
+		fputc(')', out);
+	}
+	if (i)
+		fputc('\n', out);
+	free(item);
+}
+
+/* A package as opkg's depends prints it: "NAME depends on:", then each
+ * entry of the stanza's Depends (not Pre-Depends: opkg prints DEPEND
+ * entries alone), a tab before each. */
+static void depends_of(FILE *out, const char *name,
+		       const struct ctl_stanza *st)
+{
+	const char *v = st ? ctl_get(st, "Depends") : NULL, *e;
+
+	fputs(name, out);
+	fputs(" depends on:\n", out);
+	for (; v && *v; v = *e ? e + 1 : e) {
+		e = v + strcspn(v, ",");
+		dep_entry_print(out, v, e);
+	}
+}
+
+/* ...from a stanza's text */
+static void depends_block(FILE *out, const char *name, const char *text)
+{
+	struct ctl_stanza st = { 0 };
+	int ok = text && ctl_parse_one(text, strlen(text), &st) == 0;
+
+	depends_of(out, name, ok ? &st : NULL);
+	ctl_stanza_release(&st);
 }
 
 /* Print the packages collect_one kept, each with its feed entry. */
@@ -421,6 +511,11 @@ static void shown_print(struct info_ctx *ic)
 		if (hold_mark(ic, e->name, e->twin ? e->twin_feed : HELD_LAST,
 			      e->twin_pos) < 0)
 			return;
+		if (ic->depends) { /* opkg keeps the feed entry's lists */
+			depends_block(ic->ctx->out, e->name,
+				      e->twin ? e->twin : e->stanza);
+			continue;
+		}
 		info_installed(ic, e->stanza, e->twin);
 		e->stanza = e->twin = NULL;
 	}
@@ -604,6 +699,12 @@ static void info_feed(struct info_ctx *ic, const char *text)
 		     ctl_get(&st, "Version") ? ctl_get(&st, "Version") : "",
 		     stanza_arch(&st)) < 0)
 		ic->held[ic->nheld - 1].dup_key = NULL;
+	if (ic->depends) {
+		const char *name = ctl_get(&st, "Package");
+		depends_of(ctx->out, name ? name : "", &st);
+		ctl_stanza_release(&st);
+		return;
+	}
 	for (i = 0; info_order[i]; i++) {
 		const char *f = info_order[i], *v = ctl_get(&st, f);
 		char *dup = NULL;
@@ -628,19 +729,44 @@ static void info_feed(struct info_ctx *ic, const char *text)
 	ctl_stanza_release(&st);
 }
 
+static int shown_cmp(const void *a, const void *b)
+{
+	const struct shown_pkg *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* The installed packages shown, by name, once all are in (shown_same
+ * searches them; the output's order is held_write's). */
+static void shown_sort(struct info_ctx *ic)
+{
+	if (ic->nshown > 1)
+		qsort(ic->shown, ic->nshown, sizeof(*ic->shown), shown_cmp);
+}
+
 /* Is a feed entry of name, version and arch (NULL: ask text, the
- * entry's stanza) an installed package info has shown? */
+ * entry's stanza) an installed package info has shown? ic->shown is
+ * sorted by name (shown_sort): 9,263 entries of `depends -A '*'` each
+ * compared with 153 names were 8% of its time. */
 static int shown_same(const struct info_ctx *ic, const char *name,
 		      const char *version, const char *arch, const char *text)
 {
 	struct ctl_stanza st = { 0 };
-	size_t i;
+	size_t i, lo = 0, hi = ic->nshown;
 	int same = 0;
 
-	for (i = 0; !same && i < ic->nshown; i++) {
+	while (lo < hi) { /* the first not before name */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(ic->shown[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; !same && i < ic->nshown && !strcmp(ic->shown[i].name,
+							   name);
+	     i++) {
 		const struct shown_pkg *e = &ic->shown[i];
-		if (!e->counts || strcmp(e->name, name) ||
-		    strcmp(e->version, version))
+		if (!e->counts || strcmp(e->version, version))
 			continue;
 		if (!arch) {
 			if (ctl_parse_one(text, strlen(text), &st) < 0)
@@ -931,6 +1057,7 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 		r = ctx->db ? db_pkg_each(ctx->db, collect_one, &ic)
 			    : opkg_status_full_each(ctx, collect_read_one,
 						    &ic);
+		shown_sort(&ic);
 		if (r >= 0 && ic.r == 0 && (r = twins_read(&ic)) == 0)
 			shown_print(&ic);
 	} else if (r >= 0) {
@@ -944,6 +1071,7 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 	else if (r >= 0 && feeds && ic.rows)
 		r = info_available_rows(&ic);
 	else if (r >= 0 && feeds) {
+		shown_sort(&ic);
 		info_available(&ic, &all);
 		feed_rows_write_missing(ctx, &all);
 	}
@@ -957,6 +1085,71 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 			r = held_write(&ic, real);
 	}
 	queue_free(&all);
+	info_ctx_release(&ic);
+	return r < 0 ? r : 0;
+}
+
+/* Do more than limit feed entries match the glob? */
+static int rows_match_over(const struct info_ctx *ic, size_t limit)
+{
+	struct pkg_ctx *ctx = ic->ctx;
+	size_t i, j, n = 0;
+
+	if (!arg_has_glob(ic->glob) && !ctx->opt.nocase)
+		return 0; /* a name: a few entries, found by binary search */
+	for (i = 0; i < ic->nfeeds; i++)
+		for (j = 0; j < ic->rows[i].n; j++)
+			if (pkg_glob_match(ctx, ic->glob,
+					   feed_rows_name(&ic->rows[i], j)) &&
+			    ++n > limit)
+				return 1;
+	return 0;
+}
+
+/* Past this many feed entries `depends -A GLOB` loads the pool: reading
+ * each one's stanza costs some 5 us, the pool 8 to 10 ms in all (on the
+ * 19.07.1 feeds 'kmod-*', 737 entries, is as fast either way; '*',
+ * 9,263, took 53 ms and 6.1 MB read, 35 ms and 5.2 MB from the pool). */
+#define DEPENDS_READ_MAX 1000
+
+int depends_run(struct pkg_ctx *ctx, const char *glob)
+{
+	struct info_ctx ic = { .ctx = ctx, .glob = glob, .first = 1,
+			       .depends = 1 };
+	cookie_io_functions_t io = { .write = hold_write };
+	FILE *real = ctx->out;
+	int r = 0;
+
+	if (ctx->opt.all) {
+		if ((r = feed_rows_map_all(ctx, &ic.rows)) <= 0)
+			return r < 0 ? r : 1; /* a feed without rows: the pool */
+		ic.nfeeds = ctx->conf.nsrcs;
+		if (rows_match_over(&ic, DEPENDS_READ_MAX)) {
+			info_ctx_release(&ic);
+			return 1;
+		}
+	}
+	if (!(ic.hold = fopencookie(&ic.buf, "w", io))) {
+		info_ctx_release(&ic);
+		return pkg_error(-ENOMEM, "cannot show the dependencies");
+	}
+	ctx->out = ic.hold;
+	r = ctx->db ? db_pkg_each(ctx->db, collect_one, &ic)
+		    : opkg_status_full_each(ctx, collect_read_one, &ic);
+	shown_sort(&ic);
+	if (r >= 0 && ic.r == 0 && ic.rows)
+		r = twins_read(&ic);
+	if (r >= 0 && ic.r == 0)
+		shown_print(&ic);
+	if (r >= 0 && ic.r == 0 && ic.rows)
+		r = info_available_rows(&ic);
+	if (r >= 0 && ic.r < 0)
+		r = pkg_error(ic.r, "cannot show the dependencies");
+	ctx->out = real;
+	if (fclose(ic.hold) != 0 && r >= 0)
+		r = pkg_error(-ENOMEM, "cannot show the dependencies");
+	if (r >= 0)
+		r = held_write(&ic, real);
 	info_ctx_release(&ic);
 	return r < 0 ? r : 0;
 }

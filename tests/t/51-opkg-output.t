@@ -342,6 +342,11 @@ walk_is q-info-lib.out \
 	info 'lib*'
 rm -f "$W"/tmp/pkg-cache/*.rows
 walk_is q-info-lib.out "info 'lib*' from the pool: the same" info 'lib*'
+# depends reads the rows and each match's stanza (depends_run), or the
+# pool when a feed has no rows cache
+rm -f "$W"/tmp/pkg-cache/*.rows
+walk_is q-A-depends-lib.out "-A depends 'lib*' from the pool: the same" \
+	-A depends 'lib*'
 # opkg keeps one package per name, version and architecture: a feed
 # listed twice shows each of its entries once (2 Package lines, not 3)
 echo "src/gz base2 file://$F23/feeds/base" >>"$W/etc/opkg.conf"
@@ -349,5 +354,82 @@ run "$OPKG" -o "$W" update
 walk_is q-twofeeds-info-dnsmasq.out \
 	"info 'dnsmasq*' with the base feed twice: each entry once, as opkg" \
 	info 'dnsmasq*'
+
+# ---- depends: each Depends entry as opkg-lede reads and prints it ---------
+# opkg-lede's parseDepends cuts an entry at '|', takes its first word as
+# the name (split at blanks alone: "c(<< 2)" is the name "c(<<") and reads
+# "(OP VERSION)" only after one blank, nothing after it ("(>= 1) (<< 2)"
+# keeps the first); "<" is "<=" to it, and it prints "<<" as "<"; depends
+# prints Depends entries alone, no Pre-Depends. The expected text is what
+# opkg-lede printed on the same root (a feed, and a status with qa as the
+# feed has it and qz).
+D=$T/deps
+mkdir -p "$D/feed" "$D/etc/opkg" "$D/usr/lib/opkg/info" "$D/var/opkg-lists" \
+	"$D/tmp"
+cat >"$D/feed/Packages" <<'PACKAGES'
+Package: qa
+Version: 1.0-1
+Architecture: all
+Depends: libc, b (>=1.0) (<2), c(<< 2), d (<3), e|f (= 1), g (>3) | h, i ( >= 4 ), j (1.0)
+Pre-Depends: pre1
+Description: quirks
+
+Package: qb
+Version: 1.0-1
+Architecture: all
+Pre-Depends: pre2
+Description: pre only
+
+Package: qc
+Version: 1.0-1
+Architecture: all
+Depends: x (>= 1) (<< 2) | y,  z  ,w(=3)|v
+Description: more
+PACKAGES
+gzip -k "$D/feed/Packages"
+printf 'dest root /\nlists_dir ext /var/opkg-lists\narch all 1\nsrc/gz q file://%s/feed\n' \
+	"$D" >"$D/etc/opkg.conf"
+{
+	sed -n '1,4p' "$D/feed/Packages"
+	printf 'Status: install user installed\nInstalled-Time: 1700000000\n\n'
+	printf 'Package: qz\nVersion: 1.0-1\n'
+	grep '^Depends: x' "$D/feed/Packages"
+	printf 'Status: install user installed\nArchitecture: all\n'
+	printf 'Installed-Time: 1700000000\n\n'
+} >"$D/usr/lib/opkg/status"
+QA='qa depends on:
+	libc
+	b (>= 1.0)
+	c(<<
+	d (<= 3)
+	e | f (= 1)
+	g (>= 3) | h
+	i (>= 4)
+	j (1.0)'
+QZ='qz depends on:
+	x (>= 1) | y
+	z
+	w(=3) | v'
+run "$OPKG" -o "$D" update
+is "$RC" 0 "depends root: update"
+run "$OPKG" -o "$D" depends 'q*'
+is "$RC:$OUT" "0:$QA
+$QZ" "depends 'q*' (installed): opkg-lede's reading of each entry"
+run "$OPKG" -o "$D" depends qz 'q[az]'
+is "$OUT" "$QZ
+$QA
+$QZ" "depends GLOB GLOB: glob by glob, a package both match shown twice"
+run "$OPKG" -o "$D" -A depends 'q*'
+is "$RC" 0 "-A depends 'q*': the first run reads the pool"
+t_ok "... and writes the feed's rows cache" \
+	sh -c "ls '$D'/tmp/pkg-cache/q.*.rows >/dev/null"
+run "$OPKG" -o "$D" -A depends 'q*'
+is "$RC:$OUT" "0:$QA
+qb depends on:
+qc depends on:
+	x (>= 1) | y
+	z
+	w(=3) | v
+$QZ" "-A depends 'q*' from the rows: opkg-lede's text, Pre-Depends left out"
 
 done_testing

@@ -523,6 +523,90 @@ static void test_deps_names(void **state)
 	solver_release(&s);
 }
 
+/* The first piece of p's key list (split at ',' and '|', trimmed) whose
+ * name is marked, as query.c found it from the text before
+ * solver_first_marked: malloc'd or NULL. */
+static char *first_by_text(struct pkg_solver *s, Id p, Id key,
+			   const unsigned char *marked, int nmarked)
+{
+	char *t = solver_deps_str(s, p, key), *save, *d, *hit = NULL;
+	size_t n;
+	Id id;
+
+	for (d = strtok_r(t, ",|", &save); d && !hit;
+	     d = strtok_r(NULL, ",|", &save)) {
+		d += strspn(d, " ");
+		for (n = strlen(d); n && d[n - 1] == ' '; n--)
+			d[n - 1] = 0;
+		id = pool_strn2id(s->pool, d, (unsigned)strcspn(d, " ("), 0);
+		if (id > 0 && id < nmarked && marked[id])
+			hit = strdup(d);
+	}
+	free(t);
+	return hit;
+}
+
+/* solver_first_marked gives the piece the text gives, for every name
+ * the lists mention marked alone and for every two marked together. */
+static void test_first_marked(void **state)
+{
+	struct pkg_solver s;
+	unsigned char *marked;
+	int nmarked, i, j, k, r;
+	char *got, *want;
+	Queue names;
+	Id p, keys[] = { SOLVABLE_REQUIRES, SOLVABLE_RECOMMENDS,
+			 SOLVABLE_SUGGESTS, SOLVABLE_CONFLICTS };
+
+	assert_int_equal(solver_init(&s, NULL, NULL, 0), 0);
+	feed_str(&s, "t",
+		 "Package: x\nVersion: 1\nArchitecture: all\n"
+		 "Depends: libc, a (>= 1.0) | b | c (<< 2), g (>= 1) | h, b\n"
+		 "Conflicts: old (<< 1)\nRecommends: r | s (= 2)\n"
+		 "Suggests: a, libc\n");
+	p = find(&s, "x", NULL);
+	assert_true(p > 0);
+	nmarked = solver_nstrings(&s);
+	marked = calloc((size_t)nmarked + 1, 1);
+	assert_non_null(marked);
+	queue_init(&names);
+	for (k = 0; k < (int)(sizeof(keys) / sizeof(*keys)); k++) {
+		queue_empty(&names);
+		solver_deps_names(&s, p, keys[k], &names);
+		for (i = -1; i < names.count; i++)
+			for (j = i; j < names.count; j++) {
+				memset(marked, 0, (size_t)nmarked);
+				if (i >= 0)
+					marked[names.elements[i]] = 1;
+				if (j >= 0)
+					marked[names.elements[j]] = 1;
+				r = solver_first_marked(&s, p, keys[k], marked,
+							nmarked, &got);
+				want = first_by_text(&s, p, keys[k], marked,
+						     nmarked);
+				assert_int_equal(r, want != NULL);
+				if (want)
+					assert_string_equal(got, want);
+				else
+					assert_null(got);
+				free(got);
+				free(want);
+			}
+	}
+	/* the entry written first hits, not the pool's first */
+	memset(marked, 0, (size_t)nmarked);
+	marked[pool_str2id(s.pool, "h", 0)] = 1;
+	marked[pool_str2id(s.pool, "c", 0)] = 1;
+	assert_int_equal(solver_first_marked(&s, p, SOLVABLE_REQUIRES, marked,
+					     nmarked, &got),
+			 1);
+	assert_string_equal(got, "c (<< 2)");
+	free(got);
+	queue_free(&names);
+	free(marked);
+	solver_release(&s);
+}
+
 static void test_load_23(void **state)
 {
 	struct pkg_solver s;
@@ -987,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_essential),
 		cmocka_unit_test(test_upgrade),
 		cmocka_unit_test(test_deps_names),
+		cmocka_unit_test(test_first_marked),
 		cmocka_unit_test(test_nodeps_and_testcase),
 		cmocka_unit_test(test_cache_roundtrip),
 		cmocka_unit_test(test_load_19_fast),
