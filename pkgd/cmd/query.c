@@ -440,6 +440,50 @@ static char *replaces_of(struct pkg_ctx *ctx, Id p)
 	return v;
 }
 
+/* whatprovides' scope: the packages of each name one of whose packages
+ * provides (or is named) what a glob matches, ordered and merged as
+ * query_scope_ids orders them all (a name's packages all come, so that
+ * walk_unique keeps the same one of two twins): `whatprovides -A libc`
+ * orders some 30 packages, not 9,263. 0 or a negative code (reported). */
+static int provides_scope(struct pkg_ctx *ctx, Queue *q, int nglob,
+			  char **globs)
+{
+	const struct pkg_solver *s = &ctx->solv;
+	int nids = solver_nstrings(s), i, j, k, hit;
+	unsigned char *named = calloc((size_t)nids + 1, 1);
+	Queue prov;
+
+	if (!named)
+		return pkg_error(-ENOMEM, "cannot answer the query");
+	scope_collect(ctx, q);
+	queue_init(&prov);
+	for (i = 0; i < q->count; i++) {
+		Id p = q->elements[i], n = solver_name_id(s, p);
+		if (n <= 0 || n >= nids || named[n])
+			continue;
+		queue_empty(&prov);
+		queue_push(&prov, n);
+		solver_deps_names(s, p, SOLVABLE_PROVIDES, &prov);
+		for (hit = 0, j = 0; !hit && j < prov.count; j++)
+			for (k = 0; !hit && k < nglob; k++)
+				hit = prov.elements[j] > 0 &&
+				      pkg_glob_match(ctx, globs[k],
+						     solver_id_str(
+							     s,
+							     prov.elements[j]));
+		named[n] = (unsigned char)hit;
+	}
+	queue_free(&prov);
+	for (i = j = 0; i < q->count; i++) {
+		Id n = solver_name_id(s, q->elements[i]);
+		if (n > 0 && n < nids && named[n])
+			q->elements[j++] = q->elements[i];
+	}
+	q->count = j;
+	free(named);
+	return walk_unique(ctx, q);
+}
+
 int query_what_rel(struct pkg_ctx *ctx, int argc, char **argv, int repl)
 {
 	const char *rel = repl ? "replaces" : "provides";
@@ -449,7 +493,10 @@ int query_what_rel(struct pkg_ctx *ctx, int argc, char **argv, int repl)
 	if (argc < 1)
 		return pkg_error_plain(-PKGE_USAGE, "name a package");
 	queue_init(&scope);
-	if ((r = query_scope_ids(ctx, &scope)) < 0) {
+	/* Replaces is not in the pool: each package's stanza is read */
+	r = repl ? query_scope_ids(ctx, &scope)
+		 : provides_scope(ctx, &scope, argc, argv);
+	if (r < 0) {
 		queue_free(&scope);
 		return r;
 	}

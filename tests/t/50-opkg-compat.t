@@ -285,6 +285,19 @@ is "$OUT" "What provides libopenss*
     libopenssl3	provides libopenssl" \
 	"whatprovides GLOB: '\\tprovides NAME' and a blank line per other name"
 is "$(wc -l <"$T/out")" 5 "... the last blank line too"
+# whatprovides orders only the packages whose name or Provides a glob
+# matches (provides_scope): each glob's block is the one it gives alone
+for a in "" "-A"; do
+	op $a whatprovides 'libopenss*'
+	cp "$T/out" "$T/wp.1"
+	op $a whatprovides 'libc*'
+	cat "$T/out" >>"$T/wp.1"
+	op $a whatprovides 'libopenss*' 'libc*'
+	t_ok "whatprovides ${a:+$a }GLOB GLOB: each glob's block as it alone gives it" \
+		cmp -s "$T/wp.1" "$T/out"
+done
+like "$(cat "$T/wp.1")" "libopenssl3	provides libopenssl" \
+	"... a provided name the glob matches included"
 
 # ---- files, search, list-changed-conffiles -------------------------------
 op files dropbear
