@@ -62,9 +62,14 @@ int solver_feed_from_text(struct pkg_solver *s, const char *name,
 			  int cache_fd, Repo **repo_out);
 /* The same, reading the text from fp one stanza at a time (the whole
  * text is never in memory). Read errors of fp give -EIO unreported (the
- * stream reports them: fetch_zopen does). */
+ * stream reports them: fetch_zopen does). each (NULL: none) is given
+ * every stanza as read, with its offset in the text (update writes the
+ * list's descriptions cache from them on the way). */
+typedef void (*solver_stanza_fn)(void *ud, uint64_t off, const char *text,
+				 size_t len);
 int solver_feed_from_file(struct pkg_solver *s, const char *name, FILE *fp,
-			  int priority, int cache_fd, Repo **repo_out);
+			  int priority, int cache_fd, Repo **repo_out,
+			  solver_stanza_fn each, void *each_ud);
 /* Load the repo `name` from a .solv written by solver_feed_from_text,
  * read from fd (from its current offset; fd stays the caller's).
  * PKGE_FORMAT when unreadable, reported (the caller rebuilds). */

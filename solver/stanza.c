@@ -397,6 +397,8 @@ struct feed_ctx {
 	size_t skipped;
 	size_t base_line; /* where text starts in the list: line, offset */
 	uint64_t base_off;
+	solver_stanza_fn each; /* every stanza read, and its offset */
+	void *each_ud;
 };
 
 static int arch_ok(const struct pkg_solver *s, const char *arch)
@@ -683,6 +685,8 @@ static int feed_stream(struct feed_ctx *c, FILE *fp, char *why, size_t n)
 		if (r <= 0)
 			break;
 		c->base_line = line;
+		if (c->each)
+			c->each(c->each_ud, c->base_off, text, len);
 		if ((r = stanza_parse(c, text, len, why, n)) < 0)
 			break;
 	}
@@ -691,9 +695,11 @@ static int feed_stream(struct feed_ctx *c, FILE *fp, char *why, size_t n)
 }
 
 int solver_feed_from_file(struct pkg_solver *s, const char *name, FILE *fp,
-			  int priority, int cache_fd, Repo **repo_out)
+			  int priority, int cache_fd, Repo **repo_out,
+			  solver_stanza_fn each, void *each_ud)
 {
-	struct feed_ctx c = { .s = s, .name = name };
+	struct feed_ctx c = { .s = s, .name = name, .each = each,
+			      .each_ud = each_ud };
 	char why[160];
 	int r;
 

@@ -181,7 +181,7 @@ struct feed_desc_writer {
 };
 
 int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
-		    struct feed_desc_writer **out)
+		    const struct stat *list, struct feed_desc_writer **out)
 {
 	struct feed_desc_writer *w = calloc(1, sizeof(*w));
 	int r;
@@ -189,8 +189,8 @@ int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
 	*out = NULL;
 	if (!w)
 		return -ENOMEM;
-	if ((r = feed_cache_out_open(ctx, name, FEED_CACHE_DESC, DESC_MAGIC,
-				     &w->c)) < 0) {
+	if ((r = feed_cache_out_open(ctx, name, list, FEED_CACHE_DESC,
+				     DESC_MAGIC, &w->c)) < 0) {
 		free(w);
 		return r;
 	}

@@ -234,7 +234,7 @@ static void feed_open(struct feed_fields *d, struct ff_feed *f)
 	f->done = !f->rd.fp;
 	if (f->rd.fp && d->desc_only &&
 	    f->asked >= solver_repo_count(&d->ctx->solv, f->any) &&
-	    feed_desc_begin(d->ctx, f->name, &f->build) < 0)
+	    feed_desc_begin(d->ctx, f->name, NULL, &f->build) < 0)
 		f->build = NULL;
 }
 

@@ -276,19 +276,19 @@ static int rows_out(FILE *fp, const struct pkg_solver *s, const Id *v,
 	return 0;
 }
 
-int feed_rows_write(struct pkg_ctx *ctx, const char *name, Id *ids,
+int feed_rows_write(struct pkg_ctx *ctx, const struct pkg_solver *s,
+		    const struct stat *list, const char *name, Id *ids,
 		    size_t n)
 {
 	struct feed_cache_out c;
 	int r;
 
 	if (n)
-		qsort_r(ids, n, sizeof(*ids), rows_sort_cmp, &ctx->solv);
-	if ((r = feed_cache_out_open(ctx, name, FEED_CACHE_ROWS, ROWS_MAGIC,
-				     &c)) < 0)
+		qsort_r(ids, n, sizeof(*ids), rows_sort_cmp, (void *)s);
+	if ((r = feed_cache_out_open(ctx, name, list, FEED_CACHE_ROWS,
+				     ROWS_MAGIC, &c)) < 0)
 		return r;
-	return feed_cache_out_close(ctx, &c, rows_out(c.fp, &ctx->solv, ids,
-						      n));
+	return feed_cache_out_close(ctx, &c, rows_out(c.fp, s, ids, n));
 }
 
 void feed_rows_write_missing(struct pkg_ctx *ctx, const Queue *all)
@@ -311,7 +311,7 @@ void feed_rows_write_missing(struct pkg_ctx *ctx, const Queue *all)
 			    !solver_is_installed(&ctx->solv, all->elements[k]))
 				ids[n++] = all->elements[k];
 		}
-		feed_rows_write(ctx, name, ids, n);
+		feed_rows_write(ctx, &ctx->solv, NULL, name, ids, n);
 	}
 	free(ids);
 }

@@ -158,8 +158,8 @@ int feed_zidx_write(struct pkg_ctx *ctx, const char *name)
 
 	if (list < 0)
 		return list;
-	if ((r = feed_cache_out_open(ctx, name, FEED_CACHE_ZIDX, ZIDX_MAGIC,
-				     &c)) < 0) {
+	if ((r = feed_cache_out_open(ctx, name, NULL, FEED_CACHE_ZIDX,
+				     ZIDX_MAGIC, &c)) < 0) {
 		close(list);
 		return r;
 	}

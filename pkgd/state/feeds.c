@@ -383,15 +383,17 @@ void feed_cache_put(struct pkg_ctx *ctx, const char *name, const char *tmp,
 }
 
 int feed_cache_out_open(struct pkg_ctx *ctx, const char *name,
-			const char *suffix, const char *magic,
-			struct feed_cache_out *c)
+			const struct stat *list, const char *suffix,
+			const char *magic, struct feed_cache_out *c)
 {
 	size_t n = strlen(magic);
 
 	memset(c, 0, sizeof(*c));
 	c->name = name;
 	c->out.fd = -1;
-	if (!(c->file = feed_cache_file(ctx, name, suffix)) ||
+	c->file = list ? feed_cache_name_of(ctx, name, list, suffix)
+		       : feed_cache_file(ctx, name, suffix);
+	if (!c->file ||
 	    asprintf(&c->tmp, "%s.%ld", c->file, (long)getpid()) < 0) {
 		c->tmp = NULL;
 		feed_cache_out_close(ctx, c, -ENOMEM);
@@ -507,29 +509,59 @@ int feed_solver_init(const struct pkg_ctx *ctx, struct pkg_solver *s)
 	return r;
 }
 
-/* Parse a list (fd, owned) into a scratch pool, writing the cache into
- * cache_fd (-1: none): a list that does not parse is not installed. The
- * pool keeps the configured architectures' packages alone, as the
- * session's does: the cache is the same whichever of the two writes it
- * (and named after them). */
-static int feed_parse(struct pkg_ctx *ctx, const char *name, int fd,
-		      int cache_fd)
+static void desc_each(void *ud, uint64_t off, const char *text, size_t len)
 {
-	struct pkg_solver tmp;
+	feed_desc_add(ud, off, text, len);
+}
+
+/* Parse a list (fd, owned; list: its stat) into the scratch pool tmp,
+ * writing the cache into cache_fd (-1: none) and, on the way, its
+ * descriptions cache (*desc, ended by the caller; NULL when there is no
+ * cache directory): a list that does not parse is not installed, and tmp
+ * released. The pool keeps the configured architectures' packages
+ * alone, as the session's does: the cache is the same whichever of the
+ * two writes it (and named after them). */
+static int feed_parse(struct pkg_ctx *ctx, const char *name, int fd,
+		      int cache_fd, const struct stat *list,
+		      struct pkg_solver *tmp, struct feed_desc_writer **desc)
+{
 	char *shown = list_shown(ctx, name);
 	FILE *fp = fetch_zopen_fd(fd, shown ? shown : name, 0);
 	int r;
 
 	free(shown);
+	*desc = NULL;
 	if (!fp)
 		return -PKGE_FORMAT; /* reported */
-	r = feed_solver_init(ctx, &tmp);
+	r = feed_solver_init(ctx, tmp);
 	if (r == 0) {
-		r = solver_feed_from_file(&tmp, name, fp, 0, cache_fd, NULL);
-		solver_release(&tmp);
+		if (cache_fd < 0 || feed_desc_begin(ctx, name, list, desc) < 0)
+			*desc = NULL;
+		r = solver_feed_from_file(tmp, name, fp, 0, cache_fd, NULL,
+					  *desc ? desc_each : NULL, *desc);
+		if (r < 0) {
+			solver_release(tmp);
+			feed_desc_end(ctx, *desc, 0);
+			*desc = NULL;
+		}
 	}
 	fclose(fp);
 	return r;
+}
+
+/* The rows cache of a list just put in place (list: its stat), from the
+ * scratch pool its parse filled: the first list, info or depends after
+ * an update load no pool (the first list's peaked at 6 MB). Best
+ * effort. */
+static void job_rows_write(struct pkg_ctx *ctx, const char *name,
+			   const struct stat *list, struct pkg_solver *tmp)
+{
+	Queue all;
+
+	queue_init(&all);
+	solver_all_ids(tmp, &all);
+	feed_rows_write(ctx, tmp, list, name, all.elements, (size_t)all.count);
+	queue_free(&all);
 }
 
 static int feed_signed(const struct pkg_ctx *ctx)
@@ -763,6 +795,9 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 			struct feed_job *j)
 {
 	int dfd = ctx->lists_fd, fd, cfd = -1, r;
+	struct feed_desc_writer *desc = NULL;
+	struct pkg_solver tmp;
+	struct stat list;
 
 	if (j->unchanged) {
 		r = fsop_unlinkat(dfd, j->tmp, 0);
@@ -776,10 +811,18 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 	if ((fd = open_in(dfd, j->tmp)) < 0)
 		return pkg_error(fd, "cannot read list of feed '%s'",
 				 src->name);
+	/* the list's identity names its caches (it keeps its size and
+	 * mtime when renamed into place) */
+	if (fstat(fd, &list) < 0) {
+		r = -errno;
+		close(fd);
+		return pkg_error(r, "cannot read list of feed '%s'",
+				 src->name);
+	}
 	if (cache_dir_made(ctx) >= 0 &&
 	    (cfd = create_in(ctx->cache_fd, j->solvtmp)) < 0)
 		cfd = -1; /* no cache: the list is parsed each time */
-	r = feed_parse(ctx, src->name, fd, cfd);
+	r = feed_parse(ctx, src->name, fd, cfd, &list, &tmp, &desc);
 	if (cfd >= 0)
 		fsop_close(cfd);
 	if (r < 0)
@@ -789,6 +832,12 @@ static int feed_install(struct pkg_ctx *ctx, const struct conf_src *src,
 		r = fsop_renameat(dfd, j->tmp, dfd, j->list);
 	if (r == 0)
 		r = fsop_fsync(dfd);
+	/* the descriptions and rows in place once the list is: named after
+	 * it, they were never another list's */
+	feed_desc_end(ctx, desc, r == 0);
+	if (r == 0 && cfd >= 0)
+		job_rows_write(ctx, src->name, &list, &tmp);
+	solver_release(&tmp);
 	if (r < 0)
 		return pkg_error(r, "cannot store list of feed '%s'",
 				 src->name);
@@ -887,7 +936,8 @@ static int feed_load_one(struct pkg_ctx *ctx, const struct conf_src *src,
 	if (cache && asprintf(&tmp, "%s.%ld", cache, (long)getpid()) >= 0 &&
 	    (cfd = feed_cache_create(ctx, src->name, tmp)) < 0)
 		cfd = -1;
-	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio, cfd, NULL);
+	r = solver_feed_from_file(&ctx->solv, src->name, fp, prio, cfd, NULL,
+				  NULL, NULL);
 	fclose(fp);
 	if (cfd >= 0) {
 		fsop_close(cfd);

@@ -222,8 +222,8 @@ static void order_write(struct pkg_ctx *ctx, const char *feed,
 	Id id;
 	int r;
 
-	if (feed_cache_out_open(ctx, feed, FEED_CACHE_ORDER, ORDER_MAGIC,
-				&c) < 0)
+	if (feed_cache_out_open(ctx, feed, NULL, FEED_CACHE_ORDER,
+				ORDER_MAGIC, &c) < 0)
 		return;
 	for (id = SOLVER_STRSET_FIRST; id < solver_strset_end(set); id++) {
 		const char *s = solver_strset_str(set, id);

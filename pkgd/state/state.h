@@ -321,12 +321,14 @@ struct feed_cache_out {
 	struct fsop_out out;	/* fp's file; out.err: the first error */
 	FILE *fp;
 };
-/* Start the cache of feed name's list as it is now named with suffix
- * (FEED_CACHE_ROWS...), magic written first: 0, or -ENOMEM / -EIO
- * (nothing left to close). Unreported: a cache is best effort. */
+/* Start the cache of feed name's list as it is now (list NULL), or of
+ * the list list describes (update: the list before it is put in
+ * place), named with suffix (FEED_CACHE_ROWS...), magic written first:
+ * 0, or -ENOMEM / -EIO (nothing left to close). Unreported: a cache is
+ * best effort. */
 int feed_cache_out_open(struct pkg_ctx *ctx, const char *name,
-			const char *suffix, const char *magic,
-			struct feed_cache_out *c);
+			const struct stat *list, const char *suffix,
+			const char *magic, struct feed_cache_out *c);
 /* Close c: in place when r is 0 and every write and the close went
  * through, else removed. r, or the first error of those. */
 int feed_cache_out_close(struct pkg_ctx *ctx, struct feed_cache_out *c,
@@ -361,7 +363,7 @@ void feed_desc_unmap(struct feed_desc *d);
  * best effort). begin returns -errno when there is no cache directory. */
 struct feed_desc_writer;
 int feed_desc_begin(struct pkg_ctx *ctx, const char *name,
-		    struct feed_desc_writer **w);
+		    const struct stat *list, struct feed_desc_writer **w);
 void feed_desc_add(struct feed_desc_writer *w, uint64_t off,
 		   const char *stanza, size_t len);
 int feed_desc_end(struct pkg_ctx *ctx, struct feed_desc_writer *w, int ok);
@@ -397,11 +399,13 @@ void feed_rows_unmap_all(struct feed_rows *rows, size_t n);
 /* The first row whose name sorts at or after name (r->n: none). */
 size_t feed_rows_lower(const struct feed_rows *r, const char *name);
 void feed_rows_unmap(struct feed_rows *r);
-/* Write the rows cache of feed name's list as it is now from the pool:
- * ids, the pool's packages of that feed (sorted here, in place). 0 or
+/* Write the rows cache of feed name's list as it is now (list NULL, or
+ * as list describes it: feed_cache_out_open) from pool s: ids, its
+ * packages of that feed (sorted here, in place). 0 or
  * -errno, unreported (best effort; -errno also when there is no cache
  * directory). */
-int feed_rows_write(struct pkg_ctx *ctx, const char *name, Id *ids,
+int feed_rows_write(struct pkg_ctx *ctx, const struct pkg_solver *s,
+		    const struct stat *list, const char *name, Id *ids,
 		    size_t n);
 /* A feed list's seek index (feed_zidx.c), mapped. */
 struct feed_zidx {

@@ -120,7 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	r = solver_init(&s, NULL, NULL, 0);
 	if (r == 0) {
-		r = solver_feed_from_file(&s, "fuzz", fp, 0, cfd, &repo);
+		r = solver_feed_from_file(&s, "fuzz", fp, 0, cfd, &repo, NULL,
+					  NULL);
 		if (r == 0 && repo)
 			n = repo->nsolvables;
 		solver_release(&s);

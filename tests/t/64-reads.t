@@ -375,27 +375,41 @@ t_ok "the root is as it was (no database written)" \
 	test ! -e "$R/usr/lib/pkg/pkg.db"
 
 # ---- list and find from the descriptions cache (feed_desc.c) ----
-# The first list after update reads the lists and writes each feed's
-# descriptions beside its pool (tmp/pkg-cache/NAME.<tag>.desc); the next
-# ones read no list, and print the same, byte for byte; a cache that
-# does not check is ignored (and written again), one of another list
-# dropped.
+# update writes each feed's descriptions and rows beside its pool
+# (tmp/pkg-cache/NAME.<tag>.desc, .rows) as it parses the list, so the
+# first list after it loads no pool; without them list reads the lists
+# and writes the descriptions; the next ones read no list, and print the
+# same, byte for byte; a cache that does not check is ignored (and
+# written again), one of another list dropped.
 L=$T/feeds
 mk_plain_root "$L"
 run "$PKG" -o "$L" update
 is "$RC" 0 "23.05.2 feeds: update"
 C=$L/tmp/pkg-cache
 FEEDS="base core luci packages"
+for f in $FEEDS; do
+	is "$(ls "$C" | grep -c "^$f\.[0-9a-f]*\.\(desc\|rows\)\$")" 2 \
+		"update writes the descriptions and rows caches of feed $f"
+done
 R0=$R
 R=$L
 opens list
 is "$RC" 0 "list, the first after update"
+cp "$T/out" "$T/list.update"
+is "$(grep -c '\.solv$' "$T/opened")" 0 "...loads no pool"
+is "$(grep -cxE "$(echo $FEEDS | tr ' ' '|')" "$T/opened")" 0 \
+	"...and reads no list"
+rm -f "$C"/*.desc
+opens list
+is "$RC" 0 "list without the descriptions caches"
 cp "$T/out" "$T/list.lists"
 t_ok "...reads the lists" grep -qx packages "$T/opened"
 for f in $FEEDS; do
 	is "$(ls "$C" | grep -c "^$f\.[0-9a-f]*\.desc\$")" 1 \
 		"...and writes the descriptions cache of feed $f"
 done
+t_ok "...the same lines as from update's caches, byte for byte" \
+	cmp -s "$T/list.update" "$T/list.lists"
 opens list
 is "$RC" 0 "list, the next"
 t_ok "...prints the same, byte for byte" cmp -s "$T/list.lists" "$T/out"
