@@ -466,12 +466,6 @@ static void as_written(const struct pkg_solver *s, Solvable *so, Id key,
 
 char *solver_deps_str(const struct pkg_solver *s, Id p, Id key)
 {
-	return solver_deps_str_as(s, p, key, 1);
-}
-
-char *solver_deps_str_as(const struct pkg_solver *s, Id p, Id key,
-			 int written)
-{
 	Pool *pool = s->pool;
 	/* a strbuf, not open_memstream: its zeroed 8 KiB buffer each call
 	 * was most of `whatdepends -A`'s time (a string a package) */
@@ -482,7 +476,7 @@ char *solver_deps_str_as(const struct pkg_solver *s, Id p, Id key,
 
 	queue_init(&q);
 	solver_list_shown(pool, sv(s, p), key, &q);
-	if (written && (key == SOLVABLE_REQUIRES || key == SOLVABLE_PROVIDES))
+	if (key == SOLVABLE_REQUIRES || key == SOLVABLE_PROVIDES)
 		as_written(s, sv(s, p), key, &q);
 	for (i = 0; i < q.count; i++) {
 		if (n++)
@@ -552,40 +546,54 @@ static int alt_marked(Pool *pool, Id dep, const unsigned char *marked,
 	return n > 0 && n < nmarked && marked[n];
 }
 
+/* The first marked alternative of q's entries in q's order (0: none);
+ * *hits counts the marked mentions, up to 2. */
+static Id first_marked_in(Pool *pool, const Queue *q, Queue *alts,
+			  const unsigned char *marked, int nmarked, int *hits)
+{
+	Id first = 0;
+	int i, k;
+
+	*hits = 0;
+	for (i = 0; i < q->count && *hits < 2; i++) {
+		queue_empty(alts);
+		alts_of_dep(pool, q->elements[i], alts);
+		for (k = 0; k < alts->count && *hits < 2; k++)
+			if (alt_marked(pool, alts->elements[k], marked,
+				       nmarked) &&
+			    !(*hits)++)
+				first = alts->elements[k];
+	}
+	return first;
+}
+
 int solver_first_marked(const struct pkg_solver *s, Id p, Id key,
 			const unsigned char *marked, int nmarked, char **hit)
 {
 	Pool *pool = s->pool;
 	struct strbuf b = { NULL, 0, 0, 0 };
 	Queue q, alts;
-	int i, k, hits = 0, found = 0;
+	Id first;
+	int hits;
 
 	*hit = NULL;
 	queue_init(&q);
 	queue_init(&alts);
 	solver_list_shown(pool, sv(s, p), key, &q);
-	for (i = 0; i < q.count && hits < 2; i++) {
-		queue_empty(&alts);
-		alts_of_dep(pool, q.elements[i], &alts);
-		for (k = 0; k < alts.count; k++)
-			hits += alt_marked(pool, alts.elements[k], marked,
-					   nmarked);
-	}
-	/* one mention: the pool's order hits the same entry as the text's */
-	if (hits > 1 && (key == SOLVABLE_REQUIRES || key == SOLVABLE_PROVIDES))
+	first = first_marked_in(pool, &q, &alts, marked, nmarked, &hits);
+	/* one mention: the pool's order hits the same entry as the text's;
+	 * two or more: the first as written */
+	if (hits > 1 &&
+	    (key == SOLVABLE_REQUIRES || key == SOLVABLE_PROVIDES)) {
 		as_written(s, sv(s, p), key, &q);
-	for (i = 0; hits && i < q.count && !found; i++) {
-		queue_empty(&alts);
-		alts_of_dep(pool, q.elements[i], &alts);
-		for (k = 0; k < alts.count && !found; k++)
-			if ((found = alt_marked(pool, alts.elements[k], marked,
-						nmarked)))
-				dep_print(pool, alts.elements[k], &b);
+		first = first_marked_in(pool, &q, &alts, marked, nmarked,
+					&hits);
 	}
 	queue_free(&q);
 	queue_free(&alts);
-	if (!found)
+	if (!first)
 		return 0;
+	dep_print(pool, first, &b);
 	if (!(*hit = strbuf_take(&b)))
 		return -ENOMEM;
 	return 1;

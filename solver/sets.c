@@ -68,11 +68,6 @@ const char *solver_id_str(const struct pkg_solver *s, Id id)
 	return pool_id2str(s->pool, id);
 }
 
-Id solver_str_id(const struct pkg_solver *s, const char *str, size_t len)
-{
-	return pool_strn2id(s->pool, str, (unsigned)len, 0);
-}
-
 Id solver_nstrings(const struct pkg_solver *s)
 {
 	return (Id)s->pool->ss.nstrings;

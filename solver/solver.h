@@ -121,10 +121,6 @@ int solver_is_essential(const struct pkg_solver *s, Id p);
  * SOLVABLE_CONFLICTS, SOLVABLE_OBSOLETES, SOLVABLE_RECOMMENDS,
  * SOLVABLE_SUGGESTS. Malloc'd, "" when empty. */
 char *solver_deps_str(const struct pkg_solver *s, Id p, Id key);
-/* ...in the order written only when written is set (else the pool's: by
- * id for a feed's package, cheaper where the order cannot matter) */
-char *solver_deps_str_as(const struct pkg_solver *s, Id p, Id key,
-			 int written);
 /* The names such a list's text mentions (string ids, each
  * alternative's: what splitting it at ',' and '|' gives), into out, read
  * off the dependency ids: no text made. */
@@ -170,9 +166,6 @@ void solver_named_ids(const struct pkg_solver *s, const char *name,
 /* p's name as a string id, and the string of such an id. */
 Id solver_name_id(const struct pkg_solver *s, Id p);
 const char *solver_id_str(const struct pkg_solver *s, Id id);
-/* The string id of the len bytes at str, or 0 when the pool has no such
- * string (nothing is added: a query must not grow the pool). */
-Id solver_str_id(const struct pkg_solver *s, const char *str, size_t len);
 /* How many string ids there are: every id is below it. */
 Id solver_nstrings(const struct pkg_solver *s);
 /* Strings numbered in the order they were first added, from

@@ -166,6 +166,8 @@ static void hold_free(struct hold_buf *h)
 	free(h->chunk);
 }
 
+struct row_hit;
+
 struct info_ctx {
 	struct pkg_ctx *ctx;
 	const char *glob;
@@ -177,6 +179,10 @@ struct info_ctx {
 	 * (nfeeds of them; none mapped for a feed without a list). */
 	struct feed_rows *rows;
 	size_t nfeeds;
+	/* the feed entries the glob matches (rows_hits), in the pool's
+	 * order */
+	struct row_hit *hits;
+	size_t nhits;
 	/* the installed packages shown (not for status) */
 	struct shown_pkg *shown;
 	size_t nshown, shown_cap;
@@ -826,16 +832,16 @@ static int hit_cmp(const void *a, const void *b)
 	return (x->off > y->off) - (x->off < y->off);
 }
 
-/* The feed packages, from the rows caches: the same entries as the pool
- * gives, in its order. 0 or -ENOMEM (reported). */
-static int info_available_rows(struct info_ctx *ic)
+/* The feed entries the glob matches, from the rows caches: the same
+ * entries as the pool gives, into ic->hits in its order. 0, 1 when more
+ * than max match (ic->hits left partial), or -ENOMEM (reported). */
+static int rows_hits(struct info_ctx *ic, size_t max)
 {
 	struct pkg_ctx *ctx = ic->ctx;
 	int literal = ic->glob && !arg_has_glob(ic->glob) && !ctx->opt.nocase;
-	struct row_hit *hits = NULL, *v;
-	size_t n = 0, cap = 0, i, j;
+	size_t cap = 0, i, j;
+	struct row_hit *v;
 	struct feed_row row;
-	char *text;
 
 	for (i = 0; i < ic->nfeeds; i++) {
 		const struct feed_rows *r = &ic->rows[i];
@@ -846,33 +852,45 @@ static int info_available_rows(struct info_ctx *ic)
 				break;
 			if (!literal && !pkg_glob_match(ctx, ic->glob, name))
 				continue;
-			if (!(v = grow(hits, n, &cap, sizeof(*v)))) {
-				free(hits);
+			if (ic->nhits == max)
+				return 1;
+			if (!(v = grow(ic->hits, ic->nhits, &cap,
+				       sizeof(*v))))
 				return pkg_error(-ENOMEM, "cannot show the "
 						 "feeds");
-			}
-			hits = v;
+			ic->hits = v;
 			feed_rows_get(r, j, &row);
-			hits[n++] = (struct row_hit){ i, row.off, row.name,
-						      row.version };
+			ic->hits[ic->nhits++] = (struct row_hit){
+				i, row.off, row.name, row.version
+			};
 		}
 	}
-	if (n)
-		qsort(hits, n, sizeof(*hits), hit_cmp);
-	for (i = 0; i < n; i++) {
-		if (feed_stanza_at(ctx, ctx->conf.srcs[hits[i].feed].name,
-				   hits[i].off, &text) < 0)
+	if (ic->nhits)
+		qsort(ic->hits, ic->nhits, sizeof(*ic->hits), hit_cmp);
+	return 0;
+}
+
+/* The feed packages rows_hits found, each read at its offset and shown
+ * unless an installed package shown stands for it. */
+static void rows_print(struct info_ctx *ic)
+{
+	struct pkg_ctx *ctx = ic->ctx;
+	const struct row_hit *h;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < ic->nhits; i++) {
+		h = &ic->hits[i];
+		if (feed_stanza_at(ctx, ctx->conf.srcs[h->feed].name, h->off,
+				   &text) < 0)
 			continue;
-		if (!shown_same(ic, hits[i].name, hits[i].version, NULL,
-				text) &&
-		    hold_mark(ic, hits[i].name, hits[i].feed, hits[i].off) == 0) {
+		if (!shown_same(ic, h->name, h->version, NULL, text) &&
+		    hold_mark(ic, h->name, h->feed, h->off) == 0) {
 			ic->found = 1;
 			info_feed(ic, text);
 		}
 		free(text);
 	}
-	free(hits);
-	return 0;
 }
 
 static int held_cmp(const void *a, const void *b)
@@ -942,6 +960,29 @@ static int held_write(struct info_ctx *ic, FILE *out)
 	return r;
 }
 
+/* ctx->out into ic's held output (hold_write) until hold_end. 0 or
+ * -ENOMEM (reported). */
+static int hold_begin(struct info_ctx *ic)
+{
+	cookie_io_functions_t io = { .write = hold_write };
+
+	if (!(ic->hold = fopencookie(&ic->buf, "w", io)))
+		return pkg_error(-ENOMEM, "cannot show the packages");
+	ic->ctx->out = ic->hold;
+	return 0;
+}
+
+/* ctx->out back to real, and what was held written to it in opkg's walk
+ * when r (the run's so far) is not an error. The run's code. */
+static int hold_end(struct info_ctx *ic, FILE *real, int r)
+{
+	ic->ctx->out = real;
+	if (fclose(ic->hold) != 0 && r >= 0)
+		r = pkg_error(-ENOMEM, "cannot show the packages");
+	ic->hold = NULL;
+	return r >= 0 ? held_write(ic, real) : r;
+}
+
 static void info_ctx_release(struct info_ctx *ic)
 {
 	size_t i;
@@ -951,6 +992,7 @@ static void info_ctx_release(struct info_ctx *ic)
 		free(ic->held[i].dup_key);
 	}
 	free(ic->held);
+	free(ic->hits);
 	hold_free(&ic->buf);
 	feed_rows_unmap_all(ic->rows, ic->nfeeds);
 	for (i = 0; i < ic->nshown; i++) {
@@ -1040,13 +1082,8 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 	/* status (installed packages alone) stays in name order: holding
 	 * it and reading the status again for the walk's order cost 0.3 MB
 	 * and 1 ms, over the 2.5 MB goal; --json is pkg's own */
-	if (feeds) {
-		cookie_io_functions_t io = { .write = hold_write };
-		ic.hold = fopencookie(&ic.buf, "w", io);
-		if (!ic.hold)
-			return pkg_error(-ENOMEM, "cannot show the packages");
-		ctx->out = ic.hold;
-	}
+	if (feeds && (r = hold_begin(&ic)) < 0)
+		return r;
 	queue_init(&all);
 	if (feeds && (r = feed_rows_map_all(ctx, &ic.rows)) == 0)
 		r = session_load_pool(ctx);
@@ -1068,42 +1105,21 @@ static int run_info_raw(struct pkg_ctx *ctx, int argc, char **argv,
 		r = pkg_error(ic.r, "cannot show the installed packages");
 	if (ctx->opt.json)
 		json_array_end(ctx->out, ic.first);
-	else if (r >= 0 && feeds && ic.rows)
-		r = info_available_rows(&ic);
-	else if (r >= 0 && feeds) {
+	else if (r >= 0 && feeds && ic.rows) {
+		if ((r = rows_hits(&ic, SIZE_MAX)) == 0)
+			rows_print(&ic);
+	} else if (r >= 0 && feeds) {
 		shown_sort(&ic);
 		info_available(&ic, &all);
 		feed_rows_write_missing(ctx, &all);
 	}
 	if (r >= 0 && ic.r < 0)
 		r = pkg_error(ic.r, "cannot show the packages");
-	if (ic.hold) {
-		ctx->out = real;
-		if (fclose(ic.hold) != 0 && r >= 0)
-			r = pkg_error(-ENOMEM, "cannot show the packages");
-		if (r >= 0)
-			r = held_write(&ic, real);
-	}
+	if (ic.hold)
+		r = hold_end(&ic, real, r);
 	queue_free(&all);
 	info_ctx_release(&ic);
 	return r < 0 ? r : 0;
-}
-
-/* Do more than limit feed entries match the glob? */
-static int rows_match_over(const struct info_ctx *ic, size_t limit)
-{
-	struct pkg_ctx *ctx = ic->ctx;
-	size_t i, j, n = 0;
-
-	if (!arg_has_glob(ic->glob) && !ctx->opt.nocase)
-		return 0; /* a name: a few entries, found by binary search */
-	for (i = 0; i < ic->nfeeds; i++)
-		for (j = 0; j < ic->rows[i].n; j++)
-			if (pkg_glob_match(ctx, ic->glob,
-					   feed_rows_name(&ic->rows[i], j)) &&
-			    ++n > limit)
-				return 1;
-	return 0;
 }
 
 /* Past this many feed entries `depends -A GLOB` loads the pool: reading
@@ -1116,7 +1132,6 @@ int depends_run(struct pkg_ctx *ctx, const char *glob)
 {
 	struct info_ctx ic = { .ctx = ctx, .glob = glob, .first = 1,
 			       .depends = 1 };
-	cookie_io_functions_t io = { .write = hold_write };
 	FILE *real = ctx->out;
 	int r = 0;
 
@@ -1124,16 +1139,14 @@ int depends_run(struct pkg_ctx *ctx, const char *glob)
 		if ((r = feed_rows_map_all(ctx, &ic.rows)) <= 0)
 			return r < 0 ? r : 1; /* a feed without rows: the pool */
 		ic.nfeeds = ctx->conf.nsrcs;
-		if (rows_match_over(&ic, DEPENDS_READ_MAX)) {
-			info_ctx_release(&ic);
-			return 1;
-		}
+		r = rows_hits(&ic, DEPENDS_READ_MAX);
 	}
-	if (!(ic.hold = fopencookie(&ic.buf, "w", io))) {
+	if (r == 0)
+		r = hold_begin(&ic);
+	if (r != 0) {
 		info_ctx_release(&ic);
-		return pkg_error(-ENOMEM, "cannot show the dependencies");
+		return r; /* 1: too many entries, the pool */
 	}
-	ctx->out = ic.hold;
 	r = ctx->db ? db_pkg_each(ctx->db, collect_one, &ic)
 		    : opkg_status_full_each(ctx, collect_read_one, &ic);
 	shown_sort(&ic);
@@ -1141,15 +1154,11 @@ int depends_run(struct pkg_ctx *ctx, const char *glob)
 		r = twins_read(&ic);
 	if (r >= 0 && ic.r == 0)
 		shown_print(&ic);
-	if (r >= 0 && ic.r == 0 && ic.rows)
-		r = info_available_rows(&ic);
+	if (r >= 0 && ic.r == 0)
+		rows_print(&ic);
 	if (r >= 0 && ic.r < 0)
 		r = pkg_error(ic.r, "cannot show the dependencies");
-	ctx->out = real;
-	if (fclose(ic.hold) != 0 && r >= 0)
-		r = pkg_error(-ENOMEM, "cannot show the dependencies");
-	if (r >= 0)
-		r = held_write(&ic, real);
+	r = hold_end(&ic, real, r);
 	info_ctx_release(&ic);
 	return r < 0 ? r : 0;
 }
